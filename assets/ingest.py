@@ -1,0 +1,161 @@
+"""Ingest one source into bronze and quarantine: read, clean, stage, prove conservation, publish.
+
+This is the core of the bronze assets and knows nothing of Dagster: the asset calls
+:func:`ingest` and turns its :class:`IngestReport` into materialisation metadata.
+"""
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from transforms.cleaning import LINEAGE, PARTITION, annotate, bronze_rows, quarantine_rows
+from transforms.specs import SourceSpec
+from warehouse.readers import FileRead, RawBatch, read_source
+from warehouse.sources import SourceConfig
+from warehouse.store import StagedTable, Warehouse
+
+
+class ConservationError(Exception):
+    """Rows read from a file do not equal the rows landed plus the rows quarantined."""
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, per file and in total."""
+
+    source: str
+    configured: bool
+    files: list[FileRead]
+    landed_by_file: dict[str, int]
+    quarantined_by_file: dict[str, int]
+    partitions: dict[str, int]
+    reasons: Counter[str] = field(default_factory=Counter)
+    bronze_version: str = ""
+    seconds: float = 0.0
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def landed(self) -> int:
+        return sum(self.landed_by_file.values())
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.quarantined_by_file.values())
+
+    def conservation(self) -> list[tuple[str, int, int, int]]:
+        """Per file: (file, read, landed, quarantined)."""
+        return [
+            (
+                f.file,
+                f.rows,
+                self.landed_by_file.get(f.file, 0),
+                self.quarantined_by_file.get(f.file, 0),
+            )
+            for f in self.files
+        ]
+
+    def conserved(self) -> bool:
+        known = {f.file for f in self.files}
+        strays = (set(self.landed_by_file) | set(self.quarantined_by_file)) - known
+        return not strays and all(
+            read == landed + quar for _, read, landed, quar in self.conservation()
+        )
+
+
+def _reader_rejects(batch: RawBatch, spec: SourceSpec) -> pl.DataFrame:
+    return batch.rejects.select(
+        pl.lit(spec.name).alias("source"),
+        *LINEAGE,
+        "reason",
+        pl.concat_list(pl.col("reason")).alias("reasons"),
+        "raw",
+        pl.lit(None, dtype=pl.String).alias(PARTITION),
+    )
+
+
+def _counts_by_file(staged: StagedTable) -> dict[str, int]:
+    counts = staged.scan().group_by("_source_file").len().collect()
+    return dict(zip(counts["_source_file"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def ingest(
+    spec: SourceSpec,
+    config: SourceConfig | None,
+    store: Warehouse,
+    log: Callable[[str], None] = lambda _m: None,
+) -> IngestReport:
+    """Land one source: bronze gets the rows that pass, quarantine the rest with every reason.
+
+    Both tables are staged first; the per-file row counts are read back from the staged Parquet
+    and must add up to the rows read, or nothing is published and :class:`ConservationError` is
+    raised. A source that is not configured, or whose glob matches nothing, lands as empty.
+    """
+    start = time.perf_counter()
+    if config is None:
+        log(f"{spec.name}: not named in sources.yaml — no data yet")
+        batch = RawBatch(read_source_empty(spec), pl.DataFrame(), [])
+    else:
+        batch = read_source(config, spec)
+        log(
+            f"{spec.name}: read {batch.rows_read:,} rows from {len(batch.files)} file(s) of {config.display}"
+        )
+    annotated = annotate(batch.rows.lazy(), spec).collect()
+    bronze = bronze_rows(annotated.lazy(), spec).collect()
+    quarantine = quarantine_rows(annotated.lazy(), spec).collect()
+    if batch.rejects.width:
+        quarantine = pl.concat([quarantine, _reader_rejects(batch, spec)]).sort(
+            "_source_file", "_source_row"
+        )
+    key = spec.partition[1] if spec.partition else "part"
+    staged_bronze = store.stage(
+        "bronze", spec.name, bronze, PARTITION if spec.partition else None, key
+    )
+    staged_quarantine = store.stage("quarantine", spec.name, quarantine.drop(PARTITION))
+    report = IngestReport(
+        source=spec.name,
+        configured=config is not None,
+        files=batch.files,
+        landed_by_file=_counts_by_file(staged_bronze),
+        quarantined_by_file=_counts_by_file(staged_quarantine),
+        partitions=staged_bronze.partitions,
+        reasons=Counter(reason_kind(r) for rs in quarantine["reasons"].to_list() for r in rs),
+        bronze_version=staged_bronze.path.name,
+    )
+    if not report.conserved():
+        store.discard(staged_bronze)
+        store.discard(staged_quarantine)
+        lost = [row for row in report.conservation() if row[1] != row[2] + row[3]]
+        raise ConservationError(
+            f"source {spec.name}: rows lost or invented, nothing published: {lost[:5]}"
+        )
+    store.publish(staged_bronze)
+    store.publish(staged_quarantine)
+    report.seconds = time.perf_counter() - start
+    log(
+        f"{spec.name}: landed {report.landed:,}, quarantined {report.quarantined:,} "
+        f"in {len(report.partitions)} partition(s), {report.seconds:.1f} s"
+    )
+    return report
+
+
+def read_source_empty(spec: SourceSpec) -> pl.DataFrame:
+    """The raw frame of a source with no data yet: every field, no rows."""
+    names = [f.name for f in spec.fields]
+    schema = {n: pl.String for n in names} | {
+        "_source_file": pl.String,
+        "_source_row": pl.Int64,
+        "_load_id": pl.String,
+    }
+    return pl.DataFrame(schema=schema)
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without the offending value, so that reasons can be counted by kind."""
+    return re.sub(r"'[^']*'", "…", reason)

@@ -1,0 +1,1 @@
+"""orchestration layer of Dajiandu (see DESIGN.md)."""

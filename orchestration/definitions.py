@@ -1,0 +1,47 @@
+"""The one Dagster entry point: ``dagster dev -m orchestration.definitions``.
+
+Nothing runs at import; :func:`defs` composes the definitions when Dagster asks for them. The
+sources file and warehouse root come from ``DAJIANDU_SOURCES`` and ``DAJIANDU_WAREHOUSE``
+(defaults: the demo's ``data/sources/sources.yaml`` and ``data/warehouse``).
+"""
+
+import os
+
+import dagster as dg
+
+from assets.bronze import BRONZE_ASSETS
+from assets.resources import RunSettings, SourcesResource, WarehouseResource
+
+JOB_NAME = "dajiandu"
+
+
+def build_defs(sources: str, warehouse: str, as_of: str = "") -> dg.Definitions:
+    """Definitions wired to one sources file and one warehouse root."""
+    job = dg.define_asset_job(
+        JOB_NAME, selection=dg.AssetSelection.all(), description="the whole pipeline"
+    )
+    nightly = dg.ScheduleDefinition(
+        name="nightly",
+        job=job,
+        cron_schedule="0 2 * * *",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+    return dg.Definitions(
+        assets=BRONZE_ASSETS,
+        jobs=[job],
+        schedules=[nightly],
+        resources={
+            "sources": SourcesResource(path=sources),
+            "warehouse": WarehouseResource(root=warehouse),
+            "settings": RunSettings(as_of=as_of),
+        },
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_defs(
+        os.environ.get("DAJIANDU_SOURCES", "data/sources/sources.yaml"),
+        os.environ.get("DAJIANDU_WAREHOUSE", "data/warehouse"),
+        os.environ.get("DAJIANDU_AS_OF", ""),
+    )

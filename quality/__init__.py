@@ -1,0 +1,1 @@
+"""quality layer of Dajiandu (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""transforms layer of Dajiandu (see DESIGN.md)."""

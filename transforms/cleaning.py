@@ -1,0 +1,158 @@
+"""Cleaning: raw text rows in, typed bronze rows and quarantine rows (each with every reason) out.
+
+The readers hand over every source row as text with its lineage (``_source_file``,
+``_source_row``, ``_load_id``). :func:`annotate` types each field by its kind and lists, per row,
+every hard error: a required field left empty, a present value that cannot be read (an impossible
+date, an unknown code), no person key where one of several is required, no partition. Rows with
+no reason are bronze; rows with a reason are quarantine, keeping their raw text. Nothing is
+dropped: ``bronze_rows`` and ``quarantine_rows`` partition the annotated frame.
+"""
+
+from collections.abc import Callable
+
+import polars as pl
+
+from transforms import normalize as nz
+from transforms.specs import FieldSpec, SourceSpec
+
+LINEAGE = ("_source_file", "_source_row", "_load_id")
+REASONS = "_reasons"
+PARTITION = "_partition"
+
+_PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str]] = {
+    "date": (nz.parse_date, "not a valid date"),
+    "datetime": (nz.parse_datetime, "not a valid date and time"),
+    "year_month": (nz.parse_year_month, "not a valid year and month"),
+    "int": (nz.parse_int, "not a whole number"),
+    "float": (nz.parse_float, "not a number"),
+    "ratio": (nz.parse_ratio, "not a share (0–1 or a percentage)"),
+    "amount": (nz.parse_amount, "not an amount"),
+    "bool": (nz.parse_bool, "not a yes/no value"),
+}
+
+
+def _typed(spec: FieldSpec) -> list[pl.Expr]:
+    raw = pl.col(spec.name)
+    if spec.kind == "name":
+        return [
+            nz.normalize_name(raw).alias(spec.column),
+            nz.blank_to_null(raw).alias(f"{spec.column}_原文"),
+        ]
+    if spec.kind == "id_number":
+        return [
+            nz.normalize_id_number(raw).alias(spec.column),
+            nz.id_number_status(raw).alias(f"{spec.column}_状态"),
+        ]
+    if spec.kind == "enum":
+        return [nz.parse_enum(raw, spec.vocabulary or {}).alias(spec.column)]
+    if spec.kind in _PARSERS:
+        return [_PARSERS[spec.kind][0](raw).alias(spec.column)]
+    return [nz.blank_to_null(raw).alias(spec.column)]
+
+
+def _reasons(spec: FieldSpec) -> list[pl.Expr]:
+    raw = nz.blank_to_null(pl.col(f"raw:{spec.name}"))
+    typed = pl.col(spec.column)
+    out = []
+    if spec.required:
+        out.append(pl.when(raw.is_null()).then(pl.lit(f"{spec.name}: empty (required)")))
+    if spec.kind == "enum":
+        known = "、".join(dict.fromkeys((spec.vocabulary or {}).values()))
+        unknown = pl.format(f"{spec.name}: '{{}}' is not a known value ({known})", raw)
+        out.append(pl.when(raw.is_not_null() & typed.is_null()).then(unknown))
+    elif spec.kind in _PARSERS:
+        message = _PARSERS[spec.kind][1]
+        unreadable = pl.format(f"{spec.name}: '{{}}' is {message}", raw)
+        out.append(pl.when(raw.is_not_null() & typed.is_null()).then(unreadable))
+    return out
+
+
+def _partition(source: SourceSpec) -> pl.Expr:
+    if source.partition is None:
+        return pl.lit("all")
+    name, grain = source.partition
+    field = _field(source, name)
+    typed = pl.col(field.column)
+    if field.kind == "date":
+        return typed.dt.strftime("%Y-%m" if grain == "month" else "%Y")
+    if field.kind == "int":
+        return typed.cast(pl.String)
+    return typed.str.extract(r"(\d{4})", 1)
+
+
+def _field(source: SourceSpec, name: str) -> FieldSpec:
+    return next(f for f in source.fields if f.name == name)
+
+
+def annotate(raw: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
+    """Type every field of ``source`` and attach each row's hard errors as ``_reasons``.
+
+    ``raw`` holds one text column per field of the spec (the reader adds missing optional ones as
+    null) and the lineage columns. The result keeps the raw columns (as ``raw:<name>``) so that a
+    quarantined row can show what arrived.
+    """
+    raw_cols = [f.name for f in source.fields]
+    renamed = raw.select(*LINEAGE, *(pl.col(c).cast(pl.String).alias(f"raw:{c}") for c in raw_cols))
+    typed = renamed.with_columns(
+        *(e for f in source.fields for e in _typed(_as_raw(f)))
+    ).with_columns(_partition(source).alias(PARTITION))
+    checks = [e for f in source.fields for e in _reasons(f)]
+    if source.one_of:
+        nothing = pl.all_horizontal(
+            nz.blank_to_null(pl.col(f"raw:{c}")).is_null() for c in source.one_of
+        )
+        names = " and ".join(source.one_of)
+        checks.append(pl.when(nothing).then(pl.lit(f"no person key: {names} are all empty")))
+    if source.partition is not None:
+        # A partition field that was read but names no period (轮次 without a year).
+        where, grain = source.partition
+        unplaced = pl.col(PARTITION).is_null() & pl.col(_field(source, where).column).is_not_null()
+        message = pl.format(f"{where}: cannot tell the {grain} from '{{}}'", pl.col(f"raw:{where}"))
+        checks.append(pl.when(unplaced).then(message))
+    return typed.with_columns(pl.concat_list(checks).list.drop_nulls().alias(REASONS))
+
+
+def _as_raw(spec: FieldSpec) -> FieldSpec:
+    """The same field, read from its ``raw:`` column."""
+    return FieldSpec(
+        name=f"raw:{spec.name}",
+        kind=spec.kind,
+        required=spec.required,
+        vocabulary=spec.vocabulary,
+        output=spec.column,
+    )
+
+
+def bronze_rows(annotated: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
+    """Rows without a hard error: typed columns, partition and lineage, in source order."""
+    typed_cols = [c for f in source.fields for c in _output_columns(f)]
+    return (
+        annotated.filter(pl.col(REASONS).list.len() == 0)
+        .select(*typed_cols, PARTITION, *LINEAGE)
+        .sort("_source_file", "_source_row")
+    )
+
+
+def quarantine_rows(annotated: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
+    """Rows with at least one hard error: lineage, every reason, and the raw text as JSON."""
+    raw_struct = pl.struct(pl.col(f"raw:{f.name}").alias(f.name) for f in source.fields)
+    return (
+        annotated.filter(pl.col(REASONS).list.len() > 0)
+        .select(
+            pl.lit(source.name).alias("source"),
+            *LINEAGE,
+            pl.col(REASONS).list.join("; ").alias("reason"),
+            pl.col(REASONS).alias("reasons"),
+            raw_struct.struct.json_encode().alias("raw"),
+            PARTITION,
+        )
+        .sort("_source_file", "_source_row")
+    )
+
+
+def _output_columns(spec: FieldSpec) -> list[str]:
+    if spec.kind == "name":
+        return [spec.column, f"{spec.column}_原文"]
+    if spec.kind == "id_number":
+        return [spec.column, f"{spec.column}_状态"]
+    return [spec.column]

@@ -1,0 +1,237 @@
+"""Normalisers: Polars expressions that turn the upstream text of every source into typed values.
+
+Each function takes an expression of raw text (as the readers deliver it: every cell a string or
+null) and returns an expression. A value that is present but cannot be read becomes null; the
+cleaning step (``transforms.cleaning``) compares with the raw text to give the row a reason.
+Nothing here reads files or knows about Dagster.
+"""
+
+from collections.abc import Mapping
+
+import opencc
+import polars as pl
+
+# Excel's day zero for serial dates (the 1900 leap-year bug is absorbed by starting on 1899-12-30).
+_EXCEL_EPOCH = pl.date(1899, 12, 30)
+# Serials between these are dates from 1954 to 2119; anything else is a number, not a date.
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000
+
+_FULL_WIDTH = "０１２３４５６７８９ＸｘＹｙＮｎ－／．：％"
+_HALF_WIDTH = "0123456789XxYyNn-/.:%"
+
+# GB 11643 / ISO 7064 MOD 11-2: weights of the first 17 digits and the check character table.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+# Minority-name separators seen in the sources; all become the middle dot U+00B7.
+_NAME_DOTS = r"[•・‧.．･∙⋅]"
+# Markers HR systems put where a character could not be typed (生僻字).
+_UNKNOWN_CHAR = r"[?？□■〓*＊_]"
+
+
+def blank_to_null(expr: pl.Expr) -> pl.Expr:
+    """Strip ASCII and full-width white space; an empty cell becomes null."""
+    stripped = expr.str.strip_chars(" \t\r\n\u3000\u00a0")
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def to_half_width(expr: pl.Expr) -> pl.Expr:
+    """Full-width digits and the letters used in codes become ASCII."""
+    return expr.str.replace_many(list(_FULL_WIDTH), list(_HALF_WIDTH))
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """Read a date in any form the sources use.
+
+    Forms: ``2024-05-06``, ``2024/5/6``, ``2024.05.06``, ``2024年5月6日``, ``20240506``, an Excel
+    serial (``45418`` or ``45418.0``), each optionally followed by a time part. Impossible dates
+    (``2024-02-30``) and anything else give null.
+    """
+    text = to_half_width(blank_to_null(expr))
+    day_part = text.str.replace(r"[ T].*$", "").str.replace(r"日$", "")
+    dashed = day_part.str.replace_all(r"[年月/.]", "-")
+    compact = dashed.str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
+    as_text = compact.str.to_date("%Y-%m-%d", strict=False)
+    serial = (
+        pl.when(text.str.contains(r"^\d{5}(\.\d+)?$"))
+        .then(text.cast(pl.Float64, strict=False).floor().cast(pl.Int32, strict=False))
+        .otherwise(None)
+    )
+    from_serial = (
+        pl.when(serial.is_between(_SERIAL_MIN, _SERIAL_MAX))
+        .then(_EXCEL_EPOCH + pl.duration(days=serial))
+        .otherwise(None)
+    )
+    return (
+        pl.when(compact.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$"))
+        .then(as_text)
+        .otherwise(from_serial)
+    )
+
+
+def parse_datetime(expr: pl.Expr) -> pl.Expr:
+    """Read a timestamp (``更新时间``); a bare date means its midnight."""
+    text = to_half_width(blank_to_null(expr)).str.replace("T", " ", literal=True)
+    with_seconds = text.str.replace(r"^(.+ \d{1,2}:\d{2})$", "${1}:00")
+    full = with_seconds.str.replace(r"\.\d+$", "").str.to_datetime(
+        "%Y-%m-%d %H:%M:%S", strict=False, time_unit="us"
+    )
+    return pl.coalesce(full, parse_date(expr).cast(pl.Datetime("us")))
+
+
+def parse_year_month(expr: pl.Expr) -> pl.Expr:
+    """Read ``出生年月`` (``YYYY.MM``, ``YYYY-MM``, ``YYYY年M月``, ``YYYYMM``) as the month's first day."""
+    text = to_half_width(blank_to_null(expr)).str.replace(r"月$", "")
+    dashed = text.str.replace_all(r"[年/.]", "-").str.replace(r"^(\d{4})(\d{2})$", "${1}-${2}")
+    ok = dashed.str.contains(r"^\d{4}-\d{1,2}$")
+    return pl.when(ok).then((dashed + "-01").str.to_date("%Y-%m-%d", strict=False)).otherwise(None)
+
+
+def compact_id_number(expr: pl.Expr) -> pl.Expr:
+    """An ID number without spaces or hyphens, half-width, with an upper-case ``X``."""
+    text = to_half_width(blank_to_null(expr))
+    return blank_to_null(text.str.replace_all(r"[\s\-\u3000]", "").str.to_uppercase())
+
+
+def _check_character(first17: pl.Expr) -> pl.Expr:
+    """The check character of a 17-digit string; null when the input is not 17 digits."""
+    digits17 = pl.when(first17.str.contains(r"^\d{17}$")).then(first17)
+    digits = digits17.str.extract_all(r"\d").list.eval(pl.element().cast(pl.Int64))
+    weights = pl.lit(pl.Series([list(_ID_WEIGHTS)], dtype=pl.List(pl.Int64)))
+    index = (digits * weights).list.sum() % 11
+    return pl.lit(_ID_CHECK).str.slice(index, 1)
+
+
+def normalize_id_number(expr: pl.Expr) -> pl.Expr:
+    """公民身份号码 in its 18-character form.
+
+    A legacy 15-digit number is upgraded (century ``19`` inserted, check character computed); an
+    18-character number is only compacted, never "repaired": a wrong check character stays wrong
+    and :func:`id_number_status` says so.
+    """
+    compact = compact_id_number(expr)
+    first17 = compact.str.slice(0, 6) + "19" + compact.str.slice(6, 9)
+    upgraded = first17 + _check_character(first17)
+    return pl.when(compact.str.contains(r"^\d{15}$")).then(upgraded).otherwise(compact)
+
+
+def id_number_status(expr: pl.Expr) -> pl.Expr:
+    """``valid``, ``upgraded_15`` (valid after the 15→18 upgrade), ``bad_check`` or ``malformed``.
+
+    Null when the cell is empty. ``malformed`` covers wrong length or characters and an impossible
+    birth date; ``bad_check`` is a well-formed number whose check character does not match (a typo).
+    """
+    compact = compact_id_number(expr)
+    normal = normalize_id_number(expr)
+    well_formed = normal.str.contains(r"^\d{17}[\dX]$") & (
+        normal.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
+    )
+    check_ok = normal.str.slice(17, 1) == _check_character(normal.str.slice(0, 17))
+    return (
+        pl.when(compact.is_null())
+        .then(None)
+        .when(~well_formed)
+        .then(pl.lit("malformed"))
+        .when(~check_ok)
+        .then(pl.lit("bad_check"))
+        .when(compact.str.len_chars() == 15)
+        .then(pl.lit("upgraded_15"))
+        .otherwise(pl.lit("valid"))
+    )
+
+
+_T2S = opencc.OpenCC("t2s")
+
+
+def _to_simplified_batch(values: pl.Series) -> pl.Series:
+    uniques = values.drop_nulls().unique()
+    converted = pl.Series([_T2S.convert(v) for v in uniques.to_list()], dtype=pl.String)
+    return values.replace_strict(uniques, converted, default=None, return_dtype=pl.String)
+
+
+def to_simplified(expr: pl.Expr) -> pl.Expr:
+    """Traditional characters become simplified (OpenCC ``t2s``), converting each distinct value once."""
+    return expr.map_batches(_to_simplified_batch, return_dtype=pl.String)
+
+
+def normalize_name(expr: pl.Expr) -> pl.Expr:
+    """A person's name as displayed: simplified, no spaces, one kind of minority-name dot (``·``)."""
+    text = blank_to_null(expr).str.replace_all(r"[\s\u3000]+", "")
+    dotted = text.str.replace_all(_NAME_DOTS, "·").str.replace_all("·+", "·")
+    return blank_to_null(to_simplified(dotted).str.strip_chars("·"))
+
+
+def name_key(expr: pl.Expr) -> pl.Expr:
+    """The key names are blocked and compared on: the display name without the minority dot."""
+    return normalize_name(expr).str.replace_all("·", "", literal=True)
+
+
+def name_has_unknown_char(expr: pl.Expr) -> pl.Expr:
+    """True when the name carries a marker for a character that could not be typed (``张?伟``)."""
+    return blank_to_null(expr).str.contains(_UNKNOWN_CHAR)
+
+
+def parse_enum(expr: pl.Expr, synonyms: Mapping[str, str]) -> pl.Expr:
+    """Map every spelling in ``synonyms`` (canonical values map to themselves) to its canonical value.
+
+    Unknown spellings give null; matching ignores surrounding and inner white space.
+    """
+    text = to_half_width(blank_to_null(expr)).str.replace_all(r"[\s\u3000]", "")
+    return text.replace_strict(dict(synonyms), default=None, return_dtype=pl.String)
+
+
+_BOOL_WORDS = {
+    **dict.fromkeys(
+        ["是", "Y", "y", "YES", "Yes", "yes", "1", "TRUE", "True", "true", "√", "有"], True
+    ),
+    **dict.fromkeys(
+        ["否", "N", "n", "NO", "No", "no", "0", "FALSE", "False", "false", "×", "无"], False
+    ),
+}
+
+
+def parse_bool(expr: pl.Expr) -> pl.Expr:
+    """是/否, Y/N, 1/0, true/false, √/× as a boolean."""
+    text = to_half_width(blank_to_null(expr))
+    return text.replace_strict(_BOOL_WORDS, default=None, return_dtype=pl.Boolean)
+
+
+_AMOUNT_UNITS = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "元": 0.0001}
+
+
+def parse_amount(expr: pl.Expr) -> pl.Expr:
+    """An amount in 万元 (the unit the headers declare).
+
+    Thousands separators (``,`` ``，``) and a trailing unit (``元``, ``万元``, ``亿元``) are handled;
+    a bare number is taken to be in 万元 already.
+    """
+    text = to_half_width(blank_to_null(expr)).str.replace_all(r"[,，\s]", "")
+    number = text.str.extract(r"^(-?\d+(?:\.\d+)?)", 1).cast(pl.Float64, strict=False)
+    unit = text.str.extract(r"^-?\d+(?:\.\d+)?(亿元|亿|万元|万|元)?$", 1)
+    factor = unit.replace_strict(_AMOUNT_UNITS, default=1.0, return_dtype=pl.Float64)
+    whole = text.str.contains(r"^-?\d+(?:\.\d+)?(亿元|亿|万元|万|元)?$")
+    return pl.when(whole).then(number * factor).otherwise(None)
+
+
+def parse_int(expr: pl.Expr) -> pl.Expr:
+    """An integer; ``12.0`` (as spreadsheets write whole numbers) is accepted."""
+    text = to_half_width(blank_to_null(expr)).str.replace_all(r"[,，]", "")
+    as_float = text.cast(pl.Float64, strict=False)
+    return pl.when(as_float == as_float.floor()).then(as_float.cast(pl.Int64)).otherwise(None)
+
+
+def parse_float(expr: pl.Expr) -> pl.Expr:
+    """A decimal number."""
+    text = to_half_width(blank_to_null(expr)).str.replace_all(r"[,，]", "")
+    return text.cast(pl.Float64, strict=False)
+
+
+def parse_ratio(expr: pl.Expr) -> pl.Expr:
+    """A share from 0 to 1, given as ``0.85``, ``85%`` or ``85％``."""
+    text = to_half_width(blank_to_null(expr)).str.replace("％", "%", literal=True)
+    percent = text.str.extract(r"^(\d+(?:\.\d+)?)%$", 1).cast(pl.Float64, strict=False) / 100
+    return (
+        pl.when(text.str.ends_with("%"))
+        .then(percent)
+        .otherwise(text.cast(pl.Float64, strict=False))
+    )

@@ -1,0 +1,336 @@
+"""What each upstream export holds, as data: fields, their kinds, vocabularies, keys and partitions.
+
+One :class:`SourceSpec` per source in ``SOURCES.md``. The readers use it to find and check the
+header, the cleaning step to type every field, the bronze writer to partition. Vocabularies map
+every spelling seen upstream to the canonical value (``不属实`` → ``不实``).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+FieldKind = Literal[
+    "text", "name", "id_number", "date", "datetime", "year_month", "int", "float", "ratio",
+    "amount", "enum", "bool",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of an upstream export.
+
+    Attributes:
+        name: the header as ``SOURCES.md`` spells it.
+        kind: how the text is read (see ``transforms.normalize``).
+        required: an empty cell is a hard error (the row goes to quarantine).
+        vocabulary: for ``enum``: every accepted spelling → canonical value.
+        aliases: other spellings of the header seen upstream.
+        output: the bronze column name when it differs from ``name``.
+    """
+
+    name: str
+    kind: FieldKind = "text"
+    required: bool = False
+    vocabulary: Mapping[str, str] | None = None
+    aliases: tuple[str, ...] = ()
+    output: str | None = None
+
+    @property
+    def column(self) -> str:
+        return self.output or self.name
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One upstream source.
+
+    Attributes:
+        name: the source as the output contract names it (``petition``, ``audit`` …).
+        label: its Chinese name, for messages and reports.
+        fields: the columns the platform reads (others in the export are ignored).
+        key: the columns that identify a record (the contract's ``source_key``).
+        partition: the date column and grain bronze is partitioned by; None for a snapshot.
+        protected: reporter fields dropped at extraction; only ``flag`` survives.
+        flag: the column recording that a protected field was filled (``实名``).
+        one_of: at least one of these must be filled (a person key).
+        sql_order: columns a SQL read is ordered by, for stable row numbers.
+        sheet: the worksheet a workbook export keeps its rows on.
+    """
+
+    name: str
+    label: str
+    fields: tuple[FieldSpec, ...]
+    key: tuple[str, ...]
+    partition: tuple[str, Literal["month", "year"]] | None = None
+    protected: tuple[str, ...] = ()
+    flag: str | None = None
+    one_of: tuple[str, ...] = ()
+    sql_order: tuple[str, ...] = ()
+    sheet: str | None = None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Headers that must be present in every export of this source."""
+        return tuple(f.name for f in self.fields if f.required) + self.one_of
+
+
+def _vocab(canonical: list[str], synonyms: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {**{c: c for c in canonical}, **(synonyms or {})}
+
+
+YES_NO = _vocab(["是", "否"], {"Y": "是", "N": "否", "1": "是", "0": "否", "y": "是", "n": "否"})
+PETITION_RESULT = _vocab(
+    ["属实", "部分属实", "不实", "查无实据", "办理中"],
+    {"不属实": "不实", "基本属实": "部分属实", "部分失实": "部分属实", "正在办理": "办理中"},
+)
+PETITION_DISPOSAL = _vocab(
+    ["谈话函询", "初步核实", "暂存待查", "予以了结", "移送"], {"函询": "谈话函询"}
+)
+PETITION_CHANNEL = _vocab(
+    ["来信", "来访", "来电", "网络举报", "12388", "上级转办"], {"网络": "网络举报"}
+)
+PETITION_CATEGORY = _vocab(
+    [
+        "违反政治纪律",
+        "违反组织纪律",
+        "违反廉洁纪律",
+        "违反群众纪律",
+        "违反工作纪律",
+        "违反生活纪律",
+        "其他",
+    ]
+)
+RECTIFICATION = _vocab(["未整改", "整改中", "已整改"], {"整改完成": "已整改", "正在整改": "整改中"})
+INSPECTION_TYPE = _vocab(["巡视", "巡察"])
+AUDIT_TYPE = _vocab(["经济责任审计", "专项审计", "预算执行审计"])
+RESPONSIBILITY = _vocab(["直接责任", "领导责任", "主管责任"])
+AUDIT_TRANSFER = _vocab(
+    ["移送纪检监察机关", "移送主管部门", "否"], {"移送纪委监委": "移送纪检监察机关", "无": "否"}
+)
+AUDIT_TOLERANCE = _vocab(["予以容错", "不予容错", "未申请"], {"容错": "予以容错"})
+ASSESSMENT_TYPE = _vocab(["年度考核", "平时考核", "专项考核", "任期考核"])
+ASSESSMENT_GRADE = _vocab(
+    ["优秀", "称职", "基本称职", "不称职", "不定等次", "好", "较好", "一般", "较差"],
+    {"合格": "称职", "基本合格": "基本称职", "不合格": "不称职"},
+)
+SANCTION_CLASS = _vocab(["党纪处分", "政务处分", "组织处理", "问责"], {"政纪处分": "政务处分"})
+SANCTION_MEASURE = _vocab(
+    [
+        "警告",
+        "严重警告",
+        "撤销党内职务",
+        "留党察看",
+        "开除党籍",
+        "记过",
+        "记大过",
+        "降级",
+        "撤职",
+        "开除",
+        "诫勉",
+        "提醒谈话",
+        "批评教育",
+        "责令检查",
+        "函询",
+        "通报",
+        "调整职务",
+        "免职",
+        "降职",
+        "责令辞职",
+        "停职检查",
+    ],  # fmt: skip
+    {"诫勉谈话": "诫勉", "通报批评": "通报", "党内警告": "警告", "党内严重警告": "严重警告"},
+)
+TOLERANCE_RESULT = _vocab(
+    ["予以容错", "部分容错", "不予容错"], {"容错": "予以容错", "不容错": "不予容错"}
+)
+GENDER = _vocab(["男", "女"], {"男性": "男", "女性": "女"})
+SCOPE = _vocab(
+    ["省管", "市管", "县管"], {"省委管理": "省管", "市委管理": "市管", "县委管理": "县管"}
+)
+SERVICE_STATUS = _vocab(["在职", "退休", "调离", "去世"], {"离退休": "退休", "病故": "去世"})
+
+ROSTER = SourceSpec(
+    name="roster",
+    label="干部名册",
+    fields=(
+        FieldSpec("人员编号", required=True),
+        FieldSpec("姓名", "name", required=True),
+        FieldSpec("性别", "enum", vocabulary=GENDER),
+        FieldSpec("民族"),
+        FieldSpec("政治面貌"),
+        FieldSpec("公民身份号码", "id_number"),
+        FieldSpec("出生年月", "year_month"),
+        FieldSpec("单位代码"),
+        FieldSpec("单位名称", required=True),
+        FieldSpec("现任职务"),
+        FieldSpec("职级"),
+        FieldSpec("管理权限", "enum", required=True, vocabulary=SCOPE),
+        FieldSpec("行政区划代码"),
+        FieldSpec("任现职时间", "date"),
+        FieldSpec("在职状态", "enum", vocabulary=SERVICE_STATUS),
+        FieldSpec("更新时间", "datetime"),
+    ),
+    key=("人员编号",),
+    sql_order=("人员编号", "更新时间"),
+)
+
+INSPECTION = SourceSpec(
+    name="inspection",
+    label="巡视巡察问题",
+    fields=(
+        FieldSpec("轮次", required=True),
+        FieldSpec("类型", "enum", vocabulary=INSPECTION_TYPE),
+        FieldSpec("巡察组", aliases=("巡视组",)),
+        FieldSpec("被巡察单位", required=True, aliases=("被巡视单位",)),
+        FieldSpec("被巡察单位代码", aliases=("被巡视单位代码",)),
+        FieldSpec("问题编号", required=True),
+        FieldSpec("问题类别"),
+        FieldSpec("问题描述"),
+        FieldSpec("责任人"),
+        FieldSpec("责任人职务"),
+        FieldSpec("是否移交问题线索", "bool"),
+        FieldSpec("整改状态", "enum", vocabulary=RECTIFICATION),
+        FieldSpec("整改时限", "date"),
+        FieldSpec("反馈日期", "date"),
+    ),
+    key=("轮次", "问题编号"),
+    partition=("轮次", "year"),
+    sheet="问题清单",
+)
+
+AUDIT = SourceSpec(
+    name="audit",
+    label="审计发现",
+    fields=(
+        FieldSpec("审计项目编号", required=True),
+        FieldSpec("审计类型", "enum", vocabulary=AUDIT_TYPE),
+        FieldSpec("被审计单位"),
+        FieldSpec("被审计领导干部", "name"),
+        FieldSpec("公民身份号码", "id_number"),
+        FieldSpec("审计期间"),
+        FieldSpec("问题编号", required=True),
+        FieldSpec("问题类型"),
+        FieldSpec("问题描述"),
+        FieldSpec(
+            "涉及金额（万元）",
+            "amount",
+            aliases=("涉及金额(万元)", "涉及金额"),
+            output="涉及金额_万元",
+        ),
+        FieldSpec("责任类型", "enum", vocabulary=RESPONSIBILITY),
+        FieldSpec("移送处理", "enum", vocabulary=AUDIT_TRANSFER),
+        FieldSpec("容错认定", "enum", vocabulary=AUDIT_TOLERANCE),
+        FieldSpec("符合改革方向", "bool"),
+        FieldSpec("经集体研究", "bool"),
+        FieldSpec("未造成重大不良后果", "bool"),
+        FieldSpec("未发现利益输送", "bool"),
+        FieldSpec("尽力避免损失", "bool"),
+        FieldSpec("报告日期", "date", required=True),
+    ),
+    key=("审计项目编号", "问题编号"),
+    partition=("报告日期", "month"),
+)
+
+PETITION = SourceSpec(
+    name="petition",
+    label="信访举报",
+    fields=(
+        FieldSpec("件号", required=True),
+        FieldSpec("收件日期", "date", required=True),
+        FieldSpec("来源渠道", "enum", vocabulary=PETITION_CHANNEL),
+        FieldSpec("被反映人姓名", "name"),
+        FieldSpec("被反映人单位"),
+        FieldSpec("被反映人职务"),
+        FieldSpec("被反映人身份证号", "id_number"),
+        FieldSpec("问题类别", "enum", vocabulary=PETITION_CATEGORY),
+        FieldSpec("问题摘要"),
+        FieldSpec("处置方式", "enum", vocabulary=PETITION_DISPOSAL),
+        FieldSpec("办理结果", "enum", required=True, vocabulary=PETITION_RESULT),
+        FieldSpec("是否澄清正名", "bool"),
+        FieldSpec("是否诬告陷害", "bool"),
+        FieldSpec("重复件", "bool"),
+        FieldSpec("原件号"),
+        FieldSpec("办结日期", "date"),
+        FieldSpec("更新时间", "datetime"),
+        FieldSpec("实名", "bool"),
+    ),
+    key=("件号",),
+    partition=("收件日期", "month"),
+    protected=("举报人姓名", "举报人联系电话", "举报人身份证号"),
+    flag="实名",
+    sql_order=("件号", "更新时间"),
+)
+
+ASSESSMENT = SourceSpec(
+    name="assessment",
+    label="考核结果",
+    fields=(
+        FieldSpec("人员编号", required=True),
+        FieldSpec("姓名", "name"),
+        FieldSpec("考核年度", "int", required=True),
+        FieldSpec("考核类型", "enum", required=True, vocabulary=ASSESSMENT_TYPE),
+        FieldSpec("考核周期", required=True),
+        FieldSpec("考核等次", "enum", vocabulary=ASSESSMENT_GRADE),
+        FieldSpec("综合得分", "float"),
+        FieldSpec("民主测评优秀率", "ratio"),
+        FieldSpec("督考联动得分", "float"),
+        FieldSpec("单位内排名", "int"),
+        FieldSpec("单位人数", "int"),
+    ),
+    key=("人员编号", "考核类型", "考核周期"),
+    partition=("考核年度", "year"),
+    sheet="考核结果",
+)
+
+SANCTION = SourceSpec(
+    name="sanction",
+    label="处分与组织处理",
+    fields=(
+        FieldSpec("姓名", "name"),
+        FieldSpec("公民身份号码", "id_number"),
+        FieldSpec("人员编号"),
+        FieldSpec("处理类别", "enum", required=True, vocabulary=SANCTION_CLASS),
+        FieldSpec("处理措施", "enum", required=True, vocabulary=SANCTION_MEASURE),
+        FieldSpec("留党察看期限", "int"),
+        FieldSpec("决定日期", "date", required=True),
+        FieldSpec("决定机关"),
+        FieldSpec("事由"),
+        FieldSpec("影响期截止", "date"),
+    ),
+    key=("公民身份号码", "人员编号", "处理措施", "决定日期"),
+    partition=("决定日期", "month"),
+    one_of=("公民身份号码", "人员编号"),
+)
+
+_SIX_ELEMENTS = ("动机态度", "客观条件", "程序方法", "性质程度", "后果影响", "挽回损失")
+
+TOLERANCE = SourceSpec(
+    name="tolerance",
+    label="容错纠错认定",
+    fields=(
+        FieldSpec("案例编号", required=True),
+        FieldSpec("姓名", "name"),
+        FieldSpec("人员编号"),
+        FieldSpec("单位"),
+        FieldSpec("职务"),
+        FieldSpec("领域"),
+        FieldSpec("事项描述"),
+        FieldSpec("申请日期", "date"),
+        FieldSpec("认定日期", "date", required=True),
+        FieldSpec("认定机关"),
+        FieldSpec("认定结果", "enum", required=True, vocabulary=TOLERANCE_RESULT),
+        *(FieldSpec(element) for element in _SIX_ELEMENTS),
+        FieldSpec("三个区分开来"),
+        FieldSpec("不予容错情形"),
+        FieldSpec("纠错措施"),
+        FieldSpec("可否公开", "bool"),
+    ),
+    key=("案例编号",),
+    partition=("认定日期", "month"),
+    sheet="容错纠错",
+)
+
+SPECS: dict[str, SourceSpec] = {
+    spec.name: spec
+    for spec in (ROSTER, INSPECTION, AUDIT, PETITION, ASSESSMENT, SANCTION, TOLERANCE)
+}

@@ -1,0 +1,1 @@
+"""warehouse layer of Dajiandu (see DESIGN.md)."""

@@ -1,0 +1,155 @@
+"""``sources.yaml``: which upstream export feeds which source, resolved to absolute places.
+
+A source is a SQL table reached through a SQLAlchemy URL, or a set of dropped files named by a
+glob. Relative globs and ``sqlite:///`` paths are resolved against the folder of ``sources.yaml``;
+``${VAR}`` is read from the environment so credentials never sit in the file. A source left out
+is "no data yet".
+"""
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import sqlalchemy as sa
+import yaml
+
+# The contract's source names, and the keys a sources.yaml may use for them.
+SOURCE_KEYS: dict[str, str] = {
+    "roster": "roster",
+    "inspections": "inspection",
+    "inspection": "inspection",
+    "audits": "audit",
+    "audit": "audit",
+    "petitions": "petition",
+    "petition": "petition",
+    "assessments": "assessment",
+    "assessment": "assessment",
+    "sanctions": "sanction",
+    "sanction": "sanction",
+    "tolerance": "tolerance",
+}
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class SourceError(Exception):
+    """A named source that cannot be read: names the source, the file (or table), row and problem."""
+
+    def __init__(self, source: str, where: str | None, problem: str, row: int | None = None):
+        self.source, self.where, self.problem, self.row = source, where, problem, row
+        place = f" ({where}" + (f", row {row}" if row is not None else "") + ")" if where else ""
+        super().__init__(f"source {source}{place}: {problem}")
+
+
+class ConfigError(Exception):
+    """``sources.yaml`` itself is wrong: a message naming the file and the entry."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One configured source, resolved.
+
+    Attributes:
+        name: the contract name (``petition``).
+        kind: ``sql`` or ``files``.
+        url: the SQLAlchemy URL (sql), with ``${VAR}`` filled in and relative SQLite paths resolved.
+        table: the table (sql).
+        pattern: the absolute glob (files).
+    """
+
+    name: str
+    kind: Literal["sql", "files"]
+    url: str | None = None
+    table: str | None = None
+    pattern: str | None = None
+
+    def files(self) -> list[Path]:
+        """The files the glob matches now, sorted by name (a later re-issue sorts later)."""
+        assert self.pattern is not None
+        return sorted(Path(p) for p in glob.glob(self.pattern, recursive=True) if Path(p).is_file())
+
+    @property
+    def display(self) -> str:
+        """Where the data comes from, with any password hidden (safe for logs and reports)."""
+        if self.kind == "files":
+            return str(self.pattern)
+        return f"{safe_url(str(self.url))}#{self.table}"
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password replaced by ``***``."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def _expand(value: str, where: str) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{where}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return _VAR.sub(sub, value)
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    prefix = re.match(r"^sqlite(\+\w+)?:///", url)
+    if not prefix:
+        return url
+    path = url[prefix.end() :]
+    if not path or path.startswith((":memory:", "/")) or path.startswith("file:"):
+        return url
+    query = ""
+    if "?" in path:
+        path, query = path.split("?", 1)
+        query = "?" + query
+    return f"{prefix.group(0)}{(base / path).resolve()}{query}"
+
+
+def load_sources(path: str | os.PathLike[str]) -> dict[str, SourceConfig]:
+    """Read and resolve ``sources.yaml``.
+
+    Raises:
+        ConfigError: the file is missing, is not YAML, names an unknown source, or an entry lacks
+            ``sql``+``table`` or ``files``.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such sources file")
+    try:
+        entries = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: not a readable YAML file: {error}") from error
+    if not isinstance(entries, dict):
+        raise ConfigError(f"{file}: expected a mapping of source name to its place")
+    base = file.parent.resolve()
+    out: dict[str, SourceConfig] = {}
+    for key, entry in entries.items():
+        where = f"{file}: {key}"
+        if key not in SOURCE_KEYS:
+            known = ", ".join(sorted({k for k in SOURCE_KEYS if k.endswith("s") or k == "roster"}))
+            raise ConfigError(f"{where}: unknown source (known: {known}, tolerance)")
+        name = SOURCE_KEYS[key]
+        if name in out:
+            raise ConfigError(f"{where}: source {name} is named twice")
+        out[name] = _entry(name, entry, base, where)
+    return out
+
+
+def _entry(name: str, entry: object, base: Path, where: str) -> SourceConfig:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected {{sql: URL, table: NAME}} or {{files: GLOB}}")
+    if "sql" in entry:
+        if not entry.get("table"):
+            raise ConfigError(f"{where}: a sql source needs a table")
+        url = _resolve_sqlite(_expand(str(entry["sql"]), where), base)
+        return SourceConfig(name, "sql", url=url, table=_expand(str(entry["table"]), where))
+    if "files" in entry:
+        pattern = _expand(str(entry["files"]), where)
+        return SourceConfig(name, "files", pattern=str(base / pattern))
+    raise ConfigError(f"{where}: expected {{sql: URL, table: NAME}} or {{files: GLOB}}")

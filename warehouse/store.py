@@ -1,0 +1,160 @@
+"""The Parquet warehouse: versioned tables, staged writes, atomic swaps.
+
+A table ``<root>/<layer>/<name>`` is a symbolic link to an immutable version directory
+``<root>/.versions/<layer>/<name>/<version>``. A write stages a new version (one Parquet file per
+partition, Hive layout), lets the caller check it, then swaps the link with one atomic rename:
+readers see the old table or the new one, never half of either, and a run that fails before the
+swap leaves the last good table in place. The version name is a hash of the content, so writing
+the same rows twice gives the same directory and the same bytes.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+KEEP_VERSIONS = 3
+_PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
+
+
+class WarehouseError(Exception):
+    """A table cannot be written or read; the message names the table."""
+
+
+@dataclass
+class StagedTable:
+    """A written but not yet published version of a table."""
+
+    layer: str
+    name: str
+    path: Path
+    partition_key: str | None
+    rows: int
+    partitions: dict[str, int]
+
+    def scan(self) -> pl.LazyFrame:
+        return _scan(self.path)
+
+
+class Warehouse:
+    """One warehouse root on the local file system."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def table_path(self, layer: str, name: str) -> Path:
+        return self.root / layer / name
+
+    def exists(self, layer: str, name: str) -> bool:
+        return self.table_path(layer, name).exists()
+
+    def scan(self, layer: str, name: str) -> pl.LazyFrame:
+        """The current version of a table, lazily.
+
+        Raises:
+            WarehouseError: the table has never been written.
+        """
+        path = self.table_path(layer, name)
+        if not path.exists():
+            raise WarehouseError(f"table {layer}/{name} does not exist yet in {self.root}")
+        return _scan(path.resolve())
+
+    def stage(
+        self,
+        layer: str,
+        name: str,
+        frame: pl.DataFrame,
+        partition_by: str | None = None,
+        partition_key: str = "part",
+    ) -> StagedTable:
+        """Write ``frame`` as a new, unpublished version of ``layer/name``.
+
+        Each distinct value of ``partition_by`` becomes a directory ``<partition_key>=<value>``; the
+        column itself is not stored in the files (Hive layout carries it). Rows keep their order.
+        """
+        home = self.root / ".versions" / layer / name
+        staging = home / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir(parents=True)
+        digest = hashlib.sha256()
+        counts: dict[str, int] = {}
+        try:
+            if partition_by is None:
+                parts = [("", frame)]
+            else:
+                keys = frame.get_column(partition_by).fill_null("unknown")
+                parts = [
+                    (f"{partition_key}={value}", frame.filter(keys == value).drop(partition_by))
+                    for value in sorted(keys.unique().to_list())
+                ]
+                if not parts:
+                    parts = [("", frame.drop(partition_by))]
+            for part_dir, part in parts:
+                target = staging / part_dir if part_dir else staging
+                target.mkdir(parents=True, exist_ok=True)
+                file = target / "data.parquet"
+                _write_parquet(part, file)
+                digest.update(part_dir.encode() + b"\0" + file.read_bytes())
+                counts[part_dir or "all"] = part.height
+            manifest = {"table": f"{layer}/{name}", "rows": frame.height, "partitions": counts}
+            (staging / "_manifest.json").write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
+            )
+            version = home / f"v-{digest.hexdigest()[:16]}"
+            if version.exists():
+                shutil.rmtree(staging)
+            else:
+                os.rename(staging, version)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return StagedTable(
+            layer, name, version, partition_key if partition_by else None, frame.height, counts
+        )
+
+    def publish(self, staged: StagedTable) -> Path:
+        """Make a staged version the current table with one atomic rename, then prune old versions."""
+        link = self.table_path(staged.layer, staged.name)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.exists() and not link.is_symlink():
+            raise WarehouseError(
+                f"{link} is a real directory, not a table link: move it away first"
+            )
+        tmp = link.parent / f".{staged.name}.{uuid.uuid4().hex}"
+        os.symlink(os.path.relpath(staged.path, link.parent), tmp)
+        os.replace(tmp, link)
+        self._prune(staged)
+        return link
+
+    def discard(self, staged: StagedTable) -> None:
+        """Forget a staged version that failed its checks (unless it is the current one)."""
+        if self.table_path(staged.layer, staged.name).resolve() != staged.path.resolve():
+            shutil.rmtree(staged.path, ignore_errors=True)
+
+    def _prune(self, staged: StagedTable) -> None:
+        home = staged.path.parent
+        versions = sorted(
+            (p for p in home.glob("v-*") if p.is_dir()), key=lambda p: p.stat().st_mtime
+        )
+        current = staged.path.resolve()
+        for old in [v for v in versions if v.resolve() != current][
+            : max(0, len(versions) - KEEP_VERSIONS)
+        ]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_parquet(frame: pl.DataFrame, file: Path) -> None:
+    table: pa.Table = frame.to_arrow()
+    # Strip Polars' own schema metadata so bytes depend on the data alone.
+    table = table.replace_schema_metadata(None)
+    pq.write_table(table, file, **_PARQUET_OPTIONS)  # type: ignore[arg-type]
+
+
+def _scan(path: Path) -> pl.LazyFrame:
+    return pl.scan_parquet(path / "**" / "*.parquet", hive_partitioning=True)
