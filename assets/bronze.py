@@ -73,6 +73,7 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
                 "partitions": dg.MetadataValue.json(report.partitions),
                 "version": report.bronze_version,
                 "no_data_yet": not report.files,
+                "flags": dg.MetadataValue.json(report.flags),
                 "seconds": round(report.seconds, 2),
             },
         )

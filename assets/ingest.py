@@ -34,6 +34,7 @@ class IngestReport:
     quarantined_by_file: dict[str, int]
     partitions: dict[str, int]
     reasons: Counter[str] = field(default_factory=Counter)
+    flags: dict[str, int] = field(default_factory=dict)
     bronze_version: str = ""
     seconds: float = 0.0
 
@@ -127,6 +128,7 @@ def ingest(
         partitions=staged_bronze.partitions,
         reasons=Counter(reason_kind(r) for rs in quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
+        flags=flag_counts(bronze),
     )
     if not report.conserved():
         store.discard(staged_bronze)
@@ -159,3 +161,21 @@ def read_source_empty(spec: SourceSpec) -> pl.DataFrame:
 def reason_kind(reason: str) -> str:
     """A reason without the offending value, so that reasons can be counted by kind."""
     return re.sub(r"'[^']*'", "…", reason)
+
+
+_FLAG_TEXT = {
+    "bad_check": "check character fails (kept, not evidence of identity)",
+    "malformed": "not a well-formed ID number (kept, flagged)",
+    "upgraded_15": "legacy 15-digit number upgraded to 18",
+}
+
+
+def flag_counts(bronze: pl.DataFrame) -> dict[str, int]:
+    """Rows landed with a flag a reader should know of: ID numbers that fail or were upgraded."""
+    out: dict[str, int] = {}
+    for column in (c for c in bronze.columns if c.endswith("_状态")):
+        counts = bronze.get_column(column).value_counts()
+        for status, n in counts.iter_rows():
+            if status in _FLAG_TEXT:
+                out[f"{column.removesuffix('_状态')}: {_FLAG_TEXT[status]}"] = n
+    return out

@@ -1,6 +1,5 @@
 """Run the pipeline in-process (the ``dajiandu run`` command) and summarise what it did."""
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ class SourceSummary:
     quarantined: int
     partitions: int
     no_data: bool
+    flags: dict[str, int]
 
 
 @dataclass
@@ -72,6 +72,7 @@ def _summaries(result: dg.ExecuteInProcessResult) -> list[SourceSummary]:
                 quarantined=int(meta.get("rows_quarantined", 0)),  # type: ignore[arg-type]
                 partitions=len(partitions),  # type: ignore[arg-type]
                 no_data=bool(meta.get("no_data_yet")),
+                flags=dict(meta.get("flags") or {}),  # type: ignore[call-overload]
             )
         )
     return sorted(out, key=lambda s: s.source)
@@ -82,10 +83,9 @@ def run_pipeline(
 ) -> RunOutcome:
     """Materialise every asset in-process against one sources file and warehouse root."""
     warehouse.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(dagster_home(warehouse))
     defs = build_defs(str(sources.resolve()), str(warehouse.resolve()), as_of)
     job = defs.resolve_job_def(JOB_NAME)
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

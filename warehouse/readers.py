@@ -205,11 +205,12 @@ def read_source(config: SourceConfig, spec: ReadSpec) -> RawBatch:
     collector = _Collector()
     files: list[FileRead] = []
     for path in config.files():
-        files.append(_read_file(path, spec, collector))
+        files.append(_read_file(path, config.lineage_path(path), spec, collector))
     return RawBatch(collector.frame(spec), collector.reject_frame(), files)
 
 
-def _read_file(path: Path, spec: ReadSpec, out: _Collector) -> FileRead:
+def _read_file(path: Path, name: str, spec: ReadSpec, out: _Collector) -> FileRead:
+    """Read one file; errors name its full path, lineage columns carry ``name``."""
     suffix = path.suffix.lower()
     try:
         data = path.read_bytes()
@@ -219,11 +220,11 @@ def _read_file(path: Path, spec: ReadSpec, out: _Collector) -> FileRead:
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise SourceError(spec.name, str(path), "empty file: no header and no rows")
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_xlsx(path, data, load_id, spec, out)
+        return _read_xlsx(path, name, data, load_id, spec, out)
     if suffix in (".csv", ".txt"):
-        return _read_csv(path, data, load_id, spec, out)
+        return _read_csv(path, name, data, load_id, spec, out)
     if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(path, data, load_id, spec, out)
+        return _read_jsonl(path, name, data, load_id, spec, out)
     raise SourceError(
         spec.name, str(path), f"unknown file type '{suffix}' (expected .xlsx, .csv or .jsonl)"
     )
@@ -239,7 +240,9 @@ def _find_header(rows: list[list[object]], spec: ReadSpec) -> int:
     return 0
 
 
-def _read_xlsx(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Collector) -> FileRead:
+def _read_xlsx(
+    path: Path, name: str, data: bytes, load_id: str, spec: ReadSpec, out: _Collector
+) -> FileRead:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = book.sheet_names
@@ -261,9 +264,9 @@ def _read_xlsx(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Coll
         raise SourceError(spec.name, str(path), f"sheet '{sheet_name}' is empty")
     at = _find_header(rows, spec)
     header = _Header(spec, rows[at], str(path))
-    read = FileRead(str(path), load_id, 0, {"title": at})
+    read = FileRead(name, load_id, 0, {"title": at})
     for number, cells in enumerate(rows[at + 1 :], start=at + 2):
-        _take(out, header, cells, str(path), number, load_id, read)
+        _take(out, header, cells, name, number, load_id, read)
     return read
 
 
@@ -318,7 +321,9 @@ def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _read_csv(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Collector) -> FileRead:
+def _read_csv(
+    path: Path, name: str, data: bytes, load_id: str, spec: ReadSpec, out: _Collector
+) -> FileRead:
     text, encoding = decode_text(data, spec.name, str(path))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -331,9 +336,7 @@ def _read_csv(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Colle
                 break
             skipped_top += 1
         header = _Header(spec, header_cells, str(path))
-        read = FileRead(
-            str(path), load_id, 0, {"blank": skipped_top} if skipped_top else {}, encoding
-        )
+        read = FileRead(name, load_id, 0, {"blank": skipped_top} if skipped_top else {}, encoding)
         for number, cells in records:
             extra = cells[header.width :]
             if (
@@ -341,9 +344,9 @@ def _read_csv(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Colle
                 and any(c.strip() for c in cells)
                 or any(c.strip() for c in extra)
             ):
-                _reject_ragged(out, spec, str(path), number, load_id, cells, header.width, read)
+                _reject_ragged(out, spec, name, number, load_id, cells, header.width, read)
             else:
-                _take(out, header, cells, str(path), number, load_id, read)
+                _take(out, header, cells, name, number, load_id, read)
     except csv.Error as error:
         raise SourceError(
             spec.name, str(path), f"not a readable CSV file: {error}", row=reader.line_num
@@ -377,10 +380,12 @@ def _reject_ragged(
     read.rows += 1
 
 
-def _read_jsonl(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Collector) -> FileRead:
+def _read_jsonl(
+    path: Path, name: str, data: bytes, load_id: str, spec: ReadSpec, out: _Collector
+) -> FileRead:
     text, encoding = decode_text(data, spec.name, str(path))
     objects: list[tuple[int, dict[str, object]]] = []
-    read = FileRead(str(path), load_id, 0, {}, encoding)
+    read = FileRead(name, load_id, 0, {}, encoding)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             read.skipped["blank"] = read.skipped.get("blank", 0) + 1
@@ -389,11 +394,11 @@ def _read_jsonl(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Col
             value = orjson.loads(line)
         except orjson.JSONDecodeError as error:
             raw = "(withheld)" if spec.protected else line[:2000]
-            out.rejects.append((str(path), number, load_id, f"not valid JSON: {error}", raw))
+            out.rejects.append((name, number, load_id, f"not valid JSON: {error}", raw))
             read.rows += 1
             continue
         if not isinstance(value, dict):
-            out.rejects.append((str(path), number, load_id, "not a JSON object", line[:2000]))
+            out.rejects.append((name, number, load_id, "not a JSON object", line[:2000]))
             read.rows += 1
             continue
         objects.append((number, value))
@@ -401,7 +406,7 @@ def _read_jsonl(path: Path, data: bytes, load_id: str, spec: ReadSpec, out: _Col
     keys += [k for k in dict.fromkeys(k for _, obj in objects[1000:] for k in obj) if k not in keys]
     header = _Header(spec, keys, str(path))
     for number, obj in objects:
-        _take(out, header, [obj.get(k) for k in keys], str(path), number, load_id, read)
+        _take(out, header, [obj.get(k) for k in keys], name, number, load_id, read)
     return read
 
 
@@ -449,8 +454,9 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
     finally:
         engine.dispose()
     load_id = digest.hexdigest()[:16]
-    out.lineage = [(where, i, load_id) for i in range(1, len(out.values) + 1)]
-    read = FileRead(where, load_id, len(out.values))
+    lineage = config.lineage
+    out.lineage = [(lineage, i, load_id) for i in range(1, len(out.values) + 1)]
+    read = FileRead(lineage, load_id, len(out.values))
     return RawBatch(out.frame(spec), out.reject_frame(), [read])
 
 

@@ -742,6 +742,10 @@ def generate(
     rng = np.random.default_rng(seed)
     root = Path(out)
     inbox = root / "inbox"
+
+    def rel(file: Path) -> str:  # truth names files as lineage does: relative to sources.yaml
+        return file.relative_to(root).as_posix()
+
     for sub in ("inspections", "audits", "assessments", "sanctions", "tolerance"):
         (inbox / sub).mkdir(parents=True, exist_ok=True)
         for old in (inbox / sub).iterdir():
@@ -774,11 +778,11 @@ def generate(
             rows[0][5] = ""
             rows[1][12] = "2024-13-01"
             sink.defects += [
-                ("inspection", str(file), 3, "empty 问题编号"),
-                ("inspection", str(file), 4, "impossible 整改时限"),
+                ("inspection", rel(file), 3, "empty 问题编号"),
+                ("inspection", rel(file), 4, "impossible 整改时限"),
             ]
         _xlsx(file, "问题清单", f"XX市委巡察办 {label}巡察问题清单", INSPECTION_COLUMNS, rows)
-        sink.place(rows, str(file), 3)
+        sink.place(rows, rel(file), 3)
     say(
         f"inspections: {sum(len(r) for r in rounds.values()):,} findings in {len(rounds)} workbooks"
     )
@@ -790,12 +794,12 @@ def generate(
             rows[3][9] = "约五十万"
             del rows[4][12:]
             sink.defects += [
-                ("audit", str(file), 4, "impossible 报告日期"),
-                ("audit", str(file), 5, "unreadable amount"),
-                ("audit", str(file), 6, "ragged row"),
+                ("audit", rel(file), 4, "impossible 报告日期"),
+                ("audit", rel(file), 5, "unreadable amount"),
+                ("audit", rel(file), 6, "ragged row"),
             ]
         _csv(file, AUDIT_COLUMNS, rows, "gb18030")
-        sink.place(rows, str(file), 2)
+        sink.place(rows, rel(file), 2)
     say("audits: written (GB18030 CSV)")
 
     assessments = _assessments(rng, people)
@@ -811,8 +815,8 @@ def generate(
             lines[5] = lines[5][:-10]
             lines[6] = orjson.dumps({**head[6], "考核等次": "良好"}).decode()
             sink.defects += [
-                ("assessment", str(file), 6, "invalid JSON"),
-                ("assessment", str(file), 7, "unknown 考核等次"),
+                ("assessment", rel(file), 6, "invalid JSON"),
+                ("assessment", rel(file), 7, "unknown 考核等次"),
             ]
         file.write_text("\n".join(lines) + "\n" + part.slice(50).write_ndjson(), encoding="utf-8")
     say(f"assessments: {assessments.height:,} rows (JSONL)")
@@ -829,12 +833,12 @@ def generate(
             rows[1][1], rows[1][2] = None, None
             rows[2][6] = "2024-04-31"
             sink.defects += [
-                ("sanction", str(file), 2, "unknown 处理措施"),
-                ("sanction", str(file), 3, "no person key"),
-                ("sanction", str(file), 4, "impossible 决定日期"),
+                ("sanction", rel(file), 2, "unknown 处理措施"),
+                ("sanction", rel(file), 3, "no person key"),
+                ("sanction", rel(file), 4, "impossible 决定日期"),
             ]
         _csv(file, SANCTION_COLUMNS, rows, encoding)
-        sink.place(rows, str(file), 2)
+        sink.place(rows, rel(file), 2)
     say(f"sanctions: {len(sanctions):,} rows (CSV, three encodings)")
 
     tolerance = _tolerance(rng, people, sink)
@@ -842,11 +846,11 @@ def generate(
     tolerance[1][10] = "待研究"
     file = inbox / "tolerance" / "容错纠错认定.xlsx"
     sink.defects += [
-        ("tolerance", str(file), 3, "empty 案例编号"),
-        ("tolerance", str(file), 4, "unknown 认定结果"),
+        ("tolerance", rel(file), 3, "empty 案例编号"),
+        ("tolerance", rel(file), 4, "unknown 认定结果"),
     ]
     _xlsx(file, "容错纠错", "XX县容错纠错认定情况汇总表", TOLERANCE_COLUMNS, tolerance)
-    sink.place(tolerance, str(file), 3)
+    sink.place(tolerance, rel(file), 3)
     say(f"tolerance: {len(tolerance):,} decisions")
 
     _write_truth(root / "truth", sink)
@@ -860,7 +864,7 @@ def _write_sql(
 ) -> None:
     """Write a SQLite table and place its rows (and any defects recorded by row identity)."""
     _sqlite(path, table, columns, rows)
-    where = f"sqlite:///{path.resolve()}#{table}"
+    where = f"sqlite:///{path.parent.name}/{path.name}#{table}"
     sink.place(rows, where, 1)
     sink.defects = [
         (s, where, sink.places[r][1], d) if f == "" and r in sink.places else (s, f, r, d)

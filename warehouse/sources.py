@@ -65,6 +65,7 @@ class SourceConfig:
     url: str | None = None
     table: str | None = None
     pattern: str | None = None
+    base: str | None = None
 
     def files(self) -> list[Path]:
         """The files the glob matches now, sorted by name (a later re-issue sorts later)."""
@@ -78,6 +79,27 @@ class SourceConfig:
             return str(self.pattern)
         return f"{safe_url(str(self.url))}#{self.table}"
 
+    @property
+    def lineage(self) -> str:
+        """The SQL source as lineage columns name it: password hidden, SQLite path relative to ``base``."""
+        url = safe_url(str(self.url))
+        prefix = re.match(r"^sqlite(\+\w+)?:///", url)
+        if prefix and self.base:
+            url = prefix.group(0) + self.lineage_path(Path(url[prefix.end() :]))
+        return f"{url}#{self.table}"
+
+    def lineage_path(self, path: Path) -> str:
+        """A file as lineage columns name it: relative to the folder of ``sources.yaml`` when inside it.
+
+        Lineage that does not depend on where the inbox is mounted keeps reruns byte-identical.
+        """
+        if self.base:
+            try:
+                return path.resolve().relative_to(self.base).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
 
 def safe_url(url: str) -> str:
     """The URL with its password replaced by ``***``."""
@@ -85,6 +107,21 @@ def safe_url(url: str) -> str:
         return sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice (PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key} is named twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _expand(value: str, where: str) -> str:
@@ -122,7 +159,7 @@ def load_sources(path: str | os.PathLike[str]) -> dict[str, SourceConfig]:
     if not file.is_file():
         raise ConfigError(f"{file}: no such sources file")
     try:
-        entries = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        entries = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}  # noqa: S506
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise ConfigError(f"{file}: not a readable YAML file: {error}") from error
     if not isinstance(entries, dict):
@@ -148,8 +185,10 @@ def _entry(name: str, entry: object, base: Path, where: str) -> SourceConfig:
         if not entry.get("table"):
             raise ConfigError(f"{where}: a sql source needs a table")
         url = _resolve_sqlite(_expand(str(entry["sql"]), where), base)
-        return SourceConfig(name, "sql", url=url, table=_expand(str(entry["table"]), where))
+        return SourceConfig(
+            name, "sql", url=url, table=_expand(str(entry["table"]), where), base=str(base)
+        )
     if "files" in entry:
         pattern = _expand(str(entry["files"]), where)
-        return SourceConfig(name, "files", pattern=str(base / pattern))
+        return SourceConfig(name, "files", pattern=str(base / pattern), base=str(base))
     raise ConfigError(f"{where}: expected {{sql: URL, table: NAME}} or {{files: GLOB}}")

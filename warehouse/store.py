@@ -85,16 +85,17 @@ class Warehouse:
         digest = hashlib.sha256()
         counts: dict[str, int] = {}
         try:
+            partitioned = partition_by is not None and frame.height > 0
             if partition_by is None:
                 parts = [("", frame)]
+            elif frame.height == 0:
+                parts = [("", frame.drop(partition_by))]
             else:
                 keys = frame.get_column(partition_by).fill_null("unknown")
                 parts = [
                     (f"{partition_key}={value}", frame.filter(keys == value).drop(partition_by))
                     for value in sorted(keys.unique().to_list())
                 ]
-                if not parts:
-                    parts = [("", frame.drop(partition_by))]
             for part_dir, part in parts:
                 target = staging / part_dir if part_dir else staging
                 target.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,12 @@ class Warehouse:
                 _write_parquet(part, file)
                 digest.update(part_dir.encode() + b"\0" + file.read_bytes())
                 counts[part_dir or "all"] = part.height
-            manifest = {"table": f"{layer}/{name}", "rows": frame.height, "partitions": counts}
+            manifest = {
+                "table": f"{layer}/{name}",
+                "rows": frame.height,
+                "partition_key": partition_key if partitioned else None,
+                "partitions": counts,
+            }
             (staging / "_manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
             )
@@ -157,4 +163,11 @@ def _write_parquet(frame: pl.DataFrame, file: Path) -> None:
 
 
 def _scan(path: Path) -> pl.LazyFrame:
-    return pl.scan_parquet(path / "**" / "*.parquet", hive_partitioning=True)
+    """A version directory as one frame; the partition key comes back as text (``2024-05``)."""
+    manifest = json.loads((path / "_manifest.json").read_text(encoding="utf-8"))
+    key = manifest.get("partition_key")
+    if key is None:
+        return pl.scan_parquet(path / "data.parquet")
+    return pl.scan_parquet(
+        path / "**" / "*.parquet", hive_partitioning=True, hive_schema={key: pl.String}
+    )

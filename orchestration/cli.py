@@ -1,0 +1,204 @@
+"""The ``dajiandu`` command: generate sample sources, run the pipeline, open the UI, benchmark."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.runner import RunOutcome, dagster_home, run_pipeline
+from warehouse.sources import ConfigError, load_sources
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _as_of(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"--as-of wants a date like 2025-12-31, got {text!r}"
+        ) from error
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from warehouse.samples import generate
+
+    start = time.perf_counter()
+    sources = generate(
+        args.out, cadres=args.cadres, seed=args.seed, progress=lambda m: _say(f"  {m}")
+    )
+    _say(
+        f"generated sample sources for {args.cadres:,} cadres in {time.perf_counter() - start:.1f} s"
+    )
+    _say(f"  sources file: {sources}")
+    _say(f"  ground truth: {Path(args.out) / 'truth'}")
+    return 0
+
+
+def print_summary(outcome: RunOutcome, warehouse: Path) -> None:
+    """The per-source table a data engineer reads after a run."""
+    header = f"{'source':<12}{'read':>12}{'landed':>12}{'quarantined':>13}{'partitions':>12}"
+    _say("")
+    _say(header)
+    _say("-" * len(header))
+    for s in outcome.sources:
+        note = "  (no data yet)" if s.no_data else ""
+        _say(
+            f"{s.source:<12}{s.read:>12,}{s.landed:>12,}{s.quarantined:>13,}{s.partitions:>12,}{note}"
+        )
+    total_read = sum(s.read for s in outcome.sources)
+    total_landed = sum(s.landed for s in outcome.sources)
+    total_quar = sum(s.quarantined for s in outcome.sources)
+    _say("-" * len(header))
+    _say(f"{'total':<12}{total_read:>12,}{total_landed:>12,}{total_quar:>13,}")
+    for s in outcome.sources:
+        for flag, n in sorted(s.flags.items()):
+            _say(f"flagged  {s.source}: {n:,} × {flag}")
+    lost = total_read - total_landed - total_quar
+    _say(f"rows lost: {lost}  (every row read is in bronze or in quarantine with a reason)")
+    _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/)")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    sources, warehouse = Path(args.sources), Path(args.warehouse)
+    try:
+        load_sources(sources)  # fail fast, before Dagster starts, on a broken sources.yaml
+    except ConfigError as error:
+        print(f"dajiandu: {error}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    _say(f"running the pipeline: sources {sources}, warehouse {warehouse}")
+    outcome = run_pipeline(
+        sources, warehouse, as_of=args.as_of or "", log_level="WARNING" if args.quiet else "INFO"
+    )
+    if not outcome.success:
+        print(
+            f"\ndajiandu: run {outcome.run_id} failed; the last good warehouse is unchanged",
+            file=sys.stderr,
+        )
+        print(outcome.failure, file=sys.stderr)
+        return 1
+    print_summary(outcome, warehouse)
+    _say(f"finished in {time.perf_counter() - start:.1f} s (run {outcome.run_id})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    root = Path(args.dir)
+    generate_args = argparse.Namespace(
+        out=str(root / "sources"), cadres=args.cadres, seed=args.seed
+    )
+    cmd_generate(generate_args)
+    run_args = argparse.Namespace(
+        sources=str(root / "sources" / "sources.yaml"),
+        warehouse=str(root / "warehouse"),
+        as_of=None,
+        quiet=False,
+    )
+    code = cmd_run(run_args)
+    if code == 0:
+        _say("")
+        _say("outputs:")
+        _say(f"  sample sources   {(root / 'sources').resolve()}")
+        _say(f"  bronze tables    {(root / 'warehouse' / 'bronze').resolve()}")
+        _say(f"  quarantine       {(root / 'warehouse' / 'quarantine').resolve()}")
+        _say("  Dagster UI       make ui   (then open http://127.0.0.1:3000)")
+    return code
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    root = Path(args.dir)
+    warehouse = root / "warehouse"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home(warehouse)),
+        "DAJIANDU_SOURCES": str((root / "sources" / "sources.yaml").resolve()),
+        "DAJIANDU_WAREHOUSE": str(warehouse.resolve()),
+    }
+    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    command = [
+        dagster,
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    return subprocess.call(command, env=env)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import bench_ingest
+
+    return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="dajiandu", description="大监督: cadre-supervision data platform"
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "generate", help="write sample exports of all seven sources, with ground truth"
+    )
+    p.add_argument(
+        "--out", required=True, help="folder to write into (sources.yaml, inbox/, truth/)"
+    )
+    p.add_argument("--cadres", type=int, default=2000, help="roster size (default 2000)")
+    p.add_argument(
+        "--seed", type=int, default=7, help="random seed: the same seed gives the same files"
+    )
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("run", help="materialise every asset in-process")
+    p.add_argument("--sources", required=True, help="the sources.yaml naming the upstream exports")
+    p.add_argument("--warehouse", required=True, help="the warehouse root folder")
+    p.add_argument("--as-of", type=_as_of, help="evaluate rules at this date (default: today)")
+    p.add_argument("--quiet", action="store_true", help="only warnings and the summary")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="generate sample sources and run the pipeline on them")
+    p.add_argument(
+        "--dir", default="data", help="folder for sources/ and warehouse/ (default ./data)"
+    )
+    p.add_argument("--cadres", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("ui", help="the Dagster UI on the demo warehouse")
+    p.add_argument("--dir", default="data")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("bench", help="benchmarks that print figures and ratios")
+    bench = p.add_subparsers(dest="what", required=True)
+    b = bench.add_parser(
+        "ingest", help="time generation and ingestion, with rows/s and peak memory"
+    )
+    b.add_argument("--cadres", type=int, action="append", help="roster size; repeat for several")
+    b.add_argument(
+        "--workdir", default="bench-data", help="scratch folder (reused, then left for inspection)"
+    )
+    b.add_argument("--seed", type=int, default=7)
+    b.set_defaults(func=cmd_bench)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

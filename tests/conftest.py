@@ -1,0 +1,31 @@
+"""Shared fixtures: generated sample sources (small, made once per session) and a pipeline runner."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.runner import RunOutcome, run_pipeline
+from warehouse.samples import generate
+
+SMALL = 300  # cadres: enough for every kind of mess the generator injects, fast to run
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of generated sources (sources.yaml, inbox/, truth/); treat it as read-only."""
+    out = tmp_path_factory.mktemp("sources")
+    generate(out, cadres=SMALL, seed=11)
+    return out
+
+
+@pytest.fixture
+def sources(generated: Path, tmp_path: Path) -> Path:
+    """A private copy of the generated sources, for tests that break them."""
+    copy = tmp_path / "sources"
+    shutil.copytree(generated, copy)
+    return copy
+
+
+def run(sources_dir: Path, warehouse: Path) -> RunOutcome:
+    return run_pipeline(sources_dir / "sources.yaml", warehouse, log_level="WARNING")

@@ -1,0 +1,102 @@
+"""Cleaning: which rows land, which are quarantined, and with which reasons (small hand-made frames)."""
+
+import polars as pl
+
+from transforms.cleaning import annotate, bronze_rows, quarantine_rows
+from transforms.specs import PETITION, SANCTION, SourceSpec
+
+
+def _raw(spec: SourceSpec, rows: list[dict[str, str | None]]) -> pl.LazyFrame:
+    names = [f.name for f in spec.fields]
+    data = {n: [r.get(n) for r in rows] for n in names}
+    lineage = {
+        "_source_file": ["f.csv"] * len(rows),
+        "_source_row": list(range(2, 2 + len(rows))),
+        "_load_id": ["L1"] * len(rows),
+    }
+    return pl.DataFrame({**data, **lineage}, schema_overrides={n: pl.String for n in names}).lazy()
+
+
+def _split(
+    spec: SourceSpec, rows: list[dict[str, str | None]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    annotated = annotate(_raw(spec, rows), spec)
+    return bronze_rows(annotated, spec).collect(), quarantine_rows(annotated, spec).collect()
+
+
+GOOD_PETITION = {"件号": "XF1", "收件日期": "2024/5/6", "办理结果": "不属实", "实名": "是"}
+
+
+def test_a_clean_petition_lands_typed_and_partitioned_by_month() -> None:
+    bronze, quarantine = _split(PETITION, [GOOD_PETITION])
+    assert quarantine.height == 0
+    row = bronze.row(0, named=True)
+    assert row["收件日期"].isoformat() == "2024-05-06"
+    assert row["办理结果"] == "不实"  # the synonym is mapped to its canonical value
+    assert row["实名"] is True
+    assert row["_partition"] == "2024-05"
+    assert (row["_source_file"], row["_source_row"]) == ("f.csv", 2)
+
+
+def test_every_reason_of_a_row_is_kept() -> None:
+    # A row with three problems is quarantined once, with all three reasons, not just the first.
+    bad = {"件号": None, "收件日期": "2024-02-30", "办理结果": "待定"}
+    bronze, quarantine = _split(PETITION, [GOOD_PETITION, bad])
+    assert bronze.height == 1 and quarantine.height == 1
+    reasons = quarantine["reasons"].to_list()[0]
+    assert reasons == [
+        "件号: empty (required)",
+        "收件日期: '2024-02-30' is not a valid date",
+        "办理结果: '待定' is not a known value (属实、部分属实、不实、查无实据、办理中)",
+    ]
+    assert quarantine["_source_row"].to_list() == [3]
+
+
+def test_quarantine_keeps_the_raw_text() -> None:
+    _, quarantine = _split(PETITION, [{**GOOD_PETITION, "收件日期": "2024年13月1日"}])
+    raw = quarantine["raw"].str.json_decode().to_list()[0]
+    assert raw["收件日期"] == "2024年13月1日" and raw["件号"] == "XF1"
+
+
+def test_an_optional_field_that_cannot_be_read_is_still_a_hard_error() -> None:
+    # 办结日期 is optional, but a value that is there and cannot be read must not silently become null.
+    _, quarantine = _split(PETITION, [{**GOOD_PETITION, "办结日期": "2024-06-31"}])
+    assert quarantine["reason"].to_list() == ["办结日期: '2024-06-31' is not a valid date"]
+
+
+def test_a_sanction_needs_an_id_number_or_a_person_number() -> None:
+    base = {"处理类别": "政务处分", "处理措施": "记过", "决定日期": "2024-05-20"}
+    rows = [
+        {**base, "人员编号": "RY1"},
+        {**base, "公民身份号码": "11010519491231002X"},
+        {**base},  # neither: nobody can tell whom this sanction concerns
+    ]
+    bronze, quarantine = _split(SANCTION, rows)
+    assert bronze.height == 2
+    assert quarantine["reason"].to_list() == [
+        "no person key: 公民身份号码 and 人员编号 are all empty"
+    ]
+
+
+def test_a_bad_id_number_is_flagged_not_quarantined_nor_repaired() -> None:
+    rows = [
+        {
+            "公民身份号码": "11010519491231003X",
+            "处理类别": "政务处分",
+            "处理措施": "记过",
+            "决定日期": "2024-05-20",
+        }
+    ]
+    bronze, quarantine = _split(SANCTION, rows)
+    assert quarantine.height == 0
+    assert bronze.select("公民身份号码", "公民身份号码_状态").row(0) == (
+        "11010519491231003X",
+        "bad_check",
+    )
+
+
+def test_no_rows_gives_empty_typed_tables() -> None:
+    # A source with no data yet still has its schema, so downstream reads do not break.
+    bronze, quarantine = _split(PETITION, [])
+    assert bronze.height == 0 and quarantine.height == 0
+    assert bronze.schema["收件日期"] == pl.Date

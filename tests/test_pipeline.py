@@ -1,0 +1,170 @@
+"""The whole pipeline, end to end, on generated sources: conservation, quarantine, protection, atomicity."""
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import run
+from transforms.specs import SPECS
+from warehouse.store import Warehouse
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def baseline(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse after one good run on the generated sources (copy it before changing it)."""
+    warehouse = tmp_path_factory.mktemp("baseline") / "warehouse"
+    outcome = run(generated, warehouse)
+    assert outcome.success, outcome.failure
+    return warehouse
+
+
+def _bronze_fingerprint(warehouse: Path) -> dict[str, str]:
+    """Every bronze and quarantine file (through the table links) with its SHA-256."""
+    out = {}
+    for layer in ("bronze", "quarantine"):
+        for link in sorted((warehouse / layer).iterdir()):
+            for file in sorted(link.resolve().rglob("*.parquet")):
+                out[f"{layer}/{link.name}/{file.relative_to(link.resolve())}"] = hashlib.sha256(
+                    file.read_bytes()
+                ).hexdigest()
+    return out
+
+
+def _place(file: str) -> str:
+    """A file or table named without the folder the sources happen to sit in."""
+    path, _, table = file.partition("#")
+    return Path(path).name + (f"#{table}" if table else "")
+
+
+def test_every_source_lands_and_no_row_is_lost(baseline: Path) -> None:
+    store = Warehouse(baseline)
+    for name in SPECS:
+        landed = store.scan("bronze", name).select(pl.len()).collect().item()
+        quarantined = store.scan("quarantine", name).select(pl.len()).collect().item()
+        manifest = (baseline / "bronze" / name).resolve() / "_manifest.json"
+        assert landed > 0 and manifest.exists(), name
+        assert quarantined > 0, f"{name}: the generator injects defects into every source"
+
+
+def test_every_injected_defect_and_nothing_else_is_quarantined(
+    baseline: Path, generated: Path
+) -> None:
+    with (generated / "truth" / "defects.csv").open(encoding="utf-8") as handle:
+        injected = {(r["source"], _place(r["file"]), int(r["row"])) for r in csv.DictReader(handle)}
+    store = Warehouse(baseline)
+    found = set()
+    for name in SPECS:
+        rows = (
+            store.scan("quarantine", name)
+            .select("source", "_source_file", "_source_row", "reason")
+            .collect()
+        )
+        assert rows["reason"].null_count() == 0 and (rows["reason"] != "").all()
+        found |= {(s, _place(f), r) for s, f, r, _ in rows.iter_rows()}
+    assert found == injected
+
+
+def test_bad_id_numbers_are_landed_and_flagged(baseline: Path) -> None:
+    audit = Warehouse(baseline).scan("bronze", "audit").collect()
+    statuses = set(audit["公民身份号码_状态"].drop_nulls().to_list())
+    assert {"valid", "bad_check"} <= statuses
+
+
+def test_reporter_values_never_leave_extraction(baseline: Path, generated: Path) -> None:
+    with (generated / "truth" / "reporters.csv").open(encoding="utf-8") as handle:
+        reporters = [v for row in csv.DictReader(handle) for v in row.values() if v]
+    assert len(reporters) > 30
+    accused = Warehouse(baseline).scan("bronze", "petition").select("被反映人姓名").collect()
+    control = accused.to_series().drop_nulls()[
+        0
+    ]  # proves the scan can see inside every kind of file
+    hits: dict[str, list[str]] = {}
+    seen_control = False
+    for file in (p for p in baseline.rglob("*") if p.is_file()):
+        text = (
+            pl.read_parquet(file).write_ndjson()
+            if file.suffix == ".parquet"
+            else file.read_bytes().decode("utf-8", "replace")
+        )
+        seen_control |= control in text
+        for value in reporters:
+            if value in text:
+                hits.setdefault(str(file), []).append(value)
+    assert seen_control
+    assert hits == {}
+
+
+def test_a_second_run_gives_identical_bytes(
+    baseline: Path, generated: Path, tmp_path: Path
+) -> None:
+    before = _bronze_fingerprint(baseline)
+    again = tmp_path / "again"
+    shutil.copytree(baseline, again, symlinks=True)
+    assert run(generated, again).success
+    assert _bronze_fingerprint(again) == before
+    fresh = tmp_path / "fresh"
+    assert run(generated, fresh).success
+    assert _bronze_fingerprint(fresh) == before
+
+
+def _break_missing_database(inbox: Path) -> str:
+    (inbox / "petition.db").unlink()
+    return r"source petition \(sqlite:///.*petition\.db#petition\): database file .* does not exist"
+
+
+def _break_corrupt_workbook(inbox: Path) -> str:
+    victim = sorted((inbox / "inspections").iterdir())[2]
+    victim.write_bytes(victim.read_bytes()[:300])
+    return rf"source inspection \(.*{victim.name}\): cannot open workbook"
+
+
+def _break_wrong_encoding(inbox: Path) -> str:
+    victim = sorted((inbox / "audits").iterdir())[1]
+    victim.write_bytes(victim.read_bytes() + b"\x81\x20\xff\xfe\x80\x80\r\n")
+    return rf"source audit \(.*{victim.name}\): cannot decode text: not UTF-8 and not GB18030"
+
+
+def _break_missing_column(inbox: Path) -> str:
+    victim = sorted((inbox / "sanctions").iterdir())[2]
+    text = victim.read_text(encoding="utf-8").replace("处理措施", "措施", 1)
+    victim.write_text(text, encoding="utf-8")
+    return rf"source sanction \(.*{victim.name}\): missing required column\(s\) 处理措施"
+
+
+def _break_empty_file(inbox: Path) -> str:
+    victim = inbox / "tolerance" / "容错纠错认定.xlsx"
+    victim.write_bytes(b"")
+    return rf"source tolerance \(.*{victim.name}\): empty file"
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        _break_missing_database,
+        _break_corrupt_workbook,
+        _break_wrong_encoding,
+        _break_missing_column,
+        _break_empty_file,
+    ],
+    ids=lambda f: f.__name__.removeprefix("_break_"),
+)
+def test_bad_input_fails_clearly_and_leaves_the_last_good_warehouse(
+    breakage, baseline: Path, sources: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(baseline, warehouse, symlinks=True)
+    before = _bronze_fingerprint(warehouse)
+    pattern = breakage(sources / "inbox")
+    outcome = run(sources, warehouse)
+    assert not outcome.success
+    assert outcome.failure is not None
+    import re
+
+    assert re.search(pattern, outcome.failure), outcome.failure
+    assert _bronze_fingerprint(warehouse) == before

@@ -1,0 +1,243 @@
+"""Readers: each export kind with its mess, and each way a file can be unreadable."""
+
+import sqlite3
+from pathlib import Path
+
+import opencc
+import pytest
+import xlsxwriter
+
+from transforms.specs import ASSESSMENT, AUDIT, INSPECTION, PETITION, SANCTION
+from warehouse.readers import read_source
+from warehouse.sources import SourceConfig, SourceError
+
+SANCTION_HEADER = [
+    "姓名",
+    "公民身份号码",
+    "人员编号",
+    "处理类别",
+    "处理措施",
+    "留党察看期限",
+    "决定日期",
+    "决定机关",
+    "事由",
+    "影响期截止",
+]
+SANCTION_ROW = [
+    "张伟",
+    "11010519491231002X",
+    "RY1",
+    "政务处分",
+    "记过",
+    "",
+    "2024-05-20",
+    "县监委",
+    "事由",
+    "",
+]
+
+
+def _files(tmp_path: Path, pattern: str) -> SourceConfig:
+    return SourceConfig("x", "files", pattern=str(tmp_path / pattern))
+
+
+def _csv(path: Path, rows: list[list[str]], encoding: str) -> None:
+    path.write_bytes(("\r\n".join(",".join(r) for r in rows) + "\r\n").encode(encoding))
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_csv_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    # Upstream CSVs come in GB18030 or UTF-8, with or without BOM, never declared.
+    _csv(tmp_path / "s.csv", [SANCTION_HEADER, SANCTION_ROW], encoding)
+    batch = read_source(_files(tmp_path, "*.csv"), SANCTION)
+    assert batch.rows["姓名"].to_list() == ["张伟"]
+    assert batch.rows["_source_row"].to_list() == [2]
+    assert batch.files[0].encoding == encoding.replace("-sig", "-sig")
+
+
+def test_csv_that_is_neither_utf8_nor_gb18030_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "s.csv").write_bytes(
+        ",".join(SANCTION_HEADER).encode("gb18030") + b"\n\x81\x20\xff\xfe\x80\x80\n"
+    )
+    with pytest.raises(SourceError, match=r"source sanction \(.*s\.csv\): cannot decode text"):
+        read_source(_files(tmp_path, "*.csv"), SANCTION)
+
+
+def test_big5_export_decoded_as_gb18030_fails_on_its_header(tmp_path: Path) -> None:
+    # A Big5 export (traditional headers): whether decoded as mojibake or as Big5, the header check names it.
+    traditional = opencc.OpenCC("s2t")
+    rows = [[traditional.convert(c) for c in row] for row in (SANCTION_HEADER, SANCTION_ROW)]
+    _csv(tmp_path / "s.csv", rows, "big5")
+    with pytest.raises(SourceError, match="missing required column"):
+        read_source(_files(tmp_path, "*.csv"), SANCTION)
+
+
+def test_a_missing_required_column_is_named(tmp_path: Path) -> None:
+    header = [h for h in SANCTION_HEADER if h != "处理措施"]
+    _csv(tmp_path / "s.csv", [header, SANCTION_ROW[:-1]], "utf-8")
+    with pytest.raises(SourceError, match=r"s\.csv\): missing required column\(s\) 处理措施"):
+        read_source(_files(tmp_path, "*.csv"), SANCTION)
+
+
+def test_an_empty_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "s.csv").write_bytes(b"\xef\xbb\xbf\r\n")
+    with pytest.raises(SourceError, match="empty file"):
+        read_source(_files(tmp_path, "*.csv"), SANCTION)
+
+
+def test_ragged_csv_rows_are_rejected_not_dropped(tmp_path: Path) -> None:
+    rows = [
+        SANCTION_HEADER,
+        SANCTION_ROW,
+        SANCTION_ROW[:4],
+        SANCTION_ROW + ["", ""],
+        SANCTION_ROW + ["extra"],
+    ]
+    _csv(tmp_path / "s.csv", rows, "utf-8")
+    batch = read_source(_files(tmp_path, "*.csv"), SANCTION)
+    # Trailing empty fields (a common export habit) are fine; a short row or a filled extra field is not.
+    assert batch.rows["_source_row"].to_list() == [2, 4]
+    assert batch.rejects.select("_source_row", "reason").rows() == [
+        (3, "row has 4 fields, the header has 10"),
+        (5, "row has 11 fields, the header has 10"),
+    ]
+    assert batch.rows_read == 4
+
+
+def test_header_aliases_and_full_width_brackets(tmp_path: Path) -> None:
+    header = ["审计项目编号", "问题编号", "涉及金额(万元)", "报告日期"]
+    _csv(tmp_path / "a.csv", [header, ["SJ1", "1", '"1,234.5"', "2024-01-02"]], "gb18030")
+    batch = read_source(_files(tmp_path, "*.csv"), AUDIT)
+    assert batch.rows["涉及金额（万元）"].to_list() == ["1,234.5"]
+
+
+def _workbook(
+    path: Path, sheet: str, title: str | None, header: list[str], rows: list[list[object]]
+) -> None:
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet(sheet)
+    at = 0
+    if title:
+        ws.merge_range(0, 0, 0, len(header) - 1, title)
+        at = 2  # a title, then an empty spacer row
+    ws.write_row(at, 0, header)
+    for i, row in enumerate(rows, start=at + 1):
+        ws.write_row(i, 0, row)
+    ws.write_row(at + len(rows) + 2, 0, ["合计", f"{len(rows)}条"])
+    book.close()
+
+
+INSPECTION_HEADER = ["轮次", "被巡察单位", "问题编号", "责任人", "整改时限"]
+
+
+def test_xlsx_with_title_blank_and_total_rows(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["2024年第3轮", "安平县财政局", "1", "张伟", 45418],
+        ["2024年第3轮", "安平县财政局", "2", "", "2024/5/6"],
+    ]
+    _workbook(
+        tmp_path / "r.xlsx", "问题清单", "XX市委巡察办 巡察发现问题清单", INSPECTION_HEADER, rows
+    )
+    batch = read_source(_files(tmp_path, "*.xlsx"), INSPECTION)
+    assert batch.rows["问题编号"].to_list() == ["1", "2"]
+    assert batch.rows["_source_row"].to_list() == [
+        4,
+        5,
+    ]  # spreadsheet row numbers, as a person sees them
+    assert batch.rows["整改时限"].to_list() == ["45418", "2024/5/6"]
+    assert batch.files[0].skipped == {"title": 2, "blank": 1, "total": 1}
+
+
+def test_a_corrupt_workbook_is_named(tmp_path: Path) -> None:
+    (tmp_path / "r.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(SourceError, match=r"source inspection \(.*r\.xlsx\): cannot open workbook"):
+        read_source(_files(tmp_path, "*.xlsx"), INSPECTION)
+
+
+def test_a_workbook_without_the_named_sheet(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "r.xlsx"))
+    book.add_worksheet("Sheet1").write_row(0, 0, INSPECTION_HEADER)
+    book.add_worksheet("Sheet2")
+    book.close()
+    with pytest.raises(SourceError, match="no sheet '问题清单'"):
+        read_source(_files(tmp_path, "*.xlsx"), INSPECTION)
+
+
+def test_jsonl_bad_lines_are_rejected_with_their_line_number(tmp_path: Path) -> None:
+    lines = [
+        '{"人员编号": "RY1", "考核年度": 2024, "考核类型": "年度考核", "考核周期": "2024", "综合得分": 91.5}',
+        '{"人员编号": "RY2", "考核年度": 2024, "考核类型": "年度考核", "考核周期": "2024"',
+        "",
+        '["not", "an", "object"]',
+    ]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch = read_source(_files(tmp_path, "*.jsonl"), ASSESSMENT)
+    assert batch.rows.select("人员编号", "考核年度", "综合得分").rows() == [("RY1", "2024", "91.5")]
+    assert [r[0] for r in batch.rejects.select("_source_row").rows()] == [2, 4]
+    assert batch.rows_read == 3 and batch.files[0].skipped == {"blank": 1}
+
+
+PETITION_COLUMNS = [
+    "件号",
+    "收件日期",
+    "举报人姓名",
+    "举报人联系电话",
+    "举报人身份证号",
+    "被反映人姓名",
+    "办理结果",
+    "更新时间",
+]
+
+
+def _petition_db(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            f"CREATE TABLE petition ({', '.join(chr(34) + c + chr(34) for c in PETITION_COLUMNS)})"
+        )
+        conn.executemany(
+            "INSERT INTO petition VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    "XF2",
+                    "2024-05-06",
+                    "李举报",
+                    "13900000001",
+                    "110105194912310021",
+                    "张伟",
+                    "属实",
+                    "2024-06-01",
+                ),
+                ("XF1", 45418, None, "", None, "王五", "不实", "2024-06-01"),
+            ],
+        )
+
+
+def test_sqlite_petitions_drop_reporters_at_extraction(tmp_path: Path) -> None:
+    _petition_db(tmp_path / "p.db")
+    config = SourceConfig("petition", "sql", url=f"sqlite:///{tmp_path / 'p.db'}", table="petition")
+    batch = read_source(config, PETITION)
+    assert not {"举报人姓名", "举报人联系电话", "举报人身份证号"} & set(batch.rows.columns)
+    assert batch.rows.select("件号", "收件日期", "实名").rows() == [
+        ("XF1", "45418", "否"),
+        ("XF2", "2024-05-06", "是"),
+    ]
+    text = batch.rows.write_csv() + batch.rejects.write_csv() + repr(batch.files)
+    assert "李举报" not in text and "13900000001" not in text and "110105194912310021" not in text
+
+
+def test_a_missing_sqlite_database_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    config = SourceConfig(
+        "petition", "sql", url=f"sqlite:///{tmp_path / 'nope.db'}", table="petition"
+    )
+    with pytest.raises(SourceError, match="database file .*nope.db does not exist"):
+        read_source(config, PETITION)
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_a_missing_table_is_named(tmp_path: Path) -> None:
+    _petition_db(tmp_path / "p.db")
+    config = SourceConfig(
+        "petition", "sql", url=f"sqlite:///{tmp_path / 'p.db'}", table="petitions"
+    )
+    with pytest.raises(SourceError, match="no table 'petitions'"):
+        read_source(config, PETITION)
