@@ -8,9 +8,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchestration.runner import RunOutcome, dagster_home, run_pipeline
 from warehouse.sources import ConfigError, load_sources
+
+if TYPE_CHECKING:
+    from orchestration.runner import RunOutcome
 
 
 def _say(message: str) -> None:
@@ -41,7 +44,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_summary(outcome: RunOutcome, warehouse: Path) -> None:
+def print_summary(outcome: "RunOutcome", warehouse: Path) -> None:
     """The per-source table a data engineer reads after a run."""
     header = f"{'source':<12}{'read':>12}{'landed':>12}{'quarantined':>13}{'partitions':>12}"
     _say("")
@@ -72,6 +75,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
+    from orchestration.runner import (
+        run_pipeline,
+    )  # Dagster takes seconds to import: only when running
+
     start = time.perf_counter()
     _say(f"running the pipeline: sources {sources}, warehouse {warehouse}")
     outcome = run_pipeline(
@@ -113,6 +120,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.runner import dagster_home
+
     root = Path(args.dir)
     warehouse = root / "warehouse"
     env = {

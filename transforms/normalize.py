@@ -93,13 +93,64 @@ def compact_id_number(expr: pl.Expr) -> pl.Expr:
     return blank_to_null(text.str.replace_all(r"[\s\-\u3000]", "").str.to_uppercase())
 
 
+def _check_series(first17: pl.Series) -> pl.Series:
+    digits = pl.col("n").str.slice(0, 17)
+    total = pl.sum_horizontal(
+        digits.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)
+    )
+    ok = digits.str.contains(r"^\d{17}$")
+    index = pl.when(ok).then(total % 11)
+    return first17.to_frame("n").select(pl.lit(_ID_CHECK).str.slice(index, 1)).to_series()
+
+
 def _check_character(first17: pl.Expr) -> pl.Expr:
-    """The check character of a 17-digit string; null when the input is not 17 digits."""
-    digits17 = pl.when(first17.str.contains(r"^\d{17}$")).then(first17)
-    digits = digits17.str.extract_all(r"\d").list.eval(pl.element().cast(pl.Int64))
-    weights = pl.lit(pl.Series([list(_ID_WEIGHTS)], dtype=pl.List(pl.Int64)))
-    index = (digits * weights).list.sum() % 11
-    return pl.lit(_ID_CHECK).str.slice(index, 1)
+    """The check character of a 17-digit string; null when the input is not 17 digits.
+
+    Computed on the materialised column (``map_batches``), so the 17 digit slices read one column
+    instead of repeating the expression that produced it.
+    """
+    return first17.map_batches(_check_series, return_dtype=pl.String)
+
+
+def _id_frame(raw: pl.Series) -> pl.DataFrame:
+    """Staged columns for ID numbers: each step reads the previous one, so nothing is computed twice."""
+    return (
+        raw.to_frame("raw")
+        .with_columns(compact=compact_id_number(pl.col("raw")))
+        .with_columns(
+            first17=pl.col("compact").str.slice(0, 6) + "19" + pl.col("compact").str.slice(6, 9)
+        )
+        .with_columns(
+            normal=pl.when(pl.col("compact").str.contains(r"^\d{15}$"))
+            .then(pl.col("first17") + _check_character(pl.col("first17")))
+            .otherwise(pl.col("compact"))
+        )
+        .with_columns(
+            well_formed=pl.col("normal").str.contains(r"^\d{17}[\dX]$")
+            & pl.col("normal").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null(),
+            check_ok=pl.col("normal").str.slice(17, 1)
+            == _check_character(pl.col("normal").str.slice(0, 17)),
+        )
+    )
+
+
+def _normal_series(raw: pl.Series) -> pl.Series:
+    return _id_frame(raw).get_column("normal")
+
+
+def _status_series(raw: pl.Series) -> pl.Series:
+    frame = _id_frame(raw).select(
+        pl.when(pl.col("compact").is_null())
+        .then(None)
+        .when(~pl.col("well_formed"))
+        .then(pl.lit("malformed"))
+        .when(~pl.col("check_ok"))
+        .then(pl.lit("bad_check"))
+        .when(pl.col("compact").str.len_chars() == 15)
+        .then(pl.lit("upgraded_15"))
+        .otherwise(pl.lit("valid"))
+    )
+    return frame.to_series()
 
 
 def normalize_id_number(expr: pl.Expr) -> pl.Expr:
@@ -109,10 +160,7 @@ def normalize_id_number(expr: pl.Expr) -> pl.Expr:
     18-character number is only compacted, never "repaired": a wrong check character stays wrong
     and :func:`id_number_status` says so.
     """
-    compact = compact_id_number(expr)
-    first17 = compact.str.slice(0, 6) + "19" + compact.str.slice(6, 9)
-    upgraded = first17 + _check_character(first17)
-    return pl.when(compact.str.contains(r"^\d{15}$")).then(upgraded).otherwise(compact)
+    return expr.map_batches(_normal_series, return_dtype=pl.String)
 
 
 def id_number_status(expr: pl.Expr) -> pl.Expr:
@@ -121,23 +169,7 @@ def id_number_status(expr: pl.Expr) -> pl.Expr:
     Null when the cell is empty. ``malformed`` covers wrong length or characters and an impossible
     birth date; ``bad_check`` is a well-formed number whose check character does not match (a typo).
     """
-    compact = compact_id_number(expr)
-    normal = normalize_id_number(expr)
-    well_formed = normal.str.contains(r"^\d{17}[\dX]$") & (
-        normal.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null()
-    )
-    check_ok = normal.str.slice(17, 1) == _check_character(normal.str.slice(0, 17))
-    return (
-        pl.when(compact.is_null())
-        .then(None)
-        .when(~well_formed)
-        .then(pl.lit("malformed"))
-        .when(~check_ok)
-        .then(pl.lit("bad_check"))
-        .when(compact.str.len_chars() == 15)
-        .then(pl.lit("upgraded_15"))
-        .otherwise(pl.lit("valid"))
-    )
+    return expr.map_batches(_status_series, return_dtype=pl.String)
 
 
 _T2S = opencc.OpenCC("t2s")

@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -115,13 +115,16 @@ def _cell_text(value: object) -> str | None:
 
 
 class _Header:
-    """The mapping of a found header onto the source's fields."""
+    """The mapping of a found header onto the source's fields.
+
+    Each file is first read into positional text columns ``c0``, ``c1`` …; :meth:`frame` then
+    selects the fields, computes the protected flag and drops the protected columns in one step.
+    """
 
     def __init__(self, spec: ReadSpec, found: Sequence[object], where: str):
         self.spec = spec
-        position = {
-            _norm_header(h): i for i, h in reversed(list(enumerate(found))) if _norm_header(h)
-        }
+        normal = [_norm_header(h) for h in found]
+        position = {h: i for i, h in reversed(list(enumerate(normal))) if h}
         self.columns: dict[str, int | None] = {}
         for f in spec.fields:
             if f.name == spec.flag:
@@ -133,7 +136,7 @@ class _Header:
         ]
         missing = [r for r in spec.required if self.columns.get(r) is None]
         if missing:
-            shown = "、".join(str(h) for h in found if _norm_header(h))[:300]
+            shown = "、".join(h for h in normal if h)[:300]
             raise SourceError(
                 spec.name,
                 where,
@@ -141,53 +144,71 @@ class _Header:
             )
         self.width = len(found)
 
-    def row(self, cells: Sequence[object]) -> list[str | None]:
-        """The field values of one data row, plus the protected flag, with protected values gone."""
-        out = [
-            _cell_text(cells[i]) if i is not None and i < len(cells) else None
-            for i in self.columns.values()
+    def frame(self, cells: pl.DataFrame, file: str, load_id: str, read: "FileRead") -> pl.DataFrame:
+        """Data rows as field columns with lineage; blank and 合计 rows are counted in ``read``."""
+        text = [pl.col(f"c{i}") for i in range(self.width)]
+        blank = pl.all_horizontal(c.is_null() | (c.str.strip_chars() == "") for c in text)
+        total = pl.any_horizontal(
+            c.str.contains(_TOTAL_ROW.pattern).fill_null(False) for c in text[:4]
+        )
+        kinds = cells.select(blank.alias("blank"), (~blank & total).alias("total"))
+        for kind in ("blank", "total"):
+            if n := int(kinds.get_column(kind).sum()):
+                read.skipped[kind] = read.skipped.get(kind, 0) + n
+        data = cells.filter(~(kinds.get_column("blank") | kinds.get_column("total")))
+        read.rows += data.height
+        fields = [
+            (pl.col(f"c{i}") if i is not None else pl.lit(None, dtype=pl.String)).alias(name)
+            for name, i in self.columns.items()
         ]
         if self.spec.flag:
-            filled = any(i < len(cells) and _cell_text(cells[i]) for i in self.protected)
-            out.append("是" if filled else ("否" if self.protected else None))
-        return out
+            fields.append(
+                _flag_column([pl.col(f"c{i}") for i in self.protected]).alias(self.spec.flag)
+            )
+        return data.select(
+            *fields,
+            pl.lit(file, dtype=pl.String).alias("_source_file"),
+            pl.col("_source_row").cast(pl.Int64),
+            pl.lit(load_id, dtype=pl.String).alias("_load_id"),
+        )
 
-    @property
-    def names(self) -> list[str]:
-        return list(self.columns) + ([self.spec.flag] if self.spec.flag else [])
 
-    def is_total(self, cells: Sequence[object]) -> bool:
-        return any(isinstance(c, str) and _TOTAL_ROW.match(c) for c in cells[:4])
+def _flag_column(protected: list[pl.Expr]) -> pl.Expr:
+    """是 when any reporter field is filled, 否 when none is, null when the export has none of them."""
+    if not protected:
+        return pl.lit(None, dtype=pl.String)
+    filled = pl.any_horizontal(
+        (c.str.strip_chars().str.len_chars() > 0).fill_null(False) for c in protected
+    )
+    return pl.when(filled).then(pl.lit("是")).otherwise(pl.lit("否"))
+
+
+def _positional(columns: Sequence[Sequence[str | None]], rows: Sequence[int]) -> pl.DataFrame:
+    data = {f"c{i}": pl.Series(col, dtype=pl.String) for i, col in enumerate(columns)}
+    return pl.DataFrame({**data, "_source_row": pl.Series(rows, dtype=pl.Int64)})
+
+
+def _empty_fields(spec: ReadSpec) -> pl.DataFrame:
+    names = [f.name for f in spec.fields if f.name != spec.flag] + (
+        [spec.flag] if spec.flag else []
+    )
+    schema = {n: pl.String for n in names} | {
+        "_source_file": pl.String,
+        "_source_row": pl.Int64,
+        "_load_id": pl.String,
+    }
+    return pl.DataFrame(schema=schema)
 
 
 class _Collector:
-    """Accumulates data rows and rejects for one source across its files."""
+    """Accumulates the frames and rejects of one source across its files."""
 
-    def __init__(self, header_names: list[str] | None = None):
-        self.names = header_names
-        self.values: list[list[str | None]] = []
-        self.lineage: list[tuple[str, int, str]] = []
+    def __init__(self) -> None:
+        self.frames: list[pl.DataFrame] = []
         self.rejects: list[tuple[str, int, str, str, str]] = []
 
     def frame(self, spec: ReadSpec) -> pl.DataFrame:
-        names = [f.name for f in spec.fields if f.name != spec.flag] + (
-            [spec.flag] if spec.flag else []
-        )
-        columns = list(zip(*self.values, strict=True)) if self.values else [() for _ in names]
-        data = {
-            n: pl.Series(n, col, dtype=pl.String) for n, col in zip(names, columns, strict=True)
-        }
-        files, rows, loads = (
-            (list(c) for c in zip(*self.lineage, strict=True)) if self.lineage else ([], [], [])
-        )
-        return pl.DataFrame(
-            {
-                **data,
-                "_source_file": pl.Series(files, dtype=pl.String),
-                "_source_row": pl.Series(rows, dtype=pl.Int64),
-                "_load_id": pl.Series(loads, dtype=pl.String),
-            }
-        )
+        return pl.concat([_empty_fields(spec), *self.frames], how="vertical")
 
     def reject_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA, orient="row")
@@ -219,38 +240,36 @@ def _read_file(path: Path, name: str, spec: ReadSpec, out: _Collector) -> FileRe
     load_id = hashlib.sha256(data).hexdigest()[:16]
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise SourceError(spec.name, str(path), "empty file: no header and no rows")
+    read = FileRead(name, load_id, 0)
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_xlsx(path, name, data, load_id, spec, out)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path, name, data, load_id, spec, out)
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(path, name, data, load_id, spec, out)
-    raise SourceError(
-        spec.name, str(path), f"unknown file type '{suffix}' (expected .xlsx, .csv or .jsonl)"
-    )
+        _read_xlsx(path, data, spec, out, read)
+    elif suffix in (".csv", ".txt"):
+        _read_csv(path, data, spec, out, read)
+    elif suffix in (".jsonl", ".ndjson"):
+        _read_jsonl(path, data, spec, out, read)
+    else:
+        raise SourceError(
+            spec.name, str(path), f"unknown file type '{suffix}' (expected .xlsx, .csv or .jsonl)"
+        )
+    return read
 
 
 def _find_header(rows: list[list[object]], spec: ReadSpec) -> int:
+    """The first of the top rows naming at least half of the required columns (titles sit above it)."""
     wanted = {_norm_header(r) for r in spec.required}
     for i, row in enumerate(rows[:15]):
-        if wanted & {_norm_header(c) for c in row} and len(
-            wanted & {_norm_header(c) for c in row}
-        ) * 2 >= len(wanted):
+        hits = wanted & {_norm_header(c) for c in row}
+        if hits and len(hits) * 2 >= len(wanted):
             return i
     return 0
 
 
-def _read_xlsx(
-    path: Path, name: str, data: bytes, load_id: str, spec: ReadSpec, out: _Collector
-) -> FileRead:
+def _read_xlsx(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: FileRead) -> None:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = book.sheet_names
-        sheet_name = (
-            spec.sheet
-            if spec.sheet in names
-            else (names[0] if len(names) == 1 or not spec.sheet else None)
-        )
+        single = len(names) == 1 or not spec.sheet
+        sheet_name = spec.sheet if spec.sheet in names else (names[0] if single else None)
         if sheet_name is None:
             raise SourceError(
                 spec.name, str(path), f"no sheet '{spec.sheet}' (sheets: {'、'.join(names)})"
@@ -264,29 +283,13 @@ def _read_xlsx(
         raise SourceError(spec.name, str(path), f"sheet '{sheet_name}' is empty")
     at = _find_header(rows, spec)
     header = _Header(spec, rows[at], str(path))
-    read = FileRead(name, load_id, 0, {"title": at})
-    for number, cells in enumerate(rows[at + 1 :], start=at + 2):
-        _take(out, header, cells, name, number, load_id, read)
-    return read
-
-
-def _take(
-    out: _Collector,
-    header: _Header,
-    cells: Sequence[object],
-    file: str,
-    number: int,
-    load_id: str,
-    read: FileRead,
-) -> None:
-    if all(_cell_text(c) is None for c in cells):
-        read.skipped["blank"] = read.skipped.get("blank", 0) + 1
-    elif header.is_total(cells):
-        read.skipped["total"] = read.skipped.get("total", 0) + 1
-    else:
-        out.values.append(header.row(cells))
-        out.lineage.append((file, number, load_id))
-        read.rows += 1
+    read.skipped["title"] = at
+    body = rows[at + 1 :]
+    columns = [
+        [_cell_text(r[i]) if i < len(r) else None for r in body] for i in range(header.width)
+    ]
+    cells = _positional(columns, range(at + 2, at + 2 + len(body)))
+    out.frames.append(header.frame(cells, read.file, read.load_id, read))
 
 
 def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
@@ -313,79 +316,70 @@ def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
     try:
         data.decode("gb18030")
     except UnicodeDecodeError as error:
-        raise SourceError(
-            source,
-            file,
-            f"cannot decode text: not UTF-8 and not GB18030 (bad bytes at offset {error.start})",
-        ) from error
+        problem = (
+            f"cannot decode text: not UTF-8 and not GB18030 (bad bytes at offset {error.start})"
+        )
+        raise SourceError(source, file, problem) from error
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _read_csv(
-    path: Path, name: str, data: bytes, load_id: str, spec: ReadSpec, out: _Collector
-) -> FileRead:
-    text, encoding = decode_text(data, spec.name, str(path))
+def _read_csv(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: FileRead) -> None:
+    text, read.encoding = decode_text(data, spec.name, str(path))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        records = _numbered(reader)
         header_cells: list[str] = []
-        skipped_top = 0
-        for _, cells in records:
+        for cells in reader:
             if any(c.strip() for c in cells):
                 header_cells = cells
                 break
-            skipped_top += 1
+            read.skipped["blank"] = read.skipped.get("blank", 0) + 1
         header = _Header(spec, header_cells, str(path))
-        read = FileRead(name, load_id, 0, {"blank": skipped_top} if skipped_top else {}, encoding)
-        for number, cells in records:
-            extra = cells[header.width :]
-            if (
-                len(cells) < header.width
-                and any(c.strip() for c in cells)
-                or any(c.strip() for c in extra)
-            ):
-                _reject_ragged(out, spec, name, number, load_id, cells, header.width, read)
+        width = header.width
+        good: list[list[str]] = []
+        numbers: list[int] = []
+        for cells in reader:
+            if len(cells) == width:
+                good.append(cells)
+            elif len(cells) > width and not any(c.strip() for c in cells[width:]):
+                good.append(cells[:width])  # trailing empty fields: a common export habit
+            elif len(cells) < width and not any(c.strip() for c in cells):
+                good.append([""] * width)  # an empty line: counted as blank
             else:
-                _take(out, header, cells, name, number, load_id, read)
+                _reject_ragged(out, spec, read, reader.line_num, cells, width)
+                continue
+            numbers.append(reader.line_num)
     except csv.Error as error:
-        raise SourceError(
-            spec.name, str(path), f"not a readable CSV file: {error}", row=reader.line_num
-        ) from error
-    return read
-
-
-def _numbered(reader: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    assert hasattr(reader, "line_num")
-    for cells in reader:
-        yield reader.line_num, cells
+        problem = f"not a readable CSV file: {error}"
+        raise SourceError(spec.name, str(path), problem, row=reader.line_num) from error
+    columns = list(zip(*good, strict=True)) if good else [() for _ in range(width)]
+    out.frames.append(header.frame(_positional(columns, numbers), read.file, read.load_id, read))
 
 
 def _reject_ragged(
-    out: _Collector,
-    spec: ReadSpec,
-    file: str,
-    number: int,
-    load_id: str,
-    cells: list[str],
-    width: int,
-    read: FileRead,
+    out: _Collector, spec: ReadSpec, read: FileRead, number: int, cells: list[str], width: int
 ) -> None:
     if spec.protected:
         raw = "(withheld: a row of a source with protected reporter fields that cannot be split into columns)"
     else:
         raw = orjson.dumps(cells).decode()
     out.rejects.append(
-        (file, number, load_id, f"row has {len(cells)} fields, the header has {width}", raw)
+        (
+            read.file,
+            number,
+            read.load_id,
+            f"row has {len(cells)} fields, the header has {width}",
+            raw,
+        )
     )
     read.rows += 1
 
 
-def _read_jsonl(
-    path: Path, name: str, data: bytes, load_id: str, spec: ReadSpec, out: _Collector
-) -> FileRead:
-    text, encoding = decode_text(data, spec.name, str(path))
-    objects: list[tuple[int, dict[str, object]]] = []
-    read = FileRead(name, load_id, 0, {}, encoding)
+def _read_jsonl(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: FileRead) -> None:
+    """Each line is checked with orjson; the good ones are parsed together by Polars as text."""
+    text, read.encoding = decode_text(data, spec.name, str(path))
+    good: list[str] = []
+    numbers: list[int] = []
+    keys: dict[str, None] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             read.skipped["blank"] = read.skipped.get("blank", 0) + 1
@@ -394,20 +388,28 @@ def _read_jsonl(
             value = orjson.loads(line)
         except orjson.JSONDecodeError as error:
             raw = "(withheld)" if spec.protected else line[:2000]
-            out.rejects.append((name, number, load_id, f"not valid JSON: {error}", raw))
+            out.rejects.append((read.file, number, read.load_id, f"not valid JSON: {error}", raw))
             read.rows += 1
             continue
         if not isinstance(value, dict):
-            out.rejects.append((name, number, load_id, "not a JSON object", line[:2000]))
+            out.rejects.append((read.file, number, read.load_id, "not a JSON object", line[:2000]))
             read.rows += 1
             continue
-        objects.append((number, value))
-    keys = list(dict.fromkeys(k for _, obj in objects[:1000] for k in obj))
-    keys += [k for k in dict.fromkeys(k for _, obj in objects[1000:] for k in obj) if k not in keys]
-    header = _Header(spec, keys, str(path))
-    for number, obj in objects:
-        _take(out, header, [obj.get(k) for k in keys], name, number, load_id, read)
-    return read
+        keys.update(dict.fromkeys(value))
+        good.append(line)
+        numbers.append(number)
+    found = list(keys)
+    header = _Header(spec, found, str(path))
+    if good:
+        parsed = pl.read_ndjson(
+            io.BytesIO("\n".join(good).encode()), schema={k: pl.String for k in found}
+        )
+        cells = parsed.rename({k: f"c{i}" for i, k in enumerate(found)}).with_columns(
+            pl.Series("_source_row", numbers, dtype=pl.Int64)
+        )
+    else:
+        cells = _positional([[] for _ in found], [])
+    out.frames.append(header.frame(cells, read.file, read.load_id, read))
 
 
 def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
@@ -419,6 +421,9 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
         raise SourceError(
             spec.name, safe_url(url), f"not a usable database URL: {error}"
         ) from error
+    names = list(_empty_fields(spec).columns[:-3])
+    batches: list[pl.DataFrame] = []
+    digest = hashlib.sha256()
     try:
         with engine.connect() as conn:
             columns = [c["name"] for c in sa.inspect(conn).get_columns(str(config.table))]
@@ -440,12 +445,10 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
             result = conn.execution_options(stream_results=True).execute(
                 sa.select(*select).order_by(*order)
             )
-            out = _Collector()
-            digest = hashlib.sha256()
             while batch := result.fetchmany(_BATCH):
-                for row in batch:
-                    out.values.append(list(row))
-                digest.update(orjson.dumps([list(r) for r in batch]))
+                frame = pl.DataFrame(batch, schema={n: pl.String for n in names}, orient="row")
+                digest.update(frame.write_csv().encode())
+                batches.append(frame)
     except sa.exc.NoSuchTableError as error:
         raise SourceError(spec.name, where, f"no table '{config.table}' in the database") from error
     except sa.exc.SQLAlchemyError as error:
@@ -454,10 +457,16 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
     finally:
         engine.dispose()
     load_id = digest.hexdigest()[:16]
+    rows = pl.concat([_empty_fields(spec).select(names), *batches])
     lineage = config.lineage
-    out.lineage = [(lineage, i, load_id) for i in range(1, len(out.values) + 1)]
-    read = FileRead(lineage, load_id, len(out.values))
-    return RawBatch(out.frame(spec), out.reject_frame(), [read])
+    frame = rows.with_columns(
+        pl.lit(lineage, dtype=pl.String).alias("_source_file"),
+        pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("_source_row"),
+        pl.lit(load_id, dtype=pl.String).alias("_load_id"),
+    )
+    return RawBatch(
+        frame, pl.DataFrame(schema=REJECT_SCHEMA), [FileRead(lineage, load_id, rows.height)]
+    )
 
 
 def _flag_expr(table: sa.TableClause, protected: list[str]) -> sa.ColumnElement[str]:

@@ -168,17 +168,28 @@ def _ids(
     return [d + _ID_C[c] for d, c in zip(digits17, checks, strict=True)]
 
 
+_DATE_FORMS: tuple[Callable[[date], str], ...] = (
+    lambda d: f"{d:%Y-%m-%d}",
+    lambda d: f"{d.year}/{d.month}/{d.day}",
+    lambda d: f"{d:%Y.%m.%d}",
+    lambda d: f"{d.year}年{d.month}月{d.day}日",
+    lambda d: f"{d:%Y%m%d}",
+    lambda d: f"{d:%Y-%m-%d} 09:30:00",
+    lambda d: f"{d:%Y-%m-%d}",
+    lambda d: f"{d:%Y-%m-%d}",
+)
+
+
 def _date_text(rng: np.random.Generator, d: date) -> str:
-    form = rng.integers(0, 8)
-    return [
-        f"{d:%Y-%m-%d}", f"{d.year}/{d.month}/{d.day}", f"{d:%Y.%m.%d}", f"{d.year}年{d.month}月{d.day}日",
-        f"{d:%Y%m%d}", f"{d:%Y-%m-%d} 09:30:00", f"{d:%Y-%m-%d}", f"{d:%Y-%m-%d}",
-    ][form]  # fmt: skip
+    """A date in one of the forms upstream clerks use (ISO most often)."""
+    return _DATE_FORMS[int(rng.random() * len(_DATE_FORMS))](d)
 
 
-def _mess_id(rng: np.random.Generator, id_number: str) -> tuple[str, str]:
-    """An ID number as an upstream clerk typed it, and what kind of mess it is."""
-    roll = rng.random()
+def _mess_id(
+    rng: np.random.Generator, id_number: str, roll: float | None = None
+) -> tuple[str, str]:
+    """An ID number as an upstream clerk typed it, and what kind of mess it is (``roll=0`` forces a typo)."""
+    roll = rng.random() if roll is None else roll
     if roll < 0.04:
         wrong = str((int(id_number[16]) + 1 + rng.integers(0, 8)) % 10)
         return id_number[:16] + wrong + id_number[17], "typo"
@@ -526,7 +537,7 @@ def _audits(
         year = YEARS[i % 3]
         cadre = _pick(rng, cadres, 1)[0]
         project = f"SJ{year}-{i // 3 + 1:05d}"
-        raw_id, _ = _mess_id(rng, cadre.id_number)
+        raw_id, _ = _mess_id(rng, cadre.id_number, 0.0 if i < 2 else None)  # always a few typos
         name = _mess_name(rng, cadre.name)
         amount = float(rng.integers(1, 500000)) / 100
         tolerated = rng.random() < 0.15
@@ -602,7 +613,7 @@ def _sanctions(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
         klass, measure = MEASURES[i % len(MEASURES)]
         decided = _day(rng, YEARS[i % 3])
         how = i % 3  # 0: ID only, 1: 人员编号 only, 2: both
-        raw_id = _mess_id(rng, cadre.id_number)[0] if how != 1 else None
+        raw_id = _mess_id(rng, cadre.id_number, 0.0 if i < 3 else None)[0] if how != 1 else None
         number = cadre.person_no if how != 0 else None
         name = _mess_name(rng, cadre.name)
         row: list[object] = (

@@ -1,0 +1,90 @@
+"""The dajiandu command: exit codes and messages a data engineer sees."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from orchestration.cli import main
+
+
+def test_run_prints_a_summary_with_zero_rows_lost(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--sources",
+            str(generated / "sources.yaml"),
+            "--warehouse",
+            str(tmp_path / "w"),
+            "--quiet",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "rows lost: 0" in out
+    for source in (
+        "roster",
+        "petition",
+        "inspection",
+        "audit",
+        "assessment",
+        "sanction",
+        "tolerance",
+    ):
+        assert f"\n{source} " in out
+    assert "check character fails" in out  # flagged ID numbers are reported, not hidden
+
+
+def test_a_broken_sources_file_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sources.yaml").write_text("rosters: {files: x}\n", encoding="utf-8")
+    code = main(
+        ["run", "--sources", str(tmp_path / "sources.yaml"), "--warehouse", str(tmp_path / "w")]
+    )
+    assert code == 2
+    assert "rosters: unknown source" in capsys.readouterr().err
+
+
+def test_a_failing_source_exits_1_and_says_the_warehouse_is_unchanged(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sources / "inbox" / "roster.db").unlink()
+    code = main(
+        [
+            "run",
+            "--sources",
+            str(sources / "sources.yaml"),
+            "--warehouse",
+            str(tmp_path / "w"),
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "last good warehouse is unchanged" in err
+    assert re.search(
+        r"source roster \(sqlite:///.*/inbox/roster\.db#cadre_roster\): database file .* does not exist",
+        err,
+    )
+
+
+def test_a_bad_as_of_date_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--sources", "s.yaml", "--warehouse", str(tmp_path), "--as-of", "2025-02-30"])
+    assert caught.value.code == 2
+
+
+def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert (
+            main(["generate", "--out", str(tmp_path / name), "--cadres", "120", "--seed", "3"]) == 0
+        )
+    for file in (tmp_path / "a").rglob("*"):
+        if file.is_file() and file.suffix in (".csv", ".jsonl", ".yaml", ".db"):
+            assert (
+                file.read_bytes()
+                == (tmp_path / "b" / file.relative_to(tmp_path / "a")).read_bytes()
+            ), file

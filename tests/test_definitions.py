@@ -1,0 +1,36 @@
+"""The asset graph as a snapshot: a change to keys, groups, checks or jobs shows up in review."""
+
+import dagster as dg
+
+from orchestration.definitions import JOB_NAME, build_defs, defs
+
+SOURCES = ["assessment", "audit", "inspection", "petition", "roster", "sanction", "tolerance"]
+
+
+def _graph() -> dict[str, str]:
+    repo = build_defs("sources.yaml", "warehouse").get_repository_def()
+    graph = repo.asset_graph
+    return {"/".join(key.path): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+
+
+def test_asset_graph_snapshot() -> None:
+    expected = {f"bronze/{s}": "bronze" for s in SOURCES} | {
+        f"quarantine/{s}": "quarantine" for s in SOURCES
+    }
+    assert _graph() == expected
+
+
+def test_every_bronze_table_has_a_blocking_conservation_check() -> None:
+    repo = build_defs("sources.yaml", "warehouse").get_repository_def()
+    checks = {
+        ("/".join(key.asset_key.path), key.name, repo.asset_graph.get_check_spec(key).blocking)
+        for key in repo.asset_graph.asset_check_keys
+    }
+    assert checks == {(f"bronze/{s}", "rows_are_conserved", True) for s in SOURCES}
+
+
+def test_the_lazy_entry_point_builds_the_job_and_schedule() -> None:
+    built = defs()
+    assert isinstance(built, dg.Definitions)
+    assert built.resolve_job_def(JOB_NAME) is not None
+    assert built.resolve_schedule_def("nightly").cron_schedule == "0 2 * * *"
