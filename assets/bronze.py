@@ -75,6 +75,7 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
                 "no_data_yet": not report.files,
                 "flags": dg.MetadataValue.json(report.flags),
                 "seconds": round(report.seconds, 2),
+                "files_carried_over": report.reused_files,
             },
         )
         yield dg.MaterializeResult(

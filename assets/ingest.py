@@ -4,17 +4,20 @@ This is the core of the bronze assets and knows nothing of Dagster: the asset ca
 :func:`ingest` and turns its :class:`IngestReport` into materialisation metadata.
 """
 
+import hashlib
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import polars as pl
 
+from transforms import cleaning, normalize, specs
 from transforms.cleaning import LINEAGE, PARTITION, annotate, bronze_rows, quarantine_rows
 from transforms.specs import SourceSpec
-from warehouse.readers import FileRead, RawBatch, read_source
+from warehouse.readers import FileRead, RawBatch, file_load_id, read_source
 from warehouse.sources import SourceConfig
 from warehouse.store import StagedTable, Warehouse
 
@@ -37,6 +40,7 @@ class IngestReport:
     flags: dict[str, int] = field(default_factory=dict)
     bronze_version: str = ""
     seconds: float = 0.0
+    reused_files: int = 0
 
     @property
     def rows_read(self) -> int:
@@ -86,6 +90,52 @@ def _counts_by_file(staged: StagedTable) -> dict[str, int]:
     return dict(zip(counts["_source_file"].to_list(), counts["len"].to_list(), strict=True))
 
 
+def cleaning_fingerprint(spec: SourceSpec) -> str:
+    """What the landed rows of a file depend on besides its bytes: the spec and the cleaning code."""
+    digest = hashlib.sha256(repr(spec).encode())
+    for module in (normalize, cleaning, specs):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(pl.__version__.encode())
+    return digest.hexdigest()[:16]
+
+
+def _reusable(
+    spec: SourceSpec, config: SourceConfig | None, store: Warehouse, fingerprint: str
+) -> tuple[list[FileRead], frozenset[Path]]:
+    """Files whose bytes (and cleaning code) are unchanged since the table was last written."""
+    if config is None or config.kind != "files":
+        return [], frozenset()
+    manifest = store.manifest("bronze", spec.name)
+    if not manifest or manifest.get("extra", {}).get("cleaning") != fingerprint:
+        return [], frozenset()
+    known = {f["file"]: f for f in manifest["extra"].get("files", [])}
+    reused, skip = [], set()
+    for path in config.files():
+        prior = known.get(config.lineage_path(path))
+        if prior and prior["load_id"] == file_load_id(path):
+            reused.append(FileRead(**prior))
+            skip.add(path)
+    return reused, frozenset(skip)
+
+
+def _previous_rows(
+    spec: SourceSpec, store: Warehouse, files: list[str], like: pl.DataFrame, layer: str
+) -> pl.DataFrame:
+    """The rows of ``files`` in the current version of ``layer/<source>``, shaped like ``like``."""
+    if not files:
+        return like.clear()
+    previous = store.scan(layer, spec.name).filter(pl.col("_source_file").is_in(files))
+    key = (store.manifest(layer, spec.name) or {}).get("partition_key")
+    if key and key in previous.collect_schema().names():
+        previous = previous.rename({key: PARTITION})
+    missing = [
+        pl.lit(None, dtype=like.schema[c]).alias(c)
+        for c in like.columns
+        if c not in previous.collect_schema()
+    ]
+    return previous.with_columns(missing).select(like.columns).cast(dict(like.schema)).collect()
+
+
 def ingest(
     spec: SourceSpec,
     config: SourceConfig | None,
@@ -94,41 +144,63 @@ def ingest(
 ) -> IngestReport:
     """Land one source: bronze gets the rows that pass, quarantine the rest with every reason.
 
-    Both tables are staged first; the per-file row counts are read back from the staged Parquet
-    and must add up to the rows read, or nothing is published and :class:`ConservationError` is
-    raised. A source that is not configured, or whose glob matches nothing, lands as empty.
+    A file whose bytes are unchanged since the last run (same SHA-256, same cleaning code) is not
+    parsed again: its landed and quarantined rows are carried over, so a new month of exports costs
+    the new files. Both tables are staged first; the per-file row counts are read back from the
+    staged Parquet and must add up to the rows read, or nothing is published and
+    :class:`ConservationError` is raised. A source that is not configured, or whose glob matches
+    nothing, lands as empty.
     """
     start = time.perf_counter()
+    fingerprint = cleaning_fingerprint(spec)
+    reused, skip = _reusable(spec, config, store, fingerprint)
     if config is None:
         log(f"{spec.name}: not named in sources.yaml — no data yet")
         batch = RawBatch(read_source_empty(spec), pl.DataFrame(), [])
     else:
-        batch = read_source(config, spec)
+        batch = read_source(config, spec, skip=skip)
         log(
             f"{spec.name}: read {batch.rows_read:,} rows from {len(batch.files)} file(s) of {config.display}"
         )
+        if reused:
+            log(
+                f"{spec.name}: {len(reused)} file(s) unchanged since the last run, their rows carried over"
+            )
     annotated = annotate(batch.rows.lazy(), spec).collect()
     bronze = bronze_rows(annotated.lazy(), spec).collect()
     quarantine = quarantine_rows(annotated.lazy(), spec).collect()
     if batch.rejects.width:
-        quarantine = pl.concat([quarantine, _reader_rejects(batch, spec)]).sort(
-            "_source_file", "_source_row"
-        )
+        quarantine = pl.concat([quarantine, _reader_rejects(batch, spec)])
+    carried = [f.file for f in reused]
+    bronze = pl.concat([bronze, _previous_rows(spec, store, carried, bronze, "bronze")])
+    quarantine = pl.concat(
+        [
+            quarantine,
+            _previous_rows(
+                spec, store, carried, quarantine.drop(PARTITION), "quarantine"
+            ).with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION)),
+        ]
+    )
+    bronze = bronze.sort("_source_file", "_source_row")
+    quarantine = quarantine.sort("_source_file", "_source_row")
+    files = sorted([*batch.files, *reused], key=lambda f: f.file)
+    extra: dict[str, object] = {"cleaning": fingerprint, "files": [asdict(f) for f in files]}
     key = spec.partition[1] if spec.partition else "part"
     staged_bronze = store.stage(
-        "bronze", spec.name, bronze, PARTITION if spec.partition else None, key
+        "bronze", spec.name, bronze, PARTITION if spec.partition else None, key, extra
     )
     staged_quarantine = store.stage("quarantine", spec.name, quarantine.drop(PARTITION))
     report = IngestReport(
         source=spec.name,
         configured=config is not None,
-        files=batch.files,
+        files=files,
         landed_by_file=_counts_by_file(staged_bronze),
         quarantined_by_file=_counts_by_file(staged_quarantine),
         partitions=staged_bronze.partitions,
         reasons=Counter(reason_kind(r) for rs in quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
         flags=flag_counts(bronze),
+        reused_files=len(reused),
     )
     if not report.conserved():
         store.discard(staged_bronze)

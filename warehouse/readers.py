@@ -214,8 +214,15 @@ class _Collector:
         return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA, orient="row")
 
 
-def read_source(config: SourceConfig, spec: ReadSpec) -> RawBatch:
-    """Read every row of one configured source.
+def file_load_id(path: Path) -> str:
+    """The load id of a file: the first 16 hex digits of the SHA-256 of its bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def read_source(
+    config: SourceConfig, spec: ReadSpec, skip: frozenset[Path] = frozenset()
+) -> RawBatch:
+    """Read every row of one configured source (files in ``skip`` are left out).
 
     Raises:
         SourceError: the database is unreachable, a table or file cannot be read, or a required
@@ -226,7 +233,8 @@ def read_source(config: SourceConfig, spec: ReadSpec) -> RawBatch:
     collector = _Collector()
     files: list[FileRead] = []
     for path in config.files():
-        files.append(_read_file(path, config.lineage_path(path), spec, collector))
+        if path not in skip:
+            files.append(_read_file(path, config.lineage_path(path), spec, collector))
     return RawBatch(collector.frame(spec), collector.reject_frame(), files)
 
 
@@ -237,7 +245,7 @@ def _read_file(path: Path, name: str, spec: ReadSpec, out: _Collector) -> FileRe
         data = path.read_bytes()
     except OSError as error:
         raise SourceError(spec.name, str(path), f"cannot read file: {error.strerror}") from error
-    load_id = hashlib.sha256(data).hexdigest()[:16]
+    load_id = hashlib.sha256(data).hexdigest()[:16]  # as file_load_id, without reading twice
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise SourceError(spec.name, str(path), "empty file: no header and no rows")
     read = FileRead(name, load_id, 0)

@@ -15,6 +15,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -66,6 +67,14 @@ class Warehouse:
             raise WarehouseError(f"table {layer}/{name} does not exist yet in {self.root}")
         return _scan(path.resolve())
 
+    def manifest(self, layer: str, name: str) -> dict[str, Any] | None:
+        """The manifest of the current version of a table, or None if it was never written."""
+        path = self.table_path(layer, name) / "_manifest.json"
+        if not path.exists():
+            return None
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
+
     def stage(
         self,
         layer: str,
@@ -73,11 +82,13 @@ class Warehouse:
         frame: pl.DataFrame,
         partition_by: str | None = None,
         partition_key: str = "part",
+        extra: dict[str, object] | None = None,
     ) -> StagedTable:
         """Write ``frame`` as a new, unpublished version of ``layer/name``.
 
         Each distinct value of ``partition_by`` becomes a directory ``<partition_key>=<value>``; the
         column itself is not stored in the files (Hive layout carries it). Rows keep their order.
+        ``extra`` is kept in the version's manifest (and counts towards its identity).
         """
         home = self.root / ".versions" / layer / name
         staging = home / f".staging-{uuid.uuid4().hex}"
@@ -108,7 +119,9 @@ class Warehouse:
                 "rows": frame.height,
                 "partition_key": partition_key if partitioned else None,
                 "partitions": counts,
+                "extra": extra or {},
             }
+            digest.update(json.dumps(extra or {}, sort_keys=True, ensure_ascii=False).encode())
             (staging / "_manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
             )
