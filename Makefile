@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed ## create .venv and install the pinned dependency set
 
 .PHONY: demo
-demo: install ## generate sample sources ($(CADRES) cadres) and run the whole pipeline into ./$(DATA)
+demo: install ## generate sample sources (CADRES=2000) and run the whole pipeline into DATA=./data
 	$(BIN)/dajiandu demo --dir $(DATA) --cadres $(CADRES)
 
 .PHONY: test

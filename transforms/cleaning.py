@@ -53,7 +53,7 @@ def _typed(spec: FieldSpec) -> list[pl.Expr]:
 def _reasons(spec: FieldSpec) -> list[pl.Expr]:
     raw = nz.blank_to_null(pl.col(f"raw:{spec.name}"))
     typed = pl.col(spec.column)
-    out = []
+    out: list[pl.Expr] = []
     if spec.required:
         out.append(pl.when(raw.is_null()).then(pl.lit(f"{spec.name}: empty (required)")))
     if spec.kind == "enum":

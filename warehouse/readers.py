@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import charset_normalizer
 import orjson
@@ -262,7 +262,7 @@ def _read_file(path: Path, name: str, spec: ReadSpec, out: _Collector) -> FileRe
     return read
 
 
-def _find_header(rows: list[list[object]], spec: ReadSpec) -> int:
+def _find_header(rows: Sequence[Sequence[object]], spec: ReadSpec) -> int:
     """The first of the top rows naming at least half of the required columns (titles sit above it)."""
     wanted = {_norm_header(r) for r in spec.required}
     for i, row in enumerate(rows[:15]):
@@ -437,7 +437,7 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
             columns = [c["name"] for c in sa.inspect(conn).get_columns(str(config.table))]
             header = _Header(spec, columns, where)
             table = sa.table(str(config.table), *(sa.column(c) for c in columns))
-            select = [
+            select: list[sa.Label[Any]] = [
                 sa.cast(table.c[columns[i]], sa.Text).label(name)
                 if i is not None
                 else sa.null().label(name)
@@ -477,7 +477,7 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
     )
 
 
-def _flag_expr(table: sa.TableClause, protected: list[str]) -> sa.ColumnElement[str]:
+def _flag_expr(table: sa.TableClause, protected: list[str]) -> sa.ColumnElement[Any]:
     """Whether any reporter field is filled, computed inside the database: the values never leave it."""
     if not protected:
         return sa.null()

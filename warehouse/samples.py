@@ -209,7 +209,7 @@ def _mess_id(
 def _mess_name(rng: np.random.Generator, name: str) -> str:
     roll = rng.random()
     if roll < 0.06:
-        return _S2T.convert(name)
+        return str(_S2T.convert(name))
     if roll < 0.10 and len(name) == 2:
         return f"{name[0]} {name[1]}"
     if roll < 0.12:
@@ -231,29 +231,24 @@ def _mess_unit(rng: np.random.Generator, cadre: Cadre) -> str:
 def _roster(rng: np.random.Generator, n: int) -> tuple[pl.DataFrame, list[Cadre]]:
     """The roster: counties of ~600 cadres, each a county leadership, departments and towns."""
     counties: list[tuple[str, str]] = []
-    while sum(1 for _ in counties) * 600 < n or not counties:
+    while len(counties) * 600 < n or not counties:
         i = len(counties)
-        city, county = 1 + i // 60, 1 + i % 60
-        name = (
-            PLACE_A[(i * 7) % len(PLACE_A)]
-            + PLACE_B[(i * 11 + i // len(PLACE_A)) % len(PLACE_B)]
-            + "县"
+        # Unique county names for up to 14,400 counties: two characters, then three.
+        extra = "" if i < 480 else PLACE_A[(i // 480) % len(PLACE_A)]
+        county_name = (
+            PLACE_A[i % len(PLACE_A)] + PLACE_B[(i // len(PLACE_A)) % len(PLACE_B)] + extra + "县"
         )
-        counties.append((f"45{city:02d}{county:02d}", name))
+        counties.append((f"45{1 + i // 60:02d}{1 + i % 60:02d}", county_name))
     units: list[
         tuple[str, str, str, str, list[tuple[str, str]]]
     ] = []  # code, full, short, region, posts
-    for region, county in counties:
+    for ci, (region, county) in enumerate(counties):
         units.append((f"{region}000", f"中共{county}委员会", f"{county}委", region, POSTS_COUNTY))
         for j, dept in enumerate(DEPARTMENTS):
             short = county + ABBREVIATIONS.get(dept, dept)
             units.append((f"{region}{j + 1:03d}", county + dept, short, region, POSTS_DEPT))
-        for j in range(12):
-            town = (
-                PLACE_B[(j * 5 + len(units)) % len(PLACE_B)]
-                + PLACE_A[(j * 3 + len(units)) % len(PLACE_A)]
-                + "镇"
-            )
+        for j in range(12):  # twelve towns, distinct within the county
+            town = PLACE_B[j] + PLACE_A[(j * 7 + ci) % len(PLACE_A)] + "镇"
             units.append(
                 (
                     f"{region}{100 + j:03d}",
@@ -274,12 +269,12 @@ def _roster(rng: np.random.Generator, n: int) -> tuple[pl.DataFrame, list[Cadre]
     g1 = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
     g2 = np.where(rng.random(n) < 0.7, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], "")
     names = np.char.add(np.char.add(surname.astype(str), g1.astype(str)), g2.astype(str)).tolist()
-    for i in np.flatnonzero(rng.random(n) < 0.005):
-        names[i] = MINORITY[int(i) % len(MINORITY)]
+    for k in np.flatnonzero(rng.random(n) < 0.005).tolist():
+        names[k] = MINORITY[k % len(MINORITY)]
     # Homonyms on purpose: some cadres share a name with a colleague in the same unit.
-    for i in np.flatnonzero(rng.random(n) < 0.01):
-        if i > 0 and unit_of[i - 1] == unit_of[i]:
-            names[i] = names[i - 1]
+    for k in np.flatnonzero(rng.random(n) < 0.01).tolist():
+        if k > 0 and unit_of[k - 1] == unit_of[k]:
+            names[k] = names[k - 1]
     male = rng.random(n) < 0.7
     births = [date(1965, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 365 * 30, n)]
     regions = np.array([units[u][3] for u in unit_of])
@@ -447,13 +442,13 @@ def _petitions(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
             name, unit, post = _mess_name(rng, cadre.name), _mess_unit(rng, cadre), cadre.post
             person_no = cadre.person_no
             raw_id = _mess_id(rng, cadre.id_number)[0] if rng.random() < 0.05 else None
-        reporter = (
+        reporter: tuple[str, str, str] | tuple[None, None, None] = (
             (f"举报人{i:06d}", f"139{i:08d}", f"45010219800101{i % 1000:03d}X")
             if rng.random() < 0.6
             else (None, None, None)
         )
         if reporter[0]:
-            sink.reporters.append(reporter)  # type: ignore[arg-type]
+            sink.reporters.append(reporter)
         result = results[int(rng.choice(len(results), p=weights))]
         closed = (
             received + timedelta(days=int(rng.integers(10, 120))) if result != "办理中" else None

@@ -172,7 +172,7 @@ def _write_parquet(frame: pl.DataFrame, file: Path) -> None:
     table: pa.Table = frame.to_arrow()
     # Strip Polars' own schema metadata so bytes depend on the data alone.
     table = table.replace_schema_metadata(None)
-    pq.write_table(table, file, **_PARQUET_OPTIONS)  # type: ignore[arg-type]
+    pq.write_table(table, file, **_PARQUET_OPTIONS)
 
 
 def _scan(path: Path) -> pl.LazyFrame:
