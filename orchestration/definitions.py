@@ -11,6 +11,7 @@ import dagster as dg
 
 from assets.bronze import BRONZE_ASSETS
 from assets.resources import RunSettings, SourcesResource, WarehouseResource
+from assets.silver import SILVER_ASSETS
 
 JOB_NAME = "dajiandu"
 
@@ -27,7 +28,7 @@ def build_defs(sources: str, warehouse: str, as_of: str = "") -> dg.Definitions:
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=BRONZE_ASSETS,
+        assets=[*BRONZE_ASSETS, *SILVER_ASSETS],
         jobs=[job],
         schedules=[nightly],
         resources={

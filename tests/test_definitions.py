@@ -17,7 +17,24 @@ def test_asset_graph_snapshot() -> None:
     expected = {f"bronze/{s}": "bronze" for s in SOURCES} | {
         f"quarantine/{s}": "quarantine" for s in SOURCES
     }
+    expected |= {
+        "silver/cadre": "silver",
+        "silver/supervision_event": "silver",
+        "silver/link_review": "silver",
+    }
     assert _graph() == expected
+
+
+def test_silver_depends_on_bronze() -> None:
+    graph = build_defs("sources.yaml", "warehouse").get_repository_def().asset_graph
+    events = {
+        "/".join(k.path)
+        for k in graph.get(dg.AssetKey(["silver", "supervision_event"])).parent_keys
+    }
+    assert events == {"silver/cadre"} | {f"bronze/{s}" for s in SOURCES if s != "roster"}
+    assert {"/".join(k.path) for k in graph.get(dg.AssetKey(["silver", "cadre"])).parent_keys} == {
+        "bronze/roster"
+    }
 
 
 def test_every_bronze_table_has_a_blocking_conservation_check() -> None:

@@ -168,3 +168,68 @@ def test_bad_input_fails_clearly_and_leaves_the_last_good_warehouse(
 
     assert re.search(pattern, outcome.failure), outcome.failure
     assert _bronze_fingerprint(warehouse) == before
+
+
+CONTRACT = ["source", "source_key", "subject_name", "cadre_id", "person_no", "link_method", "link_score",
+            "event_date", "category", "counts_against"]  # fmt: skip
+
+
+def test_supervision_events_meet_the_contract_and_the_quality_bar(
+    baseline: Path, generated: Path
+) -> None:
+    from transforms.link_quality import evaluate
+
+    store = Warehouse(baseline)
+    events = store.scan("silver", "supervision_event").collect()
+    assert set(CONTRACT) <= set(events.columns)
+    assert events["event_id"].is_unique().all()
+    assert set(events["source"].unique()) == {
+        "inspection",
+        "audit",
+        "petition",
+        "assessment",
+        "sanction",
+        "tolerance",
+    }
+    linked = events.filter(pl.col("link_status") == "linked")
+    assert (
+        linked["person_no"].null_count() == 0 and (linked["cadre_id"] == linked["person_no"]).all()
+    )
+    cadres = store.scan("silver", "cadre").collect()
+    assert cadres["person_no"].is_unique().all()
+    metrics = evaluate(
+        events.lazy(), pl.scan_parquet(generated / "truth" / "links.parquet"), cadres.lazy()
+    )
+    overall = metrics.filter(pl.col("source") == "all").row(0, named=True)
+    assert overall["precision"] >= 0.995 and overall["recall"] >= 0.95, metrics
+    assert metrics["homonym_links"].sum() == 0
+
+
+def test_a_reviewed_decision_survives_reruns(baseline: Path, sources: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(baseline, warehouse, symlinks=True)
+    review = Warehouse(warehouse).scan("silver", "link_review").collect()
+    assert review.height > 0, (
+        "the generated sources always hold some records only a person can resolve"
+    )
+    pick = review.row(0, named=True)
+    decisions = pl.DataFrame(
+        {
+            "source": [pick["source"]], "source_key": [pick["source_key"]], "subject_name": [pick["subject_name"]],
+            "decision": [pick["candidate_person_no"]], "decided_by": ["审核员"], "note": ["核实于2026-11"],
+        }
+    )  # fmt: skip
+    decisions.write_csv(sources / "link_decisions.csv")
+    for _ in range(2):  # applied on this run and on every later one
+        assert run(sources, warehouse).success
+        events = Warehouse(warehouse).scan("silver", "supervision_event").collect()
+        row = events.filter(
+            (pl.col("source") == pick["source"])
+            & (pl.col("source_key") == pick["source_key"])
+            & (pl.col("subject_name") == pick["subject_name"])
+        ).row(0, named=True)
+        assert (row["person_no"], row["link_method"], row["link_status"]) == (
+            pick["candidate_person_no"],
+            "manual",
+            "linked",
+        )

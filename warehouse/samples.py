@@ -10,6 +10,7 @@ test can prove none of them leaves extraction.
 
 import csv
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -136,16 +137,48 @@ class _Sink:
     """Collects truth rows (links and injected defects) while sources are made."""
 
     def __init__(self) -> None:
-        self.links: list[tuple[str, str, str, str | None, str, int]] = []
+        self.links: list[tuple[str, str, str, str | None, bool, bool, int, int]] = []
         self.defects: list[tuple[str, str, int, str]] = []
         self.reporters: list[tuple[str, str, str]] = []
         self.places: dict[int, tuple[str, int]] = {}
+        self.same_unit: Counter[tuple[str, str]] = Counter()
+        self.same_post: Counter[tuple[str, str, str]] = Counter()
+
+    def know_roster(self, cadres: Sequence["Cadre"]) -> None:
+        """Count colleagues sharing a name, to tell which records only a person could resolve."""
+        self.same_unit = Counter((c.name, c.unit) for c in cadres)
+        self.same_post = Counter((c.name, c.unit, c.post) for c in cadres)
+
+    def evidence(
+        self, cadre: "Cadre | None", *, key: bool, unit: bool, post: bool
+    ) -> tuple[bool, bool]:
+        """(resolvable, homonym) of a record naming ``cadre`` with that evidence.
+
+        Resolvable: a 人员编号 or valid ID number, or name and unit that no colleague shares (with the
+        post, when given). Homonym: no key, and a colleague in the same unit that the record cannot
+        tell apart.
+        """
+        if cadre is None:
+            return False, False
+        twins = self.same_unit[(cadre.name, cadre.unit)] > 1 and (
+            not post or self.same_post[(cadre.name, cadre.unit, cadre.post)] > 1
+        )
+        homonym = not key and unit and twins
+        return key or (unit and not twins), homonym
 
     def link(
-        self, row: list[object], source: str, key: str, name: str, person_no: str | None, kind: str
+        self,
+        row: list[object],
+        source: str,
+        key: str,
+        name: str,
+        cadre: "Cadre | None",
+        evidence: tuple[bool, bool],
+        index: int = 0,
     ) -> None:
-        """Record who a generated row really concerns; its file and row are filled in once written."""
-        self.links.append((source, key, name, person_no, kind, id(row)))
+        """Record who a generated row (its ``index``-th person) really concerns; file and row come once written."""
+        person_no = cadre.person_no if cadre else None
+        self.links.append((source, key, name, person_no, *evidence, index, id(row)))
 
     def place(self, rows: Sequence[list[object]], file: str, first: int) -> None:
         """Remember that ``rows`` were written to ``file`` from row number ``first`` on."""
@@ -434,14 +467,17 @@ def _petitions(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
     for i in range(k):
         number = f"XF{YEARS[i % 3]}-{i + 1:07d}"
         received = _day(rng, YEARS[i % 3])
+        cadre: Cadre | None = None
+        id_kind = "none"
         if rng.random() < 0.1:
             name, unit, post = _outsider(rng)
-            person_no, raw_id = None, None
+            raw_id = None
         else:
             cadre = _pick(rng, cadres, 1)[0]
             name, unit, post = _mess_name(rng, cadre.name), _mess_unit(rng, cadre), cadre.post
-            person_no = cadre.person_no
-            raw_id = _mess_id(rng, cadre.id_number)[0] if rng.random() < 0.05 else None
+            raw_id, id_kind = (
+                _mess_id(rng, cadre.id_number) if rng.random() < 0.05 else (None, "none")
+            )
         reporter: tuple[str, str, str] | tuple[None, None, None] = (
             (f"举报人{i:06d}", f"139{i:08d}", f"45010219800101{i % 1000:03d}X")
             if rng.random() < 0.6
@@ -465,7 +501,8 @@ def _petitions(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
             ]
         )  # fmt: skip
         rows.append(row)
-        sink.link(row, "petition", number, name, person_no, "cadre" if person_no else "outsider")
+        evidence = sink.evidence(cadre, key=id_kind not in ("none", "typo"), unit=True, post=True)
+        sink.link(row, "petition", number, name, cadre, evidence)
     # An older version of a few petitions (办理中), superseded by the row above: the latest wins.
     for row in rows[: max(2, k // 200)]:
         old = list(row)
@@ -518,8 +555,9 @@ def _inspections(
             ]
         )  # fmt: skip
         rounds.setdefault(label, []).append(row)
-        for c, shown in zip(named, str(row[8]).split("、"), strict=False):
-            sink.link(row, "inspection", f"{label}/{number}", shown, c.person_no, "cadre")
+        for index, (c, shown) in enumerate(zip(named, str(row[8]).split("、"), strict=False)):
+            evidence = sink.evidence(c, key=False, unit=True, post=True)
+            sink.link(row, "inspection", f"{label}/{number}", shown, c, evidence, index)
     return rounds
 
 
@@ -532,7 +570,9 @@ def _audits(
         year = YEARS[i % 3]
         cadre = _pick(rng, cadres, 1)[0]
         project = f"SJ{year}-{i // 3 + 1:05d}"
-        raw_id, _ = _mess_id(rng, cadre.id_number, 0.0 if i < 2 else None)  # always a few typos
+        raw_id, id_kind = _mess_id(
+            rng, cadre.id_number, 0.0 if i < 2 else None
+        )  # always a few typos
         name = _mess_name(rng, cadre.name)
         amount = float(rng.integers(1, 500000)) / 100
         tolerated = rng.random() < 0.15
@@ -546,7 +586,8 @@ def _audits(
             ]
         )  # fmt: skip
         batches.setdefault(year, []).append(row)
-        sink.link(row, "audit", f"{project}/1", name, cadre.person_no, "cadre")
+        evidence = sink.evidence(cadre, key=id_kind != "typo", unit=True, post=False)
+        sink.link(row, "audit", f"{project}/1", name, cadre, evidence)
     return batches
 
 
@@ -608,7 +649,9 @@ def _sanctions(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
         klass, measure = MEASURES[i % len(MEASURES)]
         decided = _day(rng, YEARS[i % 3])
         how = i % 3  # 0: ID only, 1: 人员编号 only, 2: both
-        raw_id = _mess_id(rng, cadre.id_number, 0.0 if i < 3 else None)[0] if how != 1 else None
+        raw_id, id_kind = (
+            _mess_id(rng, cadre.id_number, 0.0 if i < 3 else None) if how != 1 else (None, "none")
+        )
         number = cadre.person_no if how != 0 else None
         name = _mess_name(rng, cadre.name)
         row: list[object] = (
@@ -616,13 +659,14 @@ def _sanctions(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
              "县纪委监委" if klass in ("党纪处分", "政务处分") else "县委组织部", f"{name}违反规定{i}", None]
         )  # fmt: skip
         rows.append(row)
+        evidence = sink.evidence(cadre, key=how != 0 or id_kind != "typo", unit=False, post=False)
         sink.link(
             row,
             "sanction",
             f"{number or cadre.id_number}/{measure}/{decided}",
             name,
-            cadre.person_no,
-            "cadre",
+            cadre,
+            evidence,
         )
     return rows
 
@@ -650,7 +694,14 @@ def _tolerance(rng: np.random.Generator, cadres: list[Cadre], sink: _Sink) -> li
             ]
         )  # fmt: skip
         rows.append(row)
-        sink.link(row, "tolerance", number, cadre.name, cadre.person_no, "cadre")
+        sink.link(
+            row,
+            "tolerance",
+            number,
+            cadre.name,
+            cadre,
+            sink.evidence(cadre, key=True, unit=True, post=True),
+        )
     return rows
 
 
@@ -707,9 +758,10 @@ def _csv(path: Path, columns: list[str], rows: Sequence[Sequence[object]], encod
 
 def _write_truth(truth: Path, sink: _Sink) -> None:
     truth.mkdir(parents=True, exist_ok=True)
-    links = [(*link[:5], *sink.places.get(link[5], (None, None))) for link in sink.links]
+    links = [(*link[:7], *sink.places.get(link[7], (None, None))) for link in sink.links]
     schema = {"source": pl.String, "source_key": pl.String, "subject_name": pl.String, "person_no": pl.String,
-              "kind": pl.String, "file": pl.String, "row": pl.Int64}  # fmt: skip
+              "resolvable": pl.Boolean, "homonym": pl.Boolean, "subject_index": pl.Int32, "file": pl.String,
+              "row": pl.Int64}  # fmt: skip
     pl.DataFrame(links, schema=schema, orient="row").write_parquet(truth / "links.parquet")
     with (truth / "defects.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([("source", "file", "row", "defect"), *sink.defects])
@@ -758,6 +810,7 @@ def generate(
             old.unlink()
     sink = _Sink()
     roster, people = _roster(rng, cadres)
+    sink.know_roster(people)
     roster_rows = [list(r) for r in roster.rows()]
     for at, column, value, what in [
         (4, 0, None, "empty 人员编号"),

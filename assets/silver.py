@@ -1,0 +1,130 @@
+"""Silver assets: the cadre table, the linked supervision events and the review queue."""
+
+import dagster as dg
+import polars as pl
+
+from assets.resources import RunSettings, SourcesResource, WarehouseResource
+from transforms import events, linking
+from warehouse.decisions import read_decisions
+from warehouse.rules import load_linking_rules
+
+CADRE = dg.AssetKey(["silver", "cadre"])
+EVENT = dg.AssetKey(["silver", "supervision_event"])
+REVIEW = dg.AssetKey(["silver", "link_review"])
+
+EVENT_OUTPUT = [
+    "event_id", "source", "source_key", "subject_name", "subject_index", "cadre_id", "person_no",
+    "link_method", "link_score", "link_status", "link_note", "event_date", "category", "outcome",
+    "amount_wan", "counts_against", "unit_given", "post_given", "id_status", "_source_file", "_source_row",
+]  # fmt: skip
+
+
+@dg.asset(
+    key=CADRE,
+    deps=[dg.AssetKey(["bronze", "roster"])],
+    group_name="silver",
+    kinds={"polars", "parquet"},
+    description="One row per roster cadre (latest roster row): normalised name, keys, valid ID, unit, scope.",
+)
+def cadre(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: RunSettings
+) -> dg.MaterializeResult:
+    store = warehouse.store()
+    rules = linking.LinkRules(**load_linking_rules(settings.rules_folder()))
+    frame = linking.prepare_cadres(
+        events.cadres_from_roster(store.scan("bronze", "roster")), rules
+    ).collect()
+    store.publish(store.stage("silver", "cadre", frame))
+    context.log.info(f"silver/cadre: {frame.height:,} cadres")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "with_valid_id_number": int(frame["id_number"].is_not_null().sum()),
+        }
+    )
+
+
+def _counts_markdown(linked: pl.DataFrame) -> str:
+    counts = (
+        linked.group_by("source", "link_status", "link_method")
+        .len()
+        .sort("source", "link_status", "link_method", nulls_last=True)
+    )
+    lines = ["| source | status | method | events |", "|---|---|---|---:|"]
+    lines += [f"| {s} | {st} | {m or '—'} | {n:,} |" for s, st, m, n in counts.iter_rows()]
+    return "\n".join(lines)
+
+
+@dg.multi_asset(
+    name="link_events",
+    specs=[
+        dg.AssetSpec(
+            EVENT,
+            deps=[CADRE, *(dg.AssetKey(["bronze", s]) for s in events.BUILDERS)],
+            group_name="silver",
+            kinds={"polars", "parquet"},
+            description="One row per (source record, person named in it), linked to a cadre or not.",
+        ),
+        dg.AssetSpec(
+            REVIEW,
+            deps=[CADRE],
+            group_name="silver",
+            kinds={"polars", "parquet"},
+            description="Records that could belong to several cadres: the candidates and their scores.",
+        ),
+    ],
+)
+def link_events(  # type: ignore[no-untyped-def]
+    context: dg.AssetExecutionContext,
+    sources: SourcesResource,
+    warehouse: WarehouseResource,
+    settings: RunSettings,
+):
+    store = warehouse.store()
+    rules = linking.LinkRules(**load_linking_rules(settings.rules_folder()))
+    decisions = read_decisions(sources.decisions_path())
+    mentions = pl.concat(
+        [build(store.scan("bronze", name)) for name, build in events.BUILDERS.items()]
+    )
+    prepared = linking.prepare_mentions(mentions.with_row_index("mention_id"), rules)
+    linked, review = linking.link(prepared, store.scan("silver", "cadre"), rules, decisions.lazy())
+    linked_frame = (
+        linked.with_columns(
+            pl.format(
+                "{}|{}|{}|{}", "source", "_source_file", "_source_row", "subject_index"
+            ).alias("event_id"),
+            pl.col("person_no").alias("cadre_id"),
+        )
+        .select(EVENT_OUTPUT)
+        .sort("source", "_source_file", "_source_row", "subject_index")
+        .collect()
+    )
+    review_frame = review.drop("mention_id").collect()
+    store.publish(store.stage("silver", "supervision_event", linked_frame, "source", "source"))
+    store.publish(store.stage("silver", "link_review", review_frame))
+    by_status = dict(linked_frame.group_by("link_status").len().iter_rows())
+    context.log.info(
+        f"silver/supervision_event: {linked_frame.height:,} events, linked {by_status.get('linked', 0):,}, "
+        f"review {by_status.get('review', 0):,}, unlinked {by_status.get('unlinked', 0):,}; "
+        f"{decisions.height} reviewed decision(s) applied from {sources.decisions_path()}"
+    )
+    yield dg.MaterializeResult(
+        asset_key=EVENT,
+        metadata={
+            "dagster/row_count": linked_frame.height,
+            "links": dg.MetadataValue.md(_counts_markdown(linked_frame)),
+            "reviewed_decisions": decisions.height,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=REVIEW,
+        metadata={
+            "dagster/row_count": review_frame.height,
+            "records_in_review": review_frame.select(
+                pl.col("source"), pl.col("source_key")
+            ).n_unique(),
+        },
+    )
+
+
+SILVER_ASSETS = [cadre, link_events]
