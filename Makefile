@@ -43,12 +43,13 @@ ui: install ## Dagster UI on the demo warehouse (run `make demo` first)
 	$(BIN)/dajiandu ui --dir $(DATA)
 
 .PHONY: bench
-bench: install ## ingest benchmark at 100,000 and 1,000,000 cadres (takes minutes)
+bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000
 	$(BIN)/dajiandu bench ingest --cadres 100000 --cadres 1000000
+	$(BIN)/dajiandu bench link --cadres 2000 --cadres 100000
 
 .PHONY: lock
 lock: install ## re-resolve requirements.lock from pyproject.toml
-	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench -p 3.11 -o requirements.lock
 
 .PHONY: clean
 clean: ## remove the demo warehouse and caches (keeps .venv)

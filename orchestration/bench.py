@@ -202,3 +202,65 @@ def _child(argv: list[str]) -> None:
 
 if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[1] == "child":
     _child(sys.argv[2:])
+
+
+def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
+    """Our linker and the Splink 5 baseline on the same generated data: quality, time, ratios."""
+    python = sys.executable
+    print(f"{'cadres':>10}  {'linker':<8}{'records':>9}{'precision':>11}{'recall':>9}{'review':>8}"
+          f"{'homonym links':>15}{'seconds':>9}{'peak MB':>9}", flush=True)  # fmt: skip
+    results = []
+    for cadres in sizes:
+        base = workdir / str(cadres)
+        sources, warehouse = base / "sources", base / "warehouse"
+        shutil.rmtree(base, ignore_errors=True)
+        _timed(
+            [
+                python,
+                "-m",
+                "orchestration.bench",
+                "child",
+                "generate",
+                str(sources),
+                str(cadres),
+                str(seed),
+            ],
+            "generate",
+            cadres,
+        )
+        _timed(
+            [
+                python,
+                "-m",
+                "orchestration.bench",
+                "child",
+                "run",
+                str(sources / "sources.yaml"),
+                str(warehouse),
+            ],
+            "ingest",
+            cadres,
+        )
+        figures = {}
+        for linker in ("ours", "splink"):
+            command = [
+                python,
+                "-m",
+                "orchestration.bench_link",
+                linker,
+                str(warehouse),
+                str(sources / "truth"),
+            ]
+            _, _, out = _timed(command, f"link ({linker})", cadres)
+            figures[linker] = json.loads(out.strip().splitlines()[-1])
+            o = figures[linker]["overall"]
+            print(f"{cadres:>10,}  {linker:<8}{o['records']:>9,}{o['precision']:>11.4f}{o['recall']:>9.4f}{o['review']:>8,}"
+                  f"{o['homonym_links']:>15,}{figures[linker]['seconds']:>9.2f}{figures[linker]['peak_mb']:>9,.0f}")  # fmt: skip
+        ours, splink = figures["ours"], figures["splink"]
+        print(f"{'':>10}  ours / splink: {ours['seconds'] / splink['seconds']:.2f}x the time; recall "
+              f"{ours['overall']['recall'] - splink['overall']['recall']:+.4f}, precision "
+              f"{ours['overall']['precision'] - splink['overall']['precision']:+.4f}", flush=True)  # fmt: skip
+        results.append({"cadres": cadres, **figures})
+    (workdir / "bench-link.json").write_text(json.dumps(results, indent=1, default=float))
+    print(f"figures saved to {workdir / 'bench-link.json'}")
+    return 0

@@ -146,8 +146,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from orchestration.bench import bench_ingest
+    from orchestration.bench import bench_ingest, bench_link
 
+    if args.what == "link":
+        return bench_link(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
     return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
 
 
@@ -194,6 +196,15 @@ def parser() -> argparse.ArgumentParser:
     bench = p.add_subparsers(dest="what", required=True)
     b = bench.add_parser(
         "ingest", help="time generation and ingestion, with rows/s and peak memory"
+    )
+    b.add_argument("--cadres", type=int, action="append", help="roster size; repeat for several")
+    b.add_argument(
+        "--workdir", default="bench-data", help="scratch folder (reused, then left for inspection)"
+    )
+    b.add_argument("--seed", type=int, default=7)
+    b.set_defaults(func=cmd_bench)
+    b = bench.add_parser(
+        "link", help="our linker and a Splink 5 baseline on the same data: quality and time"
     )
     b.add_argument("--cadres", type=int, action="append", help="roster size; repeat for several")
     b.add_argument(

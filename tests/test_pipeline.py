@@ -233,3 +233,21 @@ def test_a_reviewed_decision_survives_reruns(baseline: Path, sources: Path, tmp_
             "manual",
             "linked",
         )
+
+
+def test_link_bench_runs_both_linkers_on_the_same_data(baseline: Path, generated: Path) -> None:
+    """The benchmark's two linkers work and are scored alike (figures come from `dajiandu bench link`)."""
+    pytest.importorskip("splink", reason="the bench extra (splink) is not installed")
+    from orchestration.bench_link import run_ours, run_splink
+    from transforms.link_quality import evaluate
+
+    truth = pl.scan_parquet(generated / "truth" / "links.parquet")
+    for runner in (run_ours, run_splink):
+        out, cadres, seconds = runner(baseline)
+        overall = (
+            evaluate(out.lazy(), truth, cadres.lazy())
+            .filter(pl.col("source") == "all")
+            .row(0, named=True)
+        )
+        assert seconds > 0 and overall["records"] > 100
+        assert overall["precision"] >= 0.99, (runner.__name__, overall)
