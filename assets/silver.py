@@ -112,6 +112,9 @@ def link_events(  # type: ignore[no-untyped-def]
         asset_key=EVENT,
         metadata={
             "dagster/row_count": linked_frame.height,
+            "linked": by_status.get("linked", 0),
+            "review": by_status.get("review", 0),
+            "unlinked": by_status.get("unlinked", 0),
             "links": dg.MetadataValue.md(_counts_markdown(linked_frame)),
             "reviewed_decisions": decisions.height,
         },

@@ -65,7 +65,13 @@ def print_summary(outcome: "RunOutcome", warehouse: Path) -> None:
             _say(f"flagged  {s.source}: {n:,} × {flag}")
     lost = total_read - total_landed - total_quar
     _say(f"rows lost: {lost}  (every row read is in bronze or in quarantine with a reason)")
-    _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/)")
+    if outcome.events:
+        e = outcome.events
+        _say(
+            f"events: {e['dagster/row_count']:,} (one per record and person named): linked {e['linked']:,}, "
+            f"for review {e['review']:,}, unlinked {e['unlinked']:,}"
+        )
+    _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/, silver/)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -115,6 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(f"  sample sources   {(root / 'sources').resolve()}")
         _say(f"  bronze tables    {(root / 'warehouse' / 'bronze').resolve()}")
         _say(f"  quarantine       {(root / 'warehouse' / 'quarantine').resolve()}")
+        _say(f"  linked events    {(root / 'warehouse' / 'silver').resolve()}")
         _say("  Dagster UI       make ui   (then open http://127.0.0.1:3000)")
     return code
 

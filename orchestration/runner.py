@@ -29,6 +29,7 @@ class RunOutcome:
     run_id: str
     sources: list[SourceSummary]
     failure: str | None = None
+    events: dict[str, int] | None = None
 
 
 def dagster_home(warehouse: Path) -> Path:
@@ -78,6 +79,18 @@ def _summaries(result: dg.ExecuteInProcessResult) -> list[SourceSummary]:
     return sorted(out, key=lambda s: s.source)
 
 
+def _event_counts(result: dg.ExecuteInProcessResult) -> dict[str, int] | None:
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization  # type: ignore[union-attr]
+        if mat is not None and mat.asset_key.path == ["silver", "supervision_event"]:
+            meta = {k: v.value for k, v in mat.metadata.items()}
+            return {
+                k: int(meta.get(k, 0))
+                for k in ("dagster/row_count", "linked", "review", "unlinked")
+            }  # type: ignore[call-overload]
+    return None
+
+
 def run_pipeline(
     sources: Path, warehouse: Path, as_of: str = "", log_level: str = "INFO"
 ) -> RunOutcome:
@@ -96,4 +109,5 @@ def run_pipeline(
         run_id=result.run_id,
         sources=_summaries(result),
         failure=None if result.success else _failure(result),
+        events=_event_counts(result),
     )
