@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from assets.linkage import link_all
 from assets.resources import RunSettings, SourcesResource, WarehouseResource
 from transforms import events, linking
 from warehouse.decisions import read_decisions
@@ -11,12 +12,6 @@ from warehouse.rules import load_linking_rules
 CADRE = dg.AssetKey(["silver", "cadre"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
 REVIEW = dg.AssetKey(["silver", "link_review"])
-
-EVENT_OUTPUT = [
-    "event_id", "source", "source_key", "subject_name", "subject_index", "cadre_id", "person_no",
-    "link_method", "link_score", "link_status", "link_note", "event_date", "category", "outcome",
-    "amount_wan", "counts_against", "unit_given", "post_given", "id_status", "_source_file", "_source_row",
-]  # fmt: skip
 
 
 @dg.asset(
@@ -81,32 +76,26 @@ def link_events(  # type: ignore[no-untyped-def]
     settings: RunSettings,
 ):
     store = warehouse.store()
-    rules = linking.LinkRules(**load_linking_rules(settings.rules_folder()))
     decisions = read_decisions(sources.decisions_path())
-    mentions = pl.concat(
-        [build(store.scan("bronze", name)) for name, build in events.BUILDERS.items()]
-    )
-    prepared = linking.prepare_mentions(mentions.with_row_index("mention_id"), rules)
-    linked, review = linking.link(prepared, store.scan("silver", "cadre"), rules, decisions.lazy())
-    linked_frame = (
-        linked.with_columns(
-            pl.format(
-                "{}|{}|{}|{}", "source", "_source_file", "_source_row", "subject_index"
-            ).alias("event_id"),
-            pl.col("person_no").alias("cadre_id"),
+    report = link_all(store, load_linking_rules(settings.rules_folder()), decisions)
+    linked_frame, review_frame = report.events, report.review
+    store.publish(
+        store.stage(
+            "silver",
+            "supervision_event",
+            linked_frame,
+            "source",
+            "source",
+            {"context": report.context},
         )
-        .select(EVENT_OUTPUT)
-        .sort("source", "_source_file", "_source_row", "subject_index")
-        .collect()
     )
-    review_frame = review.drop("mention_id").collect()
-    store.publish(store.stage("silver", "supervision_event", linked_frame, "source", "source"))
     store.publish(store.stage("silver", "link_review", review_frame))
     by_status = dict(linked_frame.group_by("link_status").len().iter_rows())
     context.log.info(
         f"silver/supervision_event: {linked_frame.height:,} events, linked {by_status.get('linked', 0):,}, "
         f"review {by_status.get('review', 0):,}, unlinked {by_status.get('unlinked', 0):,}; "
-        f"{decisions.height} reviewed decision(s) applied from {sources.decisions_path()}"
+        f"{decisions.height} reviewed decision(s) applied from {sources.decisions_path()}; "
+        f"{report.linked_now:,} record(s) linked now, {report.reused:,} unchanged kept their decision"
     )
     yield dg.MaterializeResult(
         asset_key=EVENT,
@@ -117,6 +106,8 @@ def link_events(  # type: ignore[no-untyped-def]
             "unlinked": by_status.get("unlinked", 0),
             "links": dg.MetadataValue.md(_counts_markdown(linked_frame)),
             "reviewed_decisions": decisions.height,
+            "linked_now": report.linked_now,
+            "kept_earlier_decision": report.reused,
         },
     )
     yield dg.MaterializeResult(

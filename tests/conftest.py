@@ -29,3 +29,12 @@ def sources(generated: Path, tmp_path: Path) -> Path:
 
 def run(sources_dir: Path, warehouse: Path) -> RunOutcome:
     return run_pipeline(sources_dir / "sources.yaml", warehouse, log_level="WARNING")
+
+
+@pytest.fixture(scope="session")
+def baseline(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse after one good run on the generated sources (copy it before changing it)."""
+    warehouse = tmp_path_factory.mktemp("baseline") / "warehouse"
+    outcome = run(generated, warehouse)
+    assert outcome.success, outcome.failure
+    return warehouse

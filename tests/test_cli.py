@@ -35,7 +35,9 @@ def test_run_prints_a_summary_with_zero_rows_lost(
     ):
         assert f"\n{source} " in out
     assert "check character fails" in out  # flagged ID numbers are reported, not hidden
-    assert re.search(r"events: [\d,]+ \(one per record and person named\): linked [\d,]+, for review", out)
+    assert re.search(
+        r"events: [\d,]+ \(one per record and person named\): linked [\d,]+, for review", out
+    )
 
 
 def test_a_broken_sources_file_exits_2_naming_it(

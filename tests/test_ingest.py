@@ -108,3 +108,41 @@ def test_rows_lost_between_read_and_write_stop_the_publish(
     ):
         ingest(SANCTION, load_sources(sources / "sources.yaml")["sanction"], store)
     assert _bytes(store, "bronze", "sanction") == before
+
+
+def test_a_new_month_of_petitions_links_only_the_new_month(
+    baseline: Path, sources: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from polars.testing import assert_frame_equal
+
+    from assets.linkage import link_all
+    from transforms.specs import PETITION
+    from warehouse.decisions import read_decisions
+    from warehouse.rules import load_linking_rules
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(baseline, warehouse, symlinks=True)
+    with sqlite3.connect(sources / "inbox" / "petition.db") as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(petition)")]
+        new = [{**dict.fromkeys(columns), "件号": f"XF2026-{i:07d}", "收件日期": "2026-01-1" + str(i), "被反映人姓名": name,
+                "被反映人单位": "安平县财政局", "办理结果": "办理中", "更新时间": "2026-01-20 10:00:00"}
+               for i, name in enumerate(["张三", "李四", "王五"])]  # fmt: skip
+        conn.executemany(
+            f"INSERT INTO petition VALUES ({', '.join('?' for _ in columns)})",
+            [[r[c] for c in columns] for r in new],
+        )
+    store = Warehouse(warehouse)
+    ingest(PETITION, load_sources(sources / "sources.yaml")["petition"], store)
+    rules, decisions = load_linking_rules(), read_decisions(sources / "link_decisions.csv")
+    before = store.scan("silver", "supervision_event").select(pl.len()).collect().item()
+    report = link_all(store, rules, decisions)
+    assert report.linked_now == 3 and report.reused == before  # the new month only
+    full_copy = tmp_path / "full"
+    shutil.copytree(warehouse, full_copy, symlinks=True)
+    (full_copy / "silver" / "supervision_event").unlink()  # no earlier decisions: link everything
+    full = link_all(Warehouse(full_copy), rules, decisions)
+    assert full.linked_now == before + 3
+    assert_frame_equal(report.events, full.events)
+    assert_frame_equal(report.review, full.review)

@@ -55,7 +55,11 @@ def _link(*mentions: dict[str, str | None], decisions: pl.DataFrame | None = Non
         | {"source": m.get("source", "petition"), "source_key": m.get("source_key", f"XF{i}")}
         for i, m in enumerate(mentions)
     ]
-    frame = pl.DataFrame(rows, schema={c: pl.String for c in columns}).with_row_index("mention_id")
+    frame = (
+        pl.DataFrame(rows, schema={c: pl.String for c in columns})
+        .with_row_index("mention_id")
+        .with_columns(pl.lit(0, dtype=pl.Int32).alias("subject_index"))
+    )
     prepared = lk.prepare_mentions(frame.lazy(), RULES)
     out, _ = lk.link(prepared, _cadres(), RULES, None if decisions is None else decisions.lazy())
     return out.sort("mention_id").collect()

@@ -15,15 +15,6 @@ from warehouse.store import Warehouse
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def baseline(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse after one good run on the generated sources (copy it before changing it)."""
-    warehouse = tmp_path_factory.mktemp("baseline") / "warehouse"
-    outcome = run(generated, warehouse)
-    assert outcome.success, outcome.failure
-    return warehouse
-
-
 def _bronze_fingerprint(warehouse: Path) -> dict[str, str]:
     """Every bronze and quarantine file (through the table links) with its SHA-256."""
     out = {}

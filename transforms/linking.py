@@ -392,7 +392,13 @@ def link(
         .filter((pl.col("score") >= rules.review_threshold) | pl.col("name_only"))
         .join(
             mentions.select(
-                "mention_id", "source", "source_key", "subject_name", "unit_given", "post_given"
+                "mention_id",
+                "source",
+                "source_key",
+                "subject_name",
+                "subject_index",
+                "unit_given",
+                "post_given",
             ),
             on="mention_id",
         )
