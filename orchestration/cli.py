@@ -201,24 +201,22 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmarks that print figures and ratios")
     bench = p.add_subparsers(dest="what", required=True)
-    b = bench.add_parser(
-        "ingest", help="time generation and ingestion, with rows/s and peak memory"
-    )
-    b.add_argument("--cadres", type=int, action="append", help="roster size; repeat for several")
-    b.add_argument(
-        "--workdir", default="bench-data", help="scratch folder (reused, then left for inspection)"
-    )
-    b.add_argument("--seed", type=int, default=7)
-    b.set_defaults(func=cmd_bench)
-    b = bench.add_parser(
-        "link", help="our linker and a Splink 5 baseline on the same data: quality and time"
-    )
-    b.add_argument("--cadres", type=int, action="append", help="roster size; repeat for several")
-    b.add_argument(
-        "--workdir", default="bench-data", help="scratch folder (reused, then left for inspection)"
-    )
-    b.add_argument("--seed", type=int, default=7)
-    b.set_defaults(func=cmd_bench)
+    helps = {
+        "ingest": "time generation and ingestion, with rows/s and peak memory",
+        "link": "our linker and a Splink 5 baseline on the same data: quality and time",
+    }
+    for what, text in helps.items():
+        b = bench.add_parser(what, help=text)
+        b.add_argument(
+            "--cadres", type=int, action="append", help="roster size; repeat for several"
+        )
+        b.add_argument(
+            "--workdir",
+            default="bench-data",
+            help="scratch folder (reused, then left for inspection)",
+        )
+        b.add_argument("--seed", type=int, default=7)
+        b.set_defaults(func=cmd_bench)
     return top
 
 
