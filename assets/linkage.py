@@ -24,7 +24,7 @@ DECISION = ["person_no", "link_method", "link_score", "link_status", "link_note"
 EVENT_OUTPUT = [
     "event_id", "source", "source_key", "subject_name", "subject_index", "cadre_id", "person_no",
     "link_method", "link_score", "link_status", "link_note", "event_date", "category", "outcome",
-    "amount_wan", "counts_against", "unit_given", "post_given", "id_status", "_evidence",
+    "amount_wan", "term_months", "counts_against", "unit_given", "post_given", "id_status", "_evidence",
     "_source_file", "_source_row",
 ]  # fmt: skip
 

@@ -10,6 +10,7 @@ import os
 import dagster as dg
 
 from assets.bronze import BRONZE_ASSETS
+from assets.gold import GOLD_ASSETS
 from assets.resources import RunSettings, SourcesResource, WarehouseResource
 from assets.silver import SILVER_ASSETS
 
@@ -28,7 +29,7 @@ def build_defs(sources: str, warehouse: str, as_of: str = "") -> dg.Definitions:
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=[*BRONZE_ASSETS, *SILVER_ASSETS],
+        assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS],
         jobs=[job],
         schedules=[nightly],
         resources={

@@ -22,6 +22,7 @@ def test_asset_graph_snapshot() -> None:
         "silver/supervision_event": "silver",
         "silver/link_review": "silver",
     }
+    expected |= {"gold/promotion_check": "gold"}
     assert _graph() == expected
 
 

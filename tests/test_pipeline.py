@@ -242,3 +242,18 @@ def test_link_bench_runs_both_linkers_on_the_same_data(baseline: Path, generated
         )
         assert seconds > 0 and overall["records"] > 100
         assert overall["precision"] >= 0.99, (runner.__name__, overall)
+
+
+def test_every_cadre_gets_a_promotion_check_with_cited_reasons(baseline: Path) -> None:
+    store = Warehouse(baseline)
+    check = store.scan("gold", "promotion_check").collect()
+    cadres = store.scan("silver", "cadre").select("person_no").collect()
+    assert sorted(check["person_no"].to_list()) == sorted(cadres["person_no"].to_list())
+    barred = check.filter(pl.col("barred"))
+    assert barred.height > 0, "the generated sanctions and grades bar somebody"
+    reasons = barred.select(pl.col("reasons").explode()).unnest("reasons")
+    assert reasons["rule_id"].null_count() == 0 and reasons["article"].null_count() == 0
+    known = set(
+        store.scan("silver", "supervision_event").select("event_id").collect()["event_id"].to_list()
+    )
+    assert set(reasons["event_id"].to_list()) <= known  # every reason traces to an event

@@ -5,9 +5,11 @@ files of the same names. A malformed file is a :class:`RuleError` naming the fil
 """
 
 import csv
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
 
 DEFAULT_RULES = Path(__file__).parent / "rules"
@@ -96,3 +98,58 @@ def load_linking_rules(folder: Path = DEFAULT_RULES) -> dict[str, Any]:
             for row in _csv_rows(folder / "unit_abbreviations.csv", ("abbreviation", "full_name"))
         },
     )
+
+
+PERIOD_COLUMNS = (
+    "rule_id", "category", "measure", "months", "plus_term", "source_document", "article", "confidence",
+)  # fmt: skip
+
+
+def load_influence_periods(folder: Path = DEFAULT_RULES) -> pl.DataFrame:
+    """``influence_periods.csv``: one row per (处理类别, 处理措施, validity window) with its citation.
+
+    Raises:
+        RuleError: a missing column, an empty required cell, a bad number or date, a duplicate
+            rule id, or two rows for the same measure whose windows overlap; names file and line.
+    """
+    path = folder / "influence_periods.csv"
+    rows = _csv_rows(path, PERIOD_COLUMNS)
+    out = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            months = int(row["months"])
+            start = (
+                date.fromisoformat(row["effective_from"]) if row.get("effective_from") else date.min
+            )
+            end = date.fromisoformat(row["effective_to"]) if row.get("effective_to") else date.max
+        except ValueError as error:
+            raise RuleError(f"{path}, line {line}: {error}") from error
+        if months <= 0 or row["plus_term"] not in ("true", "false") or end < start:
+            raise RuleError(
+                f"{path}, line {line}: months must be positive, plus_term true/false, dates in order"
+            )
+        out.append({**{c: row[c] for c in PERIOD_COLUMNS}, "months": months, "plus_term": row["plus_term"] == "true",
+                    "effective_from": start, "effective_to": end, "note": row.get("note", "")})  # fmt: skip
+    frame = pl.DataFrame(out)
+    if not frame["rule_id"].is_unique().all():
+        raise RuleError(f"{path}: rule_id must be unique")
+    for (category, measure), group in frame.group_by("category", "measure"):
+        spans = sorted(zip(group["effective_from"], group["effective_to"], strict=True))
+        if any(later[0] <= earlier[1] for earlier, later in zip(spans, spans[1:], strict=False)):
+            raise RuleError(f"{path}: {category} {measure}: two rules apply on the same date")
+    return frame
+
+
+def load_promotion_bar(folder: Path = DEFAULT_RULES) -> dict[str, dict[str, str]]:
+    """``promotion_bar.csv``: the conditions that bar a promotion, by condition, with citations."""
+    path = folder / "promotion_bar.csv"
+    rows = _csv_rows(path, ("rule_id", "condition", "source_document", "article"))
+    known = {"influence_period", "last_annual_grade"}
+    bars = {}
+    for line, row in enumerate(rows, start=2):
+        if row["condition"] not in known:
+            raise RuleError(
+                f"{path}, line {line}: unknown condition {row['condition']!r} (known: {', '.join(sorted(known))})"
+            )
+        bars[row["condition"]] = row
+    return bars

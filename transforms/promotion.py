@@ -1,0 +1,131 @@
+"""The promotion-bar check (党政领导干部选拔任用工作条例 2019, art. 24): who may not be put forward, until
+when, and why, as of a date.
+
+A cadre is barred while an influence period (影响期) of a sanction or organisational measure is
+running, or when last year's annual grade was 基本称职 or lower. Periods run from the decision
+date for the months the applicable rule gives (the rule in force on the decision date; a
+留党察看 adds its probation term); where several run, the latest end decides. A grade bar has no
+end date, so a cadre barred by a grade has ``bar_until`` null. Only linked events count; a
+tolerated error (容错) is not a sanction and bars nothing. Every reason names its event, the rule
+and the article.
+"""
+
+from datetime import date
+
+import polars as pl
+
+REASON = pl.Struct(
+    {
+        "condition": pl.String,
+        "measure": pl.String,
+        "date": pl.Date,
+        "until": pl.Date,
+        "rule_id": pl.String,
+        "article": pl.String,
+        "bar_rule_id": pl.String,
+        "bar_article": pl.String,
+        "event_id": pl.String,
+    }
+)
+
+
+def _cite(row: dict[str, str]) -> str:
+    return f"{row['source_document']} {row['article']}"
+
+
+def running_periods(
+    events: pl.LazyFrame, periods: pl.DataFrame, bar: dict[str, dict[str, str]], as_of: date
+) -> pl.LazyFrame:
+    """One row per sanction whose influence period is running on ``as_of``."""
+    rule = bar["influence_period"]
+    months = pl.col("months") + pl.when(pl.col("plus_term")).then(
+        pl.col("term_months").fill_null(0)
+    ).otherwise(0)
+    return (
+        events.filter((pl.col("source") == "sanction") & (pl.col("event_date") <= as_of))
+        .join(periods.lazy(), left_on=["category", "outcome"], right_on=["category", "measure"])
+        .filter(pl.col("event_date").is_between(pl.col("effective_from"), pl.col("effective_to")))
+        .with_columns(pl.col("event_date").dt.offset_by(pl.format("{}mo", months)).alias("until"))
+        .filter(pl.col("until") > as_of)
+        .select(
+            "person_no",
+            pl.struct(
+                pl.lit("influence_period").alias("condition"),
+                pl.format("{}/{}", "category", "outcome").alias("measure"),
+                pl.col("event_date").alias("date"),
+                "until",
+                "rule_id",
+                pl.format("{} {}", "source_document", "article").alias("article"),
+                pl.lit(rule["rule_id"]).alias("bar_rule_id"),
+                pl.lit(_cite(rule)).alias("bar_article"),
+                "event_id",
+            ).alias("reason"),
+        )
+    )
+
+
+def low_grades(events: pl.LazyFrame, bar: dict[str, dict[str, str]], as_of: date) -> pl.LazyFrame:
+    """One row per cadre whose annual grade for the year before ``as_of`` bars promotion."""
+    rule = bar["last_annual_grade"]
+    grades = [g for g in rule.get("grades", "").split("|") if g]
+    return events.filter(
+        (pl.col("source") == "assessment")
+        & (pl.col("category") == "年度考核")
+        & (pl.col("event_date").dt.year() == as_of.year - 1)
+        & pl.col("outcome").is_in(grades)
+    ).select(
+        "person_no",
+        pl.struct(
+            pl.lit("last_annual_grade").alias("condition"),
+            pl.format("年度考核/{}", "outcome").alias("measure"),
+            pl.col("event_date").alias("date"),
+            pl.lit(None, dtype=pl.Date).alias("until"),
+            pl.lit(rule["rule_id"]).alias("rule_id"),
+            pl.lit(_cite(rule)).alias("article"),
+            pl.lit(rule["rule_id"]).alias("bar_rule_id"),
+            pl.lit(_cite(rule)).alias("bar_article"),
+            "event_id",
+        ).alias("reason"),
+    )
+
+
+def promotion_check(
+    events: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    periods: pl.DataFrame,
+    bar: dict[str, dict[str, str]],
+    as_of: date,
+) -> pl.LazyFrame:
+    """``gold/promotion_check``: every cadre, ``barred``, ``bar_until`` and the ``reasons``."""
+    linked = events.filter((pl.col("link_status") == "linked") & pl.col("person_no").is_not_null())
+    reasons = pl.concat(
+        [running_periods(linked, periods, bar, as_of), low_grades(linked, bar, as_of)]
+    )
+    per_cadre = (
+        reasons.sort(
+            "person_no",
+            pl.col("reason").struct.field("date"),
+            pl.col("reason").struct.field("rule_id"),
+        )
+        .group_by("person_no")
+        .agg(
+            pl.col("reason").alias("reasons"),
+            # The latest end decides; a reason without an end (a grade) leaves the bar open-ended.
+            pl.when(pl.col("reason").struct.field("until").null_count() > 0)
+            .then(None)
+            .otherwise(pl.col("reason").struct.field("until").max())
+            .alias("bar_until"),
+        )
+    )
+    return (
+        cadres.select("person_no")
+        .join(per_cadre, on="person_no", how="left")
+        .select(
+            "person_no",
+            pl.lit(as_of).alias("as_of"),
+            pl.col("reasons").is_not_null().alias("barred"),
+            "bar_until",
+            pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(REASON))),
+        )
+        .sort("person_no")
+    )
