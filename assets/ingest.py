@@ -17,7 +17,7 @@ import polars as pl
 from transforms import cleaning, normalize, specs
 from transforms.cleaning import LINEAGE, PARTITION, annotate, bronze_rows, quarantine_rows
 from transforms.specs import SourceSpec
-from warehouse.readers import FileRead, RawBatch, file_load_id, read_source
+from warehouse.readers import FileRead, RawBatch, empty_rows, file_load_id, read_source
 from warehouse.sources import SourceConfig
 from warehouse.store import StagedTable, Warehouse
 
@@ -156,7 +156,7 @@ def ingest(
     reused, skip = _reusable(spec, config, store, fingerprint)
     if config is None:
         log(f"{spec.name}: not named in sources.yaml — no data yet")
-        batch = RawBatch(read_source_empty(spec), pl.DataFrame(), [])
+        batch = RawBatch(empty_rows(spec), pl.DataFrame(), [])
     else:
         batch = read_source(config, spec, skip=skip)
         log(
@@ -217,17 +217,6 @@ def ingest(
         f"in {len(report.partitions)} partition(s), {report.seconds:.1f} s"
     )
     return report
-
-
-def read_source_empty(spec: SourceSpec) -> pl.DataFrame:
-    """The raw frame of a source with no data yet: every field, no rows."""
-    names = [f.name for f in spec.fields]
-    schema = {n: pl.String for n in names} | {
-        "_source_file": pl.String,
-        "_source_row": pl.Int64,
-        "_load_id": pl.String,
-    }
-    return pl.DataFrame(schema=schema)
 
 
 def reason_kind(reason: str) -> str:

@@ -9,20 +9,10 @@ import xlsxwriter
 
 from transforms.specs import ASSESSMENT, AUDIT, INSPECTION, PETITION, SANCTION
 from warehouse.readers import read_source
+from warehouse.samples import SANCTION_COLUMNS
 from warehouse.sources import SourceConfig, SourceError
 
-SANCTION_HEADER = [
-    "姓名",
-    "公民身份号码",
-    "人员编号",
-    "处理类别",
-    "处理措施",
-    "留党察看期限",
-    "决定日期",
-    "决定机关",
-    "事由",
-    "影响期截止",
-]
+SANCTION_HEADER = SANCTION_COLUMNS
 SANCTION_ROW = [
     "张伟",
     "11010519491231002X",

@@ -91,16 +91,6 @@ def unit_parts(unit: pl.Expr, abbreviations: Mapping[str, str]) -> pl.Expr:
     return unit.map_batches(batch, return_dtype=dtype)
 
 
-def unit_prefix(unit: pl.Expr) -> pl.Expr:
-    """The region part of a unit name (``安平县`` of ``安平县发展和改革局``); null when the name has none."""
-    return unit_parts(unit, {}).struct.field("prefix")
-
-
-def unit_tail(unit: pl.Expr, abbreviations: Mapping[str, str]) -> pl.Expr:
-    """The department or town of a unit name, with abbreviations spelled out (发改局 → 发展和改革局)."""
-    return unit_parts(unit, abbreviations).struct.field("tail")
-
-
 def _unit_core(unit: pl.Expr) -> pl.Expr:
     text = nz.to_simplified(nz.blank_to_null(unit)).str.replace_all(r"[\s\u3000]", "")
     return (
@@ -135,15 +125,21 @@ def prepare_mentions(mentions: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
     """The record side: ``subject_name``, ``unit_given``, ``post_given``, ``person_no_given``,
     ``id_given`` (raw ID text) in; keys and the ID number's status added (pinyin comes later, and
     only for the records 人员编号 and ID numbers leave open)."""
-    return mentions.with_columns(
-        nz.name_key(pl.col("subject_name")).alias("name_key"),
-        nz.normalize_id_number(pl.col("id_given")).alias("id_number"),
-        nz.id_number_status(pl.col("id_given")).alias("id_status"),
-        unit_prefix(pl.col("unit_given")).alias("unit_prefix"),
-        unit_tail(pl.col("unit_given"), rules.abbreviations).alias("unit_tail"),
-        _post(pl.col("post_given")).alias("post_key"),
-        nz.blank_to_null(pl.col("person_no_given")).alias("person_no_given"),
-    ).with_columns(pinyin_key(pl.col("name_key")).alias("pinyin_key"))
+    return (
+        mentions.with_columns(
+            nz.name_key(pl.col("subject_name")).alias("name_key"),
+            nz.normalize_id_number(pl.col("id_given")).alias("id_number"),
+            nz.id_number_status(pl.col("id_given")).alias("id_status"),
+            unit_parts(pl.col("unit_given"), rules.abbreviations).alias("_unit"),
+            _post(pl.col("post_given")).alias("post_key"),
+            nz.blank_to_null(pl.col("person_no_given")).alias("person_no_given"),
+        )
+        .with_columns(
+            pl.col("_unit").struct.field("prefix").alias("unit_prefix"),
+            pl.col("_unit").struct.field("tail").alias("unit_tail"),
+        )
+        .drop("_unit")
+    )
 
 
 def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
@@ -207,7 +203,11 @@ def candidates(open_mentions: pl.LazyFrame, cadres: pl.LazyFrame, rules: LinkRul
         pl.col("unit_prefix").alias("c_prefix"), "unit_tail", pl.col("post_key").alias("c_post"),
     )  # fmt: skip
     m = open_mentions.select(
-        "mention_id", "name_key", "pinyin_key", "unit_prefix", "unit_tail", "post_key"
+        "mention_id", "name_key", "unit_prefix", "unit_tail", "post_key"
+    ).with_columns(
+        pinyin_key(pl.col("name_key")).alias(
+            "pinyin_key"
+        )  # only for the records the keys left open
     )
     exact = m.join(c.drop("pinyin_key"), on=["name_key", "unit_tail"]).with_columns(
         pl.lit(1.0).alias("name_score")

@@ -188,7 +188,8 @@ def _positional(columns: Sequence[Sequence[str | None]], rows: Sequence[int]) ->
     return pl.DataFrame({**data, "_source_row": pl.Series(rows, dtype=pl.Int64)})
 
 
-def _empty_fields(spec: ReadSpec) -> pl.DataFrame:
+def empty_rows(spec: ReadSpec) -> pl.DataFrame:
+    """The raw frame of a source with no rows: every field as text, then the lineage columns."""
     names = [f.name for f in spec.fields if f.name != spec.flag] + (
         [spec.flag] if spec.flag else []
     )
@@ -208,7 +209,7 @@ class _Collector:
         self.rejects: list[tuple[str, int, str, str, str]] = []
 
     def frame(self, spec: ReadSpec) -> pl.DataFrame:
-        return pl.concat([_empty_fields(spec), *self.frames], how="vertical")
+        return pl.concat([empty_rows(spec), *self.frames], how="vertical")
 
     def reject_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA, orient="row")
@@ -429,7 +430,7 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
         raise SourceError(
             spec.name, safe_url(url), f"not a usable database URL: {error}"
         ) from error
-    names = list(_empty_fields(spec).columns[:-3])
+    names = list(empty_rows(spec).columns[:-3])
     batches: list[pl.DataFrame] = []
     digest = hashlib.sha256()
     try:
@@ -465,7 +466,7 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
     finally:
         engine.dispose()
     load_id = digest.hexdigest()[:16]
-    rows = pl.concat([_empty_fields(spec).select(names), *batches])
+    rows = pl.concat([empty_rows(spec).select(names), *batches])
     lineage = config.lineage
     frame = rows.with_columns(
         pl.lit(lineage, dtype=pl.String).alias("_source_file"),
