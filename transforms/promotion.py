@@ -41,21 +41,22 @@ def running_periods(
     months = pl.col("months") + pl.when(pl.col("plus_term")).then(
         pl.col("term_months").fill_null(0)
     ).otherwise(0)
+    offset = pl.concat_str(months.cast(pl.String), pl.lit("mo"))
     return (
         events.filter((pl.col("source") == "sanction") & (pl.col("event_date") <= as_of))
         .join(periods.lazy(), left_on=["category", "outcome"], right_on=["category", "measure"])
         .filter(pl.col("event_date").is_between(pl.col("effective_from"), pl.col("effective_to")))
-        .with_columns(pl.col("event_date").dt.offset_by(pl.format("{}mo", months)).alias("until"))
+        .with_columns(pl.col("event_date").dt.offset_by(offset).alias("until"))
         .filter(pl.col("until") > as_of)
         .select(
             "person_no",
             pl.struct(
                 pl.lit("influence_period").alias("condition"),
-                pl.format("{}/{}", "category", "outcome").alias("measure"),
+                pl.concat_str("category", pl.lit("/"), "outcome").alias("measure"),
                 pl.col("event_date").alias("date"),
                 "until",
                 "rule_id",
-                pl.format("{} {}", "source_document", "article").alias("article"),
+                pl.concat_str("source_document", pl.lit(" "), "article").alias("article"),
                 pl.lit(rule["rule_id"]).alias("bar_rule_id"),
                 pl.lit(_cite(rule)).alias("bar_article"),
                 "event_id",
@@ -77,7 +78,9 @@ def low_grades(events: pl.LazyFrame, bar: dict[str, dict[str, str]], as_of: date
         "person_no",
         pl.struct(
             pl.lit("last_annual_grade").alias("condition"),
-            pl.format("年度考核/{}", "outcome").alias("measure"),
+            pl.concat_str(pl.lit("年度考核/"), "outcome").alias(
+                "measure"
+            ),  # pl.format panics here (Polars 2.1)
             pl.col("event_date").alias("date"),
             pl.lit(None, dtype=pl.Date).alias("until"),
             pl.lit(rule["rule_id"]).alias("rule_id"),
