@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -57,38 +58,37 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(messages) or "the run failed (see the Dagster event log)"
 
 
-def _summaries(result: dg.ExecuteInProcessResult) -> list[SourceSummary]:
-    out = []
+def _metadata(result: dg.ExecuteInProcessResult) -> dict[tuple[str, ...], dict[str, Any]]:
+    """The metadata of every asset the run materialised, by asset key path."""
+    out: dict[tuple[str, ...], dict[str, Any]] = {}
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization  # type: ignore[union-attr]
-        if mat is None or mat.asset_key.path[0] != "bronze":
-            continue
-        meta = {k: v.value for k, v in mat.metadata.items()}
-        partitions = meta.get("partitions") or {}
-        out.append(
-            SourceSummary(
-                source=mat.asset_key.path[-1],
-                read=int(meta.get("rows_read", 0)),  # type: ignore[arg-type]
-                landed=int(meta.get("dagster/row_count", 0)),  # type: ignore[arg-type]
-                quarantined=int(meta.get("rows_quarantined", 0)),  # type: ignore[arg-type]
-                partitions=len(partitions),  # type: ignore[arg-type]
-                no_data=bool(meta.get("no_data_yet")),
-                flags=dict(meta.get("flags") or {}),  # type: ignore[call-overload]
-            )
+        if mat is not None:
+            out[tuple(mat.asset_key.path)] = {k: v.value for k, v in mat.metadata.items()}
+    return out
+
+
+def _summaries(metadata: dict[tuple[str, ...], dict[str, Any]]) -> list[SourceSummary]:
+    return [
+        SourceSummary(
+            source=key[-1],
+            read=int(meta.get("rows_read", 0)),
+            landed=int(meta.get("dagster/row_count", 0)),
+            quarantined=int(meta.get("rows_quarantined", 0)),
+            partitions=len(meta.get("partitions") or {}),
+            no_data=bool(meta.get("no_data_yet")),
+            flags=dict(meta.get("flags") or {}),
         )
-    return sorted(out, key=lambda s: s.source)
+        for key, meta in sorted(metadata.items())
+        if key[0] == "bronze"
+    ]
 
 
-def _event_counts(result: dg.ExecuteInProcessResult) -> dict[str, int] | None:
-    for event in result.get_asset_materialization_events():
-        mat = event.event_specific_data.materialization  # type: ignore[union-attr]
-        if mat is not None and mat.asset_key.path == ["silver", "supervision_event"]:
-            meta = {k: v.value for k, v in mat.metadata.items()}
-            return {
-                k: int(meta.get(k, 0))
-                for k in ("dagster/row_count", "linked", "review", "unlinked")
-            }  # type: ignore[call-overload]
-    return None
+def _event_counts(metadata: dict[tuple[str, ...], dict[str, Any]]) -> dict[str, int] | None:
+    meta = metadata.get(("silver", "supervision_event"))
+    if meta is None:
+        return None
+    return {k: int(meta.get(k, 0)) for k in ("dagster/row_count", "linked", "review", "unlinked")}
 
 
 def run_pipeline(
@@ -104,10 +104,11 @@ def run_pipeline(
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
+    metadata = _metadata(result)
     return RunOutcome(
         success=result.success,
         run_id=result.run_id,
-        sources=_summaries(result),
+        sources=_summaries(metadata),
         failure=None if result.success else _failure(result),
-        events=_event_counts(result),
+        events=_event_counts(metadata),
     )

@@ -94,6 +94,11 @@ def _finish(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
     )
 
 
+def _events(frame: pl.LazyFrame, source: str, *columns: pl.Expr) -> pl.LazyFrame:
+    """The events of one source: ``columns`` (aliased to names of ``EVENT_COLUMNS``) and lineage."""
+    return _finish(frame.select(*columns, "_source_file", "_source_row"), source)
+
+
 def inspection_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """巡视巡察: one event per named 责任人; a re-issued round (a later file) replaces the earlier rows."""
     latest = bronze.sort("_source_file", "_source_row").unique(
@@ -108,43 +113,37 @@ def inspection_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     people = named.with_columns(pl.int_ranges(pl.col("_names").list.len()).alias("_i")).explode(
         "_names", "_i"
     )
-    return _finish(
-        people.select(
-            pl.format("{}/{}", "轮次", "问题编号").alias("source_key"),
-            pl.col("_names").alias("subject_name"),
-            pl.col("_i").alias("subject_index"),
-            pl.col("被巡察单位").alias("unit_given"),
-            pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True).alias("post_given"),
-            pl.coalesce("反馈日期", "整改时限").alias("event_date"),
-            pl.col("问题类别").alias("category"),
-            pl.col("整改状态").alias("outcome"),
-            pl.lit(True).alias("counts_against"),
-            "_source_file",
-            "_source_row",
-        ),
+    return _events(
+        people,
         "inspection",
+        pl.format("{}/{}", "轮次", "问题编号").alias("source_key"),
+        pl.col("_names").alias("subject_name"),
+        pl.col("_i").alias("subject_index"),
+        pl.col("被巡察单位").alias("unit_given"),
+        pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True).alias("post_given"),
+        pl.coalesce("反馈日期", "整改时限").alias("event_date"),
+        pl.col("问题类别").alias("category"),
+        pl.col("整改状态").alias("outcome"),
+        pl.lit(True).alias("counts_against"),
     )
 
 
 def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """审计: the leader a finding names; a finding tolerated (容错认定 予以容错) does not count against."""
-    return _finish(
-        bronze.select(
-            pl.format("{}/{}", "审计项目编号", "问题编号").alias("source_key"),
-            pl.col("被审计领导干部").alias("subject_name"),
-            pl.col("被审计单位").alias("unit_given"),
-            pl.col("公民身份号码").alias("id_given"),
-            pl.col("报告日期").alias("event_date"),
-            pl.col("问题类型").alias("category"),
-            pl.format(
-                "{}/{}", pl.col("责任类型").fill_null("—"), pl.col("容错认定").fill_null("—")
-            ).alias("outcome"),
-            pl.col("涉及金额_万元").alias("amount_wan"),
-            (pl.col("容错认定") != "予以容错").fill_null(True).alias("counts_against"),
-            "_source_file",
-            "_source_row",
-        ),
+    return _events(
+        bronze,
         "audit",
+        pl.format("{}/{}", "审计项目编号", "问题编号").alias("source_key"),
+        pl.col("被审计领导干部").alias("subject_name"),
+        pl.col("被审计单位").alias("unit_given"),
+        pl.col("公民身份号码").alias("id_given"),
+        pl.col("报告日期").alias("event_date"),
+        pl.col("问题类型").alias("category"),
+        pl.format(
+            "{}/{}", pl.col("责任类型").fill_null("—"), pl.col("容错认定").fill_null("—")
+        ).alias("outcome"),
+        pl.col("涉及金额_万元").alias("amount_wan"),
+        (pl.col("容错认定") != "予以容错").fill_null(True).alias("counts_against"),
     )
 
 
@@ -155,25 +154,22 @@ def petition_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
         subset=["件号"], keep="last"
     )
     substantiated = pl.col("办理结果").is_in(["属实", "部分属实"])
-    return _finish(
-        latest.filter(pl.col("被反映人姓名").is_not_null()).select(
-            pl.col("件号").alias("source_key"),
-            pl.col("被反映人姓名").alias("subject_name"),
-            pl.col("被反映人单位").alias("unit_given"),
-            pl.col("被反映人职务").alias("post_given"),
-            pl.col("被反映人身份证号").alias("id_given"),
-            pl.col("收件日期").alias("event_date"),
-            pl.col("问题类别").alias("category"),
-            pl.col("办理结果").alias("outcome"),
-            (
-                substantiated
-                & ~pl.col("是否诬告陷害").fill_null(False)
-                & ~pl.col("重复件").fill_null(False)
-            ).alias("counts_against"),
-            "_source_file",
-            "_source_row",
-        ),
+    return _events(
+        latest.filter(pl.col("被反映人姓名").is_not_null()),
         "petition",
+        pl.col("件号").alias("source_key"),
+        pl.col("被反映人姓名").alias("subject_name"),
+        pl.col("被反映人单位").alias("unit_given"),
+        pl.col("被反映人职务").alias("post_given"),
+        pl.col("被反映人身份证号").alias("id_given"),
+        pl.col("收件日期").alias("event_date"),
+        pl.col("问题类别").alias("category"),
+        pl.col("办理结果").alias("outcome"),
+        (
+            substantiated
+            & ~pl.col("是否诬告陷害").fill_null(False)
+            & ~pl.col("重复件").fill_null(False)
+        ).alias("counts_against"),
     )
 
 
@@ -189,22 +185,19 @@ def _period_end(period: pl.Expr) -> pl.Expr:
 
 def assessment_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """考核: every grade; 基本称职 and 不称职 (较差 for quarterly) count against."""
-    return _finish(
-        bronze.select(
-            pl.format("{}/{}/{}", "人员编号", "考核类型", "考核周期").alias("source_key"),
-            pl.col("姓名").alias("subject_name"),
-            pl.col("人员编号").alias("person_no_given"),
-            _period_end(pl.col("考核周期")).alias("event_date"),
-            pl.col("考核类型").alias("category"),
-            pl.col("考核等次").alias("outcome"),
-            pl.col("考核等次")
-            .is_in(["基本称职", "不称职", "较差"])
-            .fill_null(False)
-            .alias("counts_against"),
-            "_source_file",
-            "_source_row",
-        ),
+    return _events(
+        bronze,
         "assessment",
+        pl.format("{}/{}/{}", "人员编号", "考核类型", "考核周期").alias("source_key"),
+        pl.col("姓名").alias("subject_name"),
+        pl.col("人员编号").alias("person_no_given"),
+        _period_end(pl.col("考核周期")).alias("event_date"),
+        pl.col("考核类型").alias("category"),
+        pl.col("考核等次").alias("outcome"),
+        pl.col("考核等次")
+        .is_in(["基本称职", "不称职", "较差"])
+        .fill_null(False)
+        .alias("counts_against"),
     )
 
 
@@ -213,46 +206,40 @@ _NOT_SANCTIONS = ["函询", "提醒谈话", "批评教育"]
 
 def sanction_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """处分与组织处理: every decision; reminders (函询, 提醒谈话, 批评教育) are recorded, not held against."""
-    return _finish(
-        bronze.select(
-            pl.format(
-                "{}/{}/{}",
-                pl.coalesce("公民身份号码", "人员编号"),
-                "处理措施",
-                pl.col("决定日期").cast(pl.String),
-            ).alias("source_key"),
-            pl.col("姓名").alias("subject_name"),
-            pl.col("人员编号").alias("person_no_given"),
-            pl.col("公民身份号码").alias("id_given"),
-            pl.col("决定日期").alias("event_date"),
-            pl.col("处理类别").alias("category"),
-            pl.col("处理措施").alias("outcome"),
-            pl.col("留党察看期限").alias("term_months"),
-            (~pl.col("处理措施").is_in(_NOT_SANCTIONS)).alias("counts_against"),
-            "_source_file",
-            "_source_row",
-        ),
+    return _events(
+        bronze,
         "sanction",
+        pl.format(
+            "{}/{}/{}",
+            pl.coalesce("公民身份号码", "人员编号"),
+            "处理措施",
+            pl.col("决定日期").cast(pl.String),
+        ).alias("source_key"),
+        pl.col("姓名").alias("subject_name"),
+        pl.col("人员编号").alias("person_no_given"),
+        pl.col("公民身份号码").alias("id_given"),
+        pl.col("决定日期").alias("event_date"),
+        pl.col("处理类别").alias("category"),
+        pl.col("处理措施").alias("outcome"),
+        pl.col("留党察看期限").alias("term_months"),
+        (~pl.col("处理措施").is_in(_NOT_SANCTIONS)).alias("counts_against"),
     )
 
 
 def tolerance_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """容错纠错: every decision, never counting against (the underlying matter is in its own source)."""
-    return _finish(
-        bronze.select(
-            pl.col("案例编号").alias("source_key"),
-            pl.col("姓名").alias("subject_name"),
-            pl.col("单位").alias("unit_given"),
-            pl.col("职务").alias("post_given"),
-            pl.col("人员编号").alias("person_no_given"),
-            pl.col("认定日期").alias("event_date"),
-            pl.col("领域").alias("category"),
-            pl.col("认定结果").alias("outcome"),
-            pl.lit(False).alias("counts_against"),
-            "_source_file",
-            "_source_row",
-        ),
+    return _events(
+        bronze,
         "tolerance",
+        pl.col("案例编号").alias("source_key"),
+        pl.col("姓名").alias("subject_name"),
+        pl.col("单位").alias("unit_given"),
+        pl.col("职务").alias("post_given"),
+        pl.col("人员编号").alias("person_no_given"),
+        pl.col("认定日期").alias("event_date"),
+        pl.col("领域").alias("category"),
+        pl.col("认定结果").alias("outcome"),
+        pl.lit(False).alias("counts_against"),
     )
 
 
