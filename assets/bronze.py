@@ -2,8 +2,13 @@
 
 import dagster as dg
 
-from assets.ingest import IngestReport, ingest
-from assets.resources import SourcesResource, WarehouseResource
+from assets.gatekeeper import blocked, check_results, check_specs, guard
+from assets.ingest import IngestReport, stage_ingest
+from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+from quality.gate import validation_frame
+from quality.invariants import row_count_in_band, rows_conserved, unique_across_partitions
+from quality.row_rules import quarantine_outcomes
+from quality.suites import suite_for
 from transforms.specs import SPECS, SourceSpec
 
 
@@ -26,10 +31,22 @@ def _markdown_reasons(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
+BRONZE_INVARIANTS = {
+    "rows.conserved": "Per file: rows read = rows landed in bronze + rows quarantined.",
+    "key.unique_across_partitions": "A record key appears once in the whole table.",
+    "rows.within_band_of_previous": "The table has not shrunk below half its previous version.",
+}
+
+
 def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
-    """The ingest step of one source, materialising ``bronze/<source>`` and ``quarantine/<source>``."""
+    """The ingest step of one source, materialising ``bronze/<source>`` and ``quarantine/<source>``.
+
+    Both tables are staged, then the quality gate decides: published, or held with the previous
+    version kept and the run failed (see :mod:`assets.gatekeeper`).
+    """
     bronze_key = dg.AssetKey(["bronze", spec.name])
     quarantine_key = dg.AssetKey(["quarantine", spec.name])
+    table = f"bronze/{spec.name}"
 
     @dg.multi_asset(
         name=f"ingest_{spec.name}",
@@ -47,21 +64,44 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
                 kinds={"polars", "parquet"},
             ),
         ],
-        check_specs=[
-            dg.AssetCheckSpec(
-                "rows_are_conserved",
-                asset=bronze_key,
-                description="Per file: rows read = rows landed in bronze + rows quarantined (blocking).",
-                blocking=True,
-            )
-        ],
+        check_specs=check_specs(bronze_key, BRONZE_INVARIANTS),
     )
     def _ingest(
-        context: dg.AssetExecutionContext, sources: SourcesResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        sources: SourcesResource,
+        warehouse: WarehouseResource,
+        settings: RunSettings,
+        gx: GXResource,
     ):  # type: ignore[no-untyped-def]
-        report = ingest(
-            spec, sources.load().get(spec.name), warehouse.store(), log=context.log.info
-        )
+        store = warehouse.store()
+        previous = store.manifest("bronze", spec.name)
+        staged = stage_ingest(spec, sources.load().get(spec.name), store, log=context.log.info)
+        report = staged.report
+        suite = suite_for(table, settings.as_of_date())
+        invariants = [
+            rows_conserved(table, report.conservation()),
+            unique_across_partitions(table, validation_frame(staged.bronze.scan(), suite)),
+            row_count_in_band(
+                table,
+                report.landed,
+                previous["rows"] if previous else None,
+                settings.drop_accepted(spec.name),
+            ),
+        ]
+        row_rules = quarantine_outcomes(table, staged.quarantine.scan().collect(), report.rows_read)
+        figures = {
+            "read": report.rows_read,
+            "landed": report.landed,
+            "quarantined": report.quarantined,
+            "files": len(report.files),
+        }
+        validation = guard(
+            context, warehouse, settings, gx, staged.bronze, [staged.quarantine],
+            invariants, row_rules, figures,
+        )  # fmt: skip
+        if validation.blocking:
+            yield from check_results(bronze_key, validation)
+            raise blocked(validation)
         files = dg.MetadataValue.md(_markdown_files(report))
         yield dg.MaterializeResult(
             asset_key=bronze_key,
@@ -85,17 +125,7 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
                 "reasons": dg.MetadataValue.md(_markdown_reasons(report)),
             },
         )
-        # ingest() raises before publishing when rows are not conserved, so reaching here means passed.
-        yield dg.AssetCheckResult(
-            asset_key=bronze_key,
-            check_name="rows_are_conserved",
-            passed=report.conserved(),
-            metadata={
-                "rows_read": report.rows_read,
-                "landed": report.landed,
-                "quarantined": report.quarantined,
-            },
-        )
+        yield from check_results(bronze_key, validation)
 
     return _ingest
 

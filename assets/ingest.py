@@ -136,20 +136,49 @@ def _previous_rows(
     return previous.with_columns(missing).select(like.columns).cast(dict(like.schema)).collect()
 
 
+@dataclass
+class StagedIngest:
+    """A source's bronze and quarantine, written but not yet published."""
+
+    report: IngestReport
+    bronze: StagedTable
+    quarantine: StagedTable
+
+    def publish(self, store: Warehouse) -> None:
+        store.publish(self.bronze)
+        store.publish(self.quarantine)
+
+    def discard(self, store: Warehouse) -> None:
+        store.discard(self.bronze)
+        store.discard(self.quarantine)
+
+
 def ingest(
     spec: SourceSpec,
     config: SourceConfig | None,
     store: Warehouse,
     log: Callable[[str], None] = lambda _m: None,
 ) -> IngestReport:
-    """Land one source: bronze gets the rows that pass, quarantine the rest with every reason.
+    """Land one source and publish it at once (no quality gate): see :func:`stage_ingest`."""
+    staged = stage_ingest(spec, config, store, log)
+    staged.publish(store)
+    return staged.report
+
+
+def stage_ingest(
+    spec: SourceSpec,
+    config: SourceConfig | None,
+    store: Warehouse,
+    log: Callable[[str], None] = lambda _m: None,
+) -> StagedIngest:
+    """Stage one source: bronze gets the rows that pass, quarantine the rest with every reason.
 
     A file whose bytes are unchanged since the last run (same SHA-256, same cleaning code) is not
     parsed again: its landed and quarantined rows are carried over, so a new month of exports costs
-    the new files. Both tables are staged first; the per-file row counts are read back from the
-    staged Parquet and must add up to the rows read, or nothing is published and
-    :class:`ConservationError` is raised. A source that is not configured, or whose glob matches
-    nothing, lands as empty.
+    the new files. The per-file row counts are read back from the staged Parquet and must add up
+    to the rows read, or both staged tables are discarded and :class:`ConservationError` is
+    raised. The caller publishes (after the quality gate). A source that is not configured, or
+    whose glob matches nothing, lands as empty.
     """
     start = time.perf_counter()
     fingerprint = cleaning_fingerprint(spec)
@@ -209,14 +238,12 @@ def ingest(
         raise ConservationError(
             f"source {spec.name}: rows lost or invented, nothing published: {lost[:5]}"
         )
-    store.publish(staged_bronze)
-    store.publish(staged_quarantine)
     report.seconds = time.perf_counter() - start
     log(
         f"{spec.name}: landed {report.landed:,}, quarantined {report.quarantined:,} "
         f"in {len(report.partitions)} partition(s), {report.seconds:.1f} s"
     )
-    return report
+    return StagedIngest(report, staged_bronze, staged_quarantine)
 
 
 def reason_kind(reason: str) -> str:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from quality import gx_runner
+from quality.gx_runner import GXEngine
 from warehouse.rules import DEFAULT_RULES
 from warehouse.sources import SourceConfig, load_sources
 from warehouse.store import Warehouse
@@ -38,9 +40,28 @@ class RunSettings(dg.ConfigurableResource):
 
     as_of: str = ""
     rules_dir: str = ""
+    accept_drop: str = ""
+    """Sources (comma-separated) whose row drop below half of the previous run is expected."""
 
     def rules_folder(self) -> Path:
         return Path(self.rules_dir) if self.rules_dir else DEFAULT_RULES
 
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else date.today()
+
+    def drop_accepted(self, source: str) -> bool:
+        return source in {s.strip() for s in self.accept_drop.split(",") if s.strip()}
+
+
+class GXResource(dg.ConfigurableResource):
+    """Great Expectations 1.x, run in the step's process (``dagster-ge`` supports GX < 1 only).
+
+    GX is imported on first use and kept for the life of the process, so a run pays the import
+    once, not once per table.
+    """
+
+    data_docs: bool = True
+    """Render GX Data Docs pages for every validation into the quality report."""
+
+    def engine(self) -> GXEngine:
+        return gx_runner.engine()

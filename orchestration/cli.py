@@ -1,6 +1,8 @@
-"""The ``dajiandu`` command: generate sample sources, run the pipeline, open the UI, benchmark."""
+"""The ``dajiandu`` command: generate sample sources, run the pipeline, read the quality report and
+the quarantine, open the UI, benchmark."""
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -88,7 +90,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     _say(f"running the pipeline: sources {sources}, warehouse {warehouse}")
     outcome = run_pipeline(
-        sources, warehouse, as_of=args.as_of or "", log_level="WARNING" if args.quiet else "INFO"
+        sources,
+        warehouse,
+        as_of=args.as_of or "",
+        log_level="WARNING" if args.quiet else "INFO",
+        accept_drop=",".join(args.accept_drop or []),
     )
     if not outcome.success:
         print(
@@ -96,9 +102,70 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         print(outcome.failure, file=sys.stderr)
+        _quality_line(warehouse)
         return 1
     print_summary(outcome, warehouse)
+    _quality_line(warehouse)
     _say(f"finished in {time.perf_counter() - start:.1f} s (run {outcome.run_id})")
+    return 0
+
+
+def _quality_line(warehouse: Path) -> None:
+    from quality.report import latest, quality_root
+
+    summary = latest(warehouse)
+    if summary is None:
+        return
+    held = ", ".join(summary["blocked"]) or "none"
+    _say(
+        f"quality: {summary['errors']} blocking failure(s), {summary['warnings']} warning(s), "
+        f"held: {held} — {quality_root(warehouse).resolve() / 'index.html'}"
+    )
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from quality.report import latest, quality_root, summary_lines
+
+    warehouse = Path(args.warehouse)
+    summary = latest(warehouse)
+    if summary is None:
+        print(
+            f"dajiandu: no quality report in {warehouse} yet (run the pipeline first)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.json:
+        _say(json.dumps(summary, ensure_ascii=False, indent=1))
+        return 0
+    for line in summary_lines(summary, quality_root(warehouse).resolve()):
+        _say(line)
+    return 1 if summary["blocked"] else 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from quality.row_rules import classify
+    from warehouse.store import Warehouse, WarehouseError
+
+    store = Warehouse(args.warehouse)
+    try:
+        rows = store.scan("quarantine", args.source).collect()
+    except WarehouseError as error:
+        print(f"dajiandu: {error}", file=sys.stderr)
+        return 2
+    if args.rule:
+        keep = [any(classify(r)[0] == args.rule for r in rs) for rs in rows["reasons"].to_list()]
+        rows = rows.filter(pl.Series(keep, dtype=pl.Boolean))
+    _say(f"quarantine/{args.source}: {rows.height:,} row(s) (showing up to {args.limit})")
+    for file, row, reasons, raw in (
+        rows.select("_source_file", "_source_row", "reasons", "raw").head(args.limit).iter_rows()
+    ):
+        _say("")
+        _say(f"{file}  row {row}")
+        for reason in reasons:
+            _say(f"  [{classify(reason)[0]}] {reason}")
+        _say(f"  raw: {raw}")
     return 0
 
 
@@ -183,7 +250,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", required=True, help="the warehouse root folder")
     p.add_argument("--as-of", type=_as_of, help="evaluate rules at this date (default: today)")
     p.add_argument("--quiet", action="store_true", help="only warnings and the summary")
+    p.add_argument(
+        "--accept-drop",
+        action="append",
+        metavar="SOURCE",
+        help="accept that SOURCE has under half the rows of the last run (repeatable)",
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("quality", help="the latest data-quality summary and the report's path")
+    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
+    p.add_argument("--json", action="store_true", help="print summary.json instead")
+    p.set_defaults(func=cmd_quality)
+
+    p = sub.add_parser("quarantine", help="list the quarantined rows of one source")
+    p.add_argument("--source", required=True, help="roster, petition, inspection, audit …")
+    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
+    p.add_argument("--rule", help="only rows caught by this rule (e.g. 决定日期.valid_date)")
+    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    p.set_defaults(func=cmd_quarantine)
 
     p = sub.add_parser("demo", help="generate sample sources and run the pipeline on them")
     p.add_argument(

@@ -11,13 +11,15 @@ import dagster as dg
 
 from assets.bronze import BRONZE_ASSETS
 from assets.gold import GOLD_ASSETS
-from assets.resources import RunSettings, SourcesResource, WarehouseResource
+from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from assets.silver import SILVER_ASSETS
 
 JOB_NAME = "dajiandu"
 
 
-def build_defs(sources: str, warehouse: str, as_of: str = "") -> dg.Definitions:
+def build_defs(
+    sources: str, warehouse: str, as_of: str = "", accept_drop: str = ""
+) -> dg.Definitions:
     """Definitions wired to one sources file and one warehouse root."""
     job = dg.define_asset_job(
         JOB_NAME, selection=dg.AssetSelection.all(), description="the whole pipeline"
@@ -35,7 +37,8 @@ def build_defs(sources: str, warehouse: str, as_of: str = "") -> dg.Definitions:
         resources={
             "sources": SourcesResource(path=sources),
             "warehouse": WarehouseResource(root=warehouse),
-            "settings": RunSettings(as_of=as_of),
+            "settings": RunSettings(as_of=as_of, accept_drop=accept_drop),
+            "gx": GXResource(),
         },
     )
 

@@ -92,11 +92,18 @@ def _event_counts(metadata: dict[tuple[str, ...], dict[str, Any]]) -> dict[str, 
 
 
 def run_pipeline(
-    sources: Path, warehouse: Path, as_of: str = "", log_level: str = "INFO"
+    sources: Path,
+    warehouse: Path,
+    as_of: str = "",
+    log_level: str = "INFO",
+    accept_drop: str = "",
 ) -> RunOutcome:
-    """Materialise every asset in-process against one sources file and warehouse root."""
+    """Materialise every asset in-process against one sources file and warehouse root.
+
+    ``accept_drop``: comma-separated sources whose row drop below half the last run is expected.
+    """
     warehouse.mkdir(parents=True, exist_ok=True)
-    defs = build_defs(str(sources.resolve()), str(warehouse.resolve()), as_of)
+    defs = build_defs(str(sources.resolve()), str(warehouse.resolve()), as_of, accept_drop)
     job = defs.resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
         result = job.execute_in_process(

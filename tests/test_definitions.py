@@ -38,13 +38,35 @@ def test_silver_depends_on_bronze() -> None:
     }
 
 
-def test_every_bronze_table_has_a_blocking_conservation_check() -> None:
+def test_every_guarded_table_has_its_quality_checks() -> None:
+    # Bronze and silver tables carry the GX suite (ERROR blocking, WARN not) and their invariants.
     repo = build_defs("sources.yaml", "warehouse").get_repository_def()
     checks = {
         ("/".join(key.asset_key.path), key.name, repo.asset_graph.get_check_spec(key).blocking)
         for key in repo.asset_graph.asset_check_keys
     }
-    assert checks == {(f"bronze/{s}", "rows_are_conserved", True) for s in SOURCES}
+    gx = {("gx_expectations", True), ("gx_warnings", False)}
+    bronze = gx | {
+        ("rows_conserved", True),
+        ("key_unique_across_partitions", True),
+        ("rows_within_band_of_previous", True),
+    }
+    expected = {(f"bronze/{s}", name, blocking) for s in SOURCES for name, blocking in bronze}
+    expected |= {
+        ("silver/cadre", name, blocking)
+        for name, blocking in gx
+        | {("key_unique_across_partitions", True), ("rows_within_band_of_previous", True)}
+    }
+    expected |= {
+        ("silver/supervision_event", name, blocking)
+        for name, blocking in gx
+        | {
+            ("key_unique_across_partitions", True),
+            ("person_no_references_cadre", True),
+            ("link_rate_held", False),
+        }
+    }
+    assert checks == expected
 
 
 def test_the_lazy_entry_point_builds_the_job_and_schedule() -> None:

@@ -39,6 +39,8 @@ class StagedTable:
     partition_key: str | None
     rows: int
     partitions: dict[str, int]
+    digests: dict[str, str]
+    """Per partition directory (``month=2024-05``, or ``all``): the SHA-256 of its Parquet file."""
 
     def scan(self) -> pl.LazyFrame:
         return _scan(self.path)
@@ -95,6 +97,7 @@ class Warehouse:
         staging.mkdir(parents=True)
         digest = hashlib.sha256()
         counts: dict[str, int] = {}
+        digests: dict[str, str] = {}
         try:
             partitioned = partition_by is not None and frame.height > 0
             if partition_by is None:
@@ -112,8 +115,10 @@ class Warehouse:
                 target.mkdir(parents=True, exist_ok=True)
                 file = target / "data.parquet"
                 _write_parquet(part, file)
-                digest.update(part_dir.encode() + b"\0" + file.read_bytes())
+                data = file.read_bytes()
+                digest.update(part_dir.encode() + b"\0" + data)
                 counts[part_dir or "all"] = part.height
+                digests[part_dir or "all"] = hashlib.sha256(data).hexdigest()
             manifest = {
                 "table": f"{layer}/{name}",
                 "rows": frame.height,
@@ -134,7 +139,13 @@ class Warehouse:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return StagedTable(
-            layer, name, version, partition_key if partition_by else None, frame.height, counts
+            layer,
+            name,
+            version,
+            partition_key if partition_by else None,
+            frame.height,
+            counts,
+            digests,
         )
 
     def publish(self, staged: StagedTable) -> Path:

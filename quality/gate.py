@@ -1,0 +1,164 @@
+"""The quality gate between staging a table and publishing it.
+
+A table version is staged (written, not yet visible), then :func:`validate_staged` runs the
+table's GX suite over the partitions that changed since the last published version and adds the
+Polars invariants. If any ``ERROR`` check fails, the caller discards the staged version: the
+previous table, and everything built from it, stays as it was. Otherwise the caller publishes and
+then :func:`commit` records which partitions were validated, so that the next run validates only
+what is new (a new month validates a new month).
+
+A partition is carried over when its Parquet bytes are unchanged, the suite's expectations are the
+same, and its date bound has not shrunk; its earlier ``WARN`` counts are carried with it.
+"""
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from quality import suites
+from quality.checks import Outcome
+from quality.gx_runner import GXEngine, GXRun
+from quality.invariants import key_column
+from quality.suites import PARTITION, Suite
+from warehouse.store import StagedTable, Warehouse
+
+
+class QualityError(Exception):
+    """A table broke a blocking (ERROR) check: it was not published. The message says which."""
+
+
+@dataclass
+class TableValidation:
+    """What the gate found on one staged table."""
+
+    table: str
+    suite: Suite
+    outcomes: list[Outcome]
+    validated: list[str]
+    carried: list[str]
+    gx: GXRun | None
+    seconds: float
+    ledger: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.blocking]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.passed and o.severity == "WARN"]
+
+    def failure(self) -> str:
+        lines = [f"{self.table} was not published: {len(self.blocking)} blocking check(s) failed"]
+        lines += [f"  - {o.describe()}" for o in self.blocking]
+        return "\n".join(lines)
+
+
+def _ledger_path(store: Warehouse, table: str) -> Path:
+    return store.root / ".quality" / "ledger" / f"{table.replace('/', '.')}.json"
+
+
+def _read_ledger(store: Warehouse, table: str) -> dict[str, Any]:
+    path = _ledger_path(store, table)
+    if not path.exists():
+        return {}
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _partition_value(part_dir: str) -> str:
+    return part_dir.split("=", 1)[1] if "=" in part_dir else part_dir
+
+
+def validation_frame(
+    staged: pl.LazyFrame, suite: Suite, partitions: list[str] | None = None
+) -> pl.LazyFrame:
+    """The rows GX sees: the suite's columns, the record key and the partition, nothing else."""
+    part = pl.col(suite.partition).cast(pl.String) if suite.partition else pl.lit("all")
+    frame = staged.with_columns(part.fill_null("unknown").alias(PARTITION))
+    if partitions is not None:
+        frame = frame.filter(pl.col(PARTITION).is_in(partitions))
+    return frame.select(*suite.columns(), key_column(suite.key), PARTITION)
+
+
+def validate_staged(
+    store: Warehouse,
+    staged: StagedTable,
+    as_of: date,
+    engine: GXEngine,
+    invariants: list[Outcome] | None = None,
+) -> TableValidation:
+    """Run the table's suite on its changed partitions, add ``invariants``, say what blocks."""
+    start = time.perf_counter()
+    table = f"{staged.layer}/{staged.name}"
+    suite = suites.suite_for(table, as_of)
+    bound = suite.as_of.isoformat() if suite.as_of else ""
+    structure = suites.structure(table)
+    earlier = _read_ledger(store, table)
+    reusable = earlier.get("structure") == structure and earlier.get("bound", "") <= bound
+    known = earlier.get("partitions", {}) if reusable else {}
+    digests = {_partition_value(p): d for p, d in staged.digests.items()}
+    changed = sorted(p for p, d in digests.items() if known.get(p, {}).get("digest") != d)
+    carried = sorted(p for p in digests if p not in changed)
+
+    gx_run = None
+    if changed and staged.rows:
+        frame = validation_frame(staged.scan(), suite, changed).collect()
+        gx_run = engine.validate(suite, frame)
+    outcomes = _merge(suite, gx_run, {p: known[p] for p in carried})
+    outcomes += invariants or []
+    partitions = {
+        p: {
+            "digest": digests[p],
+            "warn": _warn_counts(gx_run, p) if p in changed else known[p].get("warn", {}),
+        }
+        for p in digests
+    }
+    ledger = {"structure": structure, "bound": bound, "partitions": partitions}
+    return TableValidation(
+        table, suite, outcomes, changed, carried, gx_run, time.perf_counter() - start, ledger
+    )
+
+
+def _warn_counts(gx_run: GXRun | None, partition: str) -> dict[str, int]:
+    if gx_run is None:
+        return {}
+    return {
+        o.check: o.partitions[partition]
+        for o in gx_run.outcomes
+        if o.severity == "WARN" and partition in o.partitions
+    }
+
+
+def _merge(suite: Suite, gx_run: GXRun | None, carried: dict[str, Any]) -> list[Outcome]:
+    """Outcomes of this run's validation plus the WARN counts of carried partitions."""
+    now = {o.check: o for o in gx_run.outcomes} if gx_run else {}
+    out = []
+    for e in suite.expectations:
+        o = now.get(e.id) or Outcome(
+            e.id, suite.table, "expectation", e.severity, True, 0, why=e.why, detail=e.gx
+        )
+        for part, record in carried.items():
+            n = int(record.get("warn", {}).get(e.id, 0))
+            if n:
+                o.carried += n
+                o.failed += n
+                o.partitions[part] = o.partitions.get(part, 0) + n
+                o.passed = False
+        out.append(o)
+    return out
+
+
+def commit(store: Warehouse, validation: TableValidation) -> None:
+    """Record the partitions of a published table as validated (after :meth:`Warehouse.publish`)."""
+    path = _ledger_path(store, validation.table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(validation.ledger, ensure_ascii=False, indent=1, sort_keys=True))
+    os.replace(tmp, path)

@@ -1,0 +1,162 @@
+"""Run a :class:`~quality.suites.Suite` with Great Expectations 1.x over pandas.
+
+GX 1.x has no Polars engine and no DuckDB dialect; over pandas it is fast only when the frame
+holds the suite's columns alone, dates as ``datetime64[ns]`` and text as plain objects (see the
+measured pitfalls in DESIGN.md). :func:`pandas_frame` prepares exactly that. Importing GX costs
+seconds and hundreds of MB, so one :class:`GXEngine` per process is made lazily and reused
+(:func:`engine`).
+
+A validation is two passes. The first, over all rows, gives each expectation's verdict, counts and
+a sample of offending values. Only for expectations that failed on a bounded number of rows does a
+second pass ask GX for the partition of each offending row, so the run failure can say *which*
+partition broke — asking for it up front costs 10–30× when many rows fail.
+"""
+
+import logging
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from quality.checks import Outcome, as_text
+from quality.suites import PARTITION, Suite
+
+ATTRIBUTE_UP_TO = 20_000
+"""Offending rows up to which the partition of each one is looked up."""
+
+
+@dataclass
+class GXRun:
+    """One suite's validation: our outcomes, the GX result (for Data Docs) and the time taken."""
+
+    outcomes: list[Outcome]
+    result: Any
+    rows: int
+    seconds: float
+
+
+def pandas_frame(frame: pl.DataFrame) -> Any:
+    """The frame as pandas in the dtypes GX is fast on: datetime64[ns] dates, object text."""
+    casts = [
+        pl.col(name).cast(pl.Datetime("ns"))
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.Date,) or isinstance(dtype, pl.Datetime)
+    ]
+    out = frame.with_columns(casts).to_pandas()
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            out[name] = out[name].astype(object)
+    return out
+
+
+class GXEngine:
+    """An ephemeral GX context with one pandas data asset, made once per process."""
+
+    def __init__(self, sample_size: int = 10) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx  # noqa: PLC0415  (seconds to import: only when validating)
+        from great_expectations import expectations as gxe  # noqa: PLC0415
+        from great_expectations.data_context.types.base import (  # noqa: PLC0415
+            ProgressBarsConfig,
+        )
+
+        for name in ("great_expectations", "great_expectations.core"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        self._gx = gx
+        self._gxe = gxe
+        self.sample_size = sample_size
+        self.context = gx.get_context(mode="ephemeral")
+        # No progress bars in a scheduled run's log.
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._batch = (
+            self.context.data_sources.add_pandas("dajiandu")
+            .add_dataframe_asset("frame")
+            .add_batch_definition_whole_dataframe("whole")
+        )
+
+    @property
+    def version(self) -> str:
+        return str(self._gx.__version__)
+
+    def gx_suite(self, suite: Suite, only: set[str] | None = None) -> Any:
+        """The GX ``ExpectationSuite`` for ``suite`` (or for the expectations in ``only``)."""
+        out = self._gx.ExpectationSuite(name=suite.name if only is None else f"{suite.name}.again")
+        for e in suite.expectations:
+            if only is not None and e.id not in only:
+                continue
+            cls = getattr(self._gxe, e.gx)
+            severity = "critical" if e.severity == "ERROR" else "warning"
+            out.add_expectation(cls(**e.kwargs, severity=severity, meta={"id": e.id, "why": e.why}))
+        return self.context.suites.add_or_update(out)
+
+    def validate(self, suite: Suite, frame: pl.DataFrame) -> GXRun:
+        """Validate ``frame`` (the suite's columns plus ``_key`` and ``_partition``)."""
+        start = time.perf_counter()
+        data = pandas_frame(frame)
+        batch = self._batch.get_batch(batch_parameters={"dataframe": data})
+        fmt = {"result_format": "SUMMARY", "partial_unexpected_count": self.sample_size}
+        result = batch.validate(self.gx_suite(suite), result_format=fmt)
+        outcomes = [self._outcome(suite, r, frame.height) for r in result.results]
+        self._attribute(suite, data, outcomes)
+        return GXRun(outcomes, result, frame.height, time.perf_counter() - start)
+
+    def _outcome(self, suite: Suite, r: Any, rows: int) -> Outcome:
+        config = r.expectation_config
+        e = suite.by_id()[config.meta["id"]]
+        res = r.result or {}
+        failed = int(res.get("unexpected_count") or 0)
+        sample = [as_text(v) for v in (res.get("partial_unexpected_list") or [])]
+        detail = f"{e.gx}({', '.join(f'{k}={as_text(v)}' for k, v in e.kwargs.items() if k != 'value_set')})"
+        passed = bool(r.success)
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            passed = False
+            sample = [str(r.exception_info.get("exception_message"))[:300]]
+            detail += " — the expectation could not run"
+        return Outcome(
+            check=e.id,
+            table=suite.table,
+            kind="expectation",
+            severity=e.severity,
+            passed=passed,
+            checked=int(res.get("element_count") or rows),
+            failed=failed,
+            sample=list(dict.fromkeys(sample))[: self.sample_size],
+            why=e.why,
+            detail=detail,
+        )
+
+    def _attribute(self, suite: Suite, data: Any, outcomes: list[Outcome]) -> None:
+        """Fill ``partitions`` of failed expectations: one more pass over those alone."""
+        failing = {o.check for o in outcomes if not o.passed and 0 < o.failed <= ATTRIBUTE_UP_TO}
+        partitions = data[PARTITION].unique().tolist()
+        for o in outcomes:
+            if not o.passed and (o.check not in failing) and len(partitions) == 1:
+                o.partitions = {str(partitions[0]): o.failed}
+        if not failing or len(partitions) == 1:
+            return
+        batch = self._batch.get_batch(batch_parameters={"dataframe": data})
+        fmt = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [PARTITION],
+            "return_unexpected_index_query": False,
+        }
+        again = batch.validate(self.gx_suite(suite, failing), result_format=fmt)
+        by_id = {o.check: o for o in outcomes}
+        for r in again.results:
+            rows = (r.result or {}).get("unexpected_index_list") or []
+            counts = Counter(str(row[PARTITION]) for row in rows if isinstance(row, dict))
+            by_id[r.expectation_config.meta["id"]].partitions = dict(sorted(counts.items()))
+
+
+_ENGINE: GXEngine | None = None
+
+
+def engine() -> GXEngine:
+    """The process's GX engine (imported and set up on first use)."""
+    global _ENGINE  # noqa: PLW0603
+    if _ENGINE is None:
+        _ENGINE = GXEngine()
+    return _ENGINE

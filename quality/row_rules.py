@@ -1,0 +1,66 @@
+"""The row rules behind quarantine, named like expectations so the report can count them.
+
+Cleaning (``transforms.cleaning``) and the readers send a row to quarantine with one reason per
+broken rule. Each reason is classified here into a stable rule id (``决定日期.valid_date``,
+``row.field_count`` …), so that an auditor sees, per source, which rule caught how many rows, with
+examples that name the file and row.
+"""
+
+import re
+
+import polars as pl
+
+from quality.checks import Outcome
+
+_RULES: list[tuple[str, str, str]] = [
+    (r"^(?P<f>[^:]+): empty \(required\)$", "{f}.required", "a required field is empty"),
+    (r"^(?P<f>[^:]+): '.*' is not a known value", "{f}.known_value", "a code outside its vocabulary"),
+    (r"^(?P<f>[^:]+): '.*' is not a valid date and time$", "{f}.valid_datetime", "an impossible date and time"),
+    (r"^(?P<f>[^:]+): '.*' is not a valid date$", "{f}.valid_date", "an impossible date"),
+    (r"^(?P<f>[^:]+): '.*' is not a valid year and month$", "{f}.valid_year_month", "an impossible year and month"),
+    (r"^(?P<f>[^:]+): '.*' is not an amount$", "{f}.valid_amount", "an amount that cannot be read"),
+    (r"^(?P<f>[^:]+): '.*' is not a (whole )?number$", "{f}.valid_number", "a number that cannot be read"),
+    (r"^(?P<f>[^:]+): '.*' is not a share", "{f}.valid_share", "a share that cannot be read"),
+    (r"^(?P<f>[^:]+): '.*' is not a yes/no value$", "{f}.valid_bool", "a yes/no field that cannot be read"),
+    (r"^(?P<f>[^:]+): cannot tell the", "{f}.has_period", "no year or month to file the row under"),
+    (r"^no person key", "person_key.present", "no 公民身份号码 and no 人员编号: the row names nobody"),
+    (r"^row has \d+ fields, the header has \d+$", "row.field_count", "a ragged CSV row (fields missing or extra)"),
+    (r"^not valid JSON", "row.valid_json", "a JSON line that does not parse"),
+    (r"^not a JSON object", "row.json_object", "a JSON line that is not an object"),
+]  # fmt: skip
+
+
+def classify(reason: str) -> tuple[str, str]:
+    """The rule id and its description for one quarantine reason."""
+    for pattern, rule, why in _RULES:
+        match = re.match(pattern, reason)
+        if match:
+            return rule.format(**match.groupdict()), why
+    return "other", "a reason no rule id is known for (see the reason text)"
+
+
+def quarantine_outcomes(
+    table: str, quarantine: pl.DataFrame, rows_read: int, sample: int = 5
+) -> list[Outcome]:
+    """One outcome per row rule that sent rows of ``table`` to quarantine.
+
+    ``quarantine`` is a ``quarantine/<source>`` frame (``reasons``, ``_source_file``,
+    ``_source_row``).
+    """
+    exploded = quarantine.select("_source_file", "_source_row", pl.col("reasons").explode())
+    found: dict[str, Outcome] = {}
+    for file, row, reason in exploded.iter_rows():
+        if reason is None:
+            continue
+        rule, why = classify(reason)
+        outcome = found.setdefault(
+            rule,
+            Outcome(rule, table, "row rule", "QUARANTINE", False, rows_read, why=why,
+                    detail="cleaning rule: the row is kept in quarantine with its raw values"),
+        )  # fmt: skip
+        outcome.failed += 1
+        name = file.rsplit("/", 1)[-1]
+        outcome.partitions[name] = outcome.partitions.get(name, 0) + 1
+        if len(outcome.sample) < sample:
+            outcome.sample.append(f"{name} row {row}: {reason[:160]}")
+    return [found[k] for k in sorted(found)]

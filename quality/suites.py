@@ -1,0 +1,301 @@
+"""The expectation suites, as code: one per bronze and silver table.
+
+A :class:`Suite` is plain data (expectation class names and their arguments, each with a stable id,
+a severity and a sentence saying why an auditor cares), so it can be read, tested and
+fingerprinted without importing Great Expectations; :mod:`quality.gx_runner` turns it into a GX
+``ExpectationSuite`` when it validates. Bronze suites are derived from the source specs (required
+fields, vocabularies, dates, ID numbers, amounts, keys) plus the rules a spec cannot say (收件日期 ≤
+办结日期, 6-digit region codes …).
+
+Severity: ``ERROR`` blocks the table (nothing of it is published, the run fails naming the
+expectation and partition); ``WARN`` is recorded and reported.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from transforms.specs import SPECS, FieldSpec, SourceSpec
+
+Severity = Literal["ERROR", "WARN"]
+
+EARLIEST = datetime(1949, 10, 1)
+"""No supervision record predates the founding of the PRC: an earlier date is a broken export."""
+
+KEY = "_key"
+"""A column the validator adds: the record key joined into one text (nulls as empty)."""
+PARTITION = "_partition"
+"""A column the validator adds: the partition a row is in (``all`` for an unpartitioned table)."""
+
+FUTURE_DATES = {"整改时限", "影响期截止"}
+"""Dates that may lie after the as-of date: deadlines and the end of an influence period."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation of a suite.
+
+    Attributes:
+        id: stable name, unique in its suite, shown in reports and run failures.
+        gx: the Great Expectations 1.x expectation class (``ExpectColumnValuesToBeInSet``).
+        kwargs: its arguments.
+        severity: ``ERROR`` (blocking) or ``WARN``.
+        why: what an auditor learns when it fails.
+    """
+
+    id: str
+    gx: str
+    kwargs: Mapping[str, Any]
+    severity: Severity
+    why: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        cols = [self.kwargs.get(k) for k in ("column", "column_A", "column_B")]
+        cols += list(self.kwargs.get("column_list", ()))
+        condition = str(self.kwargs.get("row_condition", ""))
+        cols += [c for c in ("link_status",) if c in condition]
+        return tuple(dict.fromkeys(c for c in cols if c))
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The expectations of one table, and how its rows are grouped and keyed."""
+
+    table: str
+    expectations: tuple[Expectation, ...]
+    key: tuple[str, ...] = ()
+    partition: str | None = None
+    as_of: date | None = None
+    extra_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return self.table.replace("/", ".")
+
+    def columns(self) -> list[str]:
+        """The table columns the suite reads (the frame is projected to these)."""
+        used = [c for e in self.expectations for c in e.columns if c not in (KEY, PARTITION)]
+        return list(dict.fromkeys([*used, *self.key, *self.extra_columns]))
+
+    def fingerprint(self) -> str:
+        body = [(e.id, e.gx, dict(e.kwargs), e.severity) for e in self.expectations]
+        text = json.dumps([self.table, body, self.key], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def by_id(self) -> dict[str, Expectation]:
+        return {e.id: e for e in self.expectations}
+
+
+def _e(id_: str, gx: str, severity: Severity, why: str, **kwargs: Any) -> Expectation:
+    return Expectation(id_, gx, kwargs, severity, why)
+
+
+def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
+    col = spec.column
+    out: list[Expectation] = []
+    if spec.required:
+        out.append(
+            _e(f"{col}.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+               f"{spec.name} is required: a row without it cannot be traced", column=col)
+        )  # fmt: skip
+    if spec.kind == "enum":
+        known = sorted(set((spec.vocabulary or {}).values()))
+        out.append(
+            _e(f"{col}.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+               f"{spec.name} must be one of the codes the rules know: {'、'.join(known)}",
+               column=col, value_set=known)
+        )  # fmt: skip
+    elif spec.kind in ("date", "datetime", "year_month"):
+        latest = as_of + timedelta(days=366 * 30) if spec.name in FUTURE_DATES else as_of
+        what = (
+            "a deadline within 30 years"
+            if spec.name in FUTURE_DATES
+            else "not after the as-of date"
+        )
+        out.append(
+            _e(f"{col}.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+               f"{spec.name} must be on or after 1949-10-01 and {what}",
+               column=col, min_value=EARLIEST, max_value=latest)
+        )  # fmt: skip
+    elif spec.kind == "amount":
+        out.append(
+            _e(f"{col}.non_negative", "ExpectColumnValuesToBeBetween", "ERROR",
+               f"{spec.name} is an amount and cannot be negative", column=col, min_value=0)
+        )  # fmt: skip
+    elif spec.kind == "ratio":
+        out.append(
+            _e(f"{col}.share", "ExpectColumnValuesToBeBetween", "ERROR",
+               f"{spec.name} is a share between 0 and 1", column=col, min_value=0, max_value=1)
+        )  # fmt: skip
+    elif spec.kind == "id_number":
+        out.append(
+            _e(f"{col}.check_character", "ExpectColumnValuesToNotBeInSet", "WARN",
+               f"{spec.name}: 18 characters with a valid GB 11643 check character; a failing "
+               "number is kept but is no evidence of identity",
+               column=f"{col}_状态", value_set=["bad_check", "malformed"])
+        )  # fmt: skip
+        out.append(
+            _e(f"{col}.format", "ExpectColumnValuesToMatchRegex", "ERROR",
+               f"{spec.name} as landed is 17 digits and a digit or X", column=col,
+               regex=r"^\d{17}[\dX]$")
+        )  # fmt: skip
+    return out
+
+
+def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
+    """Rules a field spec cannot say: orders between dates, codes, ranges."""
+    if spec.name == "roster":
+        return [
+            _e("行政区划代码.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
+               "region codes (GB/T 2260) are 6 digits", column="行政区划代码", regex=r"^\d{6}$"),
+        ]  # fmt: skip
+    if spec.name == "petition":
+        return [
+            _e("办结日期.not_before_收件日期", "ExpectColumnPairValuesAToBeGreaterThanB", "ERROR",
+               "a petition cannot be closed before it was received",
+               column_A="办结日期", column_B="收件日期", or_equal=True,
+               ignore_row_if="either_value_is_missing"),
+        ]  # fmt: skip
+    if spec.name == "tolerance":
+        return [
+            _e("认定日期.not_before_申请日期", "ExpectColumnPairValuesAToBeGreaterThanB", "ERROR",
+               "a tolerance decision cannot precede its application",
+               column_A="认定日期", column_B="申请日期", or_equal=True,
+               ignore_row_if="either_value_is_missing"),
+        ]  # fmt: skip
+    if spec.name == "assessment":
+        return [
+            _e("考核年度.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+               "an assessment year between 1990 and the as-of year",
+               column="考核年度", min_value=1990, max_value=as_of.year),
+            _e("单位内排名.within_单位人数", "ExpectColumnPairValuesAToBeGreaterThanB", "WARN",
+               "a rank within the unit cannot exceed the unit's head count",
+               column_A="单位人数", column_B="单位内排名", or_equal=True,
+               ignore_row_if="either_value_is_missing"),
+            _e("综合得分.range", "ExpectColumnValuesToBeBetween", "WARN",
+               "a composite score between 0 and 100", column="综合得分", min_value=0, max_value=100),
+        ]  # fmt: skip
+    if spec.name == "sanction":
+        return [
+            _e("留党察看期限.months", "ExpectColumnValuesToBeInSet", "ERROR",
+               "留党察看 lasts one or two years (纪律处分条例)", column="留党察看期限",
+               value_set=[12, 24]),
+        ]  # fmt: skip
+    return []
+
+
+VERSIONED = {"roster": ("更新时间",), "petition": ("更新时间",)}
+"""Sources that export several versions of one record: the key is unique per version."""
+
+
+def bronze_suite(spec: SourceSpec, as_of: date) -> Suite:
+    """The suite of ``bronze/<source>``: every field's rule, the key, and the source's extras."""
+    moment = datetime.combine(as_of, datetime.min.time())
+    key = (*spec.key, *VERSIONED.get(spec.name, ()))
+    expectations = [e for f in spec.fields for e in _field_expectations(f, moment)]
+    expectations += _extra(spec, moment)
+    expectations.append(
+        _e("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+           f"a record key ({' + '.join(key)}) appears once per partition", column=KEY)
+    )  # fmt: skip
+    partition = spec.partition[1] if spec.partition else None
+    return Suite(f"bronze/{spec.name}", tuple(expectations), key, partition, as_of)
+
+
+def silver_cadre_suite(as_of: date) -> Suite:
+    moment = datetime.combine(as_of, datetime.min.time())
+    return Suite(
+        "silver/cadre",
+        (
+            _e("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+               "every cadre has a 人员编号", column="person_no"),
+            _e("name.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+               "every cadre has a name", column="name"),
+            _e("scope_level.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+               "管理权限 decides who may read the profile: 省管、市管、县管",
+               column="scope_level", value_set=["省管", "市管", "县管"]),
+            _e("id_number.format", "ExpectColumnValuesToMatchRegex", "ERROR",
+               "a cadre's ID number, where kept, is valid", column="id_number",
+               regex=r"^\d{17}[\dX]$"),
+            _e("region.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
+               "region codes are 6 digits", column="region", regex=r"^\d{6}$"),
+            _e("post_since.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+               "任现职时间 between 1949-10-01 and the as-of date",
+               column="post_since", min_value=EARLIEST, max_value=moment),
+            _e("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+               "one row per cadre", column=KEY),
+        ),
+        key=("person_no",),
+        as_of=as_of,
+    )  # fmt: skip
+
+
+LINK_STATUS = ["linked", "review", "unlinked"]
+
+
+def silver_event_suite(as_of: date) -> Suite:
+    moment = datetime.combine(as_of, datetime.min.time())
+    return Suite(
+        "silver/supervision_event",
+        (
+            _e("source.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+               "events come from the known sources", column="source",
+               value_set=sorted(s for s in SPECS if s != "roster")),
+            _e("link_status.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+               "every event is linked, in review or unlinked", column="link_status",
+               value_set=LINK_STATUS),
+            _e("link_status.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+               "every event has a link status", column="link_status"),
+            _e("person_no.when_linked", "ExpectColumnValuesToNotBeNull", "ERROR",
+               "a linked event names its cadre", column="person_no",
+               row_condition='link_status=="linked"', condition_parser="pandas"),
+            _e("link_score.range", "ExpectColumnValuesToBeBetween", "ERROR",
+               "a link score between 0 and 1", column="link_score", min_value=0, max_value=1),
+            _e("event_date.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+               "an event date between 1949-10-01 and the as-of date",
+               column="event_date", min_value=EARLIEST, max_value=moment),
+            _e("source_key.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+               "every event traces to its source record", column="source_key"),
+            _e("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+               "an event id appears once", column=KEY),
+        ),
+        key=("event_id",),
+        partition="source",
+        as_of=as_of,
+    )  # fmt: skip
+
+
+def _bronze_builder(spec: SourceSpec) -> Callable[[date], Suite]:
+    return lambda as_of: bronze_suite(spec, as_of)
+
+
+BUILDERS: dict[str, Callable[[date], Suite]] = {
+    **{f"bronze/{name}": _bronze_builder(spec) for name, spec in SPECS.items()},
+    "silver/cadre": silver_cadre_suite,
+    "silver/supervision_event": silver_event_suite,
+}
+"""Every suite by table, as a function of the latest plausible date."""
+
+_SENTINEL = date(2000, 1, 1)
+
+
+def suite_for(table: str, as_of: date) -> Suite:
+    """The suite of ``table`` with dates bounded by the later of ``as_of`` and today.
+
+    Records after a historical ``--as-of`` are legitimate (they simply do not count yet), but no
+    record can be dated after the day it was exported: the bound is whichever is later.
+    """
+    return BUILDERS[table](max(as_of, date.today()))
+
+
+def structure(table: str) -> str:
+    """The fingerprint of a suite's expectations apart from its date bound.
+
+    A partition that passed with an earlier bound passes with a later one (the bounds only widen),
+    so a result can be carried over when the structure is unchanged and the bound has not shrunk.
+    """
+    return BUILDERS[table](_SENTINEL).fingerprint()
