@@ -132,10 +132,12 @@ class GXEngine:
         """Fill ``partitions`` of failed expectations: one more pass over those alone."""
         failing = {o.check for o in outcomes if not o.passed and 0 < o.failed <= ATTRIBUTE_UP_TO}
         partitions = data[PARTITION].unique().tolist()
-        for o in outcomes:
-            if not o.passed and (o.check not in failing) and len(partitions) == 1:
-                o.partitions = {str(partitions[0]): o.failed}
-        if not failing or len(partitions) == 1:
+        if len(partitions) == 1:
+            for o in outcomes:
+                if not o.passed:
+                    o.partitions = {str(partitions[0]): o.failed}
+            return
+        if not failing:
             return
         batch = self._batch.get_batch(batch_parameters={"dataframe": data})
         fmt = {

@@ -114,7 +114,7 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
         what = (
             "a deadline within 30 years"
             if spec.name in FUTURE_DATES
-            else "not after the as-of date"
+            else "not in the future"
         )
         out.append(
             _e(f"{col}.plausible", "ExpectColumnValuesToBeBetween", "ERROR",

@@ -1,0 +1,184 @@
+"""The quality pieces on small hand-made frames: suites, GX runs, invariants, row rules, pages."""
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from quality import suites
+from quality.gx_runner import engine
+from quality.invariants import (
+    events_reference_cadres,
+    key_column,
+    link_rate_held,
+    row_count_in_band,
+    rows_conserved,
+    unique_across_partitions,
+)
+from quality.report import offline
+from quality.row_rules import classify
+from quality.suites import KEY, PARTITION, Expectation, Suite
+
+AS_OF = date(2026, 11, 21)
+
+
+def test_bronze_suites_cover_what_an_auditor_checks():
+    petition = suites.suite_for("bronze/petition", AS_OF).by_id()
+    # vocabulary, required key, date order, ID check character, key per version
+    assert petition["办理结果.in_vocabulary"].severity == "ERROR"
+    assert set(petition["办理结果.in_vocabulary"].kwargs["value_set"]) >= {"属实", "不实"}
+    assert petition["件号.present"].gx == "ExpectColumnValuesToNotBeNull"
+    assert petition["办结日期.not_before_收件日期"].gx == "ExpectColumnPairValuesAToBeGreaterThanB"
+    assert petition["被反映人身份证号.check_character"].severity == "WARN"
+    assert suites.suite_for("bronze/petition", AS_OF).key == ("件号", "更新时间")
+    audit = suites.suite_for("bronze/audit", AS_OF).by_id()
+    assert audit["涉及金额_万元.non_negative"].kwargs["min_value"] == 0
+    assert suites.suite_for("bronze/audit", AS_OF).key == ("审计项目编号", "问题编号")
+    roster = suites.suite_for("bronze/roster", AS_OF).by_id()
+    assert roster["行政区划代码.six_digits"].kwargs["regex"] == r"^\d{6}$"
+    assert roster["管理权限.in_vocabulary"].severity == "ERROR"
+
+
+def test_a_deadline_may_lie_in_the_future_a_decision_may_not():
+    sanction = suites.suite_for("bronze/sanction", AS_OF).by_id()
+    inspection = suites.suite_for("bronze/inspection", AS_OF).by_id()
+    assert sanction["决定日期.plausible"].kwargs["max_value"].date() >= AS_OF
+    assert sanction["决定日期.plausible"].kwargs["max_value"].year == max(AS_OF, date.today()).year
+    assert inspection["整改时限.plausible"].kwargs["max_value"].year > AS_OF.year + 20
+
+
+def test_a_historical_as_of_does_not_make_later_records_implausible():
+    # Records after a back-dated --as-of are real; only dates after today are impossible.
+    old = suites.suite_for("bronze/sanction", date(2020, 1, 1)).by_id()
+    assert old["决定日期.plausible"].kwargs["max_value"].date() >= date.today()
+
+
+def test_the_structure_fingerprint_ignores_the_date_bound():
+    assert suites.structure("bronze/petition") == suites.structure("bronze/petition")
+    assert suites.structure("bronze/petition") != suites.structure("bronze/audit")
+
+
+def _frame(**columns: list[object]) -> pl.DataFrame:
+    return pl.DataFrame(columns, strict=False)
+
+
+def test_gx_reports_failures_with_sample_and_partition():
+    suite = Suite(
+        "bronze/test",
+        (
+            Expectation("code.in_vocabulary", "ExpectColumnValuesToBeInSet", {"column": "code", "value_set": ["a", "b"]}, "ERROR", "codes"),
+            Expectation("day.plausible", "ExpectColumnValuesToBeBetween", {"column": "day", "min_value": suites.EARLIEST, "max_value": suites.EARLIEST.replace(year=2026)}, "ERROR", "dates"),
+            Expectation("end.not_before_start", "ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "end", "column_B": "day", "or_equal": True, "ignore_row_if": "either_value_is_missing"}, "WARN", "order"),
+        ),
+        key=("id",),
+    )  # fmt: skip
+    frame = _frame(
+        id=["1", "2", "3", "4"],
+        code=["a", "x", "b", "a"],
+        day=[date(2024, 1, 5), date(2099, 1, 1), date(2024, 2, 1), None],
+        end=[date(2024, 1, 6), date(2099, 1, 2), date(2024, 1, 1), date(2024, 3, 1)],
+    ).with_columns(key_column(("id",)), pl.Series(PARTITION, ["2024-01", "2099-01", "2024-02", "2024-03"]))
+    run = engine().validate(suite, frame)
+    by = {o.check: o for o in run.outcomes}
+    assert by["code.in_vocabulary"].failed == 1 and by["code.in_vocabulary"].sample == ["x"]
+    assert by["code.in_vocabulary"].partitions == {"2099-01": 1}
+    # A null date is not "implausible" (column-map expectations skip nulls): only 2099 fails.
+    assert by["day.plausible"].failed == 1 and by["day.plausible"].sample == ["2099-01-01"]
+    assert by["end.not_before_start"].partitions == {"2024-02": 1}
+    assert by["end.not_before_start"].severity == "WARN" and not by["end.not_before_start"].blocking
+    assert by["day.plausible"].blocking
+
+
+def test_gx_passes_a_clean_frame():
+    suite = suites.suite_for("silver/cadre", AS_OF)
+    frame = _frame(
+        person_no=["P1", "P2"], name=["张三", "李四"], scope_level=["县管", "市管"],
+        id_number=["11010519491231002X", None], region=["450100", "450103"],
+        post_since=[date(2020, 1, 1), date(2021, 6, 1)],
+    ).with_columns(key_column(("person_no",)), pl.lit("all").alias(PARTITION))  # fmt: skip
+    run = engine().validate(suite, frame)
+    assert all(o.passed for o in run.outcomes), [o.describe() for o in run.outcomes if not o.passed]
+
+
+def test_a_key_repeated_in_another_partition_is_caught():
+    # Each month alone is unique; the same 件号 in two months is the same record exported twice.
+    frame = pl.LazyFrame({KEY: ["A", "B", "A"], PARTITION: ["2024-01", "2024-01", "2024-02"]})
+    outcome = unique_across_partitions("bronze/petition", frame)
+    assert not outcome.passed and outcome.failed == 2 and outcome.sample == ["A"]
+    assert outcome.partitions == {"2024-01": 2, "2024-02": 2}
+    clean = pl.LazyFrame({KEY: ["A", "B"], PARTITION: ["2024-01", "2024-02"]})
+    assert unique_across_partitions("bronze/petition", clean).passed
+
+
+@pytest.mark.parametrize(
+    ("rows", "previous", "accepted", "passed"),
+    [
+        (100, None, False, True),  # first version: nothing to compare
+        (60, 100, False, True),  # a fall within the band
+        (40, 100, False, False),  # under half: alarm
+        (40, 100, True, True),  # the operator said it is expected
+        (5, 12, False, True),  # too small to tell a drop from noise
+    ],
+)
+def test_row_count_band(rows, previous, accepted, passed):
+    assert row_count_in_band("bronze/x", rows, previous, accepted).passed is passed
+
+
+def test_conservation_names_the_file():
+    outcome = rows_conserved("bronze/x", [("a.csv", 10, 8, 2), ("b.csv", 5, 3, 1)])
+    assert not outcome.passed and outcome.failed == 1 and "b.csv" in outcome.sample[0]
+
+
+def test_linked_events_must_point_at_a_cadre():
+    events = pl.LazyFrame(
+        {
+            "event_id": ["e1", "e2", "e3"],
+            "person_no": ["P1", "P9", None],
+            "link_status": ["linked", "linked", "unlinked"],
+            "source": ["petition", "audit", "audit"],
+        }
+    )
+    outcome = events_reference_cadres(events, pl.LazyFrame({"person_no": ["P1"]}))
+    assert not outcome.passed and outcome.sample == ["e2 → P9"] and outcome.partitions == {"audit": 1}
+
+
+def test_a_falling_link_rate_is_a_warning():
+    def frame(statuses: list[str]) -> pl.LazyFrame:
+        return pl.LazyFrame({"source": ["audit"] * len(statuses), "link_status": statuses})
+
+    before = frame(["linked"] * 9 + ["unlinked"])
+    assert link_rate_held(frame(["linked"] * 9 + ["unlinked"]), before).passed
+    fallen = link_rate_held(frame(["linked"] * 5 + ["unlinked"] * 5), before)
+    assert not fallen.passed and fallen.severity == "WARN" and not fallen.blocking
+
+
+@pytest.mark.parametrize(
+    ("reason", "rule"),
+    [
+        ("件号: empty (required)", "件号.required"),
+        ("办理结果: '待定' is not a known value (属实、不实)", "办理结果.known_value"),
+        ("决定日期: '2024-04-31' is not a valid date", "决定日期.valid_date"),
+        ("更新时间: 'x' is not a valid date and time", "更新时间.valid_datetime"),
+        ("涉及金额（万元）: '约五十万' is not an amount", "涉及金额（万元）.valid_amount"),
+        ("no person key: 公民身份号码 and 人员编号 are all empty", "person_key.present"),
+        ("row has 12 fields, the header has 19", "row.field_count"),
+        ("not valid JSON: unexpected end of data", "row.valid_json"),
+        ("轮次: cannot tell the year from '第一轮'", "轮次.has_period"),
+    ],
+)
+def test_every_quarantine_reason_has_a_rule_name(reason, rule):
+    assert classify(reason)[0] == rule
+
+
+def test_pages_are_rewritten_to_vendored_files():
+    page = (
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"/>'
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js" integrity="sha384-x" crossorigin="anonymous"></script>'
+        '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png">'
+        '<a href="https://greatexpectations.io">GX</a>'
+    )
+    out = offline(page, "../vendor")
+    assert 'href="../vendor/css/bootstrap.min.css"' in out
+    assert '<script src="../vendor/js/jquery.min.js"></script>' in out  # SRI dropped
+    assert 'src="data:,"' in out  # an unknown remote image is not fetched
+    assert 'href="https://greatexpectations.io"' in out  # a plain link fetches nothing
