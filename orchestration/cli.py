@@ -222,6 +222,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import bench_ingest, bench_link
 
+    if args.what == "quality":
+        from orchestration.bench_quality import bench_quality
+
+        return bench_quality(args.cadres or [1_000_000], Path(args.workdir), seed=args.seed)
     if args.what == "link":
         return bench_link(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
     return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
@@ -289,6 +293,7 @@ def parser() -> argparse.ArgumentParser:
     helps = {
         "ingest": "time generation and ingestion, with rows/s and peak memory",
         "link": "our linker and a Splink 5 baseline on the same data: quality and time",
+        "quality": "validation cost: GX over pandas beside the same checks in Polars, and the run",
     }
     for what, text in helps.items():
         b = bench.add_parser(what, help=text)

@@ -1,5 +1,6 @@
 """The quality pieces on small hand-made frames: suites, GX runs, invariants, row rules, pages."""
 
+import json
 from datetime import date
 
 import polars as pl
@@ -182,3 +183,56 @@ def test_pages_are_rewritten_to_vendored_files():
     assert '<script src="../vendor/js/jquery.min.js"></script>' in out  # SRI dropped
     assert 'src="data:,"' in out  # an unknown remote image is not fetched
     assert 'href="https://greatexpectations.io"' in out  # a plain link fetches nothing
+
+
+def test_the_report_keeps_a_bounded_history(tmp_path, monkeypatch):
+    # Data Docs break down with thousands of validations: only the last KEEP_RUNS runs are kept.
+    from quality import report
+
+    monkeypatch.setattr(report, "KEEP_RUNS", 3)
+    root = tmp_path / "quality"
+    for n in range(5):
+        run_id = f"run{n}"
+        (root / "docs" / run_id).mkdir(parents=True)
+        (root / "docs" / run_id / "bronze.x.html").write_text("page")
+        entry = report.table_entry("bronze/x", [], {"rows": 10 + n, "read": 10 + n})
+        monkeypatch.setattr(report, "datetime", _Clock(n))
+        report.record(root, run_id, "2026-11-21", entry)
+    assert sorted(p.name for p in (root / "runs").iterdir()) == ["run2", "run3", "run4"]
+    assert sorted(p.name for p in (root / "docs").iterdir()) == ["run2", "run3", "run4"]
+    history = json.loads((root / "history.json").read_text())
+    assert [h["rows"] for h in history] == [12, 13, 14]
+    assert json.loads((root / "summary.json").read_text())["run_id"] == "run4"
+
+
+class _Clock:
+    """Stands in for ``datetime`` in the report so that runs start in a known order."""
+
+    def __init__(self, minute: int) -> None:
+        self.minute = minute
+
+    def now(self, tz):  # type: ignore[no-untyped-def]
+        from datetime import datetime
+
+        return datetime(2026, 11, 21, 8, self.minute, tzinfo=tz)
+
+
+def test_gx_and_the_polars_floor_agree_on_a_messy_frame():
+    # The bench compares GX with these Polars checks: they must count the same failures.
+    from quality.polars_checks import count_failures
+
+    suite = suites.suite_for("silver/supervision_event", AS_OF)
+    frame = _frame(
+        source=["audit", "audit", "petition", "nowhere", "audit"],
+        link_status=["linked", "linked", "review", "unlinked", None],
+        person_no=["P1", None, None, None, "P2"],
+        link_score=[1.0, 0.9, 1.7, None, 0.5],
+        event_date=[date(2024, 1, 1), date(2099, 1, 1), None, date(1900, 1, 1), date(2025, 5, 5)],
+        source_key=["a", "b", None, "d", "e"],
+        event_id=["e1", "e2", "e2", "e4", "e5"],
+    ).with_columns(key_column(("event_id",)), pl.lit("all").alias(PARTITION))
+    gx = {o.check: o.failed for o in engine().validate(suite, frame).outcomes}
+    floor = count_failures(suite, frame.lazy())
+    assert gx == floor
+    assert floor["person_no.when_linked"] == 1 and floor["event_date.plausible"] == 2
+    assert floor["key.unique_in_partition"] == 2 and floor["source.in_vocabulary"] == 1
