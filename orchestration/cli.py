@@ -189,6 +189,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _say(f"  bronze tables    {(root / 'warehouse' / 'bronze').resolve()}")
         _say(f"  quarantine       {(root / 'warehouse' / 'quarantine').resolve()}")
         _say(f"  linked events    {(root / 'warehouse' / 'silver').resolve()}")
+        _say(f"  gold tables      {(root / 'warehouse' / 'gold').resolve()}")
+        _say(
+            f"  quality report   {(root / 'warehouse' / 'reports' / 'quality' / 'index.html').resolve()}"
+            "   (dajiandu quality prints it)"
+        )
         _say("  Dagster UI       make ui   (then open http://127.0.0.1:3000)")
     return code
 

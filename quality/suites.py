@@ -111,11 +111,7 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
         )  # fmt: skip
     elif spec.kind in ("date", "datetime", "year_month"):
         latest = as_of + timedelta(days=366 * 30) if spec.name in FUTURE_DATES else as_of
-        what = (
-            "a deadline within 30 years"
-            if spec.name in FUTURE_DATES
-            else "not in the future"
-        )
+        what = "a deadline within 30 years" if spec.name in FUTURE_DATES else "not in the future"
         out.append(
             _e(f"{col}.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
                f"{spec.name} must be on or after 1949-10-01 and {what}",

@@ -78,7 +78,9 @@ def test_gx_reports_failures_with_sample_and_partition():
         code=["a", "x", "b", "a"],
         day=[date(2024, 1, 5), date(2099, 1, 1), date(2024, 2, 1), None],
         end=[date(2024, 1, 6), date(2099, 1, 2), date(2024, 1, 1), date(2024, 3, 1)],
-    ).with_columns(key_column(("id",)), pl.Series(PARTITION, ["2024-01", "2099-01", "2024-02", "2024-03"]))
+    ).with_columns(
+        key_column(("id",)), pl.Series(PARTITION, ["2024-01", "2099-01", "2024-02", "2024-03"])
+    )
     run = engine().validate(suite, frame)
     by = {o.check: o for o in run.outcomes}
     assert by["code.in_vocabulary"].failed == 1 and by["code.in_vocabulary"].sample == ["x"]
@@ -140,7 +142,9 @@ def test_linked_events_must_point_at_a_cadre():
         }
     )
     outcome = events_reference_cadres(events, pl.LazyFrame({"person_no": ["P1"]}))
-    assert not outcome.passed and outcome.sample == ["e2 → P9"] and outcome.partitions == {"audit": 1}
+    assert (
+        not outcome.passed and outcome.sample == ["e2 → P9"] and outcome.partitions == {"audit": 1}
+    )
 
 
 def test_a_falling_link_rate_is_a_warning():

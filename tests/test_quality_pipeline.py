@@ -120,7 +120,12 @@ def test_a_blocking_failure_holds_the_partition_and_keeps_gold(baseline, sources
     warehouse = _warehouse_copy(baseline, tmp_path)
     before = {
         t: _version(warehouse, *t.split("/"))
-        for t in ("bronze/sanction", "quarantine/sanction", "silver/supervision_event", "gold/promotion_check")
+        for t in (
+            "bronze/sanction",
+            "quarantine/sanction",
+            "silver/supervision_event",
+            "gold/promotion_check",
+        )
     }
     _add_sanction(sources, "2099-03-01")
     outcome = run(sources, warehouse)
@@ -198,5 +203,7 @@ def test_quality_and_quarantine_commands(baseline, capsys):
     out = capsys.readouterr().out
     assert "3 row(s)" in out and "[决定日期.valid_date]" in out and "处分决定_1.csv" in out
     rule = ["--rule", "person_key.present"]
-    assert cli.main(["quarantine", "--source", "sanction", "--warehouse", str(baseline), *rule]) == 0
+    assert (
+        cli.main(["quarantine", "--source", "sanction", "--warehouse", str(baseline), *rule]) == 0
+    )
     assert "1 row(s)" in capsys.readouterr().out
