@@ -22,7 +22,13 @@ def test_asset_graph_snapshot() -> None:
         "silver/supervision_event": "silver",
         "silver/link_review": "silver",
     }
-    expected |= {"gold/promotion_check": "gold"}
+    expected |= {
+        f"gold/{t}": "gold"
+        for t in (
+            "promotion_check", "warning", "clearance", "cadre_profile", "unit_portrait",
+            "tolerance_case",
+        )
+    }  # fmt: skip
     assert _graph() == expected
 
 

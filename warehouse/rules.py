@@ -153,3 +153,52 @@ def load_promotion_bar(folder: Path = DEFAULT_RULES) -> dict[str, dict[str, str]
             )
         bars[row["condition"]] = row
     return bars
+
+
+WARNING_COLUMNS = ("rule_id", "level", "label", "kind", "source", "match", "min_count", "basis")
+WARNING_LEVELS = ("red", "yellow", "blue")
+WARNING_KINDS = ("running_period", "count", "overdue", "last_year")
+
+
+def load_warning_rules(folder: Path = DEFAULT_RULES) -> list[dict[str, Any]]:
+    """``warning_rules.csv``: the red/yellow/blue warning rules (a deployment replaces the file).
+
+    ``kind``: ``running_period`` (an influence period of a ``match`` category is running),
+    ``count`` (events of ``source`` whose category/outcome ``match`` within ``window_months``),
+    ``overdue`` (findings whose date — the deadline — has passed with an outcome in ``match``),
+    ``last_year`` (last calendar year's events). ``match`` lists outcomes or ``category/outcome``
+    pairs separated by ``|``; an audit outcome ``直接责任/未申请`` matches ``直接责任``.
+    ``min_count``/``max_count`` bound how many matching events fire the rule.
+
+    Raises:
+        RuleError: a missing column or cell, an unknown level or kind, a bad number, a repeated id.
+    """
+    path = folder / "warning_rules.csv"
+    rows = _csv_rows(path, WARNING_COLUMNS)
+    out: list[dict[str, Any]] = []
+    for line, row in enumerate(rows, start=2):
+        where = f"{path}, line {line}"
+        if row["level"] not in WARNING_LEVELS:
+            raise RuleError(
+                f"{where}: level must be one of {', '.join(WARNING_LEVELS)}, found {row['level']!r}"
+            )
+        if row["kind"] not in WARNING_KINDS:
+            raise RuleError(
+                f"{where}: kind must be one of {', '.join(WARNING_KINDS)}, found {row['kind']!r}"
+            )
+        if row.get("counts_against", "") not in ("", "true", "false"):
+            raise RuleError(f"{where}: counts_against must be true, false or empty")
+        try:
+            numbers = {
+                k: int(row[k]) if row.get(k) else None
+                for k in ("window_months", "min_count", "max_count")
+            }
+        except ValueError as error:
+            raise RuleError(f"{where}: {error}") from error
+        if row["kind"] == "count" and not numbers["window_months"]:
+            raise RuleError(f"{where}: a count rule needs window_months")
+        if any(rule["rule_id"] == row["rule_id"] for rule in out):
+            raise RuleError(f"{where}: rule_id {row['rule_id']!r} appears twice")
+        counts = {"true": True, "false": False}.get(row.get("counts_against", ""))
+        out.append({**row, **numbers, "counts_against": counts, "match": row["match"].split("|")})
+    return out

@@ -1,0 +1,273 @@
+"""Gold on hand-built cadres: every default warning rule row, clearance, profile, portrait, cases.
+
+Each warning test names the rule row it checks (``warning_rules.csv``) and the basis it cites.
+"""
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from transforms.cases import deidentify, generic_unit, pseudonym, public_id, tolerance_cases
+from transforms.profile import cadre_profile, clearance, unit_portrait
+from transforms.promotion import promotion_check
+from transforms.warnings import warning_level, warnings
+from warehouse.rules import (
+    RuleError,
+    load_influence_periods,
+    load_promotion_bar,
+    load_warning_rules,
+)
+
+PERIODS, BAR, RULES = load_influence_periods(), load_promotion_bar(), load_warning_rules()
+AS_OF = date(2025, 6, 30)
+
+
+def _event(person: str, source: str, category: str | None, outcome: str, day: str, against: bool = True, **extra: object) -> dict[str, object]:  # fmt: skip
+    return {"event_id": f"{source}|{person}|{day}|{outcome}", "source_key": f"{person}/{day}", "person_no": person,
+            "link_status": "linked", "source": source, "category": category, "outcome": outcome,
+            "event_date": date.fromisoformat(day), "term_months": None, "counts_against": against,
+            "amount_wan": None} | extra  # fmt: skip
+
+
+def _frame(events: list[dict[str, object]]) -> pl.LazyFrame:
+    return pl.DataFrame(
+        events, schema_overrides={"term_months": pl.Int64, "amount_wan": pl.Float64}
+    ).lazy()
+
+
+def _fired(events: list[dict[str, object]], as_of: date = AS_OF) -> dict[str, set[str]]:
+    out = warnings(_frame(events), RULES, PERIODS, BAR, as_of).collect()
+    fired: dict[str, set[str]] = {}
+    for person, rule in out.select("person_no", "rule_id").iter_rows():
+        fired.setdefault(person, set()).add(rule)
+    return fired
+
+
+def test_red_while_a_party_or_government_sanction_runs():
+    # W-RED-SANCTION (纪律处分条例; 政务处分法 art. 8): 政务记过 on 2024-11-01 runs 12 months.
+    fired = _fired([_event("A", "sanction", "政务处分", "记过", "2024-11-01")])
+    assert fired == {"A": {"W-RED-SANCTION"}}
+    assert _fired([_event("A", "sanction", "政务处分", "记过", "2023-11-01")]) == {}
+
+
+def test_two_substantiated_reports_in_a_year_are_red_one_is_yellow():
+    # W-RED-REPORTS / W-YEL-REPORT (信访举报: 属实/部分属实 count).
+    two = [_event("B", "petition", "违反廉洁纪律", "属实", "2025-01-10"),
+           _event("B", "petition", "违反廉洁纪律", "部分属实", "2025-03-10")]  # fmt: skip
+    assert _fired(two) == {"B": {"W-RED-REPORTS"}}
+    assert _fired(two[:1]) == {"B": {"W-YEL-REPORT"}}
+
+
+def test_untrue_repeated_or_old_reports_raise_nothing():
+    # 不实/查无实据 and false accusations do not count (counts_against false); older than 12 months neither.
+    events = [
+        _event("C", "petition", "x", "不实", "2025-02-01", against=False),
+        _event("C", "petition", "x", "属实", "2025-03-01", against=False),  # 诬告陷害 or 重复件
+        _event("C", "petition", "x", "属实", "2024-01-01"),
+    ]
+    assert _fired(events) == {}
+
+
+def test_jiemian_in_the_last_year_is_yellow():
+    # W-YEL-JIEMIAN (选拔任用条例 art. 24): a 诫勉 within 12 months.
+    assert _fired([_event("D", "sanction", "组织处理", "诫勉", "2025-01-15")]) == {
+        "D": {"W-YEL-JIEMIAN"}
+    }
+    assert _fired([_event("D", "sanction", "组织处理", "诫勉", "2024-01-15")]) == {}
+
+
+def test_an_overdue_unrectified_finding_is_yellow():
+    # W-YEL-OVERDUE: the deadline passed and the finding is still 未整改 / 整改中.
+    assert _fired([_event("E", "inspection", "x", "整改中", "2025-03-31")]) == {
+        "E": {"W-YEL-OVERDUE"}
+    }
+    assert _fired([_event("E", "inspection", "x", "已整改", "2025-03-31")]) == {}
+    assert _fired([_event("E", "inspection", "x", "未整改", "2025-12-31")]) == {}  # not due yet
+
+
+def test_a_direct_audit_finding_without_tolerance_is_yellow():
+    # W-YEL-AUDIT: 直接责任 and no 容错; a tolerated one (counts_against false) raises nothing.
+    assert _fired([_event("F", "audit", "x", "直接责任/未申请", "2025-02-01")]) == {
+        "F": {"W-YEL-AUDIT"}
+    }
+    assert (
+        _fired([_event("F", "audit", "x", "直接责任/予以容错", "2025-02-01", against=False)]) == {}
+    )
+    assert _fired([_event("F", "audit", "x", "领导责任/未申请", "2025-02-01")]) == {}
+
+
+def test_letters_talks_and_a_basic_grade_are_blue():
+    # W-BLUE-LETTER (函询/提醒谈话 within 12 months) and W-BLUE-GRADE (last year's 基本称职).
+    events = [
+        _event("G", "sanction", "组织处理", "函询", "2025-04-01", against=False),
+        _event("H", "assessment", "年度考核", "基本称职", "2024-12-31"),
+        _event("I", "assessment", "年度考核", "基本称职", "2023-12-31"),
+    ]
+    assert _fired(events) == {"G": {"W-BLUE-LETTER"}, "H": {"W-BLUE-GRADE"}}
+
+
+def test_the_highest_level_is_the_cadres_level():
+    events = [_event("J", "sanction", "组织处理", "函询", "2025-04-01", against=False),
+              _event("J", "sanction", "党纪处分", "警告", "2025-01-01")]  # fmt: skip
+    levels = warning_level(warnings(_frame(events), RULES, PERIODS, BAR, AS_OF)).collect()
+    assert levels.row(0, named=True)["warning_level"] == "red"
+
+
+def test_a_malformed_warning_rule_names_file_and_line(tmp_path):
+    text = (load_warning_rules.__globals__["DEFAULT_RULES"] / "warning_rules.csv").read_text(
+        encoding="utf-8"
+    )
+    lines = text.splitlines()
+    lines[3] = lines[3].replace(",yellow,", ",orange,", 1)
+    (tmp_path / "warning_rules.csv").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(RuleError, match=r"warning_rules.csv, line 4: level must be one of"):
+        load_warning_rules(tmp_path)
+
+
+def _petitions(rows: list[tuple[str, bool, bool, str]]) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "件号": [r[0] for r in rows], "是否澄清正名": [r[1] for r in rows],
+            "是否诬告陷害": [r[2] for r in rows], "办理结果": [r[3] for r in rows],
+            "收件日期": [date(2024, 1, 1)] * len(rows), "办结日期": [date(2024, 3, 1)] * len(rows),
+            "更新时间": [None] * len(rows), "_source_row": list(range(len(rows))),
+        },
+        schema_overrides={"件号": pl.String, "是否澄清正名": pl.Boolean, "是否诬告陷害": pl.Boolean,
+                          "办理结果": pl.String, "更新时间": pl.Datetime, "_source_row": pl.Int64},
+    )  # fmt: skip
+
+
+CADRES = pl.LazyFrame(
+    {
+        "person_no": ["A", "B"], "name": ["张伟", "李娜"], "gender": ["男", "女"],
+        "birth_month": [date(1980, 1, 1)] * 2, "unit_code": ["U1", "U1"],
+        "unit": ["安平县发改局", "安平县发改局"], "post": ["局长", "科员"], "grade": [None, None],
+        "scope_level": ["县管", "县管"], "region": ["450101", "450101"],
+        "scope": ["县管/450101", "县管/450101"], "post_since": [date(2020, 1, 1)] * 2,
+        "status": ["在职", "在职"],
+    }
+)  # fmt: skip
+
+
+def test_clearance_lists_cleared_cadres_and_false_accusations():
+    events = _frame([
+        _event("A", "petition", "x", "不实", "2024-01-01", against=False, source_key="J1"),
+        _event("B", "petition", "x", "不实", "2024-01-01", against=False, source_key="J2"),
+        _event("B", "petition", "x", "属实", "2024-01-01", source_key="J3"),
+    ])  # fmt: skip
+    petitions = _petitions(
+        [("J1", True, False, "不实"), ("J2", False, True, "不实"), ("J3", False, False, "属实")]
+    )
+    out = clearance(events, petitions, CADRES).collect()
+    assert out.select("person_no", "source_key", "protection").rows() == [
+        ("A", "J1", "澄清正名"), ("B", "J2", "诬告陷害"),
+    ]  # fmt: skip
+
+
+def test_every_profile_number_traces_to_its_timeline():
+    events = _frame([
+        _event("A", "petition", "x", "属实", "2025-01-10"),
+        _event("A", "petition", "x", "不实", "2025-02-10", against=False),
+        _event("A", "assessment", "年度考核", "称职", "2024-12-31", against=False),
+        _event("A", "sanction", "政务处分", "记过", "2025-01-01"),
+        _event("A", "audit", "x", "直接责任/未申请", "2026-01-01"),  # after as-of: not yet
+    ])  # fmt: skip
+    promotion = promotion_check(events, CADRES, PERIODS, BAR, AS_OF)
+    warned = warnings(events, RULES, PERIODS, BAR, AS_OF)
+    empty = clearance(events, _petitions([]), CADRES)
+    out = cadre_profile(events, CADRES, promotion, warning_level(warned), empty, AS_OF).collect()
+    a = out.filter(pl.col("person_no") == "A").row(0, named=True)
+    assert (a["petition_against"], a["petition_other"], a["sanction_against"]) == (1, 1, 1)
+    assert a["events"] == len(a["timeline"]) == 4
+    assert a["events_against"] == sum(t["counts_against"] for t in a["timeline"]) == 2
+    assert a["latest_grades"] == [{"year": 2024, "grade": "称职"}]
+    assert a["barred"] and a["warning_level"] == "red" and a["running"] == ["政务处分/记过"]
+    b = out.filter(pl.col("person_no") == "B").row(0, named=True)
+    assert (b["events"], b["timeline"], b["warning_level"], b["barred"]) == (0, [], "none", False)
+
+
+def test_unit_portrait_rates_per_hundred_cadres():
+    events = _frame([
+        _event("A", "petition", "x", "属实", "2025-01-10"),
+        _event("B", "petition", "x", "不实", "2025-02-10", against=False),
+        _event("A", "inspection", "x", "未整改", "2025-01-01"),
+        _event("B", "audit", "x", "领导责任/未申请", "2024-05-01", amount_wan=12.5),
+    ])  # fmt: skip
+    warned = warnings(events, RULES, PERIODS, BAR, AS_OF)
+    out = unit_portrait(events, CADRES, warned, AS_OF).collect()
+    unit = out.filter(pl.col("grain") == "unit").row(0, named=True)
+    assert unit["name"] == "安平县发改局" and unit["cadres"] == 2
+    assert unit["petition_per_100"] == 100.0 and unit["substantiated_rate"] == 0.5
+    assert (unit["findings_unrectified"], unit["findings_overdue"]) == (1, 1)
+    assert unit["audit_amount_wan"] == 12.5
+    assert unit["trend"] == [
+        {"year": 2024, "events": 1, "against": 1},
+        {"year": 2025, "events": 3, "against": 2},
+    ]
+    assert out.filter(pl.col("grain") == "region")["name"].to_list() == ["450101"]
+
+
+def test_deidentification():
+    text = "安平县发改局副局长张伟（身份证号45010319890610934X，联系电话13812345678）于2024年3月5日与李娜在项目中损失约5万元。"
+    out = deidentify(text, frozenset({"李娜"}), frozenset(), ("张伟", "安平县发改局"))
+    assert out == "某县发改局副局长张某于2024年与李某在项目中损失约5万元。"
+    assert (
+        pseudonym("欧阳修") == "欧阳某" and generic_unit("桂林市临桂区交通局") == "某市某区交通局"
+    )
+    assert public_id("tolerance", "RC2024-0001") == public_id("tolerance", "RC2024-0001")
+
+
+def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out():
+    base = {"姓名": "张伟", "人员编号": "A", "单位": "安平县发改局", "职务": "局长", "领域": "项目建设",
+            "事项描述": "张伟推进项目", "申请日期": date(2024, 1, 1), "认定日期": date(2024, 2, 1),
+            "认定机关": "县委组织部", "动机态度": "符合", "客观条件": "符合", "程序方法": "符合",
+            "性质程度": "不符合", "后果影响": "不符合", "挽回损失": "符合", "三个区分开来": "区分",
+            "纠错措施": "整改"}  # fmt: skip
+    tolerance = pl.DataFrame([
+        base | {"案例编号": "R1", "认定结果": "不予容错", "不予容错情形": "谋取私利", "可否公开": True},
+        base | {"案例编号": "R2", "认定结果": "予以容错", "不予容错情形": None, "可否公开": False},
+    ])  # fmt: skip
+    audit = pl.DataFrame(schema={"容错认定": pl.String, **{c: pl.Boolean for c in ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")}})  # fmt: skip
+    cases = tolerance_cases(tolerance, audit, [], [])
+    assert cases.height == 1
+    case = cases.row(0, named=True)
+    assert case["counter_example"] and case["exclusion"] == "谋取私利"
+    assert case["elements_failed"] == ["性质程度", "后果影响"] and case["person"] == "张某"
+    assert case["facts"] == "张某推进项目"
+
+
+@pytest.mark.slow
+def test_gold_on_generated_sources(baseline):
+    import re
+
+    from warehouse.store import Warehouse
+
+    store = Warehouse(baseline)
+    tables = {n: store.scan("gold", n).collect() for n in ("promotion_check", "warning", "clearance", "cadre_profile", "unit_portrait", "tolerance_case")}  # fmt: skip
+    assert all(t.height > 0 for t in tables.values()), {n: t.height for n, t in tables.items()}
+    events = store.scan("silver", "supervision_event").select("event_id", "source_key").collect()
+    profile = tables["cadre_profile"]
+    # Every profile number is a count of its timeline, and every timeline entry is a silver event.
+    assert (profile["events"] == profile["timeline"].list.len()).all()
+    against = profile["timeline"].list.eval(pl.element().struct.field("counts_against").sum())
+    assert (profile["events_against"] == against.list.first()).all()
+    timeline = profile.select(pl.col("timeline").explode().struct.unnest()).drop_nulls("event_id")
+    assert timeline.join(events, on=["event_id", "source_key"], how="anti").height == 0
+    fired = tables["warning"].select(pl.col("event_ids").explode().alias("event_id"))
+    assert fired.join(events, on="event_id", how="anti").height == 0
+    # The case library shows none of the names, phone numbers or ID numbers of the source texts.
+    tolerance = store.scan("bronze", "tolerance").collect()
+    audit = store.scan("bronze", "audit").collect()
+    texts = tolerance["事项描述"].drop_nulls().to_list() + audit["问题描述"].drop_nulls().to_list()
+    secrets = set(tolerance["姓名"].drop_nulls()) | set(audit["被审计领导干部"].drop_nulls())
+    roster_names = set(store.scan("silver", "cadre").select("name").collect()["name"])
+    for text in texts:
+        secrets |= set(re.findall(r"1[3-9]\d{9}", text)) | set(re.findall(r"\d{17}[\dX]", text))
+        secrets |= {n for n in roster_names if n and n in text}
+    assert any(re.fullmatch(r"1[3-9]\d{9}", s) for s in secrets)  # the scan has phones to find
+    cases = tables["tolerance_case"]
+    rendered = "\n".join(str(v) for row in cases.iter_rows() for v in row if v is not None)
+    leaked = sorted(s for s in secrets if len(s) >= 2 and s in rendered)
+    assert leaked == [], leaked[:10]
+    assert cases["counter_example"].any() and cases["case_id"].is_unique().all()

@@ -1,0 +1,165 @@
+"""The typical-case library (典型案例库) of 容错纠错 decisions, de-identified.
+
+Cases come from ``bronze/tolerance`` (decisions marked 可否公开) and from audit findings tolerated
+under all five of the "五个看". Each keeps a stable public id (a hash of its source key), the
+field, the facts with every identifying detail removed, which of the six elements held or failed,
+the 三个区分开来 judgement and the correction; refusals (不予容错) are kept as counter-examples
+with their exclusion.
+
+De-identification: the person's name and every roster name found in the text become 姓+某;
+unit names become a generic form keeping the kind and level (``安平县发改局`` → ``某县发改局``);
+ID numbers, phone numbers and exact dates are removed (a date keeps its year); amounts stay.
+"""
+
+import hashlib
+import re
+
+import polars as pl
+
+SIX_ELEMENTS = ("动机态度", "客观条件", "程序方法", "性质程度", "后果影响", "挽回损失")
+FIVE_CHECKS = ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")
+
+_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])|(?<![0-9])\d{15}(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])")
+_DATE = re.compile(
+    r"(\d{4})\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)"
+)
+_PLACE = re.compile(
+    r"[\u4e00-\u9fff]{1,8}?(省|自治区|市|自治州|州|盟|县|自治县|旗|区|镇|乡|街道|村)"
+)
+_LABELS = re.compile(r"(身份证号|身份证|联系电话|电话|手机)[：:]?")
+
+DOUBLE_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "令狐", "夏侯", "轩辕")  # fmt: skip
+
+
+def pseudonym(name: str | None) -> str | None:
+    """``张伟`` → ``张某``; ``欧阳修`` → ``欧阳某``."""
+    if not name:
+        return name
+    surname = next((s for s in DOUBLE_SURNAMES if name.startswith(s)), name[0])
+    return f"{surname}某"
+
+
+def generic_unit(unit: str | None) -> str | None:
+    """``安平县发改局`` → ``某县发改局``: place names become 某, the kind and level stay."""
+    if not unit:
+        return unit
+    return _PLACE.sub(lambda m: f"某{m.group(1)}", unit)
+
+
+def _found(text: str, known: frozenset[str], longest: int) -> list[str]:
+    """Every member of ``known`` occurring in ``text`` (substring lookups, not a scan of ``known``)."""
+    hits = {
+        text[i : i + n]
+        for i in range(len(text))
+        for n in range(2, min(longest, len(text) - i) + 1)
+        if text[i : i + n] in known
+    }
+    return sorted(hits, key=len, reverse=True)
+
+
+def deidentify(
+    text: str | None,
+    names: frozenset[str],
+    units: frozenset[str],
+    own: tuple[str | None, str | None] = (None, None),
+) -> str | None:
+    """``text`` without names, unit names, ID numbers, phone numbers or exact dates.
+
+    ``names``/``units``: every roster name and unit; ``own``: the case's own (name, unit), which
+    may not be in the roster.
+    """
+    if not text:
+        return text
+    out = _ID.sub("", text)
+    out = _PHONE.sub("", out)
+    out = _LABELS.sub("", out)
+    out = _DATE.sub(lambda m: f"{m.group(1)}年", out)
+    own_name, own_unit = own
+    for unit in sorted(
+        {*_found(out, units, 30), *([own_unit] if own_unit else [])}, key=len, reverse=True
+    ):
+        out = out.replace(unit, generic_unit(unit) or "")
+    extra = [own_name] if own_name and len(own_name) >= 2 else []
+    for name in sorted({*_found(out, names, 4), *extra}, key=len, reverse=True):
+        out = out.replace(name, pseudonym(name) or "")
+    out = re.sub(r"[（(][，,、\s]*[）)]", "", out)  # brackets emptied by the removals
+    return re.sub(r"[，,]{2,}", "，", out)
+
+
+def public_id(source: str, key: str) -> str:
+    """A stable id that reveals nothing: the same source record always gets the same id."""
+    return "TC-" + hashlib.sha256(f"{source}|{key}".encode()).hexdigest()[:10].upper()
+
+
+def _elements(row: dict[str, object]) -> tuple[list[str], list[str]]:
+    held = [e for e in SIX_ELEMENTS if str(row.get(e) or "").startswith("符合")]
+    failed = [e for e in SIX_ELEMENTS if str(row.get(e) or "").startswith("不符合")]
+    return held, failed
+
+
+def tolerance_cases(
+    tolerance: pl.DataFrame, audit: pl.DataFrame, roster_names: list[str], roster_units: list[str]
+) -> pl.DataFrame:
+    """``gold/tolerance_case``: publishable 容错纠错 decisions and 五个看 audit cases, de-identified.
+
+    ``tolerance`` and ``audit`` are the bronze tables; ``roster_names``/``roster_units`` are every
+    name and unit of the roster, removed wherever they appear in a text.
+    """
+    known_names = frozenset(n for n in roster_names if n and len(n) >= 2)
+    known_units = frozenset(u for u in roster_units if u)
+    rows = []
+    for row in tolerance.filter(pl.col("可否公开").fill_null(False)).iter_rows(named=True):
+        own = (row["姓名"], row["单位"])
+        held, failed = _elements(row)
+        rows.append(
+            {
+                "case_id": public_id("tolerance", row["案例编号"]),
+                "origin": "容错纠错认定",
+                "year": row["认定日期"].year if row["认定日期"] else None,
+                "field": row["领域"],
+                "result": row["认定结果"],
+                "person": pseudonym(row["姓名"]),
+                "unit": generic_unit(row["单位"]),
+                "post": row["职务"],
+                "facts": deidentify(row["事项描述"], known_names, known_units, own),
+                "elements_held": held,
+                "elements_failed": failed,
+                "distinction": deidentify(row["三个区分开来"], known_names, known_units, own),
+                "exclusion": row["不予容错情形"],
+                "correction": deidentify(row["纠错措施"], known_names, known_units, own),
+                "counter_example": row["认定结果"] == "不予容错",
+            }
+        )
+    five = pl.all_horizontal(pl.col(c).fill_null(False) for c in FIVE_CHECKS)
+    tolerated = audit.filter((pl.col("容错认定") == "予以容错") & five)
+    for row in tolerated.iter_rows(named=True):
+        own = (row["被审计领导干部"], row["被审计单位"])
+        rows.append(
+            {
+                "case_id": public_id("audit", f"{row['审计项目编号']}/{row['问题编号']}"),
+                "origin": "审计容错认定（五个看）",
+                "year": row["报告日期"].year if row["报告日期"] else None,
+                "field": row["问题类型"],
+                "result": "予以容错",
+                "person": pseudonym(row["被审计领导干部"]),
+                "unit": generic_unit(row["被审计单位"]),
+                "post": None,
+                "facts": deidentify(row["问题描述"], known_names, known_units, own),
+                "elements_held": list(FIVE_CHECKS),
+                "elements_failed": [],
+                "distinction": None,
+                "exclusion": None,
+                "correction": None,
+                "counter_example": False,
+                "amount_wan": row["涉及金额_万元"],
+            }
+        )
+    schema = {
+        "case_id": pl.String, "origin": pl.String, "year": pl.Int32, "field": pl.String,
+        "result": pl.String, "person": pl.String, "unit": pl.String, "post": pl.String,
+        "facts": pl.String, "elements_held": pl.List(pl.String), "elements_failed": pl.List(pl.String),
+        "distinction": pl.String, "exclusion": pl.String, "correction": pl.String,
+        "counter_example": pl.Boolean, "amount_wan": pl.Float64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema).sort("case_id")

@@ -1,0 +1,215 @@
+"""The per-cadre profile, the clearance list and the unit portrait (政治生态画像), from silver.
+
+Every figure is an aggregation of linked events, and every profile carries its timeline (one
+struct per event with its ``event_id`` and ``source_key``), so a number traces back to source rows.
+"""
+
+from datetime import date
+
+import polars as pl
+
+SOURCES = ["inspection", "audit", "petition", "assessment", "sanction", "tolerance"]
+
+TIMELINE = pl.Struct(
+    {
+        "event_id": pl.String,
+        "source": pl.String,
+        "source_key": pl.String,
+        "date": pl.Date,
+        "category": pl.String,
+        "outcome": pl.String,
+        "counts_against": pl.Boolean,
+    }
+)
+
+
+def _linked(events: pl.LazyFrame) -> pl.LazyFrame:
+    return events.filter((pl.col("link_status") == "linked") & pl.col("person_no").is_not_null())
+
+
+def clearance(events: pl.LazyFrame, petitions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """``gold/clearance``: reports that cleared a cadre (澄清正名) or were false accusations (诬告陷害).
+
+    ``petitions`` is ``bronze/petition``; its latest version of each 件号 decides.
+    """
+    latest = petitions.sort("更新时间", "_source_row", nulls_last=False).unique(
+        subset=["件号"], keep="last"
+    )
+    flagged = latest.filter(
+        pl.col("是否澄清正名").fill_null(False) | pl.col("是否诬告陷害").fill_null(False)
+    ).select(
+        pl.col("件号").alias("source_key"),
+        pl.col("收件日期").alias("received"),
+        pl.col("办结日期").alias("closed"),
+        pl.col("办理结果").alias("result"),
+        pl.col("是否澄清正名").fill_null(False).alias("cleared"),
+        pl.col("是否诬告陷害").fill_null(False).alias("false_accusation"),
+    )
+    linked = _linked(events).filter(pl.col("source") == "petition")
+    return (
+        flagged.join(linked.select("source_key", "person_no", "event_id"), on="source_key")
+        .join(cadres.select("person_no", "name", "unit", "scope_level", "region"), on="person_no", how="left")
+        .select(
+            "person_no", "name", "unit", "scope_level", "region", "event_id", "source_key",
+            "received", "closed", "result", "cleared", "false_accusation",
+            pl.when(pl.col("cleared") & pl.col("false_accusation")).then(pl.lit("澄清正名；诬告陷害"))
+            .when(pl.col("cleared")).then(pl.lit("澄清正名"))
+            .otherwise(pl.lit("诬告陷害")).alias("protection"),
+        )
+        .sort("person_no", "received", "source_key")
+    )  # fmt: skip
+
+
+def _counts(linked: pl.LazyFrame) -> pl.LazyFrame:
+    """Per cadre and source: events counting against, and the rest."""
+    exprs = []
+    for source in SOURCES:
+        this = pl.col("source") == source
+        exprs += [
+            (this & pl.col("counts_against")).sum().cast(pl.Int64).alias(f"{source}_against"),
+            (this & ~pl.col("counts_against")).sum().cast(pl.Int64).alias(f"{source}_other"),
+        ]
+    return linked.group_by("person_no").agg(
+        *exprs,
+        pl.col("counts_against").sum().cast(pl.Int64).alias("events_against"),
+        pl.len().cast(pl.Int64).alias("events"),
+    )
+
+
+def _grades(linked: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    annual = linked.filter(
+        (pl.col("source") == "assessment")
+        & (pl.col("category") == "年度考核")
+        & (pl.col("event_date").dt.year() < as_of.year)
+    )
+    return annual.group_by("person_no").agg(
+        pl.struct(pl.col("event_date").dt.year().alias("year"), pl.col("outcome").alias("grade"))
+        .sort_by(pl.col("event_date"), descending=True)
+        .head(3)
+        .alias("latest_grades")
+    )
+
+
+def _timeline(linked: pl.LazyFrame) -> pl.LazyFrame:
+    return linked.group_by("person_no").agg(
+        pl.struct(
+            "event_id", "source", "source_key", pl.col("event_date").alias("date"),
+            "category", "outcome", "counts_against",
+        ).sort_by(pl.col("event_date"), pl.col("event_id")).alias("timeline")
+    )  # fmt: skip
+
+
+def cadre_profile(
+    events: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    promotion: pl.LazyFrame,
+    levels: pl.LazyFrame,
+    clearance_rows: pl.LazyFrame,
+    as_of: date,
+) -> pl.LazyFrame:
+    """``gold/cadre_profile``: one row per cadre, every number from its ``timeline``."""
+    linked = _linked(events).filter(pl.col("event_date") <= as_of)
+    cleared = clearance_rows.group_by("person_no").agg(
+        pl.col("cleared").sum().cast(pl.Int64).alias("reports_cleared"),
+        pl.col("false_accusation").sum().cast(pl.Int64).alias("false_accusations"),
+    )
+    counts = [f"{s}_{k}" for s in SOURCES for k in ("against", "other")]
+    return (
+        cadres.select(
+            "person_no", "name", "gender", "birth_month", "unit_code", "unit", "post", "grade",
+            "scope_level", "region", "scope", "post_since", "status",
+        )
+        .join(_counts(linked), on="person_no", how="left")
+        .join(_grades(linked, as_of), on="person_no", how="left")
+        .join(levels, on="person_no", how="left")
+        .join(
+            promotion.select(
+                "person_no", "barred", "bar_until",
+                pl.col("reasons").list.eval(pl.element().struct.field("measure")).alias("running"),
+            ),
+            on="person_no", how="left",
+        )
+        .join(cleared, on="person_no", how="left")
+        .join(_timeline(linked), on="person_no", how="left")
+        .with_columns(
+            *(pl.col(c).fill_null(0) for c in [*counts, "events_against", "events", "reports_cleared", "false_accusations"]),
+            pl.col("warning_level").fill_null("none"),
+            pl.col("warning_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("timeline").fill_null(pl.lit([], dtype=pl.List(TIMELINE))),
+            (pl.col("reports_cleared").fill_null(0) > 0).alias("cleared"),
+            pl.lit(as_of).alias("as_of"),
+        )
+        .sort("person_no")
+    )  # fmt: skip
+
+
+def unit_portrait(
+    events: pl.LazyFrame, cadres: pl.LazyFrame, warning: pl.LazyFrame, as_of: date
+) -> pl.LazyFrame:
+    """``gold/unit_portrait``: per unit and per region (``grain``), the figures of its cadres.
+
+    Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres.
+    """
+    linked = _linked(events).filter(pl.col("event_date") <= as_of)
+    people = cadres.select("person_no", "unit", "region")
+    with_unit = linked.join(people, on="person_no")
+    warned = warning.join(people, on="person_no")
+    out = []
+    for grain, key in (("unit", "unit"), ("region", "region")):
+        size = people.group_by(key).agg(pl.len().cast(pl.Int64).alias("cadres"))
+        petitions = pl.col("source") == "petition"
+        inspection = pl.col("source") == "inspection"
+        unrectified = inspection & pl.col("outcome").is_in(["未整改", "整改中"])
+        figures = with_unit.group_by(key).agg(
+            *((pl.col("source") == s).sum().cast(pl.Int64).alias(f"{s}_events") for s in SOURCES),
+            petitions.sum().cast(pl.Int64).alias("reports"),
+            (petitions & pl.col("counts_against"))
+            .sum()
+            .cast(pl.Int64)
+            .alias("reports_substantiated"),
+            unrectified.sum().cast(pl.Int64).alias("findings_unrectified"),
+            (unrectified & (pl.col("event_date") < as_of))
+            .sum()
+            .cast(pl.Int64)
+            .alias("findings_overdue"),
+            pl.col("amount_wan")
+            .filter(pl.col("source") == "audit")
+            .sum()
+            .alias("audit_amount_wan"),
+        )
+        trend = (
+            with_unit.group_by(key, pl.col("event_date").dt.year().alias("year"))
+            .agg(
+                pl.len().cast(pl.Int64).alias("events"),
+                pl.col("counts_against").sum().cast(pl.Int64).alias("against"),
+            )
+            .group_by(key)
+            .agg(pl.struct("year", "events", "against").sort_by("year").alias("trend"))
+        )
+        levels = warned.group_by(key).agg(
+            *(
+                (pl.col("level") == lv).sum().cast(pl.Int64).alias(f"warnings_{lv}")
+                for lv in ("red", "yellow", "blue")
+            )
+        )
+        per_100 = [
+            (pl.col(f"{s}_events") * 100 / pl.col("cadres")).round(2).alias(f"{s}_per_100")
+            for s in SOURCES
+        ]
+        out.append(
+            size.join(figures, on=key, how="left")
+            .join(levels, on=key, how="left")
+            .join(trend, on=key, how="left")
+            .with_columns(pl.exclude(key, "cadres", "trend", "audit_amount_wan").fill_null(0))
+            .with_columns(
+                *per_100,
+                pl.when(pl.col("reports") > 0)
+                .then((pl.col("reports_substantiated") / pl.col("reports")).round(4))
+                .alias("substantiated_rate"),
+                pl.col("audit_amount_wan").fill_null(0.0),
+                pl.lit(grain).alias("grain"),
+                pl.col(key).alias("name"),
+            )
+            .drop(key)
+        )
+    return pl.concat(out, how="diagonal").sort("grain", "name")

@@ -1,0 +1,118 @@
+"""Red/yellow/blue warnings from rule data: one row per (cadre, rule fired) with the events that fired it.
+
+The rules are rows of ``warning_rules.csv`` (loaded by ``warehouse.rules.load_warning_rules``); the
+code knows only four kinds of condition (a running influence period, a count of matching events
+in a window, an overdue finding, last year's events). A deployment changes levels, windows,
+thresholds and what matches without touching code.
+"""
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from transforms.promotion import running_periods
+
+LEVEL_ORDER = {"red": 3, "yellow": 2, "blue": 1}
+
+WARNING = {
+    "person_no": pl.String,
+    "level": pl.String,
+    "rule_id": pl.String,
+    "label": pl.String,
+    "basis": pl.String,
+    "events": pl.Int64,
+    "event_ids": pl.List(pl.String),
+}
+
+
+def matches(text: pl.Expr, entries: list[str]) -> pl.Expr:
+    """``text`` equals an entry or begins with ``entry/`` (``直接责任/未申请`` matches ``直接责任``)."""
+    out = pl.lit(False)
+    for entry in entries:
+        out = out | (text == entry) | text.str.starts_with(f"{entry}/")
+    return out
+
+
+def _event_matches(entries: list[str]) -> pl.Expr:
+    both = pl.concat_str(
+        pl.col("category").fill_null(""), pl.lit("/"), pl.col("outcome").fill_null("")
+    )
+    return matches(pl.col("outcome"), entries) | matches(both, entries)
+
+
+def _months_before(as_of: date, months: int) -> date:
+    total = as_of.year * 12 + as_of.month - 1 - months
+    year, month = divmod(total, 12)
+    day = min(as_of.day, 28)
+    return date(year, month + 1, day)
+
+
+def _selected(events: pl.LazyFrame, rule: dict[str, Any], as_of: date) -> pl.LazyFrame:
+    chosen = events.filter((pl.col("source") == rule["source"]) & _event_matches(rule["match"]))
+    if rule.get("counts_against") is not None:
+        chosen = chosen.filter(pl.col("counts_against") == rule["counts_against"])
+    kind = rule["kind"]
+    if kind == "count":
+        start = _months_before(as_of, int(rule["window_months"]))
+        chosen = chosen.filter(pl.col("event_date").is_between(start, as_of, closed="right"))
+    elif kind == "overdue":
+        chosen = chosen.filter(pl.col("event_date") < as_of)
+    elif kind == "last_year":
+        chosen = chosen.filter(pl.col("event_date").dt.year() == as_of.year - 1)
+    return chosen.select("person_no", "event_id")
+
+
+def warnings(
+    events: pl.LazyFrame,
+    rules: list[dict[str, Any]],
+    periods: pl.DataFrame,
+    bar: dict[str, dict[str, str]],
+    as_of: date,
+) -> pl.LazyFrame:
+    """``gold/warning``: every rule that fires for a linked cadre as of ``as_of``."""
+    linked = events.filter(
+        (pl.col("link_status") == "linked")
+        & pl.col("person_no").is_not_null()
+        & (pl.col("event_date") <= as_of)
+    )
+    parts = []
+    for rule in rules:
+        if rule["kind"] == "running_period":
+            fired = (
+                running_periods(linked, periods, bar, as_of)
+                .filter(matches(pl.col("reason").struct.field("measure"), rule["match"]))
+                .select("person_no", pl.col("reason").struct.field("event_id"))
+            )
+        else:
+            fired = _selected(linked, rule, as_of)
+        grouped = fired.group_by("person_no").agg(
+            pl.len().cast(pl.Int64).alias("events"), pl.col("event_id").sort().alias("event_ids")
+        )
+        low, high = rule.get("min_count") or 1, rule.get("max_count")
+        keep = pl.col("events") >= low
+        if high is not None:
+            keep = keep & (pl.col("events") <= high)
+        parts.append(
+            grouped.filter(keep).select(
+                "person_no",
+                pl.lit(rule["level"]).alias("level"),
+                pl.lit(rule["rule_id"]).alias("rule_id"),
+                pl.lit(rule["label"]).alias("label"),
+                pl.lit(rule["basis"]).alias("basis"),
+                "events",
+                "event_ids",
+            )
+        )
+    if not parts:
+        return pl.LazyFrame(schema=WARNING)
+    return pl.concat(parts).cast(WARNING).sort("person_no", "rule_id")  # type: ignore[arg-type]
+
+
+def warning_level(warning: pl.LazyFrame) -> pl.LazyFrame:
+    """Per cadre: the highest level among the rules that fired."""
+    order = pl.col("level").replace_strict(LEVEL_ORDER, return_dtype=pl.Int8)
+    return warning.group_by("person_no").agg(
+        pl.col("level").sort_by(order, descending=True).first().alias("warning_level"),
+        pl.col("rule_id").sort().alias("warning_rules"),
+    )
