@@ -43,10 +43,11 @@ ui: install ## Dagster UI on the demo warehouse (run `make demo` first)
 	$(BIN)/dajiandu ui --dir $(DATA)
 
 .PHONY: bench
-bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars) at 1,000,000
+bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars) and gold (vs DuckDB) at 1,000,000
 	$(BIN)/dajiandu bench ingest --cadres 100000 --cadres 1000000
 	$(BIN)/dajiandu bench link --cadres 2000 --cadres 100000
 	$(BIN)/dajiandu bench quality --cadres 1000000
+	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse
 
 .PHONY: lock
 lock: install ## re-resolve requirements.lock from pyproject.toml

@@ -227,6 +227,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import bench_ingest, bench_link
 
+    if args.what == "gold":
+        from orchestration.bench_gold import bench_gold
+
+        existing = Path(args.warehouse) if args.warehouse else None
+        return bench_gold(args.cadres or [1_000_000], Path(args.workdir), args.seed, existing)
     if args.what == "quality":
         from orchestration.bench_quality import bench_quality
 
@@ -299,6 +304,7 @@ def parser() -> argparse.ArgumentParser:
         "ingest": "time generation and ingestion, with rows/s and peak memory",
         "link": "our linker and a Splink 5 baseline on the same data: quality and time",
         "quality": "validation cost: GX over pandas beside the same checks in Polars, and the run",
+        "gold": "all gold tables from silver; the profile aggregation in Polars and in DuckDB SQL",
     }
     for what, text in helps.items():
         b = bench.add_parser(what, help=text)
@@ -311,6 +317,10 @@ def parser() -> argparse.ArgumentParser:
             help="scratch folder (reused, then left for inspection)",
         )
         b.add_argument("--seed", type=int, default=7)
+        if what == "gold":
+            b.add_argument(
+                "--warehouse", help="bench this existing warehouse instead of generating"
+            )
         b.set_defaults(func=cmd_bench)
     return top
 

@@ -1,0 +1,114 @@
+"""``dajiandu bench gold``: build every gold table from silver, and compare one aggregation with DuckDB.
+
+Per roster size (or on an existing warehouse with ``--warehouse``), three child processes, each
+with its own peak memory: ``build_gold`` (all six gold tables, as the asset builds them, nothing
+written); the profile aggregation alone in Polars (per cadre: events counting against and not, per
+source, and totals — 14 figures); the same aggregation written as DuckDB SQL over the same Parquet.
+Printed: seconds, peak MB and the ratio of ours to DuckDB.
+"""
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.bench import _child_command, _generate, _timed
+from transforms.profile import SOURCES
+
+_DUCKDB_SQL = """
+SELECT person_no,
+  {columns},
+  sum(CASE WHEN counts_against THEN 1 ELSE 0 END) AS events_against,
+  count(*) AS events
+FROM read_parquet('{events}/**/*.parquet', hive_partitioning = true)
+WHERE link_status = 'linked' AND person_no IS NOT NULL AND event_date <= DATE '{as_of}'
+GROUP BY person_no
+"""
+
+
+def duckdb_sql(events: Path, as_of: date) -> str:
+    columns = ",\n  ".join(
+        f"sum(CASE WHEN source = '{s}' AND {'' if against else 'NOT '}counts_against THEN 1 ELSE 0 END)"
+        f" AS {s}_{'against' if against else 'other'}"
+        for s in SOURCES
+        for against in (True, False)
+    )
+    return _DUCKDB_SQL.format(columns=columns, events=events, as_of=as_of.isoformat())
+
+
+def _child(what: str, warehouse: Path) -> None:
+    """One timed measurement (imports happen before the clock starts)."""
+    import resource
+
+    import duckdb
+    import polars as pl
+
+    from assets.gold import build_gold
+    from transforms.profile import _counts, _linked
+    from warehouse.rules import DEFAULT_RULES
+    from warehouse.store import Warehouse
+
+    as_of = date.today()
+    store = Warehouse(warehouse)
+    start = time.perf_counter()
+    if what == "gold":
+        tables = build_gold(store, DEFAULT_RULES, as_of)
+        rows = {name: frame.height for name, frame in tables.items()}
+    elif what == "polars":
+        events = store.scan("silver", "supervision_event")
+        frame = _counts(_linked(events).filter(pl.col("event_date") <= as_of)).collect()
+        rows = {"profiles": frame.height, "events": int(frame["events"].sum())}
+    else:
+        events = (warehouse / "silver" / "supervision_event").resolve()
+        result = duckdb.sql(duckdb_sql(events, as_of)).pl()
+        rows = {"profiles": result.height, "events": int(result["events"].sum())}
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rows": rows}))
+    print(f"peak_rss_mb={peak:.1f}")
+
+
+def bench_gold(
+    sizes: list[int], workdir: Path, seed: int = 7, warehouse: Path | None = None
+) -> int:
+    targets: list[tuple[str, Path]] = []
+    if warehouse is not None:
+        targets.append((str(warehouse), warehouse))
+    for cadres in sizes if warehouse is None else []:
+        sources, built, _, _ = _generate(workdir / str(cadres), cadres, seed)
+        _timed(_child_command("run", sources / "sources.yaml", built), "run", cadres)
+        targets.append((f"{cadres:,} cadres", built))
+    results = []
+    for label, target in targets:
+        events = json.loads(
+            (target / "silver" / "supervision_event" / "_manifest.json").read_text()
+        )["rows"]
+        figures = {}
+        for what in ("gold", "polars", "duckdb"):
+            command = [sys.executable, "-m", "orchestration.bench_gold", what, str(target)]
+            _, peak, out = _timed(command, what, 0)
+            figures[what] = {**json.loads(out.splitlines()[0]), "peak_mb": peak}
+        gold, ours, duck = figures["gold"], figures["polars"], figures["duckdb"]
+        print(f"{label}: {events:,} events in silver")
+        print(
+            f"  all six gold tables (build_gold)       {gold['seconds']:>7.1f} s  {gold['peak_mb']:>7,.0f} MB  rows {gold['rows']}"
+        )
+        print(
+            f"  profile aggregation, Polars (ours)     {ours['seconds']:>7.1f} s  {ours['peak_mb']:>7,.0f} MB"
+        )
+        print(
+            f"  profile aggregation, DuckDB SQL        {duck['seconds']:>7.1f} s  {duck['peak_mb']:>7,.0f} MB"
+        )
+        same = ours["rows"] == duck["rows"]
+        print(f"  ours / DuckDB: {ours['seconds'] / duck['seconds']:.2f}× the time, "
+              f"{ours['peak_mb'] / duck['peak_mb']:.2f}× the memory; same totals: {'yes' if same else 'NO'}")  # fmt: skip
+        results.append({"target": label, "events": events, **figures})
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "bench-gold.json").write_text(json.dumps(results, indent=1))
+    print(f"figures saved to {workdir / 'bench-gold.json'}")
+    return 0
+
+
+if __name__ == "__main__" and len(sys.argv) == 3:
+    _child(sys.argv[1], Path(sys.argv[2]))
