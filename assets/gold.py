@@ -17,7 +17,13 @@ from transforms.cases import tolerance_cases
 from transforms.profile import cadre_profile, clearance, unit_portrait
 from transforms.promotion import promotion_check
 from transforms.warnings import warning_level, warnings
-from warehouse.rules import load_influence_periods, load_promotion_bar, load_warning_rules
+from warehouse.rules import (
+    load_fields,
+    load_influence_periods,
+    load_promotion_bar,
+    load_tolerance_exclusions,
+    load_warning_rules,
+)
 from warehouse.store import Warehouse
 
 GOLD_TABLES = {
@@ -58,6 +64,8 @@ def build_gold(store: Warehouse, rules: Path, as_of: date) -> dict[str, pl.DataF
         store.scan("bronze", "audit").collect(),
         roster["name"].drop_nulls().unique().to_list(),
         roster["unit"].drop_nulls().unique().to_list(),
+        load_tolerance_exclusions(rules),
+        load_fields(rules),
     )
     return {
         "promotion_check": promotion_df,

@@ -57,13 +57,28 @@ def _evidence() -> pl.Expr:
     )
 
 
-def link_all(store: Warehouse, rules: dict[str, Any], decisions: pl.DataFrame) -> LinkReport:
-    """All events of the bronze tables, linked; decisions of unchanged records carried over."""
+def link_all(
+    store: Warehouse,
+    rules: dict[str, Any],
+    decisions: pl.DataFrame,
+    petition_counting: dict[str, list[str]] | None = None,
+) -> LinkReport:
+    """All events of the bronze tables, linked; decisions of unchanged records carried over.
+
+    ``petition_counting``: which reports count against a cadre (``petition_counting.csv``).
+    """
     cadre_version = store.table_path("silver", "cadre").resolve().name
     context = link_context(rules, decisions, cadre_version)
     link_rules = linking.LinkRules(**rules)
     mentions = (
-        pl.concat([build(store.scan("bronze", name)) for name, build in events.BUILDERS.items()])
+        pl.concat(
+            [
+                events.petition_events(store.scan("bronze", name), petition_counting)
+                if name == "petition"
+                else build(store.scan("bronze", name))
+                for name, build in events.BUILDERS.items()
+            ]
+        )
         .with_columns(_evidence().alias("_evidence"))
         .collect()
     )

@@ -16,7 +16,7 @@ from quality.invariants import (
 from quality.suites import suite_for
 from transforms import events, linking
 from warehouse.decisions import read_decisions
-from warehouse.rules import load_linking_rules
+from warehouse.rules import load_linking_rules, load_petition_counting
 
 CADRE = dg.AssetKey(["silver", "cadre"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
@@ -125,7 +125,8 @@ def link_events(  # type: ignore[no-untyped-def]
 ):
     store = warehouse.store()
     decisions = read_decisions(sources.decisions_path())
-    report = link_all(store, load_linking_rules(settings.rules_folder()), decisions)
+    folder = settings.rules_folder()
+    report = link_all(store, load_linking_rules(folder), decisions, load_petition_counting(folder))
     linked_frame, review_frame = report.events, report.review
     previous = (
         store.scan("silver", "supervision_event")

@@ -271,3 +271,43 @@ def test_gold_on_generated_sources(baseline):
     leaked = sorted(s for s in secrets if len(s) >= 2 and s in rendered)
     assert leaked == [], leaked[:10]
     assert cases["counter_example"].any() and cases["case_id"].is_unique().all()
+
+
+def test_counting_and_case_rules_are_data_checked_at_load(tmp_path):
+    from warehouse.rules import (
+        DEFAULT_RULES,
+        load_fields,
+        load_petition_counting,
+        load_tolerance_exclusions,
+    )
+
+    counting = load_petition_counting()
+    assert counting == {"counting": ["属实", "部分属实"], "voiding": ["是否诬告陷害", "重复件"]}
+    assert {e["text"] for e in load_tolerance_exclusions()} >= {"谋取私利", "弄虚作假"}
+    assert "脱贫攻坚" in load_fields()
+    lines = (DEFAULT_RULES / "petition_counting.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "petition_counting.csv").write_text(
+        "\n".join(lines[:4] + lines[5:]), encoding="utf-8"
+    )
+    with pytest.raises(RuleError, match="no rule for 办理结果 查无实据"):
+        load_petition_counting(tmp_path)
+    lines[2] = lines[2].replace(",部分属实,", ",基本属实,")
+    (tmp_path / "petition_counting.csv").write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(RuleError, match=r"line 3: '基本属实' is not a 办理结果"):
+        load_petition_counting(tmp_path)
+
+
+def test_a_deployment_can_count_differently():
+    # With a rule file that also voids nothing, a repeat (重复件) would count: the rule is data.
+    from transforms.events import petition_events
+
+    bronze = pl.LazyFrame(
+        {"件号": ["J1"], "收件日期": [date(2024, 1, 1)], "被反映人姓名": ["张伟"], "被反映人单位": [None],
+         "被反映人职务": [None], "被反映人身份证号": [None], "问题类别": [None], "办理结果": ["属实"],
+         "是否诬告陷害": [False], "重复件": [True], "更新时间": [None], "_source_file": ["f"], "_source_row": [1]},
+        schema_overrides={"更新时间": pl.Datetime, "被反映人单位": pl.String, "被反映人职务": pl.String,
+                          "被反映人身份证号": pl.String, "问题类别": pl.String},
+    )  # fmt: skip
+    shipped = petition_events(bronze).collect()["counts_against"].to_list()
+    other = petition_events(bronze, {"counting": ["属实"], "voiding": []}).collect()
+    assert shipped == [False] and other["counts_against"].to_list() == [True]

@@ -98,14 +98,29 @@ def _elements(row: dict[str, object]) -> tuple[list[str], list[str]]:
     return held, failed
 
 
+def _exclusion(text: str | None, exclusions: list[dict[str, str]]) -> str | None:
+    if not text:
+        return None
+    return next((e["exclusion_id"] for e in exclusions if e["text"] in text), "EX-OTHER")
+
+
 def tolerance_cases(
-    tolerance: pl.DataFrame, audit: pl.DataFrame, roster_names: list[str], roster_units: list[str]
+    tolerance: pl.DataFrame,
+    audit: pl.DataFrame,
+    roster_names: list[str],
+    roster_units: list[str],
+    exclusions: list[dict[str, str]] | None = None,
+    fields: list[str] | None = None,
 ) -> pl.DataFrame:
     """``gold/tolerance_case``: publishable 容错纠错 decisions and 五个看 audit cases, de-identified.
 
     ``tolerance`` and ``audit`` are the bronze tables; ``roster_names``/``roster_units`` are every
-    name and unit of the roster, removed wherever they appear in a text.
+    name and unit of the roster, removed wherever they appear in a text. ``exclusions``
+    (``tolerance_exclusions.csv``) classify refusals (``exclusion_id``; ``EX-OTHER`` for a reason
+    not in the list); ``fields`` (``fields.csv``) classify cases (``field_class``; ``其他``).
     """
+    exclusions = exclusions or []
+    known_fields = set(fields or [])
     known_names = frozenset(n for n in roster_names if n and len(n) >= 2)
     known_units = frozenset(u for u in roster_units if u)
     rows = []
@@ -155,11 +170,15 @@ def tolerance_cases(
                 "amount_wan": row["涉及金额_万元"],
             }
         )
+    for case in rows:
+        case["exclusion_id"] = _exclusion(case["exclusion"], exclusions)
+        case["field_class"] = case["field"] if case["field"] in known_fields else "其他"
     schema = {
         "case_id": pl.String, "origin": pl.String, "year": pl.Int32, "field": pl.String,
         "result": pl.String, "person": pl.String, "unit": pl.String, "post": pl.String,
         "facts": pl.String, "elements_held": pl.List(pl.String), "elements_failed": pl.List(pl.String),
         "distinction": pl.String, "exclusion": pl.String, "correction": pl.String,
-        "counter_example": pl.Boolean, "amount_wan": pl.Float64,
+        "counter_example": pl.Boolean, "amount_wan": pl.Float64, "exclusion_id": pl.String,
+        "field_class": pl.String,
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema).sort("case_id")

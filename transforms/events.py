@@ -147,13 +147,23 @@ def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def petition_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
-    """信访举报: the latest version of each 件号. Only 属实/部分属实 count, never a false accusation
-    (诬告陷害) and never a repeat (重复件: one matter, counted on the original)."""
+PETITION_COUNTING = {"counting": ["属实", "部分属实"], "voiding": ["是否诬告陷害", "重复件"]}
+"""The shipped ``petition_counting.csv``; the silver asset passes the deployment's rule file."""
+
+
+def petition_events(
+    bronze: pl.LazyFrame, counting: dict[str, list[str]] | None = None
+) -> pl.LazyFrame:
+    """信访举报: the latest version of each 件号. By the counting rules (``petition_counting.csv``):
+    only 属实/部分属实 count, never a false accusation (诬告陷害) and never a repeat (重复件: one
+    matter, counted on the original)."""
+    rules = counting or PETITION_COUNTING
     latest = bronze.sort("更新时间", "_source_row", nulls_last=False).unique(
         subset=["件号"], keep="last"
     )
-    substantiated = pl.col("办理结果").is_in(["属实", "部分属实"])
+    substantiated = pl.col("办理结果").is_in(rules["counting"])
+    for flag in rules["voiding"]:
+        substantiated = substantiated & ~pl.col(flag).fill_null(False)
     return _events(
         latest.filter(pl.col("被反映人姓名").is_not_null()),
         "petition",
@@ -165,11 +175,7 @@ def petition_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("收件日期").alias("event_date"),
         pl.col("问题类别").alias("category"),
         pl.col("办理结果").alias("outcome"),
-        (
-            substantiated
-            & ~pl.col("是否诬告陷害").fill_null(False)
-            & ~pl.col("重复件").fill_null(False)
-        ).alias("counts_against"),
+        substantiated.alias("counts_against"),
     )
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import polars as pl
 import yaml
 
+from transforms.specs import PETITION_RESULT
+
 DEFAULT_RULES = Path(__file__).parent / "rules"
 
 
@@ -202,3 +204,53 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> list[dict[str, Any]]:
         counts = {"true": True, "false": False}.get(row.get("counts_against", ""))
         out.append({**row, **numbers, "counts_against": counts, "match": row["match"].split("|")})
     return out
+
+
+def load_petition_counting(folder: Path = DEFAULT_RULES) -> dict[str, list[str]]:
+    """``petition_counting.csv``: which 办理结果 count against a cadre, and which flags void a report.
+
+    Returns ``{"counting": [outcomes that count], "voiding": [flag columns that void a report]}``.
+
+    Raises:
+        RuleError: a missing column, an unknown kind, counts not true/false, or an outcome listed twice.
+    """
+    path = folder / "petition_counting.csv"
+    rows = _csv_rows(path, ("kind", "value", "counts", "basis"))
+    seen: set[tuple[str, str]] = set()
+    out: dict[str, list[str]] = {"counting": [], "voiding": []}
+    for line, row in enumerate(rows, start=2):
+        where = f"{path}, line {line}"
+        if row["kind"] not in ("outcome", "flag") or row["counts"] not in ("true", "false"):
+            raise RuleError(f"{where}: kind must be outcome or flag, counts true or false")
+        if (row["kind"], row["value"]) in seen:
+            raise RuleError(f"{where}: {row['value']} appears twice")
+        seen.add((row["kind"], row["value"]))
+        if row["kind"] == "outcome" and row["value"] not in PETITION_RESULT.values():
+            raise RuleError(f"{where}: {row['value']!r} is not a 办理结果 the sources use")
+        if row["kind"] == "outcome" and row["counts"] == "true":
+            out["counting"].append(row["value"])
+        if row["kind"] == "flag" and row["counts"] == "false":
+            out["voiding"].append(row["value"])
+    missing = set(PETITION_RESULT.values()) - {v for k, v in seen if k == "outcome"}
+    if missing:
+        raise RuleError(f"{path}: no rule for 办理结果 {', '.join(sorted(missing))}")
+    return out
+
+
+def load_tolerance_exclusions(folder: Path = DEFAULT_RULES) -> list[dict[str, str]]:
+    """``tolerance_exclusions.csv``: situations never tolerated (谋取私利 …), each with an id."""
+    path = folder / "tolerance_exclusions.csv"
+    rows = _csv_rows(path, ("exclusion_id", "text", "basis"))
+    ids = [r["exclusion_id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        raise RuleError(f"{path}: exclusion_id must be unique")
+    return rows
+
+
+def load_fields(folder: Path = DEFAULT_RULES) -> list[str]:
+    """``fields.csv``: the field (领域) vocabulary the case library classifies by."""
+    path = folder / "fields.csv"
+    fields = [r["field"] for r in _csv_rows(path, ("field",))]
+    if len(set(fields)) != len(fields):
+        raise RuleError(f"{path}: a field is listed twice")
+    return fields
