@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warehouse.rules import DEFAULT_RULES, RuleError, check_rules
 from warehouse.sources import ConfigError, load_sources
 
 if TYPE_CHECKING:
@@ -83,6 +84,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
+    rules = Path(args.rules) if args.rules else DEFAULT_RULES
+    try:
+        check_rules(rules)  # a malformed rule file stops the run before anything is read
+    except (RuleError, OSError) as error:
+        print(f"dajiandu: rule files in {rules}: {error}", file=sys.stderr)
+        return 2
     from orchestration.runner import (
         run_pipeline,
     )  # Dagster takes seconds to import: only when running
@@ -95,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         as_of=args.as_of or "",
         log_level="WARNING" if args.quiet else "INFO",
         accept_drop=",".join(args.accept_drop or []),
+        rules_dir=str(rules.resolve()) if args.rules else "",
     )
     if not outcome.success:
         print(
@@ -180,6 +188,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         warehouse=str(root / "warehouse"),
         as_of=None,
         quiet=False,
+        accept_drop=None,
+        rules=None,
     )
     code = cmd_run(run_args)
     if code == 0:
@@ -269,6 +279,11 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         metavar="SOURCE",
         help="accept that SOURCE has under half the rows of the last run (repeatable)",
+    )
+    p.add_argument(
+        "--rules",
+        metavar="DIR",
+        help="a folder of the deployment's own rule files (default: the shipped warehouse/rules)",
     )
     p.set_defaults(func=cmd_run)
 

@@ -2,7 +2,8 @@
 
 Nothing runs at import; :func:`defs` composes the definitions when Dagster asks for them. The
 sources file and warehouse root come from ``DAJIANDU_SOURCES`` and ``DAJIANDU_WAREHOUSE``
-(defaults: the demo's ``data/sources/sources.yaml`` and ``data/warehouse``).
+(defaults: the demo's ``data/sources/sources.yaml`` and ``data/warehouse``); ``DAJIANDU_RULES``
+names a folder of the deployment's own rule files (default: the shipped ``warehouse/rules``).
 """
 
 import os
@@ -18,7 +19,7 @@ JOB_NAME = "dajiandu"
 
 
 def build_defs(
-    sources: str, warehouse: str, as_of: str = "", accept_drop: str = ""
+    sources: str, warehouse: str, as_of: str = "", accept_drop: str = "", rules_dir: str = ""
 ) -> dg.Definitions:
     """Definitions wired to one sources file and one warehouse root."""
     job = dg.define_asset_job(
@@ -37,7 +38,7 @@ def build_defs(
         resources={
             "sources": SourcesResource(path=sources),
             "warehouse": WarehouseResource(root=warehouse),
-            "settings": RunSettings(as_of=as_of, accept_drop=accept_drop),
+            "settings": RunSettings(as_of=as_of, accept_drop=accept_drop, rules_dir=rules_dir),
             "gx": GXResource(),
         },
     )
@@ -49,4 +50,5 @@ def defs() -> dg.Definitions:
         os.environ.get("DAJIANDU_SOURCES", "data/sources/sources.yaml"),
         os.environ.get("DAJIANDU_WAREHOUSE", "data/warehouse"),
         os.environ.get("DAJIANDU_AS_OF", ""),
+        rules_dir=os.environ.get("DAJIANDU_RULES", ""),
     )

@@ -97,13 +97,16 @@ def run_pipeline(
     as_of: str = "",
     log_level: str = "INFO",
     accept_drop: str = "",
+    rules_dir: str = "",
 ) -> RunOutcome:
     """Materialise every asset in-process against one sources file and warehouse root.
 
     ``accept_drop``: comma-separated sources whose row drop below half the last run is expected.
     """
     warehouse.mkdir(parents=True, exist_ok=True)
-    defs = build_defs(str(sources.resolve()), str(warehouse.resolve()), as_of, accept_drop)
+    defs = build_defs(
+        str(sources.resolve()), str(warehouse.resolve()), as_of, accept_drop, rules_dir
+    )
     job = defs.resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
         result = job.execute_in_process(

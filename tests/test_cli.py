@@ -91,3 +91,35 @@ def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:
                 file.read_bytes()
                 == (tmp_path / "b" / file.relative_to(tmp_path / "a")).read_bytes()
             ), file
+
+
+def test_a_broken_rule_file_stops_the_run_before_it_starts(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from warehouse.rules import DEFAULT_RULES
+
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, rules)
+    path = rules / "warning_rules.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(",count,petition,", ",tally,petition,", 1),
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "w"
+    code = main(
+        [
+            "run",
+            "--sources",
+            str(generated / "sources.yaml"),
+            "--warehouse",
+            str(warehouse),
+            "--rules",
+            str(rules),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "warning_rules.csv, line 3: kind must be one of" in err
+    assert not warehouse.exists()  # nothing was read or written

@@ -254,3 +254,19 @@ def load_fields(folder: Path = DEFAULT_RULES) -> list[str]:
     if len(set(fields)) != len(fields):
         raise RuleError(f"{path}: a field is listed twice")
     return fields
+
+
+def check_rules(folder: Path = DEFAULT_RULES) -> list[str]:
+    """Load every rule file of ``folder`` (as a run starts); the names of the files checked.
+
+    Raises:
+        RuleError: the first malformed file, naming the file and the line.
+    """
+    load_linking_rules(folder)
+    load_influence_periods(folder)
+    load_promotion_bar(folder)
+    load_warning_rules(folder)
+    load_petition_counting(folder)
+    load_tolerance_exclusions(folder)
+    load_fields(folder)
+    return sorted(p.name for p in folder.iterdir() if p.suffix in (".csv", ".yaml"))
