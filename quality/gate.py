@@ -25,7 +25,7 @@ from quality import suites
 from quality.checks import Outcome
 from quality.gx_runner import GXEngine, GXRun
 from quality.invariants import key_column
-from quality.suites import PARTITION, Suite
+from quality.suites import KEY, PARTITION, Suite
 from warehouse.store import StagedTable, Warehouse
 
 
@@ -84,7 +84,7 @@ def validation_frame(
     frame = staged.with_columns(part.fill_null("unknown").alias(PARTITION))
     if partitions is not None:
         frame = frame.filter(pl.col(PARTITION).is_in(partitions))
-    return frame.select(*suite.columns(), key_column(suite.key), PARTITION)
+    return frame.with_columns(key_column(suite.key)).select(*suite.columns(), KEY, PARTITION)
 
 
 def validate_staged(

@@ -15,14 +15,16 @@ partition broke — asking for it up front costs 10–30× when many rows fail.
 import logging
 import os
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import polars as pl
 
 from quality.checks import Outcome, as_text
-from quality.suites import PARTITION, Suite
+from quality.suites import KEY, PARTITION, Suite
 
 ATTRIBUTE_UP_TO = 20_000
 """Offending rows up to which the partition of each one is looked up."""
@@ -38,17 +40,38 @@ class GXRun:
     seconds: float
 
 
+LOW_CARDINALITY = 0.05
+"""Text columns with fewer distinct values than this share of rows go to GX as categoricals."""
+
+
 def pandas_frame(frame: pl.DataFrame) -> Any:
-    """The frame as pandas in the dtypes GX is fast on: datetime64[ns] dates, object text."""
+    """The frame as pandas in the dtypes GX is fast on.
+
+    Dates become ``datetime64[ns]``; codes and other low-cardinality text become categoricals
+    (GX fingerprints every batch by hashing it: a categorical hashes its few categories, not
+    every row); other text stays plain objects. The record key arrives as its dense rank — an
+    integer that repeats exactly where the key repeats — since GX only tests it for uniqueness
+    (:meth:`GXEngine.validate` turns offending ranks back into keys for the report).
+    """
     casts = [
         pl.col(name).cast(pl.Datetime("ns"))
         for name, dtype in frame.schema.items()
         if dtype in (pl.Date,) or isinstance(dtype, pl.Datetime)
     ]
+    limit = max(1000, int(frame.height * LOW_CARDINALITY))
+    few = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String and name != KEY and frame[name].n_unique() <= limit
+    ]
+    if KEY in frame.columns:
+        casts.append(pl.col(KEY).rank("dense").cast(pl.Int64))
     out = frame.with_columns(casts).to_pandas()
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String:
-            out[name] = out[name].astype(object)
+    for name, dtype in out.dtypes.items():
+        if str(dtype) == "str":
+            # pandas builds the categories from this column alone (a Polars categorical would
+            # carry every string of the process's global pool as its categories).
+            out[name] = out[name].astype("category" if name in few else object)
     return out
 
 
@@ -95,13 +118,31 @@ class GXEngine:
     def validate(self, suite: Suite, frame: pl.DataFrame) -> GXRun:
         """Validate ``frame`` (the suite's columns plus ``_key`` and ``_partition``)."""
         start = time.perf_counter()
-        data = pandas_frame(frame)
-        batch = self._batch.get_batch(batch_parameters={"dataframe": data})
-        fmt = {"result_format": "SUMMARY", "partial_unexpected_count": self.sample_size}
-        result = batch.validate(self.gx_suite(suite), result_format=fmt)
-        outcomes = [self._outcome(suite, r, frame.height) for r in result.results]
-        self._attribute(suite, data, outcomes)
+        # Text stays plain objects inside GX: with pandas 3's default of inferring Arrow-backed
+        # strings, every Series GX builds is converted again, and hashing it costs 35% more.
+        with warnings.catch_warnings(), pd.option_context("future.infer_string", False):
+            warnings.simplefilter("ignore", FutureWarning)  # the option is deprecated in pandas 3
+            warnings.simplefilter("ignore", DeprecationWarning)
+            data = pandas_frame(frame)
+            batch = self._batch.get_batch(batch_parameters={"dataframe": data})
+            fmt = {"result_format": "SUMMARY", "partial_unexpected_count": self.sample_size}
+            result = batch.validate(self.gx_suite(suite), result_format=fmt)
+            outcomes = [self._outcome(suite, r, frame.height) for r in result.results]
+            self._attribute(suite, data, outcomes)
+        self._keys_for_ranks(frame, outcomes)
         return GXRun(outcomes, result, frame.height, time.perf_counter() - start)
+
+    def _keys_for_ranks(self, frame: pl.DataFrame, outcomes: list[Outcome]) -> None:
+        """The uniqueness sample holds dense ranks of the key: show the keys themselves."""
+        if KEY not in frame.columns:
+            return
+        for o in outcomes:
+            if o.passed or not o.sample or "column=_key" not in o.detail:
+                continue
+            ranks = [int(float(v)) for v in o.sample if v.replace(".", "", 1).isdigit()]
+            keyed = frame.select(KEY, pl.col(KEY).rank("dense").cast(pl.Int64).alias("r"))
+            found = keyed.filter(pl.col("r").is_in(ranks)).unique("r")
+            o.sample = found[KEY].to_list()
 
     def _outcome(self, suite: Suite, r: Any, rows: int) -> Outcome:
         config = r.expectation_config

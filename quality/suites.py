@@ -77,9 +77,10 @@ class Suite:
         return self.table.replace("/", ".")
 
     def columns(self) -> list[str]:
-        """The table columns the suite reads (the frame is projected to these)."""
+        """The table columns the expectations read (GX's frame is projected to these; the key
+        fields arrive joined as ``_key``, not one by one)."""
         used = [c for e in self.expectations for c in e.columns if c not in (KEY, PARTITION)]
-        return list(dict.fromkeys([*used, *self.key, *self.extra_columns]))
+        return list(dict.fromkeys([*used, *self.extra_columns]))
 
     def fingerprint(self) -> str:
         body = [(e.id, e.gx, dict(e.kwargs), e.severity) for e in self.expectations]

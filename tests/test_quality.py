@@ -240,3 +240,15 @@ def test_gx_and_the_polars_floor_agree_on_a_messy_frame():
     assert gx == floor
     assert floor["person_no.when_linked"] == 1 and floor["event_date.plausible"] == 2
     assert floor["key.unique_in_partition"] == 2 and floor["source.in_vocabulary"] == 1
+
+
+def test_a_repeated_key_is_reported_by_its_text():
+    # GX sees the key as its dense rank (fast to hash); the report must still show the key.
+    suite = suites.suite_for("silver/cadre", AS_OF)
+    frame = _frame(
+        person_no=["P1", "P1", "P2"], name=["张三", "张三", "李四"], scope_level=["县管"] * 3,
+        id_number=[None] * 3, region=["450100"] * 3, post_since=[date(2020, 1, 1)] * 3,
+    ).with_columns(key_column(("person_no",)), pl.lit("all").alias(PARTITION))  # fmt: skip
+    by = {o.check: o for o in engine().validate(suite, frame).outcomes}
+    assert by["key.unique_in_partition"].failed == 2
+    assert by["key.unique_in_partition"].sample == ["P1"]
