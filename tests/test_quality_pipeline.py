@@ -12,6 +12,7 @@ from orchestration import cli
 from quality import report
 from quality.row_rules import classify
 from tests.conftest import run
+from tests.test_pipeline import _place
 from warehouse.store import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -70,12 +71,6 @@ def _warehouse_copy(baseline: Path, tmp_path: Path) -> Path:
     target = tmp_path / "warehouse"
     shutil.copytree(baseline, target, symlinks=True)
     return target
-
-
-def _place(file: str) -> str:
-    """A file or table named without the folder the sources happen to sit in."""
-    path, _, table = file.partition("#")
-    return Path(path).name + (f"#{table}" if table else "")
 
 
 def _version(warehouse: Path, layer: str, name: str) -> str:
