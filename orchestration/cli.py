@@ -74,7 +74,7 @@ def print_summary(outcome: "RunOutcome", warehouse: Path) -> None:
             f"events: {e['dagster/row_count']:,} (one per record and person named): linked {e['linked']:,}, "
             f"for review {e['review']:,}, unlinked {e['unlinked']:,}"
         )
-    _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/, silver/)")
+    _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/, silver/, gold/, reports/)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -371,10 +371,14 @@ def _page(
         f'<p class="blocked">Blocked: {_e(", ".join(blocked))} — these tables kept their previous version; nothing downstream was rebuilt.</p>'
         if blocked else '<p class="ok">No blocking check failed.</p>'
     )  # fmt: skip
+
+    def n(value: object) -> str:
+        return f"{value:,}" if isinstance(value, int) else _e(value)
+
     overview = "".join(
         f"<tr><td><a href='#{_slug(t['table'])}'>{_e(t['table'])}</a></td><td>{'BLOCKED' if t['blocked'] else 'published'}</td>"
-        f"<td class=n>{t['figures'].get('read', '')}</td><td class=n>{t['figures'].get('rows', t['figures'].get('landed', ''))}</td>"
-        f"<td class=n>{t['figures'].get('quarantined', '')}</td><td class=n>{t['errors']}</td><td class=n>{t['warnings']}</td></tr>"
+        f"<td class=n>{n(t['figures'].get('read', ''))}</td><td class=n>{n(t['figures'].get('rows', t['figures'].get('landed', '')))}</td>"
+        f"<td class=n>{n(t['figures'].get('quarantined', ''))}</td><td class=n>{t['errors']}</td><td class=n>{t['warnings']}</td></tr>"
         for t in summary["tables"]
     )  # fmt: skip
     sections = "".join(_table_section(root, summary["run_id"], t) for t in summary["tables"])
