@@ -173,12 +173,14 @@ def tolerance_cases(
     for case in rows:
         case["exclusion_id"] = _exclusion(case["exclusion"], exclusions)
         case["field_class"] = case["field"] if case["field"] in known_fields else "其他"
-    schema = {
-        "case_id": pl.String, "origin": pl.String, "year": pl.Int32, "field": pl.String,
-        "result": pl.String, "person": pl.String, "unit": pl.String, "post": pl.String,
-        "facts": pl.String, "elements_held": pl.List(pl.String), "elements_failed": pl.List(pl.String),
-        "distinction": pl.String, "exclusion": pl.String, "correction": pl.String,
-        "counter_example": pl.Boolean, "amount_wan": pl.Float64, "exclusion_id": pl.String,
-        "field_class": pl.String,
-    }  # fmt: skip
+    schema = pl.Schema(
+        {
+        "case_id": pl.String(), "origin": pl.String(), "year": pl.Int32(), "field": pl.String(),
+        "result": pl.String(), "person": pl.String(), "unit": pl.String(), "post": pl.String(),
+        "facts": pl.String(), "elements_held": pl.List(pl.String()), "elements_failed": pl.List(pl.String()),
+        "distinction": pl.String(), "exclusion": pl.String(), "correction": pl.String(),
+        "counter_example": pl.Boolean(), "amount_wan": pl.Float64(), "exclusion_id": pl.String(),
+        "field_class": pl.String(),
+        }
+    )  # fmt: skip
     return pl.DataFrame(rows, schema=schema).sort("case_id")

@@ -15,15 +15,17 @@ from transforms.promotion import running_periods
 
 LEVEL_ORDER = {"red": 3, "yellow": 2, "blue": 1}
 
-WARNING = {
-    "person_no": pl.String,
-    "level": pl.String,
-    "rule_id": pl.String,
-    "label": pl.String,
-    "basis": pl.String,
-    "events": pl.Int64,
-    "event_ids": pl.List(pl.String),
-}
+WARNING = pl.Schema(
+    {
+        "person_no": pl.String(),
+        "level": pl.String(),
+        "rule_id": pl.String(),
+        "label": pl.String(),
+        "basis": pl.String(),
+        "events": pl.Int64(),
+        "event_ids": pl.List(pl.String()),
+    }
+)
 
 
 def matches(text: pl.Expr, entries: list[str]) -> pl.Expr:
@@ -106,7 +108,7 @@ def warnings(
         )
     if not parts:
         return pl.LazyFrame(schema=WARNING)
-    return pl.concat(parts).cast(WARNING).sort("person_no", "rule_id")  # type: ignore[arg-type]
+    return pl.concat(parts).cast(WARNING).sort("person_no", "rule_id")
 
 
 def warning_level(warning: pl.LazyFrame) -> pl.LazyFrame:
