@@ -56,8 +56,9 @@ def build_gold(store: Warehouse, rules: Path, as_of: date) -> dict[str, pl.DataF
         cleared_df.lazy(),
         as_of,
     )
-    portrait = unit_portrait(events, cadres, warning_df.lazy(), as_of)
-    profile_df, portrait_df = pl.collect_all([profile, portrait])
+    # One after the other: the profile's timelines are the largest thing gold holds in memory.
+    profile_df = profile.collect()
+    portrait_df = unit_portrait(events, cadres, warning_df.lazy(), as_of).collect()
     roster = cadres.select("name", "unit").collect()
     cases = tolerance_cases(
         store.scan("bronze", "tolerance").collect(),

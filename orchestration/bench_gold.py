@@ -8,6 +8,7 @@ Printed: seconds, peak MB and the ratio of ours to DuckDB.
 """
 
 import json
+import shutil
 import sys
 import time
 from datetime import date
@@ -69,8 +70,43 @@ def _child(what: str, warehouse: Path) -> None:
     print(f"peak_rss_mb={peak:.1f}")
 
 
+def scaled_copy(warehouse: Path, target: Path, min_events: int) -> Path:
+    """A warehouse whose ``silver/supervision_event`` repeats the events of ``warehouse`` until it
+    holds at least ``min_events`` (each copy with its own event ids); the other
+    tables gold reads are links to the originals. A measure of volume, not of realistic content."""
+    import polars as pl
+
+    from warehouse.store import Warehouse
+
+    events = Warehouse(warehouse).scan("silver", "supervision_event")
+    rows = events.select(pl.len()).collect().item()
+    copies = max(1, -(-min_events // rows))
+    shutil.rmtree(target, ignore_errors=True)
+    for layer, name in (
+        ("silver", "cadre"), ("bronze", "petition"), ("bronze", "audit"), ("bronze", "tolerance"),
+    ):  # fmt: skip
+        link = target / layer / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to((warehouse / layer / name).resolve())
+    scaled = pl.concat(
+        [
+            events.with_columns(
+                pl.concat_str(pl.col("event_id"), pl.lit(f"#{k}")).alias("event_id")
+            )
+            for k in range(copies)
+        ]
+    ).collect()
+    store = Warehouse(target)
+    store.publish(store.stage("silver", "supervision_event", scaled, "source", "source"))
+    return target
+
+
 def bench_gold(
-    sizes: list[int], workdir: Path, seed: int = 7, warehouse: Path | None = None
+    sizes: list[int],
+    workdir: Path,
+    seed: int = 7,
+    warehouse: Path | None = None,
+    min_events: int = 0,
 ) -> int:
     targets: list[tuple[str, Path]] = []
     if warehouse is not None:
@@ -79,6 +115,16 @@ def bench_gold(
         sources, built, _, _ = _generate(workdir / str(cadres), cadres, seed)
         _timed(_child_command("run", sources / "sources.yaml", built), "run", cadres)
         targets.append((f"{cadres:,} cadres", built))
+    if min_events:
+        scaled = []
+        for n, (label, path) in enumerate(targets):
+            # In a child: a parent grown by the copy would pass its peak memory on to each child.
+            copy = workdir / f"scaled-{n}"
+            command = [sys.executable, "-m", "orchestration.bench_gold", "scale", str(path),
+                       str(copy), str(min_events)]  # fmt: skip
+            _timed(command, "scale", 0)
+            scaled.append((f"{label}, events repeated to at least {min_events:,}", copy))
+        targets = scaled
     results = []
     for label, target in targets:
         events = json.loads(
@@ -110,5 +156,7 @@ def bench_gold(
     return 0
 
 
-if __name__ == "__main__" and len(sys.argv) == 3:
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "scale":
+    scaled_copy(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+elif __name__ == "__main__" and len(sys.argv) == 3:
     _child(sys.argv[1], Path(sys.argv[2]))

@@ -241,7 +241,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from orchestration.bench_gold import bench_gold
 
         existing = Path(args.warehouse) if args.warehouse else None
-        return bench_gold(args.cadres or [1_000_000], Path(args.workdir), args.seed, existing)
+        return bench_gold(
+            args.cadres or [1_000_000], Path(args.workdir), args.seed, existing, args.min_events
+        )
     if args.what == "quality":
         from orchestration.bench_quality import bench_quality
 
@@ -335,6 +337,12 @@ def parser() -> argparse.ArgumentParser:
         if what == "gold":
             b.add_argument(
                 "--warehouse", help="bench this existing warehouse instead of generating"
+            )
+            b.add_argument(
+                "--min-events",
+                type=int,
+                default=0,
+                help="repeat the silver events (new ids per copy) until there are at least this many",
             )
         b.set_defaults(func=cmd_bench)
     return top
