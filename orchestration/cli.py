@@ -153,7 +153,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from quality.row_rules import classify
+    from quality.row_rules import classify, with_rules
     from warehouse.store import Warehouse, WarehouseError
 
     store = Warehouse(args.warehouse)
@@ -163,8 +163,9 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
     if args.rule:
-        keep = [any(classify(r)[0] == args.rule for r in rs) for rs in rows["reasons"].to_list()]
-        rows = rows.filter(pl.Series(keep, dtype=pl.Boolean))
+        caught = with_rules(rows).filter(pl.col("rule") == args.rule)
+        rows = rows.join(caught.select("_source_file", "_source_row").unique(),
+                         on=["_source_file", "_source_row"], how="semi", maintain_order="left")  # fmt: skip
     _say(f"quarantine/{args.source}: {rows.height:,} row(s) (showing up to {args.limit})")
     for file, row, reasons, raw in (
         rows.select("_source_file", "_source_row", "reasons", "raw").head(args.limit).iter_rows()

@@ -36,7 +36,6 @@ class GXRun:
 
     outcomes: list[Outcome]
     result: Any
-    rows: int
     seconds: float
 
 
@@ -129,19 +128,18 @@ class GXEngine:
             result = batch.validate(self.gx_suite(suite), result_format=fmt)
             outcomes = [self._outcome(suite, r, frame.height) for r in result.results]
             self._attribute(suite, data, outcomes)
-        self._keys_for_ranks(frame, outcomes)
-        return GXRun(outcomes, result, frame.height, time.perf_counter() - start)
+        self._keys_for_ranks(suite, frame, outcomes)
+        return GXRun(outcomes, result, time.perf_counter() - start)
 
-    def _keys_for_ranks(self, frame: pl.DataFrame, outcomes: list[Outcome]) -> None:
-        """The uniqueness sample holds dense ranks of the key: show the keys themselves."""
-        if KEY not in frame.columns:
-            return
+    def _keys_for_ranks(self, suite: Suite, frame: pl.DataFrame, outcomes: list[Outcome]) -> None:
+        """The sample of an expectation on ``_key`` holds dense ranks: show the keys themselves."""
+        on_key = {e.id for e in suite.expectations if e.kwargs.get("column") == KEY}
         for o in outcomes:
-            if o.passed or not o.sample or "column=_key" not in o.detail:
+            if o.passed or not o.sample or o.check not in on_key:
                 continue
             ranks = [int(float(v)) for v in o.sample if v.replace(".", "", 1).isdigit()]
             keyed = frame.select(KEY, pl.col(KEY).rank("dense").cast(pl.Int64).alias("r"))
-            found = keyed.filter(pl.col("r").is_in(ranks)).unique("r")
+            found = keyed.filter(pl.col("r").is_in(ranks)).unique("r").sort("r")
             o.sample = found[KEY].to_list()
 
     def _outcome(self, suite: Suite, r: Any, rows: int) -> Outcome:

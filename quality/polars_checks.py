@@ -6,7 +6,6 @@ column-map expectations skip nulls (except ``not_null``), pair expectations skip
 side is missing, and a ``row_condition`` restricts the rows looked at.
 """
 
-import re
 from typing import Any
 
 import polars as pl
@@ -14,14 +13,11 @@ import polars as pl
 from quality.suites import Expectation, Suite
 
 
-def _condition(kwargs: dict[str, Any]) -> pl.Expr:
-    text = kwargs.get("row_condition")
-    if not text:
+def _condition(e: Expectation) -> pl.Expr:
+    if e.condition is None:
         return pl.lit(True)
-    match = re.fullmatch(r'\s*(\w+)\s*==\s*"([^"]*)"\s*', str(text))
-    if match is None:
-        raise ValueError(f"row condition not understood by the Polars checks: {text!r}")
-    return pl.col(match.group(1)) == match.group(2)
+    column, value = e.condition
+    return pl.col(column) == value
 
 
 def _literal(value: Any) -> Any:
@@ -57,7 +53,7 @@ def offending(e: Expectation, schema: pl.Schema) -> pl.Expr:
         bad = a.is_not_null() & b.is_not_null() & worse
     else:
         raise ValueError(f"no Polars form for {e.gx} ({e.id})")
-    return _condition(k) & bad
+    return _condition(e) & bad
 
 
 def count_failures(suite: Suite, frame: pl.LazyFrame) -> dict[str, int]:

@@ -39,6 +39,21 @@ def classify(reason: str) -> tuple[str, str]:
     return "other", "a reason no rule id is known for (see the reason text)"
 
 
+def with_rules(quarantine: pl.DataFrame) -> pl.DataFrame:
+    """One row per (quarantined row, reason): ``_source_file``, ``_source_row``, ``reason``,
+    ``rule`` and ``why`` (each distinct reason classified once)."""
+    exploded = quarantine.select(
+        "_source_file", "_source_row", pl.col("reasons").explode().alias("reason")
+    ).drop_nulls("reason")
+    distinct = exploded["reason"].unique().to_list()
+    rules = pl.DataFrame(
+        [(r, *classify(r)) for r in distinct],
+        schema={"reason": pl.String, "rule": pl.String, "why": pl.String},
+        orient="row",
+    )
+    return exploded.join(rules, on="reason", how="left", maintain_order="left")
+
+
 def quarantine_outcomes(
     table: str, quarantine: pl.DataFrame, rows_read: int, sample: int = 5
 ) -> list[Outcome]:
@@ -47,20 +62,26 @@ def quarantine_outcomes(
     ``quarantine`` is a ``quarantine/<source>`` frame (``reasons``, ``_source_file``,
     ``_source_row``).
     """
-    exploded = quarantine.select("_source_file", "_source_row", pl.col("reasons").explode())
-    found: dict[str, Outcome] = {}
-    for file, row, reason in exploded.iter_rows():
-        if reason is None:
-            continue
-        rule, why = classify(reason)
-        outcome = found.setdefault(
-            rule,
-            Outcome(rule, table, "row rule", "QUARANTINE", False, rows_read, why=why,
-                    detail="cleaning rule: the row is kept in quarantine with its raw values"),
-        )  # fmt: skip
-        outcome.failed += 1
-        name = file.rsplit("/", 1)[-1]
-        outcome.partitions[name] = outcome.partitions.get(name, 0) + 1
-        if len(outcome.sample) < sample:
-            outcome.sample.append(f"{name} row {row}: {reason[:160]}")
-    return [found[k] for k in sorted(found)]
+    ruled = with_rules(quarantine).with_columns(
+        pl.col("_source_file").str.split("/").list.last().alias("file")
+    )
+    per_file = ruled.group_by("rule", "file").len().sort("rule", "file")
+    by_rule = (
+        ruled.group_by("rule", maintain_order=True)
+        .agg(
+            pl.len().alias("failed"),
+            pl.col("why").first(),
+            pl.format("{} row {}: {}", "file", "_source_row", pl.col("reason").str.slice(0, 160))
+            .head(sample)
+            .alias("sample"),
+        )
+        .sort("rule")
+    )
+    return [
+        Outcome(
+            rule, table, "row rule", "QUARANTINE", False, rows_read, failed, list(examples),
+            partitions=dict(per_file.filter(pl.col("rule") == rule).select("file", "len").iter_rows()),
+            why=why, detail="cleaning rule: the row is kept in quarantine with its raw values",
+        )
+        for rule, failed, why, examples in by_rule.iter_rows()
+    ]  # fmt: skip

@@ -13,8 +13,9 @@ expectation and partition); ``WARN`` is recorded and reported.
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -53,11 +54,21 @@ class Expectation:
     why: str
 
     @property
+    def condition(self) -> tuple[str, str] | None:
+        """The ``row_condition`` as (column, value): only ``column=="value"`` is used here."""
+        text = self.kwargs.get("row_condition")
+        if not text:
+            return None
+        match = re.fullmatch(r'\s*(\w+)\s*==\s*"([^"]*)"\s*', str(text))
+        if match is None:
+            raise ValueError(f"{self.id}: row condition not understood: {text!r}")
+        return match.group(1), match.group(2)
+
+    @property
     def columns(self) -> tuple[str, ...]:
         cols = [self.kwargs.get(k) for k in ("column", "column_A", "column_B")]
         cols += list(self.kwargs.get("column_list", ()))
-        condition = str(self.kwargs.get("row_condition", ""))
-        cols += [c for c in ("link_status",) if c in condition]
+        cols += [self.condition[0]] if self.condition else []
         return tuple(dict.fromkeys(c for c in cols if c))
 
 
@@ -70,7 +81,6 @@ class Suite:
     key: tuple[str, ...] = ()
     partition: str | None = None
     as_of: date | None = None
-    extra_columns: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -80,7 +90,7 @@ class Suite:
         """The table columns the expectations read (GX's frame is projected to these; the key
         fields arrive joined as ``_key``, not one by one)."""
         used = [c for e in self.expectations for c in e.columns if c not in (KEY, PARTITION)]
-        return list(dict.fromkeys([*used, *self.extra_columns]))
+        return list(dict.fromkeys(used))
 
     def fingerprint(self) -> str:
         body = [(e.id, e.gx, dict(e.kwargs), e.severity) for e in self.expectations]
