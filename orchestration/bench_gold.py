@@ -46,7 +46,8 @@ def _child(what: str, warehouse: Path) -> None:
     import polars as pl
 
     from assets.gold import build_gold
-    from transforms.profile import _counts, _linked
+    from transforms.events import linked_events
+    from transforms.profile import source_counts
     from warehouse.rules import DEFAULT_RULES
     from warehouse.store import Warehouse
 
@@ -58,7 +59,7 @@ def _child(what: str, warehouse: Path) -> None:
         rows = {name: frame.height for name, frame in tables.items()}
     elif what == "polars":
         events = store.scan("silver", "supervision_event")
-        frame = _counts(_linked(events).filter(pl.col("event_date") <= as_of)).collect()
+        frame = source_counts(linked_events(events).filter(pl.col("event_date") <= as_of)).collect()
         rows = {"profiles": frame.height, "events": int(frame["events"].sum())}
     else:
         events = (warehouse / "silver" / "supervision_event").resolve()

@@ -259,6 +259,11 @@ BUILDERS = {
 }
 
 
+def linked_events(events: pl.LazyFrame) -> pl.LazyFrame:
+    """The events of ``silver/supervision_event`` linked to a cadre: the only ones gold counts."""
+    return events.filter((pl.col("link_status") == "linked") & pl.col("person_no").is_not_null())
+
+
 def cadres_from_roster(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """``silver/cadre``: the latest roster row per 人员编号, with normalised keys and scope."""
     latest = bronze.sort("更新时间", "_source_row", nulls_last=False).unique(

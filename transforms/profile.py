@@ -8,6 +8,8 @@ from datetime import date
 
 import polars as pl
 
+from transforms.events import linked_events
+
 SOURCES = ["inspection", "audit", "petition", "assessment", "sanction", "tolerance"]
 
 TIMELINE = pl.Struct(
@@ -21,10 +23,6 @@ TIMELINE = pl.Struct(
         "counts_against": pl.Boolean,
     }
 )
-
-
-def _linked(events: pl.LazyFrame) -> pl.LazyFrame:
-    return events.filter((pl.col("link_status") == "linked") & pl.col("person_no").is_not_null())
 
 
 def clearance(events: pl.LazyFrame, petitions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
@@ -45,7 +43,7 @@ def clearance(events: pl.LazyFrame, petitions: pl.LazyFrame, cadres: pl.LazyFram
         pl.col("是否澄清正名").fill_null(False).alias("cleared"),
         pl.col("是否诬告陷害").fill_null(False).alias("false_accusation"),
     )
-    linked = _linked(events).filter(pl.col("source") == "petition")
+    linked = linked_events(events).filter(pl.col("source") == "petition")
     return (
         flagged.join(linked.select("source_key", "person_no", "event_id"), on="source_key")
         .join(cadres.select("person_no", "name", "unit", "scope_level", "region"), on="person_no", how="left")
@@ -60,7 +58,7 @@ def clearance(events: pl.LazyFrame, petitions: pl.LazyFrame, cadres: pl.LazyFram
     )  # fmt: skip
 
 
-def _counts(linked: pl.LazyFrame) -> pl.LazyFrame:
+def source_counts(linked: pl.LazyFrame) -> pl.LazyFrame:
     """Per cadre and source: events counting against, and the rest."""
     exprs = []
     for source in SOURCES:
@@ -113,7 +111,7 @@ def cadre_profile(
     as_of: date,
 ) -> pl.LazyFrame:
     """``gold/cadre_profile``: one row per cadre, every number from its ``timeline``."""
-    linked = _linked(events).filter(pl.col("event_date") <= as_of)
+    linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     cleared = clearance_rows.group_by("person_no").agg(
         pl.col("cleared").sum().cast(pl.Int64).alias("reports_cleared"),
         pl.col("false_accusation").sum().cast(pl.Int64).alias("false_accusations"),
@@ -145,7 +143,7 @@ def cadre_profile(
         pl.col("reasons").list.eval(pl.element().struct.field("measure")).alias("running"),
     )
     for other in (
-        _counts(linked),
+        source_counts(linked),
         _grades(linked, as_of),
         levels,
         promotion,
@@ -173,7 +171,7 @@ def unit_portrait(
 
     Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres.
     """
-    linked = _linked(events).filter(pl.col("event_date") <= as_of)
+    linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     people = cadres.select("person_no", "unit", "region")
     with_unit = linked.join(people, on="person_no")
     warned = warning.join(people, on="person_no")

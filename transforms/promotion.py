@@ -14,6 +14,8 @@ from datetime import date
 
 import polars as pl
 
+from transforms.events import linked_events
+
 REASON = pl.Struct(
     {
         "condition": pl.String,
@@ -100,7 +102,7 @@ def promotion_check(
     as_of: date,
 ) -> pl.LazyFrame:
     """``gold/promotion_check``: every cadre, ``barred``, ``bar_until`` and the ``reasons``."""
-    linked = events.filter((pl.col("link_status") == "linked") & pl.col("person_no").is_not_null())
+    linked = linked_events(events)
     reasons = pl.concat(
         [running_periods(linked, periods, bar, as_of), low_grades(linked, bar, as_of)]
     )

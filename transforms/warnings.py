@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from transforms.events import linked_events
 from transforms.promotion import running_periods
 
 LEVEL_ORDER = {"red": 3, "yellow": 2, "blue": 1}
@@ -73,11 +74,7 @@ def warnings(
     as_of: date,
 ) -> pl.LazyFrame:
     """``gold/warning``: every rule that fires for a linked cadre as of ``as_of``."""
-    linked = events.filter(
-        (pl.col("link_status") == "linked")
-        & pl.col("person_no").is_not_null()
-        & (pl.col("event_date") <= as_of)
-    )
+    linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     parts = []
     for rule in rules:
         if rule["kind"] == "running_period":
