@@ -48,7 +48,7 @@ bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (o
 	$(BIN)/dajiandu bench link --cadres 2000 --cadres 100000
 	$(BIN)/dajiandu bench quality --cadres 1000000
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse
-	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse --min-events 10000000
+	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse --events 10000000
 
 .PHONY: lock
 lock: install ## re-resolve requirements.lock from pyproject.toml

@@ -1,8 +1,8 @@
 """``dajiandu bench gold``: build every gold table from silver, and compare one aggregation with DuckDB.
 
 Per roster size (or on an existing warehouse with ``--warehouse``), three child processes, each
-with its own peak memory: ``build_gold`` (all six gold tables, as the asset builds them, nothing
-written); the profile aggregation alone in Polars (per cadre: events counting against and not, per
+with its own peak memory: ``stage_gold`` (all seven gold tables, built and written as the asset
+does, then discarded: the warehouse keeps its published gold); the profile aggregation alone in Polars (per cadre: events counting against and not, per
 source, and totals — 14 figures); the same aggregation written as DuckDB SQL over the same Parquet.
 Printed: seconds, peak MB and the ratio of ours to DuckDB.
 """
@@ -45,7 +45,7 @@ def _child(what: str, warehouse: Path) -> None:
     import duckdb
     import polars as pl
 
-    from assets.gold import build_gold
+    from assets.gold import stage_gold
     from transforms.events import linked_events
     from transforms.profile import source_counts
     from warehouse.rules import DEFAULT_RULES
@@ -53,10 +53,13 @@ def _child(what: str, warehouse: Path) -> None:
 
     as_of = date.today()
     store = Warehouse(warehouse)
+    steps: list[str] = []
     start = time.perf_counter()
     if what == "gold":
-        tables = build_gold(store, DEFAULT_RULES, as_of)
-        rows = {name: frame.height for name, frame in tables.items()}
+        staged = stage_gold(store, DEFAULT_RULES, as_of, steps.append)
+        rows = {name: table.rows for name, table in staged.items()}
+        for table in staged.values():
+            store.discard(table)
     elif what == "polars":
         events = store.scan("silver", "supervision_event")
         frame = source_counts(linked_events(events).filter(pl.col("event_date") <= as_of)).collect()
@@ -67,13 +70,13 @@ def _child(what: str, warehouse: Path) -> None:
         rows = {"profiles": result.height, "events": int(result["events"].sum())}
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows}))
+    print(json.dumps({"seconds": seconds, "rows": rows, "steps": steps}, ensure_ascii=False))
     print(f"peak_rss_mb={peak:.1f}")
 
 
-def scaled_copy(warehouse: Path, target: Path, min_events: int) -> Path:
+def scaled_copy(warehouse: Path, target: Path, events_wanted: int) -> Path:
     """A warehouse whose ``silver/supervision_event`` repeats the events of ``warehouse`` until it
-    holds at least ``min_events`` (each copy with its own event ids); the other
+    holds exactly ``events_wanted`` (each copy with its own event ids); the other
     tables gold reads are links to the originals. A measure of volume, not of realistic content."""
     import polars as pl
 
@@ -81,7 +84,7 @@ def scaled_copy(warehouse: Path, target: Path, min_events: int) -> Path:
 
     events = Warehouse(warehouse).scan("silver", "supervision_event")
     rows = events.select(pl.len()).collect().item()
-    copies = max(1, -(-min_events // rows))
+    copies = max(1, -(-events_wanted // rows))
     shutil.rmtree(target, ignore_errors=True)
     for layer, name in (
         ("silver", "cadre"), ("bronze", "petition"), ("bronze", "audit"), ("bronze", "tolerance"),
@@ -89,14 +92,18 @@ def scaled_copy(warehouse: Path, target: Path, min_events: int) -> Path:
         link = target / layer / name
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to((warehouse / layer / name).resolve())
-    scaled = pl.concat(
-        [
-            events.with_columns(
-                pl.concat_str(pl.col("event_id"), pl.lit(f"#{k}")).alias("event_id")
-            )
-            for k in range(copies)
-        ]
-    ).collect()
+    scaled = (
+        pl.concat(
+            [
+                events.with_columns(
+                    pl.concat_str(pl.col("event_id"), pl.lit(f"#{k}")).alias("event_id")
+                )
+                for k in range(copies)
+            ]
+        )
+        .head(events_wanted)
+        .collect()
+    )
     store = Warehouse(target)
     store.publish(store.stage("silver", "supervision_event", scaled, "source", "source"))
     return target
@@ -107,7 +114,7 @@ def bench_gold(
     workdir: Path,
     seed: int = 7,
     warehouse: Path | None = None,
-    min_events: int = 0,
+    events_wanted: int = 0,
 ) -> int:
     targets: list[tuple[str, Path]] = []
     if warehouse is not None:
@@ -116,15 +123,15 @@ def bench_gold(
         sources, built, _, _ = _generate(workdir / str(cadres), cadres, seed)
         _timed(_child_command("run", sources / "sources.yaml", built), "run", cadres)
         targets.append((f"{cadres:,} cadres", built))
-    if min_events:
+    if events_wanted:
         scaled = []
         for n, (label, path) in enumerate(targets):
             # In a child: a parent grown by the copy would pass its peak memory on to each child.
             copy = workdir / f"scaled-{n}"
             command = [sys.executable, "-m", "orchestration.bench_gold", "scale", str(path),
-                       str(copy), str(min_events)]  # fmt: skip
+                       str(copy), str(events_wanted)]  # fmt: skip
             _timed(command, "scale", 0)
-            scaled.append((f"{label}, events repeated to at least {min_events:,}", copy))
+            scaled.append((f"{label}, events repeated to {events_wanted:,}", copy))
         targets = scaled
     results = []
     for label, target in targets:
@@ -139,8 +146,10 @@ def bench_gold(
         gold, ours, duck = figures["gold"], figures["polars"], figures["duckdb"]
         print(f"{label}: {events:,} events in silver")
         print(
-            f"  all six gold tables (build_gold)       {gold['seconds']:>7.1f} s  {gold['peak_mb']:>7,.0f} MB  rows {gold['rows']}"
+            f"  all seven gold tables, built, written  {gold['seconds']:>7.1f} s  {gold['peak_mb']:>7,.0f} MB  rows {gold['rows']}"
         )
+        for step in gold["steps"]:
+            print(f"    {step}")
         print(
             f"  profile aggregation, Polars (ours)     {ours['seconds']:>7.1f} s  {ours['peak_mb']:>7,.0f} MB"
         )

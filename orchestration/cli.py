@@ -243,7 +243,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         existing = Path(args.warehouse) if args.warehouse else None
         return bench_gold(
-            args.cadres or [1_000_000], Path(args.workdir), args.seed, existing, args.min_events
+            args.cadres or [1_000_000], Path(args.workdir), args.seed, existing, args.events
         )
     if args.what == "quality":
         from orchestration.bench_quality import bench_quality
@@ -340,10 +340,10 @@ def parser() -> argparse.ArgumentParser:
                 "--warehouse", help="bench this existing warehouse instead of generating"
             )
             b.add_argument(
-                "--min-events",
+                "--events",
                 type=int,
                 default=0,
-                help="repeat the silver events (new ids per copy) until there are at least this many",
+                help="repeat the silver events (new ids per copy) to exactly this many",
             )
         b.set_defaults(func=cmd_bench)
     return top

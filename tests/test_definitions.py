@@ -25,7 +25,7 @@ def test_asset_graph_snapshot() -> None:
     expected |= {
         f"gold/{t}": "gold"
         for t in (
-            "promotion_check", "warning", "clearance", "cadre_profile", "unit_portrait",
+            "promotion_check", "warning", "clearance", "cadre_profile", "cadre_timeline", "unit_portrait",
             "tolerance_case",
         )
     }  # fmt: skip

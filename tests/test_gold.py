@@ -9,7 +9,13 @@ import polars as pl
 import pytest
 
 from transforms.cases import deidentify, generic_unit, pseudonym, public_id, tolerance_cases
-from transforms.profile import cadre_profile, clearance, unit_portrait
+from transforms.profile import (
+    cadre_profile,
+    cadre_timeline,
+    clearance,
+    split_points,
+    unit_portrait,
+)
 from transforms.promotion import promotion_check
 from transforms.warnings import warning_level, warnings
 from warehouse.rules import (
@@ -177,14 +183,34 @@ def test_every_profile_number_traces_to_its_timeline():
     warned = warnings(events, RULES, PERIODS, BAR, AS_OF)
     empty = clearance(events, _petitions([]), CADRES)
     out = cadre_profile(events, CADRES, promotion, warning_level(warned), empty, AS_OF).collect()
+    (timeline,) = cadre_timeline(events, AS_OF)
+    a_rows = timeline.collect().filter(pl.col("person_no") == "A")
     a = out.filter(pl.col("person_no") == "A").row(0, named=True)
     assert (a["petition_against"], a["petition_other"], a["sanction_against"]) == (1, 1, 1)
-    assert a["events"] == len(a["timeline"]) == 4
-    assert a["events_against"] == sum(t["counts_against"] for t in a["timeline"]) == 2
+    assert a["events"] == a_rows.height == 4
+    assert a["events_against"] == a_rows["counts_against"].sum() == 2
+    assert a_rows["date"].is_sorted()  # the timeline reads in date order
     assert a["latest_grades"] == [{"year": 2024, "grade": "称职"}]
     assert a["barred"] and a["warning_level"] == "red" and a["running"] == ["政务处分/记过"]
     b = out.filter(pl.col("person_no") == "B").row(0, named=True)
-    assert (b["events"], b["timeline"], b["warning_level"], b["barred"]) == (0, [], "none", False)
+    assert (b["events"], b["warning_level"], b["barred"]) == (0, "none", False)
+
+
+def test_the_timeline_in_pieces_is_the_whole_timeline_in_order():
+    # gold/cadre_timeline is sorted and written one person_no range at a time, to bound memory;
+    # one piece after another must be exactly the timeline sorted at once.
+    people = [f"P{n:03d}" for n in range(40)]
+    events = _frame([
+        _event(p, "petition", "x", "属实", f"2024-{1 + (n * 7) % 12:02d}-{1 + n % 28:02d}", source_key=f"J{n}")
+        for n, p in enumerate(people * 3)
+    ])  # fmt: skip
+    (whole,) = cadre_timeline(events, AS_OF)
+    bounds = split_points(pl.Series(people), 4)
+    assert bounds == ["P010", "P020", "P030"]
+    pieces = [piece.collect() for piece in cadre_timeline(events, AS_OF, bounds)]
+    assert [piece.height for piece in pieces] == [30, 30, 30, 30]
+    assert pl.concat(pieces).equals(whole.collect())
+    assert split_points(pl.Series(["P1"]), 4) == [] and split_points(pl.Series(people), 1) == []
 
 
 def test_unit_portrait_rates_per_hundred_cadres():
@@ -244,15 +270,24 @@ def test_gold_on_generated_sources(baseline):
     from warehouse.store import Warehouse
 
     store = Warehouse(baseline)
-    tables = {n: store.scan("gold", n).collect() for n in ("promotion_check", "warning", "clearance", "cadre_profile", "unit_portrait", "tolerance_case")}  # fmt: skip
+    tables = {n: store.scan("gold", n).collect() for n in ("promotion_check", "warning", "clearance", "cadre_profile", "cadre_timeline", "unit_portrait", "tolerance_case")}  # fmt: skip
     assert all(t.height > 0 for t in tables.values()), {n: t.height for n, t in tables.items()}
     events = store.scan("silver", "supervision_event").select("event_id", "source_key").collect()
     profile = tables["cadre_profile"]
-    # Every profile number is a count of its timeline, and every timeline entry is a silver event.
-    assert (profile["events"] == profile["timeline"].list.len()).all()
-    against = profile["timeline"].list.eval(pl.element().struct.field("counts_against").sum())
-    assert (profile["events_against"] == against.list.first()).all()
-    timeline = profile.select(pl.col("timeline").explode().struct.unnest()).drop_nulls("event_id")
+    # Every profile number is a count of the cadre's timeline rows, the timeline is sorted by
+    # cadre and date, and every timeline row is a silver event.
+    timeline = tables["cadre_timeline"]
+    counted = timeline.group_by("person_no").agg(
+        pl.len().alias("rows"), pl.col("counts_against").sum().alias("against")
+    )
+    traced = profile.join(counted, on="person_no", how="left").with_columns(
+        pl.col("rows", "against").fill_null(0)
+    )
+    assert (traced["events"] == traced["rows"]).all() and traced["events"].sum() == timeline.height
+    assert (traced["events_against"] == traced["against"]).all()
+    assert timeline.select("person_no", "date").equals(
+        timeline.select("person_no", "date").sort(pl.all())
+    )
     assert timeline.join(events, on=["event_id", "source_key"], how="anti").height == 0
     fired = tables["warning"].select(pl.col("event_ids").explode().alias("event_id"))
     assert fired.join(events, on="event_id", how="anti").height == 0

@@ -1,9 +1,11 @@
 """The warehouse store: staged writes, atomic publish, identical bytes for identical rows."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from warehouse.store import Warehouse, WarehouseError
@@ -55,6 +57,39 @@ def test_a_failed_write_leaves_no_staging_behind(
         store.stage("bronze", "t", FRAME.head(1))
     assert store.scan("bronze", "t").collect().height == 3
     assert not list((tmp_path / ".versions" / "bronze" / "t").glob(".staging-*"))
+
+
+def test_pieces_are_appended_in_order_to_one_file_the_same_every_time(tmp_path: Path) -> None:
+    # A table too large for memory is staged from a generator of pieces (gold/cadre_timeline).
+    def pieces() -> Iterator[pl.DataFrame]:
+        yield FRAME.head(2)
+        yield FRAME.tail(1)
+
+    one, two = Warehouse(tmp_path / "a"), Warehouse(tmp_path / "b")
+    first, second = one.stage("gold", "t", pieces()), two.stage("gold", "t", pieces())
+    assert first.rows == 3 and first.partitions == {"all": 3}
+    assert first.scan().collect().equals(FRAME)
+    assert pq.ParquetFile(first.path / "data.parquet").num_row_groups == 2  # one per piece
+    assert first.path.name == second.path.name
+    assert (first.path / "data.parquet").read_bytes() == (second.path / "data.parquet").read_bytes()
+
+
+def test_a_piece_that_fails_leaves_no_staging_behind(tmp_path: Path) -> None:
+    # The second piece fails while the first is being written on the writer thread.
+    def pieces() -> Iterator[pl.DataFrame]:
+        yield FRAME
+        raise pl.exceptions.ComputeError("the second piece cannot be computed")
+
+    store = Warehouse(tmp_path)
+    store.publish(store.stage("gold", "t", FRAME.head(1)))
+    with pytest.raises(pl.exceptions.ComputeError, match="second piece"):
+        store.stage("gold", "t", pieces())
+    assert store.scan("gold", "t").collect().height == 1
+    assert not list((tmp_path / ".versions" / "gold" / "t").glob(".staging-*"))
+    with pytest.raises(ValueError, match="nothing to write"):
+        store.stage("gold", "t", iter([]))
+    with pytest.raises(ValueError, match="cannot be partitioned"):
+        store.stage("gold", "t", [FRAME], partition_by="month")
 
 
 def test_publish_swaps_a_link_and_keeps_a_few_old_versions(tmp_path: Path) -> None:

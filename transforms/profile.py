@@ -1,28 +1,20 @@
 """The per-cadre profile, the clearance list and the unit portrait (政治生态画像), from silver.
 
-Every figure is an aggregation of linked events, and every profile carries its timeline (one
-struct per event with its ``event_id`` and ``source_key``), so a number traces back to source rows.
+Every figure is an aggregation of linked events, and every event the profile counts is a row of
+``gold/cadre_timeline`` (its ``event_id`` and ``source_key``, sorted by cadre and date), so a
+number traces back to source rows. The timeline is a table of its own, not a nested column: at
+10⁷ events, a list of structs per cadre held the whole timeline in memory twice over (measured).
 """
 
+from collections.abc import Sequence
 from datetime import date
+from itertools import pairwise
 
 import polars as pl
 
 from transforms.events import linked_events
 
 SOURCES = ["inspection", "audit", "petition", "assessment", "sanction", "tolerance"]
-
-TIMELINE = pl.Struct(
-    {
-        "event_id": pl.String,
-        "source": pl.String,
-        "source_key": pl.String,
-        "date": pl.Date,
-        "category": pl.String,
-        "outcome": pl.String,
-        "counts_against": pl.Boolean,
-    }
-)
 
 
 def clearance(events: pl.LazyFrame, petitions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
@@ -88,18 +80,41 @@ def _grades(linked: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
     )
 
 
-def _timeline(linked: pl.LazyFrame) -> pl.LazyFrame:
-    # One sort of all events, then groups in that order: cheaper than sorting inside each group.
-    return (
-        linked.sort("person_no", "event_date", "event_id")
-        .group_by("person_no", maintain_order=True)
-        .agg(
-            pl.struct(
-                "event_id", "source", "source_key", pl.col("event_date").alias("date"),
-                "category", "outcome", "counts_against",
-            ).alias("timeline")
-        )
-    )  # fmt: skip
+def cadre_timeline(
+    events: pl.LazyFrame, as_of: date, bounds: Sequence[str] = ()
+) -> list[pl.LazyFrame]:
+    """``gold/cadre_timeline``: every linked event up to ``as_of`` that the profile counts, one
+    row each, sorted by cadre, date and event id, so a cadre's rows are one range of the file.
+
+    It comes in pieces, one per range of ``person_no`` cut at ``bounds`` (see
+    :func:`split_points`), each sorted on its own: one after another they are the whole timeline
+    in order, and a writer holds one piece in memory at a time.
+    """
+    linked = linked_events(events).filter(pl.col("event_date") <= as_of)
+    edges: list[str | None] = [None, *sorted(bounds), None]
+    pieces = []
+    for low, high in pairwise(edges):
+        piece = linked
+        if low is not None:
+            piece = piece.filter(pl.col("person_no") >= low)
+        if high is not None:
+            piece = piece.filter(pl.col("person_no") < high)
+        pieces.append(
+            piece.select(
+                "person_no", pl.col("event_date").alias("date"), "event_id", "source",
+                "source_key", "category", "outcome", "counts_against",
+            ).sort("person_no", "date", "event_id")
+        )  # fmt: skip
+    return pieces
+
+
+def split_points(person_nos: pl.Series, pieces: int) -> list[str]:
+    """Up to ``pieces - 1`` distinct values that cut the sorted ``person_nos`` into ranges of
+    about equal size (the roster's, so each timeline piece holds about as many cadres)."""
+    ordered = person_nos.drop_nulls().unique().sort()
+    if pieces <= 1 or ordered.len() < 2:
+        return []
+    return sorted({ordered[k * ordered.len() // pieces] for k in range(1, pieces)})
 
 
 def cadre_profile(
@@ -110,7 +125,8 @@ def cadre_profile(
     clearance_rows: pl.LazyFrame,
     as_of: date,
 ) -> pl.LazyFrame:
-    """``gold/cadre_profile``: one row per cadre, every number from its ``timeline``."""
+    """``gold/cadre_profile``: one row per cadre; every count is a count of its rows in
+    :func:`cadre_timeline`."""
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     cleared = clearance_rows.group_by("person_no").agg(
         pl.col("cleared").sum().cast(pl.Int64).alias("reports_cleared"),
@@ -148,7 +164,6 @@ def cadre_profile(
         levels,
         promotion,
         cleared,
-        _timeline(linked),
     ):
         profile = attach(profile, other)
     return (
@@ -157,7 +172,6 @@ def cadre_profile(
             *(pl.col(c).fill_null(0) for c in [*counts, "events_against", "events", "reports_cleared", "false_accusations"]),
             pl.col("warning_level").fill_null("none"),
             pl.col("warning_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-            pl.col("timeline").fill_null(pl.lit([], dtype=pl.List(TIMELINE))),
             (pl.col("reports_cleared").fill_null(0) > 0).alias("cleared"),
             pl.lit(as_of).alias("as_of"),
         )
