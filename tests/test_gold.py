@@ -8,7 +8,14 @@ from datetime import date
 import polars as pl
 import pytest
 
-from transforms.cases import deidentify, generic_unit, pseudonym, public_id, tolerance_cases
+from transforms.cases import (
+    deidentify,
+    generic_unit,
+    pseudonym,
+    public_id,
+    replace_names,
+    tolerance_cases,
+)
 from transforms.profile import (
     cadre_profile,
     cadre_timeline,
@@ -242,6 +249,18 @@ def test_deidentification():
         pseudonym("欧阳修") == "欧阳某" and generic_unit("桂林市临桂区交通局") == "某市某区交通局"
     )
     assert public_id("tolerance", "RC2024-0001") == public_id("tolerance", "RC2024-0001")
+
+
+def test_overlapping_names_are_replaced_the_same_way_whatever_their_order():
+    # 主任李英 holds two roster names, 任李 (by accident) and 李英. Replacing them one by one in
+    # set order gave 主任某英 or 主任李某 from run to run, so gold/tolerance_case changed bytes.
+    text = "办公室主任李英在项目中"
+    for found in (["任李", "李英"], ["李英", "任李"]):
+        assert replace_names(text, found, None, pseudonym) == "办公室主任李某在项目中"
+        assert replace_names(text, found, "任李", pseudonym) == "办公室主任某英在项目中"  # own wins
+    assert deidentify(text, frozenset({"任李", "李英"}), frozenset()) == "办公室主任李某在项目中"
+    # every occurrence of a name goes, and a longer name beats a shorter one inside it
+    assert replace_names("欧阳修与欧阳修", ["欧阳修", "阳修"], None, pseudonym) == "欧阳某与欧阳某"
 
 
 def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out():

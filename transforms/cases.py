@@ -13,6 +13,7 @@ ID numbers, phone numbers and exact dates are removed (a date keeps its year); a
 
 import hashlib
 import re
+from collections.abc import Callable
 
 import polars as pl
 
@@ -58,6 +59,42 @@ def _found(text: str, known: frozenset[str], longest: int) -> list[str]:
     return sorted(hits, key=len, reverse=True)
 
 
+def replace_names(
+    text: str, found: list[str], own: str | None, replace: Callable[[str], str | None]
+) -> str:
+    """``text`` with each chosen occurrence of a found name replaced, in one pass.
+
+    Occurrences may overlap (``主任李英`` holds the roster names ``任李`` and ``李英``): the case's
+    own name wins, then the longer, then the later (a title comes before a name: 主任李英 holds
+    ``任李`` by accident), then the lower in code order; an occurrence overlapping one already
+    chosen is left out. The result does not depend on the
+    order of ``found``, so the same text always gives the same output (replacing names one by one
+    in set order gave ``主任某英`` in one run and ``主任李某`` in the next).
+    """
+    if own and len(own) >= 2 and own not in found:
+        found = [*found, own]
+
+    def first(name: str) -> int:
+        return text.find(name)
+
+    order = sorted(found, key=lambda n: (n != own, -len(n), -first(n), n))
+    taken = [False] * len(text)
+    chosen: list[tuple[int, int, str]] = []
+    for name in order:
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(name)
+                chosen.append((start, end, name))
+            start = text.find(name, start + 1)
+    pieces, at = [], 0
+    for start, end, name in sorted(chosen):
+        pieces += [text[at:start], replace(name) or ""]
+        at = end
+    return "".join([*pieces, text[at:]])
+
+
 def deidentify(
     text: str | None,
     names: frozenset[str],
@@ -76,13 +113,8 @@ def deidentify(
     out = _LABELS.sub("", out)
     out = _DATE.sub(lambda m: f"{m.group(1)}年", out)
     own_name, own_unit = own
-    for unit in sorted(
-        {*_found(out, units, 30), *([own_unit] if own_unit else [])}, key=len, reverse=True
-    ):
-        out = out.replace(unit, generic_unit(unit) or "")
-    extra = [own_name] if own_name and len(own_name) >= 2 else []
-    for name in sorted({*_found(out, names, 4), *extra}, key=len, reverse=True):
-        out = out.replace(name, pseudonym(name) or "")
+    out = replace_names(out, _found(out, units, 30), own_unit, generic_unit)
+    out = replace_names(out, _found(out, names, 4), own_name, pseudonym)
     out = re.sub(r"[（(][，,、\s]*[）)]", "", out)  # brackets emptied by the removals
     return re.sub(r"[，,]{2,}", "，", out)
 

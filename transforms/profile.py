@@ -207,9 +207,12 @@ def unit_portrait(
             .sum()
             .cast(pl.Int64)
             .alias("findings_overdue"),
+            # Rounded to 0.0001 万元 (one yuan): a float sum's last bits depend on the order the
+            # threads add in, and the same rows must give the same bytes.
             pl.col("amount_wan")
             .filter(pl.col("source") == "audit")
             .sum()
+            .round(4)
             .alias("audit_amount_wan"),
         )
         trend = (

@@ -225,8 +225,11 @@ def _write_parquet(frame: pl.DataFrame | Iterable[pl.DataFrame], file: Path) -> 
 
 
 def _arrow(frame: pl.DataFrame) -> pa.Table:
-    # Strip Polars' own schema metadata so bytes depend on the data alone.
-    table: pa.Table = frame.to_arrow().replace_schema_metadata(None)
+    # Bytes must depend on the data alone. Polars' schema metadata is stripped, and the frame
+    # rechunked: Parquet's writer falls back from dictionary to plain encoding at a point that
+    # depends on the Arrow chunks, so the same rows in other chunks gave other bytes (seen on
+    # gold/cadre_profile at 1M cadres, whose chunks follow the threads of a join).
+    table: pa.Table = frame.rechunk().to_arrow().replace_schema_metadata(None)
     return table
 
 
