@@ -34,8 +34,9 @@ GOLD_TABLES = {
     "and why (each reason with its event, rule and article).",
     "warning": "One row per (cadre, warning rule fired): level, rule, basis and the events that fired it.",
     "clearance": "Reports that cleared a cadre (澄清正名) or were judged false accusations (诬告陷害).",
-    "cadre_profile": "One row per cadre: identity, post, scope; counts by source against / not; "
-    "latest grades; running periods; warning level; promotion check; clearance.",
+    "cadre_profile": "One row per cadre: identity, post, scope; counts against / not by source and "
+    "by source and category; latest grades; running periods; warning level; promotion check; "
+    "clearance.",
     "cadre_timeline": "Every event a profile counts, one row each with its event id and source key, "
     "sorted by cadre and date: each profile number is a count of the cadre's rows here.",
     "unit_portrait": "Per unit and per region: cadres, events per 100 cadres by source, "

@@ -2,8 +2,9 @@
 
 Per roster size (or on an existing warehouse with ``--warehouse``), three child processes, each
 with its own peak memory: ``stage_gold`` (all seven gold tables, built and written as the asset
-does, then discarded: the warehouse keeps its published gold); the profile aggregation alone in Polars (per cadre: events counting against and not, per
-source, and totals — 14 figures); the same aggregation written as DuckDB SQL over the same Parquet.
+does, then discarded: the warehouse keeps its published gold); the profile aggregation alone in Polars (per cadre: events counting against and not, per source,
+and totals — 14 figures — and the ``by_category`` list, per source and category); the same
+aggregation written as DuckDB SQL over the same Parquet.
 Printed: seconds, peak MB and the ratio of ours to DuckDB.
 """
 
@@ -14,22 +15,42 @@ import time
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from orchestration.bench import _child_command, _generate, _timed
 from transforms.profile import SOURCES
 
 _DUCKDB_SQL = """
-SELECT person_no,
-  {columns},
-  sum(CASE WHEN counts_against THEN 1 ELSE 0 END) AS events_against,
-  count(*) AS events
-FROM read_parquet('{events}/**/*.parquet', hive_partitioning = true)
-WHERE link_status = 'linked' AND person_no IS NOT NULL AND event_date <= DATE '{as_of}'
-GROUP BY person_no
+WITH linked AS (
+  SELECT person_no, source, category, counts_against
+  FROM read_parquet('{events}/**/*.parquet', hive_partitioning = true)
+  WHERE link_status = 'linked' AND person_no IS NOT NULL AND event_date <= DATE '{as_of}'
+),
+per_source AS (
+  SELECT person_no,
+    {columns},
+    sum(CASE WHEN counts_against THEN 1 ELSE 0 END) AS events_against,
+    count(*) AS events
+  FROM linked GROUP BY person_no
+),
+per_category AS (
+  SELECT person_no, source, category,
+    sum(CASE WHEN counts_against THEN 1 ELSE 0 END) AS against,
+    sum(CASE WHEN counts_against THEN 0 ELSE 1 END) AS other
+  FROM linked GROUP BY person_no, source, category
+),
+by_category AS (
+  SELECT person_no,
+    list({{'source': source, 'category': category, 'against': against, 'other': other}}
+         ORDER BY source, category NULLS LAST) AS by_category
+  FROM per_category GROUP BY person_no
+)
+SELECT * FROM per_source JOIN by_category USING (person_no)
 """
 
 
 def duckdb_sql(events: Path, as_of: date) -> str:
-    columns = ",\n  ".join(
+    columns = ",\n    ".join(
         f"sum(CASE WHEN source = '{s}' AND {'' if against else 'NOT '}counts_against THEN 1 ELSE 0 END)"
         f" AS {s}_{'against' if against else 'other'}"
         for s in SOURCES
@@ -38,16 +59,28 @@ def duckdb_sql(events: Path, as_of: date) -> str:
     return _DUCKDB_SQL.format(columns=columns, events=events, as_of=as_of.isoformat())
 
 
+def _totals(frame: pl.DataFrame) -> dict[str, int]:
+    """What both engines must agree on: cadres, events, and the per-category entries and sums."""
+    entries = frame.select(pl.col("by_category").explode().struct.unnest()).drop_nulls("source")
+    return {
+        "profiles": frame.height,
+        "events": int(frame["events"].sum()),
+        "events_against": int(frame["events_against"].sum()),
+        "category_entries": entries.height,
+        "category_against": int(entries["against"].sum()),
+        "category_other": int(entries["other"].sum()),
+    }
+
+
 def _child(what: str, warehouse: Path) -> None:
     """One timed measurement (imports happen before the clock starts)."""
     import resource
 
     import duckdb
-    import polars as pl
 
     from assets.gold import stage_gold
     from transforms.events import linked_events
-    from transforms.profile import source_counts
+    from transforms.profile import category_counts, source_counts
     from warehouse.rules import DEFAULT_RULES
     from warehouse.store import Warehouse
 
@@ -62,12 +95,12 @@ def _child(what: str, warehouse: Path) -> None:
             store.discard(table)
     elif what == "polars":
         events = store.scan("silver", "supervision_event")
-        frame = source_counts(linked_events(events).filter(pl.col("event_date") <= as_of)).collect()
-        rows = {"profiles": frame.height, "events": int(frame["events"].sum())}
+        linked = linked_events(events).filter(pl.col("event_date") <= as_of)
+        frame = source_counts(linked).join(category_counts(linked), on="person_no").collect()
+        rows = _totals(frame)
     else:
         events = (warehouse / "silver" / "supervision_event").resolve()
-        result = duckdb.sql(duckdb_sql(events, as_of)).pl()
-        rows = {"profiles": result.height, "events": int(result["events"].sum())}
+        rows = _totals(duckdb.sql(duckdb_sql(events, as_of)).pl())
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "rows": rows, "steps": steps}, ensure_ascii=False))

@@ -197,10 +197,20 @@ def test_every_profile_number_traces_to_its_timeline():
     assert a["events"] == a_rows.height == 4
     assert a["events_against"] == a_rows["counts_against"].sum() == 2
     assert a_rows["date"].is_sorted()  # the timeline reads in date order
+    assert a["by_category"] == [
+        {"source": "assessment", "category": "年度考核", "against": 0, "other": 1},
+        {"source": "petition", "category": "x", "against": 1, "other": 1},
+        {"source": "sanction", "category": "政务处分", "against": 1, "other": 0},
+    ]
     assert a["latest_grades"] == [{"year": 2024, "grade": "称职"}]
     assert a["barred"] and a["warning_level"] == "red" and a["running"] == ["政务处分/记过"]
     b = out.filter(pl.col("person_no") == "B").row(0, named=True)
-    assert (b["events"], b["warning_level"], b["barred"]) == (0, "none", False)
+    assert (b["events"], b["by_category"], b["warning_level"], b["barred"]) == (
+        0,
+        [],
+        "none",
+        False,
+    )
 
 
 def test_the_timeline_in_pieces_is_the_whole_timeline_in_order():
@@ -304,6 +314,15 @@ def test_gold_on_generated_sources(baseline):
     )
     assert (traced["events"] == traced["rows"]).all() and traced["events"].sum() == timeline.height
     assert (traced["events_against"] == traced["against"]).all()
+    by_category = (
+        profile.select("person_no", "by_category").explode("by_category").unnest("by_category")
+    ).drop_nulls("source")
+    per_category = timeline.group_by("person_no", "source", "category").agg(
+        pl.col("counts_against").sum().alias("a"), (~pl.col("counts_against")).sum().alias("o")
+    )
+    both = by_category.join(per_category, on=["person_no", "source", "category"], nulls_equal=True)
+    assert both.height == by_category.height == per_category.height
+    assert (both["against"] == both["a"]).all() and (both["other"] == both["o"]).all()
     assert timeline.select("person_no", "date").equals(
         timeline.select("person_no", "date").sort(pl.all())
     )

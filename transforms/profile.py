@@ -66,6 +66,32 @@ def source_counts(linked: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+BY_CATEGORY = pl.List(
+    pl.Struct({"source": pl.String, "category": pl.String, "against": pl.Int64, "other": pl.Int64})
+)
+
+
+def category_counts(linked: pl.LazyFrame) -> pl.LazyFrame:
+    """Per cadre, ``by_category``: for each (source, category) with events, the events counting
+    against and the rest, ordered by source and category.
+
+    A list, not a column per category: categories are the sources' own vocabularies (问题类别,
+    处分类别, 领域 …), and the profile's schema must not change when a new one appears.
+    """
+    return (
+        linked.group_by("person_no", "source", "category")
+        .agg(
+            pl.col("counts_against").sum().cast(pl.Int64).alias("against"),
+            (~pl.col("counts_against")).sum().cast(pl.Int64).alias("other"),
+        )
+        # One sort of all groups, then lists in that order (1.4 s at 10M events; sorting inside
+        # each list took 2.5 s, measured).
+        .sort("person_no", "source", "category", nulls_last=True)
+        .group_by("person_no", maintain_order=True)
+        .agg(pl.struct("source", "category", "against", "other").alias("by_category"))
+    )
+
+
 def _grades(linked: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
     annual = linked.filter(
         (pl.col("source") == "assessment")
@@ -160,6 +186,7 @@ def cadre_profile(
     )
     for other in (
         source_counts(linked),
+        category_counts(linked),
         _grades(linked, as_of),
         levels,
         promotion,
@@ -172,6 +199,7 @@ def cadre_profile(
             *(pl.col(c).fill_null(0) for c in [*counts, "events_against", "events", "reports_cleared", "false_accusations"]),
             pl.col("warning_level").fill_null("none"),
             pl.col("warning_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("by_category").fill_null(pl.lit([], dtype=BY_CATEGORY)),
             (pl.col("reports_cleared").fill_null(0) > 0).alias("cleared"),
             pl.lit(as_of).alias("as_of"),
         )
