@@ -39,7 +39,7 @@ GOLD_TABLES = {
     "clearance.",
     "cadre_timeline": "Every event a profile counts, one row each with its event id and source key, "
     "sorted by cadre and date: each profile number is a count of the cadre's rows here.",
-    "unit_portrait": "Per unit and per region: cadres, events per 100 cadres by source, "
+    "unit_portrait": "Per unit and per region: cadres, events per 100 cadres by source and by category, "
     "substantiated-report rate, unrectified and overdue findings, audit amounts, warnings, trend.",
     "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples.",
 }

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from transforms.cases import (
+    Lexicon,
     deidentify,
     generic_unit,
     pseudonym,
@@ -248,12 +249,17 @@ def test_unit_portrait_rates_per_hundred_cadres():
         {"year": 2024, "events": 1, "against": 1},
         {"year": 2025, "events": 3, "against": 2},
     ]
+    assert unit["by_category"] == [
+        {"source": "audit", "category": "x", "events": 1, "against": 1, "per_100": 50.0},
+        {"source": "inspection", "category": "x", "events": 1, "against": 1, "per_100": 50.0},
+        {"source": "petition", "category": "x", "events": 2, "against": 1, "per_100": 100.0},
+    ]
     assert out.filter(pl.col("grain") == "region")["name"].to_list() == ["450101"]
 
 
 def test_deidentification():
     text = "安平县发改局副局长张伟（身份证号45010319890610934X，联系电话13812345678）于2024年3月5日与李娜在项目中损失约5万元。"
-    out = deidentify(text, frozenset({"李娜"}), frozenset(), ("张伟", "安平县发改局"))
+    out = deidentify(text, Lexicon.of(["李娜"]), Lexicon.of([]), ("张伟", "安平县发改局"))
     assert out == "某县发改局副局长张某于2024年与李某在项目中损失约5万元。"
     assert (
         pseudonym("欧阳修") == "欧阳某" and generic_unit("桂林市临桂区交通局") == "某市某区交通局"
@@ -268,7 +274,12 @@ def test_overlapping_names_are_replaced_the_same_way_whatever_their_order():
     for found in (["任李", "李英"], ["李英", "任李"]):
         assert replace_names(text, found, None, pseudonym) == "办公室主任李某在项目中"
         assert replace_names(text, found, "任李", pseudonym) == "办公室主任某英在项目中"  # own wins
-    assert deidentify(text, frozenset({"任李", "李英"}), frozenset()) == "办公室主任李某在项目中"
+    assert (
+        deidentify(text, Lexicon.of(["任李", "李英"]), Lexicon.of([])) == "办公室主任李某在项目中"
+    )
+    # names longer than four characters are found too (a cap of 4 missed them)
+    long_name = Lexicon.of(["阿依古丽·买买提", "李英"])
+    assert deidentify("约谈阿依古丽·买买提后", long_name, Lexicon.of([])) == "约谈阿某后"
     # every occurrence of a name goes, and a longer name beats a shorter one inside it
     assert replace_names("欧阳修与欧阳修", ["欧阳修", "阳修"], None, pseudonym) == "欧阳某与欧阳某"
 

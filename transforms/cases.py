@@ -13,7 +13,8 @@ ID numbers, phone numbers and exact dates are removed (a date keeps its year); a
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -48,15 +49,31 @@ def generic_unit(unit: str | None) -> str | None:
     return _PLACE.sub(lambda m: f"某{m.group(1)}", unit)
 
 
-def _found(text: str, known: frozenset[str], longest: int) -> list[str]:
-    """Every member of ``known`` occurring in ``text`` (substring lookups, not a scan of ``known``)."""
-    hits = {
-        text[i : i + n]
-        for i in range(len(text))
-        for n in range(2, min(longest, len(text) - i) + 1)
-        if text[i : i + n] in known
-    }
-    return sorted(hits, key=len, reverse=True)
+@dataclass(frozen=True)
+class Lexicon:
+    """Words to find in a text (the roster's names, or its units) and the lengths they come in."""
+
+    words: frozenset[str]
+    lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, words: Iterable[str | None]) -> "Lexicon":
+        kept = frozenset(w for w in words if w and len(w) >= 2)
+        return cls(kept, tuple(sorted({len(w) for w in kept})))
+
+    def found(self, text: str) -> list[str]:
+        """Every word occurring in ``text``: a set lookup per position and length that words
+        have (not a scan of the words, and not every length up to a limit: a cap of 4 for names
+        missed the roster's 7- and 8-character names, and trying every length up to 30 for units
+        was most of the case library's time)."""
+        return sorted(
+            {
+                text[i : i + n]
+                for n in self.lengths
+                for i in range(len(text) - n + 1)
+                if text[i : i + n] in self.words
+            }
+        )
 
 
 def replace_names(
@@ -97,8 +114,8 @@ def replace_names(
 
 def deidentify(
     text: str | None,
-    names: frozenset[str],
-    units: frozenset[str],
+    names: Lexicon,
+    units: Lexicon,
     own: tuple[str | None, str | None] = (None, None),
 ) -> str | None:
     """``text`` without names, unit names, ID numbers, phone numbers or exact dates.
@@ -113,8 +130,8 @@ def deidentify(
     out = _LABELS.sub("", out)
     out = _DATE.sub(lambda m: f"{m.group(1)}年", out)
     own_name, own_unit = own
-    out = replace_names(out, _found(out, units, 30), own_unit, generic_unit)
-    out = replace_names(out, _found(out, names, 4), own_name, pseudonym)
+    out = replace_names(out, units.found(out), own_unit, generic_unit)
+    out = replace_names(out, names.found(out), own_name, pseudonym)
     out = re.sub(r"[（(][，,、\s]*[）)]", "", out)  # brackets emptied by the removals
     return re.sub(r"[，,]{2,}", "，", out)
 
@@ -153,8 +170,7 @@ def tolerance_cases(
     """
     exclusions = exclusions or []
     known_fields = set(fields or [])
-    known_names = frozenset(n for n in roster_names if n and len(n) >= 2)
-    known_units = frozenset(u for u in roster_units if u)
+    known_names, known_units = Lexicon.of(roster_names), Lexicon.of(roster_units)
     rows = []
     for row in tolerance.filter(pl.col("可否公开").fill_null(False)).iter_rows(named=True):
         own = (row["姓名"], row["单位"])

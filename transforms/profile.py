@@ -71,6 +71,20 @@ BY_CATEGORY = pl.List(
 )
 
 
+PORTRAIT_TREND = pl.List(pl.Struct({"year": pl.Int32, "events": pl.Int64, "against": pl.Int64}))
+PORTRAIT_BY_CATEGORY = pl.List(
+    pl.Struct(
+        {
+            "source": pl.String,
+            "category": pl.String,
+            "events": pl.Int64,
+            "against": pl.Int64,
+            "per_100": pl.Float64,
+        }
+    )
+)
+
+
 def category_counts(linked: pl.LazyFrame) -> pl.LazyFrame:
     """Per cadre, ``by_category``: for each (source, category) with events, the events counting
     against and the rest, ordered by source and category.
@@ -211,7 +225,8 @@ def unit_portrait(
 ) -> pl.LazyFrame:
     """``gold/unit_portrait``: per unit and per region (``grain``), the figures of its cadres.
 
-    Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres.
+    Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres, by
+    source (``<source>_per_100``) and by source and category (``by_category``).
     """
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     people = cadres.select("person_no", "unit", "region")
@@ -252,6 +267,20 @@ def unit_portrait(
             .group_by(key)
             .agg(pl.struct("year", "events", "against").sort_by("year").alias("trend"))
         )
+        by_category = (
+            with_unit.group_by(key, "source", "category")
+            .agg(
+                pl.len().cast(pl.Int64).alias("events"),
+                pl.col("counts_against").sum().cast(pl.Int64).alias("against"),
+            )
+            .join(size, on=key)
+            .with_columns((pl.col("events") * 100 / pl.col("cadres")).round(2).alias("per_100"))
+            .sort(key, "source", "category", nulls_last=True)
+            .group_by(key, maintain_order=True)
+            .agg(
+                pl.struct("source", "category", "events", "against", "per_100").alias("by_category")
+            )
+        )
         levels = warned.group_by(key).agg(
             *(
                 (pl.col("level") == lv).sum().cast(pl.Int64).alias(f"warnings_{lv}")
@@ -266,13 +295,18 @@ def unit_portrait(
             size.join(figures, on=key, how="left")
             .join(levels, on=key, how="left")
             .join(trend, on=key, how="left")
-            .with_columns(pl.exclude(key, "cadres", "trend", "audit_amount_wan").fill_null(0))
+            .join(by_category, on=key, how="left")
+            .with_columns(
+                pl.exclude(key, "cadres", "trend", "by_category", "audit_amount_wan").fill_null(0)
+            )
             .with_columns(
                 *per_100,
                 pl.when(pl.col("reports") > 0)
                 .then((pl.col("reports_substantiated") / pl.col("reports")).round(4))
                 .alias("substantiated_rate"),
                 pl.col("audit_amount_wan").fill_null(0.0),
+                pl.col("trend").fill_null(pl.lit([], dtype=PORTRAIT_TREND)),
+                pl.col("by_category").fill_null(pl.lit([], dtype=PORTRAIT_BY_CATEGORY)),
                 pl.lit(grain).alias("grain"),
                 pl.col(key).alias("name"),
             )
