@@ -395,3 +395,28 @@ def test_a_deployment_can_count_differently():
     shipped = petition_events(bronze).collect()["counts_against"].to_list()
     other = petition_events(bronze, {"counting": ["属实"], "voiding": []}).collect()
     assert shipped == [False] and other["counts_against"].to_list() == [True]
+
+
+@pytest.mark.slow
+def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path):
+    # Gold stages table after table; when a later one fails (here bronze/tolerance is gone, for the
+    # case library, the last table), the tables staged before it must not be left behind, and
+    # the published gold stays as it was.
+    import shutil
+
+    from assets.gold import stage_gold
+    from warehouse.rules import DEFAULT_RULES
+    from warehouse.store import Warehouse, WarehouseError
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(baseline, warehouse, symlinks=True)
+    versions = sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*"))
+    links = {p.name: p.resolve() for p in (warehouse / "gold").iterdir()}
+    (warehouse / "bronze" / "tolerance").unlink()
+    progress: list[str] = []
+    with pytest.raises(WarehouseError, match="bronze/tolerance"):
+        # another date than the baseline's, so every staged table is a new version
+        stage_gold(Warehouse(warehouse), DEFAULT_RULES, date(2025, 1, 1), progress.append)
+    assert len(progress) == 6  # six tables were staged before the failure
+    assert sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*")) == versions
+    assert {p.name: p.resolve() for p in (warehouse / "gold").iterdir()} == links
