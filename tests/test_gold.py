@@ -214,6 +214,28 @@ def test_every_profile_number_traces_to_its_timeline():
     )
 
 
+def test_latest_grades_are_the_three_newest_annual_grades_before_this_year():
+    # The profile shows the last three 年度考核 grades, newest first; this year's is not final.
+    # Two grades of one year (a correction exported twice) are ordered by the grade, so the
+    # list is the same every run.
+    events = _frame([
+        _event("A", "assessment", "年度考核", grade, day, against=False, source_key=f"A/{day}/{grade}")
+        for grade, day in [("称职", "2021-12-31"), ("优秀", "2022-12-31"), ("称职", "2023-12-31"),
+                           ("基本称职", "2024-12-31"), ("称职", "2024-12-31"), ("优秀", "2025-06-01")]
+    ] + [_event("A", "assessment", "平时考核", "好", "2024-09-30", against=False)])  # fmt: skip
+    out = cadre_profile(
+        events, CADRES, promotion_check(events, CADRES, PERIODS, BAR, AS_OF),
+        warning_level(warnings(events, RULES, PERIODS, BAR, AS_OF)),
+        clearance(events, _petitions([]), CADRES), AS_OF,
+    ).collect()  # fmt: skip
+    grades = out.filter(pl.col("person_no") == "A")["latest_grades"].item().to_list()
+    assert grades == [
+        {"year": 2024, "grade": "基本称职"},
+        {"year": 2024, "grade": "称职"},
+        {"year": 2023, "grade": "称职"},
+    ]
+
+
 def test_the_timeline_in_pieces_is_the_whole_timeline_in_order():
     # gold/cadre_timeline is sorted and written one person_no range at a time, to bound memory;
     # one piece after another must be exactly the timeline sorted at once.

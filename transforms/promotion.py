@@ -107,12 +107,14 @@ def promotion_check(
         [running_periods(linked, periods, bar, as_of), low_grades(linked, bar, as_of)]
     )
     per_cadre = (
+        # A total order (the event id last), kept by the group-by: the same rows, the same bytes.
         reasons.sort(
             "person_no",
             pl.col("reason").struct.field("date"),
             pl.col("reason").struct.field("rule_id"),
+            pl.col("reason").struct.field("event_id"),
         )
-        .group_by("person_no")
+        .group_by("person_no", maintain_order=True)
         .agg(
             pl.col("reason").alias("reasons"),
             # The latest end decides; a reason without an end (a grade) leaves the bar open-ended.
