@@ -1,11 +1,15 @@
 """``dajiandu bench gold``: build every gold table from silver, and compare one aggregation with DuckDB.
 
 Per roster size (or on an existing warehouse with ``--warehouse``), three child processes, each
-with its own peak memory: ``stage_gold`` (all seven gold tables, built and written as the asset
-does, then discarded: the warehouse keeps its published gold); the profile aggregation alone in Polars (per cadre: events counting against and not, per source,
-and totals — 14 figures — and the ``by_category`` list, per source and category); the same
-aggregation written as DuckDB SQL over the same Parquet.
-Printed: seconds, peak MB and the ratio of ours to DuckDB.
+with its own peak memory:
+
+- ``stage_gold``: all seven gold tables, built and written as the asset does, then discarded (the
+  warehouse keeps its published gold); the time of each table is printed below the total;
+- the profile aggregation alone in Polars: per cadre, events counting against and not per source
+  and in total (14 figures), and the ``by_category`` list per source and category;
+- the same aggregation written as DuckDB SQL over the same Parquet.
+
+Printed: seconds, peak MB and the ratio of ours to DuckDB, and whether both give the same totals.
 """
 
 import json

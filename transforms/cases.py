@@ -81,20 +81,16 @@ def replace_names(
 ) -> str:
     """``text`` with each chosen occurrence of a found name replaced, in one pass.
 
-    Occurrences may overlap (``主任李英`` holds the roster names ``任李`` and ``李英``): the case's
-    own name wins, then the longer, then the later (a title comes before a name: 主任李英 holds
-    ``任李`` by accident), then the lower in code order; an occurrence overlapping one already
-    chosen is left out. The result does not depend on the
-    order of ``found``, so the same text always gives the same output (replacing names one by one
-    in set order gave ``主任某英`` in one run and ``主任李某`` in the next).
+    Occurrences may overlap: ``主任李英`` holds the roster names ``任李`` (by accident: a title
+    comes before a name) and ``李英``. The case's own name wins, then the longer, then the one
+    found later in the text, then the lower in code order; an occurrence overlapping one already
+    chosen is left out. The result does not depend on the order of ``found``, so the same text
+    always gives the same output (replacing names one by one in set order gave ``主任某英`` in
+    one run and ``主任李某`` in the next).
     """
     if own and len(own) >= 2 and own not in found:
         found = [*found, own]
-
-    def first(name: str) -> int:
-        return text.find(name)
-
-    order = sorted(found, key=lambda n: (n != own, -len(n), -first(n), n))
+    order = sorted(found, key=lambda n: (n != own, -len(n), -text.find(n), n))
     taken = [False] * len(text)
     chosen: list[tuple[int, int, str]] = []
     for name in order:
