@@ -153,6 +153,12 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
     return out
 
 
+def _at_least(a: str, b: str, id_: str, severity: Severity, why: str) -> Expectation:
+    """Column ``a`` ≥ column ``b`` where both are present (a later date, a larger count)."""
+    return _e(id_, "ExpectColumnPairValuesAToBeGreaterThanB", severity, why, column_A=a,
+              column_B=b, or_equal=True, ignore_row_if="either_value_is_missing")  # fmt: skip
+
+
 def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
     """Rules a field spec cannot say: orders between dates, codes, ranges."""
     if spec.name == "roster":
@@ -162,27 +168,21 @@ def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
         ]  # fmt: skip
     if spec.name == "petition":
         return [
-            _e("办结日期.not_before_收件日期", "ExpectColumnPairValuesAToBeGreaterThanB", "ERROR",
-               "a petition cannot be closed before it was received",
-               column_A="办结日期", column_B="收件日期", or_equal=True,
-               ignore_row_if="either_value_is_missing"),
+            _at_least("办结日期", "收件日期", "办结日期.not_before_收件日期", "ERROR",
+                      "a petition cannot be closed before it was received"),
         ]  # fmt: skip
     if spec.name == "tolerance":
         return [
-            _e("认定日期.not_before_申请日期", "ExpectColumnPairValuesAToBeGreaterThanB", "ERROR",
-               "a tolerance decision cannot precede its application",
-               column_A="认定日期", column_B="申请日期", or_equal=True,
-               ignore_row_if="either_value_is_missing"),
+            _at_least("认定日期", "申请日期", "认定日期.not_before_申请日期", "ERROR",
+                      "a tolerance decision cannot precede its application"),
         ]  # fmt: skip
     if spec.name == "assessment":
         return [
             _e("考核年度.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
                "an assessment year between 1990 and the as-of year",
                column="考核年度", min_value=1990, max_value=as_of.year),
-            _e("单位内排名.within_单位人数", "ExpectColumnPairValuesAToBeGreaterThanB", "WARN",
-               "a rank within the unit cannot exceed the unit's head count",
-               column_A="单位人数", column_B="单位内排名", or_equal=True,
-               ignore_row_if="either_value_is_missing"),
+            _at_least("单位人数", "单位内排名", "单位内排名.within_单位人数", "WARN",
+                      "a rank within the unit cannot exceed the unit's head count"),
             _e("综合得分.range", "ExpectColumnValuesToBeBetween", "WARN",
                "a composite score between 0 and 100", column="综合得分", min_value=0, max_value=100),
         ]  # fmt: skip
