@@ -31,8 +31,10 @@ def unique_across_partitions(table: str, frame: pl.LazyFrame, sample: int = 10) 
     exported twice with different dates — GX validates one batch at a time and cannot see it.
     """
     counts = frame.group_by(KEY).agg(pl.len().alias("n"), pl.col(PARTITION).unique().alias("parts"))
-    stats = frame.select(pl.len().alias("rows")).collect()
-    dups = counts.filter(pl.col("n") > 1).sort(KEY).collect()
+    # One pass: collect_all reads the frame once for both.
+    stats, dups = pl.collect_all(
+        [frame.select(pl.len().alias("rows")), counts.filter(pl.col("n") > 1).sort(KEY)]
+    )
     partitions: dict[str, int] = {}
     for parts, n in dups.select("parts", "n").iter_rows():
         for p in parts:
@@ -103,8 +105,13 @@ def events_reference_cadres(events: pl.LazyFrame, cadres: pl.LazyFrame) -> Outco
     linked = events.filter(pl.col("link_status") == "linked").select(
         "event_id", "person_no", "source"
     )
-    orphans = linked.join(cadres.select("person_no"), on="person_no", how="anti").collect()
-    checked = linked.select(pl.len()).collect().item()
+    orphans, total = pl.collect_all(
+        [
+            linked.join(cadres.select("person_no"), on="person_no", how="anti"),
+            linked.select(pl.len()),
+        ]
+    )
+    checked = total.item()
     return Outcome(
         check="person_no.references_cadre",
         table="silver/supervision_event",
@@ -125,18 +132,22 @@ def events_reference_cadres(events: pl.LazyFrame, cadres: pl.LazyFrame) -> Outco
 def link_rate_held(events: pl.LazyFrame, previous: pl.LazyFrame | None) -> Outcome:
     """Per source, the share of linked events has not dropped by more than 10 points."""
 
-    def rates(frame: pl.LazyFrame) -> dict[str, float]:
-        table = frame.group_by("source").agg((pl.col("link_status") == "linked").mean().alias("r"))
-        return dict(table.collect().iter_rows())
+    def rates(frame: pl.LazyFrame) -> tuple[dict[str, float], int]:
+        """Per source the linked share, and the rows read: one pass."""
+        table = (
+            frame.group_by("source")
+            .agg((pl.col("link_status") == "linked").mean().alias("r"), pl.len().alias("n"))
+            .collect()
+        )
+        return dict(table.select("source", "r").iter_rows()), int(table["n"].sum())
 
-    now = rates(events)
-    before = rates(previous) if previous is not None else {}
+    now, checked = rates(events)
+    before = rates(previous)[0] if previous is not None else {}
     drops = {
         s: before[s] - r
         for s, r in now.items()
         if s in before and before[s] - r > LINK_RATE_MAX_DROP
     }
-    checked = events.select(pl.len()).collect().item()
     return Outcome(
         check="link_rate.held",
         table="silver/supervision_event",
