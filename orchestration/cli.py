@@ -32,6 +32,12 @@ def _as_of(text: str) -> str:
         ) from error
 
 
+def _events(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"--events wants a whole number ≥ 0, got {text!r}")
+    return int(text)
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from warehouse.samples import generate
 
@@ -341,7 +347,7 @@ def parser() -> argparse.ArgumentParser:
             )
             b.add_argument(
                 "--events",
-                type=int,
+                type=_events,
                 default=0,
                 help="repeat the silver events (new ids per copy) to exactly this many",
             )

@@ -80,6 +80,14 @@ def test_a_bad_as_of_date_is_a_usage_error(tmp_path: Path) -> None:
     assert caught.value.code == 2
 
 
+def test_a_negative_bench_volume_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # bench gold --events repeats silver events to exactly N; -5 would silently cut rows off.
+    with pytest.raises(SystemExit) as caught:
+        main(["bench", "gold", "--events", "-5"])
+    assert caught.value.code == 2
+    assert "--events wants a whole number" in capsys.readouterr().err
+
+
 def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     for name in ("a", "b"):
         assert (
