@@ -3,13 +3,15 @@
 import dagster as dg
 
 from assets.gatekeeper import blocked, check_results, check_specs, guard
-from assets.ingest import IngestReport, stage_ingest
+from assets.ingest import ConservationError, IngestReport, StagedIngest, stage_ingest
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from quality.gate import validation_frame
 from quality.invariants import row_count_in_band, rows_conserved, unique_across_partitions
 from quality.row_rules import quarantine_outcomes
 from quality.suites import suite_for
 from transforms.specs import SPECS, SourceSpec
+from warehouse.sources import ConfigError, SourceError
+from warehouse.store import Warehouse, WarehouseError
 
 
 def _markdown_files(report: IngestReport) -> str:
@@ -75,7 +77,7 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
     ):  # type: ignore[no-untyped-def]
         store = warehouse.store()
         previous = store.manifest("bronze", spec.name)
-        staged = stage_ingest(spec, sources.load().get(spec.name), store, log=context.log.info)
+        staged = _stage(spec, sources, store, context)
         report = staged.report
         suite = suite_for(table, settings.as_of_date())
         invariants = [
@@ -128,6 +130,29 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
         yield from check_results(bronze_key, validation)
 
     return _ingest
+
+
+class ProtectedSourceError(Exception):
+    """An unexpected error while reading a source with protected fields, its text withheld."""
+
+
+def _stage(
+    spec: SourceSpec, sources: SourcesResource, store: Warehouse, context: dg.AssetExecutionContext
+) -> StagedIngest:
+    """Stage one source. For a source with protected reporter fields, an error we did not raise
+    ourselves (a library's, whose text may quote a row) is replaced by one naming only its kind:
+    Dagster keeps error texts in its run storage, and a reporter's name must never get there."""
+    try:
+        return stage_ingest(spec, sources.load().get(spec.name), store, log=context.log.info)
+    except (SourceError, ConservationError, WarehouseError, ConfigError):
+        raise
+    except Exception as error:
+        if not spec.protected:
+            raise
+        raise ProtectedSourceError(
+            f"source {spec.name}: unexpected {type(error).__name__} while reading it (its text is "
+            "withheld: this source carries protected reporter fields)"
+        ) from None
 
 
 BRONZE_ASSETS = [bronze_assets(spec) for spec in SPECS.values()]

@@ -81,6 +81,7 @@ def guard(
             validation.table,
             validation.gx.result,
             engine.gx_suite(validation.suite),
+            blocked=bool(validation.blocking),
         )
     outcomes = [*validation.outcomes, *(row_rules or [])]
     entry = report.table_entry(

@@ -228,7 +228,7 @@ def stage_ingest(
         partitions=staged_bronze.partitions,
         reasons=Counter(reason_kind(r) for rs in quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
-        flags=flag_counts(bronze),
+        flags={**flag_counts(bronze), **encoding_flags(batch.files)},
         reused_files=len(reused),
     )
     if not report.conserved():
@@ -256,6 +256,17 @@ _FLAG_TEXT = {
     "malformed": "not a well-formed ID number (kept, flagged)",
     "upgraded_15": "legacy 15-digit number upgraded to 18",
 }
+
+
+def encoding_flags(files: list[FileRead]) -> dict[str, int]:
+    """Files that mixed encodings: UTF-8 lines inside a GB18030 export, each read in its own."""
+    return {
+        f"{f.file}: lines in UTF-8 inside a GB18030 file (each read in its own encoding)": int(
+            f.encoding.rsplit(":", 1)[1]
+        )
+        for f in files
+        if f.encoding and f.encoding.startswith("gb18030+utf-8:")
+    }
 
 
 def flag_counts(bronze: pl.DataFrame) -> dict[str, int]:

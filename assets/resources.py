@@ -4,9 +4,12 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from quality import gx_runner
 from quality.gx_runner import GXEngine
+from warehouse import integrity
+from warehouse.lock import LockedError, WarehouseLock
 from warehouse.rules import DEFAULT_RULES
 from warehouse.sources import SourceConfig, load_sources
 from warehouse.store import Warehouse
@@ -20,18 +23,78 @@ class SourcesResource(dg.ConfigurableResource):
     def load(self) -> dict[str, SourceConfig]:
         return load_sources(self.path)
 
+    def load_display(self, name: str) -> str:
+        """Where source ``name`` is read from, safe to show (or that it is not configured)."""
+        config = self.load().get(name)
+        return config.display if config else f"{name} (not named in sources.yaml)"
+
     def decisions_path(self) -> Path:
         """Reviewed link decisions live next to ``sources.yaml``."""
         return Path(self.path).parent / "link_decisions.csv"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The Parquet warehouse root (bronze, quarantine, silver, gold, reports)."""
+    """The Parquet warehouse root (bronze, quarantine, silver, gold, reports).
+
+    Set up once per run (the job runs in-process): it takes the warehouse lock for the whole run,
+    then, holding it, marks runs that a killed process left ``STARTED`` as failed, removes the
+    leftovers of killed runs and takes damaged tables out so that this run rebuilds them.
+    """
 
     root: str
+    _lock: WarehouseLock | None = PrivateAttr(default=None)
 
     def store(self) -> Warehouse:
         return Warehouse(self.root)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run_id = context.run.run_id if context.run else ""
+        lock = WarehouseLock(Path(self.root), run_id)
+        try:
+            lock.acquire()
+        except LockedError as error:
+            raise dg.Failure(str(error)) from None
+        self._lock = lock
+        log = context.log
+        if lock.taken_over and lock.taken_over.get("run_id"):
+            held = lock.taken_over
+            log.warning(
+                f"took over the lock of run {held.get('run_id')} (host {held.get('host')}, pid "
+                f"{held.get('pid')}, started {held.get('started')}): that process is gone"
+            )
+        if context.instance is not None:
+            for dead in mark_abandoned_runs(context.instance, run_id, self.root):
+                log.warning(f"run {dead} was left STARTED by a process that died: marked failed")
+        store = self.store()
+        if removed := integrity.clean_leftovers(store):
+            log.warning(f"removed {removed} leftover(s) of an interrupted run (staging folders)")
+        checked, damaged = integrity.verify(store)
+        for line in integrity.heal(store, damaged):
+            log.warning(f"damaged table: {line}")
+        log.info(f"verified {checked} published table(s) against their checksums")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+WAREHOUSE_TAG = "dajiandu/warehouse"
+"""The tag every run of the job carries: the warehouse root it writes."""
+
+
+def mark_abandoned_runs(instance: dg.DagsterInstance, current: str, root: str) -> list[str]:
+    """Runs on this warehouse (by :data:`WAREHOUSE_TAG`) that the instance still shows as starting
+    or started, other than ``current``: while this run holds the warehouse lock no other run on
+    it can be alive, so they were killed. Each is marked failed."""
+    statuses = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=statuses, tags={WAREHOUSE_TAG: root}))
+    abandoned = [run for run in runs if run.run_id != current]
+    for run in abandoned:
+        instance.report_run_failed(
+            run, "the process running it died (found by the next run, which holds the lock)"
+        )
+    return [run.run_id for run in abandoned]
 
 
 class RunSettings(dg.ConfigurableResource):
@@ -47,7 +110,20 @@ class RunSettings(dg.ConfigurableResource):
         return Path(self.rules_dir) if self.rules_dir else DEFAULT_RULES
 
     def as_of_date(self) -> date:
-        return date.fromisoformat(self.as_of) if self.as_of else date.today()
+        """The as-of date; one after today is refused (nothing after today is known yet).
+
+        Raises:
+            dg.Failure: ``as_of`` is not a date, or lies in the future.
+        """
+        if not self.as_of:
+            return date.today()
+        try:
+            day = date.fromisoformat(self.as_of)
+        except ValueError:
+            raise dg.Failure(f"as_of wants a date like 2025-12-31, got {self.as_of!r}") from None
+        if day > date.today():
+            raise dg.Failure(f"as_of {day} is in the future (today is {date.today()})")
+        return day
 
     def drop_accepted(self, source: str) -> bool:
         return source in {s.strip() for s in self.accept_drop.split(",") if s.strip()}

@@ -10,6 +10,7 @@ from quality.gate import validation_frame
 from quality.invariants import (
     events_reference_cadres,
     link_rate_held,
+    roster_not_empty,
     row_count_in_band,
     unique_across_partitions,
 )
@@ -24,6 +25,7 @@ REVIEW = dg.AssetKey(["silver", "link_review"])
 
 
 CADRE_INVARIANTS = {
+    "rows.roster_present": "The roster gave cadres (an empty one would leave every record unlinked).",
     "key.unique_across_partitions": "One row per cadre.",
     "rows.within_band_of_previous": "The roster has not shrunk below half its previous size.",
 }
@@ -49,6 +51,7 @@ EVENT_INVARIANTS = {
 )
 def cadre(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
+    sources: SourcesResource,
     warehouse: WarehouseResource,
     settings: RunSettings,
     gx: GXResource,
@@ -62,6 +65,7 @@ def cadre(  # type: ignore[no-untyped-def]
     staged = store.stage("silver", "cadre", frame)
     suite = suite_for("silver/cadre", settings.as_of_date())
     invariants = [
+        roster_not_empty("silver/cadre", frame.height, sources.load_display("roster")),
         unique_across_partitions("silver/cadre", validation_frame(staged.scan(), suite)),
         row_count_in_band(
             "silver/cadre",

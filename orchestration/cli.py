@@ -25,11 +25,17 @@ def _say(message: str) -> None:
 
 def _as_of(text: str) -> str:
     try:
-        return date.fromisoformat(text).isoformat()
+        day = date.fromisoformat(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(
             f"--as-of wants a date like 2025-12-31, got {text!r}"
         ) from error
+    if day > date.today():
+        raise argparse.ArgumentTypeError(
+            f"--as-of {day} is in the future: rules are evaluated on what is known, up to today "
+            f"({date.today()})"
+        )
+    return day.isoformat()
 
 
 def _events(text: str) -> int:
@@ -131,9 +137,10 @@ def _quality_line(warehouse: Path) -> None:
     if summary is None:
         return
     held = ", ".join(summary["blocked"]) or "none"
+    ended = "run FAILED; " if summary.get("status") == "failed" else ""
     _say(
-        f"quality: {summary['errors']} blocking failure(s), {summary['warnings']} warning(s), "
-        f"held: {held} — {quality_root(warehouse).resolve() / 'index.html'}"
+        f"quality: {ended}{summary['errors']} blocking check failure(s), {summary['warnings']} "
+        f"warning(s), held: {held} — {quality_root(warehouse).resolve() / 'index.html'}"
     )
 
 

@@ -1,5 +1,7 @@
 """Run the pipeline in-process (the ``dajiandu run`` command) and summarise what it did."""
 
+import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -7,6 +9,17 @@ from typing import Any
 import dagster as dg
 
 from orchestration.definitions import JOB_NAME, build_defs
+from quality import report
+from warehouse.lock import WarehouseLock, describe_holder, is_free
+
+EXPLAINED = {
+    "SourceError", "ConservationError", "ConfigError", "RuleError", "WarehouseError",
+    "LockedError", "Failure", "DagsterTypeCheckDidNotPass", "ProtectedSourceError",
+}  # fmt: skip
+"""Errors raised where they can be explained: their message is the message a user reads."""
+WITHHELD_STEPS = {"ingest_petition"}
+"""Steps reading a source with protected reporter fields: an unexplained error's text is never
+shown (it could quote a row)."""
 
 
 @dataclass
@@ -33,28 +46,65 @@ class RunOutcome:
     events: dict[str, int] | None = None
 
 
+INSTANCE_CONFIG = """\
+telemetry:
+  enabled: false
+# One run per warehouse: the UI queues a second run instead of starting it (the run also holds
+# the warehouse lock), and the daemon marks runs whose process died as failed.
+run_queue:
+  max_concurrent_runs: 1
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+"""
+
+
 def dagster_home(warehouse: Path) -> Path:
     """The Dagster instance kept with the warehouse, so ``dajiandu ui`` shows the same runs."""
     home = (warehouse / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    if not config.exists() or config.read_text(encoding="utf-8") != INSTANCE_CONFIG:
+        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
     return home
 
 
+def _innermost(error: Any) -> Any:
+    """The error that says what went wrong, under Dagster's wrappers."""
+    while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    return error
+
+
+def explain(step: str, error: Any) -> str:
+    """One line a data engineer reads for a failed step: our own errors as they were raised;
+    anything else named as an unexpected error (a bug) with its first line, or with its text
+    withheld where the step reads protected reporter fields."""
+    error = _innermost(error)
+    if error is None:
+        return f"{step}: failed (see the Dagster event log)"
+    text = re.sub(r"^[\w.]*?(\w+(Error|Failure|Exception)): ", "", error.message.strip())
+    if error.cls_name in EXPLAINED:
+        return f"{step}: {text}"
+    if step in WITHHELD_STEPS:
+        return (
+            f"{step}: unexpected {error.cls_name} (its text is withheld: this step reads "
+            "protected reporter fields); please report it with the run id"
+        )
+    first = text.splitlines()[0][:300] if text else ""
+    return f"{step}: unexpected {error.cls_name}: {first} — a bug; please report it with the run id"
+
+
 def _failure(result: dg.ExecuteInProcessResult) -> str:
-    messages = []
-    for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        while (
-            error is not None
-            and error.cause is not None
-            and error.cls_name == "DagsterExecutionStepExecutionError"
-        ):
-            error = error.cause
-        text = error.message.strip() if error is not None else "unknown error"
-        messages.append(f"{event.step_key}: {text}")
+    messages = [
+        explain(event.step_key or "run", event.step_failure_data.error)
+        for event in result.get_step_failure_events()
+    ]
+    if not messages:  # the run failed before any step (resource set-up: the lock, for example)
+        for event in result.all_events:
+            if event.event_type_value == "PIPELINE_FAILURE":
+                data = event.event_specific_data
+                messages.append(explain("run", getattr(data, "error", None)))
     return "\n".join(messages) or "the run failed (see the Dagster event log)"
 
 
@@ -104,6 +154,10 @@ def run_pipeline(
     ``accept_drop``: comma-separated sources whose row drop below half the last run is expected.
     """
     warehouse.mkdir(parents=True, exist_ok=True)
+    run_id = str(uuid.uuid4())
+    if not is_free(warehouse):  # say so before a run is even created (the run takes the lock)
+        holder = WarehouseLock(warehouse, run_id).holder()
+        return RunOutcome(False, run_id, [], failure=describe_holder(warehouse.resolve(), holder))
     defs = build_defs(
         str(sources.resolve()), str(warehouse.resolve()), as_of, accept_drop, rules_dir
     )
@@ -111,14 +165,20 @@ def run_pipeline(
     with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
         result = job.execute_in_process(
             instance=instance,
+            run_id=run_id,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     metadata = _metadata(result)
+    failure = None if result.success else _failure(result)
+    root = report.quality_root(warehouse)
+    report.finish_run(
+        root, result.run_id, as_of, result.success, failure.splitlines() if failure else []
+    )
     return RunOutcome(
         success=result.success,
         run_id=result.run_id,
         sources=_summaries(metadata),
-        failure=None if result.success else _failure(result),
+        failure=failure,
         events=_event_counts(metadata),
     )

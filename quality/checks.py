@@ -26,6 +26,7 @@ class Outcome:
         why: the sentence an auditor reads.
         detail: what exactly ran (the GX expectation type, the threshold …).
         carried: offending rows counted in partitions validated by an earlier run and unchanged.
+        checked_earlier: of ``checked``, the rows in those partitions (validated earlier).
     """
 
     check: str
@@ -40,6 +41,7 @@ class Outcome:
     why: str = ""
     detail: str = ""
     carried: int = 0
+    checked_earlier: int = 0
 
     @property
     def blocking(self) -> bool:

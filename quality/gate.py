@@ -113,9 +113,11 @@ def validate_staged(
         gx_run = engine.validate(suite, frame)
     outcomes = _merge(suite, gx_run, {p: known[p] for p in carried})
     outcomes += invariants or []
+    rows = {_partition_value(p): n for p, n in staged.partitions.items()}
     partitions = {
         p: {
             "digest": digests[p],
+            "rows": rows.get(p, 0),
             "warn": _warn_counts(gx_run, p) if p in changed else known[p].get("warn", {}),
         }
         for p in digests
@@ -137,7 +139,8 @@ def _warn_counts(gx_run: GXRun | None, partition: str) -> dict[str, int]:
 
 
 def _merge(suite: Suite, gx_run: GXRun | None, carried: dict[str, Any]) -> list[Outcome]:
-    """Outcomes of this run's validation plus the WARN counts of carried partitions."""
+    """Outcomes of this run's validation plus what carried partitions showed when they were
+    validated: their rows (as checked earlier) and their WARN counts."""
     now = {o.check: o for o in gx_run.outcomes} if gx_run else {}
     out = []
     for e in suite.expectations:
@@ -145,6 +148,8 @@ def _merge(suite: Suite, gx_run: GXRun | None, carried: dict[str, Any]) -> list[
             e.id, suite.table, "expectation", e.severity, True, 0, why=e.why, detail=e.gx
         )
         for part, record in carried.items():
+            o.checked_earlier += int(record.get("rows", 0))
+            o.checked += int(record.get("rows", 0))
             n = int(record.get("warn", {}).get(e.id, 0))
             if n:
                 o.carried += n

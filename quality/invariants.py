@@ -83,6 +83,24 @@ def row_count_in_band(
     )
 
 
+def roster_not_empty(table: str, cadres: int, source: str) -> Outcome:
+    """Records are linked to cadres of the roster: an empty or vanished roster would leave every
+    record unlinked in a run that looks green."""
+    return Outcome(
+        check="rows.roster_present",
+        table=table,
+        kind="invariant",
+        severity="ERROR",
+        passed=cadres > 0,
+        checked=cadres,
+        failed=0 if cadres else 1,
+        sample=[] if cadres else [f"0 cadres from {source}"],
+        why="every record is linked to a cadre of the roster: an empty or vanished roster "
+        "(source roster) would leave all of them unlinked",
+        detail=f"cadres: {cadres:,}",
+    )
+
+
 def rows_conserved(table: str, per_file: list[tuple[str, int, int, int]]) -> Outcome:
     """Per file: rows read = rows landed + rows quarantined (``per_file``: file, read, landed, quarantined)."""
     bad = [(f, r, lnd, q) for f, r, lnd, q in per_file if r != lnd + q]

@@ -6,7 +6,7 @@ Layout::
                                   the trend over the kept runs; links to the GX pages
     summary.json                  the same for machines
     history.json                  one line per kept run and table (the trend)
-    runs/<run>/run.json           when the run started, its as-of date
+    runs/<run>/run.json           when the run started (CST), its as-of date, how it ended
     runs/<run>/tables/<t>.json    one table's figures and outcomes in that run
     docs/<run>/<t>.html           GX Data Docs: the validation result of that table in that run
     docs/suites/<t>.html          GX Data Docs: the suite (what is checked)
@@ -25,13 +25,33 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from quality.checks import Outcome
 
 KEEP_RUNS = 30
+CST = ZoneInfo("Asia/Shanghai")
+"""Readers are in China: every time in the report is China Standard Time, and says so."""
+
+
+def now_cst() -> str:
+    return datetime.now(CST).isoformat(timespec="seconds")
+
+
+def shown_time(stamp: str) -> str:
+    """A stored time as a reader sees it: ``2026-12-01 16:05:03 CST`` (older UTC stamps converted)."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        return stamp
+    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S CST")
+
+
 VENDOR = Path(__file__).parent / "vendor"
 
 CDN_MAP = {
@@ -104,8 +124,14 @@ def _vendor(root: Path) -> None:
         shutil.copytree(VENDOR, target, dirs_exist_ok=True)
 
 
-def render_gx(root: Path, run_id: str, table: str, result: Any, gx_suite: Any) -> None:
-    """Write GX Data Docs pages for one validation result and its suite, offline."""
+def render_gx(
+    root: Path, run_id: str, table: str, result: Any, gx_suite: Any, blocked: bool
+) -> None:
+    """Write GX Data Docs pages for one validation result and its suite, offline.
+
+    GX calls a validation failed when any expectation failed, WARN ones included; the page says
+    what happened to the table instead: failed only when an ERROR expectation held it back.
+    """
     from great_expectations.render.renderer import (  # noqa: PLC0415
         ExpectationSuitePageRenderer,
         ValidationResultsPageRenderer,
@@ -114,6 +140,7 @@ def render_gx(root: Path, run_id: str, table: str, result: Any, gx_suite: Any) -
 
     _vendor(root)
     view = DefaultJinjaPageView()
+    result.success = not blocked
     page = view.render(ValidationResultsPageRenderer().render(result))
     _atomic_write(root / "docs" / run_id / f"{_slug(table)}.html", offline(page, "../../vendor"))
     suite_page = view.render(ExpectationSuitePageRenderer().render(gx_suite))
@@ -125,14 +152,28 @@ def render_gx(root: Path, run_id: str, table: str, result: Any, gx_suite: Any) -
 def record(root: Path, run_id: str, as_of: str, entry: dict[str, Any]) -> None:
     """Keep one table's entry for ``run_id`` and rebuild the pages."""
     run_dir = root / "runs" / run_id
-    meta = run_dir / "run.json"
-    if not meta.exists():
-        started = datetime.now(UTC).isoformat(timespec="seconds")
-        _atomic_write(meta, json.dumps({"run_id": run_id, "started": started, "as_of": as_of}))
+    _start_run(run_dir, run_id, as_of)
     _atomic_write(
         run_dir / "tables" / f"{_slug(entry['table'])}.json",
         json.dumps(entry, ensure_ascii=False, indent=1, default=str),
     )
+    rebuild(root)
+
+
+def _start_run(run_dir: Path, run_id: str, as_of: str) -> None:
+    meta = run_dir / "run.json"
+    if not meta.exists():
+        body = {"run_id": run_id, "started": now_cst(), "as_of": as_of, "status": "running"}
+        _atomic_write(meta, json.dumps(body, ensure_ascii=False))
+
+
+def finish_run(root: Path, run_id: str, as_of: str, success: bool, failures: list[str]) -> None:
+    """Say how a run ended (and which steps failed, with their explained messages)."""
+    run_dir = root / "runs" / run_id
+    _start_run(run_dir, run_id, as_of)
+    meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    meta.update(status="succeeded" if success else "failed", failures=failures, ended=now_cst())
+    _atomic_write(run_dir / "run.json", json.dumps(meta, ensure_ascii=False))
     rebuild(root)
 
 
@@ -168,7 +209,14 @@ def _runs(root: Path) -> list[dict[str, Any]]:
         tables = sorted(meta.parent.glob("tables/*.json"))
         run["tables"] = [json.loads(t.read_text(encoding="utf-8")) for t in tables]
         runs.append(run)
-    return sorted(runs, key=lambda r: (r["started"], r["run_id"]))
+    return sorted(runs, key=lambda r: (_moment(r["started"]), r["run_id"]))
+
+
+def _moment(stamp: str) -> datetime:
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return datetime.min.replace(tzinfo=CST)
 
 
 def _prune(root: Path, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -185,6 +233,8 @@ def summary_of(run: dict[str, Any]) -> dict[str, Any]:
         "run_id": run["run_id"],
         "started": run["started"],
         "as_of": run.get("as_of", ""),
+        "status": run.get("status", "unknown"),
+        "failures": run.get("failures", []),
         "blocked": [t["table"] for t in tables if t["blocked"]],
         "errors": sum(t["errors"] for t in tables),
         "warnings": sum(t["warnings"] for t in tables),
@@ -242,7 +292,9 @@ def summary_lines(summary: dict[str, Any], root: Path) -> list[str]:
     """The latest summary as terminal lines: one per table, then every failure with its sample."""
     head = f"{'table':<28}{'state':<11}{'read':>10}{'rows':>10}{'quarantined':>13}{'ERROR':>7}{'WARN':>6}"
     lines = [
-        f"quality of run {summary['run_id']} (started {summary['started']}, as of {summary['as_of'] or 'today'})",
+        f"quality of run {summary['run_id']} (started {shown_time(summary['started'])}, as of "
+        f"{summary['as_of'] or 'today'}): {_STATUS.get(summary.get('status', ''), 'status unknown')}",
+        *(f"  failed: {line}" for line in summary.get("failures", [])),
         "",
         head,
         "-" * len(head),
@@ -282,6 +334,13 @@ small{color:#666}
 """
 
 
+_STATUS = {
+    "succeeded": "the run succeeded",
+    "failed": "the run FAILED",
+    "running": "the run is running, or was killed before it could say how it ended",
+}
+
+
 def _e(value: object) -> str:
     return html.escape(str(value))
 
@@ -295,9 +354,12 @@ def _outcome_rows(table: dict[str, Any]) -> str:
             else f'<span class="{_e(o["severity"])}">{_e(o["severity"])}</span>'
         )
         parts = ", ".join(f"{_e(p)}: {n:,}" for p, n in list(o["partitions"].items())[:8])
+        earlier = o.get("checked_earlier", 0)
+        failed_earlier = f" ({o['carried']:,} failed)" if o.get("carried") else ""
         carried = (
-            f"<br><small>{o['carried']:,} in partitions validated earlier</small>"
-            if o.get("carried")
+            f"<br><small>{earlier:,} rows in unchanged partitions, as validated earlier"
+            f"{failed_earlier}</small>"
+            if earlier
             else ""
         )
         rows.append(
@@ -341,7 +403,8 @@ def _trend_table(trend: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str
     tables = sorted({r["table"] for r in trend})
     recent = runs[-10:]
     head = "".join(
-        f"<th>{_e(r['started'][:16])}<br><small>{_e(r['run_id'][:8])}</small></th>" for r in recent
+        f"<th>{_e(shown_time(r['started'])[:16])}<br><small>{_e(r['run_id'][:8])}</small></th>"
+        for r in recent
     )
     body = []
     for table in tables:
@@ -367,7 +430,12 @@ def _page(
     root: Path, summary: dict[str, Any], trend: list[dict[str, Any]], runs: list[dict[str, Any]]
 ) -> str:
     blocked = summary["blocked"]
+    failed = "".join(f"<li>{_e(line)}</li>" for line in summary.get("failures", []))
     status = (
+        f'<p class="blocked">This run failed; the tables below kept their previous version where '
+        f"they were not reached:</p><ul>{failed}</ul>"
+        if summary.get("status") == "failed" else ""
+    ) + (
         f'<p class="blocked">Blocked: {_e(", ".join(blocked))} — these tables kept their previous version; nothing downstream was rebuilt.</p>'
         if blocked else '<p class="ok">No blocking check failed.</p>'
     )  # fmt: skip
@@ -385,7 +453,8 @@ def _page(
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>数据质量报告 · Dajiandu quality report</title><style>{_CSS}</style></head><body>
 <h1>数据质量报告 · Data quality report</h1>
-<p>Run <b>{_e(summary["run_id"])}</b>, started {_e(summary["started"])}, as of {_e(summary["as_of"] or "today")}.
+<p>Run <b>{_e(summary["run_id"])}</b>, started {_e(shown_time(summary["started"]))} (China Standard Time, UTC+8), as of {_e(summary["as_of"] or "today")}.
+{_e(_STATUS.get(summary.get("status", ""), "status unknown"))}.
 {summary["errors"]} blocking failure(s), {summary["warnings"]} warning(s).
 Machine-readable: <a href="summary.json">summary.json</a>, <a href="history.json">history.json</a> (last {len(runs)} runs).</p>
 {status}

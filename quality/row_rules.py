@@ -23,6 +23,7 @@ _RULES: list[tuple[str, str, str]] = [
     (r"^(?P<f>[^:]+): '.*' is not a share", "{f}.valid_share", "a share that cannot be read"),
     (r"^(?P<f>[^:]+): '.*' is not a yes/no value$", "{f}.valid_bool", "a yes/no field that cannot be read"),
     (r"^(?P<f>[^:]+): cannot tell the", "{f}.has_period", "no year or month to file the row under"),
+    (r"^(?P<f>[^:]+): '.*' is held by rows naming different people", "{f}.one_person", "two people under one key: none of their rows is used"),
     (r"^no person key", "person_key.present", "no 公民身份号码 and no 人员编号: the row names nobody"),
     (r"^row has \d+ fields, the header has \d+$", "row.field_count", "a ragged CSV row (fields missing or extra)"),
     (r"^not valid JSON", "row.valid_json", "a JSON line that does not parse"),
@@ -42,9 +43,13 @@ def classify(reason: str) -> tuple[str, str]:
 def with_rules(quarantine: pl.DataFrame) -> pl.DataFrame:
     """One row per (quarantined row, reason): ``_source_file``, ``_source_row``, ``reason``,
     ``rule`` and ``why`` (each distinct reason classified once)."""
-    exploded = quarantine.select(
-        "_source_file", "_source_row", pl.col("reasons").explode().alias("reason")
-    ).drop_nulls("reason")
+    # frame.explode, not an explode inside select: there the other columns do not follow and a
+    # row with two reasons raised ShapeError (the Polars 2 pitfall in DESIGN.md).
+    exploded = (
+        quarantine.select("_source_file", "_source_row", pl.col("reasons").alias("reason"))
+        .explode("reason")
+        .drop_nulls("reason")
+    )
     distinct = exploded["reason"].unique().to_list()
     rules = pl.DataFrame(
         [(r, *classify(r)) for r in distinct],

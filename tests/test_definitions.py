@@ -61,7 +61,11 @@ def test_every_guarded_table_has_its_quality_checks() -> None:
     expected |= {
         ("silver/cadre", name, blocking)
         for name, blocking in gx
-        | {("key_unique_across_partitions", True), ("rows_within_band_of_previous", True)}
+        | {
+            ("rows_roster_present", True),
+            ("key_unique_across_partitions", True),
+            ("rows_within_band_of_previous", True),
+        }
     }
     expected |= {
         ("silver/supervision_event", name, blocking)

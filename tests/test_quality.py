@@ -200,25 +200,13 @@ def test_the_report_keeps_a_bounded_history(tmp_path, monkeypatch):
         (root / "docs" / run_id).mkdir(parents=True)
         (root / "docs" / run_id / "bronze.x.html").write_text("page")
         entry = report.table_entry("bronze/x", [], {"rows": 10 + n, "read": 10 + n})
-        monkeypatch.setattr(report, "datetime", _Clock(n))
+        monkeypatch.setattr(report, "now_cst", lambda n=n: f"2026-11-21T08:{n:02d}:00+08:00")
         report.record(root, run_id, "2026-11-21", entry)
     assert sorted(p.name for p in (root / "runs").iterdir()) == ["run2", "run3", "run4"]
     assert sorted(p.name for p in (root / "docs").iterdir()) == ["run2", "run3", "run4"]
     history = json.loads((root / "history.json").read_text())
     assert [h["rows"] for h in history] == [12, 13, 14]
     assert json.loads((root / "summary.json").read_text())["run_id"] == "run4"
-
-
-class _Clock:
-    """Stands in for ``datetime`` in the report so that runs start in a known order."""
-
-    def __init__(self, minute: int) -> None:
-        self.minute = minute
-
-    def now(self, tz):  # type: ignore[no-untyped-def]
-        from datetime import datetime
-
-        return datetime(2026, 11, 21, 8, self.minute, tzinfo=tz)
 
 
 def test_gx_and_the_polars_floor_agree_on_a_messy_frame():

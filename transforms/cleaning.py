@@ -109,7 +109,32 @@ def annotate(raw: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
         unplaced = pl.col(PARTITION).is_null() & pl.col(_field(source, where).column).is_not_null()
         message = pl.format(f"{where}: cannot tell the {grain} from '{{}}'", pl.col(f"raw:{where}"))
         checks.append(pl.when(unplaced).then(message))
+    checks += _key_conflicts(source)
     return typed.with_columns(pl.concat_list(checks).list.drop_nulls().alias(REASONS))
+
+
+def _key_conflicts(source: SourceSpec) -> list[pl.Expr]:
+    """Rows sharing the key but naming different people (``identity`` fields differ, where
+    present; an ID number only where valid): each gets a reason, so none of them is merged."""
+    if not source.identity:
+        return []
+    key = [_field(source, k).column for k in source.key]
+    out: list[pl.Expr] = []
+    for name in source.identity:
+        spec = _field(source, name)
+        value = pl.col(spec.column)
+        if spec.kind == "id_number":
+            value = pl.when(pl.col(f"{spec.column}_状态").is_in(["valid", "upgraded_15"])).then(
+                value
+            )
+        differs = value.drop_nulls().n_unique().over(key) > 1
+        message = pl.format(
+            f"{source.key[0]}: '{{}}' is held by rows naming different people ({name} differs): "
+            "an export error, none of them is used",
+            pl.col(key[0]),
+        )
+        out.append(pl.when(differs & pl.col(key[0]).is_not_null()).then(message))
+    return out
 
 
 def _as_raw(spec: FieldSpec) -> FieldSpec:

@@ -53,6 +53,9 @@ class SourceSpec:
         protected: reporter fields dropped at extraction; only ``flag`` survives.
         flag: the column recording that a protected field was filled (``实名``).
         one_of: at least one of these must be filled (a person key).
+        identity: fields that say who a row is about; rows sharing the ``key`` but differing in
+            one of them are different people under one key (an export error): all are
+            quarantined, never merged.
         sql_order: columns a SQL read is ordered by, for stable row numbers.
         sheet: the worksheet a workbook export keeps its rows on.
     """
@@ -65,6 +68,7 @@ class SourceSpec:
     protected: tuple[str, ...] = ()
     flag: str | None = None
     one_of: tuple[str, ...] = ()
+    identity: tuple[str, ...] = ()
     sql_order: tuple[str, ...] = ()
     sheet: str | None = None
 
@@ -171,6 +175,7 @@ ROSTER = SourceSpec(
         FieldSpec("更新时间", "datetime"),
     ),
     key=("人员编号",),
+    identity=("姓名", "公民身份号码", "出生年月"),
     sql_order=("人员编号", "更新时间"),
 )
 

@@ -25,6 +25,7 @@ import python_calamine
 import sqlalchemy as sa
 
 from warehouse.sources import SourceConfig, SourceError, safe_url
+from warehouse.xlsx_guard import SheetTooLarge, check_sheet
 
 _TOTAL_ROW = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计)\s*[:：]?\s*$")
 _HEADER_NOISE = str.maketrans({"（": "(", "）": ")", " ": None, "\u3000": None, "\n": None})
@@ -136,12 +137,7 @@ class _Header:
         ]
         missing = [r for r in spec.required if self.columns.get(r) is None]
         if missing:
-            shown = "、".join(h for h in normal if h)[:300]
-            raise SourceError(
-                spec.name,
-                where,
-                f"missing required column(s) {'、'.join(missing)}; header found: {shown}",
-            )
+            raise SourceError(spec.name, where, header_problem(spec, normal, missing))
         self.width = len(found)
 
     def frame(self, cells: pl.DataFrame, file: str, load_id: str, read: "FileRead") -> pl.DataFrame:
@@ -171,6 +167,27 @@ class _Header:
             pl.col("_source_row").cast(pl.Int64),
             pl.lit(load_id, dtype=pl.String).alias("_load_id"),
         )
+
+
+def header_problem(spec: ReadSpec, found: Sequence[str], missing: Sequence[str]) -> str:
+    """Why a header does not fit the source: the columns expected and how many were found.
+
+    Never the text of the row found: when the header is missing, that row is data (a petition's
+    reporter, a roster's ID numbers), and an error message is written to logs and run storage.
+    """
+    known = {_norm_header(n) for f in spec.fields for n in (f.name, *f.aliases)}
+    known |= {_norm_header(p) for p in spec.protected}
+    named = [h for h in found if h]
+    recognised = sum(1 for h in named if h in known)
+    hint = (
+        "none of them is a column this source has: the header row may be missing"
+        if named and not recognised
+        else f"{recognised} of them recognised"
+    )
+    return (
+        f"missing required column(s) {'、'.join(missing)}; the header row found has "
+        f"{len(named)} filled column(s), {hint} (expected at least: {'、'.join(spec.required)})"
+    )
 
 
 def _flag_column(protected: list[pl.Expr]) -> pl.Expr:
@@ -283,7 +300,10 @@ def _read_xlsx(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: F
             raise SourceError(
                 spec.name, str(path), f"no sheet '{spec.sheet}' (sheets: {'、'.join(names)})"
             )
+        check_sheet(data, sheet_name)  # before calamine allocates the sheet's whole grid
         rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except SheetTooLarge as error:
+        raise SourceError(spec.name, str(path), f"cannot read workbook: {error}") from None
     except SourceError:
         raise
     except Exception as error:  # calamine raises its own error types for every kind of corruption
@@ -304,6 +324,10 @@ def _read_xlsx(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: F
 def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
     """Decode an export: BOM first, then strict UTF-8, then GB18030, then a detector's best guess.
 
+    A GB18030 file holding some UTF-8 lines (rows pasted in from another export) is decoded line
+    by line: each line in the encoding it was written in, and the encoding says so
+    (``gb18030+utf-8:<lines>``), instead of landing those rows as mojibake (陈海 → 闄堟捣).
+
     Raises:
         SourceError: no encoding reads the bytes cleanly.
     """
@@ -311,11 +335,16 @@ def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text, utf8_lines = _decode_lines(data)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return text, f"gb18030+utf-8:{utf8_lines}" if utf8_lines else "gb18030"
     guess = charset_normalizer.from_bytes(data[:200_000]).best()
     if guess is not None and guess.encoding not in ("utf_8", "gb18030"):
         try:
@@ -330,6 +359,35 @@ def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
         )
         raise SourceError(source, file, problem) from error
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _mostly_cjk(text: str) -> bool:
+    """Whether most non-ASCII characters are CJK: true of real Chinese text, false of GB18030
+    bytes that happen to be valid UTF-8 (they decode to U+0080–U+07FF: Latin, Greek, Arabic …)."""
+    wide = [c for c in text if ord(c) > 0x7F]
+    cjk = sum(1 for c in wide if "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef")
+    return bool(wide) and cjk * 2 >= len(wide)
+
+
+def _decode_lines(data: bytes) -> tuple[str, int]:
+    """A GB18030 file decoded line by line (a newline byte never sits inside a GB18030 or UTF-8
+    character): lines that are valid UTF-8 Chinese are taken as UTF-8. The text, and how many."""
+    out, utf8 = [], 0
+    for line in data.split(b"\n"):
+        if line.isascii():
+            out.append(line.decode("ascii"))
+            continue
+        try:
+            candidate = line.decode("utf-8")
+        except UnicodeDecodeError:
+            out.append(line.decode("gb18030"))
+            continue
+        if _mostly_cjk(candidate):
+            out.append(candidate)
+            utf8 += 1
+        else:
+            out.append(line.decode("gb18030"))
+    return "\n".join(out), utf8
 
 
 def _read_csv(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: FileRead) -> None:
@@ -401,7 +459,8 @@ def _read_jsonl(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: 
             read.rows += 1
             continue
         if not isinstance(value, dict):
-            out.rejects.append((read.file, number, read.load_id, "not a JSON object", line[:2000]))
+            raw = "(withheld)" if spec.protected else line[:2000]
+            out.rejects.append((read.file, number, read.load_id, "not a JSON object", raw))
             read.rows += 1
             continue
         keys.update(dict.fromkeys(value))

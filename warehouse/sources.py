@@ -4,6 +4,9 @@ A source is a SQL table reached through a SQLAlchemy URL, or a set of dropped fi
 glob. Relative globs and ``sqlite:///`` paths are resolved against the folder of ``sources.yaml``;
 ``${VAR}`` is read from the environment so credentials never sit in the file. A source left out
 is "no data yet".
+
+Sources stay inside that folder: a glob or SQLite path that resolves outside it, or a matched file
+that is a link to somewhere outside, is refused unless the entry says ``allow_outside: true``.
 """
 
 import glob
@@ -66,11 +69,34 @@ class SourceConfig:
     table: str | None = None
     pattern: str | None = None
     base: str | None = None
+    allow_outside: bool = False
 
     def files(self) -> list[Path]:
-        """The files the glob matches now, sorted by name (a later re-issue sorts later)."""
+        """The files the glob matches now, sorted by name (a later re-issue sorts later).
+
+        Raises:
+            SourceError: a matched file resolves outside the folder of ``sources.yaml`` (a link
+                to elsewhere) and the source does not allow that.
+        """
         assert self.pattern is not None
-        return sorted(Path(p) for p in glob.glob(self.pattern, recursive=True) if Path(p).is_file())
+        found = sorted(
+            Path(p) for p in glob.glob(self.pattern, recursive=True) if Path(p).is_file()
+        )
+        for path in found:
+            if not self.inside(path):
+                raise SourceError(
+                    self.name,
+                    str(path),
+                    f"refused: it resolves outside {self.base} (a link?); set allow_outside: true "
+                    "for this source in sources.yaml if that is intended",
+                )
+        return found
+
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` (links resolved) is under the folder of ``sources.yaml``, or need not be."""
+        if self.allow_outside or self.base is None:
+            return True
+        return path.resolve().is_relative_to(self.base)
 
     @property
     def display(self) -> str:
@@ -181,14 +207,42 @@ def load_sources(path: str | os.PathLike[str]) -> dict[str, SourceConfig]:
 def _entry(name: str, entry: object, base: Path, where: str) -> SourceConfig:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected {{sql: URL, table: NAME}} or {{files: GLOB}}")
+    outside = entry.get("allow_outside", False)
+    if not isinstance(outside, bool):
+        raise ConfigError(f"{where}: allow_outside must be true or false")
     if "sql" in entry:
         if not entry.get("table"):
             raise ConfigError(f"{where}: a sql source needs a table")
         url = _resolve_sqlite(_expand(str(entry["sql"]), where), base)
+        _confine(_sqlite_path(url), base, outside, where)
+        table = _expand(str(entry["table"]), where)
         return SourceConfig(
-            name, "sql", url=url, table=_expand(str(entry["table"]), where), base=str(base)
+            name, "sql", url=url, table=table, base=str(base), allow_outside=outside
         )
     if "files" in entry:
-        pattern = _expand(str(entry["files"]), where)
-        return SourceConfig(name, "files", pattern=str(base / pattern), base=str(base))
+        pattern = str(base / _expand(str(entry["files"]), where))
+        _confine(_glob_root(pattern), base, outside, where)
+        return SourceConfig(name, "files", pattern=pattern, base=str(base), allow_outside=outside)
     raise ConfigError(f"{where}: expected {{sql: URL, table: NAME}} or {{files: GLOB}}")
+
+
+def _glob_root(pattern: str) -> Path:
+    """The folder a glob starts from: its path up to the first wildcard."""
+    parts = Path(pattern).parts
+    first = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    return Path(*parts[:first])
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = re.match(r"^sqlite(\+\w+)?:///", url)
+    path = url[prefix.end() :].split("?", 1)[0] if prefix else ""
+    return Path(path) if path and not path.startswith((":memory:", "file:")) else None
+
+
+def _confine(path: Path | None, base: Path, allowed: bool, where: str) -> None:
+    if path is None or allowed or path.resolve().is_relative_to(base):
+        return
+    raise ConfigError(
+        f"{where}: {path} is outside {base}; sources stay inside the folder of sources.yaml "
+        "unless the entry says allow_outside: true"
+    )

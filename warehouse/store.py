@@ -107,15 +107,15 @@ class Warehouse:
         counts: dict[str, int] = {}
         digests: dict[str, str] = {}
         try:
-            partitioned = (
-                isinstance(frame, pl.DataFrame) and partition_by is not None and frame.height > 0
-            )
+            partitioned = isinstance(frame, pl.DataFrame) and partition_by is not None
             if not isinstance(frame, pl.DataFrame):
                 parts: list[tuple[str, pl.DataFrame | Iterable[pl.DataFrame]]] = [("", frame)]
             elif partition_by is None:
                 parts = [("", frame)]
             elif frame.height == 0:
-                parts = [("", frame.drop(partition_by))]
+                # No rows, no partition directories: the file keeps the partition column (named
+                # as its key), so the empty table has the same columns as a full one.
+                parts = [("", frame.rename({partition_by: partition_key}))]
             else:
                 keys = frame.get_column(partition_by).fill_null("unknown")
                 parts = [
@@ -135,6 +135,7 @@ class Warehouse:
                 "rows": sum(counts.values()),
                 "partition_key": partition_key if partitioned else None,
                 "partitions": counts,
+                "files": {_file_name(part): digest for part, digest in digests.items()},
                 "extra": extra or {},
             }
             digest.update(json.dumps(extra or {}, sort_keys=True, ensure_ascii=False).encode())
@@ -142,10 +143,10 @@ class Warehouse:
                 json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
             )
             version = home / f"v-{digest.hexdigest()[:16]}"
-            if version.exists():
+            if version.exists() and not damage(version):
                 shutil.rmtree(staging)
             else:
-                os.rename(staging, version)
+                _replace_version(staging, version)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -188,6 +189,47 @@ class Warehouse:
             : max(0, len(versions) - KEEP_VERSIONS)
         ]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _file_name(part: str) -> str:
+    """The file of a partition directory (``all`` is the table's own folder), relative to it."""
+    return "data.parquet" if part == "all" else f"{part}/data.parquet"
+
+
+def damage(version: Path) -> list[str]:
+    """What is wrong with a version directory: each file its manifest lists that is missing or
+    whose SHA-256 differs, or a missing or unreadable manifest. Empty when intact.
+
+    A version written before manifests listed their files has nothing to check against and is
+    reported as such (``no checksums``), so that a run rebuilds it once.
+    """
+    try:
+        manifest = json.loads((version / "_manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [f"_manifest.json: unreadable ({type(error).__name__})"]
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return ["_manifest.json: no checksums (written by an older version of the platform)"]
+    problems = []
+    for name, expected in sorted(files.items()):
+        path = version / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif _hash_file(path) != expected:
+            problems.append(f"{name}: SHA-256 differs from the manifest (damaged)")
+    return problems
+
+
+def _replace_version(staging: Path, version: Path) -> None:
+    """Move a staged directory to its version name; a damaged directory of that name (the same
+    rows written before, then rotted) is moved aside first and deleted, so reruns heal it."""
+    if version.exists():
+        aside = version.with_name(f".damaged-{version.name}-{uuid.uuid4().hex[:8]}")
+        os.rename(version, aside)
+        os.rename(staging, version)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.rename(staging, version)
 
 
 def _write_parquet(frame: pl.DataFrame | Iterable[pl.DataFrame], file: Path) -> int:
@@ -233,13 +275,14 @@ def _arrow(frame: pl.DataFrame) -> pa.Table:
     return table
 
 
-def _hash_file(file: Path, table_digest: "hashlib._Hash") -> str:
+def _hash_file(file: Path, table_digest: "hashlib._Hash | None" = None) -> str:
     """The file's SHA-256, read in blocks; the same bytes also go into ``table_digest``."""
     own = hashlib.sha256()
     with file.open("rb") as stream:
         while block := stream.read(1 << 22):
             own.update(block)
-            table_digest.update(block)
+            if table_digest is not None:
+                table_digest.update(block)
     return own.hexdigest()
 
 
@@ -247,7 +290,7 @@ def _scan(path: Path) -> pl.LazyFrame:
     """A version directory as one frame; the partition key comes back as text (``2024-05``)."""
     manifest = json.loads((path / "_manifest.json").read_text(encoding="utf-8"))
     key = manifest.get("partition_key")
-    if key is None:
+    if key is None or (path / "data.parquet").exists():  # unpartitioned, or partitioned but empty
         return pl.scan_parquet(path / "data.parquet")
     return pl.scan_parquet(
         path / "**" / "*.parquet", hive_partitioning=True, hive_schema={key: pl.String}
