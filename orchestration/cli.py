@@ -5,12 +5,15 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from warehouse.rules import DEFAULT_RULES, RuleError, check_rules
 from warehouse.sources import ConfigError, load_sources
@@ -108,14 +111,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     _say(f"running the pipeline: sources {sources}, warehouse {warehouse}")
-    outcome = run_pipeline(
-        sources,
-        warehouse,
-        as_of=args.as_of or "",
-        log_level="WARNING" if args.quiet else "INFO",
-        accept_drop=",".join(args.accept_drop or []),
-        rules_dir=str(rules.resolve()) if args.rules else "",
-    )
+    try:
+        outcome = run_pipeline(
+            sources,
+            warehouse,
+            as_of=args.as_of or "",
+            log_level="WARNING" if args.quiet else "INFO",
+            accept_drop=",".join(args.accept_drop or []),
+            rules_dir=str(rules.resolve()) if args.rules else "",
+        )
+    except (OSError, sqlite3.Error, SQLAlchemyError) as error:
+        # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
+        # or a read-only folder ends here, not in a traceback.
+        print(f"\ndajiandu: run failed: {_storage_problem(error, warehouse)}; the last good "
+              "warehouse is unchanged", file=sys.stderr)  # fmt: skip
+        return 1
     if not outcome.success:
         print(
             f"\ndajiandu: run {outcome.run_id} failed; the last good warehouse is unchanged",
@@ -128,6 +138,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     _quality_line(warehouse)
     _say(f"finished in {time.perf_counter() - start:.1f} s (run {outcome.run_id})")
     return 0
+
+
+def _storage_problem(error: BaseException, warehouse: Path) -> str:
+    """What went wrong writing the warehouse or its run storage, in one line."""
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}" + (f" ({error.filename})" if error.filename else "")
+    where = warehouse.resolve()
+    try:
+        free = shutil.disk_usage(where if where.exists() else where.parent).free
+    except OSError:
+        free = None
+    full = "full" in text.lower() or "no space" in text.lower() or free == 0
+    return f"the disk holding {where} is full ({text})" if full else f"cannot write {where}: {text}"
 
 
 def _quality_line(warehouse: Path) -> None:
@@ -160,7 +184,32 @@ def cmd_quality(args: argparse.Namespace) -> int:
         return 0
     for line in summary_lines(summary, quality_root(warehouse).resolve()):
         _say(line)
-    return 1 if summary["blocked"] else 0
+    damaged = _integrity_lines(warehouse)
+    return 1 if summary["blocked"] or damaged else 0
+
+
+def _integrity_lines(warehouse: Path) -> bool:
+    """Print whether the published tables match their checksums; True when one does not."""
+    from warehouse.integrity import verify
+    from warehouse.store import Warehouse
+
+    checked, damaged = verify(Warehouse(warehouse))
+    if not damaged:
+        _say(f"integrity: {checked} published table(s) match the checksums in their manifests")
+        return False
+    _say(f"integrity: {len(damaged)} of {checked} published table(s) DAMAGED "
+         "(the next run rebuilds them):")  # fmt: skip
+    for item in damaged:
+        _say(f"  {item.describe()}")
+    return True
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    warehouse = Path(args.warehouse)
+    if not warehouse.is_dir():
+        print(f"dajiandu: no warehouse at {warehouse}", file=sys.stderr)
+        return 2
+    return 1 if _integrity_lines(warehouse) else 0
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
@@ -307,6 +356,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
     p.add_argument("--json", action="store_true", help="print summary.json instead")
     p.set_defaults(func=cmd_quality)
+
+    p = sub.add_parser(
+        "verify", help="check every published table against the SHA-256 in its manifest"
+    )
+    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("quarantine", help="list the quarantined rows of one source")
     p.add_argument("--source", required=True, help="roster, petition, inspection, audit …")

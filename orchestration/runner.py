@@ -83,7 +83,7 @@ def explain(step: str, error: Any) -> str:
     error = _innermost(error)
     if error is None:
         return f"{step}: failed (see the Dagster event log)"
-    text = re.sub(r"^[\w.]*?(\w+(Error|Failure|Exception)): ", "", error.message.strip())
+    text = re.sub(r"^(?:\w+\.)*\w*(?:Error|Failure|Exception): ", "", error.message.strip())
     if error.cls_name in EXPLAINED:
         return f"{step}: {text}"
     if step in WITHHELD_STEPS:

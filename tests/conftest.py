@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from orchestration.runner import RunOutcome, run_pipeline
@@ -38,3 +39,25 @@ def baseline(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     outcome = run(generated, warehouse)
     assert outcome.success, outcome.failure
     return warehouse
+
+
+def readable_text(file: Path) -> str:
+    """What a file holds, as text a search can see: Parquet decoded (its pages are compressed),
+    anything else (SQLite run storage, logs, HTML, JSON) as bytes read as UTF-8."""
+    if file.suffix == ".parquet":
+        try:
+            return pl.read_parquet(file).write_ndjson()
+        except (pl.exceptions.PolarsError, OSError):
+            pass  # damaged on purpose by a test: search its raw bytes
+    return file.read_bytes().decode("utf-8", "replace")
+
+
+def files_containing(root: Path, values: list[str]) -> dict[str, list[str]]:
+    """Every file under ``root`` (links not followed) holding any of ``values``, with the values."""
+    hits: dict[str, list[str]] = {}
+    for file in (p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        text = readable_text(file)
+        found = [v for v in values if v in text]
+        if found:
+            hits[str(file)] = found
+    return hits

@@ -102,7 +102,12 @@ class Warehouse:
             raise ValueError(f"{layer}/{name}: a table staged in pieces cannot be partitioned")
         home = self.root / ".versions" / layer / name
         staging = home / f".staging-{uuid.uuid4().hex}"
-        staging.mkdir(parents=True)
+        try:
+            staging.mkdir(parents=True)
+        except OSError as error:
+            raise WarehouseError(
+                f"table {layer}/{name}: cannot write in {self.root}: {error.strerror or error}"
+            ) from error
         digest = hashlib.sha256()
         counts: dict[str, int] = {}
         digests: dict[str, str] = {}
@@ -147,6 +152,11 @@ class Warehouse:
                 shutil.rmtree(staging)
             else:
                 _replace_version(staging, version)
+        except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise WarehouseError(
+                f"table {layer}/{name}: cannot write in {self.root}: {error.strerror or error}"
+            ) from error
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
