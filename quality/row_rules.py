@@ -22,6 +22,7 @@ _RULES: list[tuple[str, str, str]] = [
     (r"^(?P<f>[^:]+): '.*' is not a (whole )?number$", "{f}.valid_number", "a number that cannot be read"),
     (r"^(?P<f>[^:]+): '.*' is not a share", "{f}.valid_share", "a share that cannot be read"),
     (r"^(?P<f>[^:]+): '.*' is not a yes/no value$", "{f}.valid_bool", "a yes/no field that cannot be read"),
+    (r"^(?P<f>[^:]+): '.*' is not an ID number", "{f}.valid_id_number", "an ID number of the wrong length or form"),
     (r"^(?P<f>[^:]+): cannot tell the", "{f}.has_period", "no year or month to file the row under"),
     (r"^(?P<f>[^:]+): '.*' is held by rows naming different people", "{f}.one_person", "two people under one key: none of their rows is used"),
     (r"^no person key", "person_key.present", "no 公民身份号码 and no 人员编号: the row names nobody"),

@@ -195,8 +195,9 @@ def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
     return []
 
 
-VERSIONED = {"roster": ("更新时间",), "petition": ("更新时间",)}
-"""Sources that export several versions of one record: the key is unique per version."""
+VERSIONED = {"roster": ("更新时间",), "petition": ("更新时间",), "inspection": ("_source_file",)}
+"""Sources that export several versions of one record: the key is unique per version (a
+re-issued inspection workbook is a later file; the latest file wins when events are built)."""
 
 
 def bronze_suite(spec: SourceSpec, as_of: date) -> Suite:

@@ -64,6 +64,16 @@ def _reasons(spec: FieldSpec) -> list[pl.Expr]:
         message = _PARSERS[spec.kind][1]
         unreadable = pl.format(f"{spec.name}: '{{}}' is {message}", raw)
         out.append(pl.when(raw.is_not_null() & typed.is_null()).then(unreadable))
+    elif spec.kind == "id_number":
+        # A number failing only its check character is kept and flagged (a typo of a real
+        # number); one of the wrong length, with letters, or an impossible birth date is no ID.
+        malformed = pl.col(f"{spec.column}_状态") == "malformed"
+        message = pl.format(
+            f"{spec.name}: '{{}}' is not an ID number (18 characters, or the legacy 15 digits, "
+            "with a real birth date)",
+            raw,
+        )
+        out.append(pl.when(raw.is_not_null() & malformed).then(message))
     return out
 
 
