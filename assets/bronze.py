@@ -10,6 +10,7 @@ from quality.invariants import row_count_in_band, rows_conserved, unique_across_
 from quality.row_rules import quarantine_outcomes
 from quality.suites import suite_for
 from transforms.specs import SPECS, SourceSpec
+from warehouse.rules import load_deid_rules
 
 
 def _markdown_files(report: IngestReport) -> str:
@@ -75,7 +76,10 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
     ):  # type: ignore[no-untyped-def]
         store = warehouse.store()
         previous = store.manifest("bronze", spec.name)
-        staged = stage_ingest(spec, sources.load().get(spec.name), store, log=context.log.info)
+        masking = load_deid_rules(settings.rules_folder()) if spec.protected else None
+        staged = stage_ingest(
+            spec, sources.load().get(spec.name), store, log=context.log.info, deid_rules=masking
+        )
         report = staged.report
         suite = suite_for(table, settings.as_of_date())
         invariants = [
