@@ -58,6 +58,8 @@ _GUESSES = ("person", "address")  # kinds that never overlap a must-keep term
 _PLACE_SUFFIX = ("县", "镇", "村", "区", "市", "乡", "社区", "街道", "局", "委", "办")
 _MINORITY = re.compile(r"[\u4e00-\u9fff]{2,6}[·•・‧.．][\u4e00-\u9fff]{2,8}")
 _BRANCH = "甲乙丙丁戊己庚辛壬癸"
+_NAME_TAGS = ("nr", "nrt", "nrfg", "OOV")
+_CLAUSE = set('，,。；;：:、（(“" \n')
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,8 +70,10 @@ class DeidRules:
     petition_tokens: Mapping[str, str]
     reporter_cues: tuple[str, ...]
     person_cues: tuple[str, ...]
+    person_after: tuple[str, ...]
     surnames: frozenset[str]
     compound_surnames: tuple[str, ...]
+    given_chars: frozenset[str]
     name_stop: frozenset[str]
     not_names: frozenset[str]
     not_places: tuple[str, ...]
@@ -80,9 +84,17 @@ class DeidRules:
     def fingerprint(self) -> str:
         """The rules as one stable text (for the ingest's reuse check): sets sorted."""
         parts = [sorted(self.tokens.items()), sorted(self.petition_tokens.items()), self.reporter_cues,
-                 self.person_cues, sorted(self.surnames), self.compound_surnames, sorted(self.name_stop),
+                 self.person_cues, self.person_after, sorted(self.surnames), self.compound_surnames, sorted(self.given_chars), sorted(self.name_stop),
                  sorted(self.not_names), self.not_places, self.must_keep, self.reporter_min_length]  # fmt: skip
         return repr(parts)
+
+    def after_pattern(self) -> "re.Pattern[str]":
+        """Any of the words that follow a name (``反映``, ``等人`` …), longest first."""
+        if "after" not in self._compiled:
+            words = sorted(set(self.person_after), key=len, reverse=True)
+            self._compiled["after"] = re.compile("|".join(re.escape(w) for w in words))
+        pattern: re.Pattern[str] = self._compiled["after"]
+        return pattern
 
     def cue_pattern(self, reporters_only: bool = False) -> "re.Pattern[str]":
         """Any cue word (longest first), then optional ``：``/spaces: a name may start at the end."""
@@ -190,12 +202,13 @@ def _name_at(text: str, at: int, rules: DeidRules, words: Mapping[int, Token]) -
     if not surname:
         return at
     word = words.get(at)
-    if (
+    if (  # the segmenter's word there, when it is tagged a name (武学 is a word, 武学文 a name)
         word is not None
+        and word.tag in _NAME_TAGS
         and surname < len(word.word) <= surname + 2
         and _plausible(word.word, rules)
     ):
-        return word.end
+        return _third(text, at, word.end, rules)
     if word is not None and len(word.word) == surname:  # 周 + 建华: the given name is the next word
         given = words.get(word.end)
         if given is not None and len(given.word) <= 2 and _plausible(word.word + given.word, rules):
@@ -224,6 +237,22 @@ def cue_names(
     return out
 
 
+def names_before(text: str, rules: DeidRules) -> list[Span]:
+    """A name right before a cue word that follows names (``：孔繁荣反映``, ``王强等人``), when it
+    starts the clause or follows a boundary character."""
+    out = []
+    for m in rules.after_pattern().finditer(text):
+        for size in (3, 2, 4):
+            start = m.start() - size
+            if start < 0 or not (start == 0 or text[start - 1] in _CLAUSE):
+                continue
+            name = text[start : m.start()]
+            if _surname(name, 0, rules) and _plausible(name, rules):
+                out.append(Span(start, m.start(), "person", name))
+                break
+    return out
+
+
 def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> list[Span]:
     """Words jieba tags as a person (``nr``) or found as new words, starting with a surname."""
     out = []
@@ -233,9 +262,12 @@ def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> lis
             if (end := _name_at(text, tok.start, rules, {})) > tok.start + 2:
                 out.append(Span(tok.start, end, "person", text[tok.start : end]))
             continue
-        tagged = tok.tag in ("nr", "nrt", "nrfg", "OOV") and _surname(tok.word, 0, rules)
-        if tagged and _plausible(tok.word, rules):
-            out.append(Span(tok.start, tok.end, "person", tok.word))
+        tagged = tok.tag in ("nr", "nrt", "nrfg") or (
+            tok.tag == "OOV" and _given_like(tok.word, rules)
+        )
+        if tagged and _surname(tok.word, 0, rules) and _plausible(tok.word, rules):
+            end = _third(text, tok.start, tok.end, rules)
+            out.append(Span(tok.start, end, "person", text[tok.start : end]))
             continue
         if len(tok.word) == _surname(tok.word, 0, rules) and i + 1 < len(tokens):
             given = tokens[i + 1]
@@ -250,6 +282,48 @@ def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> lis
     for m in _MINORITY.finditer(text):
         if (span := _minority(text, m, rules)) is not None:
             out.append(span)
+    return out
+
+
+def _third(text: str, start: int, end: int, rules: DeidRules) -> int:
+    """``end``, or one character further when a two-character name word is cut short: jieba's
+    dictionary tags 常青 and 龙凤 as names, but 常青松 and 龙凤英 are the people. The next
+    character must be a given-name character and end the clause (punctuation or a name-ending
+    character after it)."""
+    if end - start != 2 or end >= len(text) or text[end] not in rules.given_chars:
+        return end
+    after = text[end + 1 : end + 2]
+    return end + 1 if not after or not _cjk(after) or after in rules.name_stop else end
+
+
+def _given_like(word: str, rules: DeidRules) -> bool:
+    """A new word the HMM found looks like a name: its given name is of common name characters
+    (易涝, 封控 and 银企 are new words too, and start with surnames)."""
+    given = word[_surname(word, 0, rules) or 1 :]
+    if len(word) == 2:
+        return given in rules.given_chars
+    return any(c in rules.given_chars for c in given)
+
+
+def listed_names(
+    text: str, names: Sequence[Span], rules: DeidRules, words: Mapping[int, Token]
+) -> list[Span]:
+    """Names listed after a found one: ``张三、李四和王五``, also past a bracket (``张三（电话…）、李四``)."""
+    out: list[Span] = []
+    todo = [s.end for s in names]
+    seen: set[int] = set()
+    while todo:
+        end = todo.pop()
+        if end in seen or end >= len(text):
+            continue
+        seen.add(end)
+        if text[end] in "（(" and (close := text.find("）" if text[end] == "（" else ")", end)) > 0:
+            end = close + 1
+        if end < len(text) and text[end] in "、和与及":
+            at = end + 1
+            if (stop := _name_at(text, at, rules, words)) > at:
+                out.append(Span(at, stop, "person", text[at:stop]))
+                todo.append(stop)
     return out
 
 
@@ -329,8 +403,11 @@ class Deidentifier:
         for other in (rec.emails, rec.im_ids, rec.plates, rec.exact_dates):
             found += other(text, norm)
         found += rec.addresses(text, norm, tokens, self.rules.not_places, self.rules.not_names)
-        found += self.units.spans(text, "unit") + self.names.spans(text, "person")
-        found += cue_names(text, self.rules, words) + segmenter_names(text, tokens, self.rules)
+        found += self.units.spans(text, "unit")
+        people = cue_names(text, self.rules, words) + segmenter_names(text, tokens, self.rules)
+        people += names_before(text, self.rules)
+        people += self.names.spans(text, "person")
+        found += people + listed_names(text, people, self.rules, words)
         self._found[text] = found
         return found
 

@@ -60,7 +60,7 @@ def wide(text: str) -> str:
     return text.translate(_WIDE)
 
 
-_NUMBERISH = re.compile(r"\d[\d \-]{3,}\d")
+_NUMBERISH = re.compile(r"\d[\d .\-]{3,}\d")
 _RUN = re.compile(r"(?<![0-9A-Za-z])(?<![0-9][ \-])\d(?:[ \-]?\d){9,24}[Xx]?(?![ \-]?[0-9A-Za-z])")
 _SEP = re.compile(r"[ \-]")
 
@@ -124,6 +124,7 @@ _LABELLED_LOCAL = re.compile(
     r"(?:电话|手机|座机|热线|号码|联系方式|Tel|TEL|tel)\s?(?:号码|号)?\s?[:：]?\s?(\d(?:[ \-]?\d){6,11})(?![0-9])"
 )
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_ANY = re.compile(r"(?<![0-9])(?:(?:\+|00)86[ \-]?)?1[3-9]\d(?:[ .\-]?\d){8}(?![0-9])")
 
 
 def _keep_number(raw: str, national: str) -> bool:
@@ -145,6 +146,7 @@ def phones(text: str, norm: str) -> Iterator[Span]:
         if _keep_number(match.raw_string, national):
             found.append((match.start, match.end))
     found += [(m.start(), m.end()) for m in _LANDLINE_EXT.finditer(norm)]
+    found += [(m.start(), m.end()) for m in _MOBILE_ANY.finditer(norm)]  # 138.0771.4321
     found += [(m.start(1), m.end(1)) for m in _LABELLED_LOCAL.finditer(norm)]
     for start, end in found:
         ext = _EXTENSION.match(norm[end : end + 12])
@@ -208,6 +210,7 @@ _HOUSE = re.compile(
     r"\d+(?:-\d+)?(?:号院|号楼|号)(?:\d+(?:栋|幢|号楼|座))?(?:\d+单元)?(?:\d+(?:室|号房|户))?"
     r"|\d+(?:栋|幢)\d+单元(?:\d+(?:室|号房|户))?"
     r"|\d+(?:组|队)\d+号"
+    r"|(?<=村)[一二三四五六七八九十\d]{1,3}(?:组|队|社)(?:\d+号)?"
 )
 _STREET_END = ("路", "街", "大道", "巷", "弄", "胡同", "大街")
 
@@ -256,6 +259,7 @@ def addresses(
             name = tok.word[: -len(suffix)]
             if _place_name(name, not_places, not_names):
                 yield Span(tok.start, tok.end, "address", suffix)
+    yield from _named_settlements(text, tokens, not_places, not_names)
     for m in _HOUSE.finditer(norm):
         start = m.start()
         before = next((t for t in tokens if t.end == start), None)
@@ -265,3 +269,24 @@ def addresses(
             if before.word in _STREET_END and street is not None and 2 <= len(street.word) <= 4:
                 start = street.start  # 民主 + 路 + 12号
         yield Span(start, m.end(), "address", text[start : m.end()])
+
+
+_SETTLED = re.compile(r"村(?![民委级干集务规])|社区")
+_BOUNDARY = set('在于到对向从以由和与及住、，,。；;：:（(“"的')
+
+
+def _named_settlements(
+    text: str, tokens: Sequence[Token], not_places: Sequence[str], not_names: frozenset[str]
+) -> Iterator[Span]:
+    """``新塘村``, ``幸福里社区`` where the segmenter did not cut the name off as one word: two or
+    three characters before ``村``/``社区`` that start a word or follow a boundary character."""
+    starts = {t.start for t in tokens}
+    for m in _SETTLED.finditer(text):
+        for size in (3, 2):
+            start = m.start() - size
+            name = text[start : m.start()]
+            if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, not_names):
+                continue
+            if start in starts or start == 0 or text[start - 1] in _BOUNDARY:
+                yield Span(start, m.end(), "address", m.group())
+                break

@@ -276,8 +276,8 @@ def check_rules(folder: Path = DEFAULT_RULES) -> list[str]:
 
 
 DEID_KINDS = (
-    "token", "petition_token", "setting", "reporter_cue", "person_cue", "surnames", "compound_surname",
-    "name_stop", "not_name", "not_place", "must_keep",
+    "token", "petition_token", "setting", "reporter_cue", "person_cue", "person_after", "surnames", "compound_surname",
+    "given_chars", "name_stop", "not_name", "not_place", "must_keep",
 )  # fmt: skip
 
 
@@ -285,8 +285,8 @@ def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
     """``deid_rules.csv``: what the de-identifier removes, what replaces it and what must stay.
 
     One row per rule: ``kind`` (``token``/``petition_token``: ``value`` a recognised kind and
-    ``replacement`` its token; ``setting``; cue words; ``surnames`` as a run of characters;
-    ``compound_surname``; ``name_stop`` characters; ``not_name``/``not_place`` guards;
+    ``replacement`` its token; ``setting``; cue words before and after a name; ``surnames`` as a run of characters;
+    ``compound_surname``; ``given_chars`` and ``name_stop`` characters; ``not_name``/``not_place`` guards;
     ``must_keep`` terms), ``value`` and the ``basis`` it follows.
 
     Raises:
@@ -323,7 +323,8 @@ def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
             raise RuleError(f"{path}: no {kind} for {', '.join(missing)}")
         tokens[kind] = table
     surnames = "".join(row["value"] for _, row in by_kind["surnames"])
-    for line, row in by_kind["surnames"] + by_kind["compound_surname"] + by_kind["name_stop"]:
+    runs = ("surnames", "compound_surname", "given_chars", "name_stop")
+    for line, row in [item for kind in runs for item in by_kind[kind]]:
         if not all("\u4e00" <= c <= "\u9fff" for c in row["value"]):
             raise RuleError(
                 f"{path}, line {line}: {row['kind']} must be Chinese characters, found {row['value']!r}"
@@ -343,8 +344,10 @@ def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
         petition_tokens=tokens["petition_token"],
         reporter_cues=values("reporter_cue"),
         person_cues=values("person_cue"),
+        person_after=values("person_after"),
         surnames=frozenset(surnames),
         compound_surnames=values("compound_surname"),
+        given_chars=frozenset("".join(values("given_chars"))),
         name_stop=frozenset("".join(values("name_stop"))),
         not_names=frozenset(values("not_name")),
         not_places=values("not_place"),
