@@ -269,15 +269,14 @@ def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> lis
             end = _third(text, tok.start, tok.end, rules)
             out.append(Span(tok.start, end, "person", text[tok.start : end]))
             continue
-        if len(tok.word) == _surname(tok.word, 0, rules) and i + 1 < len(tokens):
+        start, surname = tok.start, tok.word
+        if tok.tag == "OOV" and len(surname) == 2 and surname[0] in rules.name_stop:
+            start, surname = start + 1, surname[1:]  # 由倪 + 红霞: a preposition glued on
+        if len(surname) == _surname(surname, 0, rules) and i + 1 < len(tokens):
             given = tokens[i + 1]
-            name = tok.word + given.word
-            if (
-                given.tag in ("nr", "nz", "nrfg", "OOV")
-                and len(given.word) <= 2
-                and _plausible(name, rules)
-            ):
-                out.append(Span(tok.start, given.end, "person", name))
+            name = surname + given.word
+            if _given_word(given, rules) and _plausible(name, rules):
+                out.append(Span(start, given.end, "person", name))
     del words
     for m in _MINORITY.finditer(text):
         if (span := _minority(text, m, rules)) is not None:
@@ -294,6 +293,20 @@ def _third(text: str, start: int, end: int, rules: DeidRules) -> int:
         return end
     after = text[end + 1 : end + 2]
     return end + 1 if not after or not _cjk(after) or after in rules.name_stop else end
+
+
+def _given_word(given: Token, rules: DeidRules) -> bool:
+    """A word that can be the given name after a lone surname: tagged a name, or two common
+    given-name characters that the segmenter took for a noun or adjective (童 + 小兵, 甘 + 明亮)."""
+    if len(given.word) > 2 or not _cjk(given.word):
+        return False
+    if given.tag in ("nr", "nz", "nrfg", "OOV"):
+        return True
+    return (
+        len(given.word) == 2
+        and given.tag in ("n", "a", "ns", "t")
+        and all(c in rules.given_chars for c in given.word)
+    )
 
 
 def _given_like(word: str, rules: DeidRules) -> bool:

@@ -168,8 +168,8 @@ def emails(text: str, norm: str) -> Iterator[Span]:
 
 
 _IM = re.compile(
-    r"(?:QQ|qq|Qq|扣扣)\s?(?:号码|号|群)?\s?[:：]?\s?([1-9]\d{4,11})(?![0-9])"
-    r"|(?:微信|weixin|WeChat|wechat|Wechat|VX|vx|Vx|V信|v信)\s?(?:号码|号|ID|id)?\s?[:：]?\s?"
+    r"(?:QQ|qq|Qq|扣扣)\s?(?:号码|号|群)?\s?[:：(]?\s?([1-9]\d{4,11})(?![0-9])"
+    r"|(?:微信|weixin|WeChat|wechat|Wechat|VX|vx|Vx|V信|v信)\s?(?:号码|号|ID|id)?\s?[:：(]?\s?"
     r"([A-Za-z][\-_A-Za-z0-9]{5,19}|1[3-9]\d{9})(?![\-_A-Za-z0-9])"
     r"|(wxid_[A-Za-z0-9]{4,24})"
 )

@@ -5,7 +5,11 @@ and petition summaries; the slots are filled from hand-written value lists, each
 one of several written forms. The annotations (every identifier's kind, its text as written and
 where it sits; every must-keep term, written ``【…】`` in a template) come from how each text is
 assembled here, never from the de-identifier. Run ``python tests/data/make_deid_corpus.py`` to
-write the file again (deterministic).
+write the files again (deterministic).
+
+``deid_heldout.jsonl`` comes from the second set of templates and value lists (``HELD_…``), written
+after the recognisers had been tuned on the misses of the first: its figures are the ones that
+say how the recognisers do on text they were not fitted to.
 
 Slots: ``{p0}`` the case's own person (given to the de-identifier as the case's name, as the
 case library does), ``{p1}``–``{p3}`` other people, ``{m}`` a minority name, ``{phone}``,
@@ -118,6 +122,42 @@ BANK_BODIES = ["622202100112345", "621700290012345", "622848002134567", "6225881
 CORPORATE = ["4501 0100 0400 1234 5678", "20-015101040012345"]
 USCC_BODIES = ["91450100MA5KX1P2", "92450102MA5L0Y3N", "91450300198765432"]
 
+# ---- held out: written after the recognisers were tuned on the texts above, never tuned on
+HELD_CASES = [
+    "【2021年】汛期，{p0}未等上级批复即组织{village}群众转移，租用货车{plate}的费用【1.8万元】由{p1}个人垫付，事后报销，【客观条件】紧迫。",
+    "{p0}在【县自然资源局】工作时，为加快不动产登记，允许申请人{p1}（身份证号码：{id}）先办后补材料，未造成权属纠纷。",
+    "【招商引资】签约前，{p0}向企业代表{p1}承诺减免租金，企业（代码{uscc}）入驻后因政策调整未能兑现，经协商以其他方式补偿【12万元】。",
+    "{p0}负责的{community}综合体改造项目，设计单位联系人{p1}（手机号{phone}，邮箱{email}）未按期交图，导致工期延误两个月。",
+    "在【乡村振兴】产业项目中，{p0}安排{village}合作社先行采购种苗，出纳{p1}将货款【7.5万元】转入供应商账户{bank}，手续后补。",
+    "{p0}在防疫物资采购中，通过微信（{wechat}）联系供货商{p1}紧急订货，未履行比价程序，物资价格与市场价基本持平。",
+    "{p0}与同事{p1}、{p2}共同研究后，对{village}{house}的危旧房实施应急加固，费用超出预算【2.6万元】。",
+    "{p0}在【城市管理】执法中暂扣了摊贩{p1}的三轮车，摊贩通过QQ（{qq}）投诉，经复核属程序瑕疵，已退还并赔礼道歉。",
+    "{m}在组织牧区转场时，因天气突变致牧民{p1}损失牛羊，{m}通过电话{landline}协调保险公司理赔，【挽回损失】【4.4万元】。",
+    "【2024年】{p0}为保障项目进度，同意承包方负责人{p1}（{phone}）先行使用临时用地，后补办了审批手续，【后果影响】较小。",
+    "经【集体研究】，{p0}决定将闲置校舍租给{p1}经营托育机构，承租人住{street}，租金按月转入学校账户{bank}。",
+    "{p0}在【脱贫攻坚】期间为{village}贫困户{p1}、{p2}申请临时救助，其中一户身份证号{id}登记有误，已更正。",
+]
+HELD_PETITIONS = [
+    "来电人{p1}（手机{phone}）反映{p0}在{village}人居环境整治中虚报工程量。",
+    "举报人{p1}称{p0}收受施工方好处，举报人要求将回复发送至{email}。",
+    "来信人{p1}（住{street}）反映{p0}违规审批宅基地，联系电话{landline}。",
+    "实名举报人{p1}（身份证号码{id}）反映{p0}在{community}违规发放补贴。",
+    "反映人{p1}微信号{wechat}，反映{p0}在招聘中弄虚作假，要求【2025年】前答复。",
+    "信访人{p1}反映{p0}拖欠其工程款【8万元】，请求打入其银行卡{bank}。",
+    "来访人{p1}、{p2}反映{p0}驾驶车辆{plate}出入娱乐场所，联系人电话{phone}。",
+    "投诉人{p1}（QQ{qq}）称{p0}在企业（统一社会信用代码{uscc}）年检中故意刁难。",
+]
+HELD_NAMES = [
+    "符小明", "岑丽华", "黄思远", "廖晓丽", "温国辉", "樊志强", "葛春梅", "邢建设", "庞丽", "颜伟华",
+    "倪红霞", "庄晓峰", "聂海波", "章志勇", "鲁明", "岳红", "翟建华", "殷秀兰", "詹文", "申海燕",
+    "欧丽娟", "耿国庆", "关永强", "兰芳", "焦德胜", "俞晓燕", "左春生", "柳青", "甘明亮", "祝红英",
+    "包志华", "宁静", "尚志军", "舒畅", "阮志强", "柯文华", "纪红", "梅林", "童小兵", "凌云",
+    "慕容雪", "西门庆国", "端木华", "公孙杰",
+]  # fmt: skip
+HELD_VILLAGES = ["枫林村", "大塘村", "六合村", "水口村", "沙坪村", "白石村"]
+HELD_COMMUNITIES = ["桂花社区", "城北社区", "新城社区", "五一社区"]
+HELD_STREETS = ["友爱路36号", "长湖路9号5栋1单元201室", "桃源路102号院"]
+
 _WIDE = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 _ID_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -171,16 +211,23 @@ def _email(rng: random.Random) -> str:
     return rng.choice([e, e.replace("@", "＠"), e.replace("@", "(at)"), e])
 
 
-def _fill(template: str, rng: random.Random, kind: str, n: int) -> dict[str, object]:
-    people = rng.sample(NAMES, 4)
+def _fill(
+    template: str, rng: random.Random, kind: str, n: int, held: bool = False
+) -> dict[str, object]:
+    names, villages, communities, streets = (
+        (HELD_NAMES, HELD_VILLAGES, HELD_COMMUNITIES, HELD_STREETS)
+        if held
+        else (NAMES, VILLAGES, COMMUNITIES, STREETS)
+    )
+    people = rng.sample(names, 4)
     values = {
         "p0": ("person", people[0]), "p1": ("person", people[1]), "p2": ("person", people[2]),
         "p3": ("person", people[3]), "m": ("person", rng.choice(MINORITY)), "phone": ("phone", _phone(rng)),
         "landline": ("phone", rng.choice(LANDLINES)), "id": ("id_number", _id(rng)), "bank": ("bank_card", _bank(rng)),
         "plate": ("plate", rng.choice(PLATES)), "email": ("email", _email(rng)), "qq": ("im", rng.choice(QQS)),
         "wechat": ("im", rng.choice(WECHATS)), "uscc": ("uscc", _uscc(rng.choice(USCC_BODIES))),
-        "village": ("address", rng.choice(VILLAGES)), "community": ("address", rng.choice(COMMUNITIES)),
-        "street": ("address", rng.choice(STREETS)), "house": ("address", rng.choice(HOUSES)),
+        "village": ("address", rng.choice(villages)), "community": ("address", rng.choice(communities)),
+        "street": ("address", rng.choice(streets)), "house": ("address", rng.choice(HOUSES)),
     }  # fmt: skip
     text, spans, keep = "", [], []
     for piece in re.split(r"(\{\w+\}|【[^】]+】)", template):
@@ -197,17 +244,18 @@ def _fill(template: str, rng: random.Random, kind: str, n: int) -> dict[str, obj
     return {"id": f"{kind}-{n:04d}", "source": kind, "text": text, "own": own, "spans": spans, "must_keep": keep}
 
 
-def build() -> list[dict[str, object]]:
-    rng = random.Random(20261201)
+def build(held: bool = False) -> list[dict[str, object]]:
+    rng = random.Random(20261202 if held else 20261201)
+    sets = (("case", HELD_CASES, 5), ("petition", HELD_PETITIONS, 5)) if held else (("case", CASES, 6), ("petition", PETITIONS, 5))
     out = []
-    for kind, templates, copies in (("case", CASES, 6), ("petition", PETITIONS, 5)):
+    for kind, templates, copies in sets:
         for copy in range(copies):
             for t, template in enumerate(templates):
-                out.append(_fill(template, rng, kind, copy * len(templates) + t))
+                out.append(_fill(template, rng, kind, copy * len(templates) + t, held))
     return out
 
 
 if __name__ == "__main__":
-    path = Path(__file__).with_name("deid_gold.jsonl")
-    lines = [json.dumps(row, ensure_ascii=False) for row in build()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for held, name in ((False, "deid_gold.jsonl"), (True, "deid_heldout.jsonl")):
+        lines = [json.dumps(row, ensure_ascii=False) for row in build(held)]
+        Path(__file__).with_name(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
