@@ -953,10 +953,15 @@ _PHONE_FORMS: tuple[Callable[[str], str], ...] = (
 )
 
 
+PLANTED_GIVEN = "婉瑾璇萱妍蕙菡蓓岚绮黛馥婕琬珂瑶璐翊煦彧昀晗漪沁"
+"""Given-name characters the roster never uses: a planted person is nobody on the roster, so a
+test finding the name anywhere knows it leaked (a reporter named like a cadre would not tell)."""
+
+
 def _person(rng: np.random.Generator) -> str:
-    """A realistic name that the roster need not hold (a witness, a co-reporter, an 经办人)."""
-    given = "".join(GIVEN[int(g)] for g in rng.integers(0, len(GIVEN), 1 + int(rng.random() < 0.7)))
-    return SURNAMES[int(rng.integers(0, 60))] + given
+    """A realistic name that no roster cadre has (a witness, a co-reporter, an 经办人)."""
+    picks = rng.integers(0, len(PLANTED_GIVEN), 1 + int(rng.random() < 0.7))
+    return SURNAMES[int(rng.integers(0, 60))] + "".join(PLANTED_GIVEN[int(g)] for g in picks)
 
 
 def _mobile(rng: np.random.Generator) -> str:
