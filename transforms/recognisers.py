@@ -10,7 +10,7 @@ the same in both) — and yields :class:`Span` objects over the text as written.
   serials). A regex adds what libphonenumber leaves out: an extension after ``-``/``转``/``分机``,
   and a local number right after a label (``电话5551234``).
 - ``id_number``: a digit run of 18 (last may be ``X``/``x``) or 15 digits, with spaces or hyphens
-  anywhere; python-stdnum's ``cn.ric.calc_check_digit`` (GB 11643) decides. A run whose check
+  anywhere, starting with a region digit (1–8); python-stdnum's ``cn.ric.calc_check_digit`` (GB 11643) decides. A run whose check
   character fails is still an ID number when its birth date is a real date (a typo is still
   personal data); otherwise it is left to the bank-card recogniser.
 - ``bank_card``: a 16–19 digit run (any grouping) passing python-stdnum's Luhn check, or 10–25
@@ -82,6 +82,8 @@ def id_numbers(text: str, norm: str) -> Iterator[Span]:
     """Resident ID numbers (公民身份号码), 18 or 15 digits in any grouping."""
     for m in _RUN.finditer(norm):
         digits = _SEP.sub("", m.group()).upper()
+        if digits[0] not in "12345678":  # no region code starts 0 or 9 (0086-139…: a phone)
+            continue
         if len(digits) == 18 and digits[:17].isdigit():
             if ric.calc_check_digit(digits) == digits[17] or _birth(digits[6:14]):
                 yield Span(m.start(), m.end(), "id_number", text[m.start() : m.end()])
