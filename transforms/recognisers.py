@@ -126,6 +126,10 @@ _LABELLED_LOCAL = re.compile(
     r"(?:电话|手机|座机|热线|号码|联系方式|Tel|TEL|tel)\s?(?:号码|号)?\s?[:：]?\s?(\d(?:[ \-]?\d){6,11})(?![0-9])"
 )
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_POSSIBLE = phonenumbers.Leniency.POSSIBLE
+_ISLAND = re.compile(r"[+(]?[0-9][0-9 ()+.\-]{5,}[0-9]")
+"""A run of at least seven digits and separators: where a phone number can be. libphonenumber's
+matcher costs about 0.3 ms a text; run on these runs alone, the ingest keeps pace."""
 _MOBILE_ANY = re.compile(r"(?<![0-9])(?:(?:\+|00)86[ \-]?)?1[3-9]\d(?:[ .\-]?\d){8}(?![0-9])")
 
 
@@ -140,16 +144,20 @@ def _keep_number(raw: str, national: str) -> bool:
 
 def phones(text: str, norm: str) -> Iterator[Span]:
     """Mobile and landline numbers in any written form, with their extension."""
-    found: list[tuple[int, int]] = []
-    for match in phonenumbers.PhoneNumberMatcher(
-        norm, "CN", leniency=phonenumbers.Leniency.POSSIBLE
-    ):
-        national = str(match.number.national_number)
-        if _keep_number(match.raw_string, national):
-            found.append((match.start, match.end))
-    found += [(m.start(), m.end()) for m in _LANDLINE_EXT.finditer(norm)]
+    found = [(m.start(), m.end()) for m in _LANDLINE_EXT.finditer(norm)]
     found += [(m.start(), m.end()) for m in _MOBILE_ANY.finditer(norm)]  # 138.0771.4321
     found += [(m.start(1), m.end(1)) for m in _LABELLED_LOCAL.finditer(norm)]
+    for island in _ISLAND.finditer(norm):  # libphonenumber on each run of digits, not the text
+        digits = sum(c.isdigit() for c in island.group())
+        covered = any(s <= island.start() and island.end() <= e for s, e in found)
+        if covered or digits > 14:  # a number already found, or an ID / card number
+            continue
+        at = max(0, island.start() - 2)
+        window = norm[at : island.end()]
+        for match in phonenumbers.PhoneNumberMatcher(window, "CN", leniency=_POSSIBLE):
+            national = str(match.number.national_number)
+            if _keep_number(match.raw_string, national):
+                found.append((at + match.start, at + match.end))
     for start, end in found:
         ext = _EXTENSION.match(norm[end : end + 12])
         end = end + ext.end() if ext else end

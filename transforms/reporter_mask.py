@@ -81,7 +81,7 @@ def counts_json(counts: Counter[str]) -> str:
 def _candidates(rules: DeidRules) -> str:
     """A regex any text that needs the free-text pass matches (a cheap filter first)."""
     cues = "|".join(re.escape(c) for c in rules.reporter_cues)
-    return rf"[0-9０-９][0-9０-９ \-－—]{{3,}}[0-9０-９]|[@＠]|\(at\)|\[at\]|{cues}"
+    return rf"[0-9０-９][0-9０-９ \-－—.]{{5,}}[0-9０-９]|[@＠]|\(at\)|\[at\]|{cues}"
 
 
 def mask_petitions(
@@ -120,7 +120,7 @@ def mask_petitions(
         )
     ).to_series()
     counts = [
-        counts_json(Counter({"reporter": n}) + extra.get(i, Counter()))
+        counts_json(Counter({"reporter": n}) + extra[i]) if n or i in extra else "[]"
         for i, n in enumerate(own.to_list())
     ]
     return frame.with_columns(
