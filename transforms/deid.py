@@ -218,7 +218,15 @@ def _name_at(text: str, at: int, rules: DeidRules, words: Mapping[int, Token]) -
         if text[end] in rules.name_stop:
             break
         end += 1
+    if end - at - surname == 2 and _word_from(text, end - 1, rules, words):
+        end -= 1  # 杜建 + 家住, 上官燕 + 电话: the last character starts the next word
     return end if end > at + surname and _plausible(text[at:end], rules) else at
+
+
+def _word_from(text: str, at: int, rules: DeidRules, words: Mapping[int, Token]) -> bool:
+    """Whether a word that follows names (``家住``, ``电话``, ``反映`` …) starts at ``at``."""
+    del words  # the segmenter's words cut names too (万家 + 富家 + 住): only the rule file's list
+    return rules.after_pattern().match(text, at) is not None
 
 
 def cue_names(

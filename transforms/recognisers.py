@@ -281,8 +281,9 @@ def addresses(
         yield Span(start, m.end(), "address", text[start : m.end()])
 
 
+_NOT_NAMES = set("vdpcurq")  # tags of verbs, adverbs, prepositions … (jieba's tag set)
 _SETTLED = re.compile(r"村(?![民委级干集务规])|社区")
-_BOUNDARY = set('在于到对向从以由和与及住、，,。；;：:（(“"的')
+_BOUNDARY = set('在于到对向从以由和与及住为给被把将让经是、，,。；;：:（(“"的')
 
 
 def _named_settlements(
@@ -290,13 +291,18 @@ def _named_settlements(
 ) -> Iterator[Span]:
     """``新塘村``, ``幸福里社区`` where the segmenter did not cut the name off as one word: two or
     three characters before ``村``/``社区`` that start a word or follow a boundary character."""
-    starts = {t.start for t in tokens}
+    words = {t.start: t for t in tokens}
     for m in _SETTLED.finditer(text):
         for size in (3, 2):
             start = m.start() - size
             name = text[start : m.start()]
             if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, not_names):
                 continue
-            if start in starts or start == 0 or text[start - 1] in _BOUNDARY:
+            word = words.get(start)
+            if word is not None and word.tag[:1] in _NOT_NAMES and word.end <= m.start():
+                continue  # 调用 + 社区: a verb is no name
+            after_boundary = start == 0 or text[start - 1] in _BOUNDARY
+            starts_word = word is not None and (size == 2 or word.tag != "OOV")
+            if after_boundary or starts_word:  # 排大塘 (a new word across 安排) is not a name
                 yield Span(start, m.end(), "address", m.group())
                 break
