@@ -218,15 +218,9 @@ def _name_at(text: str, at: int, rules: DeidRules, words: Mapping[int, Token]) -
         if text[end] in rules.name_stop:
             break
         end += 1
-    if end - at - surname == 2 and _word_from(text, end - 1, rules, words):
+    if end - at - surname == 2 and rules.after_pattern().match(text, end - 1):
         end -= 1  # 杜建 + 家住, 上官燕 + 电话: the last character starts the next word
     return end if end > at + surname and _plausible(text[at:end], rules) else at
-
-
-def _word_from(text: str, at: int, rules: DeidRules, words: Mapping[int, Token]) -> bool:
-    """Whether a word that follows names (``家住``, ``电话``, ``反映`` …) starts at ``at``."""
-    del words  # the segmenter's words cut names too (万家 + 富家 + 住): only the rule file's list
-    return rules.after_pattern().match(text, at) is not None
 
 
 def cue_names(
@@ -264,7 +258,6 @@ def names_before(text: str, rules: DeidRules) -> list[Span]:
 def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> list[Span]:
     """Words jieba tags as a person (``nr``) or found as new words, starting with a surname."""
     out = []
-    words = {t.start: t for t in tokens}
     for i, tok in enumerate(tokens):
         if tok.word.startswith(rules.compound_surnames):  # 欧阳明 + 辉: jieba cuts these short
             if (end := _name_at(text, tok.start, rules, {})) > tok.start + 2:
@@ -285,7 +278,6 @@ def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> lis
             name = surname + given.word
             if _given_word(given, rules) and _plausible(name, rules):
                 out.append(Span(start, given.end, "person", name))
-    del words
     for m in _MINORITY.finditer(text):
         if (span := _minority(text, m, rules)) is not None:
             out.append(span)

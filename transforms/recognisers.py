@@ -4,11 +4,12 @@ Each recogniser takes the text in two forms — as written, and ``wide``-normali
 digits, letters and punctuation and the dashes ``—–‐`` mapped one-to-one onto ASCII, so offsets are
 the same in both) — and yields :class:`Span` objects over the text as written. What each relies on:
 
-- ``phone``: Google's libphonenumber (``phonenumbers.PhoneNumberMatcher``, region CN) finds numbers
-  with any grouping, ``+86``/``0086``, brackets round the area code and full-width digits; only
-  mobiles, numbers with an area code and 400/800 numbers are kept (it also proposes bare 11-digit
-  serials). A regex adds what libphonenumber leaves out: an extension after ``-``/``转``/``分机``,
-  and a local number right after a label (``电话5551234``).
+- ``phone``: regexes for mobiles in any grouping (with ``+86``/``0086``, dots, dashes, spaces) and
+  landlines with an area code (in brackets or not), then Google's libphonenumber
+  (``phonenumbers.PhoneNumberMatcher``, region CN) on each remaining run of digits for the forms
+  the regexes do not know; of its matches only mobiles, numbers with an area or country code and
+  400/800 numbers are kept (it also proposes bare 11-digit serials). Extensions after
+  ``-``/``转``/``分机`` and a local number right after a label (``电话5551234``) are added.
 - ``id_number``: a digit run of 18 (last may be ``X``/``x``) or 15 digits, with spaces or hyphens
   anywhere, starting with a region digit (1–8); python-stdnum's ``cn.ric.calc_check_digit`` (GB 11643) decides. A run whose check
   character fails is still an ID number when its birth date is a real date (a typo is still
@@ -299,8 +300,9 @@ def _named_settlements(
             if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, not_names):
                 continue
             word = words.get(start)
-            if word is not None and word.tag[:1] in _NOT_NAMES and word.end <= m.start():
-                continue  # 调用 + 社区: a verb is no name
+            verb = word is not None and len(word.word) > 1 and word.tag[:1] in _NOT_NAMES
+            if verb and word is not None and word.end <= m.start():
+                continue  # 调用 + 社区: a verb is no name (one character, as 兴 of 兴江, may be)
             after_boundary = start == 0 or text[start - 1] in _BOUNDARY
             starts_word = word is not None and (size == 2 or word.tag != "OOV")
             if after_boundary or starts_word:  # 排大塘 (a new word across 安排) is not a name
