@@ -43,12 +43,13 @@ ui: install ## Dagster UI on the demo warehouse (run `make demo` first)
 	$(BIN)/dajiandu ui --dir $(DATA)
 
 .PHONY: bench
-bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars) and gold (vs DuckDB) at 1,000,000
+bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars), gold (vs DuckDB) and the de-identifier (vs the old regex, and the case library) at 1,000,000
 	$(BIN)/dajiandu bench ingest --cadres 100000 --cadres 1000000
 	$(BIN)/dajiandu bench link --cadres 2000 --cadres 100000
 	$(BIN)/dajiandu bench quality --cadres 1000000
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse --events 10000000
+	$(BIN)/dajiandu bench deid --warehouse bench-data/1000000/warehouse
 
 .PHONY: lock
 lock: install ## re-resolve requirements.lock from pyproject.toml

@@ -10,6 +10,7 @@ from quality.invariants import row_count_in_band, rows_conserved, unique_across_
 from quality.row_rules import quarantine_outcomes
 from quality.suites import suite_for
 from transforms.specs import SPECS, SourceSpec
+from warehouse.rules import load_deid_rules
 from warehouse.sources import ConfigError, SourceError
 from warehouse.store import Warehouse, WarehouseError
 
@@ -77,7 +78,7 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
     ):  # type: ignore[no-untyped-def]
         store = warehouse.store()
         previous = store.manifest("bronze", spec.name)
-        staged = _stage(spec, sources, store, context)
+        staged = _stage(spec, sources, store, settings, context)
         report = staged.report
         suite = suite_for(table, settings.as_of_date())
         invariants = [
@@ -137,13 +138,19 @@ class ProtectedSourceError(Exception):
 
 
 def _stage(
-    spec: SourceSpec, sources: SourcesResource, store: Warehouse, context: dg.AssetExecutionContext
+    spec: SourceSpec,
+    sources: SourcesResource,
+    store: Warehouse,
+    settings: RunSettings,
+    context: dg.AssetExecutionContext,
 ) -> StagedIngest:
     """Stage one source. For a source with protected reporter fields, an error we did not raise
     ourselves (a library's, whose text may quote a row) is replaced by one naming only its kind:
     Dagster keeps error texts in its run storage, and a reporter's name must never get there."""
+    masking = load_deid_rules(settings.rules_folder()) if spec.protected else None
+    config = sources.load().get(spec.name)
     try:
-        return stage_ingest(spec, sources.load().get(spec.name), store, log=context.log.info)
+        return stage_ingest(spec, config, store, log=context.log.info, deid_rules=masking)
     except (SourceError, ConservationError, WarehouseError, ConfigError):
         raise
     except Exception as error:

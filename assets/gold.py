@@ -21,6 +21,7 @@ from transforms.profile import cadre_profile, cadre_timeline, clearance, split_p
 from transforms.promotion import promotion_check
 from transforms.warnings import warning_level, warnings
 from warehouse.rules import (
+    load_deid_rules,
     load_fields,
     load_influence_periods,
     load_promotion_bar,
@@ -41,7 +42,8 @@ GOLD_TABLES = {
     "sorted by cadre and date: each profile number is a count of the cadre's rows here.",
     "unit_portrait": "Per unit and per region: cadres, events per 100 cadres by source and by category, "
     "substantiated-report rate, unrectified and overdue findings, audit amounts, warnings, trend.",
-    "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples.",
+    "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples "
+    "and, per case, how many identifiers of each kind were removed.",
 }
 
 _Stage = Callable[[str, pl.DataFrame | Iterable[pl.DataFrame]], None]
@@ -114,6 +116,7 @@ def _build(store: Warehouse, rules: Path, as_of: date, stage: _Stage) -> None:
             roster["unit"].drop_nulls().unique().to_list(),
             load_tolerance_exclusions(rules),
             load_fields(rules),
+            deid_rules=load_deid_rules(rules),
         ),
     )
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms import cleaning, normalize, specs
+from transforms import cleaning, deid, normalize, recognisers, reporter_mask, specs
 from transforms.cleaning import LINEAGE, PARTITION, annotate, bronze_rows, quarantine_rows
+from transforms.deid import DeidRules
 from transforms.specs import SourceSpec
 from warehouse.readers import FileRead, RawBatch, empty_rows, file_load_id, read_source
 from warehouse.sources import SourceConfig
@@ -91,9 +92,11 @@ def _counts_by_file(staged: StagedTable) -> dict[str, int]:
 
 
 def cleaning_fingerprint(spec: SourceSpec) -> str:
-    """What the landed rows of a file depend on besides its bytes: the spec and the cleaning code."""
+    """What the landed rows of a file depend on besides its bytes: the spec and the cleaning code
+    (and, for a source with reporter fields, the masking code)."""
     digest = hashlib.sha256(repr(spec).encode())
-    for module in (normalize, cleaning, specs):
+    masking = (deid, recognisers, reporter_mask) if spec.protected else ()
+    for module in (normalize, cleaning, specs, *masking):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(pl.__version__.encode())
     return digest.hexdigest()[:16]
@@ -158,9 +161,10 @@ def ingest(
     config: SourceConfig | None,
     store: Warehouse,
     log: Callable[[str], None] = lambda _m: None,
+    deid_rules: DeidRules | None = None,
 ) -> IngestReport:
     """Land one source and publish it at once (no quality gate): see :func:`stage_ingest`."""
-    staged = stage_ingest(spec, config, store, log)
+    staged = stage_ingest(spec, config, store, log, deid_rules)
     staged.publish(store)
     return staged.report
 
@@ -170,6 +174,7 @@ def stage_ingest(
     config: SourceConfig | None,
     store: Warehouse,
     log: Callable[[str], None] = lambda _m: None,
+    deid_rules: DeidRules | None = None,
 ) -> StagedIngest:
     """Stage one source: bronze gets the rows that pass, quarantine the rest with every reason.
 
@@ -178,16 +183,21 @@ def stage_ingest(
     the new files. The per-file row counts are read back from the staged Parquet and must add up
     to the rows read, or both staged tables are discarded and :class:`ConservationError` is
     raised. The caller publishes (after the quality gate). A source that is not configured, or
-    whose glob matches nothing, lands as empty.
+    whose glob matches nothing, lands as empty. ``deid_rules`` mask reporters in a petition's text
+    (the shipped rules when None).
     """
     start = time.perf_counter()
     fingerprint = cleaning_fingerprint(spec)
+    if spec.protected and deid_rules is not None:  # a deployment's own masking rules
+        fingerprint = hashlib.sha256((fingerprint + deid_rules.fingerprint()).encode()).hexdigest()[
+            :16
+        ]
     reused, skip = _reusable(spec, config, store, fingerprint)
     if config is None:
         log(f"{spec.name}: not named in sources.yaml — no data yet")
         batch = RawBatch(empty_rows(spec), pl.DataFrame(), [])
     else:
-        batch = read_source(config, spec, skip=skip)
+        batch = read_source(config, spec, skip=skip, deid=deid_rules)
         log(
             f"{spec.name}: read {batch.rows_read:,} rows from {len(batch.files)} file(s) of {config.display}"
         )

@@ -307,6 +307,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return bench_gold(
             args.cadres or [1_000_000], Path(args.workdir), args.seed, existing, args.events
         )
+    if args.what == "deid":
+        from orchestration.bench_deid import bench_deid
+
+        existing = Path(args.warehouse) if args.warehouse else None
+        return bench_deid([Path(c) for c in args.corpus or []], existing)
     if args.what == "quality":
         from orchestration.bench_quality import bench_quality
 
@@ -414,6 +419,17 @@ def parser() -> argparse.ArgumentParser:
                 help="repeat the silver events (new ids per copy) to exactly this many",
             )
         b.set_defaults(func=cmd_bench)
+    b = bench.add_parser(
+        "deid", help="the de-identifier on its gold corpus beside a plain-regex baseline"
+    )
+    b.add_argument(
+        "--corpus",
+        action="append",
+        help="a gold corpus in JSONL; repeat for several (default: tests/data/deid_gold.jsonl "
+        "and the held-out deid_heldout.jsonl)",
+    )
+    b.add_argument("--warehouse", help="also time the case library of this existing warehouse")
+    b.set_defaults(func=cmd_bench)
     return top
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: generated sample sources (small, made once per session) and a pipeline runner."""
 
 import shutil
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -53,10 +54,12 @@ def readable_text(file: Path) -> str:
 
 
 def files_containing(root: Path, values: list[str]) -> dict[str, list[str]]:
-    """Every file under ``root`` (links not followed) holding any of ``values``, with the values."""
+    """Every file under ``root`` (links not followed) holding any of ``values``, as written or
+    width-normalised (NFKC: full-width digits as ASCII), with the values found."""
     hits: dict[str, list[str]] = {}
     for file in (p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
         text = readable_text(file)
+        text += "\n" + unicodedata.normalize("NFKC", text)
         found = [v for v in values if v in text]
         if found:
             hits[str(file)] = found

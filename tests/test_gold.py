@@ -8,15 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from transforms.cases import (
-    Lexicon,
-    deidentify,
-    generic_unit,
-    pseudonym,
-    public_id,
-    replace_names,
-    tolerance_cases,
-)
+from transforms.cases import public_id, tolerance_cases
 from transforms.profile import (
     cadre_profile,
     cadre_timeline,
@@ -28,12 +20,14 @@ from transforms.promotion import promotion_check
 from transforms.warnings import warning_level, warnings
 from warehouse.rules import (
     RuleError,
+    load_deid_rules,
     load_influence_periods,
     load_promotion_bar,
     load_warning_rules,
 )
 
 PERIODS, BAR, RULES = load_influence_periods(), load_promotion_bar(), load_warning_rules()
+DEID = load_deid_rules()
 AS_OF = date(2025, 6, 30)
 
 
@@ -279,31 +273,31 @@ def test_unit_portrait_rates_per_hundred_cadres():
     assert out.filter(pl.col("grain") == "region")["name"].to_list() == ["450101"]
 
 
-def test_deidentification():
-    text = "安平县发改局副局长张伟（身份证号45010319890610934X，联系电话13812345678）于2024年3月5日与李娜在项目中损失约5万元。"
-    out = deidentify(text, Lexicon.of(["李娜"]), Lexicon.of([]), ("张伟", "安平县发改局"))
-    assert out == "某县发改局副局长张某于2024年与李某在项目中损失约5万元。"
-    assert (
-        pseudonym("欧阳修") == "欧阳某" and generic_unit("桂林市临桂区交通局") == "某市某区交通局"
-    )
+def test_public_ids_are_stable_and_reveal_nothing():
     assert public_id("tolerance", "RC2024-0001") == public_id("tolerance", "RC2024-0001")
+    assert "RC2024" not in public_id("tolerance", "RC2024-0001")
 
 
-def test_overlapping_names_are_replaced_the_same_way_whatever_their_order():
-    # 主任李英 holds two roster names, 任李 (by accident) and 李英. Replacing them one by one in
-    # set order gave 主任某英 or 主任李某 from run to run, so gold/tolerance_case changed bytes.
-    text = "办公室主任李英在项目中"
-    for found in (["任李", "李英"], ["李英", "任李"]):
-        assert replace_names(text, found, None, pseudonym) == "办公室主任李某在项目中"
-        assert replace_names(text, found, "任李", pseudonym) == "办公室主任某英在项目中"  # own wins
+def test_a_case_is_de_identified_as_a_whole_with_its_removals_counted():
+    # The case library's own person and a colleague would both be 张某: 张某甲/张某乙 in every
+    # field and in the person column; each kind removed is counted, never shown.
+    base = {"姓名": "张伟", "人员编号": "A", "单位": "安平县发改局", "职务": "局长", "领域": "乡村振兴",
+            "事项描述": "张伟与经办人张强（电话139-1234-5678）在青山村推进项目，于2024年3月5日损失5万元。",
+            "申请日期": date(2024, 1, 1), "认定日期": date(2024, 2, 1), "认定机关": "县委组织部",
+            "动机态度": "符合", "客观条件": "符合", "程序方法": "符合", "性质程度": "符合", "后果影响": "符合",
+            "挽回损失": "符合", "三个区分开来": "张强的失误属探索性失误", "纠错措施": "张伟组织整改",
+            "案例编号": "R1", "认定结果": "予以容错", "不予容错情形": None, "可否公开": True}  # fmt: skip
+    audit = pl.DataFrame(schema={"容错认定": pl.String, **{c: pl.Boolean for c in ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")}})  # fmt: skip
+    case = tolerance_cases(pl.DataFrame([base]), audit, [], [], deid_rules=DEID).row(0, named=True)
+    assert case["person"] == "张某甲" and case["unit"] == "某县发改局"
+    assert case["facts"] == "张某甲与经办人张某乙（电话×××）在某村推进项目，于2024年损失5万元。"
     assert (
-        deidentify(text, Lexicon.of(["任李", "李英"]), Lexicon.of([])) == "办公室主任李某在项目中"
+        case["distinction"] == "张某乙的失误属探索性失误" and case["correction"] == "张某甲组织整改"
     )
-    # names longer than four characters are found too (a cap of 4 missed them)
-    long_name = Lexicon.of(["阿依古丽·买买提", "李英"])
-    assert deidentify("约谈阿依古丽·买买提后", long_name, Lexicon.of([])) == "约谈阿某后"
-    # every occurrence of a name goes, and a longer name beats a shorter one inside it
-    assert replace_names("欧阳修与欧阳修", ["欧阳修", "阳修"], None, pseudonym) == "欧阳某与欧阳某"
+    assert case["removed"] == [
+        {"kind": "姓名", "count": 4}, {"kind": "电话", "count": 1}, {"kind": "地址", "count": 1},
+        {"kind": "具体日期", "count": 1},
+    ]  # fmt: skip
 
 
 def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out():
@@ -317,7 +311,7 @@ def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out(
         base | {"案例编号": "R2", "认定结果": "予以容错", "不予容错情形": None, "可否公开": False},
     ])  # fmt: skip
     audit = pl.DataFrame(schema={"容错认定": pl.String, **{c: pl.Boolean for c in ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")}})  # fmt: skip
-    cases = tolerance_cases(tolerance, audit, [], [])
+    cases = tolerance_cases(tolerance, audit, [], [], deid_rules=DEID)
     assert cases.height == 1
     case = cases.row(0, named=True)
     assert case["counter_example"] and case["exclusion"] == "谋取私利"
@@ -326,7 +320,7 @@ def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out(
 
 
 @pytest.mark.slow
-def test_gold_on_generated_sources(baseline):
+def test_gold_on_generated_sources(baseline, generated):
     import re
 
     from warehouse.store import Warehouse
@@ -372,11 +366,20 @@ def test_gold_on_generated_sources(baseline):
         secrets |= set(re.findall(r"1[3-9]\d{9}", text)) | set(re.findall(r"\d{17}[\dX]", text))
         secrets |= {n for n in roster_names if n and n in text}
     assert any(re.fullmatch(r"1[3-9]\d{9}", s) for s in secrets)  # the scan has phones to find
+    # and every identifier the generator planted in a published case's 事项描述, as written
+    public = set(tolerance.filter(pl.col("可否公开"))["案例编号"])
+    planted = pl.read_csv(generated / "truth" / "planted.csv", infer_schema=False).filter(
+        (pl.col("source") == "tolerance") & pl.col("source_key").is_in(public)
+    )
+    assert set(planted["kind"]) >= {"person", "phone", "id_number", "bank_card", "email", "uscc"}
+    secrets |= set(planted["written"])
     cases = tables["tolerance_case"]
     rendered = "\n".join(str(v) for row in cases.iter_rows() for v in row if v is not None)
     leaked = sorted(s for s in secrets if len(s) >= 2 and s in rendered)
     assert leaked == [], leaked[:10]
     assert cases["counter_example"].any() and cases["case_id"].is_unique().all()
+    counted = cases.select(pl.col("removed").explode()).unnest("removed")
+    assert {"姓名", "电话", "身份证号"} <= set(counted["kind"]) and (counted["count"] > 0).all()
 
 
 def test_counting_and_case_rules_are_data_checked_at_load(tmp_path):

@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import shutil
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -68,9 +69,20 @@ def test_bad_id_numbers_are_landed_and_flagged(baseline: Path) -> None:
 
 
 def test_reporter_values_never_leave_extraction(baseline: Path, generated: Path) -> None:
+    # Every file a run writes (bronze, quarantine, silver, gold, reports, logs, .dagster/) is
+    # scanned for the reporters' values and for every value the generator wrote into a
+    # petition's 问题摘要 (the reporter's own name, phone and ID in several forms, other phones,
+    # e-mails, bank cards, a co-reporter after a cue), as written and width-normalised.
     with (generated / "truth" / "reporters.csv").open(encoding="utf-8") as handle:
         reporters = [v for row in csv.DictReader(handle) for v in row.values() if v]
     assert len(reporters) > 30
+    with (generated / "truth" / "planted.csv").open(encoding="utf-8") as handle:
+        planted = [r for r in csv.DictReader(handle) if r["source"] == "petition"]
+    kinds = {r["kind"] for r in planted}
+    assert {"reporter", "phone", "person", "email", "bank_card"} <= kinds, kinds
+    assert any(unicodedata.normalize("NFKC", r["written"]) != r["written"] for r in planted)
+    reporters += [r["written"] for r in planted]
+    reporters += [unicodedata.normalize("NFKC", r["written"]) for r in planted]
     accused = Warehouse(baseline).scan("bronze", "petition").select("被反映人姓名").collect()
     control = accused.to_series().drop_nulls()[0]
     assert files_containing(baseline, [control])  # the scan sees inside every kind of file

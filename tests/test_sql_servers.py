@@ -59,6 +59,7 @@ def petition_table(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
         sa.Column("举报人联系电话", sa.String(32)),
         sa.Column("举报人身份证号", sa.String(32)),
         sa.Column("被反映人姓名", sa.String(32)),
+        sa.Column("问题摘要", sa.Text),
         sa.Column("办理结果", sa.String(16)),
         sa.Column("更新时间", sa.DateTime),
     )
@@ -74,6 +75,7 @@ def petition_table(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
                     "举报人联系电话": "13900000001",
                     "举报人身份证号": "110105194912310021",
                     "被反映人姓名": "張偉",
+                    "问题摘要": "举报人李举报（电话13900000001，身份证110105194912310021）反映張偉，另附139-0000-0002",
                     "办理结果": "属实",
                     "更新时间": datetime(2024, 6, 1, 9, 30),
                 },
@@ -84,6 +86,7 @@ def petition_table(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
                     "举报人联系电话": None,
                     "举报人身份证号": None,
                     "被反映人姓名": "王五",
+                    "问题摘要": "匿名反映王五",
                     "办理结果": "不实",
                     "更新时间": None,
                 },
@@ -126,3 +129,21 @@ def test_an_unreachable_server_is_named_without_its_password(kind: str) -> None:
     with pytest.raises(SourceError, match="cannot read the database") as caught:
         read_source(SourceConfig("petition", "sql", url=url, table="petition"), PETITION)
     assert "s3cret" not in str(caught.value) and ":1/" in str(caught.value)
+
+
+def test_petitions_from_a_server_have_the_reporter_replaced_in_the_query(
+    petition_table: tuple[str, str],
+) -> None:
+    # Issue 12: the row's own reporter values are replaced inside the server's query (REPLACE
+    # with NULL, blank and length guards, as PostgreSQL and MariaDB run it), then the free text
+    # loses every other number; an empty reporter name erases nothing.
+    url, name = petition_table
+    batch = read_source(SourceConfig("petition", "sql", url=url, table=name), PETITION)
+    assert batch.rows["问题摘要"].to_list() == [
+        "举报人[举报人]（电话[举报人]，身份证[举报人]）反映張偉，另附[电话]",
+        "匿名反映王五",
+    ]
+    assert batch.rows["脱敏计数"].to_list() == [
+        '[{"kind":"举报人","count":3},{"kind":"电话","count":1}]',
+        "[]",
+    ]

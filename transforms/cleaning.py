@@ -17,6 +17,8 @@ from transforms.specs import FieldSpec, SourceSpec
 
 LINEAGE = ("_source_file", "_source_row", "_load_id")
 REASONS = "_reasons"
+COUNTS = pl.List(pl.Struct({"kind": pl.String, "count": pl.Int32}))
+"""A ``counts`` field: what was masked in a row, by kind (``[{"kind": "电话", "count": 2}]``)."""
 PARTITION = "_partition"
 
 _PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str]] = {
@@ -45,6 +47,8 @@ def _typed(spec: FieldSpec) -> list[pl.Expr]:
         ]
     if spec.kind == "enum":
         return [nz.parse_enum(raw, spec.vocabulary or {}).alias(spec.column)]
+    if spec.kind == "counts":
+        return [raw.str.json_decode(COUNTS).alias(spec.column)]
     if spec.kind in _PARSERS:
         return [_PARSERS[spec.kind][0](raw).alias(spec.column)]
     return [nz.blank_to_null(raw).alias(spec.column)]

@@ -11,7 +11,7 @@ from typing import Literal
 
 FieldKind = Literal[
     "text", "name", "id_number", "date", "datetime", "year_month", "int", "float", "ratio",
-    "amount", "enum", "bool",
+    "amount", "enum", "bool", "counts",
 ]  # fmt: skip
 
 
@@ -58,6 +58,8 @@ class SourceSpec:
             quarantined, never merged.
         sql_order: columns a SQL read is ordered by, for stable row numbers.
         sheet: the worksheet a workbook export keeps its rows on.
+        free_text: fields a reporter may be written into (masked at extraction when ``protected``).
+        masked_counts: the column counting, per row and kind, what was masked (never the values).
     """
 
     name: str
@@ -71,6 +73,8 @@ class SourceSpec:
     identity: tuple[str, ...] = ()
     sql_order: tuple[str, ...] = ()
     sheet: str | None = None
+    free_text: tuple[str, ...] = ()
+    masked_counts: str | None = None
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -258,12 +262,15 @@ PETITION = SourceSpec(
         FieldSpec("办结日期", "date"),
         FieldSpec("更新时间", "datetime"),
         FieldSpec("实名", "bool"),
+        FieldSpec("脱敏计数", "counts"),
     ),
     key=("件号",),
     partition=("收件日期", "month"),
     protected=("举报人姓名", "举报人联系电话", "举报人身份证号"),
     flag="实名",
     sql_order=("件号", "更新时间"),
+    free_text=("问题摘要",),
+    masked_counts="脱敏计数",
 )
 
 ASSESSMENT = SourceSpec(

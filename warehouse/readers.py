@@ -24,6 +24,8 @@ import polars as pl
 import python_calamine
 import sqlalchemy as sa
 
+from transforms.deid import DeidRules
+from warehouse import protection
 from warehouse.sources import SourceConfig, SourceError, safe_url
 from warehouse.xlsx_guard import SheetTooLarge, check_sheet
 
@@ -45,6 +47,8 @@ class ReadSpec(Protocol):
     flag: str | None
     sql_order: tuple[str, ...]
     sheet: str | None
+    free_text: tuple[str, ...]
+    masked_counts: str | None
 
     @property
     def fields(self) -> Sequence[FieldLike]: ...
@@ -163,6 +167,7 @@ class _Header:
             )
         return data.select(
             *fields,
+            *protection.reporter_columns(self.spec, self.protected),  # masked, then dropped
             pl.lit(file, dtype=pl.String).alias("_source_file"),
             pl.col("_source_row").cast(pl.Int64),
             pl.lit(load_id, dtype=pl.String).alias("_load_id"),
@@ -226,7 +231,7 @@ class _Collector:
         self.rejects: list[tuple[str, int, str, str, str]] = []
 
     def frame(self, spec: ReadSpec) -> pl.DataFrame:
-        return pl.concat([empty_rows(spec), *self.frames], how="vertical")
+        return pl.concat([empty_rows(spec), *self.frames], how="diagonal")
 
     def reject_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.rejects, schema=REJECT_SCHEMA, orient="row")
@@ -238,22 +243,29 @@ def file_load_id(path: Path) -> str:
 
 
 def read_source(
-    config: SourceConfig, spec: ReadSpec, skip: frozenset[Path] = frozenset()
+    config: SourceConfig,
+    spec: ReadSpec,
+    skip: frozenset[Path] = frozenset(),
+    deid: DeidRules | None = None,
 ) -> RawBatch:
     """Read every row of one configured source (files in ``skip`` are left out).
+
+    A source with reporter fields is masked on the way (:mod:`warehouse.protection`, with the
+    ``deid`` rules; the shipped ones when None).
 
     Raises:
         SourceError: the database is unreachable, a table or file cannot be read, or a required
             column is missing. The message names the source, the file or table, and the problem.
     """
     if config.kind == "sql":
-        return _read_sql(config, spec)
+        return _read_sql(config, spec, deid)
     collector = _Collector()
     files: list[FileRead] = []
     for path in config.files():
         if path not in skip:
             files.append(_read_file(path, config.lineage_path(path), spec, collector))
-    return RawBatch(collector.frame(spec), collector.reject_frame(), files)
+    rows = protection.protect_rows(collector.frame(spec), spec, deid)
+    return RawBatch(rows, collector.reject_frame(), files)
 
 
 def _read_file(path: Path, name: str, spec: ReadSpec, out: _Collector) -> FileRead:
@@ -480,7 +492,7 @@ def _read_jsonl(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: 
     out.frames.append(header.frame(cells, read.file, read.load_id, read))
 
 
-def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
+def _read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None) -> RawBatch:
     url, where = str(config.url), config.display
     _check_sqlite_file(url, spec.name, where)
     try:
@@ -497,8 +509,13 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
             columns = [c["name"] for c in sa.inspect(conn).get_columns(str(config.table))]
             header = _Header(spec, columns, where)
             table = sa.table(str(config.table), *(sa.column(c) for c in columns))
+            reporters = (
+                [table.c[columns[i]] for i in header.protected] if spec.masked_counts else []
+            )
             select: list[sa.Label[Any]] = [
-                sa.cast(table.c[columns[i]], sa.Text).label(name)
+                protection.replaced_in_query(
+                    sa.cast(table.c[columns[i]], sa.Text), reporters, deid
+                ).label(name)
                 if i is not None
                 else sa.null().label(name)
                 for name, i in header.columns.items()
@@ -516,7 +533,7 @@ def _read_sql(config: SourceConfig, spec: ReadSpec) -> RawBatch:
             while batch := result.fetchmany(_BATCH):
                 frame = pl.DataFrame(batch, schema={n: pl.String for n in names}, orient="row")
                 digest.update(frame.write_csv().encode())
-                batches.append(frame)
+                batches.append(protection.protect_rows(frame, spec, deid))
     except sa.exc.NoSuchTableError as error:
         raise SourceError(spec.name, where, f"no table '{config.table}' in the database") from error
     except sa.exc.SQLAlchemyError as error:

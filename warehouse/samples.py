@@ -5,7 +5,11 @@ workbooks with title and 合计 rows, GB18030 and UTF-8 CSV, JSONL, a ``sources.
 ground truth under ``truth/``: which roster person each record really concerns
 (``truth/links.parquet``) and every corrupt row that was injected (``truth/defects.csv``).
 Deterministic for a seed. Protected reporter values are recorded in ``truth/reporters.csv`` so a
-test can prove none of them leaves extraction.
+test can prove none of them leaves extraction. Some petitions' 问题摘要 also mention the reporter
+and other contact details, and some 容错 事项描述 carry identifiers of every kind the case library
+must remove (written as clerks write them); each planted value, as written, is in
+``truth/planted.csv``. The planting draws from its own random stream, so every other byte is
+what it would be without it.
 """
 
 import csv
@@ -14,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +145,7 @@ class _Sink:
         self.links: list[tuple[str, str, str, str | None, bool, bool, int, int]] = []
         self.defects: list[tuple[str, str, int, str]] = []
         self.reporters: list[tuple[str, str, str]] = []
+        self.planted: list[tuple[str, str, str, str, str]] = []
         self.places: dict[int, tuple[str, int]] = {}
         self.same_unit: Counter[tuple[str, str]] = Counter()
         self.same_post: Counter[tuple[str, str, str]] = Counter()
@@ -767,6 +773,9 @@ def _write_truth(truth: Path, sink: _Sink) -> None:
         csv.writer(handle).writerows([("source", "file", "row", "defect"), *sink.defects])
     with (truth / "reporters.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([("name", "phone", "id_number"), *sink.reporters])
+    with (truth / "planted.csv").open("w", encoding="utf-8", newline="") as handle:
+        header = ("source", "source_key", "field", "kind", "written")
+        csv.writer(handle).writerows([header, *sink.planted])
 
 
 def _sql_order(rows: list[list[object]], columns: Sequence[int]) -> list[list[object]]:
@@ -825,6 +834,7 @@ def generate(
     say(f"roster: {len(roster_rows):,} cadres")
 
     petitions = _petitions(rng, people, sink)
+    _plant_in_petitions(np.random.default_rng([seed, 12]), petitions, sink)
     _write_sql(
         inbox / "petition.db", "petition", PETITION_COLUMNS, _sql_order(petitions, (0, 19)), sink
     )
@@ -901,6 +911,7 @@ def generate(
     say(f"sanctions: {len(sanctions):,} rows (CSV, three encodings)")
 
     tolerance = _tolerance(rng, people, sink)
+    _plant_in_tolerance(np.random.default_rng([seed, 13]), tolerance, sink)
     tolerance[0][0] = ""
     tolerance[1][10] = "待研究"
     file = inbox / "tolerance" / "容错纠错认定.xlsx"
@@ -929,3 +940,140 @@ def _write_sql(
         (s, where, sink.places[r][1], d) if f == "" and r in sink.places else (s, f, r, d)
         for s, f, r, d in sink.defects
     ]
+
+
+# ------------------------------------------------------------------ identifiers planted in text
+
+_PHONE_FORMS: tuple[Callable[[str], str], ...] = (
+    lambda p: f"{p[:3]}-{p[3:7]}-{p[7:]}",
+    lambda p: f"{p[:3]} {p[3:7]} {p[7:]}",
+    lambda p: f"+86 {p}",
+    lambda p: p.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+    lambda p: p,
+)
+
+
+PLANTED_GIVEN = "婉瑾璇萱妍蕙菡蓓岚绮黛馥婕琬珂瑶璐翊煦彧昀晗漪沁"
+"""Given-name characters the roster never uses: a planted person is nobody on the roster, so a
+test finding the name anywhere knows it leaked (a reporter named like a cadre would not tell)."""
+
+
+def _person(rng: np.random.Generator) -> str:
+    """A realistic name that no roster cadre has (a witness, a co-reporter, an 经办人)."""
+    picks = rng.integers(0, len(PLANTED_GIVEN), 1 + int(rng.random() < 0.7))
+    return SURNAMES[int(rng.integers(0, 60))] + "".join(PLANTED_GIVEN[int(g)] for g in picks)
+
+
+def _mobile(rng: np.random.Generator) -> str:
+    return f"1{int(rng.choice([3, 5, 8, 9]))}{int(rng.integers(0, 10))}{int(rng.integers(10**7, 10**8))}"
+
+
+def _plant(sink: _Sink, source: str, key: object, field: str, kind: str, written: str) -> str:
+    sink.planted.append((source, str(key), field, kind, written))
+    return written
+
+
+def _plant_in_petitions(rng: np.random.Generator, rows: list[list[object]], sink: _Sink) -> None:
+    """Write the reporter (and other contact details) into some petitions' 问题摘要, as clerks do.
+
+    A reporter with a placeholder name gets a realistic one (recorded in ``reporters.csv``);
+    every value written into the text, as written, goes to ``planted.csv``.
+    """
+    for row in rows:
+        if row[3] is not None and rng.random() < 0.25:
+            _plant_in_petition(rng, row, sink)
+
+
+def _plant_in_petition(rng: np.random.Generator, row: list[object], sink: _Sink) -> None:
+    """One petition's 问题摘要 rewritten in one of four clerks' forms, naming its reporter."""
+    name, phone, id_number = _person(rng), str(row[4]), str(row[5])
+    row[3] = name
+    sink.reporters.append((name, phone, id_number))
+    key, accused, form = row[0], row[6], int(rng.integers(0, 4))
+    written = _PHONE_FORMS[int(rng.integers(0, len(_PHONE_FORMS)))](phone)
+    other = _PHONE_FORMS[int(rng.integers(0, len(_PHONE_FORMS)))](_mobile(rng))
+    spaced = f"{id_number[:6]} {id_number[6:14]} {id_number[14:]}"
+    card = _luhn_card(rng)
+    say = partial(_plant, sink, "petition", key, "问题摘要")
+    email = f"jb{int(rng.integers(1000, 9999))}@163.com"
+    forms: tuple[Callable[[], str], ...] = (
+        lambda: (
+            f"举报人{say('reporter', name)}反映{accused}在工作中存在问题，"
+            f"联系电话{say('reporter', written)}"
+        ),
+        lambda: (
+            f"来电人（电话{say('reporter', written)}）称{accused}违规操作，"
+            f"另提供证人电话{say('phone', other)}"
+        ),
+        lambda: (
+            f"{say('reporter', name)}（身份证号{say('reporter', spaced)}）实名举报{accused}，"
+            f"联名举报人{say('person', _person(rng))}附邮箱{say('email', email)}"
+        ),
+        lambda: (
+            f"来信人{say('reporter', name)}反映{accused}挪用补助，"
+            f"要求退回至银行卡{say('bank_card', card)}"
+        ),
+    )
+    row[11] = forms[form]()
+
+
+def _luhn_card(rng: np.random.Generator) -> str:
+    from stdnum import luhn
+
+    body = "622202" + "".join(str(int(d)) for d in rng.integers(0, 10, 12))
+    return body + luhn.calc_check_digit(body)
+
+
+def _id_number(rng: np.random.Generator) -> str:
+    body = f"4503{int(rng.integers(21, 30)):02d}{int(rng.integers(1960, 2000))}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}{int(rng.integers(100, 999))}"
+    return body + check_char(body)
+
+
+def _credit_code(rng: np.random.Generator) -> str:
+    from stdnum.cn import uscc
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = (
+        "9145"
+        + f"{int(rng.integers(1000, 9999))}"
+        + "".join(alphabet[int(i)] for i in rng.integers(0, 31, 9))
+    )
+    return body + uscc.calc_check_digit(body)
+
+
+def _plant_in_tolerance(rng: np.random.Generator, rows: list[list[object]], sink: _Sink) -> None:
+    """Add to some 容错 事项描述 the identifiers a published case must not show, each recorded."""
+    for row in rows:
+        if rng.random() < 0.4 and row[0]:
+            _plant_in_case(rng, row, sink)
+
+
+def _plant_in_case(rng: np.random.Generator, row: list[object], sink: _Sink) -> None:
+    """Two to four sentences with identifiers put before one case's 事项描述."""
+    key = row[0]
+    say = partial(_plant, sink, "tolerance", key, "事项描述")
+    village = (
+        PLACE_A[int(rng.integers(0, len(PLACE_A)))] + PLACE_B[int(rng.integers(0, len(PLACE_B)))]
+    )
+    phone = _PHONE_FORMS[int(rng.integers(0, len(_PHONE_FORMS)))](_mobile(rng))
+    number = _id_number(rng)
+    plate = f"桂{'ABCDEFGHJK'[int(rng.integers(0, 10))]}·{int(rng.integers(10000, 99999))}"
+    witness, clerk, card, code = _person(rng), _person(rng), _luhn_card(rng), _credit_code(rng)
+    spaced = f"{number[:6]} {number[6:14]} {number[14:]}"
+    email, qq = f"cb{int(rng.integers(100, 999))}@qq.com", str(int(rng.integers(10**7, 10**9)))
+    landline = f"(0771){int(rng.integers(2000000, 8999999))}转{int(rng.integers(10, 99))}"
+    sentences: tuple[Callable[[], str], ...] = (
+        lambda: (
+            f"经办人{say('person', clerk)}（电话{say('phone', phone)}）负责{say('address', village)}村的补偿款发放，"
+        ),
+        lambda: (
+            f"证人{say('person', witness)}（身份证号{say('id_number', spaced)}）证实款项已退回，"
+        ),
+        lambda: f"补偿款曾转入村民个人银行卡{say('bank_card', card)}，",
+        lambda: f"施工车辆{say('plate', plate)}由承包方使用，",
+        lambda: f"承包方统一社会信用代码{say('uscc', code)}，",
+        lambda: f"联系邮箱{say('email', email)}，QQ{say('im', qq)}，",
+        lambda: f"座机{say('phone', landline)}，",
+    )
+    picked = rng.choice(len(sentences), int(rng.integers(2, 5)), replace=False)
+    row[6] = "".join(sentences[int(i)]() for i in sorted(picked)) + str(row[6])

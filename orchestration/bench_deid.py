@@ -1,0 +1,208 @@
+"""``dajiandu bench deid``: the de-identifier against its gold corpus, beside a plain-regex baseline.
+
+The corpus (``tests/data/deid_gold.jsonl``, written for this purpose: see
+``tests/data/make_deid_corpus.py``) holds case and petition texts with every identifier annotated
+as written, and the terms that must stay. Each text goes through ours (:mod:`transforms.deid`, as
+the case library calls it: the text with the case's own name) and through the baseline — the
+regex de-identifier the case library used before (ID numbers, phone numbers, exact dates, roster
+names; kept below as it was) — given the same own name.
+
+Printed per identifier kind: how many, and the recall of each (an identifier counts as removed
+when neither its text as written nor its digits and letters remain); must-keep terms lost (the
+over-redaction); texts per second. Then the petition masking at extraction on the petition texts
+(recall of what it masks, and the accused's name kept). With ``--warehouse``, the case library
+of that warehouse is built as the gold step does, and timed.
+"""
+
+import json
+import re
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from transforms.deid import KINDS, Deidentifier, DeidRules
+from transforms.reporter_mask import mask_reporter_text
+from warehouse.rules import DEFAULT_RULES, load_deid_rules
+
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "deid_gold.jsonl"
+HELD_OUT = CORPUS.with_name("deid_heldout.jsonl")
+"""Written after the recognisers were tuned on ``CORPUS``'s misses (see make_deid_corpus.py)."""
+_NUMERIC = {"phone", "id_number", "bank_card", "uscc", "im", "plate"}
+
+# ---- the baseline: transforms/cases.py's de-identifier before issue 12, unchanged in substance
+_B_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])|(?<![0-9])\d{15}(?![0-9])")
+_B_PHONE = re.compile(r"(?<![0-9])(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])")
+_B_DATE = re.compile(
+    r"(\d{4})\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)"
+)
+_B_LABELS = re.compile(r"(身份证号|身份证|联系电话|电话|手机)[：:]?")
+_B_DOUBLE = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "令狐", "夏侯", "轩辕")  # fmt: skip
+
+
+def baseline(text: str, own: str | None) -> str:
+    """IDs, phones and labels removed, dates cut to the year, the own name as 姓+某."""
+    out = _B_ID.sub("", text)
+    out = _B_PHONE.sub("", out)
+    out = _B_LABELS.sub("", out)
+    out = _B_DATE.sub(lambda m: f"{m.group(1)}年", out)
+    if own and len(own) >= 2:
+        surname = next((s for s in _B_DOUBLE if own.startswith(s)), own[0])
+        out = out.replace(own, surname + "某")
+    out = re.sub(r"[（(][，,、\s]*[）)]", "", out)
+    return re.sub(r"[，,]{2,}", "，", out)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s\-—.()（）·]", "", unicodedata.normalize("NFKC", text)).upper()
+
+
+def removed(value: str, kind: str, output: str) -> bool:
+    """Neither the identifier as written nor (for numbers) its characters remain in ``output``;
+    for a person, neither the given name nor a half-replaced form (``梁某栋`` for 梁国栋)."""
+    if value in output:
+        return False
+    if kind == "person":
+        surname, given = _split_name(value)
+        half = any(f"{surname}某{given[i:]}" in output for i in range(1, len(given)))
+        return not half and (len(given) < 2 or given not in output)
+    return kind not in _NUMERIC or _compact(value) not in _compact(output)
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    if "·" in name:
+        first, _, rest = name.partition("·")
+        return first[0], first[1:] + "·" + rest
+    size = 2 if name[:2] in _B_DOUBLE else 1
+    return name[:size], name[size:]
+
+
+def score(
+    rows: list[dict[str, object]], run: Callable[[str, str | None], str]
+) -> dict[str, object]:
+    """Recall per kind, must-keep terms lost, and seconds, of ``run`` over ``rows``."""
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    lost = kept = 0
+    start = time.perf_counter()
+    outputs = [run(str(r["text"]), r.get("own")) for r in rows]  # type: ignore[arg-type]
+    seconds = time.perf_counter() - start
+    for row, out in zip(rows, outputs, strict=True):
+        for span in row["spans"]:  # type: ignore[attr-defined]
+            total[span["kind"]] += 1
+            found[span["kind"]] += removed(span["value"], span["kind"], out)
+        for term in row["must_keep"]:  # type: ignore[attr-defined]
+            kept += term in out
+            lost += term not in out
+    recall = {k: found[k] / total[k] for k in total}
+    altered, pieces = _altered(rows, outputs)
+    return {"recall": recall, "total": total, "lost": lost / max(1, lost + kept), "terms": lost + kept,
+            "seconds": seconds, "texts": len(rows), "altered": altered, "pieces": pieces}  # fmt: skip
+
+
+def _untouched(row: dict[str, object]) -> list[str]:
+    """The pieces of a text outside its identifiers (cut at them and at punctuation): what a
+    perfect de-identifier leaves exactly as it was."""
+    text = str(row["text"])
+    for span in sorted(row["spans"], key=lambda s: -s["start"]):  # type: ignore[attr-defined]
+        text = text[: span["start"]] + "\0" + text[span["end"] :]
+    return [p for p in re.split(r"[\0，。；、（）：,;:()“”\s]", text) if len(p) >= 2]
+
+
+def _altered(rows: list[dict[str, object]], outputs: list[str]) -> tuple[float, int]:
+    pieces = [(p, out) for row, out in zip(rows, outputs, strict=True) for p in _untouched(row)]
+    return sum(p not in out for p, out in pieces) / max(1, len(pieces)), len(pieces)
+
+
+def _petition_masking(
+    rows: list[dict[str, object]], rules: DeidRules
+) -> tuple[dict[str, float], float]:
+    kinds = ("phone", "id_number", "bank_card", "email")
+    found: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    accused = accused_kept = 0
+    for row in rows:
+        out = str(mask_reporter_text(str(row["text"]), [], rules)[0])
+        for span in row["spans"]:  # type: ignore[attr-defined]
+            if span["kind"] in kinds:
+                total[span["kind"]] += 1
+                found[span["kind"]] += removed(span["value"], span["kind"], out)
+        accused += 1
+        accused_kept += str(row["own"]) in out
+    return {k: found[k] / total[k] for k in kinds if total[k]}, accused_kept / max(1, accused)
+
+
+def bench_deid(corpora: list[Path] | None = None, warehouse: Path | None = None) -> int:
+    rules = load_deid_rules(DEFAULT_RULES)
+    start = time.perf_counter()
+    deid = Deidentifier(rules)
+    deid.case(["预热：加载分词词典。"])
+    print(f"jieba and the rules loaded in {time.perf_counter() - start:.1f} s")
+    for corpus in corpora or [CORPUS, HELD_OUT]:
+        _bench_corpus(corpus, deid, rules)
+    if warehouse is not None:
+        _time_case_library(warehouse)
+    return 0
+
+
+def _bench_corpus(corpus: Path, deid: Deidentifier, rules: DeidRules) -> None:
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line]
+
+    def ours(text: str, own: str | None) -> str:
+        return str(deid.case([text], own).texts[0])
+
+    mine, base = score(rows, ours), score(rows, baseline)
+    print(f"\ncorpus: {corpus.name}, {len(rows)} texts ({sum(r['source'] == 'case' for r in rows)} case, "
+          f"{sum(r['source'] == 'petition' for r in rows)} petition)")  # fmt: skip
+    print(f"{'kind':<12}{'n':>6}{'ours':>9}{'baseline':>10}")
+    for kind in [k for k in KINDS if k in mine["total"]]:  # type: ignore[operator]
+        n = mine["total"][kind]  # type: ignore[index]
+        print(f"{kind:<12}{n:>6}{mine['recall'][kind]:>9.3f}{base['recall'][kind]:>10.3f}")  # type: ignore[index]
+    print(
+        f"must-keep terms lost ({mine['terms']} terms): ours {mine['lost']:.1%}, baseline {base['lost']:.1%}"
+    )
+    print(f"text outside identifiers altered ({mine['pieces']} pieces): ours {mine['altered']:.1%}, "
+          f"baseline {base['altered']:.1%}")  # fmt: skip
+    for name, s in (("ours", mine), ("baseline", base)):
+        rate = float(s["texts"]) / float(s["seconds"])  # type: ignore[arg-type]
+        print(f"throughput {name}: {rate:,.0f} texts/s ({s['seconds']:.2f} s)")
+    print(f"ours / baseline time: {float(mine['seconds']) / float(base['seconds']):.1f}×")  # type: ignore[arg-type]
+    petitions = [r for r in rows if r["source"] == "petition"]
+    recall, accused = _petition_masking(petitions, rules)
+    shown = ", ".join(f"{k} {v:.3f}" for k, v in recall.items())
+    print(f"petition masking at extraction ({len(petitions)} texts): recall {shown}; "
+          f"accused's name kept {accused:.1%}")  # fmt: skip
+
+
+def _time_case_library(root: Path) -> None:
+    """Build the case library of ``root`` as the gold step does, and time it."""
+    from transforms.cases import tolerance_cases
+    from warehouse.rules import load_fields, load_tolerance_exclusions
+    from warehouse.store import Warehouse
+
+    store = Warehouse(root)
+    tolerance = store.scan("bronze", "tolerance").collect()
+    audit = store.scan("bronze", "audit").collect()
+    roster = store.scan("silver", "cadre").select("name", "unit").collect()
+    start = time.perf_counter()
+    cases = tolerance_cases(
+        tolerance, audit, roster["name"].drop_nulls().unique().to_list(),
+        roster["unit"].drop_nulls().unique().to_list(), load_tolerance_exclusions(), load_fields(),
+        deid_rules=load_deid_rules(),
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    removed_kinds = (
+        cases.select(pl.col("removed").explode())
+        .unnest("removed")
+        .group_by("kind")
+        .agg(pl.col("count").sum())
+    )
+    print(f"case library of {root}: {cases.height:,} cases from {tolerance.height:,} decisions and "
+          f"{audit.height:,} audit findings, roster of {roster.height:,}: {seconds:.1f} s")  # fmt: skip
+    print(
+        "removed: "
+        + ", ".join(f"{k} {n:,}" for k, n in sorted(removed_kinds.iter_rows(), key=lambda r: -r[1]))
+    )

@@ -1,0 +1,310 @@
+"""One recogniser per kind of identifier in Chinese free text (see :mod:`transforms.deid`).
+
+Each recogniser takes the text in two forms — as written, and ``wide``-normalised (full-width
+digits, letters and punctuation and the dashes ``—–‐`` mapped one-to-one onto ASCII, so offsets are
+the same in both) — and yields :class:`Span` objects over the text as written. What each relies on:
+
+- ``phone``: regexes for mobiles in any grouping (with ``+86``/``0086``, dots, dashes, spaces) and
+  landlines with an area code (in brackets or not), then Google's libphonenumber
+  (``phonenumbers.PhoneNumberMatcher``, region CN) on each remaining run of digits for the forms
+  the regexes do not know; of its matches only mobiles, numbers with an area or country code and
+  400/800 numbers are kept (it also proposes bare 11-digit serials). Extensions after
+  ``-``/``转``/``分机`` and a local number right after a label (``电话5551234``) are added.
+- ``id_number``: a digit run of 18 (last may be ``X``/``x``) or 15 digits, with spaces or hyphens
+  anywhere, starting with a region digit (1–8); python-stdnum's ``cn.ric.calc_check_digit`` (GB 11643) decides. A run whose check
+  character fails is still an ID number when its birth date is a real date (a typo is still
+  personal data); otherwise it is left to the bank-card recogniser.
+- ``bank_card``: a 16–19 digit run (any grouping) passing python-stdnum's Luhn check, or 10–25
+  digits right after an account label (``卡号``/``账号``/``账户``: corporate accounts are not Luhn).
+- ``uscc``: 18 characters of the GB 32100 alphabet, valid by python-stdnum's ``cn.uscc``, or any
+  such code right after ``信用代码``.
+- ``plate``: a regex: province character, letter, optional ``·``/space, 5–6 letters or digits.
+- ``email``: a regex over the normalised text (so ``＠`` counts), also ``(at)``/``[at]``.
+- ``im``: QQ numbers and WeChat ids after their label (``QQ``/``扣扣``/``微信``/``VX`` …), and
+  ``wxid_…`` anywhere.
+- ``address``: villages and communities (``青山村`` → ``某村``), towns and counties (``临江镇`` →
+  ``某镇``: the level stays) found by jieba's segmentation (place words tagged ``ns``, or the word
+  before a bare ``村``/``社区``/``镇``); house numbers (``民主路12号3栋2单元``, ``3组15号``) by regex.
+- ``person``: see :mod:`transforms.deid` (roster names, jieba's person tag, cue words).
+- ``date``: an exact date is cut to its year (``2024年3月5日`` → ``2024年``).
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from stdnum import luhn
+from stdnum.cn import ric, uscc
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A found identifier: ``text[start:end]`` is of ``kind``; ``value`` is what it stands for
+    (a name for a person, the matched text otherwise)."""
+
+    start: int
+    end: int
+    kind: str
+    value: str
+
+
+_WIDE = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)} | {
+    0x3000: 0x20, 0x2014: 0x2D, 0x2013: 0x2D, 0x2012: 0x2D, 0x2010: 0x2D, 0x2011: 0x2D,
+    0x2015: 0x2D, 0x2212: 0x2D, 0xFE63: 0x2D, 0x00A0: 0x20,
+}  # fmt: skip
+
+
+def wide(text: str) -> str:
+    """``text`` with full-width ASCII, the ideographic space and dashes as plain ASCII, one to one."""
+    return text.translate(_WIDE)
+
+
+_NUMBERISH = re.compile(r"\d[\d .\-]{3,}\d")
+_RUN = re.compile(r"(?<![0-9A-Za-z])(?<![0-9][ \-])\d(?:[ \-]?\d){9,24}[Xx]?(?![ \-]?[0-9A-Za-z])")
+_SEP = re.compile(r"[ \-]")
+
+
+def has_long_number(norm: str) -> bool:
+    """Whether ``norm`` holds a run of at least five digits (the numeric recognisers' prefilter)."""
+    return _NUMBERISH.search(norm) is not None
+
+
+def _birth(yyyymmdd: str) -> bool:
+    try:
+        day = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return 1900 <= day.year <= 2030
+
+
+def id_numbers(text: str, norm: str) -> Iterator[Span]:
+    """Resident ID numbers (公民身份号码), 18 or 15 digits in any grouping."""
+    for m in _RUN.finditer(norm):
+        digits = _SEP.sub("", m.group()).upper()
+        if digits[0] not in "12345678":  # no region code starts 0 or 9 (0086-139…: a phone)
+            continue
+        if len(digits) == 18 and digits[:17].isdigit():
+            if ric.calc_check_digit(digits) == digits[17] or _birth(digits[6:14]):
+                yield Span(m.start(), m.end(), "id_number", text[m.start() : m.end()])
+        elif len(digits) == 15 and digits.isdigit() and _birth("19" + digits[6:12]):
+            yield Span(m.start(), m.end(), "id_number", text[m.start() : m.end()])
+
+
+_ACCOUNT_CUE = re.compile(r"(卡号|账号|帐号|账户|帐户|银行卡|存折|户名)[^0-9]{0,8}$")
+
+
+def bank_cards(text: str, norm: str) -> Iterator[Span]:
+    """Bank card and account numbers: Luhn-valid 16–19 digits, or a long number after a label."""
+    for m in _RUN.finditer(norm):
+        digits = _SEP.sub("", m.group())
+        if not digits.isdigit():
+            continue
+        luhn_card = 16 <= len(digits) <= 19 and luhn.is_valid(digits)
+        labelled = _ACCOUNT_CUE.search(norm[max(0, m.start() - 12) : m.start()]) is not None
+        if luhn_card or labelled:
+            yield Span(m.start(), m.end(), "bank_card", text[m.start() : m.end()])
+
+
+_USCC = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])"
+)
+
+
+def credit_codes(text: str, norm: str) -> Iterator[Span]:
+    """统一社会信用代码 (GB 32100): valid by its check character, or written after its label."""
+    upper = norm.upper()
+    for m in _USCC.finditer(upper):
+        labelled = "信用代码" in norm[max(0, m.start() - 12) : m.start()]
+        if labelled or uscc.is_valid(m.group()):
+            yield Span(m.start(), m.end(), "uscc", text[m.start() : m.end()])
+
+
+_EXTENSION = re.compile(r"^\s?(?:-|转|分机|ext\.?|x)\s?\d{1,5}(?![0-9])", re.IGNORECASE)
+_LANDLINE_EXT = re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?\d{3,4}[ \-]?\d{4}(?![0-9])")
+_LABELLED_LOCAL = re.compile(
+    r"(?:电话|手机|座机|热线|号码|联系方式|Tel|TEL|tel)\s?(?:号码|号)?\s?[:：]?\s?(\d(?:[ \-]?\d){6,11})(?![0-9])"
+)
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_POSSIBLE = phonenumbers.Leniency.POSSIBLE
+_ISLAND = re.compile(r"[+(]?[0-9][0-9 ()+.\-]{5,}[0-9]")
+"""A run of at least seven digits and separators: where a phone number can be. libphonenumber's
+matcher costs about 0.3 ms a text; run on these runs alone, the ingest keeps pace."""
+_MOBILE_ANY = re.compile(r"(?<![0-9])(?:(?:\+|00)86[ \-]?)?1[3-9]\d(?:[ .\-]?\d){8}(?![0-9])")
+
+
+def _keep_number(raw: str, national: str) -> bool:
+    """A mobile, a number written with its area code or country code, or a 400/800 number."""
+    if _MOBILE.match(national):
+        return True
+    if national[:3] in ("400", "800") and len(national) == 10:
+        return True
+    return raw.lstrip()[:1] in ("0", "(", "+") and len(national) >= 9
+
+
+def phones(text: str, norm: str) -> Iterator[Span]:
+    """Mobile and landline numbers in any written form, with their extension."""
+    found = [(m.start(), m.end()) for m in _LANDLINE_EXT.finditer(norm)]
+    found += [(m.start(), m.end()) for m in _MOBILE_ANY.finditer(norm)]  # 138.0771.4321
+    found += [(m.start(1), m.end(1)) for m in _LABELLED_LOCAL.finditer(norm)]
+    for island in _ISLAND.finditer(norm):  # libphonenumber on each run of digits, not the text
+        digits = sum(c.isdigit() for c in island.group())
+        covered = any(s <= island.start() and island.end() <= e for s, e in found)
+        if covered or digits > 14:  # a number already found, or an ID / card number
+            continue
+        at = max(0, island.start() - 2)
+        window = norm[at : island.end()]
+        for match in phonenumbers.PhoneNumberMatcher(window, "CN", leniency=_POSSIBLE):
+            national = str(match.number.national_number)
+            if _keep_number(match.raw_string, national):
+                found.append((at + match.start, at + match.end))
+    for start, end in found:
+        ext = _EXTENSION.match(norm[end : end + 12])
+        end = end + ext.end() if ext else end
+        yield Span(start, end, "phone", text[start:end])
+
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?(?:@|\(at\)|\[at\])\s?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
+
+
+def emails(text: str, norm: str) -> Iterator[Span]:
+    """E-mail addresses (also written ``(at)`` or with a full-width ``＠``)."""
+    if "@" not in norm and "(at)" not in norm and "[at]" not in norm:
+        return
+    for m in _EMAIL.finditer(norm):
+        yield Span(m.start(), m.end(), "email", text[m.start() : m.end()])
+
+
+_IM = re.compile(
+    r"(?:QQ|qq|Qq|扣扣)\s?(?:号码|号|群)?\s?[:：(]?\s?([1-9]\d{4,11})(?![0-9])"
+    r"|(?:微信|weixin|WeChat|wechat|Wechat|VX|vx|Vx|V信|v信)\s?(?:号码|号|ID|id)?\s?[:：(]?\s?"
+    r"([A-Za-z][\-_A-Za-z0-9]{5,19}|1[3-9]\d{9})(?![\-_A-Za-z0-9])"
+    r"|(wxid_[A-Za-z0-9]{4,24})"
+)
+
+
+def im_ids(text: str, norm: str) -> Iterator[Span]:
+    """QQ numbers and WeChat ids after their label; ``wxid_…`` anywhere."""
+    for m in _IM.finditer(norm):
+        group = next(g for g in (1, 2, 3) if m.group(g))
+        yield Span(m.start(group), m.end(group), "im", text[m.start(group) : m.end(group)])
+
+
+_PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z]"
+    r"[ ·•・.\-]?[A-HJ-NP-Z0-9a-hj-np-z]{4}[A-HJ-NP-Z0-9a-hj-np-z挂学警]{1,2}(?![A-Za-z0-9])"
+)
+
+
+def plates(text: str, norm: str) -> Iterator[Span]:
+    """Licence plates (机动车号牌): 桂A12345, 桂A·12345, 桂AD12345, 桂 A 12345 …"""
+    for m in _PLATE.finditer(norm):
+        if sum(c.isdigit() for c in m.group()) >= 2:
+            yield Span(m.start(), m.end(), "plate", text[m.start() : m.end()])
+
+
+_DATE = re.compile(
+    r"((?:19|20)\d{2})\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|[\-./]\d{1,2}[\-./]\d{1,2}(?![0-9]))"
+)
+
+
+def exact_dates(text: str, norm: str) -> Iterator[Span]:
+    """Exact dates, to be cut to their year (``2024年3月5日``, ``2024-03-05``)."""
+    for m in _DATE.finditer(norm):
+        yield Span(m.start(), m.end(), "date", m.group(1))
+
+
+_HOUSE = re.compile(
+    r"\d+(?:-\d+)?(?:号院|号楼|号)(?:\d+(?:栋|幢|号楼|座))?(?:\d+单元)?(?:\d+(?:室|号房|户))?"
+    r"|\d+(?:栋|幢)\d+单元(?:\d+(?:室|号房|户))?"
+    r"|\d+(?:组|队)\d+号"
+    r"|(?<=村)[一二三四五六七八九十\d]{1,3}(?:组|队|社)(?:\d+号)?"
+)
+_STREET_END = ("路", "街", "大道", "巷", "弄", "胡同", "大街")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the segmented text: where it is, what it is, and its part-of-speech tag."""
+
+    start: int
+    end: int
+    word: str
+    tag: str
+
+
+PROPER = frozenset({"ns", "nr", "nz", "nrt", "nt", "OOV"})
+SETTLEMENT = ("社区", "村", "居委会", "村委会", "嘎查", "屯")
+LEVELS = ("街道", "县", "镇", "乡", "区", "市")
+
+
+def _place_name(name: str, not_places: Sequence[str], not_names: frozenset[str]) -> bool:
+    return (
+        2 <= len(name) <= 5
+        and all("\u4e00" <= c <= "\u9fff" for c in name)
+        and not name.startswith(tuple(not_places))
+        and name not in not_names
+    )
+
+
+def addresses(
+    text: str,
+    norm: str,
+    tokens: Sequence[Token],
+    not_places: Sequence[str],
+    not_names: frozenset[str],
+) -> Iterator[Span]:
+    """Villages, communities, towns and counties (value: the level, ``村``/``镇`` …) and house numbers."""
+    for i, tok in enumerate(tokens):
+        suffix = next((s for s in (*SETTLEMENT, *LEVELS) if tok.word.endswith(s)), None)
+        if suffix is None:
+            continue
+        if tok.word == suffix and i > 0:  # 青山 + 村: the name is the word before
+            prev = tokens[i - 1]
+            if prev.tag in PROPER and _place_name(prev.word, not_places, not_names):
+                yield Span(prev.start, tok.end, "address", suffix)
+        elif tok.word != suffix and tok.tag in PROPER:  # 东风村, 临江镇: one word
+            name = tok.word[: -len(suffix)]
+            if _place_name(name, not_places, not_names):
+                yield Span(tok.start, tok.end, "address", suffix)
+    yield from _named_settlements(text, tokens, not_places, not_names)
+    for m in _HOUSE.finditer(norm):
+        start = m.start()
+        before = next((t for t in tokens if t.end == start), None)
+        if before is not None and before.word.endswith(_STREET_END):
+            start = before.start  # 民主路 + 12号: the street goes with the number
+            street = next((t for t in tokens if t.end == start), None)
+            if before.word in _STREET_END and street is not None and 2 <= len(street.word) <= 4:
+                start = street.start  # 民主 + 路 + 12号
+        yield Span(start, m.end(), "address", text[start : m.end()])
+
+
+_NOT_NAMES = set("vdpcurq")  # tags of verbs, adverbs, prepositions … (jieba's tag set)
+_SETTLED = re.compile(r"村(?![民委级干集务规])|社区")
+_BOUNDARY = set('在于到对向从以由和与及住为给被把将让经是、，,。；;：:（(“"的')
+
+
+def _named_settlements(
+    text: str, tokens: Sequence[Token], not_places: Sequence[str], not_names: frozenset[str]
+) -> Iterator[Span]:
+    """``新塘村``, ``幸福里社区`` where the segmenter did not cut the name off as one word: two or
+    three characters before ``村``/``社区`` that start a word or follow a boundary character."""
+    words = {t.start: t for t in tokens}
+    for m in _SETTLED.finditer(text):
+        for size in (3, 2):
+            start = m.start() - size
+            name = text[start : m.start()]
+            if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, not_names):
+                continue
+            word = words.get(start)
+            verb = word is not None and len(word.word) > 1 and word.tag[:1] in _NOT_NAMES
+            if verb and word is not None and word.end <= m.start():
+                continue  # 调用 + 社区: a verb is no name (one character, as 兴 of 兴江, may be)
+            after_boundary = start == 0 or text[start - 1] in _BOUNDARY
+            starts_word = word is not None and (size == 2 or word.tag != "OOV")
+            if after_boundary or starts_word:  # 排大塘 (a new word across 安排) is not a name
+                yield Span(start, m.end(), "address", m.group())
+                break
