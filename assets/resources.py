@@ -10,7 +10,7 @@ from quality import gx_runner
 from quality.gx_runner import GXEngine
 from warehouse import integrity
 from warehouse.lock import LockedError, WarehouseLock
-from warehouse.rules import DEFAULT_RULES
+from warehouse.rules import DEFAULT_RULES, Rules, load_rules
 from warehouse.sources import SourceConfig, load_sources
 from warehouse.store import Warehouse
 
@@ -99,15 +99,26 @@ def mark_abandoned_runs(instance: dg.DagsterInstance, current: str, root: str) -
 
 class RunSettings(dg.ConfigurableResource):
     """Per-run settings: the date rules are evaluated at (``--as-of``; empty means today) and the
-    folder of rule files (empty means the rules shipped in ``warehouse/rules``)."""
+    folder of rule files (empty means the rules shipped in ``warehouse/rules``), whose rules are
+    loaded and checked once per run and handed to every asset by :meth:`rules`."""
 
     as_of: str = ""
     rules_dir: str = ""
     accept_drop: str = ""
     """Sources (comma-separated) whose row drop below half of the previous run is expected."""
+    _rules: Rules | None = PrivateAttr(default=None)
 
     def rules_folder(self) -> Path:
         return Path(self.rules_dir) if self.rules_dir else DEFAULT_RULES
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._rules = load_rules(self.rules_folder())
+
+    def rules(self) -> Rules:
+        """The run's rules (loaded at set-up; on first use where no run set it up, e.g. a test)."""
+        if self._rules is None:
+            self._rules = load_rules(self.rules_folder())
+        return self._rules
 
     def as_of_date(self) -> date:
         """The as-of date; one after today is refused (nothing after today is known yet).

@@ -3,8 +3,8 @@
 import dagster as dg
 import polars as pl
 
-from assets.gatekeeper import blocked, check_results, check_specs, guard
-from assets.linkage import link_all
+from assets.guard import Guarded, check_specs, guarded_publish
+from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from quality.gate import validation_frame
 from quality.invariants import (
@@ -15,14 +15,18 @@ from quality.invariants import (
     unique_across_partitions,
 )
 from quality.suites import suite_for
-from transforms import events, linking
+from transforms import event_links, events, link_keys, linking, normalize
+from transforms.specs import EVENT_SOURCES
 from warehouse.decisions import read_decisions
-from warehouse.rules import load_linking_rules, load_petition_counting
+from warehouse.fingerprint import code_fingerprint
+from warehouse.rules import Rules
+from warehouse.store import Warehouse
 
 CADRE = dg.AssetKey(["silver", "cadre"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
 REVIEW = dg.AssetKey(["silver", "link_review"])
-
+CADRE_CODE = (events, link_keys, normalize)
+LINK_CODE = (event_links, linking, link_keys, events, normalize)
 
 CADRE_INVARIANTS = {
     "rows.roster_present": "The roster gave cadres (an empty one would leave every record unlinked).",
@@ -39,14 +43,14 @@ EVENT_INVARIANTS = {
 @dg.multi_asset(
     name="cadre",
     specs=[
-        dg.AssetSpec(
+        asset_spec(
             CADRE,
+            "One row per roster cadre (latest roster row): normalised name, keys, "
+            "valid ID, unit, scope.",
+            CADRE_CODE,
             deps=[dg.AssetKey(["bronze", "roster"])],
-            group_name="silver",
-            kinds={"polars", "parquet"},
-            description="One row per roster cadre (latest roster row): normalised name, keys, valid ID, unit, scope.",
-        )
-    ],
+        ),
+    ],  # fmt: skip
     check_specs=check_specs(CADRE, CADRE_INVARIANTS),
 )
 def cadre(  # type: ignore[no-untyped-def]
@@ -57,36 +61,34 @@ def cadre(  # type: ignore[no-untyped-def]
     gx: GXResource,
 ):
     store = warehouse.store()
-    rules = linking.LinkRules(**load_linking_rules(settings.rules_folder()))
-    frame = linking.prepare_cadres(
-        events.cadres_from_roster(store.scan("bronze", "roster")), rules
-    ).collect()
+    roster = events.cadres_from_roster(store.scan("bronze", "roster"))
+    frame = linking.prepare_cadres(roster, settings.rules().linking).collect()
     previous = store.manifest("silver", "cadre")
     staged = store.stage("silver", "cadre", frame)
     suite = suite_for("silver/cadre", settings.as_of_date())
-    invariants = [
+    accepted = settings.drop_accepted("roster")
+    gated = Guarded(CADRE, staged, invariants=[
         roster_not_empty("silver/cadre", frame.height, sources.load_display("roster")),
         unique_across_partitions("silver/cadre", validation_frame(staged.scan(), suite)),
-        row_count_in_band(
-            "silver/cadre",
-            frame.height,
-            previous["rows"] if previous else None,
-            settings.drop_accepted("roster"),
-        ),
-    ]
-    validation = guard(context, warehouse, settings, gx, staged, [], invariants)
-    if validation.blocking:
-        yield from check_results(CADRE, validation)
-        raise blocked(validation)
-    context.log.info(f"silver/cadre: {frame.height:,} cadres")
-    yield dg.MaterializeResult(
-        asset_key=CADRE,
-        metadata={
-            "dagster/row_count": frame.height,
-            "with_valid_id_number": int(frame["id_number"].is_not_null().sum()),
-        },
-    )
-    yield from check_results(CADRE, validation)
+        row_count_in_band("silver/cadre", frame.height, previous["rows"] if previous else None, accepted),
+    ])  # fmt: skip
+    valid = int(frame["id_number"].is_not_null().sum())
+    meta = {
+        **schema_metadata(staged),
+        "dagster/row_count": frame.height,
+        "with_valid_id_number": valid,
+    }
+    yield from guarded_publish(
+        context, warehouse, settings, gx, [gated], lambda: [dg.MaterializeResult(asset_key=CADRE, metadata=meta)]
+    )  # fmt: skip
+
+
+def link_context(store: Warehouse, rules: Rules, decisions: pl.DataFrame) -> str:
+    """The fingerprint of everything besides a record's evidence that its link depends on: the
+    linking code and rules, the reviewed decisions and the version of ``silver/cadre``."""
+    cadres = store.table_path("silver", "cadre").resolve().name
+    reviewed = decisions.sort(decisions.columns).write_csv()
+    return code_fingerprint(*LINK_CODE, extra=rules.linking_fingerprint() + reviewed + cadres)
 
 
 def _counts_markdown(linked: pl.DataFrame) -> str:
@@ -100,24 +102,62 @@ def _counts_markdown(linked: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def link_all(
+    store: Warehouse, rules: Rules, decisions: pl.DataFrame
+) -> tuple[event_links.LinkedEvents, str]:
+    """Link every event, keeping the earlier decisions when nothing they depend on changed."""
+    fingerprint = link_context(store, rules, decisions)
+    manifest = store.manifest("silver", "supervision_event") or {}
+    reuse = manifest.get("extra", {}).get("context") == fingerprint
+    named = event_links.mentions(
+        {s: store.scan("bronze", s) for s in EVENT_SOURCES}, rules.petition_counting
+    ).collect()
+    earlier = store.scan("silver", "supervision_event") if reuse else None
+    queue = (
+        store.scan("silver", "link_review")
+        if reuse and store.exists("silver", "link_review")
+        else None
+    )
+    cadres = store.scan("silver", "cadre")
+    return event_links.link_events(
+        named, cadres, rules.linking, decisions, earlier, queue
+    ), fingerprint
+
+
+def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEvents, decisions: int):  # type: ignore[no-untyped-def]
+    by_status = dict(linked.events.group_by("link_status").len().iter_rows())
+    records = linked.review.select("source", "source_key").n_unique()
+    events_meta = {
+        **schema_metadata(staged_events), "dagster/row_count": linked.events.height,
+        **{s: by_status.get(s, 0) for s in ("linked", "review", "unlinked")},
+        "links": dg.MetadataValue.md(_counts_markdown(linked.events)),
+        "reviewed_decisions": decisions, "linked_now": linked.linked_now,
+        "kept_earlier_decision": linked.reused,
+    }  # fmt: skip
+    review_meta = {**schema_metadata(staged_review), "dagster/row_count": linked.review.height,
+                   "records_in_review": records}  # fmt: skip
+    return [
+        dg.MaterializeResult(asset_key=EVENT, metadata=events_meta),
+        dg.MaterializeResult(asset_key=REVIEW, metadata=review_meta),
+    ]
+
+
 @dg.multi_asset(
     name="link_events",
     specs=[
-        dg.AssetSpec(
+        asset_spec(
             EVENT,
-            deps=[CADRE, *(dg.AssetKey(["bronze", s]) for s in events.BUILDERS)],
-            group_name="silver",
-            kinds={"polars", "parquet"},
-            description="One row per (source record, person named in it), linked to a cadre or not.",
+            "One row per (source record, person named in it), linked to a cadre or not.",
+            LINK_CODE,
+            deps=[CADRE, *(dg.AssetKey(["bronze", s]) for s in EVENT_SOURCES)],
         ),
-        dg.AssetSpec(
+        asset_spec(
             REVIEW,
+            "Records that could belong to several cadres: the candidates and their scores.",
+            LINK_CODE,
             deps=[CADRE],
-            group_name="silver",
-            kinds={"polars", "parquet"},
-            description="Records that could belong to several cadres: the candidates and their scores.",
         ),
-    ],
+    ],  # fmt: skip
     check_specs=check_specs(EVENT, EVENT_INVARIANTS, frozenset({"link_rate.held"})),
 )
 def link_events(  # type: ignore[no-untyped-def]
@@ -129,60 +169,28 @@ def link_events(  # type: ignore[no-untyped-def]
 ):
     store = warehouse.store()
     decisions = read_decisions(sources.decisions_path())
-    folder = settings.rules_folder()
-    report = link_all(store, load_linking_rules(folder), decisions, load_petition_counting(folder))
-    linked_frame, review_frame = report.events, report.review
+    linked, fingerprint = link_all(store, settings.rules(), decisions)
     previous = (
         store.scan("silver", "supervision_event")
         if store.exists("silver", "supervision_event")
         else None
     )
     staged = store.stage(
-        "silver", "supervision_event", linked_frame, "source", "source", {"context": report.context}
+        "silver", "supervision_event", linked.events, "source", "source", {"context": fingerprint}
     )
-    staged_review = store.stage("silver", "link_review", review_frame)
+    staged_review = store.stage("silver", "link_review", linked.review)
     suite = suite_for("silver/supervision_event", settings.as_of_date())
-    invariants = [
-        unique_across_partitions(
-            "silver/supervision_event", validation_frame(linked_frame.lazy(), suite)
-        ),
-        events_reference_cadres(linked_frame.lazy(), store.scan("silver", "cadre")),
-        link_rate_held(linked_frame.lazy(), previous),
-    ]
-    validation = guard(context, warehouse, settings, gx, staged, [staged_review], invariants)
-    if validation.blocking:
-        yield from check_results(EVENT, validation)
-        raise blocked(validation)
-    by_status = dict(linked_frame.group_by("link_status").len().iter_rows())
+    gated = Guarded(EVENT, staged, [staged_review], [
+        unique_across_partitions("silver/supervision_event", validation_frame(linked.events.lazy(), suite)),
+        events_reference_cadres(linked.events.lazy(), store.scan("silver", "cadre")),
+        link_rate_held(linked.events.lazy(), previous),
+    ])  # fmt: skip
     context.log.info(
-        f"silver/supervision_event: {linked_frame.height:,} events, linked {by_status.get('linked', 0):,}, "
-        f"review {by_status.get('review', 0):,}, unlinked {by_status.get('unlinked', 0):,}; "
-        f"{decisions.height} reviewed decision(s) applied from {sources.decisions_path()}; "
-        f"{report.linked_now:,} record(s) linked now, {report.reused:,} unchanged kept their decision"
+        f"silver/supervision_event: {linked.events.height:,} events; {decisions.height} reviewed "
+        f"decision(s) applied; {linked.linked_now:,} linked now, {linked.reused:,} kept their decision"
     )
-    yield dg.MaterializeResult(
-        asset_key=EVENT,
-        metadata={
-            "dagster/row_count": linked_frame.height,
-            "linked": by_status.get("linked", 0),
-            "review": by_status.get("review", 0),
-            "unlinked": by_status.get("unlinked", 0),
-            "links": dg.MetadataValue.md(_counts_markdown(linked_frame)),
-            "reviewed_decisions": decisions.height,
-            "linked_now": report.linked_now,
-            "kept_earlier_decision": report.reused,
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key=REVIEW,
-        metadata={
-            "dagster/row_count": review_frame.height,
-            "records_in_review": review_frame.select(
-                pl.col("source"), pl.col("source_key")
-            ).n_unique(),
-        },
-    )
-    yield from check_results(EVENT, validation)
+    done = lambda: _event_metadata(staged, staged_review, linked, decisions.height)  # noqa: E731
+    yield from guarded_publish(context, warehouse, settings, gx, [gated], done)
 
 
 SILVER_ASSETS = [cadre, link_events]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from warehouse.rules import DEFAULT_RULES, RuleError, check_rules
+from warehouse.rules import DEFAULT_RULES, RuleError, load_rules
 from warehouse.sources import ConfigError, load_sources
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     rules = Path(args.rules) if args.rules else DEFAULT_RULES
     try:
-        check_rules(rules)  # a malformed rule file stops the run before anything is read
+        load_rules(rules)  # a malformed rule file stops the run before anything is read
     except (RuleError, OSError) as error:
         print(f"dajiandu: rule files in {rules}: {error}", file=sys.stderr)
         return 2
@@ -215,7 +215,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from quality.row_rules import classify, with_rules
+    from quality.row_rules import with_rules
     from warehouse.store import Warehouse, WarehouseError
 
     store = Warehouse(args.warehouse)
@@ -235,7 +235,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         _say("")
         _say(f"{file}  row {row}")
         for reason in reasons:
-            _say(f"  [{classify(reason)[0]}] {reason}")
+            _say(f"  [{reason['rule']}] {reason['message']}")
         _say(f"  raw: {raw}")
     return 0
 

@@ -1,63 +1,50 @@
-"""The row rules behind quarantine, named like expectations so the report can count them.
+"""The row rules behind quarantine, counted like expectations so the report can show them.
 
-Cleaning (``transforms.cleaning``) and the readers send a row to quarantine with one reason per
-broken rule. Each reason is classified here into a stable rule id (``决定日期.valid_date``,
-``row.field_count`` …), so that an auditor sees, per source, which rule caught how many rows, with
-examples that name the file and row.
+Cleaning (``transforms.cleaning``) and the readers quarantine a row with one structured reason per
+broken rule, ``{rule, field, value, message}``; the rule id (``决定日期.valid_date``,
+``row.field_count`` …) is what an auditor counts, per source, with examples naming file and row.
+Here each rule only gets the sentence that says what it guards.
 """
-
-import re
 
 import polars as pl
 
 from quality.checks import Outcome
 
-_RULES: list[tuple[str, str, str]] = [
-    (r"^(?P<f>[^:]+): empty \(required\)$", "{f}.required", "a required field is empty"),
-    (r"^(?P<f>[^:]+): '.*' is not a known value", "{f}.known_value", "a code outside its vocabulary"),
-    (r"^(?P<f>[^:]+): '.*' is not a valid date and time$", "{f}.valid_datetime", "an impossible date and time"),
-    (r"^(?P<f>[^:]+): '.*' is not a valid date$", "{f}.valid_date", "an impossible date"),
-    (r"^(?P<f>[^:]+): '.*' is not a valid year and month$", "{f}.valid_year_month", "an impossible year and month"),
-    (r"^(?P<f>[^:]+): '.*' is not an amount$", "{f}.valid_amount", "an amount that cannot be read"),
-    (r"^(?P<f>[^:]+): '.*' is not a (whole )?number$", "{f}.valid_number", "a number that cannot be read"),
-    (r"^(?P<f>[^:]+): '.*' is not a share", "{f}.valid_share", "a share that cannot be read"),
-    (r"^(?P<f>[^:]+): '.*' is not a yes/no value$", "{f}.valid_bool", "a yes/no field that cannot be read"),
-    (r"^(?P<f>[^:]+): '.*' is not an ID number", "{f}.valid_id_number", "an ID number of the wrong length or form"),
-    (r"^(?P<f>[^:]+): cannot tell the", "{f}.has_period", "no year or month to file the row under"),
-    (r"^(?P<f>[^:]+): '.*' is held by rows naming different people", "{f}.one_person", "two people under one key: none of their rows is used"),
-    (r"^no person key", "person_key.present", "no 公民身份号码 and no 人员编号: the row names nobody"),
-    (r"^row has \d+ fields, the header has \d+$", "row.field_count", "a ragged CSV row (fields missing or extra)"),
-    (r"^not valid JSON", "row.valid_json", "a JSON line that does not parse"),
-    (r"^not a JSON object", "row.json_object", "a JSON line that is not an object"),
-]  # fmt: skip
+WHY = {
+    "required": "a required field is empty",
+    "known_value": "a code outside its vocabulary",
+    "valid_datetime": "an impossible date and time",
+    "valid_date": "an impossible date",
+    "valid_year_month": "an impossible year and month",
+    "valid_amount": "an amount that cannot be read",
+    "valid_number": "a number that cannot be read",
+    "valid_share": "a share that cannot be read",
+    "valid_bool": "a yes/no field that cannot be read",
+    "valid_id_number": "an ID number of the wrong length or form",
+    "has_period": "no year or month to file the row under",
+    "one_person": "two people under one key: none of their rows is used",
+    "present": "no 公民身份号码 and no 人员编号: the row names nobody",
+    "field_count": "a ragged CSV row (fields missing or extra)",
+    "valid_json": "a JSON line that does not parse",
+    "json_object": "a JSON line that is not an object",
+}
+"""What each kind of row rule guards, by the last part of its id."""
 
 
-def classify(reason: str) -> tuple[str, str]:
-    """The rule id and its description for one quarantine reason."""
-    for pattern, rule, why in _RULES:
-        match = re.match(pattern, reason)
-        if match:
-            return rule.format(**match.groupdict()), why
-    return "other", "a reason no rule id is known for (see the reason text)"
+def why(rule: str) -> str:
+    """The sentence for a rule id."""
+    return WHY.get(rule.rsplit(".", 1)[-1], "a rule of the cleaning step (see the reason text)")
 
 
 def with_rules(quarantine: pl.DataFrame) -> pl.DataFrame:
-    """One row per (quarantined row, reason): ``_source_file``, ``_source_row``, ``reason``,
-    ``rule`` and ``why`` (each distinct reason classified once)."""
-    # frame.explode, not an explode inside select: there the other columns do not follow and a
-    # row with two reasons raised ShapeError (the Polars 2 pitfall in DESIGN.md).
-    exploded = (
+    """One row per (quarantined row, reason): ``_source_file``, ``_source_row``, ``rule``,
+    ``field``, ``value`` and ``message``."""
+    return (
         quarantine.select("_source_file", "_source_row", pl.col("reasons").alias("reason"))
         .explode("reason")
         .drop_nulls("reason")
+        .unnest("reason")
     )
-    distinct = exploded["reason"].unique().to_list()
-    rules = pl.DataFrame(
-        [(r, *classify(r)) for r in distinct],
-        schema={"reason": pl.String, "rule": pl.String, "why": pl.String},
-        orient="row",
-    )
-    return exploded.join(rules, on="reason", how="left", maintain_order="left")
 
 
 def quarantine_outcomes(
@@ -76,8 +63,7 @@ def quarantine_outcomes(
         ruled.group_by("rule", maintain_order=True)
         .agg(
             pl.len().alias("failed"),
-            pl.col("why").first(),
-            pl.format("{} row {}: {}", "file", "_source_row", pl.col("reason").str.slice(0, 160))
+            pl.format("{} row {}: {}", "file", "_source_row", pl.col("message").str.slice(0, 160))
             .head(sample)
             .alias("sample"),
         )
@@ -87,7 +73,7 @@ def quarantine_outcomes(
         Outcome(
             rule, table, "row rule", "QUARANTINE", False, rows_read, failed, list(examples),
             partitions=dict(per_file.filter(pl.col("rule") == rule).select("file", "len").iter_rows()),
-            why=why, detail="cleaning rule: the row is kept in quarantine with its raw values",
+            why=why(rule), detail="cleaning rule: the row is kept in quarantine with its raw values",
         )
-        for rule, failed, why, examples in by_rule.iter_rows()
+        for rule, failed, examples in by_rule.iter_rows()
     ]  # fmt: skip

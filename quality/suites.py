@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from transforms.specs import SPECS, FieldSpec, SourceSpec
+from transforms.specs import EVENT_SOURCES, SPECS, FieldSpec, SourceSpec
 
 Severity = Literal["ERROR", "WARN"]
 
@@ -101,7 +101,7 @@ class Suite:
         return {e.id: e for e in self.expectations}
 
 
-def _e(id_: str, gx: str, severity: Severity, why: str, **kwargs: Any) -> Expectation:
+def expect(id_: str, gx: str, severity: Severity, why: str, **kwargs: Any) -> Expectation:
     return Expectation(id_, gx, kwargs, severity, why)
 
 
@@ -110,13 +110,13 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
     out: list[Expectation] = []
     if spec.required:
         out.append(
-            _e(f"{col}.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+            expect(f"{col}.present", "ExpectColumnValuesToNotBeNull", "ERROR",
                f"{spec.name} is required: a row without it cannot be traced", column=col)
         )  # fmt: skip
     if spec.kind == "enum":
         known = sorted(set((spec.vocabulary or {}).values()))
         out.append(
-            _e(f"{col}.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+            expect(f"{col}.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
                f"{spec.name} must be one of the codes the rules know: {'、'.join(known)}",
                column=col, value_set=known)
         )  # fmt: skip
@@ -124,29 +124,29 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
         latest = as_of + timedelta(days=366 * 30) if spec.name in FUTURE_DATES else as_of
         what = "a deadline within 30 years" if spec.name in FUTURE_DATES else "not in the future"
         out.append(
-            _e(f"{col}.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect(f"{col}.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
                f"{spec.name} must be on or after 1949-10-01 and {what}",
                column=col, min_value=EARLIEST, max_value=latest)
         )  # fmt: skip
     elif spec.kind == "amount":
         out.append(
-            _e(f"{col}.non_negative", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect(f"{col}.non_negative", "ExpectColumnValuesToBeBetween", "ERROR",
                f"{spec.name} is an amount and cannot be negative", column=col, min_value=0)
         )  # fmt: skip
     elif spec.kind == "ratio":
         out.append(
-            _e(f"{col}.share", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect(f"{col}.share", "ExpectColumnValuesToBeBetween", "ERROR",
                f"{spec.name} is a share between 0 and 1", column=col, min_value=0, max_value=1)
         )  # fmt: skip
     elif spec.kind == "id_number":
         out.append(
-            _e(f"{col}.check_character", "ExpectColumnValuesToNotBeInSet", "WARN",
+            expect(f"{col}.check_character", "ExpectColumnValuesToNotBeInSet", "WARN",
                f"{spec.name}: 18 characters with a valid GB 11643 check character; a failing "
                "number is kept but is no evidence of identity",
                column=f"{col}_状态", value_set=["bad_check", "malformed"])
         )  # fmt: skip
         out.append(
-            _e(f"{col}.format", "ExpectColumnValuesToMatchRegex", "ERROR",
+            expect(f"{col}.format", "ExpectColumnValuesToMatchRegex", "ERROR",
                f"{spec.name} as landed is 17 digits and a digit or X", column=col,
                regex=r"^\d{17}[\dX]$")
         )  # fmt: skip
@@ -155,7 +155,7 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
 
 def _at_least(a: str, b: str, id_: str, severity: Severity, why: str) -> Expectation:
     """Column ``a`` ≥ column ``b`` where both are present (a later date, a larger count)."""
-    return _e(id_, "ExpectColumnPairValuesAToBeGreaterThanB", severity, why, column_A=a,
+    return expect(id_, "ExpectColumnPairValuesAToBeGreaterThanB", severity, why, column_A=a,
               column_B=b, or_equal=True, ignore_row_if="either_value_is_missing")  # fmt: skip
 
 
@@ -163,7 +163,7 @@ def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
     """Rules a field spec cannot say: orders between dates, codes, ranges."""
     if spec.name == "roster":
         return [
-            _e("行政区划代码.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
+            expect("行政区划代码.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
                "region codes (GB/T 2260) are 6 digits", column="行政区划代码", regex=r"^\d{6}$"),
         ]  # fmt: skip
     if spec.name == "petition":
@@ -178,17 +178,17 @@ def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
         ]  # fmt: skip
     if spec.name == "assessment":
         return [
-            _e("考核年度.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect("考核年度.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
                "an assessment year between 1990 and the as-of year",
                column="考核年度", min_value=1990, max_value=as_of.year),
             _at_least("单位人数", "单位内排名", "单位内排名.within_单位人数", "WARN",
                       "a rank within the unit cannot exceed the unit's head count"),
-            _e("综合得分.range", "ExpectColumnValuesToBeBetween", "WARN",
+            expect("综合得分.range", "ExpectColumnValuesToBeBetween", "WARN",
                "a composite score between 0 and 100", column="综合得分", min_value=0, max_value=100),
         ]  # fmt: skip
     if spec.name == "sanction":
         return [
-            _e("留党察看期限.months", "ExpectColumnValuesToBeInSet", "ERROR",
+            expect("留党察看期限.months", "ExpectColumnValuesToBeInSet", "ERROR",
                "留党察看 lasts one or two years (纪律处分条例)", column="留党察看期限",
                value_set=[12, 24]),
         ]  # fmt: skip
@@ -207,7 +207,7 @@ def bronze_suite(spec: SourceSpec, as_of: date) -> Suite:
     expectations = [e for f in spec.fields for e in _field_expectations(f, moment)]
     expectations += _extra(spec, moment)
     expectations.append(
-        _e("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+        expect("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
            f"a record key ({' + '.join(key)}) appears once per partition", column=KEY)
     )  # fmt: skip
     partition = spec.partition[1] if spec.partition else None
@@ -219,22 +219,22 @@ def silver_cadre_suite(as_of: date) -> Suite:
     return Suite(
         "silver/cadre",
         (
-            _e("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+            expect("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
                "every cadre has a 人员编号", column="person_no"),
-            _e("name.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+            expect("name.present", "ExpectColumnValuesToNotBeNull", "ERROR",
                "every cadre has a name", column="name"),
-            _e("scope_level.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+            expect("scope_level.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
                "管理权限 decides who may read the profile: 省管、市管、县管",
                column="scope_level", value_set=["省管", "市管", "县管"]),
-            _e("id_number.format", "ExpectColumnValuesToMatchRegex", "ERROR",
+            expect("id_number.format", "ExpectColumnValuesToMatchRegex", "ERROR",
                "a cadre's ID number, where kept, is valid", column="id_number",
                regex=r"^\d{17}[\dX]$"),
-            _e("region.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
+            expect("region.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
                "region codes are 6 digits", column="region", regex=r"^\d{6}$"),
-            _e("post_since.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect("post_since.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
                "任现职时间 between 1949-10-01 and the as-of date",
                column="post_since", min_value=EARLIEST, max_value=moment),
-            _e("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+            expect("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
                "one row per cadre", column=KEY),
         ),
         key=("person_no",),
@@ -246,29 +246,30 @@ LINK_STATUS = ["linked", "review", "unlinked"]
 
 
 def silver_event_suite(as_of: date) -> Suite:
+    """The suite of ``silver/supervision_event``."""
     moment = datetime.combine(as_of, datetime.min.time())
     return Suite(
         "silver/supervision_event",
         (
-            _e("source.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+            expect("source.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
                "events come from the known sources", column="source",
-               value_set=sorted(s for s in SPECS if s != "roster")),
-            _e("link_status.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+               value_set=sorted(EVENT_SOURCES)),
+            expect("link_status.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
                "every event is linked, in review or unlinked", column="link_status",
                value_set=LINK_STATUS),
-            _e("link_status.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+            expect("link_status.present", "ExpectColumnValuesToNotBeNull", "ERROR",
                "every event has a link status", column="link_status"),
-            _e("person_no.when_linked", "ExpectColumnValuesToNotBeNull", "ERROR",
+            expect("person_no.when_linked", "ExpectColumnValuesToNotBeNull", "ERROR",
                "a linked event names its cadre", column="person_no",
                row_condition='link_status=="linked"', condition_parser="pandas"),
-            _e("link_score.range", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect("link_score.range", "ExpectColumnValuesToBeBetween", "ERROR",
                "a link score between 0 and 1", column="link_score", min_value=0, max_value=1),
-            _e("event_date.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
+            expect("event_date.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
                "an event date between 1949-10-01 and the as-of date",
                column="event_date", min_value=EARLIEST, max_value=moment),
-            _e("source_key.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+            expect("source_key.present", "ExpectColumnValuesToNotBeNull", "ERROR",
                "every event traces to its source record", column="source_key"),
-            _e("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+            expect("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
                "an event id appears once", column=KEY),
         ),
         key=("event_id",),
@@ -277,14 +278,74 @@ def silver_event_suite(as_of: date) -> Suite:
     )  # fmt: skip
 
 
+GOLD_SUITES: dict[str, tuple[tuple[str, ...], tuple[Expectation, ...]]] = {
+    "gold/promotion_check": (("person_no",), (
+        expect("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "every check names its cadre", column="person_no"),
+        expect("barred.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "every cadre is barred or not, never unknown", column="barred"),
+    )),
+    "gold/warning": (("person_no", "rule_id"), (
+        expect("level.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "a warning is red, yellow or blue", column="level", value_set=["red", "yellow", "blue"]),
+        expect("rule_id.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "a warning names the rule that raised it", column="rule_id"),
+        expect("events.at_least_one", "ExpectColumnValuesToBeBetween", "ERROR",
+           "a warning is raised by at least one record", column="events", min_value=1),
+    )),
+    "gold/clearance": (("event_id",), (
+        expect("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "a clearance names its cadre", column="person_no"),
+    )),
+    "gold/cadre_profile": (("person_no",), (
+        expect("scope_level.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "管理权限 decides who may read the profile", column="scope_level",
+           value_set=["省管", "市管", "县管"]),
+        expect("warning_level.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "a profile's warning level is red, yellow, blue or none", column="warning_level",
+           value_set=["red", "yellow", "blue", "none"]),
+        expect("events.at_least_against", "ExpectColumnPairValuesAToBeGreaterThanB", "ERROR",
+           "events counting against are some of the events", column_A="events",
+           column_B="events_against", or_equal=True, ignore_row_if="either_value_is_missing"),
+    )),
+    "gold/unit_portrait": (("grain", "name"), (
+        expect("grain.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "a portrait is of a unit or a region", column="grain", value_set=["unit", "region"]),
+        expect("cadres.at_least_one", "ExpectColumnValuesToBeBetween", "ERROR",
+           "a portrait counts the cadres it is about", column="cadres", min_value=1),
+    )),
+    "gold/tolerance_case": (("case_id",), (
+        expect("case_id.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "every published case has its public id", column="case_id"),
+        expect("result.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "a case is tolerated, partly tolerated or refused", column="result",
+           value_set=["予以容错", "部分容错", "不予容错"]),
+    )),
+    "gold/cadre_timeline": (("event_id",), ()),
+}  # fmt: skip
+"""Per gold table: its key and its expectations (the key's uniqueness is added to each)."""
+
+
+def gold_suite(table: str, as_of: date) -> Suite:
+    key, expectations = GOLD_SUITES[table]
+    unique = expect("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+                f"one row per {' + '.join(key)}", column=KEY)  # fmt: skip
+    return Suite(table, (*expectations, unique) if expectations else (), key, None, as_of)
+
+
 def _bronze_builder(spec: SourceSpec) -> Callable[[date], Suite]:
     return lambda as_of: bronze_suite(spec, as_of)
+
+
+def _gold_builder(table: str) -> Callable[[date], Suite]:
+    return lambda as_of: gold_suite(table, as_of)
 
 
 BUILDERS: dict[str, Callable[[date], Suite]] = {
     **{f"bronze/{name}": _bronze_builder(spec) for name, spec in SPECS.items()},
     "silver/cadre": silver_cadre_suite,
     "silver/supervision_event": silver_event_suite,
+    **{table: _gold_builder(table) for table in GOLD_SUITES},
 }
 """Every suite by table, as a function of the latest plausible date."""
 

@@ -44,11 +44,17 @@ def test_every_reason_of_a_row_is_kept() -> None:
     bronze, quarantine = _split(PETITION, [GOOD_PETITION, bad])
     assert bronze.height == 1 and quarantine.height == 1
     reasons = quarantine["reasons"].to_list()[0]
-    assert reasons == [
+    assert [(r["rule"], r["field"], r["value"]) for r in reasons] == [
+        ("件号.required", "件号", None),
+        ("收件日期.valid_date", "收件日期", "2024-02-30"),
+        ("办理结果.known_value", "办理结果", "待定"),
+    ]
+    assert [r["message"] for r in reasons] == [
         "件号: empty (required)",
         "收件日期: '2024-02-30' is not a valid date",
         "办理结果: '待定' is not a known value (属实、部分属实、不实、查无实据、办理中)",
     ]
+    assert quarantine["reason"].to_list() == ["; ".join(r["message"] for r in reasons)]
     assert quarantine["_source_row"].to_list() == [3]
 
 

@@ -45,7 +45,10 @@ def test_silver_depends_on_bronze() -> None:
 
 
 def test_every_guarded_table_has_its_quality_checks() -> None:
-    # Bronze and silver tables carry the GX suite (ERROR blocking, WARN not) and their invariants.
+    # Every table of every layer carries the GX suite (ERROR blocking, WARN not) and its
+    # invariants: gold, which officers read, is held like bronze and silver.
+    from quality.gold_checks import GOLD_INVARIANTS
+
     repo = build_defs("sources.yaml", "warehouse").get_repository_def()
     checks = {
         ("/".join(key.asset_key.path), key.name, repo.asset_graph.get_check_spec(key).blocking)
@@ -75,6 +78,11 @@ def test_every_guarded_table_has_its_quality_checks() -> None:
             ("person_no_references_cadre", True),
             ("link_rate_held", False),
         }
+    }
+    expected |= {
+        (f"gold/{table}", name, blocking)
+        for table, invariants in GOLD_INVARIANTS.items()
+        for name, blocking in gx | {(i.replace(".", "_"), True) for i in invariants}
     }
     assert checks == expected
 

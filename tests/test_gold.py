@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from transforms.cases import public_id, tolerance_cases
+from transforms.events import PetitionCounting
 from transforms.profile import (
     cadre_profile,
     cadre_timeline,
@@ -391,8 +392,8 @@ def test_counting_and_case_rules_are_data_checked_at_load(tmp_path):
     )
 
     counting = load_petition_counting()
-    assert counting == {"counting": ["属实", "部分属实"], "voiding": ["是否诬告陷害", "重复件"]}
-    assert {e["text"] for e in load_tolerance_exclusions()} >= {"谋取私利", "弄虚作假"}
+    assert counting == PetitionCounting(("属实", "部分属实"), ("是否诬告陷害", "重复件"))
+    assert {e.text for e in load_tolerance_exclusions()} >= {"谋取私利", "弄虚作假"}
     assert "脱贫攻坚" in load_fields()
     lines = (DEFAULT_RULES / "petition_counting.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "petition_counting.csv").write_text(
@@ -409,6 +410,7 @@ def test_counting_and_case_rules_are_data_checked_at_load(tmp_path):
 def test_a_deployment_can_count_differently():
     # With a rule file that also voids nothing, a repeat (重复件) would count: the rule is data.
     from transforms.events import petition_events
+    from warehouse.rules import load_petition_counting
 
     bronze = pl.LazyFrame(
         {"件号": ["J1"], "收件日期": [date(2024, 1, 1)], "被反映人姓名": ["张伟"], "被反映人单位": [None],
@@ -417,31 +419,36 @@ def test_a_deployment_can_count_differently():
         schema_overrides={"更新时间": pl.Datetime, "被反映人单位": pl.String, "被反映人职务": pl.String,
                           "被反映人身份证号": pl.String, "问题类别": pl.String},
     )  # fmt: skip
-    shipped = petition_events(bronze).collect()["counts_against"].to_list()
-    other = petition_events(bronze, {"counting": ["属实"], "voiding": []}).collect()
+    shipped = (
+        petition_events(bronze, load_petition_counting()).collect()["counts_against"].to_list()
+    )
+    other = petition_events(bronze, PetitionCounting(("属实",), ())).collect()
     assert shipped == [False] and other["counts_against"].to_list() == [True]
 
 
 @pytest.mark.slow
 def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path):
-    # Gold stages table after table; when a later one fails (here bronze/tolerance is gone, for the
-    # case library, the last table), the tables staged before it must not be left behind, and
-    # the published gold stays as it was.
+    # Gold stages table after table; when a later one fails (here the case library, the last
+    # table, cannot read bronze/tolerance), the tables staged before it must not be left behind,
+    # and the published gold stays as it was.
     import shutil
 
-    from assets.gold import stage_gold
-    from warehouse.rules import DEFAULT_RULES
-    from warehouse.store import Warehouse, WarehouseError
+    from assets.gold import silver_inputs
+    from transforms.gold import gold_tables
+    from warehouse.rules import load_rules
+    from warehouse.store import Warehouse
 
     warehouse = tmp_path / "warehouse"
     shutil.copytree(baseline, warehouse, symlinks=True)
     versions = sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*"))
     links = {p.name: p.resolve() for p in (warehouse / "gold").iterdir()}
-    (warehouse / "bronze" / "tolerance").unlink()
-    progress: list[str] = []
-    with pytest.raises(WarehouseError, match="bronze/tolerance"):
-        # another date than the baseline's, so every staged table is a new version
-        stage_gold(Warehouse(warehouse), DEFAULT_RULES, date(2025, 1, 1), progress.append)
+    for file in (warehouse / "bronze" / "tolerance").resolve().rglob("*.parquet"):
+        file.unlink()
+    store, progress = Warehouse(warehouse), []
+    # another date than the baseline's, so every staged table is a new version
+    tables = gold_tables(silver_inputs(store), load_rules(), date(2025, 1, 1))
+    with pytest.raises((pl.exceptions.PolarsError, OSError)):
+        store.stage_many("gold", tables, progress.append)
     assert len(progress) == 6  # six tables were staged before the failure
     assert sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*")) == versions
     assert {p.name: p.resolve() for p in (warehouse / "gold").iterdir()} == links

@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets import ingest as ingest_module
-from assets.ingest import ConservationError, ingest
 from transforms.specs import SANCTION
+from warehouse import ingest as ingest_module
+from warehouse.ingest import ConservationError, ingest
 from warehouse.sources import load_sources
 from warehouse.store import Warehouse
 
@@ -117,10 +117,11 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
 
     from polars.testing import assert_frame_equal
 
-    from assets.linkage import link_all
+    from assets.silver import link_all
+
     from transforms.specs import PETITION
     from warehouse.decisions import read_decisions
-    from warehouse.rules import load_linking_rules
+    from warehouse.rules import load_rules
 
     warehouse = tmp_path / "warehouse"
     shutil.copytree(baseline, warehouse, symlinks=True)
@@ -135,14 +136,14 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
         )
     store = Warehouse(warehouse)
     ingest(PETITION, load_sources(sources / "sources.yaml")["petition"], store)
-    rules, decisions = load_linking_rules(), read_decisions(sources / "link_decisions.csv")
+    rules, decisions = load_rules(), read_decisions(sources / "link_decisions.csv")
     before = store.scan("silver", "supervision_event").select(pl.len()).collect().item()
-    report = link_all(store, rules, decisions)
+    report, _ = link_all(store, rules, decisions)
     assert report.linked_now == 3 and report.reused == before  # the new month only
     full_copy = tmp_path / "full"
     shutil.copytree(warehouse, full_copy, symlinks=True)
     (full_copy / "silver" / "supervision_event").unlink()  # no earlier decisions: link everything
-    full = link_all(Warehouse(full_copy), rules, decisions)
+    full, _ = link_all(Warehouse(full_copy), rules, decisions)
     assert full.linked_now == before + 3
     assert_frame_equal(report.events, full.events)
     assert_frame_equal(report.review, full.review)

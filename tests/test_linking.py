@@ -6,7 +6,7 @@ import pytest
 from transforms import linking as lk
 from warehouse.rules import load_linking_rules
 
-RULES = lk.LinkRules(**load_linking_rules())
+RULES = load_linking_rules()
 
 ROSTER = [
     # person_no, name, ID number, unit, post

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from orchestration.cli import main
-from quality.row_rules import classify
 from tests.conftest import files_containing
 from tests.messy import REPORTERS, MessyFile, messy_sources, write
 from warehouse.store import Warehouse
@@ -51,7 +50,7 @@ def _check_rows(store: Warehouse, source: str, files: list[MessyFile]) -> None:
         name = _lineage(file)
         landed = set(bronze.filter(pl.col("_source_file") == name)["_source_row"].to_list())
         held = {
-            row: {classify(r)[0] for r in reasons}
+            row: {r["rule"] for r in reasons}
             for row, reasons in quarantine.filter(pl.col("_source_file") == name)
             .select("_source_row", "reasons")
             .iter_rows()

@@ -17,7 +17,7 @@ from quality.invariants import (
     unique_across_partitions,
 )
 from quality.report import offline
-from quality.row_rules import classify
+from quality.row_rules import WHY, why
 from quality.suites import KEY, PARTITION, Expectation, Suite
 
 AS_OF = date(2026, 11, 21)
@@ -157,22 +157,28 @@ def test_a_falling_link_rate_is_a_warning():
     assert not fallen.passed and fallen.severity == "WARN" and not fallen.blocking
 
 
-@pytest.mark.parametrize(
-    ("reason", "rule"),
-    [
-        ("件号: empty (required)", "件号.required"),
-        ("办理结果: '待定' is not a known value (属实、不实)", "办理结果.known_value"),
-        ("决定日期: '2024-04-31' is not a valid date", "决定日期.valid_date"),
-        ("更新时间: 'x' is not a valid date and time", "更新时间.valid_datetime"),
-        ("涉及金额（万元）: '约五十万' is not an amount", "涉及金额（万元）.valid_amount"),
-        ("no person key: 公民身份号码 and 人员编号 are all empty", "person_key.present"),
-        ("row has 12 fields, the header has 19", "row.field_count"),
-        ("not valid JSON: unexpected end of data", "row.valid_json"),
-        ("轮次: cannot tell the year from '第一轮'", "轮次.has_period"),
-    ],
-)
-def test_every_quarantine_reason_has_a_rule_name(reason, rule):
-    assert classify(reason)[0] == rule
+def test_every_rule_cleaning_emits_has_a_sentence_for_the_auditor():
+    # Reasons carry their rule id; the report explains each kind of rule in a sentence. A new
+    # rule without one would show the fallback text.
+    from transforms.cleaning import annotate
+    from transforms.specs import SPECS
+
+    for spec in SPECS.values():
+        fields = [f.name for f in spec.fields]
+        broken = {
+            f.name: "不可读的值" for f in spec.fields if f.kind != "counts"
+        }  # not from exports
+        frame = pl.DataFrame([broken, dict.fromkeys(fields)], schema={n: pl.String for n in fields})
+        frame = frame.with_columns(
+            pl.lit("f").alias("_source_file"), pl.int_range(1, 3).alias("_source_row"),
+            pl.lit("l").alias("_load_id"),
+        )  # fmt: skip
+        reasons = annotate(frame.lazy(), spec).collect()["_reasons"].explode().drop_nulls()
+        rules = set(reasons.struct.field("rule").to_list())
+        assert rules, spec.name
+        assert all(why(rule) in WHY.values() for rule in rules), (spec.name, rules)
+    for rule in ("row.field_count", "row.valid_json", "row.json_object"):
+        assert why(rule) in WHY.values()
 
 
 def test_pages_are_rewritten_to_vendored_files():

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from assets.ingest import stage_ingest
 from transforms.reporter_mask import mask_reporter_text
 from transforms.specs import PETITION
+from warehouse.ingest import stage_ingest
 from warehouse.protection import replaced_in_query
 from warehouse.readers import read_source
 from warehouse.rules import load_deid_rules

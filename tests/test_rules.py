@@ -11,8 +11,8 @@ from warehouse.rules import DEFAULT_RULES, RuleError, load_linking_rules
 
 def test_shipped_linking_rules_load() -> None:
     rules = load_linking_rules()
-    assert rules["abbreviations"]["发改局"] == "发展和改革局"
-    assert rules["review_threshold"] <= rules["link_threshold"]
+    assert rules.abbreviations["发改局"] == "发展和改革局"
+    assert rules.review_threshold <= rules.link_threshold
 
 
 @pytest.mark.parametrize(

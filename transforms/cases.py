@@ -14,13 +14,21 @@ an auditor can review the removals.
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
 from transforms.deid import Deidentifier, DeidRules, generic_unit
+from transforms.specs import FIVE_CHECKS, SIX_ELEMENTS
 
-SIX_ELEMENTS = ("动机态度", "客观条件", "程序方法", "性质程度", "后果影响", "挽回损失")
-FIVE_CHECKS = ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One row of ``tolerance_exclusions.csv``: a situation never tolerated (谋取私利 …)."""
+
+    exclusion_id: str
+    text: str
+    basis: str
 
 
 def public_id(source: str, key: str) -> str:
@@ -34,10 +42,10 @@ def _elements(row: dict[str, object]) -> tuple[list[str], list[str]]:
     return held, failed
 
 
-def _exclusion(text: str | None, exclusions: list[dict[str, str]]) -> str | None:
+def _exclusion(text: str | None, exclusions: Sequence[Exclusion]) -> str | None:
     if not text:
         return None
-    return next((e["exclusion_id"] for e in exclusions if e["text"] in text), "EX-OTHER")
+    return next((e.exclusion_id for e in exclusions if e.text in text), "EX-OTHER")
 
 
 def tolerance_cases(
@@ -45,8 +53,8 @@ def tolerance_cases(
     audit: pl.DataFrame,
     roster_names: Sequence[str],
     roster_units: Sequence[str],
-    exclusions: list[dict[str, str]] | None = None,
-    fields: list[str] | None = None,
+    exclusions: Sequence[Exclusion] = (),
+    fields: Sequence[str] = (),
     *,
     deid_rules: DeidRules,
 ) -> pl.DataFrame:
@@ -58,8 +66,7 @@ def tolerance_cases(
     (``tolerance_exclusions.csv``) classify refusals (``exclusion_id``; ``EX-OTHER`` for a reason
     not in the list); ``fields`` (``fields.csv``) classify cases (``field_class``; ``其他``).
     """
-    exclusions = exclusions or []
-    known_fields = set(fields or [])
+    known_fields = set(fields)
     deid = Deidentifier(deid_rules, roster_names, roster_units)
     rows = []
     for row in tolerance.filter(pl.col("可否公开").fill_null(False)).iter_rows(named=True):

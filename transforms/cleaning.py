@@ -6,6 +6,10 @@ every hard error: a required field left empty, a present value that cannot be re
 date, an unknown code), no person key where one of several is required, no partition. Rows with
 no reason are bronze; rows with a reason are quarantine, keeping their raw text. Nothing is
 dropped: ``bronze_rows`` and ``quarantine_rows`` partition the annotated frame.
+
+A reason is a structure, ``{rule, field, value, message}``: the rule id an auditor counts
+(``决定日期.valid_date``, ``person_key.present``), the field, the value that broke it (null when
+the field was empty) and the sentence a person reads. Nobody parses the sentence back.
 """
 
 from collections.abc import Callable
@@ -17,20 +21,34 @@ from transforms.specs import FieldSpec, SourceSpec
 
 LINEAGE = ("_source_file", "_source_row", "_load_id")
 REASONS = "_reasons"
+REASON = pl.Struct(
+    {"rule": pl.String, "field": pl.String, "value": pl.String, "message": pl.String}
+)
+"""One reason a row is quarantined."""
 COUNTS = pl.List(pl.Struct({"kind": pl.String, "count": pl.Int32}))
 """A ``counts`` field: what was masked in a row, by kind (``[{"kind": "电话", "count": 2}]``)."""
 PARTITION = "_partition"
 
-_PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str]] = {
-    "date": (nz.parse_date, "not a valid date"),
-    "datetime": (nz.parse_datetime, "not a valid date and time"),
-    "year_month": (nz.parse_year_month, "not a valid year and month"),
-    "int": (nz.parse_int, "not a whole number"),
-    "float": (nz.parse_float, "not a number"),
-    "ratio": (nz.parse_ratio, "not a share (0–1 or a percentage)"),
-    "amount": (nz.parse_amount, "not an amount"),
-    "bool": (nz.parse_bool, "not a yes/no value"),
+_PARSERS: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str, str]] = {
+    "date": (nz.parse_date, "not a valid date", "valid_date"),
+    "datetime": (nz.parse_datetime, "not a valid date and time", "valid_datetime"),
+    "year_month": (nz.parse_year_month, "not a valid year and month", "valid_year_month"),
+    "int": (nz.parse_int, "not a whole number", "valid_number"),
+    "float": (nz.parse_float, "not a number", "valid_number"),
+    "ratio": (nz.parse_ratio, "not a share (0–1 or a percentage)", "valid_share"),
+    "amount": (nz.parse_amount, "not an amount", "valid_amount"),
+    "bool": (nz.parse_bool, "not a yes/no value", "valid_bool"),
 }
+
+
+def reason(rule: str | pl.Expr, field: str | None, value: pl.Expr, message: pl.Expr) -> pl.Expr:
+    """A reason as a structure (see the module docstring)."""
+    return pl.struct(
+        (rule if isinstance(rule, pl.Expr) else pl.lit(rule, dtype=pl.String)).alias("rule"),
+        pl.lit(field, dtype=pl.String).alias("field"),
+        value.cast(pl.String).alias("value"),
+        message.alias("message"),
+    )
 
 
 def _typed(spec: FieldSpec) -> list[pl.Expr]:
@@ -58,16 +76,23 @@ def _reasons(spec: FieldSpec) -> list[pl.Expr]:
     raw = nz.blank_to_null(pl.col(f"raw:{spec.name}"))
     typed = pl.col(spec.column)
     out: list[pl.Expr] = []
+
+    def when(condition: pl.Expr, check: str, message: pl.Expr) -> None:
+        out.append(pl.when(condition).then(reason(f"{spec.name}.{check}", spec.name, raw, message)))
+
     if spec.required:
-        out.append(pl.when(raw.is_null()).then(pl.lit(f"{spec.name}: empty (required)")))
+        when(raw.is_null(), "required", pl.lit(f"{spec.name}: empty (required)"))
     if spec.kind == "enum":
         known = "、".join(dict.fromkeys((spec.vocabulary or {}).values()))
-        unknown = pl.format(f"{spec.name}: '{{}}' is not a known value ({known})", raw)
-        out.append(pl.when(raw.is_not_null() & typed.is_null()).then(unknown))
+        message = pl.format(f"{spec.name}: '{{}}' is not a known value ({known})", raw)
+        when(raw.is_not_null() & typed.is_null(), "known_value", message)
     elif spec.kind in _PARSERS:
-        message = _PARSERS[spec.kind][1]
-        unreadable = pl.format(f"{spec.name}: '{{}}' is {message}", raw)
-        out.append(pl.when(raw.is_not_null() & typed.is_null()).then(unreadable))
+        _, text, check = _PARSERS[spec.kind]
+        when(
+            raw.is_not_null() & typed.is_null(),
+            check,
+            pl.format(f"{spec.name}: '{{}}' is {text}", raw),
+        )
     elif spec.kind == "id_number":
         # A number failing only its check character is kept and flagged (a typo of a real
         # number); one of the wrong length, with letters, or an impossible birth date is no ID.
@@ -77,7 +102,7 @@ def _reasons(spec: FieldSpec) -> list[pl.Expr]:
             "with a real birth date)",
             raw,
         )
-        out.append(pl.when(raw.is_not_null() & malformed).then(message))
+        when(raw.is_not_null() & malformed, "valid_id_number", message)
     return out
 
 
@@ -116,13 +141,16 @@ def annotate(raw: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
             nz.blank_to_null(pl.col(f"raw:{c}")).is_null() for c in source.one_of
         )
         names = " and ".join(source.one_of)
-        checks.append(pl.when(nothing).then(pl.lit(f"no person key: {names} are all empty")))
+        message = pl.lit(f"no person key: {names} are all empty")
+        nobody = reason("person_key.present", None, pl.lit(None), message)
+        checks.append(pl.when(nothing).then(nobody))
     if source.partition is not None:
         # A partition field that was read but names no period (轮次 without a year).
         where, grain = source.partition
         unplaced = pl.col(PARTITION).is_null() & pl.col(_field(source, where).column).is_not_null()
-        message = pl.format(f"{where}: cannot tell the {grain} from '{{}}'", pl.col(f"raw:{where}"))
-        checks.append(pl.when(unplaced).then(message))
+        given = pl.col(f"raw:{where}")
+        message = pl.format(f"{where}: cannot tell the {grain} from '{{}}'", given)
+        checks.append(pl.when(unplaced).then(reason(f"{where}.has_period", where, given, message)))
     checks += _key_conflicts(source)
     return typed.with_columns(pl.concat_list(checks).list.drop_nulls().alias(REASONS))
 
@@ -147,7 +175,8 @@ def _key_conflicts(source: SourceSpec) -> list[pl.Expr]:
             "an export error, none of them is used",
             pl.col(key[0]),
         )
-        out.append(pl.when(differs & pl.col(key[0]).is_not_null()).then(message))
+        conflict = reason(f"{source.key[0]}.one_person", source.key[0], pl.col(key[0]), message)
+        out.append(pl.when(differs & pl.col(key[0]).is_not_null()).then(conflict))
     return out
 
 
@@ -180,7 +209,10 @@ def quarantine_rows(annotated: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame
         .select(
             pl.lit(source.name).alias("source"),
             *LINEAGE,
-            pl.col(REASONS).list.join("; ").alias("reason"),
+            pl.col(REASONS)
+            .list.eval(pl.element().struct.field("message"))
+            .list.join("; ")
+            .alias("reason"),
             pl.col(REASONS).alias("reasons"),
             raw_struct.struct.json_encode().alias("raw"),
             PARTITION,
@@ -195,3 +227,20 @@ def _output_columns(spec: FieldSpec) -> list[str]:
     if spec.kind == "id_number":
         return [spec.column, f"{spec.column}_状态"]
     return [spec.column]
+
+
+_FLAG_TEXT = {
+    "bad_check": "check character fails (kept, not evidence of identity)",
+    "upgraded_15": "legacy 15-digit number upgraded to 18",
+}
+
+
+def flag_counts(bronze: pl.DataFrame) -> dict[str, int]:
+    """Rows landed with a flag a reader should know of: ID numbers that fail or were upgraded."""
+    out: dict[str, int] = {}
+    for column in (c for c in bronze.columns if c.endswith("_状态")):
+        counts = bronze.get_column(column).value_counts()
+        for status, n in counts.iter_rows():
+            if status in _FLAG_TEXT:
+                out[f"{column.removesuffix('_状态')}: {_FLAG_TEXT[status]}"] = n
+    return out

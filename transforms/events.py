@@ -7,6 +7,7 @@ and whether it counts against the person. The linker then decides who the person
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -147,22 +148,24 @@ def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-PETITION_COUNTING = {"counting": ["属实", "部分属实"], "voiding": ["是否诬告陷害", "重复件"]}
-"""The shipped ``petition_counting.csv``; the silver asset passes the deployment's rule file."""
+@dataclass(frozen=True)
+class PetitionCounting:
+    """``petition_counting.csv``: which 办理结果 count against the accused, and which flags void
+    a report whatever its result."""
+
+    counting: tuple[str, ...]
+    voiding: tuple[str, ...]
 
 
-def petition_events(
-    bronze: pl.LazyFrame, counting: dict[str, list[str]] | None = None
-) -> pl.LazyFrame:
+def petition_events(bronze: pl.LazyFrame, rules: PetitionCounting) -> pl.LazyFrame:
     """信访举报: the latest version of each 件号. By the counting rules (``petition_counting.csv``):
     only 属实/部分属实 count, never a false accusation (诬告陷害) and never a repeat (重复件: one
     matter, counted on the original)."""
-    rules = counting or PETITION_COUNTING
     latest = bronze.sort("更新时间", "_source_row", nulls_last=False).unique(
         subset=["件号"], keep="last"
     )
-    substantiated = pl.col("办理结果").is_in(rules["counting"])
-    for flag in rules["voiding"]:
+    substantiated = pl.col("办理结果").is_in(rules.counting)
+    for flag in rules.voiding:
         substantiated = substantiated & ~pl.col(flag).fill_null(False)
     return _events(
         latest.filter(pl.col("被反映人姓名").is_not_null()),
@@ -249,14 +252,15 @@ def tolerance_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-BUILDERS = {
+BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
     "inspection": inspection_events,
     "audit": audit_events,
-    "petition": petition_events,
     "assessment": assessment_events,
     "sanction": sanction_events,
     "tolerance": tolerance_events,
 }
+"""The event builders that need only their bronze table (petitions also need the counting rules:
+:func:`petition_events`)."""
 
 
 def linked_events(events: pl.LazyFrame) -> pl.LazyFrame:

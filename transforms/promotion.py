@@ -10,6 +10,8 @@ tolerated error (容错) is not a sanction and bars nothing. Every reason names 
 and the article.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -31,12 +33,27 @@ REASON = pl.Struct(
 )
 
 
-def _cite(row: dict[str, str]) -> str:
-    return f"{row['source_document']} {row['article']}"
+CONDITIONS = ("influence_period", "last_annual_grade")
+
+
+@dataclass(frozen=True)
+class BarRule:
+    """One row of ``promotion_bar.csv``: a condition that bars promotion, with its citation."""
+
+    rule_id: str
+    condition: str
+    source_document: str
+    article: str
+    grades: tuple[str, ...] = ()
+    """For ``last_annual_grade``: the grades that bar."""
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source_document} {self.article}"
 
 
 def running_periods(
-    events: pl.LazyFrame, periods: pl.DataFrame, bar: dict[str, dict[str, str]], as_of: date
+    events: pl.LazyFrame, periods: pl.DataFrame, bar: Mapping[str, BarRule], as_of: date
 ) -> pl.LazyFrame:
     """One row per sanction whose influence period is running on ``as_of``."""
     rule = bar["influence_period"]
@@ -59,18 +76,18 @@ def running_periods(
                 "until",
                 "rule_id",
                 pl.concat_str("source_document", pl.lit(" "), "article").alias("article"),
-                pl.lit(rule["rule_id"]).alias("bar_rule_id"),
-                pl.lit(_cite(rule)).alias("bar_article"),
+                pl.lit(rule.rule_id).alias("bar_rule_id"),
+                pl.lit(rule.citation).alias("bar_article"),
                 "event_id",
             ).alias("reason"),
         )
     )
 
 
-def low_grades(events: pl.LazyFrame, bar: dict[str, dict[str, str]], as_of: date) -> pl.LazyFrame:
+def low_grades(events: pl.LazyFrame, bar: Mapping[str, BarRule], as_of: date) -> pl.LazyFrame:
     """One row per cadre whose annual grade for the year before ``as_of`` bars promotion."""
     rule = bar["last_annual_grade"]
-    grades = [g for g in rule.get("grades", "").split("|") if g]
+    grades = list(rule.grades)
     return events.filter(
         (pl.col("source") == "assessment")
         & (pl.col("category") == "年度考核")
@@ -85,10 +102,10 @@ def low_grades(events: pl.LazyFrame, bar: dict[str, dict[str, str]], as_of: date
             ),  # pl.format panics here (Polars 2.1)
             pl.col("event_date").alias("date"),
             pl.lit(None, dtype=pl.Date).alias("until"),
-            pl.lit(rule["rule_id"]).alias("rule_id"),
-            pl.lit(_cite(rule)).alias("article"),
-            pl.lit(rule["rule_id"]).alias("bar_rule_id"),
-            pl.lit(_cite(rule)).alias("bar_article"),
+            pl.lit(rule.rule_id).alias("rule_id"),
+            pl.lit(rule.citation).alias("article"),
+            pl.lit(rule.rule_id).alias("bar_rule_id"),
+            pl.lit(rule.citation).alias("bar_article"),
             "event_id",
         ).alias("reason"),
     )
@@ -98,7 +115,7 @@ def promotion_check(
     events: pl.LazyFrame,
     cadres: pl.LazyFrame,
     periods: pl.DataFrame,
-    bar: dict[str, dict[str, str]],
+    bar: Mapping[str, BarRule],
     as_of: date,
 ) -> pl.LazyFrame:
     """``gold/promotion_check``: every cadre, ``barred``, ``bar_until`` and the ``reasons``."""

@@ -314,7 +314,10 @@ SANCTION = SourceSpec(
     one_of=("公民身份号码", "人员编号"),
 )
 
-_SIX_ELEMENTS = ("动机态度", "客观条件", "程序方法", "性质程度", "后果影响", "挽回损失")
+SIX_ELEMENTS = ("动机态度", "客观条件", "程序方法", "性质程度", "后果影响", "挽回损失")
+"""The six elements (六个要件) a 容错 decision is judged on."""
+FIVE_CHECKS = ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")
+"""The audit "五个看": a finding is tolerated only when all five hold."""
 
 TOLERANCE = SourceSpec(
     name="tolerance",
@@ -331,7 +334,7 @@ TOLERANCE = SourceSpec(
         FieldSpec("认定日期", "date", required=True),
         FieldSpec("认定机关"),
         FieldSpec("认定结果", "enum", required=True, vocabulary=TOLERANCE_RESULT),
-        *(FieldSpec(element) for element in _SIX_ELEMENTS),
+        *(FieldSpec(element) for element in SIX_ELEMENTS),
         FieldSpec("三个区分开来"),
         FieldSpec("不予容错情形"),
         FieldSpec("纠错措施"),
@@ -346,3 +349,6 @@ SPECS: dict[str, SourceSpec] = {
     spec.name: spec
     for spec in (ROSTER, INSPECTION, AUDIT, PETITION, ASSESSMENT, SANCTION, TOLERANCE)
 }
+
+EVENT_SOURCES = ("inspection", "audit", "petition", "assessment", "sanction", "tolerance")
+"""The sources whose records become supervision events (all but the roster), in report order."""

@@ -6,15 +6,45 @@ in a window, an overdue finding, last year's events). A deployment changes level
 thresholds and what matches without touching code.
 """
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import polars as pl
 
 from transforms.events import linked_events
-from transforms.promotion import running_periods
+from transforms.promotion import BarRule, running_periods
 
 LEVEL_ORDER = {"red": 3, "yellow": 2, "blue": 1}
+KINDS = ("running_period", "count", "overdue", "last_year")
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """One row of ``warning_rules.csv``.
+
+    Attributes:
+        kind: ``running_period`` (an influence period of a ``match`` category is running),
+            ``count`` (events of ``source`` matching within ``window_months``), ``overdue``
+            (findings past their deadline with an outcome in ``match``) or ``last_year``
+            (last calendar year's events).
+        match: outcomes or ``category/outcome`` pairs (``直接责任`` matches ``直接责任/未申请``).
+        counts_against: only events counting against (True), only the others (False), or all.
+        min_count, max_count: how many matching events fire the rule (at least one).
+    """
+
+    rule_id: str
+    level: str
+    label: str
+    kind: str
+    source: str
+    match: tuple[str, ...]
+    basis: str
+    counts_against: bool | None = None
+    window_months: int | None = None
+    min_count: int | None = None
+    max_count: int | None = None
+
 
 WARNING = pl.Schema(
     {
@@ -29,7 +59,7 @@ WARNING = pl.Schema(
 )
 
 
-def matches(text: pl.Expr, entries: list[str]) -> pl.Expr:
+def matches(text: pl.Expr, entries: Sequence[str]) -> pl.Expr:
     """``text`` equals an entry or begins with ``entry/`` (``直接责任/未申请`` matches ``直接责任``)."""
     out = pl.lit(False)
     for entry in entries:
@@ -37,7 +67,7 @@ def matches(text: pl.Expr, entries: list[str]) -> pl.Expr:
     return out
 
 
-def _event_matches(entries: list[str]) -> pl.Expr:
+def _event_matches(entries: Sequence[str]) -> pl.Expr:
     both = pl.concat_str(
         pl.col("category").fill_null(""), pl.lit("/"), pl.col("outcome").fill_null("")
     )
@@ -51,13 +81,13 @@ def _months_before(as_of: date, months: int) -> date:
     return date(year, month + 1, day)
 
 
-def _selected(events: pl.LazyFrame, rule: dict[str, Any], as_of: date) -> pl.LazyFrame:
-    chosen = events.filter((pl.col("source") == rule["source"]) & _event_matches(rule["match"]))
-    if rule.get("counts_against") is not None:
-        chosen = chosen.filter(pl.col("counts_against") == rule["counts_against"])
-    kind = rule["kind"]
+def _selected(events: pl.LazyFrame, rule: WarningRule, as_of: date) -> pl.LazyFrame:
+    chosen = events.filter((pl.col("source") == rule.source) & _event_matches(rule.match))
+    if rule.counts_against is not None:
+        chosen = chosen.filter(pl.col("counts_against") == rule.counts_against)
+    kind = rule.kind
     if kind == "count":
-        start = _months_before(as_of, int(rule["window_months"]))
+        start = _months_before(as_of, int(rule.window_months or 0))
         chosen = chosen.filter(pl.col("event_date").is_between(start, as_of, closed="right"))
     elif kind == "overdue":
         chosen = chosen.filter(pl.col("event_date") < as_of)
@@ -68,19 +98,19 @@ def _selected(events: pl.LazyFrame, rule: dict[str, Any], as_of: date) -> pl.Laz
 
 def warnings(
     events: pl.LazyFrame,
-    rules: list[dict[str, Any]],
+    rules: Sequence[WarningRule],
     periods: pl.DataFrame,
-    bar: dict[str, dict[str, str]],
+    bar: Mapping[str, BarRule],
     as_of: date,
 ) -> pl.LazyFrame:
     """``gold/warning``: every rule that fires for a linked cadre as of ``as_of``."""
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     parts = []
     for rule in rules:
-        if rule["kind"] == "running_period":
+        if rule.kind == "running_period":
             fired = (
                 running_periods(linked, periods, bar, as_of)
-                .filter(matches(pl.col("reason").struct.field("measure"), rule["match"]))
+                .filter(matches(pl.col("reason").struct.field("measure"), rule.match))
                 .select("person_no", pl.col("reason").struct.field("event_id"))
             )
         else:
@@ -88,17 +118,17 @@ def warnings(
         grouped = fired.group_by("person_no").agg(
             pl.len().cast(pl.Int64).alias("events"), pl.col("event_id").sort().alias("event_ids")
         )
-        low, high = rule.get("min_count") or 1, rule.get("max_count")
+        low, high = rule.min_count or 1, rule.max_count
         keep = pl.col("events") >= low
         if high is not None:
             keep = keep & (pl.col("events") <= high)
         parts.append(
             grouped.filter(keep).select(
                 "person_no",
-                pl.lit(rule["level"]).alias("level"),
-                pl.lit(rule["rule_id"]).alias("rule_id"),
-                pl.lit(rule["label"]).alias("label"),
-                pl.lit(rule["basis"]).alias("basis"),
+                pl.lit(rule.level).alias("level"),
+                pl.lit(rule.rule_id).alias("rule_id"),
+                pl.lit(rule.label).alias("label"),
+                pl.lit(rule.basis).alias("basis"),
                 "events",
                 "event_ids",
             )

@@ -28,15 +28,20 @@ REPORTER_PREFIX = "_reporter_"
 
 
 class Protected(Protocol):
-    name: str
-    protected: tuple[str, ...]
-    free_text: tuple[str, ...]
-    masked_counts: str | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def protected(self) -> tuple[str, ...]: ...
+    @property
+    def free_text(self) -> tuple[str, ...]: ...
+    @property
+    def masked_counts(self) -> str | None: ...
 
 
 @cache
 def _shipped() -> DeidRules:
-    from warehouse.rules import DEFAULT_RULES, load_deid_rules
+    from warehouse.deid_rules import load_deid_rules
+    from warehouse.rule_files import DEFAULT_RULES
 
     return load_deid_rules(DEFAULT_RULES)
 
@@ -45,7 +50,7 @@ def masking_rules(folder: Path | None = None) -> DeidRules:
     """The de-identification rules of ``folder`` (the shipped ones when None)."""
     if folder is None:
         return _shipped()
-    from warehouse.rules import load_deid_rules
+    from warehouse.deid_rules import load_deid_rules
 
     return load_deid_rules(folder)
 

@@ -35,21 +35,29 @@ _BATCH = 100_000
 
 
 class FieldLike(Protocol):
-    name: str
-    aliases: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
 
 
 class ReadSpec(Protocol):
     """What a reader needs to know of a source (``transforms.specs.SourceSpec`` fits)."""
 
-    name: str
-    protected: tuple[str, ...]
-    flag: str | None
-    sql_order: tuple[str, ...]
-    sheet: str | None
-    free_text: tuple[str, ...]
-    masked_counts: str | None
-
+    @property
+    def name(self) -> str: ...
+    @property
+    def protected(self) -> tuple[str, ...]: ...
+    @property
+    def flag(self) -> str | None: ...
+    @property
+    def sql_order(self) -> tuple[str, ...]: ...
+    @property
+    def sheet(self) -> str | None: ...
+    @property
+    def free_text(self) -> tuple[str, ...]: ...
+    @property
+    def masked_counts(self) -> str | None: ...
     @property
     def fields(self) -> Sequence[FieldLike]: ...
 
@@ -85,9 +93,12 @@ REJECT_SCHEMA = {
     "_source_file": pl.String,
     "_source_row": pl.Int64,
     "_load_id": pl.String,
+    "rule": pl.String,
     "reason": pl.String,
     "raw": pl.String,
 }
+"""A row the reader could not split into fields: its rule id (``row.field_count`` …), the
+sentence saying why, and its raw text (withheld for a source with protected fields)."""
 
 
 def _norm_header(text: object) -> str:
@@ -228,7 +239,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.frames: list[pl.DataFrame] = []
-        self.rejects: list[tuple[str, int, str, str, str]] = []
+        self.rejects: list[tuple[str, int, str, str, str, str]] = []
 
     def frame(self, spec: ReadSpec) -> pl.DataFrame:
         return pl.concat([empty_rows(spec), *self.frames], how="diagonal")
@@ -446,6 +457,7 @@ def _reject_ragged(
             read.file,
             number,
             read.load_id,
+            "row.field_count",
             f"row has {len(cells)} fields, the header has {width}",
             raw,
         )
@@ -467,12 +479,14 @@ def _read_jsonl(path: Path, data: bytes, spec: ReadSpec, out: _Collector, read: 
             value = orjson.loads(line)
         except orjson.JSONDecodeError as error:
             raw = "(withheld)" if spec.protected else line[:2000]
-            out.rejects.append((read.file, number, read.load_id, f"not valid JSON: {error}", raw))
+            problem = f"not valid JSON: {error}"
+            out.rejects.append((read.file, number, read.load_id, "row.valid_json", problem, raw))
             read.rows += 1
             continue
         if not isinstance(value, dict):
             raw = "(withheld)" if spec.protected else line[:2000]
-            out.rejects.append((read.file, number, read.load_id, "not a JSON object", raw))
+            problem = "not a JSON object"
+            out.rejects.append((read.file, number, read.load_id, "row.json_object", problem, raw))
             read.rows += 1
             continue
         keys.update(dict.fromkeys(value))

@@ -1,105 +1,70 @@
-"""Rule files: versioned data (YAML, CSV) shipped in ``warehouse/rules/``, loaded and checked at start.
+"""The rules as data: every file of a rules folder, loaded, checked and typed once per run.
 
-A deployment can point ``DAJIANDU_RULES`` (or the ``rules`` setting) at its own folder holding
-files of the same names. A malformed file is a :class:`RuleError` naming the file and the line.
+Rules change with laws and localities (2015, 2018, 2020, 2023 …), so they are versioned files,
+not code: ``warehouse/rules/`` ships a default set, and a deployment points ``--rules DIR`` (or
+``DAJIANDU_RULES``) at its own folder of files with the same names. :func:`load_rules` reads them
+all into one frozen :class:`Rules` — linking weights, influence periods, the promotion bar,
+warning rules, petition counting, 容错 exclusions, fields and de-identification — checked at once;
+a malformed file is a :class:`~warehouse.rule_files.RuleError` naming the file and the line.
+Each typed piece is defined next to the transform that uses it.
 """
 
-import csv
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
-import yaml
 
-from transforms.deid import TOKEN_KINDS, DeidRules
-from transforms.reporter_mask import PETITION_KINDS
-from transforms.specs import PETITION_RESULT
+from transforms.cases import Exclusion
+from transforms.deid import DeidRules
+from transforms.events import PetitionCounting
+from transforms.linking import LinkRules
+from transforms.promotion import CONDITIONS, BarRule
+from transforms.specs import EVENT_SOURCES, PETITION_RESULT
+from transforms.warnings import KINDS as WARNING_KINDS
+from transforms.warnings import LEVEL_ORDER, WarningRule
+from warehouse.deid_rules import load_deid_rules
+from warehouse.rule_files import DEFAULT_RULES, RuleError, csv_rows, number, read_yaml
 
-DEFAULT_RULES = Path(__file__).parent / "rules"
-
-
-class RuleError(Exception):
-    """A rule file that cannot be used: names the file, the line and the problem."""
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise RuleError(f"{path}: no such rule file")
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise RuleError(
-            f"{path}{line}: not valid YAML: {getattr(error, 'problem', error)}"
-        ) from error
-    if not isinstance(loaded, dict):
-        raise RuleError(f"{path}: expected a mapping at the top")
-    return loaded
+__all__ = ["DEFAULT_RULES", "RuleError", "Rules", "load_rules", "load_deid_rules"]
 
 
-def _number(
-    path: Path, data: dict[str, Any], key: str, low: float = 0.0, high: float = 1.0
-) -> float:
-    value = data.get(key)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not low <= value <= high:
-        raise RuleError(f"{path}: {key} must be a number from {low} to {high}, found {value!r}")
-    return float(value)
-
-
-def _csv_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise RuleError(f"{path}: no such rule file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RuleError(f"{path}, line 1: missing column(s) {', '.join(missing)}")
-        rows = []
-        for row in reader:
-            empty = [c for c in columns if not (row.get(c) or "").strip()]
-            if empty:
-                raise RuleError(f"{path}, line {reader.line_num}: empty {', '.join(empty)}")
-            rows.append({k: (v or "").strip() for k, v in row.items() if k})
-        return rows
-
-
-def load_linking_rules(folder: Path = DEFAULT_RULES) -> dict[str, Any]:
+def load_linking_rules(folder: Path = DEFAULT_RULES) -> LinkRules:
     """Read ``linking.yaml`` and ``unit_abbreviations.csv`` from ``folder``.
-
-    Returns the fields of ``transforms.linking.LinkRules`` as a mapping.
 
     Raises:
         RuleError: a file is missing or malformed; the message names the file and line.
     """
     path = folder / "linking.yaml"
-    data = _yaml(path)
+    data = read_yaml(path)
     weights = data.get("weights") or {}
     similarity = data.get("unit_similarity") or {}
     for key in ("name", "unit", "post"):
-        _number(path, weights, key)
+        number(path, weights, key)
     for key in ("same", "prefix_missing", "other_region", "different"):
-        _number(path, similarity, key)
+        number(path, similarity, key)
     if abs(sum(float(weights[k]) for k in ("name", "unit", "post")) - 1.0) > 1e-6:
         raise RuleError(f"{path}: weights name + unit + post must add up to 1")
-    link_threshold = _number(path, data, "link_threshold")
-    review_threshold = _number(path, data, "review_threshold")
+    link_threshold = number(path, data, "link_threshold")
+    review_threshold = number(path, data, "review_threshold")
     if review_threshold > link_threshold:
         raise RuleError(f"{path}: review_threshold must not exceed link_threshold")
-    return dict(
+    return LinkRules(
         weights={k: float(weights[k]) for k in ("name", "unit", "post")},
         unit_similarity={
             k: float(similarity[k]) for k in ("same", "prefix_missing", "other_region", "different")
         },
-        pinyin_name=_number(path, data, "pinyin_name"),
+        pinyin_name=number(path, data, "pinyin_name"),
         link_threshold=link_threshold,
         review_threshold=review_threshold,
-        margin=_number(path, data, "margin"),
-        name_only_candidates=int(_number(path, data, "name_only_candidates", 0, 1000)),
+        margin=number(path, data, "margin"),
+        name_only_candidates=int(number(path, data, "name_only_candidates", 0, 1000)),
         abbreviations={
             row["abbreviation"]: row["full_name"]
-            for row in _csv_rows(folder / "unit_abbreviations.csv", ("abbreviation", "full_name"))
+            for row in csv_rows(folder / "unit_abbreviations.csv", ("abbreviation", "full_name"))
         },
     )
 
@@ -117,7 +82,7 @@ def load_influence_periods(folder: Path = DEFAULT_RULES) -> pl.DataFrame:
             rule id, or two rows for the same measure whose windows overlap; names file and line.
     """
     path = folder / "influence_periods.csv"
-    rows = _csv_rows(path, PERIOD_COLUMNS)
+    rows = csv_rows(path, PERIOD_COLUMNS)
     out = []
     for line, row in enumerate(rows, start=2):
         try:
@@ -144,42 +109,45 @@ def load_influence_periods(folder: Path = DEFAULT_RULES) -> pl.DataFrame:
     return frame
 
 
-def load_promotion_bar(folder: Path = DEFAULT_RULES) -> dict[str, dict[str, str]]:
-    """``promotion_bar.csv``: the conditions that bar a promotion, by condition, with citations."""
+def load_promotion_bar(folder: Path = DEFAULT_RULES) -> dict[str, BarRule]:
+    """``promotion_bar.csv``: the conditions that bar a promotion, by condition, with citations.
+
+    Raises:
+        RuleError: an unknown condition, or a condition missing; names the file and line.
+    """
     path = folder / "promotion_bar.csv"
-    rows = _csv_rows(path, ("rule_id", "condition", "source_document", "article"))
-    known = {"influence_period", "last_annual_grade"}
+    rows = csv_rows(path, ("rule_id", "condition", "source_document", "article"))
     bars = {}
     for line, row in enumerate(rows, start=2):
-        if row["condition"] not in known:
+        if row["condition"] not in CONDITIONS:
             raise RuleError(
-                f"{path}, line {line}: unknown condition {row['condition']!r} (known: {', '.join(sorted(known))})"
+                f"{path}, line {line}: unknown condition {row['condition']!r} "
+                f"(known: {', '.join(CONDITIONS)})"
             )
-        bars[row["condition"]] = row
+        grades = tuple(g for g in row.get("grades", "").split("|") if g)
+        bars[row["condition"]] = BarRule(
+            row["rule_id"], row["condition"], row["source_document"], row["article"], grades
+        )
+    if missing := [c for c in CONDITIONS if c not in bars]:
+        raise RuleError(f"{path}: no rule for condition {', '.join(missing)}")
     return bars
 
 
 WARNING_COLUMNS = ("rule_id", "level", "label", "kind", "source", "match", "min_count", "basis")
-WARNING_LEVELS = ("red", "yellow", "blue")
-WARNING_KINDS = ("running_period", "count", "overdue", "last_year")
+WARNING_LEVELS = tuple(LEVEL_ORDER)
 
 
-def load_warning_rules(folder: Path = DEFAULT_RULES) -> list[dict[str, Any]]:
-    """``warning_rules.csv``: the red/yellow/blue warning rules (a deployment replaces the file).
-
-    ``kind``: ``running_period`` (an influence period of a ``match`` category is running),
-    ``count`` (events of ``source`` whose category/outcome ``match`` within ``window_months``),
-    ``overdue`` (findings whose date — the deadline — has passed with an outcome in ``match``),
-    ``last_year`` (last calendar year's events). ``match`` lists outcomes or ``category/outcome``
-    pairs separated by ``|``; an audit outcome ``直接责任/未申请`` matches ``直接责任``.
-    ``min_count``/``max_count`` bound how many matching events fire the rule.
+def load_warning_rules(folder: Path = DEFAULT_RULES) -> tuple[WarningRule, ...]:
+    """``warning_rules.csv``: the red/yellow/blue warning rules (a deployment replaces the file);
+    see :class:`transforms.warnings.WarningRule` for what each column means. ``match`` lists
+    outcomes or ``category/outcome`` pairs separated by ``|``.
 
     Raises:
         RuleError: a missing column or cell, an unknown level or kind, a bad number, a repeated id.
     """
     path = folder / "warning_rules.csv"
-    rows = _csv_rows(path, WARNING_COLUMNS)
-    out: list[dict[str, Any]] = []
+    rows = csv_rows(path, WARNING_COLUMNS)
+    out: list[WarningRule] = []
     for line, row in enumerate(rows, start=2):
         where = f"{path}, line {line}"
         if row["level"] not in WARNING_LEVELS:
@@ -189,6 +157,10 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> list[dict[str, Any]]:
         if row["kind"] not in WARNING_KINDS:
             raise RuleError(
                 f"{where}: kind must be one of {', '.join(WARNING_KINDS)}, found {row['kind']!r}"
+            )
+        if row["source"] not in EVENT_SOURCES:
+            raise RuleError(
+                f"{where}: source must be one of {', '.join(EVENT_SOURCES)}, found {row['source']!r}"
             )
         if row.get("counts_against", "") not in ("", "true", "false"):
             raise RuleError(f"{where}: counts_against must be true, false or empty")
@@ -201,23 +173,26 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> list[dict[str, Any]]:
             raise RuleError(f"{where}: {error}") from error
         if row["kind"] == "count" and not numbers["window_months"]:
             raise RuleError(f"{where}: a count rule needs window_months")
-        if any(rule["rule_id"] == row["rule_id"] for rule in out):
+        if any(rule.rule_id == row["rule_id"] for rule in out):
             raise RuleError(f"{where}: rule_id {row['rule_id']!r} appears twice")
         counts = {"true": True, "false": False}.get(row.get("counts_against", ""))
-        out.append({**row, **numbers, "counts_against": counts, "match": row["match"].split("|")})
-    return out
+        out.append(
+            WarningRule(
+                row["rule_id"], row["level"], row["label"], row["kind"], row["source"],
+                tuple(row["match"].split("|")), row["basis"], counts, **numbers,
+            )
+        )  # fmt: skip
+    return tuple(out)
 
 
-def load_petition_counting(folder: Path = DEFAULT_RULES) -> dict[str, list[str]]:
+def load_petition_counting(folder: Path = DEFAULT_RULES) -> PetitionCounting:
     """``petition_counting.csv``: which 办理结果 count against a cadre, and which flags void a report.
-
-    Returns ``{"counting": [outcomes that count], "voiding": [flag columns that void a report]}``.
 
     Raises:
         RuleError: a missing column, an unknown kind, counts not true/false, or an outcome listed twice.
     """
     path = folder / "petition_counting.csv"
-    rows = _csv_rows(path, ("kind", "value", "counts", "basis"))
+    rows = csv_rows(path, ("kind", "value", "counts", "basis"))
     seen: set[tuple[str, str]] = set()
     out: dict[str, list[str]] = {"counting": [], "voiding": []}
     for line, row in enumerate(rows, start=2):
@@ -236,121 +211,67 @@ def load_petition_counting(folder: Path = DEFAULT_RULES) -> dict[str, list[str]]
     missing = set(PETITION_RESULT.values()) - {v for k, v in seen if k == "outcome"}
     if missing:
         raise RuleError(f"{path}: no rule for 办理结果 {', '.join(sorted(missing))}")
-    return out
+    return PetitionCounting(tuple(out["counting"]), tuple(out["voiding"]))
 
 
-def load_tolerance_exclusions(folder: Path = DEFAULT_RULES) -> list[dict[str, str]]:
+def load_tolerance_exclusions(folder: Path = DEFAULT_RULES) -> tuple[Exclusion, ...]:
     """``tolerance_exclusions.csv``: situations never tolerated (谋取私利 …), each with an id."""
     path = folder / "tolerance_exclusions.csv"
-    rows = _csv_rows(path, ("exclusion_id", "text", "basis"))
+    rows = csv_rows(path, ("exclusion_id", "text", "basis"))
     ids = [r["exclusion_id"] for r in rows]
     if len(set(ids)) != len(ids):
         raise RuleError(f"{path}: exclusion_id must be unique")
-    return rows
+    return tuple(Exclusion(r["exclusion_id"], r["text"], r["basis"]) for r in rows)
 
 
-def load_fields(folder: Path = DEFAULT_RULES) -> list[str]:
+def load_fields(folder: Path = DEFAULT_RULES) -> tuple[str, ...]:
     """``fields.csv``: the field (领域) vocabulary the case library classifies by."""
     path = folder / "fields.csv"
-    fields = [r["field"] for r in _csv_rows(path, ("field",))]
+    fields = [r["field"] for r in csv_rows(path, ("field",))]
     if len(set(fields)) != len(fields):
         raise RuleError(f"{path}: a field is listed twice")
-    return fields
+    return tuple(fields)
 
 
-def check_rules(folder: Path = DEFAULT_RULES) -> list[str]:
-    """Load every rule file of ``folder`` (as a run starts); the names of the files checked.
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """Every rule of one rules folder, typed (see each field's loader for its file)."""
+
+    folder: Path
+    linking: LinkRules
+    influence_periods: pl.DataFrame
+    promotion_bar: dict[str, BarRule]
+    warnings: tuple[WarningRule, ...]
+    petition_counting: PetitionCounting
+    tolerance_exclusions: tuple[Exclusion, ...]
+    fields: tuple[str, ...]
+    deid: DeidRules
+
+    @property
+    def files(self) -> list[str]:
+        """The rule files of the folder."""
+        return sorted(p.name for p in self.folder.iterdir() if p.suffix in (".csv", ".yaml"))
+
+    def linking_fingerprint(self) -> str:
+        """The linking rules as one stable text (what a link decision depends on)."""
+        body = json.dumps(dataclasses.asdict(self.linking), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def load_rules(folder: Path = DEFAULT_RULES) -> Rules:
+    """Load and check every rule file of ``folder``.
 
     Raises:
         RuleError: the first malformed file, naming the file and the line.
     """
-    load_linking_rules(folder)
-    load_influence_periods(folder)
-    load_promotion_bar(folder)
-    load_warning_rules(folder)
-    load_petition_counting(folder)
-    load_tolerance_exclusions(folder)
-    load_fields(folder)
-    load_deid_rules(folder)
-    return sorted(p.name for p in folder.iterdir() if p.suffix in (".csv", ".yaml"))
-
-
-DEID_KINDS = (
-    "token", "petition_token", "setting", "reporter_cue", "person_cue", "person_after", "surnames", "compound_surname",
-    "given_chars", "name_stop", "not_name", "not_place", "must_keep",
-)  # fmt: skip
-
-
-def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
-    """``deid_rules.csv``: what the de-identifier removes, what replaces it and what must stay.
-
-    One row per rule: ``kind`` (``token``/``petition_token``: ``value`` a recognised kind and
-    ``replacement`` its token; ``setting``; cue words before and after a name; ``surnames`` as a run of characters;
-    ``compound_surname``; ``given_chars`` and ``name_stop`` characters; ``not_name``/``not_place`` guards;
-    ``must_keep`` terms), ``value`` and the ``basis`` it follows.
-
-    Raises:
-        RuleError: a missing column or cell, an unknown kind, a token for a kind no recogniser
-            has, a kind without its token, a surname that is not one Chinese character, a term
-            listed twice, a bad setting; names the file and the line.
-    """
-    path = folder / "deid_rules.csv"
-    rows = _csv_rows(path, ("kind", "value", "basis"))
-    by_kind: dict[str, list[tuple[int, dict[str, str]]]] = {k: [] for k in DEID_KINDS}
-    seen: dict[tuple[str, str], int] = {}
-    for line, row in enumerate(rows, start=2):
-        where = f"{path}, line {line}"
-        if row["kind"] not in DEID_KINDS:
-            raise RuleError(
-                f"{where}: kind must be one of {', '.join(DEID_KINDS)}, found {row['kind']!r}"
-            )
-        if (row["kind"], row["value"]) in seen:
-            raise RuleError(
-                f"{where}: {row['kind']} {row['value']!r} is already on line {seen[(row['kind'], row['value'])]}"
-            )
-        seen[(row["kind"], row["value"])] = line
-        by_kind[row["kind"]].append((line, row))
-    tokens = {}
-    for kind, known in (("token", TOKEN_KINDS), ("petition_token", PETITION_KINDS)):
-        table = {}
-        for line, row in by_kind[kind]:
-            if row["value"] not in known or not row.get("replacement"):
-                raise RuleError(
-                    f"{path}, line {line}: a {kind} names one of {', '.join(known)} and has a replacement"
-                )
-            table[row["value"]] = row["replacement"]
-        if missing := [k for k in known if k not in table]:
-            raise RuleError(f"{path}: no {kind} for {', '.join(missing)}")
-        tokens[kind] = table
-    surnames = "".join(row["value"] for _, row in by_kind["surnames"])
-    runs = ("surnames", "compound_surname", "given_chars", "name_stop")
-    for line, row in [item for kind in runs for item in by_kind[kind]]:
-        if not all("\u4e00" <= c <= "\u9fff" for c in row["value"]):
-            raise RuleError(
-                f"{path}, line {line}: {row['kind']} must be Chinese characters, found {row['value']!r}"
-            )
-    settings = {
-        row["value"]: (line, row.get("replacement", "")) for line, row in by_kind["setting"]
-    }
-    line, minimum = settings.get("reporter_min_length", (0, "2"))
-    if not minimum.isdigit() or int(minimum) < 2:
-        raise RuleError(f"{path}, line {line}: reporter_min_length must be a whole number ≥ 2")
-
-    def values(kind: str) -> tuple[str, ...]:
-        return tuple(row["value"] for _, row in by_kind[kind])
-
-    return DeidRules(
-        tokens=tokens["token"],
-        petition_tokens=tokens["petition_token"],
-        reporter_cues=values("reporter_cue"),
-        person_cues=values("person_cue"),
-        person_after=values("person_after"),
-        surnames=frozenset(surnames),
-        compound_surnames=values("compound_surname"),
-        given_chars=frozenset("".join(values("given_chars"))),
-        name_stop=frozenset("".join(values("name_stop"))),
-        not_names=frozenset(values("not_name")),
-        not_places=values("not_place"),
-        must_keep=values("must_keep"),
-        reporter_min_length=int(minimum),
+    return Rules(
+        folder=folder,
+        linking=load_linking_rules(folder),
+        influence_periods=load_influence_periods(folder),
+        promotion_bar=load_promotion_bar(folder),
+        warnings=load_warning_rules(folder),
+        petition_counting=load_petition_counting(folder),
+        tolerance_exclusions=load_tolerance_exclusions(folder),
+        fields=load_fields(folder),
+        deid=load_deid_rules(folder),
     )

@@ -12,8 +12,9 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +170,32 @@ class Warehouse:
             counts,
             digests,
         )
+
+    def stage_many(
+        self,
+        layer: str,
+        tables: Iterable[tuple[str, pl.DataFrame | Iterable[pl.DataFrame]]],
+        progress: Callable[[str], None] = lambda _m: None,
+    ) -> dict[str, StagedTable]:
+        """Stage each ``(name, table)`` as it comes (a generator computing one table at a time
+        keeps one in memory); ``progress`` hears of each (rows, seconds). If any table fails to
+        be computed or written, every table staged so far is discarded before the error goes on.
+        """
+        staged: dict[str, StagedTable] = {}
+        clock = time.perf_counter()
+        try:
+            for name, table in tables:
+                staged[name] = self.stage(layer, name, table)
+                now = time.perf_counter()
+                progress(
+                    f"{layer}/{name}: {staged[name].rows:,} rows staged in {now - clock:.1f} s"
+                )
+                clock = now
+        except BaseException:
+            for done in staged.values():
+                self.discard(done)
+            raise
+        return staged
 
     def publish(self, staged: StagedTable) -> Path:
         """Make a staged version the current table with one atomic rename, then prune old versions."""

@@ -1,14 +1,24 @@
-"""The quality gate as the assets use it: validate staged tables, publish or hold, report, check.
+"""The one guarded-publish path of every layer: validate what was staged, publish it or hold it,
+record what was found, and tell Dagster.
 
-Every asset that writes a validated table (bronze, silver) stages it, then calls :func:`guard`:
-the table's GX suite runs on its changed partitions, the Polars invariants are added, the
-auditors' report is updated, and the staged tables are published, or discarded when an ERROR
-check failed. The asset then yields :func:`check_results` (one Dagster asset check per GX
-severity and per invariant) and, when held, raises :func:`blocked` so the run fails naming the
-expectation, partition and sample, and nothing downstream is rebuilt.
+An asset stages its tables (written, not yet visible), describes each as a :class:`Guarded`
+(the staged table, the tables published or discarded with it, its Polars invariants and the row
+rules that sent rows to quarantine), and hands them to :func:`guarded_publish`, which
+
+1. **validates** each: its GX suite on the partitions that changed, plus its invariants
+   (:func:`quality.gate.validate_staged`);
+2. **settles** them together: all published (and the gate's ledger committed) when no ERROR
+   check failed, all discarded otherwise — the previous versions stay and nothing downstream is
+   rebuilt;
+3. **records** each in the auditors' report (with GX Data Docs pages);
+4. yields the materialisations (asked for only when published) and one asset check result per
+   GX severity and per invariant, or raises a :class:`dagster.Failure` naming the expectation,
+   partition and sample of every check that held a table.
 """
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import dagster as dg
 
@@ -16,10 +26,24 @@ from assets.resources import GXResource, RunSettings, WarehouseResource
 from quality import gate, report
 from quality.checks import Outcome
 from quality.gate import TableValidation
-from warehouse.store import StagedTable
+from quality.gx_runner import GXEngine
+from warehouse.store import StagedTable, Warehouse
 
 GX_ERRORS = "gx_expectations"
 GX_WARNINGS = "gx_warnings"
+
+
+@dataclass
+class Guarded:
+    """One staged table and what its gate needs."""
+
+    key: dg.AssetKey
+    staged: StagedTable
+    companions: list[StagedTable] = field(default_factory=list)
+    """Tables that stand or fall with it (its quarantine, the review queue)."""
+    invariants: list[Outcome] = field(default_factory=list)
+    row_rules: list[Outcome] = field(default_factory=list)
+    figures: dict[str, object] = field(default_factory=dict)
 
 
 def check_name(outcome_id: str) -> str:
@@ -50,44 +74,66 @@ def check_specs(
     return specs
 
 
-def guard(
+def guarded_publish(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     settings: RunSettings,
     gx: GXResource,
-    main: StagedTable,
-    others: list[StagedTable],
-    invariants: list[Outcome],
-    row_rules: list[Outcome] | None = None,
-    figures: dict[str, object] | None = None,
-) -> TableValidation:
-    """Validate ``main``; publish it and ``others`` or discard them all; record the report."""
-    store = warehouse.store()
-    engine = gx.engine()
-    validation = gate.validate_staged(store, main, settings.as_of_date(), engine, invariants)
-    staged = [main, *others]
-    if validation.blocking:
-        for table in staged:
-            store.discard(table)
-    else:
-        for table in staged:
-            store.publish(table)
-        gate.commit(store, validation)
+    tables: Sequence[Guarded],
+    materializations: Callable[[], Iterable[dg.MaterializeResult]],
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Validate, settle and record ``tables`` together; yield what Dagster records.
+
+    Raises:
+        dagster.Failure: an ERROR check failed on one of the tables: none of them was published.
+    """
+    store, engine = warehouse.store(), gx.engine()
+    validations = [
+        gate.validate_staged(store, t.staged, settings.as_of_date(), engine, t.invariants)
+        for t in tables
+    ]
+    held = [v for v in validations if v.blocking]
+    _settle(store, tables, validations, publish=not held)
+    for table, validation in zip(tables, validations, strict=True):
+        _record(context, store, gx, engine, settings, table, validation)
+    if not held:
+        yield from materializations()
+    for table, validation in zip(tables, validations, strict=True):
+        yield from check_results(table.key, validation)
+    if held:
+        raise blocked(held)
+
+
+def _settle(
+    store: Warehouse, tables: Sequence[Guarded], validations: list[TableValidation], publish: bool
+) -> None:
+    for table in tables:
+        for staged in (table.staged, *table.companions):
+            (store.publish if publish else store.discard)(staged)
+    if publish:
+        for validation in validations:
+            gate.commit(store, validation)
+
+
+def _record(
+    context: dg.AssetExecutionContext,
+    store: Warehouse,
+    gx: GXResource,
+    engine: GXEngine,
+    settings: RunSettings,
+    table: Guarded,
+    validation: TableValidation,
+) -> None:
+    """The table's entry in the auditors' report, its GX pages, and one log line."""
     root = report.quality_root(store.root)
     if gx.data_docs and validation.gx is not None:
-        report.render_gx(
-            root,
-            context.run.run_id,
-            validation.table,
-            validation.gx.result,
-            engine.gx_suite(validation.suite),
-            blocked=bool(validation.blocking),
-        )
-    outcomes = [*validation.outcomes, *(row_rules or [])]
+        suite = engine.gx_suite(validation.suite)
+        report.render_gx(root, context.run.run_id, validation.table, validation.gx.result, suite,
+                         blocked=bool(validation.blocking))  # fmt: skip
     entry = report.table_entry(
         validation.table,
-        outcomes,
-        {"rows": main.rows, **(figures or {})},
+        [*validation.outcomes, *table.row_rules],
+        {"rows": table.staged.rows, **table.figures},
         validation.validated,
         validation.carried,
         blocked=bool(validation.blocking),
@@ -100,7 +146,6 @@ def guard(
         f"carried {len(validation.carried)}; {len(validation.blocking)} blocking, "
         f"{len(validation.warnings)} warning(s); {validation.seconds:.1f} s"
     )
-    return validation
 
 
 def _markdown(outcomes: list[Outcome]) -> str:
@@ -146,14 +191,15 @@ def check_results(key: dg.AssetKey, validation: TableValidation) -> list[dg.Asse
     for o in validation.outcomes:
         if o.kind != "invariant":
             continue
+        severity = (
+            dg.AssetCheckSeverity.ERROR if o.severity == "ERROR" else dg.AssetCheckSeverity.WARN
+        )
         out.append(
             dg.AssetCheckResult(
                 asset_key=key,
                 check_name=check_name(o.check),
                 passed=o.passed,
-                severity=dg.AssetCheckSeverity.ERROR
-                if o.severity == "ERROR"
-                else dg.AssetCheckSeverity.WARN,
+                severity=severity,
                 description=None if o.passed else o.describe()[:2000],
                 metadata={"checked": o.checked, "failed": o.failed, "detail": o.detail},
             )
@@ -161,9 +207,11 @@ def check_results(key: dg.AssetKey, validation: TableValidation) -> list[dg.Asse
     return out
 
 
-def blocked(validation: TableValidation) -> dg.Failure:
-    """The run failure for a held table: which expectation, which partition, which values."""
+def blocked(validations: list[TableValidation]) -> dg.Failure:
+    """The run failure for held tables: which expectation, which partition, which values."""
     return dg.Failure(
-        description=validation.failure(),
-        metadata={"blocking": dg.MetadataValue.md(_markdown(validation.blocking))},
+        description="\n".join(v.failure() for v in validations),
+        metadata={
+            "blocking": dg.MetadataValue.md(_markdown([o for v in validations for o in v.blocking]))
+        },
     )

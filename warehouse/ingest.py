@@ -1,23 +1,36 @@
-"""Ingest one source into bronze and quarantine: read, clean, stage, prove conservation, publish.
+"""Ingest one source into bronze and quarantine: read, clean, stage, prove conservation.
 
-This is the core of the bronze assets and knows nothing of Dagster: the asset calls
-:func:`ingest` and turns its :class:`IngestReport` into materialisation metadata.
+The storage side of the bronze assets (no Dagster): which files are unchanged since the last run
+and can keep their rows, reading the rest, cleaning them (:mod:`transforms.cleaning`, pure),
+staging bronze and quarantine, and checking that every row read is in one of them. The asset
+calls :func:`stage_ingest`, passes the staged tables through the quality gate, and turns the
+:class:`IngestReport` into materialisation metadata; :func:`ingest` publishes without a gate
+(for tests and tools).
 """
 
 import hashlib
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import polars as pl
 
 from transforms import cleaning, deid, normalize, recognisers, reporter_mask, specs
-from transforms.cleaning import LINEAGE, PARTITION, annotate, bronze_rows, quarantine_rows
+from transforms.cleaning import (
+    LINEAGE,
+    PARTITION,
+    annotate,
+    bronze_rows,
+    flag_counts,
+    quarantine_rows,
+    reason,
+)
 from transforms.deid import DeidRules
 from transforms.specs import SourceSpec
+from warehouse.fingerprint import code_fingerprint
 from warehouse.readers import FileRead, RawBatch, empty_rows, file_load_id, read_source
 from warehouse.sources import SourceConfig
 from warehouse.store import StagedTable, Warehouse
@@ -76,11 +89,12 @@ class IngestReport:
 
 
 def _reader_rejects(batch: RawBatch, spec: SourceSpec) -> pl.DataFrame:
+    why = reason(pl.col("rule"), None, pl.lit(None), pl.col("reason"))
     return batch.rejects.select(
         pl.lit(spec.name).alias("source"),
         *LINEAGE,
         "reason",
-        pl.concat_list(pl.col("reason")).alias("reasons"),
+        pl.concat_list(why).alias("reasons"),
         "raw",
         pl.lit(None, dtype=pl.String).alias(PARTITION),
     )
@@ -91,15 +105,15 @@ def _counts_by_file(staged: StagedTable) -> dict[str, int]:
     return dict(zip(counts["_source_file"].to_list(), counts["len"].to_list(), strict=True))
 
 
-def cleaning_fingerprint(spec: SourceSpec) -> str:
-    """What the landed rows of a file depend on besides its bytes: the spec and the cleaning code
-    (and, for a source with reporter fields, the masking code)."""
-    digest = hashlib.sha256(repr(spec).encode())
+def cleaning_modules(spec: SourceSpec) -> tuple[ModuleType, ...]:
+    """The code the landed rows of a source depend on (masking code too for reporter fields)."""
     masking = (deid, recognisers, reporter_mask) if spec.protected else ()
-    for module in (normalize, cleaning, specs, *masking):
-        digest.update(Path(str(module.__file__)).read_bytes())
-    digest.update(pl.__version__.encode())
-    return digest.hexdigest()[:16]
+    return (normalize, cleaning, specs, *masking)
+
+
+def cleaning_fingerprint(spec: SourceSpec) -> str:
+    """What the landed rows of a file depend on besides its bytes: the spec and the code."""
+    return code_fingerprint(*cleaning_modules(spec), extra=repr(spec))
 
 
 def _reusable(
@@ -136,7 +150,7 @@ def _previous_rows(
         for c in like.columns
         if c not in previous.collect_schema()
     ]
-    return previous.with_columns(missing).select(like.columns).cast(dict(like.schema)).collect()
+    return previous.with_columns(missing).select(like.columns).cast(like.schema).collect()
 
 
 @dataclass
@@ -150,10 +164,6 @@ class StagedIngest:
     def publish(self, store: Warehouse) -> None:
         store.publish(self.bronze)
         store.publish(self.quarantine)
-
-    def discard(self, store: Warehouse) -> None:
-        store.discard(self.bronze)
-        store.discard(self.quarantine)
 
 
 def ingest(
@@ -236,7 +246,7 @@ def stage_ingest(
         landed_by_file=_counts_by_file(staged_bronze),
         quarantined_by_file=_counts_by_file(staged_quarantine),
         partitions=staged_bronze.partitions,
-        reasons=Counter(reason_kind(r) for rs in quarantine["reasons"].to_list() for r in rs),
+        reasons=Counter(r["rule"] for rs in quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
         flags={**flag_counts(bronze), **encoding_flags(batch.files)},
         reused_files=len(reused),
@@ -256,18 +266,6 @@ def stage_ingest(
     return StagedIngest(report, staged_bronze, staged_quarantine)
 
 
-def reason_kind(reason: str) -> str:
-    """A reason without the offending value, so that reasons can be counted by kind."""
-    return re.sub(r"'[^']*'", "…", reason)
-
-
-_FLAG_TEXT = {
-    "bad_check": "check character fails (kept, not evidence of identity)",
-    "malformed": "not a well-formed ID number (kept, flagged)",
-    "upgraded_15": "legacy 15-digit number upgraded to 18",
-}
-
-
 def encoding_flags(files: list[FileRead]) -> dict[str, int]:
     """Files that mixed encodings: UTF-8 lines inside a GB18030 export, each read in its own."""
     return {
@@ -277,14 +275,3 @@ def encoding_flags(files: list[FileRead]) -> dict[str, int]:
         for f in files
         if f.encoding and f.encoding.startswith("gb18030+utf-8:")
     }
-
-
-def flag_counts(bronze: pl.DataFrame) -> dict[str, int]:
-    """Rows landed with a flag a reader should know of: ID numbers that fail or were upgraded."""
-    out: dict[str, int] = {}
-    for column in (c for c in bronze.columns if c.endswith("_状态")):
-        counts = bronze.get_column(column).value_counts()
-        for status, n in counts.iter_rows():
-            if status in _FLAG_TEXT:
-                out[f"{column.removesuffix('_状态')}: {_FLAG_TEXT[status]}"] = n
-    return out

@@ -1,0 +1,112 @@
+"""One linking pass over every supervision event: earlier decisions kept, the rest linked.
+
+A link decision depends only on the record's own evidence (name, unit, post, 人员编号, ID number),
+the roster, the rules and the reviewed decisions. When the last three are unchanged since the
+previous run (the caller compares their fingerprint), an event whose evidence is unchanged keeps
+its earlier decision and only new or changed records go through the linker: a new month of
+petitions costs the new month. Polars in, Polars out; the caller reads the earlier tables.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms import events, linking
+from transforms.specs import EVENT_SOURCES
+
+EVIDENCE = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
+IDENTITY = ["source", "source_key", "subject_index", "_evidence"]
+DECISION = ["person_no", "link_method", "link_score", "link_status", "link_note", "id_status"]
+EVENT_OUTPUT = [
+    "event_id", "source", "source_key", "subject_name", "subject_index", "cadre_id", "person_no",
+    "link_method", "link_score", "link_status", "link_note", "event_date", "category", "outcome",
+    "amount_wan", "term_months", "counts_against", "unit_given", "post_given", "id_status", "_evidence",
+    "_source_file", "_source_row",
+]  # fmt: skip
+REVIEW_ORDER = ("source", "source_key", "subject_index", "score")
+
+
+@dataclass
+class LinkedEvents:
+    """What one linking pass made: ``silver/supervision_event``, ``silver/link_review``, and how
+    many records kept an earlier decision or were linked now."""
+
+    events: pl.DataFrame
+    review: pl.DataFrame
+    reused: int
+    linked_now: int
+
+
+def mentions(bronze: Mapping[str, pl.LazyFrame], counting: events.PetitionCounting) -> pl.LazyFrame:
+    """Every person named in every record of the event sources, with a hash of its evidence.
+
+    ``bronze`` holds the bronze table of each source in :data:`transforms.specs.EVENT_SOURCES`.
+    """
+    built = [
+        events.petition_events(bronze[name], counting)
+        if name == "petition"
+        else events.BUILDERS[name](bronze[name])
+        for name in EVENT_SOURCES
+    ]
+    evidence = pl.concat_str(
+        [pl.col(c).fill_null("\x00") for c in EVIDENCE], separator="\x1f"
+    ).hash(seed=7)
+    return pl.concat(built).with_columns(evidence.alias("_evidence"))
+
+
+def link_events(
+    named: pl.DataFrame,
+    cadres: pl.LazyFrame,
+    rules: linking.LinkRules,
+    decisions: pl.DataFrame,
+    earlier: pl.LazyFrame | None = None,
+    earlier_review: pl.LazyFrame | None = None,
+) -> LinkedEvents:
+    """Link every mention of ``named`` (:func:`mentions`, collected) to ``cadres`` (prepared).
+
+    ``earlier``/``earlier_review``: the previous ``silver/supervision_event`` and
+    ``silver/link_review`` when their decisions may be kept (same rules, decisions and roster),
+    else None: everything is linked afresh.
+    """
+    if earlier is not None:
+        kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
+        known: pl.DataFrame | None = named.join(kept, on=IDENTITY, how="inner")
+        fresh = named.join(kept.select(IDENTITY), on=IDENTITY, how="anti")
+    else:
+        known, fresh = None, named
+    fresh = fresh.with_row_index("mention_id")
+    prepared = linking.prepare_mentions(fresh.lazy(), rules)
+    linked, review = linking.link(prepared, cadres, rules, decisions.lazy())
+    fresh_linked, fresh_review = pl.collect_all([linked, review])
+    columns = [c for c in EVENT_OUTPUT if c not in ("event_id", "cadre_id")]
+    parts = [fresh_linked.select(columns)] + ([known.select(columns)] if known is not None else [])
+    frame = (
+        pl.concat(parts, how="vertical_relaxed")
+        .with_columns(
+            pl.format(
+                "{}|{}|{}|{}", "source", "_source_file", "_source_row", "subject_index"
+            ).alias("event_id"),
+            pl.col("person_no").alias("cadre_id"),
+        )
+        .select(EVENT_OUTPUT)
+        .sort("source", "_source_file", "_source_row", "subject_index")
+    )
+    queue = _review(known, fresh_review.drop("mention_id"), earlier_review)
+    return LinkedEvents(frame, queue, 0 if known is None else known.height, fresh.height)
+
+
+def _review(
+    known: pl.DataFrame | None, fresh: pl.DataFrame, earlier: pl.LazyFrame | None
+) -> pl.DataFrame:
+    """The review queue: fresh candidates, plus the earlier candidates of records still in review."""
+    parts = [fresh]
+    if known is not None and earlier is not None:
+        still = known.filter(pl.col("link_status") == linking.REVIEW).select(
+            "source", "source_key", "subject_index"
+        )
+        kept = earlier.collect().join(still, on=["source", "source_key", "subject_index"])
+        parts = [kept.select(fresh.columns), fresh]
+    return pl.concat(parts, how="vertical_relaxed").sort(
+        *REVIEW_ORDER, descending=[False, False, False, True]
+    )
