@@ -118,7 +118,6 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
     from polars.testing import assert_frame_equal
 
     from assets.silver import link_all
-
     from transforms.specs import PETITION
     from warehouse.decisions import read_decisions
     from warehouse.rules import load_rules
