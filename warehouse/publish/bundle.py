@@ -152,6 +152,15 @@ def _books(pages: _Pages, profiles: list[dict[str, Any]], portraits: list[dict[s
     }
 
 
+def _page_note(note: str | None) -> str | None:
+    """What the index tells an officer when the bundle has no PDF."""
+    if note is None:
+        return None
+    if note.startswith("PDFs not requested"):
+        return "本目录未生成 PDF（发布时选择不生成）。各页面可在浏览器中直接打印为 A4。"
+    return "本目录未生成 PDF：发布所用的机器缺少 Pango 库（Debian 软件包 libpangoft2-1.0-0）。各页面可在浏览器中直接打印为 A4。"
+
+
 def _swap(staging: Path, target: Path) -> None:
     """Put ``staging`` where ``target`` is, with renames (the old one goes last)."""
     old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
@@ -185,7 +194,9 @@ def write_bundle(
         {"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]}
         for k in (("profile", "portrait") if profile_pdf else ("portrait",))
     ]  # fmt: skip
-    pages, profiles, portraits = _render(rows, lists, now, links, note, booklet is not None)
+    pages, profiles, portraits = _render(
+        rows, lists, now, links, _page_note(note), booklet is not None
+    )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
     target = out / scope.slug
     staging = out / f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}"
