@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed ## create .venv and install the pinned dependency set
 
 .PHONY: demo
-demo: install ## generate sample sources (CADRES=2000) and run the whole pipeline into DATA=./data
+demo: install ## generate sample sources (CADRES=2000), run the pipeline into DATA=./data, publish the first 县管 region
 	$(BIN)/dajiandu demo --dir $(DATA) --cadres $(CADRES)
 
 .PHONY: test
@@ -43,12 +43,13 @@ ui: install ## Dagster UI on the demo warehouse (run `make demo` first)
 	$(BIN)/dajiandu ui --dir $(DATA)
 
 .PHONY: bench
-bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars) and gold (vs DuckDB) at 1,000,000
+bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars), gold (vs DuckDB) and publishing (serving DB, a county bundle) at 1,000,000
 	$(BIN)/dajiandu bench ingest --cadres 100000 --cadres 1000000
 	$(BIN)/dajiandu bench link --cadres 2000 --cadres 100000
 	$(BIN)/dajiandu bench quality --cadres 1000000
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse --events 10000000
+	$(BIN)/dajiandu bench publish --warehouse bench-data/1000000/warehouse
 
 .PHONY: lock
 lock: install ## re-resolve requirements.lock from pyproject.toml

@@ -29,7 +29,7 @@ def publish_scopes(
     one sentence for an empty scope or a warehouse without gold."""
     from warehouse.publish.booklet import write_booklet
     from warehouse.publish.bundle import write_bundle
-    from warehouse.publish.scoped import ScopeEmptyError
+    from warehouse.publish.scoped import ScopeEmptyError, check_scope
     from warehouse.store import Warehouse, WarehouseError
 
     store = Warehouse(warehouse)
@@ -37,8 +37,10 @@ def publish_scopes(
         return _error(f"{warehouse}: no gold tables yet (run `dajiandu run` first)")
     now = datetime.now(CST)
     start = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     try:
+        for scope in scopes:  # every scope is checked before anything is written
+            check_scope(store, scope)
+        out.mkdir(parents=True, exist_ok=True)
         booklet = write_booklet(store, out / "典型案例汇编", now, pdfs=pdfs)
         told = booklet.pdf_note
         if told:

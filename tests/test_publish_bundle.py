@@ -216,6 +216,20 @@ def test_an_empty_scope_is_refused_with_the_scopes_the_roster_has(baseline, tmp_
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
+def test_the_publish_command_refuses_a_bad_scope_before_writing_anything(
+    baseline, tmp_path, capsys
+) -> None:
+    from orchestration.cli import main
+
+    out = tmp_path / "out"
+    args = ["publish", "--out", str(out), "--warehouse", str(baseline), "--no-pdf"]
+    assert main([*args, "--scope", "县管/450101", "--scope", "县管/459999"]) == 2
+    assert "scope 县管/459999 holds 0 cadres" in capsys.readouterr().err
+    assert main([*args, "--scope", "县/450101"]) == 2
+    assert "管理权限 must be one of 省管、市管、县管" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_without_pango_publishing_writes_the_rest_and_says_so_once(baseline, tmp_path) -> None:
     # WeasyPrint made unimportable in a child process, as on a machine without Pango.
     script = (

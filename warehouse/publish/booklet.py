@@ -14,7 +14,7 @@ from pathlib import Path
 from transforms.pages import booklet
 from transforms.publishing import cst_text
 from warehouse.publish import fonts, pdf
-from warehouse.publish.manifest import write_manifest
+from warehouse.publish.manifest import swap_in, write_manifest
 from warehouse.publish.pages import render
 from warehouse.publish.scoped import data_versions
 from warehouse.store import Warehouse
@@ -54,11 +54,7 @@ def write_booklet(
             "generated_at": now.isoformat(timespec="seconds"), "pdf": note or "written",
             "data_versions": data_versions(store, [("gold", "tolerance_case")]),
         })  # fmt: skip
-        old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -39,7 +39,7 @@ from transforms.publishing import (
 )
 from transforms.scope import Scope
 from warehouse.publish import excel, fonts, pdf
-from warehouse.publish.manifest import write_manifest
+from warehouse.publish.manifest import swap_in, write_manifest
 from warehouse.publish.pages import render
 from warehouse.publish.scoped import GOLD_USED, ScopeRows, data_versions, read_scope
 from warehouse.store import Warehouse
@@ -161,15 +161,6 @@ def _page_note(note: str | None) -> str | None:
     return "本目录未生成 PDF：发布所用的机器缺少 Pango 库（Debian 软件包 libpangoft2-1.0-0）。各页面可在浏览器中直接打印为 A4。"
 
 
-def _swap(staging: Path, target: Path) -> None:
-    """Put ``staging`` where ``target`` is, with renames (the old one goes last)."""
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def write_bundle(
     store: Warehouse,
     scope: Scope,
@@ -225,7 +216,7 @@ def write_bundle(
             "units": int((rows.portraits["grain"] == "unit").sum()),
             "data_versions": data_versions(store, tables), "pdf": note or "written",
         })  # fmt: skip
-        _swap(staging, target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -45,6 +45,10 @@ def write_catalog(store: Warehouse) -> tuple[Path, list[str]]:
     """Rebuild the catalog; returns its path and the views it holds (``gold.warning`` …)."""
     target = store.root / CATALOG_FILE
     building = target.with_name(f".{CATALOG_FILE}.{uuid.uuid4().hex[:8]}")
+    if "'" in str(store.root.absolute()):
+        raise ValueError(
+            f"warehouse path {store.root} has a quote in it: DuckDB views cannot name it"
+        )
     views = []
     try:
         with duckdb.connect(str(building)) as conn:

@@ -6,6 +6,8 @@ Every file is listed with its size and SHA-256; the recipient runs :func:`verify
 
 import hashlib
 import json
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,13 @@ def verify(folder: Path) -> list[str]:
         if _sha256(present[name]) != listed[name]["sha256"]:
             problems.append(f"changed: {name} (SHA-256 differs)")
     return problems
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the finished folder ``staging`` where ``target`` is, with renames; the old one is
+    removed last, so a failure before this leaves the previous folder as it was."""
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -61,19 +61,30 @@ def _posts(store: Warehouse, cadres: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     return roster_posts(cadres.lazy()).collect(), note
 
 
+def check_scope(store: Warehouse, scope: Scope) -> int:
+    """How many cadres ``scope`` holds.
+
+    Raises:
+        ScopeEmptyError: none (the message lists the scopes the roster has).
+    """
+    roster = store.scan("silver", "cadre")
+    held = roster.filter(scope.expr()).select(pl.len()).collect().item()
+    if held == 0:
+        raise ScopeEmptyError(
+            f"scope {scope.label} holds 0 cadres ({scope.describe()}); "
+            f"the roster holds: {scopes_in(roster)}"
+        )
+    return int(held)
+
+
 def read_scope(store: Warehouse, scope: Scope) -> ScopeRows:
     """The scope's rows of silver/cadre and the gold tables.
 
     Raises:
         ScopeEmptyError: no cadre of the roster is in the scope.
     """
-    roster = store.scan("silver", "cadre")
-    cadres = roster.filter(scope.expr()).collect()
-    if cadres.height == 0:
-        raise ScopeEmptyError(
-            f"scope {scope.label} holds 0 cadres ({scope.describe()}); "
-            f"the roster holds: {scopes_in(roster)}"
-        )
+    check_scope(store, scope)
+    cadres = store.scan("silver", "cadre").filter(scope.expr()).collect()
     ids = cadres.select("person_no").lazy()
 
     def cut(name: str) -> pl.LazyFrame:
