@@ -29,7 +29,6 @@ import polars as pl
 
 from transforms.pages import portrait_pages, profile_pages, search_index
 from transforms.publishing import (
-    GRAIN_LABELS,
     LEVEL_LABELS,
     clearance_list,
     cst_text,
@@ -86,12 +85,9 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
     }
 
 
-def _render(
-    rows: ScopeRows, lists: dict[str, pl.DataFrame], now: datetime, pdf_links: list[dict[str, str]],
-    pdf_note: str | None, booklet: bool,
-) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
-    sub = _common(rows, now, "../")
-    html: dict[str, str] = {}
+def _profile_html(
+    rows: ScopeRows, sub: dict[str, Any], html: dict[str, str]
+) -> list[dict[str, Any]]:
     profiles = profile_pages(
         rows.profile, rows.cadres, rows.timeline, rows.warning, rows.promotion, rows.clearance,
         rows.posts,
@@ -101,10 +97,23 @@ def _render(
         html[f"profiles/{p['person_no']}.html"] = render(
             "profile.html", title=f"{p['name']} 干部监督档案", p=p, **sub
         )
+    return profiles
+
+
+def _portrait_html(
+    rows: ScopeRows, sub: dict[str, Any], html: dict[str, str]
+) -> list[dict[str, Any]]:
     portraits = portrait_pages(rows.portraits)
     for n, u in enumerate(portraits, start=1):
         u["path"] = f"portraits/{u['grain']}-{n:04d}.html"
         html[u["path"]] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
+    return portraits
+
+
+def _list_html(
+    lists: dict[str, pl.DataFrame], sub: dict[str, Any], html: dict[str, str]
+) -> dict[str, Any]:
+    """The three list pages; returns the figures the index shows (warnings by level, barred)."""
     warnings = lists["预警名单"].to_dicts()
     groups = [
         (lv, LEVEL_LABELS[lv], [w for w in warnings if w["预警等级"] == LEVEL_LABELS[lv]])
@@ -123,13 +132,26 @@ def _render(
     html["lists/clearance.html"] = render(
         "list_clearance.html", title="澄清正名名单", rows=lists["澄清正名名单"].to_dicts(), **sub
     )
+    return {"warnings": counts, "barred": barred}
+
+
+def _render(
+    rows: ScopeRows, lists: dict[str, pl.DataFrame], now: datetime, pdf_links: list[dict[str, str]],
+    pdf_note: str | None, booklet: bool,
+) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
+    """Every page of the bundle as HTML, and the profile and portrait records (for the PDFs)."""
+    sub = _common(rows, now, "../")
+    html: dict[str, str] = {}
+    profiles = _profile_html(rows, sub, html)
+    portraits = _portrait_html(rows, sub, html)
+    figures = _list_html(lists, sub, html)
     top = _common(rows, now, "")
     html["index.html"] = render(
         "index.html", title="目录", cadres=rows.profile.height,
-        units=int((rows.portraits["grain"] == "unit").sum()), warnings=counts, barred=barred,
+        units=int((rows.portraits["grain"] == "unit").sum()),
         cleared=int(rows.profile["cleared"].sum()), index=search_index(rows.profile),
-        portraits=[{**u, "grain_label": GRAIN_LABELS.get(u["grain"], u["grain"])} for u in portraits],
-        pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet, **top,
+        portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet,
+        **figures, **top,
     )  # fmt: skip
     return _Pages(html, top), profiles, portraits
 
@@ -161,6 +183,24 @@ def _page_note(note: str | None) -> str | None:
     return "本目录未生成 PDF：发布所用的机器缺少 Pango 库（Debian 软件包 libpangoft2-1.0-0）。各页面可在浏览器中直接打印为 A4。"
 
 
+def _write_files(
+    staging: Path, pages: _Pages, books: dict[str, str], lists: dict[str, pl.DataFrame],
+    booklet: Path | None, say: Callable[[str], None],
+) -> None:  # fmt: skip
+    """Pages, the font subset, Excel, PDFs and the booklet's copy into ``staging``."""
+    for path, text in pages.html.items():
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
+        (staging / path).write_text(text, encoding="utf-8")
+    fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values()])
+    for name, frame in lists.items():
+        excel.write_sheet(frame, staging / "excel", name)
+    for kind, html in books.items():
+        pdf.write_pdf(html, staging, staging / PDF_FILES[kind][0])
+        say(f"{PDF_FILES[kind][0]} written")
+    if booklet is not None:
+        shutil.copytree(booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"))
+
+
 def write_bundle(
     store: Warehouse,
     scope: Scope,
@@ -181,46 +221,30 @@ def write_bundle(
     rows = read_scope(store, scope)
     lists = _lists(rows)
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
-    links = [] if note else [
-        {"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]}
-        for k in (("profile", "portrait") if profile_pdf else ("portrait",))
-    ]  # fmt: skip
+    kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
+    links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
     pages, profiles, portraits = _render(
         rows, lists, now, links, _page_note(note), booklet is not None
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
+    units = int((rows.portraits["grain"] == "unit").sum())
     target = out / scope.slug
     staging = out / f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        for path, text in pages.html.items():
-            (staging / path).parent.mkdir(parents=True, exist_ok=True)
-            (staging / path).write_text(text, encoding="utf-8")
-        fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values()])
-        for name, frame in lists.items():
-            excel.write_sheet(frame, staging / "excel", name)
-        for kind, html in books.items():
-            pdf.write_pdf(html, staging, staging / PDF_FILES[kind][0])
-            say(f"{scope.label}: {PDF_FILES[kind][0]} written")
-        if booklet is not None:
-            shutil.copytree(
-                booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json")
-            )
-        tables = [("silver", "cadre"), ("silver", "supervision_event")] + [
-            ("gold", t) for t in GOLD_USED
-        ]
+        _write_files(staging, pages, books, lists, booklet, say)
+        tables = [("silver", "cadre"), ("silver", "supervision_event")]
         files = write_manifest(staging, {
             "scope": scope.label, "scope_description": scope.describe(),
             "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
-            "generated_at_text": cst_text(now), "cadres": rows.profile.height,
-            "units": int((rows.portraits["grain"] == "unit").sum()),
-            "data_versions": data_versions(store, tables), "pdf": note or "written",
+            "generated_at_text": cst_text(now), "cadres": rows.profile.height, "units": units,
+            "data_versions": data_versions(store, tables + [("gold", t) for t in GOLD_USED]),
+            "pdf": note or "written",
         })  # fmt: skip
         swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BundleResult(
-        scope, target, rows.profile.height, int((rows.portraits["grain"] == "unit").sum()),
-        len(files), sum(f["bytes"] for f in files), note,
-    )  # fmt: skip
+        scope, target, rows.profile.height, units, len(files), sum(f["bytes"] for f in files), note
+    )
