@@ -10,9 +10,12 @@ Roles and grants (names derive from the schema, ``dajiandu`` by default):
   grants there. This schema is never swapped, so grants survive every publish.
 """
 
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
+from queue import Queue
 
 import polars as pl
 import psycopg
@@ -57,10 +60,51 @@ def _ensure_reader(conn: psycopg.Connection, reader: str) -> None:
 
 
 def _copy(conn: psycopg.Connection, target: sql.Composable, batch: pl.DataFrame) -> None:
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in batch.columns)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(target, columns)
+    """One frame into ``target`` with one COPY."""
+    _stream(conn, target, batch.columns, iter([_csv(batch)]), freeze=False)
+
+
+def _csv(batch: pl.DataFrame) -> bytes:
+    return json_text(batch).write_csv(include_header=False).encode("utf-8")
+
+
+def _stream(
+    conn: psycopg.Connection, target: sql.Composable, names: list[str], chunks: Iterator[bytes],
+    freeze: bool,
+) -> None:  # fmt: skip
+    """One COPY of every chunk (CSV bytes); FREEZE when the table was made in this transaction."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in names)
+    options = sql.SQL("FORMAT csv, FREEZE true" if freeze else "FORMAT csv")
+    statement = sql.SQL("COPY {} ({}) FROM STDIN ({})").format(target, columns, options)
     with conn.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(json_text(batch).write_csv(include_header=False))
+        for chunk in chunks:
+            copy.write(chunk)
+
+
+def _ahead(batches: Iterator[pl.DataFrame], counted: list[int]) -> Iterator[bytes]:
+    """The batches as CSV bytes, made one step ahead on a thread: Parquet reading, joins and
+    encoding (Polars, GIL released) overlap with the server parsing the previous chunk."""
+    done = object()
+    queue: Queue[object] = Queue(maxsize=2)
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                counted.append(batch.height)
+                queue.put(_csv(batch))
+        except BaseException as error:  # handed to the consumer, which raises it
+            queue.put(error)
+            return
+        queue.put(done)
+
+    worker = threading.Thread(target=produce, name="copy-producer", daemon=True)
+    worker.start()
+    while (item := queue.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, bytes)
+        yield item
+    worker.join()
 
 
 def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, acl: str,
@@ -68,16 +112,14 @@ def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, 
     from warehouse.publish.serving import sql_table
 
     target = sql.Identifier(stage, table.name)
-    rows, seconds, created = 0, 0.0, False
-    for batch in table.batches():
-        if not created:
-            ddl = sa.schema.CreateTable(sql_table(sa.MetaData(schema=stage), table.name, batch))
-            conn.execute(str(ddl.compile(engine)))
-            created = True
-        clock = time.perf_counter()
-        _copy(conn, target, batch)
-        seconds += time.perf_counter() - clock
-        rows += batch.height
+    batches = table.batches()
+    first = next(batches)
+    ddl = sa.schema.CreateTable(sql_table(sa.MetaData(schema=stage), table.name, first))
+    conn.execute(str(ddl.compile(engine)))
+    counted: list[int] = []
+    clock = time.perf_counter()
+    _stream(conn, target, first.columns, _ahead(chain([first], batches), counted), freeze=True)
+    seconds, rows = time.perf_counter() - clock, sum(counted)
     for column in table.index:
         conn.execute(sql.SQL("CREATE INDEX ON {} ({})").format(target, sql.Identifier(column)))
     conn.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(target))

@@ -44,7 +44,9 @@ class ServingResult:
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     load_seconds: float = 0.0
-    """Time spent encoding rows and writing them to the database (not reading gold)."""
+    """Seconds the rows spent streaming into the database: encoding and writing (on PostgreSQL
+    the next batch is read and encoded while the server parses the last). Not counted: computing
+    the lists and portraits before their first row, indexes, policies, the swap."""
 
     @property
     def rows(self) -> int:
