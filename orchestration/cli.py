@@ -246,7 +246,8 @@ def _demo_publish(warehouse: Path) -> int:
         booklet = booklet_folder(warehouse).resolve()
         _say("")
         _say(f"  demo scope bundle   {bundle}/index.html   ({scope.label}; open it in a browser)")
-        _say(f"  case booklet PDF    {booklet}/典型案例汇编.pdf")
+        first = sorted(booklet.glob("*.pdf"))
+        _say(f"  case booklet PDF    {first[0] if first else booklet / '典型案例汇编.html'}")
         _say(
             f"  serving database    {(warehouse / 'serving.db').resolve()}   (sqlite3 …, or any SQLite client)"
         )

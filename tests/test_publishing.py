@@ -255,3 +255,29 @@ def test_the_booklet_groups_by_field_and_keeps_refusals_apart() -> None:
     assert [s["field"] for s in book["sections"]] == ["招商引资", "脱贫攻坚"]
     assert [c["case_id"] for c in book["counter"]] == ["TC-3"]
     assert book["total"] == 3
+
+
+def test_a_large_case_library_is_printed_in_volumes_in_booklet_order() -> None:
+    from warehouse.publish.booklet import volumes
+
+    # Thousands of cases cannot be laid out as one PDF in memory: they go in volumes, refusals last.
+    cases = pl.DataFrame(
+        {
+            "case_id": [f"TC-{i:03d}" for i in range(7)],
+            "field": ["乙", "甲", "甲", "乙", "甲", "丙", "甲"],
+            "year": [2024] * 7,
+            "counter_example": [False, False, True, False, False, False, False],
+        }
+    )
+    parts = volumes(cases, size=3)
+    assert [p.height for p in parts] == [3, 3, 1]
+    assert [c for p in parts for c in p["case_id"]] == [
+        "TC-005",
+        "TC-000",
+        "TC-003",
+        "TC-001",
+        "TC-004",
+        "TC-006",
+        "TC-002",
+    ]  # fmt: skip  (fields in code-point order, as the booklet's sections; refusals last)
+    assert len(volumes(cases.head(0))) == 1  # an empty library is one (empty) booklet

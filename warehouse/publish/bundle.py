@@ -137,7 +137,7 @@ def _list_html(
 
 def _render(
     rows: ScopeRows, lists: dict[str, pl.DataFrame], now: datetime, pdf_links: list[dict[str, str]],
-    pdf_note: str | None, booklet: bool,
+    pdf_note: str | None, booklet: list[str] | None,
 ) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Every page of the bundle as HTML, and the profile and portrait records (for the PDFs)."""
     sub = _common(rows, now, "../")
@@ -223,8 +223,9 @@ def write_bundle(
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
     kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
     links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
+    booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
     pages, profiles, portraits = _render(
-        rows, lists, now, links, _page_note(note), booklet is not None
+        rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
     units = int((rows.portraits["grain"] == "unit").sum())
