@@ -7,12 +7,14 @@ memory:
   rows/s;
 - a reference for the load itself: the same first rows of ``gold/cadre_timeline`` written by our
   COPY and by a plain ``pandas.DataFrame.to_sql`` (SQLAlchemy executemany INSERT), rows/s of each;
-- one county's scoped bundle (pages, Excel, PDFs) beside just reading that scope's rows.
+- one county's scoped bundle (pages, Excel, PDFs) beside just reading that scope's rows;
+- one PDF volume of the case booklet (400 cases), and what the whole booklet takes at that rate.
 """
 
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from orchestration.bench import _timed
@@ -43,6 +45,8 @@ def _child(what: str, warehouse: Path, arg: str) -> None:
         out = {"rows": result.rows, "load_seconds": result.load_seconds}
     elif what in ("copy", "to_sql"):
         out = _reference(store, arg, what)
+    elif what == "volume":
+        out = _volume(store, Path(arg))
     elif what == "bundle":
         scope, folder = arg.split("|")
         done = write_bundle(
@@ -94,6 +98,39 @@ def _reference(store: object, url: str, how: str) -> dict[str, object]:
     return {"rows": rows.height, "load_seconds": seconds, "width": pl.DataFrame(rows).width}
 
 
+def _volume(store: object, folder: Path) -> dict[str, object]:
+    """The first PDF volume of the case booklet, as the booklet asset renders each one."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from warehouse.publish import fonts, pdf
+    from warehouse.publish.booklet import _page, volumes
+    from warehouse.store import Warehouse
+
+    assert isinstance(store, Warehouse)
+    cases = store.scan("gold", "tolerance_case").collect()
+    parts = volumes(cases)
+    html = _page(parts[0], date_of(store), datetime.now(ZoneInfo("Asia/Shanghai")), "（第 1 册）")
+    folder.mkdir(parents=True, exist_ok=True)
+    fonts.write_fonts(folder / "assets", [html])
+    pages = pdf.write_pdf(html, folder, folder / "volume-1.pdf")
+    return {
+        "cases": cases.height,
+        "volumes": len(parts),
+        "volume_cases": parts[0].height,
+        "pages": pages,
+    }
+
+
+def date_of(store: object) -> "date":
+    from warehouse.store import Warehouse
+
+    assert isinstance(store, Warehouse)
+    value = store.scan("gold", "cadre_profile").select("as_of").head(1).collect().item()
+    assert isinstance(value, date)
+    return value
+
+
 def _county(warehouse: Path) -> str:
     from orchestration.publish_cli import demo_scope
 
@@ -108,7 +145,8 @@ def bench_publish(warehouse: Path, workdir: Path, url: str, scope: str | None) -
     workdir.mkdir(parents=True, exist_ok=True)
     figures: dict[str, dict[str, float]] = {}
     plan = [("sqlite", ""), ("postgres", url), ("copy", url), ("to_sql", url),
-            ("bundle", f"{scope}|{workdir / 'bundles'}"), ("read", scope)]  # fmt: skip
+            ("bundle", f"{scope}|{workdir / 'bundles'}"), ("read", scope),
+            ("volume", str(workdir / "booklet-volume"))]  # fmt: skip
     for what, arg in plan:
         command = [sys.executable, "-m", "orchestration.bench_publish", what, str(warehouse), arg]
         _, peak, out = _timed(command, what, 0)
@@ -129,6 +167,10 @@ def bench_publish(warehouse: Path, workdir: Path, url: str, scope: str | None) -
           f"{b['files']:,} files, {b['bytes'] / 1e6:,.1f} MB, PDF {b['pdf']})")  # fmt: skip
     print(f"  reading that scope's rows only: {r['seconds']:.1f} s  {r['peak_mb']:,.0f} MB: the bundle "
           f"takes {b['seconds'] / r['seconds']:.1f}× the time of reading its rows")  # fmt: skip
+    v = figures["volume"]
+    print(f"  case booklet: {v['cases']:,} cases in {v['volumes']} PDF volumes; one volume of "
+          f"{v['volume_cases']} cases ({v['pages']} pages): {v['seconds']:.1f} s  {v['peak_mb']:,.0f} MB, "
+          f"so about {v['volumes'] * v['seconds'] / 60:.0f} min for the whole booklet")  # fmt: skip
     (workdir / "bench-publish.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False))
     print(f"figures saved to {workdir / 'bench-publish.json'}")
     return 0
