@@ -28,7 +28,7 @@ demo: install ## generate sample sources (CADRES=2000), run the pipeline into DA
 	$(BIN)/dajiandu demo --dir $(DATA) --cadres $(CADRES)
 
 .PHONY: test
-test: install ## run the test suite (PostgreSQL/MariaDB tests skip with a reason when no server answers; CI=true makes that a failure)
+test: install ## run the test suite (server, browser and PDF tests skip with a reason when PostgreSQL/MariaDB, chromium or Pango is missing; CI=true makes that a failure)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -210,9 +210,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     code = cmd_run(run_args)
     if code == 0:
-        code = _demo_publish(root / "warehouse")
-    if code == 0:
-        _say("")
         _say("outputs:")
         _say(f"  sample sources   {(root / 'sources').resolve()}")
         _say(f"  bronze tables    {(root / 'warehouse' / 'bronze').resolve()}")
@@ -224,6 +221,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "   (dajiandu quality prints it)"
         )
         _say("  Dagster UI       make ui   (then open http://127.0.0.1:3000)")
+        code = _demo_publish(root / "warehouse")
     return code
 
 
@@ -240,7 +238,9 @@ def _demo_publish(warehouse: Path) -> int:
         return 1
     _say("")
     _say(f"publishing the demo scope {scope.label} (the first region with 县管 cadres):")
-    code = publish_scopes(warehouse, [scope], bundles_folder(warehouse))
+    code = publish_scopes(
+        warehouse, [scope], bundles_folder(warehouse), booklet=booklet_folder(warehouse)
+    )
     if code == 0:
         bundle = (bundles_folder(warehouse) / scope.slug).resolve()
         booklet = booklet_folder(warehouse).resolve()

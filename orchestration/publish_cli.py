@@ -23,10 +23,16 @@ def _error(message: str) -> int:
 
 
 def publish_scopes(
-    warehouse: Path, scopes: list[Scope], out: Path, pdfs: bool = True, profile_pdf: bool = True
+    warehouse: Path,
+    scopes: list[Scope],
+    out: Path,
+    pdfs: bool = True,
+    profile_pdf: bool = True,
+    booklet: Path | None = None,
 ) -> int:
-    """The booklet once, then each scope's bundle; prints where each is. Exit code 0, or 2 with
-    one sentence for an empty scope or a warehouse without gold."""
+    """The booklet once (or the one already in the folder ``booklet``), then each scope's bundle;
+    prints where each is. Exit code 0, or 2 with one sentence for an empty scope or a warehouse
+    without gold."""
     from warehouse.publish.booklet import write_booklet
     from warehouse.publish.bundle import write_bundle
     from warehouse.publish.scoped import ScopeEmptyError, check_scope
@@ -41,14 +47,16 @@ def publish_scopes(
         for scope in scopes:  # every scope is checked before anything is written
             check_scope(store, scope)
         out.mkdir(parents=True, exist_ok=True)
-        booklet = write_booklet(store, out / "典型案例汇编", now, pdfs=pdfs)
-        told = booklet.pdf_note
-        if told:
-            _say(told)
-        _say(f"case booklet   {booklet.path.resolve()}  ({booklet.cases:,} cases)")
+        told = None
+        if booklet is None or not booklet.is_dir():
+            written = write_booklet(store, out / "典型案例汇编", now, pdfs=pdfs)
+            told, booklet = written.pdf_note, written.path
+            if told:
+                _say(told)
+            _say(f"case booklet   {booklet.resolve()}  ({written.cases:,} cases)")
         for scope in scopes:
             result = write_bundle(
-                store, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf, booklet=booklet.path
+                store, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf, booklet=booklet
             )
             if result.pdf_note and result.pdf_note != told:
                 _say(result.pdf_note)
