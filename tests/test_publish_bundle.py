@@ -248,3 +248,36 @@ def test_without_pango_publishing_writes_the_rest_and_says_so_once(baseline, tmp
     assert (bundle / "index.html").exists() and (bundle / "excel" / "预警名单.xlsx").exists()
     assert not list(bundle.rglob("*.pdf"))
     assert verify(bundle) == []
+
+
+def test_the_scope_and_booklet_assets_publish_into_the_warehouse_reports(
+    baseline, tmp_path
+) -> None:
+    import shutil
+
+    import dagster as dg
+
+    from assets.publish import case_booklet, catalog, publish_assets
+    from assets.resources import RunSettings, WarehouseResource
+
+    copy = tmp_path / "warehouse"
+    shutil.copytree(baseline, copy, symlinks=True)
+    bundle = publish_assets([CITY])[-1]
+    done = dg.materialize(
+        [case_booklet, catalog, bundle],
+        resources={"warehouse": WarehouseResource(root=str(copy)), "settings": RunSettings()},
+    )
+    assert done.success
+    meta = {
+        "/".join(m.asset_key.path): {k: v.value for k, v in m.metadata.items()}
+        for m in done.asset_materializations_for_node(bundle.op.name)
+    }
+    assert meta["publish/bundle_city_450100"]["cadres"] == published_cadres(copy)
+    folder = copy / "reports" / "bundles" / "市管-450100"
+    assert verify(folder) == [] and (folder / "cases" / "典型案例汇编.html").exists()
+    assert (copy / "reports" / "cases" / "manifest.json").exists()
+    assert (copy / "catalog.duckdb").exists()
+
+
+def published_cadres(warehouse: Path) -> int:
+    return Warehouse(warehouse).scan("silver", "cadre").filter(CITY.expr()).collect().height
