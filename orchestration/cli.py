@@ -92,8 +92,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
+    serving_url = getattr(args, "serving_url", None) or os.environ.get("DAJIANDU_SERVING_URL", "")
     try:
         load_scopes(scopes_file(sources))  # a broken scopes.yaml stops the run before it starts
+        if serving_url:
+            from warehouse.publish.serving import resolve_url
+
+            resolve_url(serving_url)  # so does a serving URL naming an unset ${VAR}
     except ConfigError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2

@@ -79,6 +79,20 @@ def test_a_serving_url_takes_credentials_from_the_environment(monkeypatch) -> No
         resolve_url("postgresql+psycopg://pub:${DJD_TEST_PW}@db/x")
 
 
+def test_a_run_with_an_unset_serving_variable_stops_before_it_starts(
+    generated, tmp_path, capsys
+) -> None:
+    from orchestration.cli import main
+
+    url = "postgresql+psycopg://pub:${DJD_UNSET_PW}@db/x"
+    sources = str(generated / "sources.yaml")
+    assert (
+        main(["run", "--sources", sources, "--warehouse", str(tmp_path), "--serving-url", url]) == 2
+    )
+    assert "environment variable DJD_UNSET_PW is not set" in capsys.readouterr().err
+    assert not (tmp_path / "bronze").exists()
+
+
 def test_the_catalog_has_a_view_per_table_that_follows_new_versions(warehouse) -> None:
     path, views = write_catalog(warehouse)
     assert {
