@@ -24,11 +24,11 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 install: $(BIN)/.installed ## create .venv and install the pinned dependency set
 
 .PHONY: demo
-demo: install ## generate sample sources (CADRES=2000) and run the whole pipeline into DATA=./data
+demo: install ## generate sample sources (CADRES=2000), run the pipeline into DATA=./data, publish the first 县管 region
 	$(BIN)/dajiandu demo --dir $(DATA) --cadres $(CADRES)
 
 .PHONY: test
-test: install ## run the test suite (PostgreSQL/MariaDB tests skip with a reason when no server answers; CI=true makes that a failure)
+test: install ## run the test suite (server, browser and PDF tests skip with a reason when PostgreSQL/MariaDB, chromium or Pango is missing; CI=true makes that a failure)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -43,13 +43,14 @@ ui: install ## Dagster UI on the demo warehouse (run `make demo` first)
 	$(BIN)/dajiandu ui --dir $(DATA)
 
 .PHONY: bench
-bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars), gold (vs DuckDB) and the de-identifier (vs the old regex, and the case library) at 1,000,000
+bench: install ## benchmarks: ingest at 100,000 and 1,000,000 cadres, linking (ours vs Splink) at 2,000 and 100,000, quality (GX vs Polars), gold (vs DuckDB), the de-identifier (vs the old regex, and the case library) and publishing (serving DB, a county bundle) at 1,000,000
 	$(BIN)/dajiandu bench ingest --cadres 100000 --cadres 1000000
 	$(BIN)/dajiandu bench link --cadres 2000 --cadres 100000
 	$(BIN)/dajiandu bench quality --cadres 1000000
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse
 	$(BIN)/dajiandu bench gold --warehouse bench-data/1000000/warehouse --events 10000000
 	$(BIN)/dajiandu bench deid --warehouse bench-data/1000000/warehouse
+	$(BIN)/dajiandu bench publish --warehouse bench-data/1000000/warehouse
 
 .PHONY: lock
 lock: install ## re-resolve requirements.lock from pyproject.toml

@@ -107,6 +107,11 @@ class RunSettings(dg.ConfigurableResource):
     accept_drop: str = ""
     """Sources (comma-separated) whose row drop below half of the previous run is expected."""
     _rules: Rules | None = PrivateAttr(default=None)
+    serving_url: str = ""
+    """The serving database (``postgresql+psycopg://…``, ``${VAR}`` read from the environment);
+    empty means ``serving.db`` (SQLite) in the warehouse."""
+    serving_schema: str = "dajiandu"
+    """The PostgreSQL schema the serving tables are published into."""
 
     def rules_folder(self) -> Path:
         return Path(self.rules_dir) if self.rules_dir else DEFAULT_RULES

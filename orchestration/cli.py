@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from orchestration.publish_cli import add_parsers as add_publish_parsers
+from warehouse.publish.config import load_scopes, scopes_file
 from warehouse.rules import DEFAULT_RULES, RuleError, load_rules
 from warehouse.sources import ConfigError, load_sources
 
@@ -99,6 +101,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
+    serving_url = getattr(args, "serving_url", None) or os.environ.get("DAJIANDU_SERVING_URL", "")
+    try:
+        load_scopes(scopes_file(sources))  # a broken scopes.yaml stops the run before it starts
+        if serving_url:
+            from warehouse.publish.serving import resolve_url
+
+            resolve_url(serving_url)  # so does a serving URL naming an unset ${VAR}
+    except ConfigError as error:
+        print(f"dajiandu: {error}", file=sys.stderr)
+        return 2
     rules = Path(args.rules) if args.rules else DEFAULT_RULES
     try:
         load_rules(rules)  # a malformed rule file stops the run before anything is read
@@ -119,6 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             log_level="WARNING" if args.quiet else "INFO",
             accept_drop=",".join(args.accept_drop or []),
             rules_dir=str(rules.resolve()) if args.rules else "",
+            serving_url=getattr(args, "serving_url", None)
+            or os.environ.get("DAJIANDU_SERVING_URL", ""),
         )
     except (OSError, sqlite3.Error, SQLAlchemyError) as error:
         # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
@@ -253,10 +267,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         quiet=False,
         accept_drop=None,
         rules=None,
+        serving_url=None,
     )
     code = cmd_run(run_args)
     if code == 0:
-        _say("")
         _say("outputs:")
         _say(f"  sample sources   {(root / 'sources').resolve()}")
         _say(f"  bronze tables    {(root / 'warehouse' / 'bronze').resolve()}")
@@ -268,6 +282,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "   (dajiandu quality prints it)"
         )
         _say("  Dagster UI       make ui   (then open http://127.0.0.1:3000)")
+        code = _demo_publish(root / "warehouse")
+    return code
+
+
+def _demo_publish(warehouse: Path) -> int:
+    """The demo's last step: publish the first 县管 region's bundle, and say where things are."""
+    from assets.publish import booklet_folder, bundles_folder
+    from orchestration.publish_cli import demo_scope, publish_scopes
+
+    scope = demo_scope(warehouse)
+    if scope is None:
+        print(
+            "dajiandu: the demo roster has no 县管 cadre to publish a bundle for", file=sys.stderr
+        )
+        return 1
+    _say("")
+    _say(f"publishing the demo scope {scope.label} (the first region with 县管 cadres):")
+    code = publish_scopes(
+        warehouse, [scope], bundles_folder(warehouse), booklet=booklet_folder(warehouse)
+    )
+    if code == 0:
+        bundle = (bundles_folder(warehouse) / scope.slug).resolve()
+        booklet = booklet_folder(warehouse).resolve()
+        _say("")
+        _say(f"  demo scope bundle   {bundle}/index.html   ({scope.label}; open it in a browser)")
+        first = sorted(booklet.glob("*.pdf"))
+        _say(f"  case booklet PDF    {first[0] if first else booklet / '典型案例汇编.html'}")
+        _say(
+            f"  serving database    {(warehouse / 'serving.db').resolve()}   (sqlite3 …, or any SQLite client)"
+        )
+        _say(
+            f"  DuckDB catalog      {(warehouse / 'catalog.duckdb').resolve()}   (duckdb …; SELECT * FROM gold.warning)"
+        )
     return code
 
 
@@ -300,6 +347,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import bench_ingest, bench_link
 
+    if args.what == "publish":
+        from orchestration.bench_publish import bench_publish
+
+        return bench_publish(Path(args.warehouse), Path(args.workdir), args.serving_url, args.scope)
     if args.what == "gold":
         from orchestration.bench_gold import bench_gold
 
@@ -355,6 +406,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a folder of the deployment's own rule files (default: the shipped warehouse/rules)",
     )
+    p.add_argument(
+        "--serving-url",
+        metavar="URL",
+        help="publish the serving database there (postgresql+psycopg://…, ${VAR} from the "
+        "environment; default: serving.db in the warehouse, or $DAJIANDU_SERVING_URL)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("quality", help="the latest data-quality summary and the report's path")
@@ -388,6 +445,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
+
+    add_publish_parsers(sub)
 
     p = sub.add_parser("bench", help="benchmarks that print figures and ratios")
     bench = p.add_subparsers(dest="what", required=True)
@@ -429,6 +488,22 @@ def parser() -> argparse.ArgumentParser:
         "and the held-out deid_heldout.jsonl)",
     )
     b.add_argument("--warehouse", help="also time the case library of this existing warehouse")
+    b.set_defaults(func=cmd_bench)
+    b = bench.add_parser(
+        "publish", help="serving database (SQLite, PostgreSQL COPY vs to_sql) and one county bundle"
+    )
+    b.add_argument(
+        "--warehouse", default="bench-data/1000000/warehouse", help="an existing warehouse"
+    )
+    b.add_argument(
+        "--serving-url",
+        default=os.environ.get(
+            "DAJIANDU_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+        help="the PostgreSQL server to load (schema dajiandu_bench)",
+    )
+    b.add_argument("--scope", help="the bundle's scope (default: the first 县管 region)")
+    b.add_argument("--workdir", default="bench-data/publish", help="where the bundle is written")
     b.set_defaults(func=cmd_bench)
     return top
 

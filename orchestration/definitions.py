@@ -3,7 +3,9 @@
 Nothing runs at import; :func:`defs` composes the definitions when Dagster asks for them. The
 sources file and warehouse root come from ``DAJIANDU_SOURCES`` and ``DAJIANDU_WAREHOUSE``
 (defaults: the demo's ``data/sources/sources.yaml`` and ``data/warehouse``); ``DAJIANDU_RULES``
-names a folder of the deployment's own rule files (default: the shipped ``warehouse/rules``).
+names a folder of the deployment's own rule files (default: the shipped ``warehouse/rules``);
+``DAJIANDU_SERVING_URL`` the serving database (default: ``serving.db`` in the warehouse). The
+scopes that get a bundle are read from ``scopes.yaml`` next to the sources file, when it exists.
 """
 
 import os
@@ -13,6 +15,7 @@ import dagster as dg
 
 from assets.bronze import BRONZE_ASSETS
 from assets.gold import GOLD_ASSETS
+from assets.publish import publish_assets
 from assets.resources import (
     WAREHOUSE_TAG,
     GXResource,
@@ -21,15 +24,22 @@ from assets.resources import (
     WarehouseResource,
 )
 from assets.silver import SILVER_ASSETS
+from warehouse.publish.config import load_scopes, scopes_file
 
 JOB_NAME = "dajiandu"
 
 
 def build_defs(
-    sources: str, warehouse: str, as_of: str = "", accept_drop: str = "", rules_dir: str = ""
+    sources: str,
+    warehouse: str,
+    as_of: str = "",
+    accept_drop: str = "",
+    rules_dir: str = "",
+    serving_url: str = "",
 ) -> dg.Definitions:
-    """Definitions wired to one sources file and one warehouse root."""
+    """Definitions wired to one sources file and one warehouse root (and its scopes.yaml)."""
     warehouse = str(Path(warehouse).resolve())
+    scopes = load_scopes(scopes_file(sources))
     # In-process: one process per run holds the warehouse lock for the whole run, and GX is
     # imported once (the multiprocess executor imported it in every step: 3 min against 17 s).
     job = dg.define_asset_job(
@@ -46,14 +56,16 @@ def build_defs(
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS],
+        assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *publish_assets(scopes)],
         executor=dg.in_process_executor,
         jobs=[job],
         schedules=[nightly],
         resources={
             "sources": SourcesResource(path=sources),
             "warehouse": WarehouseResource(root=warehouse),
-            "settings": RunSettings(as_of=as_of, accept_drop=accept_drop, rules_dir=rules_dir),
+            "settings": RunSettings(
+                as_of=as_of, accept_drop=accept_drop, rules_dir=rules_dir, serving_url=serving_url
+            ),
             "gx": GXResource(),
         },
     )
@@ -66,4 +78,5 @@ def defs() -> dg.Definitions:
         os.environ.get("DAJIANDU_WAREHOUSE", "data/warehouse"),
         os.environ.get("DAJIANDU_AS_OF", ""),
         rules_dir=os.environ.get("DAJIANDU_RULES", ""),
+        serving_url=os.environ.get("DAJIANDU_SERVING_URL", ""),
     )

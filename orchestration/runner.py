@@ -148,6 +148,7 @@ def run_pipeline(
     log_level: str = "INFO",
     accept_drop: str = "",
     rules_dir: str = "",
+    serving_url: str = "",
 ) -> RunOutcome:
     """Materialise every asset in-process against one sources file and warehouse root.
 
@@ -159,7 +160,12 @@ def run_pipeline(
         holder = WarehouseLock(warehouse, run_id).holder()
         return RunOutcome(False, run_id, [], failure=describe_holder(warehouse.resolve(), holder))
     defs = build_defs(
-        str(sources.resolve()), str(warehouse.resolve()), as_of, accept_drop, rules_dir
+        str(sources.resolve()),
+        str(warehouse.resolve()),
+        as_of,
+        accept_drop,
+        rules_dir,
+        serving_url,
     )
     job = defs.resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:

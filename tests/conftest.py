@@ -1,5 +1,6 @@
 """Shared fixtures: generated sample sources (small, made once per session) and a pipeline runner."""
 
+import os
 import shutil
 import unicodedata
 from pathlib import Path
@@ -64,3 +65,17 @@ def files_containing(root: Path, values: list[str]) -> dict[str, list[str]]:
         if found:
             hits[str(file)] = found
     return hits
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's chromium for the browser tests: skipped with the reason where it is missing, a
+    failure under CI (``.ci/run`` installs it)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed (apt-get install chromium) — browser test skipped")
+    return CHROMIUM

@@ -29,7 +29,32 @@ def test_asset_graph_snapshot() -> None:
             "tolerance_case",
         )
     }  # fmt: skip
+    expected |= {f"publish/{a}": "publish" for a in ("serving_db", "catalog", "case_booklet")}
     assert _graph() == expected
+
+
+def test_each_scope_of_scopes_yaml_gets_a_bundle_asset(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "scopes.yaml").write_text("scopes:\n  - 县管/450101\n  - 市管/450100\n", "utf-8")
+    graph = build_defs(str(tmp_path / "sources.yaml"), "warehouse").get_repository_def().asset_graph
+    bundles = {
+        "/".join(k.path) for k in graph.get_all_asset_keys() if k.path[-1].startswith("bundle")
+    }
+    assert bundles == {"publish/bundle_county_450101", "publish/bundle_city_450100"}
+    parents = {
+        "/".join(k.path)
+        for k in graph.get(dg.AssetKey(["publish", "bundle_county_450101"])).parent_keys
+    }
+    assert {"gold/cadre_profile", "gold/cadre_timeline", "publish/case_booklet"} <= parents
+
+
+def test_a_broken_scopes_yaml_is_named_with_its_entry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from warehouse.sources import ConfigError
+
+    (tmp_path / "scopes.yaml").write_text("scopes:\n  - 县管/450101\n  - 区管/450101\n", "utf-8")
+    with pytest.raises(ConfigError, match="scopes.yaml: entry 2: scope '区管/450101'"):
+        build_defs(str(tmp_path / "sources.yaml"), "warehouse")
 
 
 def test_silver_depends_on_bronze() -> None:

@@ -9,31 +9,28 @@ Needs Debian's ``chromium``: skipped with a reason where it is not installed, a 
 (``.ci/run`` installs it).
 """
 
+import base64
 import json
-import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 from urllib.request import urlopen
 
-import pytest
 from websockets.sync.client import connect
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium package")
-        pytest.skip("chromium is not installed (apt-get install chromium) — browser test skipped")
-    return CHROMIUM
-
-
-def _open(chromium: str, page: Path, profile: Path) -> tuple[list[str], list[str], str]:
+def _open(
+    chromium: str,
+    page: Path,
+    profile: Path,
+    console: list[str] | None = None,
+    screenshot: Path | None = None,
+    run: str | None = None,
+) -> tuple[list[str], list[str], str]:
     """Load ``page`` headless: the URLs it requested, the loads that failed, its DOM after scripts.
+
+    Optionally: ``console`` collects console errors and uncaught exceptions; ``screenshot`` gets
+    a PNG of the page at A4 width (794 CSS pixels); ``run`` is a script run before the DOM dump.
 
     Every request of the page passes through the DevTools protocol's ``Fetch`` interception:
     its URL is recorded; local files are let through, anything else is refused there (so nothing
@@ -69,6 +66,11 @@ def _open(chromium: str, page: Path, profile: Path) -> tuple[list[str], list[str
 
             send("Network.enable")
             send("Page.enable")
+            send("Runtime.enable")
+            send("Log.enable")
+            if screenshot is not None:
+                send("Emulation.setDeviceMetricsOverride", width=794, height=1123,
+                     deviceScaleFactor=1, mobile=False)  # fmt: skip
             send("Fetch.enable", patterns=[{"urlPattern": "*"}])
             send("Page.navigate", url=page.as_uri())
             requested: list[str] = []
@@ -101,6 +103,36 @@ def _open(chromium: str, page: Path, profile: Path) -> tuple[list[str], list[str
                     failed.append(params.get("errorText", "?"))
                 elif method == "Page.loadEventFired":
                     loaded_at = time.monotonic()
+                elif console is not None and method == "Runtime.exceptionThrown":
+                    console.append(params["exceptionDetails"].get("text", "exception"))
+                elif (
+                    console is not None
+                    and method == "Runtime.consoleAPICalled"
+                    and params.get("type") == "error"
+                ):
+                    console.append(str(params.get("args")))
+                elif (
+                    console is not None
+                    and method == "Log.entryAdded"
+                    and params["entry"].get("level") == "error"
+                ):
+                    console.append(params["entry"].get("text", ""))
+
+            def reply(n: int) -> dict:
+                while True:
+                    message = json.loads(ws.recv(timeout=30))
+                    if message.get("id") == n:
+                        return message
+                    if console is not None and message.get("method") == "Runtime.exceptionThrown":
+                        console.append(message["params"]["exceptionDetails"].get("text", "?"))
+
+            if run is not None:
+                reply(send("Runtime.evaluate", expression=run))
+            if screenshot is not None:
+                shot = reply(
+                    send("Page.captureScreenshot", format="png", captureBeyondViewport=False)
+                )
+                screenshot.write_bytes(base64.b64decode(shot["result"]["data"]))
             asked = send("Runtime.evaluate", expression="document.documentElement.outerHTML")
             while True:
                 message = json.loads(ws.recv(timeout=30))

@@ -1,0 +1,123 @@
+"""Publishing assets: the serving database, the DuckDB catalog, the case booklet, and one scoped
+bundle per scope of ``scopes.yaml``. Each reads the warehouse, calls one core function of
+:mod:`warehouse.publish`, and reports what it wrote."""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from assets.meta import OWNERS
+from assets.resources import RunSettings, WarehouseResource
+from transforms import pages, publishing, scope
+from transforms.gold import TABLES as GOLD_TABLES
+from transforms.scope import Scope
+from warehouse.fingerprint import code_fingerprint
+from warehouse.publish import booklet as booklet_module
+from warehouse.publish import bundle as bundle_module
+from warehouse.publish import catalog as catalog_module
+from warehouse.publish import serving, serving_pg, serving_tables
+from warehouse.publish.booklet import write_booklet
+from warehouse.publish.bundle import write_bundle
+from warehouse.publish.catalog import write_catalog
+from warehouse.publish.serving import publish_serving
+
+CST = ZoneInfo("Asia/Shanghai")
+GOLD_KEYS = [dg.AssetKey(["gold", name]) for name in GOLD_TABLES]
+SILVER_KEYS = [dg.AssetKey(["silver", n]) for n in ("cadre", "supervision_event", "link_review")]
+BOOKLET_KEY = dg.AssetKey(["publish", "case_booklet"])
+PAGES = (pages, publishing, scope)
+COMMON = {"group_name": "publish", "owners": OWNERS, "tags": {"layer": "publish"}}
+
+
+def booklet_folder(root: Path) -> Path:
+    return root / "reports" / "cases"
+
+
+def bundles_folder(root: Path) -> Path:
+    return root / "reports" / "bundles"
+
+
+@dg.asset(
+    key=["publish", "serving_db"], deps=[*GOLD_KEYS, *SILVER_KEYS[:2]], **COMMON,
+    kinds={"sqlite", "postgres"}, code_version=code_fingerprint(serving, serving_pg, serving_tables, *PAGES),
+    description="Gold, the scoped portraits and the officers' lists in the serving database "
+    "(serving.db, or PostgreSQL with row-level security when serving_url is set).",
+)  # fmt: skip
+def serving_db(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: RunSettings
+) -> dg.MaterializeResult:
+    result = publish_serving(
+        warehouse.store(), settings.serving_url, settings.serving_schema, datetime.now(CST)
+    )
+    context.log.info(
+        f"serving database {result.url}: {result.rows:,} rows in {result.seconds:.1f} s "
+        f"({result.rows_per_s:,.0f} rows/s loading)"
+    )
+    return dg.MaterializeResult(
+        metadata={"url": result.url, "rows": dg.MetadataValue.json(result.tables),
+                  "dagster/row_count": result.rows, "rows_per_s": round(result.rows_per_s)}
+    )  # fmt: skip
+
+
+@dg.asset(
+    key=["publish", "catalog"], deps=[*GOLD_KEYS, *SILVER_KEYS], **COMMON,
+    kinds={"duckdb"}, code_version=code_fingerprint(catalog_module), description="catalog.duckdb: views over the current silver and gold tables.",
+)  # fmt: skip
+def catalog(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    path, views = write_catalog(warehouse.store())
+    context.log.info(f"catalog {path}: {len(views)} views")
+    return dg.MaterializeResult(metadata={"path": str(path), "views": dg.MetadataValue.json(views)})
+
+
+@dg.asset(
+    key=BOOKLET_KEY, deps=[dg.AssetKey(["gold", "tolerance_case"]), dg.AssetKey(["gold", "cadre_profile"])],
+    **COMMON, kinds={"html", "pdf"}, code_version=code_fingerprint(booklet_module, *PAGES),
+    description="典型案例汇编: the de-identified case library as a booklet (HTML and PDF).",
+)  # fmt: skip
+def case_booklet(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    store = warehouse.store()
+    result = write_booklet(store, booklet_folder(store.root), datetime.now(CST))
+    if result.pdf_note:
+        context.log.warning(result.pdf_note)
+    return dg.MaterializeResult(
+        metadata={"path": str(result.path), "cases": result.cases, "pdf_pages": result.pages or 0}
+    )
+
+
+def bundle_asset(chosen: Scope) -> dg.AssetsDefinition:
+    """The asset publishing one scope's bundle into ``reports/bundles/<管理权限>-<region>``."""
+
+    @dg.asset(
+        key=["publish", f"bundle_{chosen.key}"], deps=[*GOLD_KEYS, SILVER_KEYS[1], BOOKLET_KEY],
+        **COMMON, kinds={"html", "pdf", "excel"}, code_version=code_fingerprint(bundle_module, *PAGES),
+        description=f"The bundle of scope {chosen.label} ({chosen.describe()}): pages, PDFs, "
+        "Excel and manifest.json.",
+    )  # fmt: skip
+    def bundle(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        store = warehouse.store()
+        booklet = booklet_folder(store.root)
+        result = write_bundle(
+            store, chosen, bundles_folder(store.root), datetime.now(CST),
+            booklet=booklet if booklet.exists() else None,
+        )  # fmt: skip
+        if result.pdf_note:
+            context.log.warning(result.pdf_note)
+        return dg.MaterializeResult(
+            metadata={"path": str(result.path), "cadres": result.cadres, "units": result.units,
+                      "files": result.files, "bytes": result.bytes}
+        )  # fmt: skip
+
+    return bundle
+
+
+def publish_assets(scopes: list[Scope]) -> list[dg.AssetsDefinition]:
+    """The publishing assets: serving database, catalog, booklet, and a bundle per scope."""
+    return [serving_db, catalog, case_booklet, *(bundle_asset(s) for s in scopes)]

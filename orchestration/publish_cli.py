@@ -1,0 +1,131 @@
+"""``dajiandu publish`` and ``dajiandu verify``: scoped bundles on demand, and checking one that
+was handed over. The demo's last step publishes one scope through the same path."""
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from transforms.scope import Scope, ScopeError
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # noqa: T201
+
+
+def _error(message: str) -> int:
+    print(f"dajiandu: {message}", file=sys.stderr)  # noqa: T201
+    return 2
+
+
+def publish_scopes(
+    warehouse: Path,
+    scopes: list[Scope],
+    out: Path,
+    pdfs: bool = True,
+    profile_pdf: bool = True,
+    booklet: Path | None = None,
+) -> int:
+    """The booklet once (or the one already in the folder ``booklet``), then each scope's bundle;
+    prints where each is. Exit code 0, or 2 with one sentence for an empty scope or a warehouse
+    without gold."""
+    from warehouse.publish.booklet import write_booklet
+    from warehouse.publish.bundle import write_bundle
+    from warehouse.publish.scoped import ScopeEmptyError, check_scope
+    from warehouse.store import Warehouse, WarehouseError
+
+    store = Warehouse(warehouse)
+    if not store.exists("gold", "cadre_profile"):
+        return _error(f"{warehouse}: no gold tables yet (run `dajiandu run` first)")
+    now = datetime.now(CST)
+    start = time.perf_counter()
+    try:
+        for scope in scopes:  # every scope is checked before anything is written
+            check_scope(store, scope)
+        out.mkdir(parents=True, exist_ok=True)
+        told = None
+        if booklet is None or not booklet.is_dir():
+            written = write_booklet(store, out / "典型案例汇编", now, pdfs=pdfs)
+            told, booklet = written.pdf_note, written.path
+            if told:
+                _say(told)
+            _say(f"case booklet   {booklet.resolve()}  ({written.cases:,} cases)")
+        for scope in scopes:
+            result = write_bundle(
+                store, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf, booklet=booklet
+            )
+            if result.pdf_note and result.pdf_note != told:
+                _say(result.pdf_note)
+                told = result.pdf_note
+            _say(
+                f"bundle {scope.label:<12} {result.path.resolve()}  ({result.cadres:,} cadres, "
+                f"{result.units:,} units, {result.files:,} files, {result.bytes / 1e6:,.1f} MB)"
+            )
+    except (ScopeEmptyError, WarehouseError) as error:
+        return _error(str(error))
+    _say(
+        f"published in {time.perf_counter() - start:.1f} s; check a bundle with: dajiandu verify DIR"
+    )
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    try:
+        scopes = list(dict.fromkeys(Scope.parse(s) for s in args.scope))
+    except ScopeError as error:
+        return _error(str(error))
+    return publish_scopes(
+        Path(args.warehouse), scopes, Path(args.out), pdfs=not args.no_pdf,
+        profile_pdf=not args.no_profile_pdf,
+    )  # fmt: skip
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from warehouse.publish.manifest import verify
+
+    problems = verify(Path(args.dir))
+    for problem in problems:
+        _say(problem)
+    if problems:
+        return 1
+    _say(f"{args.dir}: every file matches manifest.json")
+    return 0
+
+
+def demo_scope(warehouse: Path) -> Scope | None:
+    """The demo's scope: the first region with 县管 cadres (by code), or None."""
+    import polars as pl
+
+    from warehouse.store import Warehouse
+
+    cadres = Warehouse(warehouse).scan("silver", "cadre")
+    first = (
+        cadres.filter(pl.col("scope_level") == "县管")
+        .select(pl.col("region").drop_nulls().min())
+        .collect()
+        .item()
+    )
+    return Scope("县管", first) if first else None
+
+
+def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("publish", help="write scoped bundles: pages, PDFs, Excel, manifest")
+    p.add_argument(
+        "--scope", action="append", required=True, metavar="管理权限/行政区划代码",
+        help="e.g. 县管/450321 (a county) or 市管/450300 (a whole city); repeatable",
+    )  # fmt: skip
+    p.add_argument("--out", required=True, help="folder to write the bundles into")
+    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
+    p.add_argument("--no-pdf", action="store_true", help="pages and Excel only, no PDF")
+    p.add_argument(
+        "--no-profile-pdf", action="store_true",
+        help="no 干部监督档案.pdf of every profile (the portraits and booklet PDFs stay)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("verify", help="check a bundle against its manifest.json (SHA-256)")
+    p.add_argument("dir", help="the bundle folder")
+    p.set_defaults(func=cmd_verify)

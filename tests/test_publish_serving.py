@@ -1,0 +1,193 @@
+"""The serving database (SQLite file; the real PostgreSQL server with row-level security) and the
+DuckDB catalog, published from a copy of the baseline warehouse."""
+
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from warehouse.publish.catalog import write_catalog
+from warehouse.publish.serving import publish_serving, resolve_url
+from warehouse.sources import ConfigError
+from warehouse.store import Warehouse
+
+POSTGRES = os.environ.get(
+    "DAJIANDU_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="module")
+def warehouse(baseline: Path, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A private copy of the baseline (publishing writes serving.db and catalog.duckdb into it)."""
+    copy = tmp_path_factory.mktemp("serving") / "warehouse"
+    shutil.copytree(baseline, copy, symlinks=True)
+    return Warehouse(copy)
+
+
+def _gold_rows(store: Warehouse, name: str) -> int:
+    return store.scan("gold", name).select(pl.len()).collect().item()
+
+
+def test_sqlite_serving_holds_every_gold_row_and_republishes_the_same(warehouse) -> None:
+    first = publish_serving(warehouse)
+    for name in ("cadre_profile", "cadre_timeline", "warning", "promotion_check", "tolerance_case"):
+        assert first.tables[name] == _gold_rows(warehouse, name), name
+    path = warehouse.root / "serving.db"
+    with sqlite3.connect(path) as conn:
+        # A reader holding the old file keeps reading it while the new one is swapped in.
+        old = conn.execute("SELECT count(*) FROM cadre_profile").fetchone()[0]
+        second = publish_serving(warehouse)
+        assert conn.execute("SELECT count(*) FROM cadre_profile").fetchone()[0] == old
+    assert second.tables == first.tables  # idempotent: the same tables again
+    with sqlite3.connect(path) as conn:
+        scoped = conn.execute(
+            'SELECT count(*) FROM list_promotion_check WHERE "管理权限" = ? AND "行政区划代码" = ?',
+            ("市管", "450101"),
+        ).fetchone()[0]
+        by_category = conn.execute("SELECT by_category FROM cadre_profile LIMIT 1").fetchone()[0]
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+    assert (
+        scoped
+        == warehouse.scan("silver", "cadre")
+        .filter(pl.col("scope_level") == "市管")
+        .collect()
+        .height
+    )
+    assert by_category.startswith("[")  # nested gold columns arrive as JSON text
+    assert "ix_cadre_timeline_person_no" in indexes and "ix_cadre_profile_scope" in indexes
+    assert not list(warehouse.root.glob(".serving.db.*"))  # no building file left behind
+
+
+def test_a_serving_url_takes_credentials_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("DJD_TEST_PW", "s3cret")
+    assert (
+        resolve_url("postgresql+psycopg://pub:${DJD_TEST_PW}@db/x")
+        == "postgresql+psycopg://pub:s3cret@db/x"
+    )
+    monkeypatch.delenv("DJD_TEST_PW")
+    with pytest.raises(ConfigError, match="DJD_TEST_PW is not set"):
+        resolve_url("postgresql+psycopg://pub:${DJD_TEST_PW}@db/x")
+
+
+def test_a_run_with_an_unset_serving_variable_stops_before_it_starts(
+    generated, tmp_path, capsys
+) -> None:
+    from orchestration.cli import main
+
+    url = "postgresql+psycopg://pub:${DJD_UNSET_PW}@db/x"
+    sources = str(generated / "sources.yaml")
+    assert (
+        main(["run", "--sources", sources, "--warehouse", str(tmp_path), "--serving-url", url]) == 2
+    )
+    assert "environment variable DJD_UNSET_PW is not set" in capsys.readouterr().err
+    assert not (tmp_path / "bronze").exists()
+
+
+def test_the_catalog_has_a_view_per_table_that_follows_new_versions(warehouse) -> None:
+    path, views = write_catalog(warehouse)
+    assert {
+        "gold.cadre_profile",
+        "gold.warning",
+        "silver.cadre",
+        "silver.supervision_event",
+    } <= set(views)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM gold.cadre_profile").fetchone()[0] == _gold_rows(
+            warehouse, "cadre_profile"
+        )
+        sources = {
+            r[0]
+            for r in conn.execute("SELECT DISTINCT source FROM silver.supervision_event").fetchall()
+        }
+    assert "petition" in sources  # the partition key of a partitioned table comes back
+    # A new version of a table (here: one row fewer) shows through the same view, unrebuilt.
+    smaller = warehouse.scan("gold", "warning").collect().head(-1)
+    warehouse.publish(warehouse.stage("gold", "warning", smaller))
+    with duckdb.connect(str(path), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM gold.warning").fetchone()[0] == smaller.height
+
+
+def _server() -> None:
+    try:
+        with psycopg.connect(sa.make_url(POSTGRES).set(drivername="postgresql").render_as_string(
+                hide_password=False), connect_timeout=5):  # fmt: skip
+            pass
+    except psycopg.OperationalError as error:
+        message = f"no postgres server at {sa.make_url(POSTGRES).render_as_string()}: {str(error).splitlines()[0]}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A schema (and its reader roles) of this test alone, dropped afterwards."""
+    _server()
+    schema = f"djd_test_{uuid.uuid4().hex[:8]}"
+    yield schema
+    admin = sa.make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in (schema, f"{schema}_acl"):
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        for (role,) in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (f"{schema}%",)
+        ).fetchall():
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+@pytest.mark.postgres
+def test_a_scoped_role_sees_exactly_its_scope_on_postgresql(warehouse, pg_schema) -> None:
+    result = publish_serving(warehouse, POSTGRES, pg_schema)
+    assert result.tables["cadre_timeline"] == _gold_rows(warehouse, "cadre_timeline")
+    again = publish_serving(warehouse, POSTGRES, pg_schema)  # the swap, with a live schema
+    assert again.tables == result.tables
+    role = f"{pg_schema}_officer"
+    admin = sa.make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:  # as the README tells a DBA to do
+        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE "{pg_schema}_reader"')
+        conn.execute(
+            f'INSERT INTO "{pg_schema}_acl".role_scope (role_name, granted_level, granted_region) '
+            "VALUES (%s, '市管', '450100')", (role,),
+        )  # fmt: skip
+    cadres = warehouse.scan("silver", "cadre").collect()
+    city = cadres.filter(pl.col("scope_level") == "市管")
+    timeline = warehouse.scan("gold", "cadre_timeline").join(
+        city.lazy(), on="person_no", how="semi"
+    )
+    as_reader = (
+        sa.make_url(POSTGRES)
+        .set(drivername="postgresql", username=role)
+        .render_as_string(hide_password=False)
+    )
+    with psycopg.connect(as_reader) as conn:
+
+        def count(sql: str) -> int:
+            return conn.execute(sql.replace("S.", f'"{pg_schema}".')).fetchone()[0]
+
+        assert count("SELECT count(*) FROM S.cadre_profile") == city.height
+        assert count("SELECT count(DISTINCT region) FROM S.cadre_profile") == 1
+        assert count("SELECT count(*) FROM S.cadre_profile WHERE scope_level <> '市管'") == 0
+        assert (
+            count("SELECT count(*) FROM S.cadre_timeline")
+            == timeline.select(pl.len()).collect().item()
+        )
+        assert count("SELECT count(*) FROM S.list_promotion_check") == city.height
+        assert count("SELECT count(*) FROM S.tolerance_case") == _gold_rows(
+            warehouse, "tolerance_case"
+        )
+        assert count("SELECT count(*) FROM S.unit_portrait_scope WHERE scope_level <> '市管'") == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            count("SELECT count(*) FROM S.unit_portrait")  # counts every 管理权限 together
+    with psycopg.connect(as_reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f'INSERT INTO "{pg_schema}".cadre_profile (person_no) VALUES (%s)', ("X",))

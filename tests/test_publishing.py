@@ -1,0 +1,283 @@
+"""Pure publishing transforms on small hand-made frames: scope, masking, spreadsheet safety, lists,
+the serving database's JSON columns and the scope-cut portraits."""
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+
+from transforms.pages import booklet, profile_pages, scope_portraits, search_index
+from transforms.publishing import (
+    cst_text,
+    csv_cell,
+    json_text,
+    mask_id,
+    mask_id_text,
+    promotion_list,
+    warning_list,
+)
+from transforms.scope import Scope, ScopeError
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "region", "prefix"),
+    [
+        ("县管/450321", "县管", "450321", "450321"),  # a county is itself alone
+        ("市管/450300", "市管", "450300", "4503"),  # a city code covers every code of the city
+        ("省管/450000", "省管", "450000", "45"),  # a province code covers the province
+        (" 县管／450321 ", "县管", "450321", "450321"),  # a full-width slash and spaces, as typed
+    ],
+)
+def test_a_scope_is_parsed_with_the_reach_of_its_code(text, level, region, prefix) -> None:
+    scope = Scope.parse(text)
+    assert (scope.level, scope.region, scope.prefix) == (level, region, prefix)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("450321", "expected 管理权限/行政区划代码"),  # no 管理权限 at all
+        ("区管/450321", "管理权限 must be one of"),  # not a level the roster knows
+        ("县管/45032", "must be 6 digits"),  # a code one digit short
+        ("县管/000000", "must be 6 digits"),  # the empty code covers everything: refused
+    ],
+)
+def test_a_scope_not_understood_is_named_with_the_expected_form(text, says) -> None:
+    with pytest.raises(ScopeError, match=says) as caught:
+        Scope.parse(text)
+    assert text.strip() in str(caught.value)
+
+
+def test_the_scope_filter_matches_level_exactly_and_region_by_reach() -> None:
+    cadres = pl.DataFrame(
+        {
+            "person_no": ["a", "b", "c", "d", "e", "f"],
+            "scope_level": ["县管", "县管", "市管", "县管", None, "县管"],
+            "region": ["450321", "450322", "450321", "450421", "450321", None],
+        }
+    )
+    county = cadres.filter(Scope.parse("县管/450321").expr())["person_no"].to_list()
+    city = cadres.filter(Scope.parse("县管/450300").expr())["person_no"].to_list()
+    # b is in the same city but another county; c is the same county but 市管; d another city;
+    # e and f lack a level or a region and are never in any scope.
+    assert county == ["a"]
+    assert city == ["a", "b"]
+    assert Scope.parse("县管/450300").covers("县管", "450322")
+    assert not Scope.parse("县管/450321").covers("市管", "450321")
+
+
+def test_id_numbers_are_masked_to_region_and_last_four() -> None:
+    frame = pl.DataFrame({"id": ["450321199001011234", "45032119900101123X", "123", None]})
+    masked = frame.select(mask_id(pl.col("id")))["id"].to_list()
+    # 18 characters keep 6 + 4; a value too short to be an ID number is not shown at all.
+    assert masked == ["450321********1234", "450321********123X", None, None]
+    assert mask_id_text("450321199001011234") == "450321********1234"
+    assert mask_id_text(None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://x","点我")', '\'=HYPERLINK("http://x","点我")'),  # a formula
+        ("+86 139", "'+86 139"),  # a phone-like text Excel would compute
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("张伟", "张伟"),  # ordinary text passes untouched
+        (-3, -3),  # a number is a number, never prefixed
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_become_text(value, cell) -> None:
+    assert csv_cell(value) == cell
+
+
+def test_times_are_shown_in_cst_with_the_zone_named() -> None:
+    moment = datetime(2026, 12, 1, 8, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert cst_text(moment) == "2026-12-01 08:05 CST（北京时间，UTC+08:00）"
+    with pytest.raises(ValueError, match="aware"):
+        cst_text(datetime(2026, 12, 1, 8, 5))  # a naive time would hide its zone
+    with pytest.raises(ValueError, match="Asia/Shanghai"):
+        cst_text(datetime(2026, 12, 1, tzinfo=timezone(timedelta(hours=0))))
+
+
+def test_nested_columns_become_json_text_and_null_stays_null() -> None:
+    frame = pl.DataFrame({"k": [1, 2, 3], "l": [[{"a": 1, "b": "中文"}], None, []]})
+    out = json_text(frame)
+    assert out["l"].to_list() == ['[{"a":1,"b":"中文"}]', None, "[]"]
+    assert out["k"].to_list() == [1, 2, 3]
+
+
+def _cadres() -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "person_no": ["P1", "P2", "P3"],
+            "name": ["张伟", "李强", "王芳"],
+            "unit": ["某局", "某局", "某镇"],
+            "post": ["局长", "副局长", "镇长"],
+            "scope_level": ["县管", "市管", "县管"],
+            "region": ["450321"] * 3,
+            "id_number": ["450321199001011234", None, "450321198001011238"],
+            "post_since": [date(2020, 1, 1)] * 3,
+        }
+    )
+
+
+def _timeline() -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "person_no": ["P1", "P1", "P3"],
+            "date": [date(2025, 3, 1), date(2025, 6, 1), date(2025, 1, 1)],
+            "event_id": ["e1", "e2", "e3"],
+            "source": ["petition", "sanction", "inspection"],
+            "source_key": ["XF2025-1", "ID/诫勉/2025-06-01", "2025年第1轮/WT1"],
+            "category": ["违反廉洁纪律", "组织处理", "落实巡视巡察整改"],
+            "outcome": ["属实", "诫勉", "未整改"],
+            "counts_against": [True, True, True],
+        }
+    )
+
+
+def test_the_warning_list_puts_red_first_and_names_the_records() -> None:
+    warning = pl.LazyFrame(
+        {
+            "person_no": ["P3", "P1"],
+            "level": ["yellow", "red"],
+            "rule_id": ["W-Y", "W-R"],
+            "label": ["逾期未整改", "两次属实"],
+            "basis": ["整改要求", "规则"],
+            "events": [1, 2],
+            "event_ids": [["e3"], ["e2", "e1"]],
+        }
+    )
+    rows = warning_list(warning, _cadres(), _timeline()).collect().to_dicts()
+    # Red before yellow whatever the input order; each record is named by source and key.
+    assert [r["预警等级"] for r in rows] == ["红色预警", "黄色预警"]
+    assert rows[0]["相关记录"] == "信访举报 XF2025-1；处分与组织处理 ID/诫勉/2025-06-01"
+    assert rows[0]["姓名"] == "张伟" and rows[0]["行政区划代码"] == "450321"
+
+
+def test_the_promotion_list_says_why_until_when_and_which_article() -> None:
+    reason = {
+        "condition": "influence_period", "measure": "组织处理/诫勉", "date": date(2025, 6, 1),
+        "until": date(2025, 12, 1), "rule_id": "IP-1", "article": "问责规定 第十九条",
+        "bar_rule_id": "PB-1", "bar_article": "条例 第二十四条", "event_id": "e2",
+    }  # fmt: skip
+    grade = {**reason, "condition": "last_annual_grade", "measure": "年度考核/基本称职",
+             "until": None, "article": "条例 第二十四条"}  # fmt: skip
+    promotion = pl.LazyFrame(
+        {
+            "person_no": ["P1", "P3"],
+            "as_of": [date(2025, 7, 1)] * 2,
+            "barred": [True, True],
+            "bar_until": [date(2025, 12, 1), None],
+            "reasons": [[reason], [grade]],
+        }
+    )
+    rows = promotion_list(promotion, _cadres()).collect().to_dicts()
+    assert rows[0]["暂停提拔"] == "是" and rows[0]["限制截止日期"] == date(2025, 12, 1)
+    assert rows[0]["原因及依据"] == (
+        "影响期未满：组织处理/诫勉（2025-06-01 起，至 2025-12-01；依据 问责规定 第十九条）"
+    )
+    # A grade bar has no end date, and the text says so instead of leaving a blank.
+    assert "无固定截止日期" in rows[1]["原因及依据"] and rows[1]["限制截止日期"] is None
+
+
+def test_a_portrait_for_one_scope_counts_only_that_scopes_cadres() -> None:
+    # 某局 holds P1 (县管) and P2 (市管): the 县管 portrait of the unit must not count P2's event.
+    events = pl.LazyFrame(
+        {
+            "person_no": ["P1", "P2", "P2"],
+            "link_status": ["linked"] * 3,
+            "event_date": [date(2025, 3, 1)] * 3,
+            "source": ["petition", "petition", "audit"],
+            "category": ["违反廉洁纪律", "违反廉洁纪律", "资金闲置"],
+            "outcome": ["属实", "属实", "直接责任/未申请"],
+            "counts_against": [True, True, True],
+            "amount_wan": [None, None, 12.5],
+        }
+    )
+    warning = pl.LazyFrame(schema={"person_no": pl.String, "level": pl.String})
+    rows = scope_portraits(events, _cadres(), warning, date(2025, 7, 1)).collect()
+    unit = rows.filter((pl.col("grain") == "unit") & (pl.col("name") == "某局"))
+    by_level = {r["scope_level"]: r for r in unit.to_dicts()}
+    assert by_level["县管"]["cadres"] == 1 and by_level["县管"]["reports"] == 1
+    assert by_level["县管"]["audit_amount_wan"] == 0.0
+    assert by_level["市管"]["audit_amount_wan"] == 12.5 and by_level["市管"]["region"] == "450321"
+
+
+def _profile() -> pl.DataFrame:
+    base = {f"{s}_{k}": [0, 0] for s in ("inspection", "audit", "petition", "assessment",
+            "sanction", "tolerance") for k in ("against", "other")}  # fmt: skip
+    return pl.DataFrame(
+        {
+            "person_no": ["P3", "P1"], "name": ["王芳", "张伟"], "unit": ["某镇", "某局"],
+            "post": ["镇长", "局长"], "warning_level": ["none", "red"], "barred": [False, True],
+            "events": [1, 2], "events_against": [1, 2], **base,
+        }
+    )  # fmt: skip
+
+
+def test_profile_pages_carry_the_masked_id_and_each_cadres_own_rows() -> None:
+    empty_warning = pl.DataFrame(schema={"person_no": pl.String, "level": pl.String,
+                                         "event_ids": pl.List(pl.String)})  # fmt: skip
+    promotion = pl.DataFrame({"person_no": ["P1"], "barred": [True], "reasons": [[]]},
+                             schema_overrides={"reasons": pl.List(pl.Struct({"condition": pl.String,
+                             "event_id": pl.String}))})  # fmt: skip
+    pages = profile_pages(
+        _profile(), _cadres().collect(), _timeline().collect(), empty_warning, promotion,
+        pl.DataFrame(schema={"person_no": pl.String}),
+        pl.DataFrame(schema={"person_no": pl.String, "start": pl.Date}),
+    )  # fmt: skip
+    assert [p["person_no"] for p in pages] == ["P1", "P3"]  # sorted by 人员编号
+    assert pages[0]["id_masked"] == "450321********1234"
+    assert [e["source_key"] for e in pages[0]["timeline"]] == ["XF2025-1", "ID/诫勉/2025-06-01"]
+    assert pages[1]["promotion"] == {"barred": False, "reasons": []}  # no row: not barred
+    assert search_index(_profile())[1] == {
+        "p": "P1",
+        "n": "张伟",
+        "u": "某局",
+        "t": "局长",
+        "w": "红色预警",
+        "b": True,
+    }
+
+
+def test_the_booklet_groups_by_field_and_keeps_refusals_apart() -> None:
+    cases = pl.DataFrame(
+        {
+            "case_id": ["TC-2", "TC-1", "TC-3"],
+            "field": ["脱贫攻坚", "招商引资", "招商引资"],
+            "year": [2024, 2023, 2024],
+            "counter_example": [False, False, True],
+        }
+    )
+    book = booklet(cases)
+    assert [s["field"] for s in book["sections"]] == ["招商引资", "脱贫攻坚"]
+    assert [c["case_id"] for c in book["counter"]] == ["TC-3"]
+    assert book["total"] == 3
+
+
+def test_a_large_case_library_is_printed_in_volumes_in_booklet_order() -> None:
+    from warehouse.publish.booklet import volumes
+
+    # Thousands of cases cannot be laid out as one PDF in memory: they go in volumes, refusals last.
+    cases = pl.DataFrame(
+        {
+            "case_id": [f"TC-{i:03d}" for i in range(7)],
+            "field": ["乙", "甲", "甲", "乙", "甲", "丙", "甲"],
+            "year": [2024] * 7,
+            "counter_example": [False, False, True, False, False, False, False],
+        }
+    )
+    parts = volumes(cases, size=3)
+    assert [p.height for p in parts] == [3, 3, 1]
+    assert [c for p in parts for c in p["case_id"]] == [
+        "TC-005",
+        "TC-000",
+        "TC-003",
+        "TC-001",
+        "TC-004",
+        "TC-006",
+        "TC-002",
+    ]  # fmt: skip  (fields in code-point order, as the booklet's sections; refusals last)
+    assert len(volumes(cases.head(0))) == 1  # an empty library is one (empty) booklet

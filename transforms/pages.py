@@ -1,0 +1,230 @@
+"""Page-ready records for one scope: a profile per cadre, a portrait per unit and region, the
+search index, the case booklet and the geometry of the small charts.
+
+Inputs are gold (and silver/cadre) frames already cut to the scope; outputs are plain dicts and
+lists a template reads. Pure: no disk, no clock.
+"""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from transforms.events import linked_events
+from transforms.profile import unit_portrait
+from transforms.publishing import (
+    CONDITION_LABELS,
+    GRAIN_LABELS,
+    LEVEL_LABELS,
+    SOURCE_LABELS,
+    event_refs,
+    mask_id_text,
+)
+from transforms.scope import LEVELS
+
+Record = dict[str, Any]
+
+
+def _by_person(frame: pl.DataFrame) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = defaultdict(list)
+    for row in frame.iter_rows(named=True):
+        out[row["person_no"]].append(row)
+    return out
+
+
+def _timeline_rows(timeline: pl.DataFrame) -> dict[str, list[Record]]:
+    labelled = timeline.with_columns(
+        pl.col("source")
+        .replace_strict(SOURCE_LABELS, default=pl.col("source"))
+        .alias("source_label")
+    )
+    return _by_person(labelled)
+
+
+def _warning_rows(warning: pl.DataFrame, refs: dict[str, str]) -> dict[str, list[Record]]:
+    out = _by_person(warning)
+    for rows in out.values():
+        for row in rows:
+            row["level_label"] = LEVEL_LABELS.get(row["level"], row["level"])
+            row["records"] = [refs.get(e, "（记录不在时间线中）") for e in row["event_ids"]]
+    return out
+
+
+def _reasons(promotion: pl.DataFrame, refs: dict[str, str]) -> dict[str, Record]:
+    out: dict[str, Record] = {}
+    for row in promotion.iter_rows(named=True):
+        for reason in row["reasons"]:
+            reason["condition_label"] = CONDITION_LABELS.get(
+                reason["condition"], reason["condition"]
+            )
+            reason["record"] = refs.get(reason["event_id"], "")
+        out[row["person_no"]] = row
+    return out
+
+
+def profile_pages(
+    profile: pl.DataFrame,
+    cadres: pl.DataFrame,
+    timeline: pl.DataFrame,
+    warning: pl.DataFrame,
+    promotion: pl.DataFrame,
+    clearance: pl.DataFrame,
+    posts: pl.DataFrame,
+) -> list[Record]:
+    """One record per cadre of ``profile`` (sorted by 人员编号): identity with the ID number
+    masked, post history, the promotion-bar check with each reason, warnings with the records
+    that raised them, clearance, latest grades, counts by source and the whole timeline.
+
+    ``posts`` holds the post history (person_no, unit, post, start, end); every frame is the
+    scope's rows only.
+    """
+    refs = dict(event_refs(timeline.lazy()).collect().iter_rows())
+    ids = dict(cadres.select("person_no", "id_number").iter_rows())
+    events = _timeline_rows(timeline)
+    warnings = _warning_rows(warning, refs)
+    reasons = _reasons(promotion, refs)
+    cleared = _by_person(clearance)
+    history = _by_person(posts.sort("person_no", "start", descending=[False, True]))
+    pages = []
+    for row in profile.sort("person_no").iter_rows(named=True):
+        person = row["person_no"]
+        row["id_masked"] = mask_id_text(ids.get(person))
+        row["level_label"] = LEVEL_LABELS.get(row["warning_level"], row["warning_level"])
+        row["counts"] = [
+            {"label": label, "against": row[f"{s}_against"], "other": row[f"{s}_other"]}
+            for s, label in SOURCE_LABELS.items()
+        ]
+        row["timeline"] = events.get(person, [])
+        row["warnings"] = warnings.get(person, [])
+        row["promotion"] = reasons.get(person, {"barred": False, "reasons": []})
+        row["clearance"] = cleared.get(person, [])
+        row["posts"] = history.get(person, [])
+        pages.append(row)
+    return pages
+
+
+def roster_posts(cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """The post history when no S8 table exists: each cadre's current post, open-ended."""
+    return cadres.select(
+        "person_no", "unit", "post", pl.col("post_since").alias("start"),
+        pl.lit(None, dtype=pl.Date).alias("end"),
+    )  # fmt: skip
+
+
+def search_index(profile: pl.DataFrame) -> list[Record]:
+    """What the index page's offline search looks through: one entry per cadre."""
+    return [
+        {
+            "p": row["person_no"],
+            "n": row["name"],
+            "u": row["unit"],
+            "t": row["post"],
+            "w": LEVEL_LABELS.get(row["warning_level"], ""),
+            "b": bool(row["barred"]),
+        }
+        for row in profile.select(
+            "person_no", "name", "unit", "post", "warning_level", "barred"
+        ).iter_rows(named=True)
+    ]
+
+
+def scope_portraits(
+    events: pl.LazyFrame, cadres: pl.LazyFrame, warning: pl.LazyFrame, as_of: date
+) -> pl.LazyFrame:
+    """``gold/unit_portrait``'s figures counted over each 管理权限's cadres apart.
+
+    A unit can hold cadres of several 管理权限 (a county's leaders are 市管, its staff 县管), so a
+    portrait for one scope counts only that scope's cadres; each row says its ``scope_level`` and
+    ``region`` (a unit's region is its cadres'). Pass the cadres of one scope to get its portraits.
+    """
+    linked = linked_events(events)
+    parts = []
+    for level in LEVELS:
+        people = cadres.filter(pl.col("scope_level") == level)
+        ids = people.select("person_no")
+        portrait = unit_portrait(
+            linked.join(ids, on="person_no", how="semi"),
+            people,
+            warning.join(ids, on="person_no", how="semi"),
+            as_of,
+        )
+        regions = people.group_by("unit").agg(pl.col("region").min().alias("_unit_region"))
+        parts.append(
+            portrait.join(regions, left_on="name", right_on="unit", how="left")
+            .with_columns(
+                pl.lit(level).alias("scope_level"),
+                pl.when(pl.col("grain") == "region")
+                .then(pl.col("name"))
+                .otherwise(pl.col("_unit_region"))
+                .alias("region"),
+            )
+            .drop("_unit_region")
+        )
+    return pl.concat(parts, how="diagonal_relaxed").sort("scope_level", "grain", "name")
+
+
+def _trend_chart(trend: list[Record], width: int = 480, height: int = 160) -> Record:
+    """Bars per year (all events, and those counting against), as SVG coordinates."""
+    top = max([t["events"] for t in trend] + [1])
+    slot = (width - 40) / max(len(trend), 1)
+    bars = []
+    for i, t in enumerate(trend):
+        x = 30 + i * slot
+        h_all = (height - 40) * t["events"] / top
+        h_against = (height - 40) * t["against"] / top
+        bars.append(
+            {
+                "x": round(x + slot * 0.15, 1), "w": round(slot * 0.34, 1),
+                "x2": round(x + slot * 0.5, 1), "h": round(h_all, 1), "h2": round(h_against, 1),
+                "y": round(height - 20 - h_all, 1), "y2": round(height - 20 - h_against, 1),
+                "label": str(t["year"]), "lx": round(x + slot * 0.5, 1),
+                "events": t["events"], "against": t["against"],
+            }
+        )  # fmt: skip
+    return {"width": width, "height": height, "bars": bars, "top": top, "base": height - 20}
+
+
+def _category_chart(categories: list[Record], width: int = 480, rows: int = 10) -> Record:
+    """Horizontal bars of events per 100 cadres for the busiest (source, category) pairs."""
+    chosen = sorted(categories, key=lambda c: (-c["per_100"], c["source"], c["category"] or ""))
+    chosen = chosen[:rows]
+    top = max([c["per_100"] for c in chosen] + [1.0])
+    bars = [
+        {
+            "y": 4 + i * 22,
+            "w": round((width - 250) * c["per_100"] / top, 1),
+            "label": f"{SOURCE_LABELS.get(c['source'], c['source'])}·{c['category'] or '未分类'}",
+            "value": c["per_100"],
+        }
+        for i, c in enumerate(chosen)
+    ]
+    return {"width": width, "height": 8 + 22 * len(bars), "bars": bars}
+
+
+def portrait_pages(portraits: pl.DataFrame) -> list[Record]:
+    """One record per portrait row (regions first, then units by name), with its charts."""
+    pages = []
+    ordered = portraits.sort(pl.col("grain") != "region", "name")
+    for row in ordered.iter_rows(named=True):
+        row["grain_label"] = GRAIN_LABELS.get(row["grain"], row["grain"])
+        row["per_source"] = [
+            {"label": label, "events": row[f"{s}_events"], "per_100": row[f"{s}_per_100"]}
+            for s, label in SOURCE_LABELS.items()
+        ]
+        row["trend_chart"] = _trend_chart(row["trend"])
+        row["category_chart"] = _category_chart(row["by_category"])
+        for c in row["by_category"]:
+            c["source_label"] = SOURCE_LABELS.get(c["source"], c["source"])
+        pages.append(row)
+    return pages
+
+
+def booklet(cases: pl.DataFrame) -> Record:
+    """典型案例汇编: tolerated cases by field (领域), then refusals as counter-examples."""
+    fields: dict[str, list[Record]] = defaultdict(list)
+    counter: list[Record] = []
+    for row in cases.sort("field", "year", "case_id", nulls_last=True).iter_rows(named=True):
+        (counter if row["counter_example"] else fields[row["field"] or "其他"]).append(row)
+    sections = [{"field": f, "cases": fields[f]} for f in sorted(fields)]
+    return {"sections": sections, "counter": counter, "total": cases.height}

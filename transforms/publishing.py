@@ -1,0 +1,240 @@
+"""What officers read, shaped from gold: Chinese labels, masked ID numbers, the lists with Chinese
+headers (预警名单, 选拔任用审查, 澄清正名名单, 干部名单), cells safe for a spreadsheet, and gold rows
+flattened for a SQL serving database.
+
+Nothing here touches disk or a clock; :mod:`warehouse.publish` writes the bytes.
+"""
+
+from datetime import datetime
+
+import polars as pl
+
+SOURCE_LABELS = {
+    "inspection": "巡视巡察",
+    "audit": "审计",
+    "petition": "信访举报",
+    "assessment": "考核",
+    "sanction": "处分与组织处理",
+    "tolerance": "容错纠错",
+}
+LEVEL_LABELS = {"red": "红色预警", "yellow": "黄色预警", "blue": "蓝色预警", "none": "无预警"}
+LEVEL_ORDER = {"red": 0, "yellow": 1, "blue": 2, "none": 3}
+CONDITION_LABELS = {"influence_period": "影响期未满", "last_annual_grade": "上一年度考核等次"}
+GRAIN_LABELS = {"unit": "单位", "region": "行政区划"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is a formula (or a DDE trick) to Excel, WPS and LibreOffice."""
+
+
+def mask_id(number: pl.Expr) -> pl.Expr:
+    """``450321199001011234`` → ``450321********1234``: the region and the last four stay.
+
+    Shorter or null values become null: a value that is not an ID number is not shown at all.
+    """
+    n = number.str.len_chars()
+    stars = pl.lit("*").repeat_by(n - 10).list.join("")
+    return pl.when(n >= 15).then(
+        pl.concat_str(number.str.slice(0, 6), stars, number.str.slice(-4, 4))
+    )
+
+
+def mask_id_text(number: str | None) -> str | None:
+    """:func:`mask_id` for one value."""
+    if number is None or len(number) < 15:
+        return None
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell that a spreadsheet will not run: text starting with ``=``, ``+``,
+    ``-``, ``@`` (or a tab or carriage return) gets a leading apostrophe; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def cst_text(moment: datetime) -> str:
+    """A time as officers read it: ``2026-12-01 16:05 CST（北京时间，UTC+08:00）``.
+
+    ``moment`` must carry its zone (Asia/Shanghai); the zone is named, never implied.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("cst_text needs an aware datetime (Asia/Shanghai)")
+    offset = moment.utcoffset()
+    if offset is None or offset.total_seconds() != 8 * 3600:
+        raise ValueError(f"cst_text wants Asia/Shanghai time, got UTC offset {offset}")
+    return f"{moment:%Y-%m-%d %H:%M} CST（北京时间，UTC+08:00）"
+
+
+def _label(column: str, labels: dict[str, str]) -> pl.Expr:
+    return pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
+
+
+def event_refs(timeline: pl.LazyFrame) -> pl.LazyFrame:
+    """Per event id: how a page names the record (``巡视巡察 2024年第3轮/WT000321``)."""
+    return timeline.select(
+        "event_id",
+        pl.concat_str(_label("source", SOURCE_LABELS), pl.lit(" "), pl.col("source_key")).alias(
+            "ref"
+        ),
+    )
+
+
+def warning_list(
+    warning: pl.LazyFrame, cadres: pl.LazyFrame, timeline: pl.LazyFrame
+) -> pl.LazyFrame:
+    """预警名单: one row per (cadre, warning rule), red first, with the records that fired it."""
+    refs = (
+        warning.select("person_no", "rule_id", "event_ids")
+        .explode("event_ids")
+        .join(event_refs(timeline), left_on="event_ids", right_on="event_id", how="left")
+        .group_by("person_no", "rule_id")
+        .agg(pl.col("ref").drop_nulls().sort().str.join("；").alias("records"))
+    )
+    return (
+        warning.join(refs, on=["person_no", "rule_id"], how="left")
+        .join(_who(cadres), on="person_no", how="inner")
+        .with_columns(pl.col("level").replace_strict(LEVEL_ORDER, default=9).alias("_order"))
+        .sort("_order", "person_no", "rule_id")
+        .select(
+            _label("level", LEVEL_LABELS).alias("预警等级"),
+            *_who_columns(),
+            pl.col("rule_id").alias("规则编号"),
+            pl.col("label").alias("预警事项"),
+            pl.col("basis").alias("依据"),
+            pl.col("events").alias("记录数"),
+            pl.col("records").alias("相关记录"),
+        )
+    )
+
+
+def reason_text(reasons: pl.Expr) -> pl.Expr:
+    """The promotion-bar reasons of one cadre as one line of text, each with article and dates."""
+    each = pl.concat_str(
+        pl.element()
+        .struct.field("condition")
+        .replace_strict(CONDITION_LABELS, default=pl.element().struct.field("condition")),
+        pl.lit("："),
+        pl.element().struct.field("measure"),
+        pl.lit("（"),
+        pl.element().struct.field("date").dt.to_string("%Y-%m-%d"),
+        pl.when(pl.element().struct.field("until").is_not_null())
+        .then(
+            pl.concat_str(
+                pl.lit(" 起，至 "), pl.element().struct.field("until").dt.to_string("%Y-%m-%d")
+            )
+        )
+        .otherwise(pl.lit("，无固定截止日期")),
+        pl.lit("；依据 "),
+        pl.element().struct.field("article"),
+        pl.lit("）"),
+    )
+    return reasons.list.eval(each).list.join("；")
+
+
+def promotion_list(promotion: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """选拔任用审查: every cadre, barred or not, until when, and why (选拔任用条例 第二十四条)."""
+    return (
+        promotion.join(_who(cadres), on="person_no", how="inner")
+        .sort(pl.col("barred").not_(), "person_no")
+        .select(
+            *_who_columns(),
+            pl.col("as_of").alias("审查基准日"),
+            pl.when(pl.col("barred")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("暂停提拔"),
+            pl.col("bar_until").alias("限制截止日期"),
+            reason_text(pl.col("reasons")).alias("原因及依据"),
+        )
+    )
+
+
+def clearance_list(clearance: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """澄清正名名单: reports that cleared a cadre or were false accusations."""
+    return (
+        clearance.select("person_no", "source_key", "received", "closed", "result", "protection")
+        .join(_who(cadres), on="person_no", how="inner")
+        .sort("person_no", "received", "source_key")
+        .select(
+            *_who_columns(),
+            pl.col("source_key").alias("件号"),
+            pl.col("received").alias("收件日期"),
+            pl.col("closed").alias("办结日期"),
+            pl.col("result").alias("办理结果"),
+            pl.col("protection").alias("保护情形"),
+        )
+    )
+
+
+def profile_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """干部名单: one row per cadre of ``profile`` with the masked ID and the profile's headline."""
+    grades = pl.col("latest_grades").list.eval(
+        pl.concat_str(
+            pl.element().struct.field("year").cast(pl.String),
+            pl.lit(" "),
+            pl.element().struct.field("grade"),
+        )
+    )
+    ids = cadres.select("person_no", mask_id(pl.col("id_number")).alias("masked"))
+    return (
+        profile.join(ids, on="person_no", how="left")
+        .sort("person_no")
+        .select(
+            pl.col("person_no").alias("人员编号"),
+            pl.col("name").alias("姓名"),
+            pl.col("gender").alias("性别"),
+            pl.col("birth_month").dt.to_string("%Y.%m").alias("出生年月"),
+            pl.col("masked").alias("公民身份号码"),
+            pl.col("unit").alias("单位"),
+            pl.col("post").alias("职务"),
+            pl.col("grade").alias("职级"),
+            pl.col("scope_level").alias("管理权限"),
+            pl.col("region").alias("行政区划代码"),
+            pl.col("post_since").alias("任现职时间"),
+            pl.col("status").alias("在职状态"),
+            _label("warning_level", LEVEL_LABELS).alias("预警等级"),
+            pl.when(pl.col("barred")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("暂停提拔"),
+            pl.col("bar_until").alias("限制截止日期"),
+            pl.col("events").alias("记录总数"),
+            pl.col("events_against").alias("计入负面记录数"),
+            pl.when(pl.col("cleared")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("澄清正名"),
+            grades.list.join("；").alias("近三年年度考核"),
+        )
+    )
+
+
+TEXT_COLUMNS = frozenset({"人员编号", "公民身份号码", "行政区划代码", "件号", "规则编号"})
+"""Columns a spreadsheet must keep as text (文本): codes with leading zeros or 18 digits."""
+
+
+def _who(cadres: pl.LazyFrame) -> pl.LazyFrame:
+    return cadres.select("person_no", "name", "unit", "post", "scope_level", "region")
+
+
+def _who_columns() -> list[pl.Expr]:
+    return [
+        pl.col("person_no").alias("人员编号"),
+        pl.col("name").alias("姓名"),
+        pl.col("unit").alias("单位"),
+        pl.col("post").alias("职务"),
+        pl.col("scope_level").alias("管理权限"),
+        pl.col("region").alias("行政区划代码"),
+    ]
+
+
+def json_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every list and struct column encoded as JSON text (null stays null), for a
+    SQL table (a JSONB column on PostgreSQL, TEXT on SQLite)."""
+    nested = [
+        name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List | pl.Struct)
+    ]
+    if not nested:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(name).is_not_null())
+        .then(
+            pl.struct(pl.col(name).alias("v"))
+            .struct.json_encode()
+            .str.strip_prefix('{"v":')
+            .str.strip_suffix("}")
+        )
+        .alias(name)
+        for name in nested
+    )

@@ -1,0 +1,67 @@
+"""``manifest.json``: what a folder handed over holds and from which data, verifiable.
+
+Every file is listed with its size and SHA-256; the recipient runs :func:`verify` (or
+``dajiandu verify DIR``) to learn whether anything was changed, added or removed since.
+"""
+
+import hashlib
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def write_manifest(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Write ``folder/manifest.json``: ``meta`` plus every file (path, bytes, sha256)."""
+    files = [
+        {"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for p in _files(folder)
+    ]
+    body = {**meta, "files": files}
+    (folder / MANIFEST).write_text(
+        json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return files
+
+
+def verify(folder: Path) -> list[str]:
+    """What differs between ``folder`` and its manifest; an empty list when nothing does."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return [f"{folder}: no {MANIFEST}"]
+    try:
+        listed = {f["path"]: f for f in json.loads(path.read_text(encoding="utf-8"))["files"]}
+    except (ValueError, KeyError, TypeError) as error:
+        return [f"{path}: not a readable manifest ({error})"]
+    present = {p.relative_to(folder).as_posix(): p for p in _files(folder)}
+    problems = [f"missing: {name}" for name in sorted(set(listed) - set(present))]
+    problems += [f"not in the manifest: {name}" for name in sorted(set(present) - set(listed))]
+    for name in sorted(set(listed) & set(present)):
+        if _sha256(present[name]) != listed[name]["sha256"]:
+            problems.append(f"changed: {name} (SHA-256 differs)")
+    return problems
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the finished folder ``staging`` where ``target`` is, with renames; the old one is
+    removed last, so a failure before this leaves the previous folder as it was."""
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

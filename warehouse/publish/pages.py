@@ -1,0 +1,68 @@
+"""HTML pages from the Jinja2 templates in ``templates/``: one rendering path for the screen and
+for print (the same HTML goes to WeasyPrint for PDF)."""
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES = Path(__file__).parent / "templates"
+PLATFORM = "大监督 · 干部监督信息综合运用"
+
+
+def _date(value: object, empty: str = "—") -> str:
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    return empty if value in (None, "") else str(value)
+
+
+def _month(value: object) -> str:
+    return value.strftime("%Y年%m月") if isinstance(value, date) else "—"
+
+
+def _number(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else "—"
+
+
+def _money(value: object) -> str:
+    return f"{value:,.2f}" if isinstance(value, int | float) else "—"
+
+
+def _percent(value: object) -> str:
+    return f"{value * 100:.1f}%" if isinstance(value, int | float) else "—"
+
+
+def _css_string(value: object) -> str:
+    """Text safe inside a CSS string literal (quotes and backslashes escaped, no newlines)."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return " ".join(text.split())
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        d=_date, ym=_month, n=_number, money=_money, pct=_percent, css_string=_css_string
+    )
+    return env
+
+
+ENV = _environment()
+
+
+def render(template: str, **context: Any) -> str:
+    """One page: ``template`` with ``context`` (plus ``platform``)."""
+    return ENV.get_template(template).render(platform=PLATFORM, **context)
+
+
+def script_json(value: object) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</script>`` can close it early)."""
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return text.replace("</", "<\\/")

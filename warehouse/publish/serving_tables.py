@@ -1,0 +1,136 @@
+"""What the serving database holds: the gold tables (with each person row's scope), the scoped
+portraits, the officers' lists, and one row of metadata; each as batches of rows (nested
+columns as they are in gold: the loader encodes them as JSON).
+
+A table is *scoped* when its rows carry a 管理权限 and a region (the row-level-security policy
+reads them), *public* when every reader may see it (the de-identified cases, the metadata), and
+*private* otherwise (``unit_portrait`` counts cadres of every 管理权限 together: readers use
+``unit_portrait_scope``).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from transforms.pages import scope_portraits
+from transforms.publishing import clearance_list, promotion_list, warning_list
+from warehouse.store import Warehouse
+
+BATCH_ROWS = 200_000
+SCOPE = ("scope_level", "region")
+LIST_SCOPE = ("管理权限", "行政区划代码")
+
+
+@dataclass
+class ServingTable:
+    """One table of the serving database."""
+
+    name: str
+    batches: Callable[[], Iterator[pl.DataFrame]]
+    access: str
+    """``scoped``, ``public`` or ``private``."""
+    scope_columns: tuple[str, str] = SCOPE
+    index: tuple[str, ...] = ()
+
+
+@dataclass
+class ServingResult:
+    """What a publish loaded, where, and how fast."""
+
+    url: str
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    load_seconds: float = 0.0
+    """Seconds the rows spent streaming into the database: encoding and writing (on PostgreSQL
+    the next batch is read and encoded while the server parses the last). Not counted: computing
+    the lists and portraits before their first row, indexes, policies, the swap."""
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.load_seconds if self.load_seconds else 0.0
+
+
+def _gold_batches(
+    store: Warehouse, name: str, scopes: pl.DataFrame | None
+) -> Callable[[], Iterator[pl.DataFrame]]:
+    """Batches of a gold table straight from its Parquet file (memory holds one batch), with
+    the cadre's scope joined on when ``scopes`` is given."""
+
+    def batches() -> Iterator[pl.DataFrame]:
+        path = store.table_path("gold", name).resolve() / "data.parquet"
+        if not path.exists():  # a partitioned table: read whole
+            yield _finish(store.scan("gold", name).collect(), scopes)
+            return
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield _finish(frame, scopes)
+
+    return batches
+
+
+def _finish(frame: pl.DataFrame, scopes: pl.DataFrame | None) -> pl.DataFrame:
+    if scopes is None:
+        return frame
+    return frame.join(scopes, on="person_no", how="left", maintain_order="left")
+
+
+def _once(make: Callable[[], pl.DataFrame]) -> Callable[[], Iterator[pl.DataFrame]]:
+    def batches() -> Iterator[pl.DataFrame]:
+        frame = make()
+        for start in range(0, max(frame.height, 1), BATCH_ROWS):
+            yield frame.slice(start, BATCH_ROWS)
+
+    return batches
+
+
+def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTable]:
+    """Every table the serving database gets, in load order."""
+    cadres = store.scan("silver", "cadre")
+    scopes = cadres.select("person_no", *SCOPE).collect()
+    gold = {n: store.scan("gold", n) for n in ("warning", "cadre_timeline", "clearance")}
+    as_of = store.scan("gold", "cadre_profile").select(pl.col("as_of").max()).collect().item()
+    as_of = as_of if isinstance(as_of, date) else published_at.date()
+
+    def portraits() -> pl.DataFrame:
+        events = store.scan("silver", "supervision_event")
+        return scope_portraits(events, cadres, gold["warning"], as_of).collect()
+
+    def meta() -> pl.DataFrame:
+        return pl.DataFrame(
+            {"as_of": [as_of], "published_at": [published_at.isoformat(timespec="seconds")]}
+        )
+
+    person = ("person_no",)
+    return [
+        ServingTable("cadre_profile", _gold_batches(store, "cadre_profile", None), "scoped", index=person),
+        ServingTable("cadre_timeline", _gold_batches(store, "cadre_timeline", scopes), "scoped", index=person),
+        ServingTable("warning", _gold_batches(store, "warning", scopes), "scoped", index=person),
+        ServingTable("promotion_check", _gold_batches(store, "promotion_check", scopes), "scoped", index=person),
+        ServingTable("clearance", _gold_batches(store, "clearance", None), "scoped", index=person),
+        ServingTable("unit_portrait", _gold_batches(store, "unit_portrait", None), "private"),
+        ServingTable("unit_portrait_scope", _once(portraits), "scoped"),
+        ServingTable("tolerance_case", _gold_batches(store, "tolerance_case", None), "public"),
+        ServingTable(
+            "list_warning",
+            _once(lambda: warning_list(gold["warning"], cadres, gold["cadre_timeline"]).collect()),
+            "scoped", LIST_SCOPE,
+        ),
+        ServingTable(
+            "list_promotion_check",
+            _once(lambda: promotion_list(store.scan("gold", "promotion_check"), cadres).collect()),
+            "scoped", LIST_SCOPE,
+        ),
+        ServingTable(
+            "list_clearance", _once(lambda: clearance_list(gold["clearance"], cadres).collect()),
+            "scoped", LIST_SCOPE,
+        ),
+        ServingTable("serving_meta", _once(meta), "public"),
+    ]  # fmt: skip
