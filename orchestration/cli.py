@@ -219,6 +219,10 @@ def _integrity_lines(warehouse: Path) -> bool:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.bundle:
+        from orchestration.publish_cli import verify_bundle
+
+        return max(verify_bundle(Path(b)) for b in args.bundle)
     warehouse = Path(args.warehouse)
     if not warehouse.is_dir():
         print(f"dajiandu: no warehouse at {warehouse}", file=sys.stderr)
@@ -420,9 +424,12 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_quality)
 
     p = sub.add_parser(
-        "verify", help="check every published table against the SHA-256 in its manifest"
+        "verify",
+        help="check every published table (or a bundle) against the SHA-256 in its manifest",
     )
     p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
+    p.add_argument("--bundle", action="append", metavar="DIR",
+                   help="check this scoped bundle against its manifest.json instead (repeatable)")  # fmt: skip
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("quarantine", help="list the quarantined rows of one source")

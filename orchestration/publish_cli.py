@@ -68,7 +68,7 @@ def publish_scopes(
     except (ScopeEmptyError, WarehouseError) as error:
         return _error(str(error))
     _say(
-        f"published in {time.perf_counter() - start:.1f} s; check a bundle with: dajiandu verify DIR"
+        f"published in {time.perf_counter() - start:.1f} s; check a bundle with: dajiandu verify --bundle DIR"
     )
     return 0
 
@@ -84,15 +84,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def verify_bundle(folder: Path) -> int:
+    """``dajiandu verify --bundle DIR``: every file of a bundle against its manifest.json."""
     from warehouse.publish.manifest import verify
 
-    problems = verify(Path(args.dir))
+    problems = verify(folder)
     for problem in problems:
         _say(problem)
     if problems:
         return 1
-    _say(f"{args.dir}: every file matches manifest.json")
+    _say(f"{folder}: every file matches manifest.json")
     return 0
 
 
@@ -126,6 +127,3 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
         help="no 干部监督档案.pdf of every profile (the portraits and booklet PDFs stay)",
     )  # fmt: skip
     p.set_defaults(func=cmd_publish)
-    p = sub.add_parser("verify", help="check a bundle against its manifest.json (SHA-256)")
-    p.add_argument("dir", help="the bundle folder")
-    p.set_defaults(func=cmd_verify)

@@ -68,7 +68,11 @@ def _gold_batches(
         if not path.exists():  # a partitioned table: read whole
             yield _finish(store.scan("gold", name).collect(), scopes)
             return
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+        parquet = pq.ParquetFile(path)
+        if parquet.metadata.num_rows == 0:  # no batches to read: the table still gets its columns
+            yield _finish(pl.read_parquet(path), scopes)
+            return
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
             yield _finish(frame, scopes)
