@@ -147,6 +147,9 @@ class _Sink:
         self.reporters: list[tuple[str, str, str]] = []
         self.planted: list[tuple[str, str, str, str, str]] = []
         self.places: dict[int, tuple[str, int]] = {}
+        # Rows are known by id(): each linked row is kept alive here, or a row freed after writing
+        # (the audits were) could lend its id to a later one and be placed in that row's file.
+        self.kept: list[object] = []
         self.same_unit: Counter[tuple[str, str]] = Counter()
         self.same_post: Counter[tuple[str, str, str]] = Counter()
 
@@ -184,6 +187,7 @@ class _Sink:
     ) -> None:
         """Record who a generated row (its ``index``-th person) really concerns; file and row come once written."""
         person_no = cadre.person_no if cadre else None
+        self.kept.append(row)
         self.links.append((source, key, name, person_no, *evidence, index, id(row)))
 
     def place(self, rows: Sequence[list[object]], file: str, first: int) -> None:
