@@ -12,6 +12,10 @@ import xlsxwriter
 from warehouse.samples.models import Row
 from warehouse.samples.truth import Sink
 
+_CREATED = datetime(2025, 12, 1)
+"""The creation time every workbook states (docProps/core.xml): fixed, so a seed gives the same
+bytes (xlsxwriter writes the time of writing otherwise), and so the same load ids downstream."""
+
 
 def lineage_name(root: Path, file: Path) -> str:
     """A file as lineage and the truth name it: relative to ``sources.yaml``'s folder."""
@@ -53,6 +57,7 @@ def write_xlsx(
     """A workbook as clerks make one: a merged title row, the header, the rows, a blank row and
     a 合计 row. Dates are written as dates, some as bare Excel serial numbers."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    book.set_properties({"created": _CREATED})
     ws = book.add_worksheet(sheet)
     bold = book.add_format({"bold": True, "align": "center"})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
