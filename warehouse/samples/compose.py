@@ -1,0 +1,92 @@
+"""``generate()``: every source made, damaged and written in one fixed order, then the truth.
+
+The order is part of the output: all sources draw from one random stream seeded by ``seed``, so
+a source moved or a draw added changes every byte after it. The planted identifiers draw from
+streams of their own (``[seed, 12]``, ``[seed, 13]``), so planting changes only the text it
+writes into.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from warehouse.samples.assessments import assessments, write_assessments
+from warehouse.samples.audits import audits, write_audits
+from warehouse.samples.inspections import inspections, write_inspections
+from warehouse.samples.petitions import petitions, write_petitions
+from warehouse.samples.roster import roster, write_roster
+from warehouse.samples.sanctions import sanctions, write_sanctions
+from warehouse.samples.tolerance import tolerance, write_tolerance
+from warehouse.samples.truth import Sink
+
+SOURCES_YAML = """\
+# Where each upstream export is found (paths relative to this file; ${VAR} reads the environment).
+roster:      {sql: "sqlite:///inbox/roster.db", table: cadre_roster}
+petitions:   {sql: "sqlite:///inbox/petition.db", table: petition}
+inspections: {files: "inbox/inspections/*.xlsx"}
+audits:      {files: "inbox/audits/*.csv"}
+assessments: {files: "inbox/assessments/*.jsonl"}
+sanctions:   {files: "inbox/sanctions/*.csv"}
+tolerance:   {files: "inbox/tolerance/*.xlsx"}
+"""
+
+_FOLDERS = ("inspections", "audits", "assessments", "sanctions", "tolerance")
+
+
+def _empty_inbox(inbox: Path) -> None:
+    """Create the file sources' folders, removing what an earlier run left in them."""
+    for sub in _FOLDERS:
+        (inbox / sub).mkdir(parents=True, exist_ok=True)
+        for old in (inbox / sub).iterdir():
+            old.unlink()
+
+
+def generate(
+    out: str | Path,
+    cadres: int = 2000,
+    seed: int = 7,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write sample exports of all seven sources, ``sources.yaml`` and the truth into ``out``.
+
+    Args:
+        out: the folder; its ``inbox/`` folders are emptied first.
+        cadres: how many cadres the roster holds; every other source scales with it.
+        seed: the same seed gives the same files.
+        progress: called with one line per source written.
+
+    Returns:
+        The path of ``sources.yaml``.
+    """
+    say = progress or (lambda _m: None)
+    rng = np.random.default_rng(seed)
+    root = Path(out)
+    _empty_inbox(root / "inbox")
+    sink = Sink()
+    rows, people = roster(rng, cadres)
+    sink.know_roster(people)
+    write_roster(root, rows, sink)
+    say(f"roster: {len(rows):,} cadres")
+    rows = petitions(rng, people, sink)
+    write_petitions(root, rows, sink, plant=np.random.default_rng([seed, 12]))
+    say(f"petitions: {len(rows):,} rows")
+    rounds = inspections(rng, people, sink)
+    write_inspections(root, rounds, sink)
+    findings = sum(len(r) for r in rounds.values())
+    say(f"inspections: {findings:,} findings in {len(rounds)} workbooks")
+    write_audits(root, audits(rng, people, sink), sink)
+    say("audits: written (GB18030 CSV)")
+    frame = assessments(rng, people)
+    write_assessments(root, frame, sink)
+    say(f"assessments: {frame.height:,} rows (JSONL)")
+    rows = sanctions(rng, people, sink)
+    write_sanctions(root, rows, sink)
+    say(f"sanctions: {len(rows):,} rows (CSV, three encodings)")
+    rows = tolerance(rng, people, sink)
+    write_tolerance(root, rows, sink, plant=np.random.default_rng([seed, 13]))
+    say(f"tolerance: {len(rows):,} decisions")
+    sink.write(root / "truth")
+    sources = root / "sources.yaml"
+    sources.write_text(SOURCES_YAML, encoding="utf-8")
+    return sources

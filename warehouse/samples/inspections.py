@@ -1,0 +1,74 @@
+"""S2 巡视巡察问题 (inspection findings): one ``.xlsx`` workbook per round, sheet ``问题清单``.
+
+A finding names none, one or two of the inspected unit's staff by name and post only (no key),
+so some can be told apart only by a person: the truth says which.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from warehouse.samples.columns import INSPECTION_COLUMNS
+from warehouse.samples.injection import damage_rows
+from warehouse.samples.mess import date_text, day, mess_name
+from warehouse.samples.models import Cadre, Row
+from warehouse.samples.truth import Sink
+from warehouse.samples.vocabulary import INSPECTION_CATEGORIES, YEARS
+from warehouse.samples.writers import lineage_name, write_xlsx
+
+
+def _named(rng: np.random.Generator, staff: list[Cadre]) -> list[Cadre]:
+    """Whom a finding holds responsible: nobody (a unit-level finding), one or two of ``staff``."""
+    if rng.random() < 0.2:
+        return []
+    k = min(len(staff), 1 + int(rng.random() < 0.3))
+    return [staff[j] for j in rng.choice(len(staff), k, replace=False)]
+
+
+def _finding(
+    rng: np.random.Generator, i: int, label: str, unit: str, staff: list[Cadre], sink: Sink
+) -> Row:
+    """The ``i``-th finding (round ``label``, in ``unit``), linked to each person it names."""
+    year = YEARS[i % 3]
+    named = _named(rng, staff)
+    number = f"WT{i + 1:06d}"
+    status = ["未整改", "整改中", "已整改", "整改完成"][rng.integers(0, 4)]
+    deadline = day(rng, year) + timedelta(days=90)
+    row: Row = (
+        [
+            label, "巡察", ["第一巡察组", "第二巡察组", "第三巡察组"][i % 3], unit, staff[0].unit_code,
+            number, INSPECTION_CATEGORIES[i % 4], f"{unit}存在问题{i}：落实不到位",
+            "、".join(mess_name(rng, c.name) for c in named), "、".join(c.post for c in named),
+            ["是", "否"][i % 2], status, deadline, date_text(rng, deadline + timedelta(days=30)) if status != "未整改" else None,
+        ]
+    )  # fmt: skip
+    for index, (c, shown) in enumerate(zip(named, str(row[8]).split("、"), strict=False)):
+        evidence = sink.evidence(c, key=False, unit=True, post=True)
+        sink.link(row, "inspection", f"{label}/{number}", shown, c, evidence, index)
+    return row
+
+
+def inspections(rng: np.random.Generator, cadres: list[Cadre], sink: Sink) -> dict[str, list[Row]]:
+    """Findings (3 for every 20 cadres, 40 at least) by round label (``2024年第3轮``)."""
+    rounds: dict[str, list[Row]] = {}
+    k = max(40, len(cadres) * 3 // 20)
+    by_unit: dict[str, list[Cadre]] = {}
+    for c in cadres:
+        by_unit.setdefault(c.unit, []).append(c)
+    unit_names = list(by_unit)
+    for i in range(k):
+        label = f"{YEARS[i % 3]}年第{1 + (i // 3) % 4}轮"
+        unit = unit_names[rng.integers(0, len(unit_names))]
+        rounds.setdefault(label, []).append(_finding(rng, i, label, unit, by_unit[unit], sink))
+    return rounds
+
+
+def write_inspections(root: Path, rounds: dict[str, list[Row]], sink: Sink) -> None:
+    """One workbook per round, in the order of the labels, each damaged as the table says."""
+    for n, (label, rows) in enumerate(sorted(rounds.items())):
+        file = root / "inbox" / "inspections" / f"{label}巡察问题清单.xlsx"
+        damage_rows(sink, "inspection", n, rows, INSPECTION_COLUMNS)
+        title = f"XX市委巡察办 {label}巡察问题清单"
+        write_xlsx(file, "问题清单", title, INSPECTION_COLUMNS, rows)
+        sink.place(rows, lineage_name(root, file), 3)
