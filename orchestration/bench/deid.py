@@ -28,7 +28,7 @@ from transforms.deid import KINDS, Deidentifier, DeidRules
 from transforms.reporter_mask import mask_reporter_text
 from warehouse.rules import DEFAULT_RULES, load_deid_rules
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "deid_gold.jsonl"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "deid_gold.jsonl"
 HELD_OUT = CORPUS.with_name("deid_heldout.jsonl")
 """Written after the recognisers were tuned on ``CORPUS``'s misses (see make_deid_corpus.py)."""
 _NUMERIC = {"phone", "id_number", "bank_card", "uscc", "im", "plate"}

@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from orchestration.bench import _child_command, _generate, _timed
+from orchestration.bench.ingest import _child_command, _generate, _timed
 from quality import suites
 
 
@@ -70,7 +70,7 @@ def bench_quality(sizes: list[int], workdir: Path, seed: int = 7) -> int:
         )
         summary = json.loads((warehouse / "reports" / "quality" / "summary.json").read_text())
         gate = {t["table"]: t["seconds"] for t in summary["tables"]}
-        command = [sys.executable, "-m", "orchestration.bench_quality", str(warehouse)]
+        command = [sys.executable, "-m", "orchestration.bench.quality", str(warehouse)]
         _, engines_peak, out = _timed(command, "engines", cadres)
         lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
         header, tables = lines[0], lines[1:]

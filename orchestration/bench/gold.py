@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.bench import _child_command, _generate, _timed
+from orchestration.bench.ingest import _child_command, _generate, _timed
 from transforms.profile import SOURCES
 
 _DUCKDB_SQL = """
@@ -165,7 +165,7 @@ def bench_gold(
         for n, (label, path) in enumerate(targets):
             # In a child: a parent grown by the copy would pass its peak memory on to each child.
             copy = workdir / f"scaled-{n}"
-            command = [sys.executable, "-m", "orchestration.bench_gold", "scale", str(path),
+            command = [sys.executable, "-m", "orchestration.bench.gold", "scale", str(path),
                        str(copy), str(events_wanted)]  # fmt: skip
             _timed(command, "scale", 0)
             scaled.append((f"{label}, events repeated to {events_wanted:,}", copy))
@@ -177,7 +177,7 @@ def bench_gold(
         )["rows"]
         figures = {}
         for what in ("gold", "polars", "duckdb"):
-            command = [sys.executable, "-m", "orchestration.bench_gold", what, str(target)]
+            command = [sys.executable, "-m", "orchestration.bench.gold", what, str(target)]
             _, peak, out = _timed(command, what, 0)
             figures[what] = {**json.loads(out.splitlines()[0]), "peak_mb": peak}
         gold, ours, duck = figures["gold"], figures["polars"], figures["duckdb"]

@@ -122,7 +122,7 @@ def _decode(data: bytes) -> str:
 
 
 def _child_command(*args: object) -> list[str]:
-    return [sys.executable, "-m", "orchestration.bench", "child", *(str(a) for a in args)]
+    return [sys.executable, "-m", "orchestration.bench.ingest", "child", *(str(a) for a in args)]
 
 
 def _generate(base: Path, cadres: int, seed: int) -> tuple[Path, Path, float, float]:
@@ -203,7 +203,7 @@ def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
             command = [
                 python,
                 "-m",
-                "orchestration.bench_link",
+                "orchestration.bench.link",
                 linker,
                 str(warehouse),
                 str(sources / "truth"),

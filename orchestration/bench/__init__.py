@@ -1,0 +1,1 @@
+"""Benchmarks (``dajiandu bench <what>``): one module per bench."""
