@@ -298,8 +298,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from orchestration.bench.ingest import bench_ingest, bench_link
-
     if args.what == "gold":
         from orchestration.bench.gold import bench_gold
 
@@ -317,7 +315,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         return bench_quality(args.cadres or [1_000_000], Path(args.workdir), seed=args.seed)
     if args.what == "link":
+        from orchestration.bench.link import bench_link
+
         return bench_link(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
+    from orchestration.bench.ingest import bench_ingest
+
     return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
 
 

@@ -1,4 +1,4 @@
-"""``dajiandu bench gold``: build every gold table from silver, and compare one aggregation with DuckDB.
+"""``dajiandu bench gold``: every gold table built from silver; one aggregation beside DuckDB.
 
 Per roster size (or on an existing warehouse with ``--warehouse``), three child processes, each
 with its own peak memory:
@@ -14,15 +14,20 @@ Printed: seconds, peak MB and the ratio of ours to DuckDB, and whether both give
 
 import json
 import shutil
-import sys
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from orchestration.bench.ingest import _child_command, _generate, _timed
+from orchestration.bench import harness
 from transforms.profile import SOURCES
+
+MEASURES = ("gold", "polars", "duckdb")
+"""The three children timed per warehouse: all of gold, the profile aggregation in Polars, in
+DuckDB SQL."""
 
 _DUCKDB_SQL = """
 WITH linked AS (
@@ -54,13 +59,94 @@ SELECT * FROM per_source JOIN by_category USING (person_no)
 
 
 def duckdb_sql(events: Path, as_of: date) -> str:
+    """The profile aggregation as DuckDB SQL over the Parquet of ``silver/supervision_event``."""
     columns = ",\n    ".join(
-        f"sum(CASE WHEN source = '{s}' AND {'' if against else 'NOT '}counts_against THEN 1 ELSE 0 END)"
-        f" AS {s}_{'against' if against else 'other'}"
+        f"sum(CASE WHEN source = '{s}' AND {'' if against else 'NOT '}counts_against "
+        f"THEN 1 ELSE 0 END) AS {s}_{'against' if against else 'other'}"
         for s in SOURCES
         for against in (True, False)
     )
     return _DUCKDB_SQL.format(columns=columns, events=events, as_of=as_of.isoformat())
+
+
+def bench_gold(
+    sizes: list[int],
+    workdir: Path,
+    seed: int = 7,
+    warehouse: Path | None = None,
+    events_wanted: int = 0,
+) -> int:
+    """Time all of gold, and the profile aggregation in Polars beside DuckDB, per warehouse.
+
+    Args:
+        sizes: the roster sizes, in cadres, to generate and run (ignored with ``warehouse``).
+        workdir: scratch folder; each size writes ``<size>/``, each scaled copy ``scaled-<n>/``,
+            and the figures go to ``bench-gold.json``.
+        seed: the generator's seed.
+        warehouse: an existing warehouse to bench instead of generating.
+        events_wanted: when not 0, bench copies whose silver events are repeated to this many.
+
+    Returns:
+        0, the command's exit status.
+    """
+    if warehouse is not None:
+        targets = [(str(warehouse), warehouse)]
+    else:
+        targets = [_generated(workdir, cadres, seed) for cadres in sizes]
+    if events_wanted:
+        targets = _scaled(targets, workdir, events_wanted)
+    results = [_bench_warehouse(label, target) for label, target in targets]
+    harness.save_figures(workdir, "gold", results)
+    return 0
+
+
+def _generated(workdir: Path, cadres: int, seed: int) -> tuple[str, Path]:
+    """A warehouse filled by a pipeline run on freshly generated sources, and its label."""
+    sample = harness.generate_sample(workdir, cadres, seed)
+    harness.run_pipeline(sample)
+    return f"{cadres:,} cadres", sample.warehouse
+
+
+def _scaled(
+    targets: list[tuple[str, Path]], workdir: Path, events_wanted: int
+) -> list[tuple[str, Path]]:
+    """Each target copied with its events repeated (:func:`scaled_copy`), in a child: a parent
+    grown by the copy would pass its peak memory on to each child."""
+    scaled = []
+    for n, (label, path) in enumerate(targets):
+        copy = workdir / f"scaled-{n}"
+        harness.timed(
+            harness.child_command("gold", "scale", path, copy, events_wanted), f"scale of {label}"
+        )
+        scaled.append((f"{label}, events repeated to {events_wanted:,}", copy))
+    return scaled
+
+
+def _bench_warehouse(label: str, target: Path) -> dict[str, Any]:
+    """The three measures on one warehouse, each in its own child; printed, and returned."""
+    manifest = target / "silver" / "supervision_event" / "_manifest.json"
+    events = json.loads(manifest.read_text())["rows"]
+    figures = {}
+    for what in MEASURES:
+        run = harness.timed(harness.child_command("gold", what, target), f"{what} on {label}")
+        figures[what] = {**run.records[0], "peak_mb": run.peak_mb}
+    gold, ours, duck = (figures[what] for what in MEASURES)
+    print(f"{label}: {events:,} events in silver")
+    print(f"  all seven gold tables, built, written  {_cost(gold)}  rows {gold['rows']}")
+    for step in gold["steps"]:
+        print(f"    {step}")
+    print(f"  profile aggregation, Polars (ours)     {_cost(ours)}")
+    print(f"  profile aggregation, DuckDB SQL        {_cost(duck)}")
+    time_x, memory_x = (harness.ratio(ours[k], duck[k]) for k in ("seconds", "peak_mb"))
+    same = "yes" if ours["rows"] == duck["rows"] else "NO"
+    print(
+        f"  ours / DuckDB: {time_x:.2f}× the time, {memory_x:.2f}× the memory; same totals: {same}"
+    )
+    return {"target": label, "events": events, **figures}
+
+
+def _cost(figures: dict[str, Any]) -> str:
+    return f"{figures['seconds']:>7.1f} s  {figures['peak_mb']:>7,.0f} MB"
 
 
 def _totals(frame: pl.DataFrame) -> dict[str, int]:
@@ -76,10 +162,8 @@ def _totals(frame: pl.DataFrame) -> dict[str, int]:
     }
 
 
-def _child(what: str, warehouse: Path) -> None:
-    """One timed measurement (imports happen before the clock starts)."""
-    import resource
-
+def _measure(what: str, warehouse: str) -> None:
+    """Child: one timed measurement (imports happen before the clock starts), as JSON."""
     import duckdb
 
     from assets.gold import stage_gold
@@ -94,29 +178,28 @@ def _child(what: str, warehouse: Path) -> None:
     start = time.perf_counter()
     if what == "gold":
         staged = stage_gold(store, DEFAULT_RULES, as_of, steps.append)
-        rows = {name: table.rows for name, table in staged.items()}
+        rows: dict[str, int] = {name: table.rows for name, table in staged.items()}
         for table in staged.values():
             store.discard(table)
     elif what == "polars":
         events = store.scan("silver", "supervision_event")
         linked = linked_events(events).filter(pl.col("event_date") <= as_of)
-        frame = source_counts(linked).join(category_counts(linked), on="person_no").collect()
-        rows = _totals(frame)
+        rows = _totals(
+            source_counts(linked).join(category_counts(linked), on="person_no").collect()
+        )
     else:
-        events = (warehouse / "silver" / "supervision_event").resolve()
-        rows = _totals(duckdb.sql(duckdb_sql(events, as_of)).pl())
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "steps": steps}, ensure_ascii=False))
-    print(f"peak_rss_mb={peak:.1f}")
+        events_dir = (Path(warehouse) / "silver" / "supervision_event").resolve()
+        relation = duckdb.sql(duckdb_sql(events_dir, as_of))
+        if relation is None:  # only a statement that returns no rows gives None
+            raise RuntimeError("the DuckDB profile aggregation returned no relation")
+        rows = _totals(relation.pl())
+    harness.emit({"seconds": time.perf_counter() - start, "rows": rows, "steps": steps})
 
 
 def scaled_copy(warehouse: Path, target: Path, events_wanted: int) -> Path:
     """A warehouse whose ``silver/supervision_event`` repeats the events of ``warehouse`` until it
     holds exactly ``events_wanted`` (each copy with its own event ids); the other
     tables gold reads are links to the originals. A measure of volume, not of realistic content."""
-    import polars as pl
-
     from warehouse.store import Warehouse
 
     events = Warehouse(warehouse).scan("silver", "supervision_event")
@@ -129,81 +212,20 @@ def scaled_copy(warehouse: Path, target: Path, events_wanted: int) -> Path:
         link = target / layer / name
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to((warehouse / layer / name).resolve())
-    scaled = (
-        pl.concat(
-            [
-                events.with_columns(
-                    pl.concat_str(pl.col("event_id"), pl.lit(f"#{k}")).alias("event_id")
-                )
-                for k in range(copies)
-            ]
-        )
-        .head(events_wanted)
-        .collect()
-    )
+    repeated = [
+        events.with_columns(pl.concat_str(pl.col("event_id"), pl.lit(f"#{k}")).alias("event_id"))
+        for k in range(copies)
+    ]
+    scaled = pl.concat(repeated).head(events_wanted).collect()
     store = Warehouse(target)
     store.publish(store.stage("silver", "supervision_event", scaled, "source", "source"))
     return target
 
 
-def bench_gold(
-    sizes: list[int],
-    workdir: Path,
-    seed: int = 7,
-    warehouse: Path | None = None,
-    events_wanted: int = 0,
-) -> int:
-    targets: list[tuple[str, Path]] = []
-    if warehouse is not None:
-        targets.append((str(warehouse), warehouse))
-    for cadres in sizes if warehouse is None else []:
-        sources, built, _, _ = _generate(workdir / str(cadres), cadres, seed)
-        _timed(_child_command("run", sources / "sources.yaml", built), "run", cadres)
-        targets.append((f"{cadres:,} cadres", built))
-    if events_wanted:
-        scaled = []
-        for n, (label, path) in enumerate(targets):
-            # In a child: a parent grown by the copy would pass its peak memory on to each child.
-            copy = workdir / f"scaled-{n}"
-            command = [sys.executable, "-m", "orchestration.bench.gold", "scale", str(path),
-                       str(copy), str(events_wanted)]  # fmt: skip
-            _timed(command, "scale", 0)
-            scaled.append((f"{label}, events repeated to {events_wanted:,}", copy))
-        targets = scaled
-    results = []
-    for label, target in targets:
-        events = json.loads(
-            (target / "silver" / "supervision_event" / "_manifest.json").read_text()
-        )["rows"]
-        figures = {}
-        for what in ("gold", "polars", "duckdb"):
-            command = [sys.executable, "-m", "orchestration.bench.gold", what, str(target)]
-            _, peak, out = _timed(command, what, 0)
-            figures[what] = {**json.loads(out.splitlines()[0]), "peak_mb": peak}
-        gold, ours, duck = figures["gold"], figures["polars"], figures["duckdb"]
-        print(f"{label}: {events:,} events in silver")
-        print(
-            f"  all seven gold tables, built, written  {gold['seconds']:>7.1f} s  {gold['peak_mb']:>7,.0f} MB  rows {gold['rows']}"
-        )
-        for step in gold["steps"]:
-            print(f"    {step}")
-        print(
-            f"  profile aggregation, Polars (ours)     {ours['seconds']:>7.1f} s  {ours['peak_mb']:>7,.0f} MB"
-        )
-        print(
-            f"  profile aggregation, DuckDB SQL        {duck['seconds']:>7.1f} s  {duck['peak_mb']:>7,.0f} MB"
-        )
-        same = ours["rows"] == duck["rows"]
-        print(f"  ours / DuckDB: {ours['seconds'] / duck['seconds']:.2f}× the time, "
-              f"{ours['peak_mb'] / duck['peak_mb']:.2f}× the memory; same totals: {'yes' if same else 'NO'}")  # fmt: skip
-        results.append({"target": label, "events": events, **figures})
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "bench-gold.json").write_text(json.dumps(results, indent=1))
-    print(f"figures saved to {workdir / 'bench-gold.json'}")
-    return 0
+def _scale(warehouse: str, target: str, events_wanted: str) -> None:
+    """Child: :func:`scaled_copy`."""
+    scaled_copy(Path(warehouse), Path(target), int(events_wanted))
 
 
-if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "scale":
-    scaled_copy(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
-elif __name__ == "__main__" and len(sys.argv) == 3:
-    _child(sys.argv[1], Path(sys.argv[2]))
+if __name__ == "__main__":
+    harness.child_main({**{what: partial(_measure, what) for what in MEASURES}, "scale": _scale})

@@ -1,6 +1,6 @@
-"""Benchmarks that print figures and ratios against a reference measured in the same run.
+"""``dajiandu bench ingest``: the pipeline's reading against a plain read of the same exports.
 
-``dajiandu bench ingest`` times, per roster size, three child processes (so each has its own peak
+It times, per roster size, three child processes (so each has its own peak
 memory): generating the sample sources, a *reference* read of the same exports with the plain
 readers of the stack (sqlite3, Polars' CSV and NDJSON readers, calamine; no typing, no checks, no
 lineage, nothing written), and ``dajiandu run`` (ingest, then linking). It prints rows/s of the
@@ -10,11 +10,7 @@ source rows, peak memory and the ratio of the run to the reference.
 import glob
 import io
 import json
-import shutil
 import sqlite3
-import subprocess
-import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +18,7 @@ import orjson
 import polars as pl
 import python_calamine
 
+from orchestration.bench import harness
 from warehouse.sources import load_sources
 
 
@@ -37,27 +34,12 @@ class Measure:
 
     @property
     def rows_per_s(self) -> float:
+        """Source rows per second of the phase (0 when it took no time)."""
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def _timed(command: list[str], phase: str, cadres: int) -> tuple[float, float, str]:
-    """Run a child, return (seconds, peak RSS in MB, stdout); a failing child stops the bench."""
-    start = time.perf_counter()
-    child = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if child.returncode != 0:
-        raise RuntimeError(f"bench {phase} at {cadres:,} cadres failed:\n{child.stderr[-3000:]}")
-    return seconds, _peak_mb(child.stdout), child.stdout
-
-
-def _peak_mb(out: str) -> float:
-    for line in out.splitlines():
-        if line.startswith("peak_rss_mb="):
-            return float(line.split("=", 1)[1])
-    return float("nan")
-
-
 def _warehouse_rows(warehouse: Path) -> int:
+    """The rows read from the sources: those of the published bronze and quarantine tables."""
     total = 0
     for manifest in glob.glob(str(warehouse / ".versions" / "*" / "*" / "v-*" / "_manifest.json")):
         if Path(manifest).parents[2].name not in ("bronze", "quarantine"):
@@ -70,7 +52,14 @@ def _warehouse_rows(warehouse: Path) -> int:
 
 
 def reference_read(sources_yaml: str) -> int:
-    """Read every export with the stack's plain readers; returns the number of data rows."""
+    """Read every export with the stack's plain readers (no typing, no checks, nothing written).
+
+    Args:
+        sources_yaml: the ``sources.yaml`` naming the exports.
+
+    Returns:
+        The number of data rows read.
+    """
     rows = 0
     for config in load_sources(sources_yaml).values():
         if config.kind == "sql":
@@ -98,7 +87,8 @@ def reference_read(sources_yaml: str) -> int:
 
 
 def _ndjson_rows(data: bytes) -> int:
-    """Polars' NDJSON reader; a file with a broken line is read again without the lines orjson rejects."""
+    """Polars' NDJSON reader; a file with a broken line is read again without the lines orjson
+    rejects."""
     try:
         return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None).height
     except pl.exceptions.ComputeError:
@@ -115,109 +105,64 @@ def _is_json(line: bytes) -> bool:
 
 
 def _decode(data: bytes) -> str:
+    """UTF-8, else GB 18030 (the other encoding the exports come in)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("gb18030")
 
 
-def _child_command(*args: object) -> list[str]:
-    return [sys.executable, "-m", "orchestration.bench.ingest", "child", *(str(a) for a in args)]
-
-
-def _generate(base: Path, cadres: int, seed: int) -> tuple[Path, Path, float, float]:
-    """Fresh sample sources under ``base``; returns (sources, warehouse, seconds, peak MB)."""
-    sources, warehouse = base / "sources", base / "warehouse"
-    shutil.rmtree(base, ignore_errors=True)
-    seconds, peak, _ = _timed(_child_command("generate", sources, cadres, seed), "generate", cadres)
-    return sources, warehouse, seconds, peak
+TABLE = harness.Table(
+    harness.Column("cadres", 10, ","),
+    harness.Column("phase", 22, left=True, gap=2),
+    harness.Column("seconds", 9, ".1f"),
+    harness.Column("rows", 12, ","),
+    harness.Column("rows/s", 11, ",.0f"),
+    harness.Column("peak MB", 9, ",.0f"),
+)
 
 
 def bench_ingest(sizes: list[int], workdir: Path, seed: int = 7) -> int:
-    """Generate, reference-read and ingest at each roster size; print the figures and ratios."""
+    """Generate, reference-read and ingest at each roster size; print the figures and ratios.
+
+    Arguments and figures as every bench on generated data (see :mod:`orchestration.bench`).
+    """
     measures: list[Measure] = []
-    print(
-        f"{'cadres':>10}  {'phase':<22}{'seconds':>9}{'rows':>12}{'rows/s':>11}{'peak MB':>9}",
-        flush=True,
-    )
+    print(TABLE.header(), flush=True)
     for cadres in sizes:
-        sources, warehouse, seconds, peak = _generate(workdir / str(cadres), cadres, seed)
-        reference = _child_command("reference", sources / "sources.yaml")
-        ref_seconds, ref_peak, ref_out = _timed(reference, "reference", cadres)
-        ref_rows = int(next(x for x in ref_out.splitlines() if x.startswith("rows=")).split("=")[1])
-        run = _child_command("run", sources / "sources.yaml", warehouse)
-        run_seconds, run_peak, _ = _timed(run, "ingest", cadres)
-        rows = _warehouse_rows(warehouse)
-        batch = [
-            Measure("generate sources", cadres, seconds, peak, rows),
-            Measure("reference read", cadres, ref_seconds, ref_peak, ref_rows),
-            Measure("dajiandu run", cadres, run_seconds, run_peak, rows),
-        ]
+        batch = _measure(workdir, cadres, seed)
         for m in batch:
-            print(
-                f"{cadres:>10,}  {m.phase:<22}{m.seconds:>9.1f}{m.rows:>12,}{m.rows_per_s:>11,.0f}{m.peak_mb:>9,.0f}"
-            )
-        print(f"{'':>10}  run (ingest, then linking) / reference read: {run_seconds / ref_seconds:.1f}× the time, "
-              f"{run_peak / ref_peak:.1f}× the memory", flush=True)  # fmt: skip
+            print(TABLE.row(cadres, m.phase, m.seconds, m.rows, m.rows_per_s, m.peak_mb))
+        _, reference, run = batch
+        time_x = harness.ratio(run.seconds, reference.seconds)
+        memory_x = harness.ratio(run.peak_mb, reference.peak_mb)
+        note = f"{time_x:.1f}× the time, {memory_x:.1f}× the memory"
+        print(TABLE.aside(f"run (ingest, then linking) / reference read: {note}"), flush=True)
         measures += batch
-    (workdir / "bench-ingest.json").write_text(json.dumps([asdict(m) for m in measures], indent=1))
-    print(f"figures saved to {workdir / 'bench-ingest.json'}")
+    harness.save_figures(workdir, "ingest", [asdict(m) for m in measures])
     return 0
 
 
-def _child(argv: list[str]) -> None:
-    """Entry point of the timed child processes; prints its own peak RSS last."""
-    import resource
-
-    what = argv[0]
-    if what == "generate":
-        from warehouse.samples import generate
-
-        generate(argv[1], cadres=int(argv[2]), seed=int(argv[3]))
-    elif what == "reference":
-        print(f"rows={reference_read(argv[1])}")
-    elif what == "run":
-        from orchestration.runner import run_pipeline
-
-        outcome = run_pipeline(Path(argv[1]), Path(argv[2]), log_level="WARNING")
-        if not outcome.success:
-            raise SystemExit(f"run failed: {outcome.failure}")
-    print(f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+def _measure(workdir: Path, cadres: int, seed: int) -> list[Measure]:
+    """The three phases at one roster size, each in its own child: generate, reference, run."""
+    sample = harness.generate_sample(workdir, cadres, seed)
+    command = harness.child_command("ingest", "reference", sample.sources_yaml)
+    reference = harness.timed(command, f"reference at {cadres:,} cadres")
+    run = harness.run_pipeline(sample)
+    rows = _warehouse_rows(sample.warehouse)
+    generation = sample.generation
+    reference_rows = int(reference.records[0]["rows"])
+    return [
+        Measure("generate sources", cadres, generation.seconds, generation.peak_mb, rows),
+        Measure("reference read", cadres, reference.seconds, reference.peak_mb, reference_rows),
+        Measure("dajiandu run", cadres, run.seconds, run.peak_mb, rows),
+    ]
 
 
-if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[1] == "child":
-    _child(sys.argv[2:])
+def _reference(sources_yaml: str) -> None:
+    """Child: the reference read, its row count as JSON."""
+    harness.emit({"rows": reference_read(sources_yaml)})
 
 
-def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
-    """Our linker and the Splink 5 baseline on the same generated data: quality, time, ratios."""
-    python = sys.executable
-    print(f"{'cadres':>10}  {'linker':<8}{'records':>9}{'precision':>11}{'recall':>9}{'review':>8}"
-          f"{'homonym links':>15}{'seconds':>9}{'peak MB':>9}", flush=True)  # fmt: skip
-    results = []
-    for cadres in sizes:
-        sources, warehouse, _, _ = _generate(workdir / str(cadres), cadres, seed)
-        _timed(_child_command("run", sources / "sources.yaml", warehouse), "ingest", cadres)
-        figures = {}
-        for linker in ("ours", "splink"):
-            command = [
-                python,
-                "-m",
-                "orchestration.bench.link",
-                linker,
-                str(warehouse),
-                str(sources / "truth"),
-            ]
-            _, _, out = _timed(command, f"link ({linker})", cadres)
-            figures[linker] = json.loads(out.strip().splitlines()[-1])
-            o = figures[linker]["overall"]
-            print(f"{cadres:>10,}  {linker:<8}{o['records']:>9,}{o['precision']:>11.4f}{o['recall']:>9.4f}{o['review']:>8,}"
-                  f"{o['homonym_links']:>15,}{figures[linker]['seconds']:>9.2f}{figures[linker]['peak_mb']:>9,.0f}")  # fmt: skip
-        ours, splink = figures["ours"], figures["splink"]
-        print(f"{'':>10}  ours / splink: {ours['seconds'] / splink['seconds']:.2f}x the time; recall "
-              f"{ours['overall']['recall'] - splink['overall']['recall']:+.4f}, precision "
-              f"{ours['overall']['precision'] - splink['overall']['precision']:+.4f}", flush=True)  # fmt: skip
-        results.append({"cadres": cadres, **figures})
-    (workdir / "bench-link.json").write_text(json.dumps(results, indent=1, default=float))
-    print(f"figures saved to {workdir / 'bench-link.json'}")
-    return 0
+if __name__ == "__main__":
+    harness.child_main({"reference": _reference})
