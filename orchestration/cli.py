@@ -349,30 +349,32 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from orchestration.bench import bench_ingest, bench_link
-
     if args.what == "publish":
-        from orchestration.bench_publish import bench_publish
+        from orchestration.bench.publish import bench_publish
 
         return bench_publish(Path(args.warehouse), Path(args.workdir), args.serving_url, args.scope)
     if args.what == "gold":
-        from orchestration.bench_gold import bench_gold
+        from orchestration.bench.gold import bench_gold
 
         existing = Path(args.warehouse) if args.warehouse else None
         return bench_gold(
             args.cadres or [1_000_000], Path(args.workdir), args.seed, existing, args.events
         )
     if args.what == "deid":
-        from orchestration.bench_deid import bench_deid
+        from orchestration.bench.deid import bench_deid
 
         existing = Path(args.warehouse) if args.warehouse else None
         return bench_deid([Path(c) for c in args.corpus or []], existing)
     if args.what == "quality":
-        from orchestration.bench_quality import bench_quality
+        from orchestration.bench.quality import bench_quality
 
         return bench_quality(args.cadres or [1_000_000], Path(args.workdir), seed=args.seed)
     if args.what == "link":
+        from orchestration.bench.link import bench_link
+
         return bench_link(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
+    from orchestration.bench.ingest import bench_ingest
+
     return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
 
 

@@ -1,5 +1,6 @@
 """The dajiandu command: exit codes and messages a data engineer sees."""
 
+import importlib
 import re
 from pathlib import Path
 
@@ -86,6 +87,19 @@ def test_a_negative_bench_volume_is_a_usage_error(capsys: pytest.CaptureFixture[
         main(["bench", "gold", "--events", "-5"])
     assert caught.value.code == 2
     assert "--events wants a whole number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("what", ["ingest", "link", "quality", "gold", "deid"])
+def test_every_bench_parses_its_help_and_has_its_module(
+    what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `dajiandu bench <what>` imports `orchestration.bench.<what>.bench_<what>` only when run.
+    with pytest.raises(SystemExit) as caught:
+        main(["bench", what, "--help"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: dajiandu bench {what} ")
+    module = importlib.import_module(f"orchestration.bench.{what}")
+    assert callable(getattr(module, f"bench_{what}"))
 
 
 def test_generate_is_deterministic_for_a_seed(tmp_path: Path) -> None:

@@ -228,7 +228,7 @@ def test_a_reviewed_decision_survives_reruns(baseline: Path, sources: Path, tmp_
 def test_link_bench_runs_both_linkers_on_the_same_data(baseline: Path, generated: Path) -> None:
     """The benchmark's two linkers work and are scored alike (figures come from `dajiandu bench link`)."""
     pytest.importorskip("splink", reason="the bench extra (splink) is not installed")
-    from orchestration.bench_link import run_ours, run_splink
+    from orchestration.bench.link import run_ours, run_splink
     from transforms.link_quality import evaluate
 
     truth = pl.scan_parquet(generated / "truth" / "links.parquet")

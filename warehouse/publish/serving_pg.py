@@ -59,7 +59,7 @@ def _ensure_reader(conn: psycopg.Connection, reader: str) -> None:
             conn.rollback()
 
 
-def _copy(conn: psycopg.Connection, target: sql.Composable, batch: pl.DataFrame) -> None:
+def copy_rows(conn: psycopg.Connection, target: sql.Composable, batch: pl.DataFrame) -> None:
     """One frame into ``target`` with one COPY."""
     _stream(conn, target, batch.columns, iter([_csv(batch)]), freeze=False)
 

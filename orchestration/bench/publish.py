@@ -12,19 +12,17 @@ memory:
 """
 
 import json
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from orchestration.bench import _timed
+from orchestration.bench import harness
 
 REFERENCE_ROWS = 200_000
 BENCH_SCHEMA = "dajiandu_bench"
 
 
 def _child(what: str, warehouse: Path, arg: str) -> None:
-    import resource
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -62,8 +60,7 @@ def _child(what: str, warehouse: Path, arg: str) -> None:
         rows = read_scope(store, Scope.parse(arg))
         out = {"cadres": rows.profile.height, "timeline": rows.timeline.height}
     out["seconds"] = time.perf_counter() - start
-    print(json.dumps(out, ensure_ascii=False))
-    print(f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+    harness.emit(out)
 
 
 def _reference(store: object, url: str, how: str) -> dict[str, object]:
@@ -73,7 +70,7 @@ def _reference(store: object, url: str, how: str) -> dict[str, object]:
     import sqlalchemy as sa
     from psycopg import sql
 
-    from warehouse.publish.serving_pg import _copy
+    from warehouse.publish.serving_pg import copy_rows
     from warehouse.store import Warehouse
 
     assert isinstance(store, Warehouse)
@@ -89,7 +86,7 @@ def _reference(store: object, url: str, how: str) -> dict[str, object]:
     else:
         libpq = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(libpq) as conn:
-            _copy(conn, sql.Identifier(name), rows)
+            copy_rows(conn, sql.Identifier(name), rows)
     seconds = time.perf_counter() - clock
     with engine.begin() as conn:
         loaded = conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
@@ -148,9 +145,9 @@ def bench_publish(warehouse: Path, workdir: Path, url: str, scope: str | None) -
             ("bundle", f"{scope}|{workdir / 'bundles'}"), ("read", scope),
             ("volume", str(workdir / "booklet-volume"))]  # fmt: skip
     for what, arg in plan:
-        command = [sys.executable, "-m", "orchestration.bench_publish", what, str(warehouse), arg]
-        _, peak, out = _timed(command, what, 0)
-        figures[what] = {**json.loads(out.splitlines()[0]), "peak_mb": peak}
+        command = harness.child_command("publish", "measure", what, warehouse, arg)
+        child = harness.timed(command, f"publish {what}")
+        figures[what] = {**json.loads(child.stdout.splitlines()[0]), "peak_mb": child.peak_mb}
     s, p, c, t = figures["sqlite"], figures["postgres"], figures["copy"], figures["to_sql"]
     b, r = figures["bundle"], figures["read"]
     print(f"warehouse {warehouse}")
@@ -176,5 +173,5 @@ def bench_publish(warehouse: Path, workdir: Path, url: str, scope: str | None) -
     return 0
 
 
-if __name__ == "__main__" and len(sys.argv) == 4:
-    _child(sys.argv[1], Path(sys.argv[2]), sys.argv[3])
+if __name__ == "__main__":
+    harness.child_main({"measure": lambda what, warehouse, arg: _child(what, Path(warehouse), arg)})

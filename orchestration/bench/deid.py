@@ -1,4 +1,4 @@
-"""``dajiandu bench deid``: the de-identifier against its gold corpus, beside a plain-regex baseline.
+"""``dajiandu bench deid``: the de-identifier on its gold corpus, beside a plain-regex baseline.
 
 The corpus (``tests/data/deid_gold.jsonl``, written for this purpose: see
 ``tests/data/make_deid_corpus.py``) holds case and petition texts with every identifier annotated
@@ -20,18 +20,27 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from orchestration.bench import harness
 from transforms.deid import KINDS, Deidentifier, DeidRules
 from transforms.reporter_mask import mask_reporter_text
 from warehouse.rules import DEFAULT_RULES, load_deid_rules
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "deid_gold.jsonl"
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "deid_gold.jsonl"
 HELD_OUT = CORPUS.with_name("deid_heldout.jsonl")
 """Written after the recognisers were tuned on ``CORPUS``'s misses (see make_deid_corpus.py)."""
 _NUMERIC = {"phone", "id_number", "bank_card", "uscc", "im", "plate"}
+TABLE = harness.Table(
+    harness.Column("kind", 12, left=True),
+    harness.Column("n", 6),
+    harness.Column("ours", 9, ".3f"),
+    harness.Column("baseline", 10, ".3f"),
+)
 
 # ---- the baseline: transforms/cases.py's de-identifier before issue 12, unchanged in substance
 _B_ID = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])|(?<![0-9])\d{15}(?![0-9])")
@@ -40,7 +49,8 @@ _B_DATE = re.compile(
     r"(\d{4})\s*(?:年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|[-./]\d{1,2}(?:[-./]\d{1,2})?)"
 )
 _B_LABELS = re.compile(r"(身份证号|身份证|联系电话|电话|手机)[：:]?")
-_B_DOUBLE = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "令狐", "夏侯", "轩辕")  # fmt: skip
+_B_DOUBLE = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟",
+             "公孙", "慕容", "长孙", "宇文", "令狐", "夏侯", "轩辕")  # fmt: skip
 
 
 def baseline(text: str, own: str | None) -> str:
@@ -57,6 +67,7 @@ def baseline(text: str, own: str | None) -> str:
 
 
 def _compact(text: str) -> str:
+    """The text's digits and letters, upper-cased (NFKC), separators dropped."""
     return re.sub(r"[\s\-—.()（）·]", "", unicodedata.normalize("NFKC", text)).upper()
 
 
@@ -73,6 +84,7 @@ def removed(value: str, kind: str, output: str) -> bool:
 
 
 def _split_name(name: str) -> tuple[str, str]:
+    """Surname and given name (a double surname, or the part before ``·``, is one surname)."""
     if "·" in name:
         first, _, rest = name.partition("·")
         return first[0], first[1:] + "·" + rest
@@ -80,53 +92,79 @@ def _split_name(name: str) -> tuple[str, str]:
     return name[:size], name[size:]
 
 
-def score(
-    rows: list[dict[str, object]], run: Callable[[str, str | None], str]
-) -> dict[str, object]:
-    """Recall per kind, must-keep terms lost, and seconds, of ``run`` over ``rows``."""
+@dataclass(frozen=True)
+class Score:
+    """A de-identifier's figures on a corpus.
+
+    Attributes:
+        recall: per identifier kind, the share removed.
+        total: per identifier kind, how many the corpus holds.
+        lost: the share of must-keep terms lost (the over-redaction).
+        terms: how many must-keep terms the corpus holds.
+        seconds: the time taken over all texts.
+        texts: how many texts.
+        altered: the share of the text outside identifiers changed.
+        pieces: how many pieces of text lie outside identifiers.
+    """
+
+    recall: dict[str, float]
+    total: Counter[str]
+    lost: float
+    terms: int
+    seconds: float
+    texts: int
+    altered: float
+    pieces: int
+
+
+def score(rows: list[dict[str, Any]], run: Callable[[str, str | None], str]) -> Score:
+    """Recall per kind, must-keep terms lost, text altered and seconds, of ``run`` over ``rows``."""
     found: Counter[str] = Counter()
     total: Counter[str] = Counter()
     lost = kept = 0
     start = time.perf_counter()
-    outputs = [run(str(r["text"]), r.get("own")) for r in rows]  # type: ignore[arg-type]
+    outputs = [run(str(r["text"]), r.get("own")) for r in rows]
     seconds = time.perf_counter() - start
     for row, out in zip(rows, outputs, strict=True):
-        for span in row["spans"]:  # type: ignore[attr-defined]
+        for span in row["spans"]:
             total[span["kind"]] += 1
             found[span["kind"]] += removed(span["value"], span["kind"], out)
-        for term in row["must_keep"]:  # type: ignore[attr-defined]
+        for term in row["must_keep"]:
             kept += term in out
             lost += term not in out
     recall = {k: found[k] / total[k] for k in total}
     altered, pieces = _altered(rows, outputs)
-    return {"recall": recall, "total": total, "lost": lost / max(1, lost + kept), "terms": lost + kept,
-            "seconds": seconds, "texts": len(rows), "altered": altered, "pieces": pieces}  # fmt: skip
+    return Score(
+        recall, total, lost / max(1, lost + kept), lost + kept, seconds, len(rows), altered, pieces
+    )
 
 
-def _untouched(row: dict[str, object]) -> list[str]:
+def _untouched(row: dict[str, Any]) -> list[str]:
     """The pieces of a text outside its identifiers (cut at them and at punctuation): what a
     perfect de-identifier leaves exactly as it was."""
     text = str(row["text"])
-    for span in sorted(row["spans"], key=lambda s: -s["start"]):  # type: ignore[attr-defined]
+    for span in sorted(row["spans"], key=lambda s: -s["start"]):
         text = text[: span["start"]] + "\0" + text[span["end"] :]
     return [p for p in re.split(r"[\0，。；、（）：,;:()“”\s]", text) if len(p) >= 2]
 
 
-def _altered(rows: list[dict[str, object]], outputs: list[str]) -> tuple[float, int]:
+def _altered(rows: list[dict[str, Any]], outputs: list[str]) -> tuple[float, int]:
+    """The share of untouched pieces (:func:`_untouched`) that an output changed, and how many."""
     pieces = [(p, out) for row, out in zip(rows, outputs, strict=True) for p in _untouched(row)]
     return sum(p not in out for p, out in pieces) / max(1, len(pieces)), len(pieces)
 
 
 def _petition_masking(
-    rows: list[dict[str, object]], rules: DeidRules
+    rows: list[dict[str, Any]], rules: DeidRules
 ) -> tuple[dict[str, float], float]:
+    """Recall of the petition masking per kind it masks, and the share of accused's names kept."""
     kinds = ("phone", "id_number", "bank_card", "email")
     found: Counter[str] = Counter()
     total: Counter[str] = Counter()
     accused = accused_kept = 0
     for row in rows:
         out = str(mask_reporter_text(str(row["text"]), [], rules)[0])
-        for span in row["spans"]:  # type: ignore[attr-defined]
+        for span in row["spans"]:
             if span["kind"] in kinds:
                 total[span["kind"]] += 1
                 found[span["kind"]] += removed(span["value"], span["kind"], out)
@@ -136,6 +174,15 @@ def _petition_masking(
 
 
 def bench_deid(corpora: list[Path] | None = None, warehouse: Path | None = None) -> int:
+    """Score ours and the baseline on each gold corpus; with ``warehouse``, time its case library.
+
+    Args:
+        corpora: gold corpora in JSONL (default: ``CORPUS`` and ``HELD_OUT``).
+        warehouse: an existing warehouse whose case library to build and time.
+
+    Returns:
+        0, the command's exit status.
+    """
     rules = load_deid_rules(DEFAULT_RULES)
     start = time.perf_counter()
     deid = Deidentifier(rules)
@@ -149,40 +196,43 @@ def bench_deid(corpora: list[Path] | None = None, warehouse: Path | None = None)
 
 
 def _bench_corpus(corpus: Path, deid: Deidentifier, rules: DeidRules) -> None:
+    """Print the figures of ours beside the baseline on one corpus, then the petition masking's."""
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line]
 
     def ours(text: str, own: str | None) -> str:
         return str(deid.case([text], own).texts[0])
 
-    mine, base = score(rows, ours), score(rows, baseline)
-    print(f"\ncorpus: {corpus.name}, {len(rows)} texts ({sum(r['source'] == 'case' for r in rows)} case, "
-          f"{sum(r['source'] == 'petition' for r in rows)} petition)")  # fmt: skip
-    print(f"{'kind':<12}{'n':>6}{'ours':>9}{'baseline':>10}")
-    for kind in [k for k in KINDS if k in mine["total"]]:  # type: ignore[operator]
-        n = mine["total"][kind]  # type: ignore[index]
-        print(f"{kind:<12}{n:>6}{mine['recall'][kind]:>9.3f}{base['recall'][kind]:>10.3f}")  # type: ignore[index]
-    print(
-        f"must-keep terms lost ({mine['terms']} terms): ours {mine['lost']:.1%}, baseline {base['lost']:.1%}"
-    )
-    print(f"text outside identifiers altered ({mine['pieces']} pieces): ours {mine['altered']:.1%}, "
-          f"baseline {base['altered']:.1%}")  # fmt: skip
-    for name, s in (("ours", mine), ("baseline", base)):
-        rate = float(s["texts"]) / float(s["seconds"])  # type: ignore[arg-type]
-        print(f"throughput {name}: {rate:,.0f} texts/s ({s['seconds']:.2f} s)")
-    print(f"ours / baseline time: {float(mine['seconds']) / float(base['seconds']):.1f}×")  # type: ignore[arg-type]
-    petitions = [r for r in rows if r["source"] == "petition"]
-    recall, accused = _petition_masking(petitions, rules)
+    cases, petitions = (sum(r["source"] == kind for r in rows) for kind in ("case", "petition"))
+    print(f"\ncorpus: {corpus.name}, {len(rows)} texts ({cases} case, {petitions} petition)")
+    _print_scores(score(rows, ours), score(rows, baseline))
+    petition_rows = [r for r in rows if r["source"] == "petition"]
+    recall, accused = _petition_masking(petition_rows, rules)
     shown = ", ".join(f"{k} {v:.3f}" for k, v in recall.items())
-    print(f"petition masking at extraction ({len(petitions)} texts): recall {shown}; "
+    print(f"petition masking at extraction ({len(petition_rows)} texts): recall {shown}; "
           f"accused's name kept {accused:.1%}")  # fmt: skip
+
+
+def _print_scores(mine: Score, base: Score) -> None:
+    """Ours beside the baseline: recall per kind, over-redaction, text altered, throughput."""
+    print(TABLE.header())
+    for kind in [k for k in KINDS if k in mine.total]:
+        print(TABLE.row(kind, mine.total[kind], mine.recall[kind], base.recall[kind]))
+    print(f"must-keep terms lost ({mine.terms} terms): ours {mine.lost:.1%}, "
+          f"baseline {base.lost:.1%}")  # fmt: skip
+    print(f"text outside identifiers altered ({mine.pieces} pieces): ours {mine.altered:.1%}, "
+          f"baseline {base.altered:.1%}")  # fmt: skip
+    for name, s in (("ours", mine), ("baseline", base)):
+        print(f"throughput {name}: {s.texts / s.seconds:,.0f} texts/s ({s.seconds:.2f} s)")
+    print(f"ours / baseline time: {harness.ratio(mine.seconds, base.seconds):.1f}×")
 
 
 def _time_case_library(root: Path) -> None:
     """Build the case library of ``root`` as the gold step does, and time it."""
     from transforms.cases import tolerance_cases
-    from warehouse.rules import load_fields, load_tolerance_exclusions
+    from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
+    rules = load_rules()
     store = Warehouse(root)
     tolerance = store.scan("bronze", "tolerance").collect()
     audit = store.scan("bronze", "audit").collect()
@@ -190,8 +240,8 @@ def _time_case_library(root: Path) -> None:
     start = time.perf_counter()
     cases = tolerance_cases(
         tolerance, audit, roster["name"].drop_nulls().unique().to_list(),
-        roster["unit"].drop_nulls().unique().to_list(), load_tolerance_exclusions(), load_fields(),
-        deid_rules=load_deid_rules(),
+        roster["unit"].drop_nulls().unique().to_list(), rules.tolerance_exclusions, rules.fields,
+        deid_rules=rules.deid,
     )  # fmt: skip
     seconds = time.perf_counter() - start
     removed_kinds = (
@@ -200,8 +250,10 @@ def _time_case_library(root: Path) -> None:
         .group_by("kind")
         .agg(pl.col("count").sum())
     )
-    print(f"case library of {root}: {cases.height:,} cases from {tolerance.height:,} decisions and "
-          f"{audit.height:,} audit findings, roster of {roster.height:,}: {seconds:.1f} s")  # fmt: skip
+    print(
+        f"case library of {root}: {cases.height:,} cases from {tolerance.height:,} decisions "
+        f"and {audit.height:,} audit findings, roster of {roster.height:,}: {seconds:.1f} s"
+    )
     print(
         "removed: "
         + ", ".join(f"{k} {n:,}" for k, n in sorted(removed_kinds.iter_rows(), key=lambda r: -r[1]))

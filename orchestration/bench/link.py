@@ -1,0 +1,281 @@
+"""``dajiandu bench link``: our linker and a Splink 5 baseline on the same generated data, same run.
+
+Both get the same prepared evidence per record: the name key, the unit's region (county prefix)
+and department or town (tail, abbreviations spelled out), the post, a valid ID number and a
+人员编号. Splink (DuckDB backend) compares them with exact matches and term-frequency adjustments,
+trains u by random sampling and m by expectation maximisation, and links each record to its best
+candidate at match probability >= 0.95 when that candidate is unique at the top. Both outputs are
+scored by ``transforms.link_quality.evaluate`` against the generator's truth.
+
+Splink is an optional extra (``pip install .[bench]``); it is imported only here. The linker and
+the store are imported by the children alone (see :mod:`orchestration.bench.harness`).
+"""
+
+import time
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from orchestration.bench import harness
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from transforms.linking import LinkRules
+
+TRUTH_SOURCES = ["inspection", "audit", "petition", "sanction", "tolerance"]
+SPLINK_THRESHOLD = 0.95
+LINKERS = ("ours", "splink")
+TABLE = harness.Table(
+    harness.Column("cadres", 10, ","),
+    harness.Column("linker", 8, left=True, gap=2),
+    harness.Column("records", 9, ","),
+    harness.Column("precision", 11, ".4f"),
+    harness.Column("recall", 9, ".4f"),
+    harness.Column("review", 8, ","),
+    harness.Column("homonym links", 15, ","),
+    harness.Column("seconds", 9, ".2f"),
+    harness.Column("peak MB", 9, ",.0f"),
+)
+
+
+def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
+    """Our linker and the Splink 5 baseline on the same generated data: quality, time, ratios.
+
+    Arguments and figures as every bench on generated data (see :mod:`orchestration.bench`).
+    """
+    print(TABLE.header(), flush=True)
+    results = []
+    for cadres in sizes:
+        sample = harness.generate_sample(workdir, cadres, seed)
+        harness.run_pipeline(sample)
+        figures = {linker: _link_in_child(sample, linker) for linker in LINKERS}
+        ours, splink = figures["ours"]["overall"], figures["splink"]["overall"]
+        time_x = harness.ratio(figures["ours"]["seconds"], figures["splink"]["seconds"])
+        recall, precision = (ours[k] - splink[k] for k in ("recall", "precision"))
+        print(TABLE.aside(f"ours / splink: {time_x:.2f}x the time; recall {recall:+.4f}, "
+                          f"precision {precision:+.4f}"), flush=True)  # fmt: skip
+        results.append({"cadres": cadres, **figures})
+    harness.save_figures(workdir, "link", results)
+    return 0
+
+
+def _link_in_child(sample: harness.Sample, linker: str) -> dict[str, Any]:
+    """One linker on a sample's warehouse, scored in a child; prints its row of the table."""
+    command = harness.child_command("link", linker, sample.warehouse, sample.truth)
+    figures = harness.timed(command, f"link ({linker}) at {sample.cadres:,} cadres").records[-1]
+    o = figures["overall"]
+    scores = (o[k] for k in ("records", "precision", "recall", "review", "homonym_links"))
+    print(TABLE.row(sample.cadres, linker, *scores, figures["seconds"], figures["peak_mb"]))
+    return figures
+
+
+def _evidence(
+    warehouse: Path | str, sources: "Iterable[str]"
+) -> tuple[pl.LazyFrame, pl.LazyFrame, "LinkRules"]:
+    """The prepared cadres of the roster, the raw mentions of ``sources`` and the linking rules."""
+    from transforms import events as ev
+    from transforms import linking as lk
+    from transforms.event_links import mentions
+    from transforms.specs import EVENT_SOURCES
+    from warehouse.rules import load_rules
+    from warehouse.store import Warehouse
+
+    store = Warehouse(warehouse)
+    rules = load_rules()
+    cadres = lk.prepare_cadres(ev.cadres_from_roster(store.scan("bronze", "roster")), rules.linking)
+    named = mentions({s: store.scan("bronze", s) for s in EVENT_SOURCES}, rules.petition_counting)
+    return cadres, named.filter(pl.col("source").is_in(list(sources))), rules.linking
+
+
+def _inputs(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, "LinkRules"]:
+    """Both linkers' inputs: prepared cadres, and the mentions of the sources with a truth."""
+    cadres, mentions, rules = _evidence(warehouse, TRUTH_SOURCES)
+    return cadres.collect(), mentions.with_row_index("mention_id").collect(), rules
+
+
+def run_ours(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """Our linker, timed from raw mentions to decisions.
+
+    Returns:
+        The mentions with their decisions, the prepared cadres, and the seconds.
+    """
+    from transforms import linking as lk
+
+    cadres, mentions, rules = _inputs(warehouse)
+    start = time.perf_counter()
+    prepared = lk.prepare_mentions(mentions.lazy(), rules)
+    linked, _ = lk.link(prepared, cadres.lazy(), rules)
+    out = linked.collect()
+    return out, cadres, time.perf_counter() - start
+
+
+def run_splink(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """The Splink 5 baseline on the same prepared evidence, timed from prepared keys to decisions.
+
+    Returns:
+        The mentions with their decisions, the prepared cadres, and the seconds.
+    """
+    from transforms import linking as lk
+
+    cadres, mentions, rules = _inputs(warehouse)
+    prepared = lk.prepare_mentions(mentions.lazy(), rules).collect()  # the same keys ours uses
+    pairs, seconds = _splink_pairs(*_splink_records(cadres, prepared))
+    out = mentions.join(_best_candidates(pairs), on="mention_id", how="left").with_columns(
+        pl.col("link_status").fill_null("unlinked")
+    )
+    return out, cadres, seconds
+
+
+def _splink_records(cadres: pl.DataFrame, prepared: pl.DataFrame) -> tuple[pl.DataFrame, ...]:
+    """The two sides Splink links, with the same keys: cadres (left) and mentions (right)."""
+    left = cadres.select(
+        pl.col("person_no").alias("unique_id"), "name_key", "unit_tail", "unit_prefix", "post_key",
+        "id_number", pl.col("person_no").alias("person_no_key"),
+    )  # fmt: skip
+    valid_id = pl.col("id_status").is_in(["valid", "upgraded_15"])
+    right = prepared.select(
+        pl.format("m{}", "mention_id").alias("unique_id"), "name_key", "unit_tail", "unit_prefix",
+        "post_key", pl.when(valid_id).then(pl.col("id_number")).alias("id_number"),
+        pl.col("person_no_given").alias("person_no_key"),
+    )  # fmt: skip
+    return left, right
+
+
+def _splink_pairs(left: pl.DataFrame, right: pl.DataFrame) -> tuple[pl.DataFrame, float]:
+    """Splink trained and predicting on DuckDB: the scored pairs, and the seconds it took."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    settings = _splink_settings()  # imports Splink's comparisons before the clock starts
+    start = time.perf_counter()
+    db = DuckDBAPI()
+    linker = Linker(
+        [
+            db.register(left.to_pandas(), table_name="cadres"),
+            db.register(right.to_pandas(), table_name="mentions"),
+        ],
+        settings,
+        log_level="WARNING",
+    )
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("id_number"), block_on("person_no_key")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_key"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("unit_tail", "unit_prefix")
+    )
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    pairs = pl.from_pandas(predictions.as_pandas_dataframe())  # type: ignore[no-untyped-call]
+    return pairs, time.perf_counter() - start
+
+
+def _splink_settings() -> Any:
+    """Exact matches on the shared keys (term frequencies on the four text keys), three blocks."""
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    return SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.ExactMatch("name_key").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("unit_tail").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("unit_prefix").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("post_key").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("id_number"),
+            cl.ExactMatch("person_no_key"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("name_key"),
+            block_on("id_number"),
+            block_on("person_no_key"),
+        ],
+        retain_matching_columns=False,
+    )
+
+
+def _best_candidates(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Each mention linked to its best candidate when that one is clear (unique at the top, and
+    at ``SPLINK_THRESHOLD`` or above); sent to review otherwise."""
+    mention_side = (
+        "unique_id_r" if pairs["unique_id_r"].str.starts_with("m").all() else "unique_id_l"
+    )
+    cadre_side = "unique_id_l" if mention_side == "unique_id_r" else "unique_id_r"
+    best = (
+        pairs.select(
+            pl.col(mention_side).str.slice(1).cast(pl.UInt32).alias("mention_id"),
+            pl.col(cadre_side).alias("candidate"),
+            "match_probability",
+        )
+        .sort("mention_id", "match_probability", descending=[False, True])
+        .group_by("mention_id", maintain_order=True)
+        .agg(
+            pl.col("candidate").first(),
+            pl.col("match_probability").first().alias("p"),
+            pl.col("match_probability").get(1, null_on_oob=True).alias("p2"),
+        )  # fmt: skip
+    )
+    clear = (pl.col("p") >= SPLINK_THRESHOLD) & (
+        pl.col("p2").is_null() | (pl.col("p2") < pl.col("p"))
+    )
+    return best.with_columns(
+        pl.when(clear).then(pl.col("candidate")).alias("person_no"),
+        pl.when(clear).then(pl.lit("linked")).otherwise(pl.lit("review")).alias("link_status"),
+        pl.lit("splink").alias("link_method"),
+    ).select("mention_id", "person_no", "link_status", "link_method")
+
+
+def _score(
+    runner: "Callable[[Path], tuple[pl.DataFrame, pl.DataFrame, float]]", warehouse: str, truth: str
+) -> None:
+    """Child: one linker, its metrics against the truth as JSON."""
+    from transforms.link_quality import evaluate
+
+    out, cadres, seconds = runner(Path(warehouse))
+    metrics = evaluate(out.lazy(), pl.scan_parquet(Path(truth) / "links.parquet"), cadres.lazy())
+    overall = metrics.filter(pl.col("source") == "all").row(0, named=True)
+    harness.emit(
+        {
+            "seconds": seconds,
+            "peak_mb": harness.peak_rss_mb(),
+            "overall": overall,
+            "per_source": metrics.to_dicts(),
+        }
+    )
+
+
+def scale(warehouse: str, copies: str) -> None:
+    """Child: link every event of a warehouse (all six sources), the events repeated ``copies``
+    times: a measure of time and memory at volume, printed as JSON. Started by hand
+    (``python -m orchestration.bench.link scale WAREHOUSE COPIES``); no bench calls it."""
+    from transforms import linking as lk
+    from transforms.specs import EVENT_SOURCES
+
+    cadres, mentions, rules = _evidence(warehouse, EVENT_SOURCES)
+    start = time.perf_counter()
+    cadres_df = cadres.collect()
+    repeated = pl.concat([mentions.collect()] * int(copies)).with_row_index("mention_id")
+    loaded = time.perf_counter() - start
+    linked, review = lk.link(lk.prepare_mentions(repeated.lazy(), rules), cadres_df.lazy(), rules)
+    out, queue = pl.collect_all([linked, review])
+    total = time.perf_counter() - start
+    status = dict(out.group_by("link_status").len().iter_rows())
+    harness.emit(
+        {
+            "cadres": cadres_df.height,
+            "events": out.height,
+            "load_seconds": loaded,
+            "total_seconds": total,
+            "review_rows": queue.height,
+            "status": status,
+            "peak_mb": harness.peak_rss_mb(),
+        }
+    )
+
+
+if __name__ == "__main__":
+    harness.child_main(
+        {"ours": partial(_score, run_ours), "splink": partial(_score, run_splink), "scale": scale}
+    )
