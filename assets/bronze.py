@@ -130,23 +130,17 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
     Both tables are staged, then the quality gate decides: published, or held with the previous
     version kept and the run failed (see :mod:`assets.guard`).
     """
-    bronze_key = dg.AssetKey(["bronze", spec.name])
-    modules = cleaning_modules(spec)
+    bronze_key, code = dg.AssetKey(["bronze", spec.name]), cleaning_modules(spec)
+    landed = f"{spec.label}: every readable source row, typed, with its lineage."
+    held = f"{spec.label}: rows that failed parsing or a hard rule, with every reason."
+    tables = [
+        asset_spec(bronze_key, landed, code),
+        asset_spec(["quarantine", spec.name], held, code),
+    ]
 
     @dg.multi_asset(
         name=f"ingest_{spec.name}",
-        specs=[
-            asset_spec(
-                bronze_key,
-                f"{spec.label}: every readable source row, typed, with its lineage.",
-                modules,
-            ),
-            asset_spec(
-                ["quarantine", spec.name],
-                f"{spec.label}: rows that failed parsing or a hard rule, with every reason.",
-                modules,
-            ),
-        ],  # fmt: skip
+        specs=tables,
         check_specs=check_specs(bronze_key, BRONZE_INVARIANTS),
     )
     def _ingest(

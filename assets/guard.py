@@ -188,23 +188,19 @@ def check_results(key: dg.AssetKey, validation: TableValidation) -> list[dg.Asse
                 },
             )
         )
-    for o in validation.outcomes:
-        if o.kind != "invariant":
-            continue
-        severity = (
-            dg.AssetCheckSeverity.ERROR if o.severity == "ERROR" else dg.AssetCheckSeverity.WARN
-        )
-        out.append(
-            dg.AssetCheckResult(
-                asset_key=key,
-                check_name=check_name(o.check),
-                passed=o.passed,
-                severity=severity,
-                description=None if o.passed else o.describe()[:2000],
-                metadata={"checked": o.checked, "failed": o.failed, "detail": o.detail},
-            )
-        )
-    return out
+    return out + [_invariant_result(key, o) for o in validation.outcomes if o.kind == "invariant"]
+
+
+def _invariant_result(key: dg.AssetKey, o: Outcome) -> dg.AssetCheckResult:
+    severity = dg.AssetCheckSeverity.ERROR if o.severity == "ERROR" else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=check_name(o.check),
+        passed=o.passed,
+        severity=severity,
+        description=None if o.passed else o.describe()[:2000],
+        metadata={"checked": o.checked, "failed": o.failed, "detail": o.detail},
+    )
 
 
 def blocked(validations: list[TableValidation]) -> dg.Failure:

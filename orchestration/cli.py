@@ -2,7 +2,6 @@
 the quarantine, open the UI, benchmark."""
 
 import argparse
-import json
 import os
 import shutil
 import sqlite3
@@ -15,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from orchestration.bench.cli import add_parsers as add_bench_parsers
+from orchestration.inspect_cli import add_parsers as add_inspect_parsers
 from orchestration.publish_cli import add_parsers as add_publish_parsers
 from warehouse.publish.config import load_scopes, scopes_file
 from warehouse.rules import DEFAULT_RULES, RuleError, load_rules
@@ -41,12 +42,6 @@ def _as_of(text: str) -> str:
             f"({date.today()})"
         )
     return day.isoformat()
-
-
-def _events(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"--events wants a whole number ≥ 0, got {text!r}")
-    return int(text)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -182,82 +177,6 @@ def _quality_line(warehouse: Path) -> None:
     )
 
 
-def cmd_quality(args: argparse.Namespace) -> int:
-    from quality.report import latest, quality_root, summary_lines
-
-    warehouse = Path(args.warehouse)
-    summary = latest(warehouse)
-    if summary is None:
-        print(
-            f"dajiandu: no quality report in {warehouse} yet (run the pipeline first)",
-            file=sys.stderr,
-        )
-        return 2
-    if args.json:
-        _say(json.dumps(summary, ensure_ascii=False, indent=1))
-        return 0
-    for line in summary_lines(summary, quality_root(warehouse).resolve()):
-        _say(line)
-    damaged = _integrity_lines(warehouse)
-    return 1 if summary["blocked"] or damaged else 0
-
-
-def _integrity_lines(warehouse: Path) -> bool:
-    """Print whether the published tables match their checksums; True when one does not."""
-    from warehouse.integrity import verify
-    from warehouse.store import Warehouse
-
-    checked, damaged = verify(Warehouse(warehouse))
-    if not damaged:
-        _say(f"integrity: {checked} published table(s) match the checksums in their manifests")
-        return False
-    _say(f"integrity: {len(damaged)} of {checked} published table(s) DAMAGED "
-         "(the next run rebuilds them):")  # fmt: skip
-    for item in damaged:
-        _say(f"  {item.describe()}")
-    return True
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    if args.bundle:
-        from orchestration.publish_cli import verify_bundle
-
-        return max(verify_bundle(Path(b)) for b in args.bundle)
-    warehouse = Path(args.warehouse)
-    if not warehouse.is_dir():
-        print(f"dajiandu: no warehouse at {warehouse}", file=sys.stderr)
-        return 2
-    return 1 if _integrity_lines(warehouse) else 0
-
-
-def cmd_quarantine(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from quality.row_rules import with_rules
-    from warehouse.store import Warehouse, WarehouseError
-
-    store = Warehouse(args.warehouse)
-    try:
-        rows = store.scan("quarantine", args.source).collect()
-    except WarehouseError as error:
-        print(f"dajiandu: {error}", file=sys.stderr)
-        return 2
-    if args.rule:
-        caught = with_rules(rows).filter(pl.col("rule") == args.rule)
-        rows = rows.join(caught.select("_source_file", "_source_row").unique(),
-                         on=["_source_file", "_source_row"], how="semi", maintain_order="left")  # fmt: skip
-    _say(f"quarantine/{args.source}: {rows.height:,} row(s) (showing up to {args.limit})")
-    for file, row, reasons, raw in (
-        rows.select("_source_file", "_source_row", "reasons", "raw").head(args.limit).iter_rows()
-    ):
-        _say("")
-        _say(f"{file}  row {row}")
-        for reason in reasons:
-            _say(f"  [{reason['rule']}] {reason['message']}")
-        _say(f"  raw: {raw}")
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     generate_args = argparse.Namespace(
@@ -348,36 +267,6 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    if args.what == "publish":
-        from orchestration.bench.publish import bench_publish
-
-        return bench_publish(Path(args.warehouse), Path(args.workdir), args.serving_url, args.scope)
-    if args.what == "gold":
-        from orchestration.bench.gold import bench_gold
-
-        existing = Path(args.warehouse) if args.warehouse else None
-        return bench_gold(
-            args.cadres or [1_000_000], Path(args.workdir), args.seed, existing, args.events
-        )
-    if args.what == "deid":
-        from orchestration.bench.deid import bench_deid
-
-        existing = Path(args.warehouse) if args.warehouse else None
-        return bench_deid([Path(c) for c in args.corpus or []], existing)
-    if args.what == "quality":
-        from orchestration.bench.quality import bench_quality
-
-        return bench_quality(args.cadres or [1_000_000], Path(args.workdir), seed=args.seed)
-    if args.what == "link":
-        from orchestration.bench.link import bench_link
-
-        return bench_link(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
-    from orchestration.bench.ingest import bench_ingest
-
-    return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
-
-
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="dajiandu", description="大监督: cadre-supervision data platform"
@@ -420,26 +309,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("quality", help="the latest data-quality summary and the report's path")
-    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
-    p.add_argument("--json", action="store_true", help="print summary.json instead")
-    p.set_defaults(func=cmd_quality)
-
-    p = sub.add_parser(
-        "verify",
-        help="check every published table (or a bundle) against the SHA-256 in its manifest",
-    )
-    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
-    p.add_argument("--bundle", action="append", metavar="DIR",
-                   help="check this scoped bundle against its manifest.json instead (repeatable)")  # fmt: skip
-    p.set_defaults(func=cmd_verify)
-
-    p = sub.add_parser("quarantine", help="list the quarantined rows of one source")
-    p.add_argument("--source", required=True, help="roster, petition, inspection, audit …")
-    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
-    p.add_argument("--rule", help="only rows caught by this rule (e.g. 决定日期.valid_date)")
-    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
-    p.set_defaults(func=cmd_quarantine)
+    add_inspect_parsers(sub)
 
     p = sub.add_parser("demo", help="generate sample sources and run the pipeline on them")
     p.add_argument(
@@ -457,63 +327,7 @@ def parser() -> argparse.ArgumentParser:
 
     add_publish_parsers(sub)
 
-    p = sub.add_parser("bench", help="benchmarks that print figures and ratios")
-    bench = p.add_subparsers(dest="what", required=True)
-    helps = {
-        "ingest": "time generation and ingestion, with rows/s and peak memory",
-        "link": "our linker and a Splink 5 baseline on the same data: quality and time",
-        "quality": "validation cost: GX over pandas beside the same checks in Polars, and the run",
-        "gold": "all gold tables from silver; the profile aggregation in Polars and in DuckDB SQL",
-    }
-    for what, text in helps.items():
-        b = bench.add_parser(what, help=text)
-        b.add_argument(
-            "--cadres", type=int, action="append", help="roster size; repeat for several"
-        )
-        b.add_argument(
-            "--workdir",
-            default="bench-data",
-            help="scratch folder (reused, then left for inspection)",
-        )
-        b.add_argument("--seed", type=int, default=7)
-        if what == "gold":
-            b.add_argument(
-                "--warehouse", help="bench this existing warehouse instead of generating"
-            )
-            b.add_argument(
-                "--events",
-                type=_events,
-                default=0,
-                help="repeat the silver events (new ids per copy) to exactly this many",
-            )
-        b.set_defaults(func=cmd_bench)
-    b = bench.add_parser(
-        "deid", help="the de-identifier on its gold corpus beside a plain-regex baseline"
-    )
-    b.add_argument(
-        "--corpus",
-        action="append",
-        help="a gold corpus in JSONL; repeat for several (default: tests/data/deid_gold.jsonl "
-        "and the held-out deid_heldout.jsonl)",
-    )
-    b.add_argument("--warehouse", help="also time the case library of this existing warehouse")
-    b.set_defaults(func=cmd_bench)
-    b = bench.add_parser(
-        "publish", help="serving database (SQLite, PostgreSQL COPY vs to_sql) and one county bundle"
-    )
-    b.add_argument(
-        "--warehouse", default="bench-data/1000000/warehouse", help="an existing warehouse"
-    )
-    b.add_argument(
-        "--serving-url",
-        default=os.environ.get(
-            "DAJIANDU_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        ),
-        help="the PostgreSQL server to load (schema dajiandu_bench)",
-    )
-    b.add_argument("--scope", help="the bundle's scope (default: the first 县管 region)")
-    b.add_argument("--workdir", default="bench-data/publish", help="where the bundle is written")
-    b.set_defaults(func=cmd_bench)
+    add_bench_parsers(sub)
     return top
 
 

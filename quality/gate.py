@@ -29,10 +29,6 @@ from quality.suites import KEY, PARTITION, Suite
 from warehouse.store import StagedTable, Warehouse
 
 
-class QualityError(Exception):
-    """A table broke a blocking (ERROR) check: it was not published. The message says which."""
-
-
 @dataclass
 class TableValidation:
     """What the gate found on one staged table."""

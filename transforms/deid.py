@@ -11,7 +11,7 @@ elements, policy terms, unit kinds, amounts, years — is listed in the rule fil
 touched by a name or place guess (over-redaction is a failure too).
 
 One recogniser per kind, each in :mod:`transforms.recognisers` (what each relies on is said there),
-plus person names here:
+plus person names (:mod:`transforms.names`):
 
 - roster names (every name of ``silver/cadre``, and the case's own) found by a set lookup per
   position and length (:class:`Lexicon`);
@@ -27,39 +27,44 @@ plus person names here:
 - minority names written with a dot (``阿依古丽·买买提``).
 
 Rules (cues, surnames, tokens, must-keep terms, words that are never names) are data:
-``warehouse/rules/deid_rules.csv``, loaded by ``warehouse.rules.load_deid_rules``. jieba is
+``warehouse/rules/deid_rules.csv``, loaded by ``warehouse.deid_rules.load_deid_rules``. jieba is
 imported on first use (0.6 s, then 1 s to load its dictionary and ~100 MB; it keeps a cache of its
 prefix dictionary in the temp folder); nothing here reads or writes the warehouse.
 """
 
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
+from transforms import names
 from transforms import recognisers as rec
-from transforms.recognisers import Span, Token
+from transforms.recognisers import Span
 
 KINDS = ("person", "phone", "id_number", "bank_card", "plate", "email", "im", "uscc", "address", "unit", "date")  # fmt: skip
 """Every kind the de-identifier removes or generalises, in the order counts are listed."""
+
+
 LABELS = {
     "reporter": "举报人", "person": "姓名", "phone": "电话", "id_number": "身份证号", "bank_card": "银行卡号",
     "plate": "车牌号", "email": "电子邮箱", "im": "QQ/微信号", "uscc": "统一社会信用代码", "address": "地址",
     "unit": "单位名称", "date": "具体日期",
 }  # fmt: skip
 """The Chinese name of each kind, as counts are shown to auditors."""
+
+
 TOKEN_KINDS = ("phone", "id_number", "bank_card", "plate", "email", "im", "uscc", "address")
 """Kinds replaced by a fixed token (the others are generalised: 姓+某, 某村, 某县发改局, the year)."""
+
+
 _PRIORITY = {kind: n for n, kind in enumerate(("id_number", "bank_card", "uscc", "email", "im", "phone", "plate", "unit", "address", "person", "date"))}  # fmt: skip
+
+
 _GUESSES = ("person", "address")  # kinds that never overlap a must-keep term
-_PLACE_SUFFIX = ("县", "镇", "村", "区", "市", "乡", "社区", "街道", "局", "委", "办")
-_MINORITY = re.compile(r"[\u4e00-\u9fff]{2,6}[·•・‧.．][\u4e00-\u9fff]{2,8}")
+
+
 _BRANCH = "甲乙丙丁戊己庚辛壬癸"
-_NAME_TAGS = ("nr", "nrt", "nrfg", "OOV")
-_CLAUSE = set('，,。；;：:、（(“" \n')
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,7 +120,7 @@ def pseudonym(
     """``张伟`` → ``张某``; ``欧阳修`` → ``欧阳某``; ``阿依古丽·买买提`` → ``阿某`` (法释〔2016〕19号 art. 9)."""
     if not name:
         return name
-    if _MINORITY.fullmatch(name):
+    if names.MINORITY.fullmatch(name):
         return f"{name[0]}某"
     surname = next((s for s in compound if name.startswith(s)), name[0])
     return f"{surname}某"
@@ -155,206 +160,6 @@ class Lexicon:
             for i in range(len(text) - n + 1)
             if text[i : i + n] in self.words
         ]
-
-
-@cache
-def _jieba() -> tuple[Any, Mapping[str, str]]:
-    """jieba's tokenizer and its dictionary's part-of-speech table, loaded once."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.initialize()
-    return jieba.dt, jieba.posseg.dt.word_tag_tab
-
-
-def segment(text: str) -> list[Token]:
-    """``text`` as jieba's words, each with its dictionary tag (``OOV`` for a word the HMM found)."""
-    tokenizer, tags = _jieba()
-    return [Token(s, e, w, tags.get(w, "OOV")) for w, s, e in tokenizer.tokenize(text, HMM=True)]
-
-
-def _cjk(word: str) -> bool:
-    return bool(word) and all("\u4e00" <= c <= "\u9fff" for c in word)
-
-
-def _surname(text: str, at: int, rules: DeidRules) -> int:
-    """The length of the surname starting at ``at`` (0 when none does)."""
-    if any(text.startswith(s, at) for s in rules.compound_surnames):
-        return 2
-    return 1 if at < len(text) and text[at] in rules.surnames else 0
-
-
-def _plausible(name: str, rules: DeidRules) -> bool:
-    return (
-        2 <= len(name) <= 4
-        and _cjk(name)
-        and name[1] != "某"
-        and name not in rules.not_names
-        and not name.endswith(_PLACE_SUFFIX)
-        and not any(c in rules.name_stop for c in name[1:])
-    )
-
-
-def _name_at(text: str, at: int, rules: DeidRules, words: Mapping[int, Token]) -> int:
-    """The end of a person's name starting at ``at``, or ``at`` when none starts there."""
-    surname = _surname(text, at, rules)
-    if not surname:
-        return at
-    word = words.get(at)
-    if (  # the segmenter's word there, when it is tagged a name (武学 is a word, 武学文 a name)
-        word is not None
-        and word.tag in _NAME_TAGS
-        and surname < len(word.word) <= surname + 2
-        and _plausible(word.word, rules)
-    ):
-        return _third(text, at, word.end, rules)
-    if word is not None and len(word.word) == surname:  # 周 + 建华: the given name is the next word
-        given = words.get(word.end)
-        if given is not None and len(given.word) <= 2 and _plausible(word.word + given.word, rules):
-            return given.end
-    end = at + surname
-    while end < len(text) and end - at - surname < 2 and _cjk(text[end]):
-        if text[end] in rules.name_stop:
-            break
-        end += 1
-    if end - at - surname == 2 and rules.after_pattern().match(text, end - 1):
-        end -= 1  # 杜建 + 家住, 上官燕 + 电话: the last character starts the next word
-    return end if end > at + surname and _plausible(text[at:end], rules) else at
-
-
-def cue_names(
-    text: str, rules: DeidRules, words: Mapping[int, Token], reporters_only: bool = False
-) -> list[Span]:
-    """Names right after a cue word (``经办人王强``), and those listed after them (``、李四和王五``)."""
-    out = []
-    for m in rules.cue_pattern(reporters_only).finditer(text):
-        at = m.end()
-        while (end := _name_at(text, at, rules, words)) > at:
-            out.append(Span(at, end, "person", text[at:end]))
-            if end < len(text) and text[end] in "、和与及":
-                at = end + 1
-            else:
-                break
-    return out
-
-
-def names_before(text: str, rules: DeidRules) -> list[Span]:
-    """A name right before a cue word that follows names (``：孔繁荣反映``, ``王强等人``), when it
-    starts the clause or follows a boundary character."""
-    out = []
-    for m in rules.after_pattern().finditer(text):
-        for size in (3, 2, 4):
-            start = m.start() - size
-            if start < 0 or not (start == 0 or text[start - 1] in _CLAUSE):
-                continue
-            name = text[start : m.start()]
-            if _surname(name, 0, rules) and _plausible(name, rules):
-                out.append(Span(start, m.start(), "person", name))
-                break
-    return out
-
-
-def segmenter_names(text: str, tokens: Sequence[Token], rules: DeidRules) -> list[Span]:
-    """Words jieba tags as a person (``nr``) or found as new words, starting with a surname."""
-    out = []
-    for i, tok in enumerate(tokens):
-        if tok.word.startswith(rules.compound_surnames):  # 欧阳明 + 辉: jieba cuts these short
-            if (end := _name_at(text, tok.start, rules, {})) > tok.start + 2:
-                out.append(Span(tok.start, end, "person", text[tok.start : end]))
-            continue
-        tagged = tok.tag in ("nr", "nrt", "nrfg") or (
-            tok.tag == "OOV" and _given_like(tok.word, rules)
-        )
-        if tagged and _surname(tok.word, 0, rules) and _plausible(tok.word, rules):
-            end = _third(text, tok.start, tok.end, rules)
-            out.append(Span(tok.start, end, "person", text[tok.start : end]))
-            continue
-        start, surname = tok.start, tok.word
-        if tok.tag == "OOV" and len(surname) == 2 and surname[0] in rules.name_stop:
-            start, surname = start + 1, surname[1:]  # 由倪 + 红霞: a preposition glued on
-        if len(surname) == _surname(surname, 0, rules) and i + 1 < len(tokens):
-            given = tokens[i + 1]
-            name = surname + given.word
-            if _given_word(given, rules) and _plausible(name, rules):
-                out.append(Span(start, given.end, "person", name))
-    for m in _MINORITY.finditer(text):
-        if (span := _minority(text, m, rules)) is not None:
-            out.append(span)
-    return out
-
-
-def _third(text: str, start: int, end: int, rules: DeidRules) -> int:
-    """``end``, or one character further when a two-character name word is cut short: jieba's
-    dictionary tags 常青 and 龙凤 as names, but 常青松 and 龙凤英 are the people. The next
-    character must be a given-name character and end the clause (punctuation or a name-ending
-    character after it)."""
-    if end - start != 2 or end >= len(text) or text[end] not in rules.given_chars:
-        return end
-    after = text[end + 1 : end + 2]
-    return end + 1 if not after or not _cjk(after) or after in rules.name_stop else end
-
-
-def _given_word(given: Token, rules: DeidRules) -> bool:
-    """A word that can be the given name after a lone surname: tagged a name, or two common
-    given-name characters that the segmenter took for a noun or adjective (童 + 小兵, 甘 + 明亮)."""
-    if len(given.word) > 2 or not _cjk(given.word):
-        return False
-    if given.tag in ("nr", "nz", "nrfg", "OOV"):
-        return True
-    return (
-        len(given.word) == 2
-        and given.tag in ("n", "a", "ns", "t")
-        and all(c in rules.given_chars for c in given.word)
-    )
-
-
-def _given_like(word: str, rules: DeidRules) -> bool:
-    """A new word the HMM found looks like a name: its given name is of common name characters
-    (易涝, 封控 and 银企 are new words too, and start with surnames)."""
-    given = word[_surname(word, 0, rules) or 1 :]
-    if len(word) == 2:
-        return given in rules.given_chars
-    return any(c in rules.given_chars for c in given)
-
-
-def listed_names(
-    text: str, names: Sequence[Span], rules: DeidRules, words: Mapping[int, Token]
-) -> list[Span]:
-    """Names listed after a found one: ``张三、李四和王五``, also past a bracket (``张三（电话…）、李四``)."""
-    out: list[Span] = []
-    todo = [s.end for s in names]
-    seen: set[int] = set()
-    while todo:
-        end = todo.pop()
-        if end in seen or end >= len(text):
-            continue
-        seen.add(end)
-        if text[end] in "（(" and (close := text.find("）" if text[end] == "（" else ")", end)) > 0:
-            end = close + 1
-        if end < len(text) and text[end] in "、和与及":
-            at = end + 1
-            if (stop := _name_at(text, at, rules, words)) > at:
-                out.append(Span(at, stop, "person", text[at:stop]))
-                todo.append(stop)
-    return out
-
-
-def _minority(text: str, m: "re.Match[str]", rules: DeidRules) -> Span | None:
-    """A dotted minority name, cut where a name-ending character or a cue word bounds it."""
-    dot = next(i for i in range(m.start(), m.end()) if not _cjk(text[i]))
-    end = dot + 1
-    while end < m.end() and text[end] not in rules.name_stop:
-        end += 1
-    start = dot
-    while start > m.start() and text[start - 1] not in rules.name_stop:
-        start -= 1
-    cues = sorted((*rules.person_cues, *rules.reporter_cues), key=len, reverse=True)
-    head = text[start:dot]
-    start += next((len(c) for c in cues if head.startswith(c) and len(head) - len(c) >= 2), 0)
-    if dot - start < 2 or end - dot < 3:
-        return None
-    return Span(start, end, "person", text[start:end])
 
 
 def kept_spans(text: str, rules: DeidRules) -> list[tuple[int, int]]:
@@ -407,7 +212,7 @@ class Deidentifier:
         if text in self._found:
             return self._found[text]
         norm = rec.wide(text)
-        tokens = segment(text)
+        tokens = names.segment(text)
         words = {t.start: t for t in tokens}
         found: list[Span] = []
         if rec.has_long_number(norm):
@@ -417,10 +222,12 @@ class Deidentifier:
             found += other(text, norm)
         found += rec.addresses(text, norm, tokens, self.rules.not_places, self.rules.not_names)
         found += self.units.spans(text, "unit")
-        people = cue_names(text, self.rules, words) + segmenter_names(text, tokens, self.rules)
-        people += names_before(text, self.rules)
+        people = names.cue_names(text, self.rules, words) + names.segmenter_names(
+            text, tokens, self.rules
+        )
+        people += names.names_before(text, self.rules)
         people += self.names.spans(text, "person")
-        found += people + listed_names(text, people, self.rules, words)
+        found += people + names.listed_names(text, people, self.rules, words)
         self._found[text] = found
         return found
 
@@ -481,11 +288,11 @@ def pseudonyms(people: Sequence[str], compound: Sequence[str]) -> dict[str, str]
     for name, alias in first.items():
         groups.setdefault(alias, []).append(name)
     out = {}
-    for alias, names in groups.items():
-        for n, name in enumerate(names):
+    for alias, same in groups.items():
+        for n, name in enumerate(same):
             out[name] = (
                 alias
-                if len(names) == 1
+                if len(same) == 1
                 else alias + _BRANCH[n % len(_BRANCH)] + (str(n // 10) if n >= 10 else "")
             )
     return out

@@ -13,8 +13,9 @@ from itertools import pairwise
 import polars as pl
 
 from transforms.events import linked_events
+from transforms.specs import EVENT_SOURCES
 
-SOURCES = ["inspection", "audit", "petition", "assessment", "sanction", "tolerance"]
+SOURCES = EVENT_SOURCES
 
 
 def clearance(events: pl.LazyFrame, petitions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:

@@ -22,7 +22,8 @@ import orjson
 import polars as pl
 
 from transforms import recognisers as rec
-from transforms.deid import LABELS, DeidRules, cue_names, resolve
+from transforms.deid import LABELS, DeidRules, resolve
+from transforms.names import cue_names
 
 PETITION_KINDS = ("reporter", "person", "phone", "id_number", "bank_card", "email")
 """What is masked in a petition, in the order counts are listed."""

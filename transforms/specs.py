@@ -86,7 +86,6 @@ def _vocab(canonical: list[str], synonyms: Mapping[str, str] | None = None) -> d
     return {**{c: c for c in canonical}, **(synonyms or {})}
 
 
-YES_NO = _vocab(["是", "否"], {"Y": "是", "N": "否", "1": "是", "0": "否", "y": "是", "n": "否"})
 PETITION_RESULT = _vocab(
     ["属实", "部分属实", "不实", "查无实据", "办理中"],
     {"不属实": "不实", "基本属实": "部分属实", "部分失实": "部分属实", "正在办理": "办理中"},

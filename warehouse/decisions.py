@@ -1,19 +1,20 @@
 """Reviewed link decisions (a CSV a person maintains), read and checked on every run.
 
 Columns: ``source``, ``source_key``, ``subject_name``, ``decision`` (a 人员编号, or
-``NOT_IN_ROSTER``), ``decided_by``, and optionally ``decided_at`` and ``note``. The file sits next
-to ``sources.yaml`` as ``link_decisions.csv`` unless the deployment names another.
+``NOT_IN_ROSTER``), ``decided_by``, and optionally ``decided_at`` and ``note`` (kept as a person
+wrote them, not read). The file is ``link_decisions.csv`` next to ``sources.yaml``.
 """
 
 from pathlib import Path
 
 import polars as pl
 
-from warehouse.readers import decode_text
-from warehouse.rules import RuleError
+from transforms.specs import EVENT_SOURCES
+from warehouse.encoding import decode_text
+from warehouse.rule_files import RuleError
 
 COLUMNS = ("source", "source_key", "subject_name", "decision", "decided_by")
-SOURCES = {"inspection", "audit", "petition", "assessment", "sanction", "tolerance"}
+SOURCES = set(EVENT_SOURCES)
 
 
 def read_decisions(path: Path) -> pl.DataFrame:

@@ -9,7 +9,7 @@ counts what was masked. The masking is :func:`transforms.reporter_mask.mask_peti
   selected column in ``REPLACE(col, TRIM(reporter), '[举报人]')`` (one per reporter field, guarded
   for NULL and short values), which SQLite, PostgreSQL and MariaDB all run; then
   :func:`protect_rows` masks the free text of the rows as they arrive.
-- From files, :meth:`warehouse.readers._Header.frame` keeps the reporter columns under
+- From files, :meth:`warehouse.reading.Header.frame` keeps the reporter columns under
   :data:`REPORTER_PREFIX` names, and :func:`protect_rows` replaces the values and drops them.
 """
 
