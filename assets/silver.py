@@ -10,34 +10,73 @@ from quality.gate import validation_frame
 from quality.invariants import (
     events_reference_cadres,
     link_rate_held,
+    posts_reference_cadres,
     roster_not_empty,
     row_count_in_band,
     unique_across_partitions,
 )
 from quality.suites import suite_for
-from transforms import event_links, events, link_keys, linking, normalize
+from transforms import event_links, events, link_candidates, link_keys, linking, normalize, posts
 from transforms.specs import EVENT_SOURCES
 from warehouse.decisions import read_decisions
 from warehouse.fingerprint import code_fingerprint
+from warehouse.ingest import empty_bronze
 from warehouse.rules import Rules
-from warehouse.store import Warehouse
+from warehouse.store import StagedTable, Warehouse
 
 CADRE = dg.AssetKey(["silver", "cadre"])
+POST = dg.AssetKey(["silver", "cadre_post"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
 REVIEW = dg.AssetKey(["silver", "link_review"])
-CADRE_CODE = (events, link_keys, normalize)
-LINK_CODE = (event_links, linking, link_keys, events, normalize)
+CADRE_CODE = (events, link_keys, normalize, posts)
+LINK_CODE = (event_links, linking, link_candidates, link_keys, events, normalize)
 
 CADRE_INVARIANTS = {
     "rows.roster_present": "The roster gave cadres (an empty one would leave every record unlinked).",
     "key.unique_across_partitions": "One row per cadre.",
     "rows.within_band_of_previous": "The roster has not shrunk below half its previous size.",
 }
+POST_INVARIANTS = {
+    "key.unique_across_partitions": "One row per (cadre, unit, post, start).",
+    "person_no.references_cadre": "Every interval is of a cadre of silver/cadre.",
+}
 EVENT_INVARIANTS = {
     "key.unique_across_partitions": "An event id appears once across all sources.",
     "person_no.references_cadre": "Every linked event points at a cadre of silver/cadre.",
     "link_rate.held": "The share of linked events per source has not fallen by over 10 points.",
 }
+
+
+def _cadre_tables(store: Warehouse, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``silver/cadre`` (prepared for linking) and ``silver/cadre_post`` from bronze."""
+    roster = events.cadres_from_roster(store.scan("bronze", "roster"))
+    frame = linking.prepare_cadres(roster, rules.linking).collect()
+    history = (
+        store.scan("bronze", "post_history")
+        if store.exists("bronze", "post_history")
+        else empty_bronze("post_history")
+    )
+    return frame, posts.cadre_posts(history, frame.lazy()).collect()
+
+
+def _posts_guard(staged: StagedTable, frame: pl.DataFrame, settings: RunSettings) -> Guarded:
+    suite = suite_for("silver/cadre_post", settings.as_of_date())
+    return Guarded(POST, staged, invariants=[
+        unique_across_partitions("silver/cadre_post", validation_frame(staged.scan(), suite)),
+        posts_reference_cadres(staged.scan(), frame.lazy()),
+    ])  # fmt: skip
+
+
+def _cadre_metadata(staged: dict[str, StagedTable], frame: pl.DataFrame, held: pl.DataFrame):  # type: ignore[no-untyped-def]
+    from_history = int((held["origin"] == "post_history").sum())
+    cadre_meta = {**schema_metadata(staged["cadre"]), "dagster/row_count": frame.height,
+                  "with_valid_id_number": int(frame["id_number"].is_not_null().sum())}  # fmt: skip
+    post_meta = {**schema_metadata(staged["cadre_post"]), "dagster/row_count": held.height,
+                 "from_post_history": from_history, "current_posts_only": from_history == 0}  # fmt: skip
+    return [
+        dg.MaterializeResult(asset_key=CADRE, metadata=cadre_meta),
+        dg.MaterializeResult(asset_key=POST, metadata=post_meta),
+    ]
 
 
 @dg.multi_asset(
@@ -50,8 +89,15 @@ EVENT_INVARIANTS = {
             CADRE_CODE,
             deps=[dg.AssetKey(["bronze", "roster"])],
         ),
+        asset_spec(
+            POST,
+            "Every post every cadre held, with its span (S8 任职经历; the roster's "
+            "current post where there is none).",
+            CADRE_CODE,
+            deps=[dg.AssetKey(["bronze", "roster"]), dg.AssetKey(["bronze", "post_history"])],
+        ),
     ],  # fmt: skip
-    check_specs=check_specs(CADRE, CADRE_INVARIANTS),
+    check_specs=[*check_specs(CADRE, CADRE_INVARIANTS), *check_specs(POST, POST_INVARIANTS)],
 )
 def cadre(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
@@ -61,34 +107,41 @@ def cadre(  # type: ignore[no-untyped-def]
     gx: GXResource,
 ):
     store = warehouse.store()
-    roster = events.cadres_from_roster(store.scan("bronze", "roster"))
-    frame = linking.prepare_cadres(roster, settings.rules().linking).collect()
+    frame, held = _cadre_tables(store, settings.rules())
     previous = store.manifest("silver", "cadre")
-    staged = store.stage("silver", "cadre", frame)
+    staged = {
+        "cadre": store.stage("silver", "cadre", frame),
+        "cadre_post": store.stage("silver", "cadre_post", held),
+    }
     suite = suite_for("silver/cadre", settings.as_of_date())
     accepted = settings.drop_accepted("roster")
-    gated = Guarded(CADRE, staged, invariants=[
+    gated = Guarded(CADRE, staged["cadre"], invariants=[
         roster_not_empty("silver/cadre", frame.height, sources.load_display("roster")),
-        unique_across_partitions("silver/cadre", validation_frame(staged.scan(), suite)),
+        unique_across_partitions("silver/cadre", validation_frame(staged["cadre"].scan(), suite)),
         row_count_in_band("silver/cadre", frame.height, previous["rows"] if previous else None, accepted),
     ])  # fmt: skip
-    valid = int(frame["id_number"].is_not_null().sum())
-    meta = {
-        **schema_metadata(staged),
-        "dagster/row_count": frame.height,
-        "with_valid_id_number": valid,
-    }
+    if not (held["origin"] == "post_history").any():
+        context.log.warning(
+            "no post history (S8 任职经历): linking uses each cadre's current post only"
+        )
+    done = lambda: _cadre_metadata(staged, frame, held)  # noqa: E731
     yield from guarded_publish(
-        context, warehouse, settings, gx, [gated], lambda: [dg.MaterializeResult(asset_key=CADRE, metadata=meta)]
-    )  # fmt: skip
+        context,
+        warehouse,
+        settings,
+        gx,
+        [gated, _posts_guard(staged["cadre_post"], frame, settings)],
+        done,
+    )
 
 
 def link_context(store: Warehouse, rules: Rules, decisions: pl.DataFrame) -> str:
     """The fingerprint of everything besides a record's evidence that its link depends on: the
-    linking code and rules, the reviewed decisions and the version of ``silver/cadre``."""
-    cadres = store.table_path("silver", "cadre").resolve().name
+    linking code and rules, the reviewed decisions and the versions of ``silver/cadre`` and
+    ``silver/cadre_post``."""
+    roster = "".join(store.table_path("silver", t).resolve().name for t in ("cadre", "cadre_post"))
     reviewed = decisions.sort(decisions.columns).write_csv()
-    return code_fingerprint(*LINK_CODE, extra=rules.linking_fingerprint() + reviewed + cadres)
+    return code_fingerprint(*LINK_CODE, extra=rules.linking_fingerprint() + reviewed + roster)
 
 
 def _counts_markdown(linked: pl.DataFrame) -> str:
@@ -118,10 +171,9 @@ def link_all(
         if reuse and store.exists("silver", "link_review")
         else None
     )
-    cadres = store.scan("silver", "cadre")
-    return event_links.link_events(
-        named, cadres, rules.linking, decisions, earlier, queue
-    ), fingerprint
+    cadres, held = store.scan("silver", "cadre"), store.scan("silver", "cadre_post")
+    linked = event_links.link_events(named, cadres, held, rules.linking, decisions, earlier, queue)
+    return linked, fingerprint
 
 
 def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEvents, decisions: int):  # type: ignore[no-untyped-def]
@@ -149,7 +201,7 @@ def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEven
             EVENT,
             "One row per (source record, person named in it), linked to a cadre or not.",
             LINK_CODE,
-            deps=[CADRE, *(dg.AssetKey(["bronze", s]) for s in EVENT_SOURCES)],
+            deps=[CADRE, POST, *(dg.AssetKey(["bronze", s]) for s in EVENT_SOURCES)],
         ),
         asset_spec(
             REVIEW,

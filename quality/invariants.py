@@ -181,3 +181,22 @@ def link_rate_held(events: pl.LazyFrame, previous: pl.LazyFrame | None) -> Outco
         detail="linked share per source: "
         + ", ".join(f"{s} {r:.1%}" for s, r in sorted(now.items())),
     )
+
+
+def posts_reference_cadres(posts: pl.LazyFrame, cadres: pl.LazyFrame) -> Outcome:
+    """Every interval of ``silver/cadre_post`` is of a cadre of ``silver/cadre``."""
+    orphans, total = pl.collect_all(
+        [posts.join(cadres.select("person_no"), on="person_no", how="anti"), posts.select(pl.len())]
+    )
+    return Outcome(
+        check="person_no.references_cadre",
+        table="silver/cadre_post",
+        kind="invariant",
+        severity="ERROR",
+        passed=orphans.height == 0,
+        checked=int(total.item()),
+        failed=orphans.height,
+        sample=[f"{p} at {u}" for p, u in orphans.select("person_no", "unit").head(10).iter_rows()],
+        why="a post a record is compared with belongs to a cadre of the roster",
+        detail="Polars: anti-join of the intervals on silver/cadre",
+    )

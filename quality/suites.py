@@ -166,6 +166,11 @@ def _extra(spec: SourceSpec, as_of: datetime) -> list[Expectation]:
             expect("行政区划代码.six_digits", "ExpectColumnValuesToMatchRegex", "ERROR",
                "region codes (GB/T 2260) are 6 digits", column="行政区划代码", regex=r"^\d{6}$"),
         ]  # fmt: skip
+    if spec.name == "post_history":
+        return [
+            _at_least("免职时间", "任职时间", "免职时间.not_before_任职时间", "ERROR",
+                      "a post cannot end before it began"),
+        ]  # fmt: skip
     if spec.name == "petition":
         return [
             _at_least("办结日期", "收件日期", "办结日期.not_before_收件日期", "ERROR",
@@ -238,6 +243,28 @@ def silver_cadre_suite(as_of: date) -> Suite:
                "one row per cadre", column=KEY),
         ),
         key=("person_no",),
+        as_of=as_of,
+    )  # fmt: skip
+
+
+def silver_post_suite(as_of: date) -> Suite:
+    """The suite of ``silver/cadre_post``: every interval names its cadre, unit and start order."""
+    return Suite(
+        "silver/cadre_post",
+        (
+            expect("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+                   "every post is of a cadre", column="person_no"),
+            expect("unit.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+                   "every post names its unit (as named then)", column="unit"),
+            expect("origin.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+                   "a post comes from the post history (S8) or the roster",
+                   column="origin", value_set=["post_history", "roster"]),
+            _at_least("end", "start", "end.not_before_start", "ERROR",
+                      "a post cannot end before it began"),
+            expect("key.unique_in_partition", "ExpectColumnValuesToBeUnique", "ERROR",
+                   "one row per cadre, unit, post and start", column=KEY),
+        ),
+        key=("person_no", "unit", "post", "start"),
         as_of=as_of,
     )  # fmt: skip
 
@@ -344,6 +371,7 @@ def _gold_builder(table: str) -> Callable[[date], Suite]:
 BUILDERS: dict[str, Callable[[date], Suite]] = {
     **{f"bronze/{name}": _bronze_builder(spec) for name, spec in SPECS.items()},
     "silver/cadre": silver_cadre_suite,
+    "silver/cadre_post": silver_post_suite,
     "silver/supervision_event": silver_event_suite,
     **{table: _gold_builder(table) for table in GOLD_SUITES},
 }

@@ -24,7 +24,9 @@ EVENT_OUTPUT = [
     "amount_wan", "term_months", "counts_against", "unit_given", "post_given", "id_status", "_evidence",
     "_source_file", "_source_row",
 ]  # fmt: skip
-REVIEW_ORDER = ("source", "source_key", "subject_index", "score")
+REVIEW_ORDER = ("source", "source_key", "subject_index", "score", "candidate_person_no")
+"""The review queue's order: a total one (candidates of equal score by 人员编号), so the same
+rows give the same bytes."""
 
 
 @dataclass
@@ -58,12 +60,14 @@ def mentions(bronze: Mapping[str, pl.LazyFrame], counting: events.PetitionCounti
 def link_events(
     named: pl.DataFrame,
     cadres: pl.LazyFrame,
+    posts: pl.LazyFrame,
     rules: linking.LinkRules,
     decisions: pl.DataFrame,
     earlier: pl.LazyFrame | None = None,
     earlier_review: pl.LazyFrame | None = None,
 ) -> LinkedEvents:
-    """Link every mention of ``named`` (:func:`mentions`, collected) to ``cadres`` (prepared).
+    """Link every mention of ``named`` (:func:`mentions`, collected) to ``cadres`` (prepared
+    ``silver/cadre``) and the posts they held (``silver/cadre_post``, as it is stored).
 
     ``earlier``/``earlier_review``: the previous ``silver/supervision_event`` and
     ``silver/link_review`` when their decisions may be kept (same rules, decisions and roster),
@@ -77,7 +81,8 @@ def link_events(
         known, fresh = None, named
     fresh = fresh.with_row_index("mention_id")
     prepared = linking.prepare_mentions(fresh.lazy(), rules)
-    linked, review = linking.link(prepared, cadres, rules, decisions.lazy())
+    held = linking.prepare_posts(posts, cadres, rules)
+    linked, review = linking.link(prepared, cadres, held, rules, decisions.lazy())
     fresh_linked, fresh_review = pl.collect_all([linked, review])
     columns = [c for c in EVENT_OUTPUT if c not in ("event_id", "cadre_id")]
     parts = [fresh_linked.select(columns)] + ([known.select(columns)] if known is not None else [])
@@ -108,5 +113,5 @@ def _review(
         kept = earlier.collect().join(still, on=["source", "source_key", "subject_index"])
         parts = [kept.select(fresh.columns), fresh]
     return pl.concat(parts, how="vertical_relaxed").sort(
-        *REVIEW_ORDER, descending=[False, False, False, True]
+        *REVIEW_ORDER, descending=[False, False, False, True, False]
     )

@@ -100,20 +100,31 @@ def _events(frame: pl.LazyFrame, source: str, *columns: pl.Expr) -> pl.LazyFrame
     return _finish(frame.select(*columns, "_source_file", "_source_row"), source)
 
 
+def _people(frame: pl.LazyFrame, names: pl.Expr, posts: pl.Expr) -> pl.LazyFrame:
+    """One row per person a record names (``_name``, ``_i``), each with the post in the same
+    place of the posts list (``_post``); a record naming one person keeps its whole post."""
+    split = frame.with_columns(
+        names.map_batches(_split_batch, return_dtype=pl.List(pl.String)).alias("_names"),
+        posts.alias("_post_text"),
+        posts.map_batches(_split_posts_batch, return_dtype=pl.List(pl.String)).alias("_posts"),
+    ).filter(pl.col("_names").list.len() > 0)
+    people = split.with_columns(
+        pl.int_ranges(pl.col("_names").list.len()).alias("_i"),
+        (pl.col("_names").list.len() > 1).alias("_joint"),
+    ).explode("_names", "_i")
+    own = pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True)
+    return people.with_columns(
+        nz.normalize_name(pl.col("_names")).alias("_name"),
+        pl.when(pl.col("_joint")).then(own).otherwise(pl.col("_post_text")).alias("_post"),
+    )
+
+
 def inspection_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
     """巡视巡察: one event per named 责任人; a re-issued round (a later file) replaces the earlier rows."""
     latest = bronze.sort("_source_file", "_source_row").unique(
         subset=["轮次", "问题编号"], keep="last"
     )
-    named = latest.with_columns(
-        pl.col("责任人").map_batches(_split_batch, return_dtype=pl.List(pl.String)).alias("_names"),
-        pl.col("责任人职务")
-        .map_batches(_split_posts_batch, return_dtype=pl.List(pl.String))
-        .alias("_posts"),
-    ).filter(pl.col("_names").list.len() > 0)
-    people = named.with_columns(pl.int_ranges(pl.col("_names").list.len()).alias("_i")).explode(
-        "_names", "_i"
-    )
+    people = _people(latest, pl.col("责任人"), pl.col("责任人职务"))
     return _events(
         people,
         "inspection",
@@ -158,23 +169,30 @@ class PetitionCounting:
 
 
 def petition_events(bronze: pl.LazyFrame, rules: PetitionCounting) -> pl.LazyFrame:
-    """信访举报: the latest version of each 件号. By the counting rules (``petition_counting.csv``):
-    only 属实/部分属实 count, never a false accusation (诬告陷害) and never a repeat (重复件: one
-    matter, counted on the original)."""
+    """信访举报: the latest version of each 件号, one event per person it names (a joint report
+    names several, 张伟、李强, with their posts in the same order; an ID number is only theirs when
+    one person is named). By the counting rules (``petition_counting.csv``): only 属实/部分属实
+    count, never a false accusation (诬告陷害) and never a repeat (重复件: one matter, counted on
+    the original)."""
     latest = bronze.sort("更新时间", "_source_row", nulls_last=False).unique(
         subset=["件号"], keep="last"
     )
     substantiated = pl.col("办理结果").is_in(rules.counting)
     for flag in rules.voiding:
         substantiated = substantiated & ~pl.col(flag).fill_null(False)
+    written = pl.coalesce("被反映人姓名_原文", "被反映人姓名")
+    people = _people(
+        latest.filter(pl.col("被反映人姓名").is_not_null()), written, pl.col("被反映人职务")
+    )
     return _events(
-        latest.filter(pl.col("被反映人姓名").is_not_null()),
+        people,
         "petition",
         pl.col("件号").alias("source_key"),
-        pl.col("被反映人姓名").alias("subject_name"),
+        pl.col("_name").alias("subject_name"),
+        pl.col("_i").alias("subject_index"),
         pl.col("被反映人单位").alias("unit_given"),
-        pl.col("被反映人职务").alias("post_given"),
-        pl.col("被反映人身份证号").alias("id_given"),
+        pl.col("_post").alias("post_given"),
+        pl.when(~pl.col("_joint")).then(pl.col("被反映人身份证号")).alias("id_given"),
         pl.col("收件日期").alias("event_date"),
         pl.col("问题类别").alias("category"),
         pl.col("办理结果").alias("outcome"),

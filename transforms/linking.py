@@ -1,16 +1,20 @@
-"""The linker: which roster cadre (if any) each person named in a supervision record is.
+"""The linker: which roster cadre (if any) each person named in a supervision record is, as they
+were when the record was made.
 
-Precision first. Stages, each only for what the previous left open:
+Precision first: a wrong link puts a stranger's report on a cadre's file. Stages, each only for
+what the previous left open:
 
 1. ``person_no``: the record carries a 人员编号 found in the roster.
 2. ``id_number``: the record carries an ID number that passes its check character (a 15-digit one
    upgraded) and belongs to exactly one cadre. A number failing its check is not evidence; the
    note says so and the next stage decides.
-3. ``name_unit``: candidates share the name key (or, where characters differ, the pinyin) and the
-   department or town of the unit; each is scored on name, unit (abbreviation-aware, county prefix
-   optional) and post. The best is linked only when it reaches the link threshold and beats the
-   second by the margin; close candidates go to review; nobody above the review threshold leaves
-   the person unlinked (village cadres, retirees, outsiders).
+3. ``name_unit``: candidates are the cadres who held a post at the record's unit on its date
+   (:mod:`transforms.link_candidates`: post history, renamed units, homophones and look-alike
+   characters). Each is scored on name, unit and post; the best is linked only when it reaches
+   the link threshold — which name and unit alone never do: the post must confirm them — and
+   beats the second by the margin. A name one character off (a typo) or a record naming no unit
+   goes to review, never to a link; a post that contradicts the one held then, or one no roster
+   cadre holds (村党支部书记, 聘用人员), rules the candidate out, with the reason.
 4. ``manual``: a reviewed decision ("this record is this cadre" or "not in roster") overrides all.
 
 Everything here is Polars in, Polars out; rules arrive as arguments (``LinkRules``).
@@ -22,9 +26,21 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import normalize as nz
-from transforms.link_keys import pinyin_key, prepare_cadres, prepare_mentions, unit_parts
+from transforms.link_candidates import candidates
+from transforms.link_keys import (
+    PostTerm,
+    Rename,
+    pinyin_key,
+    prepare_cadres,
+    prepare_mentions,
+    prepare_posts,
+    unit_parts,
+)
 
-__all__ = ["LinkRules", "link", "prepare_cadres", "prepare_mentions", "unit_parts", "pinyin_key"]
+__all__ = [
+    "LinkRules", "PostTerm", "Rename", "candidates", "link", "pinyin_key", "prepare_cadres",
+    "prepare_mentions", "prepare_posts", "unit_parts",
+]  # fmt: skip
 
 NOT_IN_ROSTER = "NOT_IN_ROSTER"
 LINKED, REVIEW, UNLINKED = "linked", "review", "unlinked"
@@ -32,16 +48,25 @@ LINKED, REVIEW, UNLINKED = "linked", "review", "unlinked"
 
 @dataclass(frozen=True)
 class LinkRules:
-    """Thresholds, weights and the unit-abbreviation table (see ``warehouse/rules/linking.yaml``)."""
+    """Thresholds, weights and tables (``linking.yaml``, ``unit_abbreviations.csv``,
+    ``unit_lineage.csv``, ``post_terms.csv``): see ``warehouse/rules/linking.yaml`` for why each
+    figure is what it is."""
 
     weights: Mapping[str, float]
     unit_similarity: Mapping[str, float]
-    pinyin_name: float
+    post_similarity: Mapping[str, float]
+    typo_name: float
     link_threshold: float
     review_threshold: float
     margin: float
     abbreviations: Mapping[str, str]
     name_only_candidates: int = 5
+    date_slack_days: int = 180
+    lineage_slack_days: int = 120
+    posts: tuple[PostTerm, ...] = ()
+    lineage: tuple[Rename, ...] = ()
+    confusables: tuple[str, ...] = ()
+    """Groups of look-alike characters (``name_confusables.csv``), each a string."""
 
 
 def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
@@ -93,221 +118,121 @@ def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame
     )
 
 
-def candidates(open_mentions: pl.LazyFrame, cadres: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
-    """Stage 3 scoring: one row per (mention, plausible cadre) with every score that decided it.
-
-    Blocking: same name key and same unit tail; same pinyin (other characters) and same unit tail;
-    for a record naming no unit, same name key alone: such candidates (``name_only``) can never be
-    linked by score, but when there are few of them (``name_only_candidates``) they go to review.
-    """
-    c = cadres.select(
-        "person_no", "name_key", "pinyin_key", "unit",
-        pl.col("unit_prefix").alias("c_prefix"), "unit_tail", pl.col("post_key").alias("c_post"),
-    )  # fmt: skip
-    m = open_mentions.select(
-        "mention_id", "name_key", "unit_prefix", "unit_tail", "post_key"
-    ).with_columns(
-        pinyin_key(pl.col("name_key")).alias(
-            "pinyin_key"
-        )  # only for the records the keys left open
-    )
-    exact = m.join(c.drop("pinyin_key"), on=["name_key", "unit_tail"]).with_columns(
-        pl.lit(1.0).alias("name_score")
-    )
-    sound = (
-        m.join(c.rename({"name_key": "c_name_key"}), on=["pinyin_key", "unit_tail"])
-        .filter(pl.col("c_name_key") != pl.col("name_key"))
-        .drop("c_name_key")
-        .with_columns(pl.lit(rules.pinyin_name).alias("name_score"))
-    )
-    no_unit = (
-        m.filter(pl.col("unit_tail").is_null())
-        .drop("unit_tail")
-        .join(c.drop("pinyin_key", "unit_tail"), on="name_key")
-        .with_columns(
-            pl.lit(1.0).alias("name_score"), pl.lit(None, dtype=pl.String).alias("unit_tail")
-        )
-        .with_columns(
-            (pl.len().over("mention_id") <= rules.name_only_candidates).alias("name_only")
-        )
-    )  # the record names no unit: the cadre's unit is no evidence either way
-    columns = [
-        "mention_id",
-        "person_no",
-        "unit",
-        "name_score",
-        "unit_prefix",
-        "c_prefix",
-        "unit_tail",
-        "post_key",
-        "c_post",
-    ]
-    with_unit = [
-        f.with_columns(pl.lit(False).alias("name_only")).select(*columns, "name_only")
-        for f in (exact, sound)
-    ]
-    joined = pl.concat([*with_unit, no_unit.select(*columns, "name_only")])
-    sim = rules.unit_similarity
-    unit_score = (
-        pl.when(pl.col("unit_tail").is_null())
-        .then(pl.lit(sim["different"]))
-        .when(pl.col("unit_prefix") == pl.col("c_prefix"))
-        .then(pl.lit(sim["same"]))
-        .when(pl.col("unit_prefix").is_null() | pl.col("c_prefix").is_null())
-        .then(pl.lit(sim["prefix_missing"]))
-        .otherwise(pl.lit(sim["other_region"]))
-    )
-    post_score = (
-        pl.when(pl.col("post_key").is_null() | pl.col("c_post").is_null())
-        .then(pl.lit(0.5))
-        .when(pl.col("post_key") == pl.col("c_post"))
-        .then(pl.lit(1.0))
-        .when(pl.col("c_post").str.contains(pl.col("post_key"), literal=True) | pl.col("post_key").str.contains(pl.col("c_post"), literal=True))
-        .then(pl.lit(0.5))
-        .otherwise(pl.lit(0.0))
-    )  # fmt: skip
-    w = rules.weights
-    return (
-        joined.with_columns(unit_score.alias("unit_score"), post_score.alias("post_score"))
-        .with_columns(
-            (
-                w["name"] * pl.col("name_score")
-                + w["unit"] * pl.col("unit_score")
-                + w["post"] * pl.col("post_score")
-            )
-            .round(4)
-            .alias("score")
-        )
-        .select(
-            "mention_id",
-            "person_no",
-            "unit",
-            "name_score",
-            "unit_score",
-            "post_score",
-            "score",
-            "name_only",
-        )
-    )
-
-
 def _decide(scored: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
-    """Per mention: linked (clear best above threshold), review (close or uncertain), unlinked."""
+    """Per mention: linked (a clear best that may link), review (close, a typo, no unit or no
+    post to confirm), unlinked (nobody plausible, or only candidates ruled out)."""
+    free = pl.col("conflict").is_null()
+    may_link = free & ~pl.col("typo") & ~pl.col("name_only")
     ranked = scored.sort(["mention_id", "score", "person_no"], descending=[False, True, False])
+    plausible = free & (
+        (pl.col("score") >= rules.review_threshold) | pl.col("typo") | pl.col("name_only")
+    )
     best = ranked.group_by("mention_id").agg(
-        pl.col("person_no").first().alias("_best_person"),
-        pl.col("score").first().alias("_best"),
-        pl.col("score").get(1, null_on_oob=True).alias("_second"),
-        ((pl.col("score") >= rules.review_threshold) | pl.col("name_only"))
-        .sum()
-        .alias("_plausible"),
+        pl.col("person_no").filter(free).first().alias("_best_person"),
+        pl.col("score").filter(free).first().alias("_best"),
+        pl.col("score").filter(free).get(1, null_on_oob=True).alias("_second"),
+        may_link.filter(free).first().alias("_best_may_link"),
+        plausible.sum().alias("_plausible"),
+        pl.col("name_only").filter(free).sum().alias("_name_only"),
+        pl.col("reason").filter(~free).first().alias("_ruled_out"),
+        pl.col("reason").filter(free).first().alias("_best_reason"),
     )
     clear = pl.col("_second").is_null() | (
         pl.col("_best") - pl.col("_second") >= rules.margin - 1e-9
     )
+    linkable = (pl.col("_best") >= rules.link_threshold - 1e-9) & pl.col(
+        "_best_may_link"
+    ).fill_null(False)
+    too_many = pl.col("_name_only") > rules.name_only_candidates
     return best.with_columns(
-        pl.when((pl.col("_best") >= rules.link_threshold - 1e-9) & clear)
-        .then(pl.lit(LINKED))
-        .when(pl.col("_plausible") > 0)
-        .then(pl.lit(REVIEW))
+        pl.when(linkable & clear).then(pl.lit(LINKED))
+        .when((pl.col("_plausible") > 0) & ~too_many).then(pl.lit(REVIEW))
         .otherwise(pl.lit(UNLINKED))
         .alias("_decision")
-    )
+    )  # fmt: skip
+
+
+def _note() -> pl.Expr:
+    """Why a record was linked, sent to review or left unlinked (never a protected value)."""
+    status = pl.col("link_status")
+    return pl.concat_list(
+        pl.when(status == REVIEW).then(pl.format(
+            "{} plausible candidate(s); best score {}", pl.col("_plausible"), pl.col("_best"))),
+        pl.when((status == REVIEW) & pl.col("_best_reason").is_not_null()).then(pl.col("_best_reason")),
+        pl.when((status == UNLINKED) & pl.col("_ruled_out").is_not_null()).then(
+            pl.format("ruled out: {}", pl.col("_ruled_out"))),
+        pl.when((status == UNLINKED) & pl.col("_best").is_null() & pl.col("_ruled_out").is_null()).then(
+            pl.lit("no cadre with this name held a post in this unit at the record's date")),
+        pl.when((status == UNLINKED) & pl.col("_best").is_not_null()).then(
+            pl.format("best candidate scored {}, below the review threshold", pl.col("_best"))),
+        pl.when((pl.col("link_method").is_null() | (pl.col("link_method") == "name_unit"))
+                & pl.col("event_date").is_null()).then(
+            pl.lit("no usable date: compared with every post the candidates held")),
+    ).list.drop_nulls()  # fmt: skip
 
 
 def link(
     mentions: pl.LazyFrame,
     cadres: pl.LazyFrame,
+    posts: pl.LazyFrame,
     rules: LinkRules,
     decisions: pl.LazyFrame | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Link prepared mentions to prepared cadres.
+    """Link prepared mentions to the cadres and the posts they held.
 
     Args:
         mentions: :func:`prepare_mentions` output with a unique ``mention_id`` plus ``source``,
-            ``source_key`` and ``subject_name``.
-        cadres: :func:`prepare_cadres` output.
-        rules: thresholds and weights.
+            ``source_key``, ``subject_name`` and ``event_date``.
+        cadres: :func:`prepare_cadres` output (for 人员编号 and ID numbers).
+        posts: :func:`prepare_posts` output: every post every cadre held, with its span.
+        rules: thresholds, weights and tables.
         decisions: reviewed decisions: ``source``, ``source_key``, ``subject_name``, ``decision``
             (a 人员编号 or ``NOT_IN_ROSTER``), ``decided_by``.
 
     Returns:
         The mentions with ``person_no``, ``link_method``, ``link_score``, ``link_status`` and
-        ``link_note``; and the review queue (one row per mention and candidate, with its scores).
+        ``link_note``; and the review queue (one row per mention and candidate, with its scores
+        and what speaks for or against it).
     """
     first = _deterministic(mentions, cadres)
-    open_ = first.filter(pl.col("person_no").is_null())
-    scored = candidates(open_, cadres, rules)
+    scored = candidates(first.filter(pl.col("person_no").is_null()), posts, rules)
     decided = _decide(scored, rules)
+    linked_now = pl.col("link_status") == LINKED
     out = (
         first.join(decided, on="mention_id", how="left")
         .with_columns(
-            pl.when(pl.col("person_no").is_not_null())
-            .then(pl.lit(LINKED))
-            .otherwise(pl.col("_decision").fill_null(UNLINKED))
-            .alias("link_status")
+            pl.when(pl.col("person_no").is_not_null()).then(pl.lit(LINKED))
+            .otherwise(pl.col("_decision").fill_null(UNLINKED)).alias("link_status")
         )
         .with_columns(
-            pl.coalesce(
-                "person_no", pl.when(pl.col("link_status") == LINKED).then(pl.col("_best_person"))
-            ).alias("person_no"),
-            pl.coalesce(
-                "link_method", pl.when(pl.col("link_status") == LINKED).then(pl.lit("name_unit"))
-            ).alias("link_method"),
-            pl.when(pl.col("link_method").is_not_null())
-            .then(pl.lit(1.0))
-            .otherwise(pl.col("_best"))
-            .alias("link_score"),
-            pl.col("_notes")
-            .list.concat(
-                pl.concat_list(
-                    pl.when(pl.col("link_status") == REVIEW).then(
-                        pl.format(
-                            "{} plausible candidate(s); best score {}",
-                            pl.col("_plausible"),
-                            pl.col("_best"),
-                        )
-                    ),
-                    pl.when((pl.col("link_status") == UNLINKED) & pl.col("_best").is_null()).then(
-                        pl.lit("no cadre with this name in this unit")
-                    ),
-                    pl.when(
-                        (pl.col("link_status") == UNLINKED) & pl.col("_best").is_not_null()
-                    ).then(
-                        pl.format(
-                            "best candidate scored {}, below the review threshold", pl.col("_best")
-                        )
-                    ),
-                ).list.drop_nulls()
-            )
-            .list.join("; ")
-            .alias("link_note"),
+            pl.coalesce("person_no", pl.when(linked_now).then(pl.col("_best_person"))).alias("person_no"),
+            pl.coalesce("link_method", pl.when(linked_now).then(pl.lit("name_unit"))).alias("link_method"),
+            pl.when(pl.col("link_method").is_not_null()).then(pl.lit(1.0)).otherwise(pl.col("_best")).alias("link_score"),
         )
-        .drop("_notes", "_best_person", "_best", "_second", "_plausible", "_decision")
-    )
+        .with_columns(pl.col("_notes").list.concat(_note()).list.join("; ").alias("link_note"))
+        .drop("_notes", "_best_person", "_best", "_second", "_plausible", "_decision", "_best_may_link",
+              "_name_only", "_ruled_out", "_best_reason")
+    )  # fmt: skip
     if decisions is not None:
         out = apply_decisions(out, decisions)
-    review = (
-        scored.join(
-            out.filter(pl.col("link_status") == REVIEW).select("mention_id"), on="mention_id"
-        )
-        .filter((pl.col("score") >= rules.review_threshold) | pl.col("name_only"))
-        .join(
-            mentions.select(
-                "mention_id",
-                "source",
-                "source_key",
-                "subject_name",
-                "subject_index",
-                "unit_given",
-                "post_given",
-            ),
-            on="mention_id",
-        )
-        .rename({"person_no": "candidate_person_no", "unit": "candidate_unit"})
-        .sort("mention_id", "score", "candidate_person_no", descending=[False, True, False])
-    )
+    review = _review(scored, out, mentions)
     return out, review
+
+
+def _review(scored: pl.LazyFrame, out: pl.LazyFrame, mentions: pl.LazyFrame) -> pl.LazyFrame:
+    """The candidates of every mention in review, with the record's own evidence beside them."""
+    in_review = out.filter(pl.col("link_status") == REVIEW).select("mention_id")
+    record = mentions.select(
+        "mention_id", "source", "source_key", "subject_name", "subject_index", "unit_given", "post_given"
+    )  # fmt: skip
+    return (
+        scored.join(in_review, on="mention_id")
+        .join(record, on="mention_id")
+        .rename({"person_no": "candidate_person_no", "unit": "candidate_unit", "post": "candidate_post",
+                 "start": "candidate_from", "end": "candidate_to"})
+        .drop("conflict")
+        .sort("mention_id", "score", "candidate_person_no", descending=[False, True, False])
+    )  # fmt: skip
 
 
 def apply_decisions(linked: pl.LazyFrame, decisions: pl.LazyFrame) -> pl.LazyFrame:

@@ -182,6 +182,24 @@ ROSTER = SourceSpec(
     sql_order=("人员编号", "更新时间"),
 )
 
+POST_HISTORY = SourceSpec(
+    name="post_history",
+    label="任职经历",
+    fields=(
+        FieldSpec("人员编号", required=True),
+        FieldSpec("单位代码"),
+        FieldSpec("单位名称", required=True),
+        FieldSpec("职务", required=True, aliases=("任职职务",)),
+        FieldSpec("任职时间", "date", required=True),
+        FieldSpec("免职时间", "date"),
+        FieldSpec("任免文号"),
+    ),
+    key=("人员编号", "单位名称", "职务", "任职时间"),
+    sql_order=("人员编号", "任职时间", "单位名称", "职务"),
+    sheet="任职经历",
+)
+"""S8: one row per post a cadre held (the current one included), the unit as named then."""
+
 INSPECTION = SourceSpec(
     name="inspection",
     label="巡视巡察问题",
@@ -346,7 +364,7 @@ TOLERANCE = SourceSpec(
 
 SPECS: dict[str, SourceSpec] = {
     spec.name: spec
-    for spec in (ROSTER, INSPECTION, AUDIT, PETITION, ASSESSMENT, SANCTION, TOLERANCE)
+    for spec in (ROSTER, POST_HISTORY, INSPECTION, AUDIT, PETITION, ASSESSMENT, SANCTION, TOLERANCE)
 }
 
 EVENT_SOURCES = ("inspection", "audit", "petition", "assessment", "sanction", "tolerance")

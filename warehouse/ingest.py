@@ -29,7 +29,7 @@ from transforms.cleaning import (
     reason,
 )
 from transforms.deid import DeidRules
-from transforms.specs import SourceSpec
+from transforms.specs import SPECS, SourceSpec
 from warehouse.fingerprint import code_fingerprint
 from warehouse.readers import FileRead, RawBatch, empty_rows, file_load_id, read_source
 from warehouse.sources import SourceConfig
@@ -275,3 +275,9 @@ def encoding_flags(files: list[FileRead]) -> dict[str, int]:
         for f in files
         if f.encoding and f.encoding.startswith("gb18030+utf-8:")
     }
+
+
+def empty_bronze(source: str) -> pl.LazyFrame:
+    """The bronze table of a source that has no rows yet: every typed column, no row."""
+    spec = SPECS[source]
+    return bronze_rows(annotate(empty_rows(spec).lazy(), spec), spec).drop(PARTITION)

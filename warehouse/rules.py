@@ -21,7 +21,7 @@ import polars as pl
 from transforms.cases import Exclusion
 from transforms.deid import DeidRules
 from transforms.events import PetitionCounting
-from transforms.linking import LinkRules
+from transforms.linking import LinkRules, PostTerm, Rename
 from transforms.promotion import CONDITIONS, BarRule
 from transforms.specs import EVENT_SOURCES, PETITION_RESULT
 from transforms.warnings import KINDS as WARNING_KINDS
@@ -33,7 +33,8 @@ __all__ = ["DEFAULT_RULES", "RuleError", "Rules", "load_rules", "load_deid_rules
 
 
 def load_linking_rules(folder: Path = DEFAULT_RULES) -> LinkRules:
-    """Read ``linking.yaml`` and ``unit_abbreviations.csv`` from ``folder``.
+    """Read ``linking.yaml``, ``unit_abbreviations.csv``, ``unit_lineage.csv`` and
+    ``post_terms.csv`` from ``folder``.
 
     Raises:
         RuleError: a file is missing or malformed; the message names the file and line.
@@ -42,31 +43,105 @@ def load_linking_rules(folder: Path = DEFAULT_RULES) -> LinkRules:
     data = read_yaml(path)
     weights = data.get("weights") or {}
     similarity = data.get("unit_similarity") or {}
+    post_similarity = data.get("post_similarity") or {}
     for key in ("name", "unit", "post"):
         number(path, weights, key)
     for key in ("same", "prefix_missing", "other_region", "different"):
         number(path, similarity, key)
+    for key in ("same", "compatible"):
+        number(path, post_similarity, key)
     if abs(sum(float(weights[k]) for k in ("name", "unit", "post")) - 1.0) > 1e-6:
         raise RuleError(f"{path}: weights name + unit + post must add up to 1")
     link_threshold = number(path, data, "link_threshold")
     review_threshold = number(path, data, "review_threshold")
     if review_threshold > link_threshold:
         raise RuleError(f"{path}: review_threshold must not exceed link_threshold")
+    if float(weights["name"]) + float(weights["unit"]) >= link_threshold:
+        raise RuleError(
+            f"{path}: weights name + unit reach link_threshold: name and unit alone must never "
+            "link a record (the post must confirm them)"
+        )
     return LinkRules(
         weights={k: float(weights[k]) for k in ("name", "unit", "post")},
         unit_similarity={
             k: float(similarity[k]) for k in ("same", "prefix_missing", "other_region", "different")
         },
-        pinyin_name=number(path, data, "pinyin_name"),
+        post_similarity={k: float(post_similarity[k]) for k in ("same", "compatible")},
+        typo_name=number(path, data, "typo_name"),
         link_threshold=link_threshold,
         review_threshold=review_threshold,
         margin=number(path, data, "margin"),
         name_only_candidates=int(number(path, data, "name_only_candidates", 0, 1000)),
+        date_slack_days=int(number(path, data, "date_slack_days", 0, 3650)),
+        lineage_slack_days=int(number(path, data, "lineage_slack_days", 0, 3650)),
         abbreviations={
             row["abbreviation"]: row["full_name"]
             for row in csv_rows(folder / "unit_abbreviations.csv", ("abbreviation", "full_name"))
         },
+        posts=load_post_terms(folder),
+        lineage=load_unit_lineage(folder),
+        confusables=load_confusables(folder),
     )
+
+
+def load_confusables(folder: Path = DEFAULT_RULES) -> tuple[str, ...]:
+    """``name_confusables.csv``: groups of look-alike characters, one group a row.
+
+    Raises:
+        RuleError: a group of fewer than two characters, or a character in two groups.
+    """
+    path = folder / "name_confusables.csv"
+    groups: list[str] = []
+    for line, row in enumerate(csv_rows(path, ("characters",)), start=2):
+        chars = row["characters"]
+        taken = [c for c in chars if any(c in g for g in groups)]
+        if len(set(chars)) < 2 or taken:
+            raise RuleError(
+                f"{path}, line {line}: a group needs two or more characters, each in one group"
+            )
+        groups.append(chars)
+    return tuple(groups)
+
+
+POST_KINDS = ("head", "deputy", "member", "staff", "village", "contract")
+
+
+def load_post_terms(folder: Path = DEFAULT_RULES) -> tuple[PostTerm, ...]:
+    """``post_terms.csv``: each title as written, the title it means, its kind and group.
+
+    Raises:
+        RuleError: an unknown kind, or a term listed twice; names the file and line.
+    """
+    path = folder / "post_terms.csv"
+    terms: list[PostTerm] = []
+    for line, row in enumerate(csv_rows(path, ("term", "canonical", "kind")), start=2):
+        if row["kind"] not in POST_KINDS:
+            raise RuleError(f"{path}, line {line}: kind must be one of {', '.join(POST_KINDS)}")
+        if any(t.term == row["term"] for t in terms):
+            raise RuleError(f"{path}, line {line}: {row['term']} is listed twice")
+        terms.append(PostTerm(row["term"], row["canonical"], row["kind"], row.get("group", "")))
+    return tuple(terms)
+
+
+def load_unit_lineage(folder: Path = DEFAULT_RULES) -> tuple[Rename, ...]:
+    """``unit_lineage.csv``: departments renamed or merged (old name → new name, on a date).
+
+    Raises:
+        RuleError: a bad date, a rename to itself, or a name renamed twice; names file and line.
+    """
+    path = folder / "unit_lineage.csv"
+    renames: list[Rename] = []
+    for line, row in enumerate(
+        csv_rows(path, ("old_name", "new_name", "effective_date", "document")), start=2
+    ):
+        try:
+            effective = date.fromisoformat(row["effective_date"])
+        except ValueError as error:
+            raise RuleError(f"{path}, line {line}: {error}") from error
+        if row["old_name"] == row["new_name"] or any(r.old == row["old_name"] for r in renames):
+            raise RuleError(f"{path}, line {line}: {row['old_name']} renamed to itself or twice")
+        renames.append(Rename(row["old_name"], row["new_name"], effective, row["document"]))
+    return tuple(renames)
 
 
 PERIOD_COLUMNS = (
@@ -254,7 +329,9 @@ class Rules:
 
     def linking_fingerprint(self) -> str:
         """The linking rules as one stable text (what a link decision depends on)."""
-        body = json.dumps(dataclasses.asdict(self.linking), sort_keys=True, ensure_ascii=False)
+        body = json.dumps(
+            dataclasses.asdict(self.linking), sort_keys=True, ensure_ascii=False, default=str
+        )
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 

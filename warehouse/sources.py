@@ -22,6 +22,7 @@ import yaml
 # The contract's source names, and the keys a sources.yaml may use for them.
 SOURCE_KEYS: dict[str, str] = {
     "roster": "roster",
+    "post_history": "post_history",
     "inspections": "inspection",
     "inspection": "inspection",
     "audits": "audit",
@@ -195,7 +196,9 @@ def load_sources(path: str | os.PathLike[str]) -> dict[str, SourceConfig]:
     for key, entry in entries.items():
         where = f"{file}: {key}"
         if key not in SOURCE_KEYS:
-            known = ", ".join(sorted({k for k in SOURCE_KEYS if k.endswith("s") or k == "roster"}))
+            known = ", ".join(
+                sorted({k for k in SOURCE_KEYS if k.endswith("s")} | {"roster", "post_history"})
+            )
             raise ConfigError(f"{where}: unknown source (known: {known}, tolerance)")
         name = SOURCE_KEYS[key]
         if name in out:

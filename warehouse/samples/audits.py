@@ -1,10 +1,12 @@
 """S3 审计发现 (audit findings): one GB18030 CSV per year, each finding naming the audited
 leader by name and ID number (messy, the first two with a typo in the check character)."""
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from warehouse.samples.careers import record_class
 from warehouse.samples.columns import AUDIT_COLUMNS
 from warehouse.samples.injection import damage_rows
 from warehouse.samples.mess import date_text, day, mess_id, mess_name, pick
@@ -18,6 +20,10 @@ def _finding(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink) 
     """The ``i``-th audit finding, linked to the leader it names."""
     year = YEARS[i % 3]
     cadre = pick(rng, cadres, 1)[0]
+    reported = date(
+        year, 6, 30
+    )  # the unit named is the one held mid-year (the report's date is drawn later)
+    unit = sink.careers.held_on(cadre, reported).unit.named_on(reported)
     project = f"SJ{year}-{i // 3 + 1:05d}"
     raw_id, id_kind = mess_id(rng, cadre.id_number, 0.0 if i < 2 else None)  # always a few typos
     name = mess_name(rng, cadre.name)
@@ -26,13 +32,16 @@ def _finding(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink) 
     five = ["是"] * 5 if tolerated else [["是", "否"][int(x)] for x in rng.random(5) < 0.3]
     row: Row = (
         [
-            project, ["经济责任审计", "专项审计", "预算执行审计"][i % 3], cadre.unit, name, raw_id,
-            f"{year - 4}年1月至{year - 1}年12月", "1", AUDIT_PROBLEMS[i % 5], f"{cadre.unit}{AUDIT_PROBLEMS[i % 5]}问题",
+            project, ["经济责任审计", "专项审计", "预算执行审计"][i % 3], unit, name, raw_id,
+            f"{year - 4}年1月至{year - 1}年12月", "1", AUDIT_PROBLEMS[i % 5], f"{unit}{AUDIT_PROBLEMS[i % 5]}问题",
             f"{amount:,.2f}", ["直接责任", "领导责任", "主管责任"][i % 3], ["否", "移送纪检监察机关", "移送主管部门"][i % 3 if i % 7 == 0 else 0],
             "予以容错" if tolerated else ["不予容错", "未申请"][i % 2], *five, date_text(rng, day(rng, year)),
         ]
     )  # fmt: skip
-    evidence = sink.evidence(cadre, key=id_kind != "typo", unit=True, post=False)
+    held = sink.careers.held_on(cadre, reported)
+    evidence = sink.evidence_at(
+        cadre, reported, held, key=id_kind != "typo", titled=False, cls=record_class(held, reported)
+    )
     sink.link(row, "audit", f"{project}/1", name, cadre, evidence)
     return row
 

@@ -13,8 +13,11 @@ import numpy as np
 
 from warehouse.samples.assessments import assessments, write_assessments
 from warehouse.samples.audits import audits, write_audits
+from warehouse.samples.careers import careers
 from warehouse.samples.inspections import inspections, write_inspections
 from warehouse.samples.petitions import petitions, write_petitions
+from warehouse.samples.phenomena import phenomena
+from warehouse.samples.post_history import write_post_history
 from warehouse.samples.roster import roster, write_roster
 from warehouse.samples.sanctions import sanctions, write_sanctions
 from warehouse.samples.tolerance import tolerance, write_tolerance
@@ -23,6 +26,7 @@ from warehouse.samples.truth import Sink
 SOURCES_YAML = """\
 # Where each upstream export is found (paths relative to this file; ${VAR} reads the environment).
 roster:      {sql: "sqlite:///inbox/roster.db", table: cadre_roster}
+post_history: {sql: "sqlite:///inbox/roster.db", table: cadre_post_history}
 petitions:   {sql: "sqlite:///inbox/petition.db", table: petition}
 inspections: {files: "inbox/inspections/*.xlsx"}
 audits:      {files: "inbox/audits/*.csv"}
@@ -65,10 +69,11 @@ def generate(
     _empty_inbox(root / "inbox")
     sink = Sink()
     rows, people = roster(rng, cadres)
-    sink.know_roster(people)
+    sink.careers = careers(np.random.default_rng([seed, 21]), people)
     write_roster(root, rows, sink)
+    write_post_history(root, sink.careers, people, seed)
     say(f"roster: {len(rows):,} cadres")
-    rows = petitions(rng, people, sink)
+    rows = petitions(rng, people, sink) + phenomena(np.random.default_rng([seed, 23]), people, sink)
     write_petitions(root, rows, sink, plant=np.random.default_rng([seed, 12]))
     say(f"petitions: {len(rows):,} rows")
     rounds = inspections(rng, people, sink)

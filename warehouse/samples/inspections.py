@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from warehouse.samples.careers import Unit, record_class
 from warehouse.samples.columns import INSPECTION_COLUMNS
 from warehouse.samples.injection import damage_rows
 from warehouse.samples.mess import date_text, day, mess_name
@@ -27,24 +28,32 @@ def _named(rng: np.random.Generator, staff: list[Cadre]) -> list[Cadre]:
 
 
 def _finding(
-    rng: np.random.Generator, i: int, label: str, unit: str, staff: list[Cadre], sink: Sink
+    rng: np.random.Generator, i: int, label: str, unit: Unit, staff: list[Cadre], sink: Sink
 ) -> Row:
-    """The ``i``-th finding (round ``label``, in ``unit``), linked to each person it names."""
+    """The ``i``-th finding (round ``label``, in ``unit``), linked to each person it names: who
+    held a post there on the finding's date, by the title held then."""
     year = YEARS[i % 3]
-    named = _named(rng, staff)
     number = f"WT{i + 1:06d}"
     status = ["未整改", "整改中", "已整改", "整改完成"][rng.integers(0, 4)]
     deadline = day(rng, year) + timedelta(days=90)
+    dated = deadline + timedelta(days=30) if status != "未整改" else deadline
+    there = [c for c in staff if sink.careers.held_on(c, dated).unit.code == unit.code]
+    named = _named(rng, there) if there else []
+    held = [sink.careers.held_on(c, dated) for c in named]
     row: Row = (
         [
-            label, "巡察", ["第一巡察组", "第二巡察组", "第三巡察组"][i % 3], unit, staff[0].unit_code,
-            number, INSPECTION_CATEGORIES[i % 4], f"{unit}存在问题{i}：落实不到位",
-            "、".join(mess_name(rng, c.name) for c in named), "、".join(c.post for c in named),
+            label, "巡察", ["第一巡察组", "第二巡察组", "第三巡察组"][i % 3], unit.named_on(dated), unit.code,
+            number, INSPECTION_CATEGORIES[i % 4], f"{unit.named_on(dated)}存在问题{i}：落实不到位",
+            "、".join(mess_name(rng, c.name) for c in named), "、".join(p.title for p in held),
             ["是", "否"][i % 2], status, deadline, date_text(rng, deadline + timedelta(days=30)) if status != "未整改" else None,
         ]
     )  # fmt: skip
-    for index, (c, shown) in enumerate(zip(named, str(row[8]).split("、"), strict=False)):
-        evidence = sink.evidence(c, key=False, unit=True, post=True)
+    for index, (c, shown, post) in enumerate(
+        zip(named, str(row[8]).split("、"), held, strict=False)
+    ):
+        evidence = sink.evidence_at(
+            c, dated, post, key=False, titled=True, cls=record_class(post, dated)
+        )
         sink.link(row, "inspection", f"{label}/{number}", shown, c, evidence, index)
     return row
 
@@ -53,14 +62,19 @@ def inspections(rng: np.random.Generator, cadres: list[Cadre], sink: Sink) -> di
     """Findings (3 for every 20 cadres, 40 at least) by round label (``2024年第3轮``)."""
     rounds: dict[str, list[Row]] = {}
     k = max(40, len(cadres) * 3 // 20)
-    by_unit: dict[str, list[Cadre]] = {}
-    for c in cadres:
-        by_unit.setdefault(c.unit, []).append(c)
-    unit_names = list(by_unit)
+    units: dict[str, Unit] = {}
+    staff: dict[str, dict[str, Cadre]] = {}
+    for c in cadres:  # everyone who ever held a post at a unit, once
+        for post in sink.careers.posts[c.person_no]:
+            units.setdefault(post.unit.code, post.unit)
+            staff.setdefault(post.unit.code, {})[c.person_no] = c
+    codes = sorted({c.unit_code for c in cadres})  # inspected: the roster's units of today
     for i in range(k):
         label = f"{YEARS[i % 3]}年第{1 + (i // 3) % 4}轮"
-        unit = unit_names[rng.integers(0, len(unit_names))]
-        rounds.setdefault(label, []).append(_finding(rng, i, label, unit, by_unit[unit], sink))
+        code = codes[rng.integers(0, len(codes))]
+        rounds.setdefault(label, []).append(
+            _finding(rng, i, label, units[code], list(staff[code].values()), sink)
+        )
     return rounds
 
 

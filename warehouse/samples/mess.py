@@ -99,14 +99,14 @@ def mess_name(rng: np.random.Generator, name: str) -> str:
     return name
 
 
-def mess_unit(rng: np.random.Generator, cadre: Cadre) -> str:
-    """A cadre's unit as written: its short name, without 人民政府, or in full."""
+def mess_unit(rng: np.random.Generator, full: str, short: str) -> str:
+    """A unit as written: its short name, without 人民政府, or in full."""
     roll = rng.random()
     if roll < 0.35:
-        return cadre.unit_short
-    if roll < 0.45 and cadre.unit.endswith("人民政府"):
-        return cadre.unit.removesuffix("人民政府")
-    return cadre.unit
+        return short
+    if roll < 0.45 and full.endswith("人民政府"):
+        return full.removesuffix("人民政府")
+    return full
 
 
 def pick(rng: np.random.Generator, cadres: list[Cadre], k: int) -> list[Cadre]:

@@ -1,6 +1,7 @@
 """What the generator knows while it writes: the people and the rows."""
 
 from dataclasses import dataclass
+from datetime import date
 
 Row = list[object]
 """One generated record, its values in the order of the source's columns."""
@@ -18,3 +19,5 @@ class Cadre:
     unit_short: str
     post: str
     region: str
+    since: date = date(2000, 1, 1)
+    """任现职时间: when the current post began."""

@@ -6,12 +6,13 @@ A tenth name somebody off the roster (a village cadre); a few older versions of 
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from warehouse.samples.careers import record_class
 from warehouse.samples.columns import PETITION_COLUMNS
 from warehouse.samples.identifiers import luhn_card, mobile, person, phone_form, spaced
 from warehouse.samples.injection import damage_rows
@@ -43,13 +44,16 @@ def _outsider(rng: np.random.Generator) -> tuple[str, str, str]:
     return name, f"{village}村民委员会", "村党支部书记"
 
 
-def _accused(rng: np.random.Generator, cadres: list[Cadre]) -> _Accused:
-    """Who a petition names: (cadre or None, name, unit, post, ID as written, the ID's mess)."""
+def _accused(rng: np.random.Generator, cadres: list[Cadre], sink: Sink, received: date) -> _Accused:
+    """Who a petition names: (cadre or None, name, unit, post, ID as written, the ID's mess), the
+    cadre as they were when it was received: the unit (named as it was then) and post held."""
     if rng.random() < 0.1:
         name, unit, post = _outsider(rng)
         return None, name, unit, post, None, "none"
     cadre = pick(rng, cadres, 1)[0]
-    name, unit, post = mess_name(rng, cadre.name), mess_unit(rng, cadre), cadre.post
+    held = sink.careers.held_on(cadre, received)
+    unit = mess_unit(rng, held.unit.named_on(received), held.unit.short_on(received))
+    name, post = mess_name(rng, cadre.name), held.title
     raw_id, id_kind = mess_id(rng, cadre.id_number) if rng.random() < 0.05 else (None, "none")
     return cadre, name, unit, post, raw_id, id_kind
 
@@ -59,7 +63,7 @@ def _petition(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink)
     results, weights = PETITION_RESULTS
     number = f"XF{YEARS[i % 3]}-{i + 1:07d}"
     received = day(rng, YEARS[i % 3])
-    cadre, name, unit, post, raw_id, id_kind = _accused(rng, cadres)
+    cadre, name, unit, post, raw_id, id_kind = _accused(rng, cadres, sink, received)
     reporter: tuple[str, str, str] | tuple[None, None, None] = (
         (f"举报人{i:06d}", f"139{i:08d}", f"45010219800101{i % 1000:03d}X")
         if rng.random() < 0.6
@@ -80,7 +84,13 @@ def _petition(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink)
             date_text(rng, closed) if closed else None, f"{received + timedelta(days=130):%Y-%m-%d} 10:00:00",
         ]
     )  # fmt: skip
-    evidence = sink.evidence(cadre, key=id_kind not in ("none", "typo"), unit=True, post=True)
+    key = id_kind not in ("none", "typo")
+    if cadre is None:
+        evidence = sink.evidence(None, key=False, cls="village")
+    else:
+        held = sink.careers.held_on(cadre, received)
+        cls = record_class(held, received)
+        evidence = sink.evidence_at(cadre, received, held, key=key, titled=True, cls=cls)
     sink.link(row, "petition", number, name, cadre, evidence)
     return row
 

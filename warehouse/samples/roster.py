@@ -106,7 +106,9 @@ def roster(rng: np.random.Generator, n: int) -> tuple[list[Row], list[Cadre]]:
     for i in range(n):
         unit = units[unit_of[i]]
         post, grade = unit.posts[rng.integers(0, len(unit.posts))]
-        cadre = Cadre(f"RY{i + 1:08d}", names[i], ids[i], unit.full, unit.code, unit.short, post, unit.region)  # fmt: skip
+        start = births[i] + timedelta(days=365 * 30 + int(rng.integers(0, 3000)))
+        since = min(start, date(2025, 6, 30))
+        cadre = Cadre(f"RY{i + 1:08d}", names[i], ids[i], unit.full, unit.code, unit.short, post, unit.region, since)  # fmt: skip
         cadres.append(cadre)
         rows.append(_row(rng, i, cadre, grade, bool(male[i]), births[i]))
     return rows, cadres
@@ -117,12 +119,11 @@ def _row(
 ) -> Row:
     """The ``i``-th roster row: a few legacy IDs, 出生年月 in two forms, 女性 beside 女."""
     scope = "市管" if grade.endswith("处") else "县管"
-    start = birth + timedelta(days=365 * 30 + int(rng.integers(0, 3000)))
     id_number = cadre.id_number
     return [
         cadre.person_no, cadre.name, "男" if male else ("女性" if i % 17 == 0 else "女"), "汉族", "中共党员",
         id_number if i % 23 else id_number[:6] + id_number[8:17], f"{birth:%Y.%m}" if i % 5 else f"{birth:%Y-%m}",
-        cadre.unit_code, cadre.unit, cadre.post, grade, scope, cadre.region, date_text(rng, min(start, date(2025, 6, 30))),
+        cadre.unit_code, cadre.unit, cadre.post, grade, scope, cadre.region, date_text(rng, cadre.since),
         "在职" if i % 41 else "退休", (_UPDATED + timedelta(minutes=i % 1440)).strftime("%Y-%m-%d %H:%M:%S"),
     ]  # fmt: skip
 

@@ -32,7 +32,7 @@ def _sanction(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink)
         [name, raw_id, number, klass, measure, "12" if measure == "留党察看" else None, date_text(rng, decided),
          "县纪委监委" if klass in ("党纪处分", "政务处分") else "县委组织部", f"{name}违反规定{i}", None]
     )  # fmt: skip
-    evidence = sink.evidence(cadre, key=how != 0 or id_kind != "typo", unit=False, post=False)
+    evidence = sink.evidence(cadre, key=how != 0 or id_kind != "typo", cls="no_unit")
     key = f"{number or cadre.id_number}/{measure}/{decided}"
     sink.link(row, "sanction", key, name, cadre, evidence)
     return row

@@ -45,15 +45,17 @@ def _case(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink) -> 
     ]
     phone = f"138{rng.integers(10**7, 10**8)}"
     number = f"RC{YEARS[i % 3]}-{i + 1:04d}"
+    held = sink.careers.held_on(cadre, decided)
+    unit, post = held.unit.named_on(decided), held.title
     row: Row = (
         [
-            number, cadre.name, cadre.person_no, cadre.unit, cadre.post, FIELDS_TOLERANCE[i % len(FIELDS_TOLERANCE)],
-            f"{cadre.unit}{cadre.post}{cadre.name}（身份证号{cadre.id_number}，联系电话{phone}）在推进项目中因政策调整造成损失约{i + 3}万元，已及时纠正。",
+            number, cadre.name, cadre.person_no, unit, post, FIELDS_TOLERANCE[i % len(FIELDS_TOLERANCE)],
+            f"{unit}{post}{cadre.name}（身份证号{cadre.id_number}，联系电话{phone}）在推进项目中因政策调整造成损失约{i + 3}万元，已及时纠正。",
             decided - timedelta(days=40), decided, "县委组织部", result, *elements, _DISTINCTION,
             EXCLUSIONS[i % 4] if result == "不予容错" else None, "完善制度，追回损失", "是" if i % 5 else "否",
         ]
     )  # fmt: skip
-    evidence = sink.evidence(cadre, key=True, unit=True, post=True)
+    evidence = sink.evidence(cadre, key=True)
     sink.link(row, "tolerance", number, cadre.name, cadre, evidence)
     return row
 

@@ -12,27 +12,47 @@ truth asks where its rows went only at the end.
 """
 
 import csv
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from warehouse.samples.careers import Careers, Post
 from warehouse.samples.defects import DEFECTS, Defect
 from warehouse.samples.models import Cadre
 
 _LINK_SCHEMA = {
     "source": pl.String, "source_key": pl.String, "subject_name": pl.String, "person_no": pl.String,
-    "resolvable": pl.Boolean, "homonym": pl.Boolean, "subject_index": pl.Int32, "file": pl.String,
-    "row": pl.Int64,
+    "resolvable": pl.Boolean, "homonym": pl.Boolean, "resolvable_without_history": pl.Boolean,
+    "class": pl.String, "subject_index": pl.Int32, "file": pl.String, "row": pl.Int64,
 }  # fmt: skip
+CLASSES = (
+    "current", "rotation", "rotation_namesake", "renamed", "joint", "outsider", "typo", "village",
+    "keyed", "no_unit",
+)  # fmt: skip
+"""The difficulty class of each record in ``links.parquet``: about a current post, an earlier one
+(at a unit where a namesake works now), a renamed unit, one of several people a petition names,
+an outsider sharing a cadre's name and unit, a name one character off, a village cadre off the
+roster, carrying a 人员编号 or ID number (no name matching needed), or naming no unit at all."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a record's own evidence could tell a careful person, with and without S8."""
+
+    resolvable: bool
+    homonym: bool
+    resolvable_without_history: bool
+    cls: str
 
 
 class Sink:
     """Collects the truth (links, defects, reporters, planted values) while sources are made."""
 
     def __init__(self) -> None:
-        self.links: list[tuple[str, str, str, str | None, bool, bool, int, int]] = []
+        self.links: list[tuple[object, ...]] = []
         self.reporters: list[tuple[str, str, str]] = []
         self.planted: list[tuple[str, str, str, str, str]] = []
         self.places: dict[int, tuple[str, int]] = {}
@@ -40,30 +60,32 @@ class Sink:
         # Rows are known by id(): each one the truth refers to is kept alive here, or a row freed
         # after writing could lend its id to a later one and be placed in that row's file.
         self.kept: list[object] = []
-        self.same_unit: Counter[tuple[str, str]] = Counter()
-        self.same_post: Counter[tuple[str, str, str]] = Counter()
+        self.careers = Careers()
 
-    def know_roster(self, cadres: Sequence[Cadre]) -> None:
-        """Count colleagues sharing a name, to tell which records only a person could resolve."""
-        self.same_unit = Counter((c.name, c.unit) for c in cadres)
-        self.same_post = Counter((c.name, c.unit, c.post) for c in cadres)
-
-    def evidence(
-        self, cadre: Cadre | None, *, key: bool, unit: bool, post: bool
-    ) -> tuple[bool, bool]:
-        """(resolvable, homonym) of a record naming ``cadre`` with that evidence.
-
-        Resolvable: a 人员编号 or valid ID number, or name and unit that no colleague shares (with the
-        post, when given). Homonym: no key, and a colleague in the same unit that the record cannot
-        tell apart.
-        """
+    def evidence(self, cadre: Cadre | None, *, key: bool, cls: str = "keyed") -> Evidence:
+        """A record that names ``cadre`` by a key (人员编号 or ID number) or names nobody of the
+        roster (``cadre`` None: an outsider or village cadre, never resolvable)."""
         if cadre is None:
-            return False, False
-        twins = self.same_unit[(cadre.name, cadre.unit)] > 1 and (
-            not post or self.same_post[(cadre.name, cadre.unit, cadre.post)] > 1
-        )
-        homonym = not key and unit and twins
-        return key or (unit and not twins), homonym
+            return Evidence(False, False, False, cls)
+        return Evidence(key, False, key, "keyed" if key else cls)
+
+    def evidence_at(
+        self, cadre: Cadre, day: date, post: Post, *, key: bool, titled: bool, cls: str
+    ) -> Evidence:
+        """A record of ``day`` naming ``cadre`` by name and the unit of ``post`` (and its title,
+        when ``titled``).
+
+        Resolvable — a careful person could tell who it is from the record — when it carries a key,
+        or names the title, the day lies well inside the post (no rotation within the linker's
+        slack) and nobody else of the name held that title there then. Without S8 only current
+        posts are known: the post must be the current one, begun well before the day. Homonym: no
+        key, and a namesake with that title there then.
+        """
+        alone = self.careers.alone(cadre, post, day)
+        clear = titled and self.careers.comfortably_held(cadre, day)
+        without = clear and self.careers.alone(cadre, post, day, current_only=True)
+        cls = "keyed" if key else cls
+        return Evidence(key or (clear and alone), not key and not alone, key or without, cls)
 
     def link(
         self,
@@ -72,7 +94,7 @@ class Sink:
         key: str,
         name: str,
         cadre: Cadre | None,
-        evidence: tuple[bool, bool],
+        evidence: Evidence,
         index: int = 0,
     ) -> None:
         """Record who a generated row (its ``index``-th person) really concerns.
@@ -81,7 +103,10 @@ class Sink:
         """
         person_no = cadre.person_no if cadre else None
         self.kept.append(row)
-        self.links.append((source, key, name, person_no, *evidence, index, id(row)))
+        e = evidence
+        link = (source, key, name, person_no, e.resolvable, e.homonym,
+                e.resolvable_without_history, e.cls, index, id(row))  # fmt: skip
+        self.links.append(link)
 
     def damage(self, defect: Defect, row: object) -> None:
         """Record that ``defect`` was written into ``row``."""
@@ -117,7 +142,9 @@ class Sink:
         """Write the four truth files into ``truth``."""
         defects = self.defect_rows()
         truth.mkdir(parents=True, exist_ok=True)
-        links = [(*link[:7], *self.places.get(link[7], (None, None))) for link in self.links]
+        links = [
+            (*link[:-1], *self.places.get(int(str(link[-1])), (None, None))) for link in self.links
+        ]
         frame = pl.DataFrame(links, schema=_LINK_SCHEMA, orient="row")
         frame.write_parquet(truth / "links.parquet")
         _write_csv(truth / "defects.csv", ("source", "file", "row", "defect"), defects)

@@ -38,6 +38,13 @@ def write_sqlite(
 ) -> None:
     """A fresh SQLite file holding one table of text columns."""
     path.unlink(missing_ok=True)
+    add_sqlite_table(path, table, columns, rows)
+
+
+def add_sqlite_table(
+    path: Path, table: str, columns: list[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """One more table of text columns in a SQLite file (created if missing)."""
     with sqlite3.connect(path) as conn:
         cols = ", ".join(f'"{c}" TEXT' for c in columns)
         conn.execute(f'CREATE TABLE "{table}" ({cols})')

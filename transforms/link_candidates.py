@@ -1,0 +1,179 @@
+"""Stage 3 of the linker: who could a person named by a record be, as they were on its date.
+
+A record dated D is compared with every post each candidate held (``silver/cadre_post``): an
+interval whose span (widened by ``date_slack_days``) does not hold D is no candidate, so a
+namesake who joined the unit later is never compared with a record about the one who left it.
+Units match through their renames (``unit_lineage.csv``) when the record's date agrees with the
+name it uses. A candidate shares the record's name key and unit, or its pinyin (a homophone), or
+its look-alike skeleton (``name_confusables.csv``: 海/每, 未/末): those two are *typos* and can
+only go to review.
+
+Each candidate is scored on name, unit and post, and carries what speaks against it: a post that
+contradicts the one held then (``局长`` against ``科员``), or a post no roster cadre holds
+(``村党支部书记``, ``聘用人员``). Polars in, Polars out.
+"""
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from transforms.link_keys import NOT_CADRES, accepted_tails, pinyin_key, skeleton_key
+
+if TYPE_CHECKING:
+    from transforms.linking import LinkRules
+
+CANDIDATE_COLUMNS = [
+    "mention_id", "person_no", "unit", "post", "start", "end", "name_score", "unit_score",
+    "post_score", "score", "name_only", "typo", "conflict", "reason",
+]  # fmt: skip
+
+
+def _mentions(open_mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
+    """The record side, one row per unit tail the record may be matched on."""
+    tails = accepted_tails(
+        pl.col("unit_tail"), pl.col("event_date"), rules.lineage, rules.lineage_slack_days
+    )
+    return (
+        open_mentions.select(
+            "mention_id", "name_key", "unit_prefix", "unit_tail", "post_key", "post_kind",
+            "post_group", "event_date",
+        )
+        .with_columns(
+            pinyin_key(pl.col("name_key")).alias("pinyin_key"),
+            skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
+            tails.alias("tail"),
+        )
+        .explode("tail")
+    )  # fmt: skip
+
+
+def _intervals(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
+    return posts.select(
+        "person_no", pl.col("name_key").alias("c_name_key"), pl.col("pinyin_key").alias("c_pinyin"),
+        "unit", "post", "start", "end", pl.col("unit_prefix").alias("c_prefix"),
+        pl.col("unit_tail").alias("tail"), pl.col("post_key").alias("c_post_key"),
+        pl.col("post_group").alias("c_post_group"),
+        skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
+    )  # fmt: skip
+
+
+def _joined(m: pl.LazyFrame, c: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
+    """Every (mention, interval) that shares the name, its sound or its look-alike skeleton, and
+    a unit tail; plus, for a record naming no unit, the intervals of its namesakes."""
+    exact = m.join(c, left_on=["name_key", "tail"], right_on=["c_name_key", "tail"]).with_columns(
+        pl.col("name_key").alias("c_name_key"), pl.lit(False).alias("typo")
+    )
+    sound = m.join(c, left_on=["pinyin_key", "tail"], right_on=["c_pinyin", "tail"]).filter(
+        pl.col("c_name_key") != pl.col("name_key")
+    )
+    look = m.join(c, on=["_skeleton", "tail"]).filter(
+        (pl.col("c_pinyin") != pl.col("pinyin_key")) & (pl.col("c_name_key") != pl.col("name_key"))
+    )
+    typos = [f.with_columns(pl.lit(True).alias("typo")) for f in (sound, look)]
+    no_unit = (
+        m.filter(pl.col("unit_tail").is_null())
+        .join(c.drop("tail"), left_on="name_key", right_on="c_name_key")
+        .with_columns(pl.col("name_key").alias("c_name_key"), pl.lit(False).alias("typo"))
+    )
+    columns = [
+        "mention_id", "person_no", "name_key", "c_name_key", "unit", "post", "start", "end",
+        "unit_prefix", "c_prefix", "unit_tail", "post_key", "post_kind", "post_group",
+        "c_post_key", "c_post_group", "event_date", "typo",
+    ]  # fmt: skip
+    return pl.concat([f.select(columns) for f in (exact, *typos, no_unit)])
+
+
+def _in_time(slack: int) -> pl.Expr:
+    """The interval, widened by ``slack`` days, holds the record's date (or it has none)."""
+    date, widen = pl.col("event_date"), pl.duration(days=slack)
+    after_start = pl.col("start").is_null() | (pl.col("start") - widen <= date)
+    before_end = pl.col("end").is_null() | (date <= pl.col("end") + widen)
+    return date.is_null() | (after_start & before_end)
+
+
+def _scores(rules: "LinkRules") -> list[pl.Expr]:
+    sim, post_sim = rules.unit_similarity, rules.post_similarity
+    unit = (
+        pl.when(pl.col("unit_tail").is_null()).then(pl.lit(sim["different"]))
+        .when(pl.col("unit_prefix") == pl.col("c_prefix")).then(pl.lit(sim["same"]))
+        .when(pl.col("unit_prefix").is_null() | pl.col("c_prefix").is_null()).then(pl.lit(sim["prefix_missing"]))
+        .otherwise(pl.lit(sim["other_region"]))
+    )  # fmt: skip
+    known = pl.col("post_key").is_not_null() & pl.col("c_post_key").is_not_null()
+    same_post = known & (pl.col("post_key") == pl.col("c_post_key"))
+    grouped = known & (pl.col("post_group") == pl.col("c_post_group")).fill_null(False)
+    post = (
+        pl.when(same_post)
+        .then(pl.lit(post_sim["same"]))
+        .when(grouped)
+        .then(pl.lit(post_sim["compatible"]))
+        .otherwise(pl.lit(0.0))
+    )
+    name = pl.when(pl.col("typo")).then(pl.lit(rules.typo_name)).otherwise(pl.lit(1.0))
+    return [name.alias("name_score"), unit.alias("unit_score"), post.alias("post_score")]
+
+
+def _conflict() -> pl.Expr:
+    """Why a candidate cannot be the person the record names, or null."""
+    outsider = pl.col("post_kind").is_in(list(NOT_CADRES))
+    known = pl.col("post_key").is_not_null() & pl.col("c_post_key").is_not_null()
+    other = known & (pl.col("post_key") != pl.col("c_post_key"))
+    other = other & (pl.col("post_group") != pl.col("c_post_group")).fill_null(True)
+    return (
+        pl.when(outsider).then(pl.format("post {} is not a roster cadre's post", "post_key"))
+        .when(other).then(pl.format("post {} contradicts {} held then", "post_key", "c_post_key"))
+    )  # fmt: skip
+
+
+def _reason() -> pl.Expr:
+    differ = pl.format(
+        "name differs in one character: {} (record) / {} (roster)", "name_key", "c_name_key"
+    )
+    return (
+        pl.when(pl.col("conflict").is_not_null()).then(pl.col("conflict"))
+        .when(pl.col("typo")).then(differ)
+        .when(pl.col("name_only")).then(pl.lit("the record names no unit"))
+        .when(pl.col("post_score") == 0).then(pl.lit("no post to confirm name and unit"))
+    )  # fmt: skip
+
+
+def candidates(
+    open_mentions: pl.LazyFrame, posts: pl.LazyFrame, rules: "LinkRules"
+) -> pl.LazyFrame:
+    """One row per (mention, plausible cadre): the best of the cadre's posts held at the record's
+    date, its scores, and what speaks against it (:data:`CANDIDATE_COLUMNS`)."""
+    w = rules.weights
+    # Another county's bureau of the same name is another unit: no candidate at all.
+    elsewhere = (
+        pl.col("unit_prefix").is_not_null()
+        & pl.col("c_prefix").is_not_null()
+        & (pl.col("unit_prefix") != pl.col("c_prefix"))
+    )
+    joined = _joined(_mentions(open_mentions, rules), _intervals(posts, rules), rules).filter(
+        _in_time(rules.date_slack_days) & ~elsewhere
+    )
+    scored = (
+        joined.with_columns(*_scores(rules), _conflict().alias("conflict"))
+        .with_columns(
+            (
+                w["name"] * pl.col("name_score")
+                + w["unit"] * pl.col("unit_score")
+                + w["post"] * pl.col("post_score")
+            )
+            .round(4)
+            .alias("score"),
+            pl.col("unit_tail").is_null().alias("name_only"),
+        )  # fmt: skip
+        .sort(
+            "mention_id",
+            "person_no",
+            pl.col("conflict").is_not_null(),
+            "score",
+            "start",
+            descending=[False, False, False, True, False],
+            nulls_last=True,
+        )  # fmt: skip
+        .unique(["mention_id", "person_no"], keep="first", maintain_order=True)
+        .with_columns(_reason().alias("reason"))
+    )
+    return scored.select(CANDIDATE_COLUMNS)

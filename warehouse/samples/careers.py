@@ -1,0 +1,202 @@
+"""Careers: every post each cadre held, for S8 任职经历 and for records made before a rotation.
+
+Cadres rotate (干部交流): a cadre whose current post began after 2016 held one or two earlier posts
+at other units of the county, and records of those years name the unit and post held *then*.
+Some earlier posts are at the unit where a namesake works now (who arrived later): a record of
+that time is about the one who left, never the newcomer. The 2018–2019 reform renamed bureaus
+(国土资源局 → 自然资源局 …): a post that began before 2019 is recorded in S8 under the name the
+unit had then, and records before 2019 use the old name.
+
+Everything here draws from a stream of its own, so the other sources' bytes stay as they were.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from warehouse.samples.models import Cadre
+from warehouse.samples.vocabulary import POSTS_COUNTY, POSTS_DEPT, POSTS_TOWN
+
+RENAMED_ON = date(2019, 1, 1)
+OLD_NAMES = {
+    "自然资源局": "国土资源局", "生态环境局": "环境保护局", "农业农村局": "农业局",
+    "卫生健康局": "卫生和计划生育局", "应急管理局": "安全生产监督管理局",
+    "市场监督管理局": "工商行政管理局", "文化广电和旅游局": "文化广电新闻出版局",
+}  # fmt: skip
+"""The 2018–2019 reform's renames, as ``unit_lineage.csv`` lists them (new → old)."""
+OLD_SHORT = {"国土资源局": "国土局", "环境保护局": "环保局", "卫生和计划生育局": "卫计局",
+             "安全生产监督管理局": "安监局", "工商行政管理局": "工商局"}  # fmt: skip
+SLACK = timedelta(days=180)
+"""Records are dated at least this far from the ends of the post they describe, as the linker's
+``date_slack_days``: a record nearer a rotation is one only a person can place."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    full: str
+    short: str
+    region: str
+
+    @property
+    def kind(self) -> str:
+        return (
+            "county"
+            if self.full.startswith("中共")
+            else "town"
+            if self.full.endswith("人民政府")
+            else "dept"
+        )
+
+    def named_on(self, day: date) -> str:
+        """The unit's full name on ``day`` (a renamed bureau had its old name before 2019)."""
+        for new, old in OLD_NAMES.items():
+            if self.full.endswith(new) and day < RENAMED_ON:
+                return self.full.removesuffix(new) + old
+        return self.full
+
+    def short_on(self, day: date) -> str:
+        full = self.named_on(day)
+        if full == self.full:
+            return self.short
+        old = next(o for o in OLD_NAMES.values() if full.endswith(o))
+        return full.removesuffix(old) + OLD_SHORT.get(old, old)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post a cadre held: the unit, the title and the span (``end`` None for the current)."""
+
+    person_no: str
+    unit: Unit
+    title: str
+    start: date
+    end: date | None
+    namesake: bool = False
+    """The unit is where a namesake of the cadre works now (arrived after this post ended)."""
+
+    def holds(self, day: date, margin: timedelta = timedelta(0)) -> bool:
+        return self.start - margin <= day and (self.end is None or day <= self.end + margin)
+
+
+_POSTS = {"county": POSTS_COUNTY, "town": POSTS_TOWN, "dept": POSTS_DEPT}
+
+
+@dataclass
+class Careers:
+    """Every cadre's posts, oldest first, and who held what where (for the truth)."""
+
+    posts: dict[str, list[Post]] = field(default_factory=dict)
+    at_unit: dict[tuple[str, str], list[Post]] = field(default_factory=lambda: defaultdict(list))
+    names: dict[str, str] = field(default_factory=dict)
+
+    def add(self, cadre: Cadre, held: list[Post]) -> None:
+        self.posts[cadre.person_no] = held
+        self.names[cadre.person_no] = cadre.name
+        for post in held:
+            self.at_unit[(cadre.name, post.unit.code)].append(post)
+
+    def held_on(self, cadre: Cadre, day: date) -> Post:
+        """The post ``cadre`` held on ``day`` (the earliest one for a day before it)."""
+        held = self.posts[cadre.person_no]
+        return next((p for p in reversed(held) if p.start <= day), held[0])
+
+    def comfortably_held(self, cadre: Cadre, day: date) -> bool:
+        """``day`` falls inside the post held then, away from its ends (no rotation near it)."""
+        post = self.held_on(cadre, day)
+        inner = post.start + SLACK <= day and (post.end is None or day <= post.end - SLACK)
+        return inner
+
+    def alone(self, cadre: Cadre, post: Post, day: date, current_only: bool = False) -> bool:
+        """Nobody else of ``cadre``'s name held ``post``'s title at its unit near ``day`` (and,
+        with ``current_only``, when only current posts are known: ``post`` is the current one,
+        begun before ``day``)."""
+        if current_only and (post.end is not None or post.start - SLACK > day):
+            return False
+        for other in self.at_unit[(cadre.name, post.unit.code)]:
+            if other.person_no == cadre.person_no or other.title != post.title:
+                continue
+            if current_only and other.end is not None:
+                continue
+            if other.holds(day, SLACK):
+                return False
+        return True
+
+
+def _units(cadres: list[Cadre]) -> dict[str, list[Unit]]:
+    """The units of each region, as the roster names them today."""
+    seen: dict[str, Unit] = {}
+    for c in cadres:
+        seen.setdefault(c.unit_code, Unit(c.unit_code, c.unit, c.unit_short, c.region))
+    by_region: dict[str, list[Unit]] = defaultdict(list)
+    for unit in seen.values():
+        by_region[unit.region].append(unit)
+    return by_region
+
+
+def _earlier(rng: np.random.Generator, c: Cadre, home: Unit, units: list[Unit], end: date) -> Post:
+    """A post before ``end`` at another unit of the county, of the same kind (a bureau, a town)."""
+    kin = [u for u in units if u.kind == home.kind and u.code != home.code] or [home]
+    unit = kin[int(rng.integers(0, len(kin)))]
+    title = _POSTS[unit.kind][int(rng.integers(0, len(_POSTS[unit.kind])))][0]
+    start = end - timedelta(days=int(rng.integers(3 * 365, 6 * 365)))
+    return Post(c.person_no, unit, title, start, end)
+
+
+def careers(rng: np.random.Generator, cadres: list[Cadre]) -> Careers:
+    """Every cadre's posts: the current one, and for two in three whose post began after 2016 one
+    or two earlier ones; then some earlier posts moved to where a namesake now works."""
+    units = _units(cadres)
+    out = Careers()
+    for c in cadres:
+        home = next(u for u in units[c.region] if u.code == c.unit_code)
+        held = [Post(c.person_no, home, c.post, c.since, None)]
+        if c.since > date(2016, 1, 1) and rng.random() < 0.67:
+            held.insert(0, _earlier(rng, c, home, units[c.region], c.since - timedelta(days=1)))
+            if rng.random() < 0.3:
+                held.insert(
+                    0, _earlier(rng, c, home, units[c.region], held[0].start - timedelta(days=1))
+                )
+        out.add(c, held)
+    _namesakes(rng, cadres, out)
+    return out
+
+
+def _namesakes(rng: np.random.Generator, cadres: list[Cadre], out: Careers) -> None:
+    """Move some cadres' last earlier post to the unit where a namesake of theirs works now, who
+    arrived there more than a year after that post ended (the case a roster-only linker gets
+    wrong: a record of those years names the newcomer's unit)."""
+    by_name: dict[str, list[Cadre]] = defaultdict(list)
+    for c in cadres:
+        by_name[c.name].append(c)
+    for c in cadres:
+        held = out.posts[c.person_no]
+        if len(held) < 2:
+            continue
+        # 干部交流 crosses counties too: the namesake may work in any county.
+        later = [y for y in by_name[c.name] if y.unit_code != c.unit_code
+                 and y.since > held[-2].end + timedelta(days=365)]  # fmt: skip
+        if not later:
+            continue
+        y = later[int(rng.integers(0, len(later)))]
+        moved = Post(
+            c.person_no, out.posts[y.person_no][-1].unit, y.post, held[-2].start, held[-2].end, True
+        )
+        out.at_unit[(c.name, held[-2].unit.code)].remove(held[-2])
+        held[-2] = moved
+        out.at_unit[(c.name, moved.unit.code)].append(moved)
+
+
+def record_class(post: Post, day: date) -> str:
+    """The difficulty class of a record of ``day`` about ``post`` (``truth.CLASSES``)."""
+    renamed = (
+        post.unit.named_on(post.start) != post.unit.full
+        or post.unit.named_on(day) != post.unit.full
+    )
+    if post.namesake:
+        return "rotation_namesake"
+    if renamed:
+        return "renamed"
+    return "current" if post.end is None else "rotation"
