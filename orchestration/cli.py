@@ -86,6 +86,13 @@ def print_summary(outcome: "RunOutcome", warehouse: Path) -> None:
             f"events: {e['dagster/row_count']:,} (one per record and person named): linked {e['linked']:,}, "
             f"for review {e['review']:,}, unlinked {e['unlinked']:,}"
         )
+    if outcome.posts and outcome.posts["from_post_history"]:
+        p = outcome.posts
+        _say(f"posts: {p['intervals']:,} held, {p['from_post_history']:,} of them from the post "
+             "history (S8 任职经历): records are matched with the post held on their date")  # fmt: skip
+    elif outcome.posts:
+        _say("linking: current posts only — no post history (S8 任职经历, post_history: in "
+             "sources.yaml); a record about an earlier post goes to review or stays unlinked")  # fmt: skip
     _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/, silver/, gold/, reports/)")
 
 

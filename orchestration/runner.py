@@ -44,6 +44,8 @@ class RunOutcome:
     sources: list[SourceSummary]
     failure: str | None = None
     events: dict[str, int] | None = None
+    posts: dict[str, int] | None = None
+    """``silver/cadre_post``: ``intervals`` and ``from_post_history`` (0: current posts only)."""
 
 
 INSTANCE_CONFIG = """\
@@ -141,6 +143,16 @@ def _event_counts(metadata: dict[tuple[str, ...], dict[str, Any]]) -> dict[str, 
     return {k: int(meta.get(k, 0)) for k in ("dagster/row_count", "linked", "review", "unlinked")}
 
 
+def _post_counts(metadata: dict[tuple[str, ...], dict[str, Any]]) -> dict[str, int] | None:
+    meta = metadata.get(("silver", "cadre_post"))
+    if meta is None:
+        return None
+    return {
+        "intervals": int(meta.get("dagster/row_count", 0)),
+        "from_post_history": int(meta.get("from_post_history", 0)),
+    }
+
+
 def run_pipeline(
     sources: Path,
     warehouse: Path,
@@ -187,4 +199,5 @@ def run_pipeline(
         sources=_summaries(metadata),
         failure=failure,
         events=_event_counts(metadata),
+        posts=_post_counts(metadata),
     )

@@ -164,6 +164,8 @@ def _keyed(source: SourceSpec, index: int, file_no: int) -> dict[str, str]:
     tag = f"{file_no}{index:04d}"
     keys = {
         "roster": {"人员编号": f"RY{tag}", "行政区划代码": "450102", "管理权限": "县管"},
+        # 免职时间 ≥ 任职时间 is a table-level rule: the current post only (免职时间 left empty).
+        "post_history": {"人员编号": f"RY{tag}", "免职时间": None},
         "inspection": {"轮次": f"2024年第{file_no + 1}轮", "问题编号": f"WT{tag}"},
         "audit": {"审计项目编号": f"SJ{tag}", "问题编号": "1"},
         # Dates the suites compare (收件 ≤ 办结, 申请 ≤ 认定) are left out: a row whose order

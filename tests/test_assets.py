@@ -51,10 +51,11 @@ def test_silver_cadre_alone_reads_the_published_roster(
 ) -> None:
     warehouse = tmp_path / "w"
     shutil.copytree(baseline, warehouse, symlinks=True)
-    before = (warehouse / "silver" / "cadre").resolve()
+    before = {t: (warehouse / "silver" / t).resolve() for t in ("cadre", "cadre_post")}
     result = dg.materialize([cadre], resources=_resources(generated, warehouse))
-    assert result.success and _materialized(result) == {"silver/cadre"}
-    assert (warehouse / "silver" / "cadre").resolve() == before  # same roster, same version
+    assert result.success and _materialized(result) == {"silver/cadre", "silver/cadre_post"}
+    # same roster and post history, same versions
+    assert {t: (warehouse / "silver" / t).resolve() for t in before} == before
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["rows_roster_present"] and checks["gx_expectations"]
 

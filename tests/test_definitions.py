@@ -4,7 +4,10 @@ import dagster as dg
 
 from orchestration.definitions import JOB_NAME, build_defs, defs
 
-SOURCES = ["assessment", "audit", "inspection", "petition", "roster", "sanction", "tolerance"]
+SOURCES = [
+    "assessment", "audit", "inspection", "petition", "post_history", "roster", "sanction", "tolerance",
+]  # fmt: skip
+EVENT_SOURCES = [s for s in SOURCES if s not in ("roster", "post_history")]
 
 
 def _graph() -> dict[str, str]:
@@ -19,6 +22,7 @@ def test_asset_graph_snapshot() -> None:
     }
     expected |= {
         "silver/cadre": "silver",
+        "silver/cadre_post": "silver",
         "silver/supervision_event": "silver",
         "silver/link_review": "silver",
     }
@@ -63,10 +67,13 @@ def test_silver_depends_on_bronze() -> None:
         "/".join(k.path)
         for k in graph.get(dg.AssetKey(["silver", "supervision_event"])).parent_keys
     }
-    assert events == {"silver/cadre"} | {f"bronze/{s}" for s in SOURCES if s != "roster"}
-    assert {"/".join(k.path) for k in graph.get(dg.AssetKey(["silver", "cadre"])).parent_keys} == {
-        "bronze/roster"
-    }
+    assert events == {"silver/cadre", "silver/cadre_post"} | {f"bronze/{s}" for s in EVENT_SOURCES}
+
+    def parents(*key: str) -> set[str]:
+        return {"/".join(k.path) for k in graph.get(dg.AssetKey(list(key))).parent_keys}
+
+    assert parents("silver", "cadre") == {"bronze/roster"}
+    assert parents("silver", "cadre_post") == {"bronze/roster", "bronze/post_history"}
 
 
 def test_every_guarded_table_has_its_quality_checks() -> None:
@@ -94,6 +101,11 @@ def test_every_guarded_table_has_its_quality_checks() -> None:
             ("key_unique_across_partitions", True),
             ("rows_within_band_of_previous", True),
         }
+    }
+    expected |= {
+        ("silver/cadre_post", name, blocking)
+        for name, blocking in gx
+        | {("key_unique_across_partitions", True), ("person_no_references_cadre", True)}
     }
     expected |= {
         ("silver/supervision_event", name, blocking)

@@ -413,8 +413,8 @@ def test_a_deployment_can_count_differently():
     from warehouse.rules import load_petition_counting
 
     bronze = pl.LazyFrame(
-        {"件号": ["J1"], "收件日期": [date(2024, 1, 1)], "被反映人姓名": ["张伟"], "被反映人单位": [None],
-         "被反映人职务": [None], "被反映人身份证号": [None], "问题类别": [None], "办理结果": ["属实"],
+        {"件号": ["J1"], "收件日期": [date(2024, 1, 1)], "被反映人姓名": ["张伟"], "被反映人姓名_原文": ["张伟"],
+         "被反映人单位": [None], "被反映人职务": [None], "被反映人身份证号": [None], "问题类别": [None], "办理结果": ["属实"],
          "是否诬告陷害": [False], "重复件": [True], "更新时间": [None], "_source_file": ["f"], "_source_row": [1]},
         schema_overrides={"更新时间": pl.Datetime, "被反映人单位": pl.String, "被反映人职务": pl.String,
                           "被反映人身份证号": pl.String, "问题类别": pl.String},

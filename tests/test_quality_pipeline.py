@@ -12,6 +12,7 @@ from orchestration import cli
 from quality import report
 from tests.conftest import run
 from tests.test_pipeline import _place
+from warehouse.samples import DEFECTS
 from warehouse.store import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,7 @@ def test_every_injected_defect_is_named_by_a_rule_and_nothing_false_alarms(basel
     store = Warehouse(baseline)
     with (generated / "truth" / "defects.csv").open(encoding="utf-8") as handle:
         defects = list(csv.DictReader(handle))
-    assert len(defects) == 18
+    assert len(defects) == len(DEFECTS) == 20
     for defect in defects:
         quarantine = store.scan("quarantine", defect["source"]).collect()
         row = quarantine.filter(

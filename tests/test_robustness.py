@@ -64,8 +64,9 @@ def test_a_row_breaking_several_rules_keeps_every_reason(
     rows[5][header.index("决定日期")] = "2024-02-31"
     with victim.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
-    code, _, err = _run_cli(capsys, sources, tmp_path / "w")
+    code, out, err = _run_cli(capsys, sources, tmp_path / "w")
     assert code == 0, err
+    assert "from the post history (S8" in out
     quarantine = Warehouse(tmp_path / "w").scan("quarantine", "sanction").collect()
     row = quarantine.filter(pl.col("_source_row") == 7).row(0, named=True)
     assert len(row["reasons"]) == 3, row["reasons"]
@@ -88,6 +89,7 @@ def test_sources_with_no_data_yet_are_empty_tables(sources: Path, tmp_path: Path
         assert frame.height == 0, name
         assert spec.partition is None or spec.partition[1] in frame.columns, name
         assert f"\n{name} " in out and "(no data yet)" in out
+    assert "linking: current posts only" in out  # no S8: the summary says what linking lacks
 
 
 def test_a_workbook_with_one_cell_at_the_far_corner_is_refused_by_name(
@@ -377,7 +379,7 @@ def test_a_full_disk_is_one_clear_line(generated: Path, tmp_path: Path, capsys) 
     try:
         code, _, err = _run_cli(capsys, generated, disk / "w")
     finally:
-        subprocess.run(["umount", str(disk)], check=False)
+        subprocess.run(["umount", "--lazy", str(disk)], check=False)  # busy or not
     assert code == 1
     assert "is full" in err and "the last good warehouse is unchanged" in err
     assert "Traceback" not in err

@@ -16,6 +16,7 @@ from warehouse.samples import (
     DEFECTS,
     INSPECTION_COLUMNS,
     PETITION_COLUMNS,
+    POST_HISTORY_COLUMNS,
     ROSTER_COLUMNS,
     SANCTION_COLUMNS,
     TOLERANCE_COLUMNS,
@@ -29,6 +30,7 @@ from warehouse.samples.truth import Sink
 
 COLUMNS = {
     "roster": ROSTER_COLUMNS,
+    "post_history": POST_HISTORY_COLUMNS,
     "petition": PETITION_COLUMNS,
     "inspection": INSPECTION_COLUMNS,
     "audit": AUDIT_COLUMNS,

@@ -2,16 +2,20 @@
 
 Both get the same prepared evidence per record: the name key, the unit's region (county prefix)
 and department or town (tail, abbreviations spelled out), the post, a valid ID number and a
-人员编号. Splink (DuckDB backend) compares them with exact matches and term-frequency adjustments,
+人员编号. Ours also gets every post each cadre held (S8), and is run a second time without it
+(``ours-noS8``: current posts only, scored against what is resolvable from them). Splink (DuckDB backend) compares them with exact matches and term-frequency adjustments,
 trains u by random sampling and m by expectation maximisation, and links each record to its best
-candidate at match probability >= 0.95 when that candidate is unique at the top. Both outputs are
-scored by ``transforms.link_quality.evaluate`` against the generator's truth.
+candidate at match probability >= 0.95 when that candidate is unique at the top. Every output is
+scored by ``transforms.link_quality.evaluate`` against the generator's truth, overall and per
+difficulty class (rotation, renamed unit, joint petition, outsider, typo …); a class of ours below
+``PRECISION_FLOOR`` is flagged and makes the bench exit 1.
 
 Splink is an optional extra (``pip install .[bench]``); it is imported only here. The linker and
 the store are imported by the children alone (see :mod:`orchestration.bench.harness`).
 """
 
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,10 +31,14 @@ if TYPE_CHECKING:
 
 TRUTH_SOURCES = ["inspection", "audit", "petition", "sanction", "tolerance"]
 SPLINK_THRESHOLD = 0.95
-LINKERS = ("ours", "splink")
+PRECISION_FLOOR = 0.999
+"""A class whose precision falls below this is flagged: a wrong link is worse than none."""
+LINKERS = ("ours", "ours-noS8", "splink")
+"""Ours with the post history (S8), ours on current posts only (a deployment without S8), and
+Splink on the same current-post keys (it has no notion of a post held at a date)."""
 TABLE = harness.Table(
     harness.Column("cadres", 10, ","),
-    harness.Column("linker", 8, left=True, gap=2),
+    harness.Column("linker", 10, left=True, gap=2),
     harness.Column("records", 9, ","),
     harness.Column("precision", 11, ".4f"),
     harness.Column("recall", 9, ".4f"),
@@ -39,15 +47,28 @@ TABLE = harness.Table(
     harness.Column("seconds", 9, ".2f"),
     harness.Column("peak MB", 9, ",.0f"),
 )
+CLASSES = harness.Table(
+    harness.Column("class", 20, left=True),
+    harness.Column("records", 9, ","),
+    harness.Column("links", 8, ","),
+    harness.Column("wrong", 7, ","),
+    harness.Column("precision", 11, ".4f"),
+    harness.Column("resolvable", 12, ","),
+    harness.Column("recall", 9, ".4f"),
+    harness.Column("review", 8, ","),
+    harness.Column("unlinked", 10, ","),
+)
 
 
 def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
-    """Our linker and the Splink 5 baseline on the same generated data: quality, time, ratios.
+    """Our linker (with and without post history) and the Splink 5 baseline on the same generated
+    data: quality overall and per difficulty class, time, ratios.
 
     Arguments and figures as every bench on generated data (see :mod:`orchestration.bench`).
+    Returns 1 when a linker of ours falls below ``PRECISION_FLOOR`` in any class.
     """
     print(TABLE.header(), flush=True)
-    results = []
+    results, below = [], []
     for cadres in sizes:
         sample = harness.generate_sample(workdir, cadres, seed)
         harness.run_pipeline(sample)
@@ -57,9 +78,27 @@ def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
         recall, precision = (ours[k] - splink[k] for k in ("recall", "precision"))
         print(TABLE.aside(f"ours / splink: {time_x:.2f}x the time; recall {recall:+.4f}, "
                           f"precision {precision:+.4f}"), flush=True)  # fmt: skip
+        for linker in LINKERS:
+            below += _print_classes(cadres, linker, figures[linker]["per_class"])
         results.append({"cadres": cadres, **figures})
     harness.save_figures(workdir, "link", results)
-    return 0
+    for line in below:
+        print(line, flush=True)
+    return 1 if any(not line.startswith("(splink)") for line in below) else 0
+
+
+def _print_classes(cadres: int, linker: str, per_class: "list[dict[str, Any]]") -> list[str]:
+    """One linker's figures per class; returns a line for each class below the floor."""
+    print(TABLE.aside(f"{linker} at {cadres:,} cadres, per class:"))
+    print(CLASSES.header())
+    below = []
+    for c in per_class:
+        print(CLASSES.row(*(c[k] for k in ("class", "records", "links", "wrong", "precision",
+                                            "resolvable", "recall", "review", "unlinked"))))  # fmt: skip
+        if c["links"] and c["precision"] < PRECISION_FLOOR:
+            below.append(f"({linker}) PRECISION BELOW {PRECISION_FLOOR} at {cadres:,} cadres: "
+                         f"class {c['class']}: {c['wrong']:,} wrong of {c['links']:,} links")  # fmt: skip
+    return below
 
 
 def _link_in_child(sample: harness.Sample, linker: str) -> dict[str, Any]:
@@ -72,31 +111,44 @@ def _link_in_child(sample: harness.Sample, linker: str) -> dict[str, Any]:
     return figures
 
 
-def _evidence(
-    warehouse: Path | str, sources: "Iterable[str]"
-) -> tuple[pl.LazyFrame, pl.LazyFrame, "LinkRules"]:
-    """The prepared cadres of the roster, the raw mentions of ``sources`` and the linking rules."""
+@dataclass(frozen=True)
+class Evidence:
+    """What both linkers start from: the prepared cadres, every post each held (prepared), the
+    raw mentions and the linking rules."""
+
+    cadres: pl.DataFrame
+    posts: pl.DataFrame
+    mentions: pl.DataFrame
+    rules: "LinkRules"
+
+
+def _evidence(warehouse: Path | str, sources: "Iterable[str]", history: bool = True) -> Evidence:
+    """The evidence of a warehouse's bronze tables, as ``silver/cadre`` builds it; ``history``
+    False drops S8 (each cadre's current post is then its only interval)."""
     from transforms import events as ev
     from transforms import linking as lk
     from transforms.event_links import mentions
+    from transforms.posts import cadre_posts
     from transforms.specs import EVENT_SOURCES
+    from warehouse.ingest import empty_bronze
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
     store = Warehouse(warehouse)
     rules = load_rules()
     cadres = lk.prepare_cadres(ev.cadres_from_roster(store.scan("bronze", "roster")), rules.linking)
+    has_history = history and store.exists("bronze", "post_history")
+    history_frame = (
+        store.scan("bronze", "post_history") if has_history else empty_bronze("post_history")
+    )
+    held = lk.prepare_posts(cadre_posts(history_frame, cadres), cadres, rules.linking)
     named = mentions({s: store.scan("bronze", s) for s in EVENT_SOURCES}, rules.petition_counting)
-    return cadres, named.filter(pl.col("source").is_in(list(sources))), rules.linking
+    wanted = named.filter(pl.col("source").is_in(list(sources))).with_row_index("mention_id")
+    c, p, m = pl.collect_all([cadres, held, wanted])
+    return Evidence(c, p, m, rules.linking)
 
 
-def _inputs(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, "LinkRules"]:
-    """Both linkers' inputs: prepared cadres, and the mentions of the sources with a truth."""
-    cadres, mentions, rules = _evidence(warehouse, TRUTH_SOURCES)
-    return cadres.collect(), mentions.with_row_index("mention_id").collect(), rules
-
-
-def run_ours(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+def run_ours(warehouse: Path, history: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     """Our linker, timed from raw mentions to decisions.
 
     Returns:
@@ -104,12 +156,12 @@ def run_ours(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     """
     from transforms import linking as lk
 
-    cadres, mentions, rules = _inputs(warehouse)
+    e = _evidence(warehouse, TRUTH_SOURCES, history)
     start = time.perf_counter()
-    prepared = lk.prepare_mentions(mentions.lazy(), rules)
-    linked, _ = lk.link(prepared, cadres.lazy(), rules)
+    prepared = lk.prepare_mentions(e.mentions.lazy(), e.rules)
+    linked, _ = lk.link(prepared, e.cadres.lazy(), e.posts.lazy(), e.rules)
     out = linked.collect()
-    return out, cadres, time.perf_counter() - start
+    return out, e.cadres, time.perf_counter() - start
 
 
 def run_splink(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
@@ -120,13 +172,13 @@ def run_splink(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
     """
     from transforms import linking as lk
 
-    cadres, mentions, rules = _inputs(warehouse)
-    prepared = lk.prepare_mentions(mentions.lazy(), rules).collect()  # the same keys ours uses
-    pairs, seconds = _splink_pairs(*_splink_records(cadres, prepared))
-    out = mentions.join(_best_candidates(pairs), on="mention_id", how="left").with_columns(
+    e = _evidence(warehouse, TRUTH_SOURCES, history=False)
+    prepared = lk.prepare_mentions(e.mentions.lazy(), e.rules).collect()  # the keys ours uses
+    pairs, seconds = _splink_pairs(*_splink_records(e.cadres, prepared))
+    out = e.mentions.join(_best_candidates(pairs), on="mention_id", how="left").with_columns(
         pl.col("link_status").fill_null("unlinked")
     )
-    return out, cadres, seconds
+    return out, e.cadres, seconds
 
 
 def _splink_records(cadres: pl.DataFrame, prepared: pl.DataFrame) -> tuple[pl.DataFrame, ...]:
@@ -228,13 +280,19 @@ def _best_candidates(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _score(
-    runner: "Callable[[Path], tuple[pl.DataFrame, pl.DataFrame, float]]", warehouse: str, truth: str
+    runner: "Callable[[Path], tuple[pl.DataFrame, pl.DataFrame, float]]",
+    warehouse: str,
+    truth: str,
+    with_history: bool = True,
 ) -> None:
-    """Child: one linker, its metrics against the truth as JSON."""
+    """Child: one linker, its metrics against the truth as JSON, overall and per class.
+    ``with_history`` False scores recall against what is resolvable from current posts only."""
     from transforms.link_quality import evaluate
 
     out, cadres, seconds = runner(Path(warehouse))
-    metrics = evaluate(out.lazy(), pl.scan_parquet(Path(truth) / "links.parquet"), cadres.lazy())
+    links = pl.scan_parquet(Path(truth) / "links.parquet")
+    metrics = evaluate(out.lazy(), links, cadres.lazy(), with_history=with_history)
+    per_class = evaluate(out.lazy(), links, cadres.lazy(), by="class", with_history=with_history)
     overall = metrics.filter(pl.col("source") == "all").row(0, named=True)
     harness.emit(
         {
@@ -242,6 +300,7 @@ def _score(
             "peak_mb": harness.peak_rss_mb(),
             "overall": overall,
             "per_source": metrics.to_dicts(),
+            "per_class": per_class.to_dicts(),
         }
     )
 
@@ -253,18 +312,19 @@ def scale(warehouse: str, copies: str) -> None:
     from transforms import linking as lk
     from transforms.specs import EVENT_SOURCES
 
-    cadres, mentions, rules = _evidence(warehouse, EVENT_SOURCES)
     start = time.perf_counter()
-    cadres_df = cadres.collect()
-    repeated = pl.concat([mentions.collect()] * int(copies)).with_row_index("mention_id")
+    e = _evidence(warehouse, EVENT_SOURCES)
+    repeated = pl.concat([e.mentions.drop("mention_id")] * int(copies)).with_row_index("mention_id")
     loaded = time.perf_counter() - start
-    linked, review = lk.link(lk.prepare_mentions(repeated.lazy(), rules), cadres_df.lazy(), rules)
+    prepared = lk.prepare_mentions(repeated.lazy(), e.rules)
+    linked, review = lk.link(prepared, e.cadres.lazy(), e.posts.lazy(), e.rules)
     out, queue = pl.collect_all([linked, review])
     total = time.perf_counter() - start
     status = dict(out.group_by("link_status").len().iter_rows())
     harness.emit(
         {
-            "cadres": cadres_df.height,
+            "cadres": e.cadres.height,
+            "posts": e.posts.height,
             "events": out.height,
             "load_seconds": loaded,
             "total_seconds": total,
@@ -277,5 +337,10 @@ def scale(warehouse: str, copies: str) -> None:
 
 if __name__ == "__main__":
     harness.child_main(
-        {"ours": partial(_score, run_ours), "splink": partial(_score, run_splink), "scale": scale}
+        {
+            "ours": partial(_score, run_ours),
+            "ours-noS8": partial(_score, partial(run_ours, history=False), with_history=False),
+            "splink": partial(_score, run_splink, with_history=False),
+            "scale": scale,
+        }
     )

@@ -173,11 +173,12 @@ def _namesakes(rng: np.random.Generator, cadres: list[Cadre], out: Careers) -> N
         by_name[c.name].append(c)
     for c in cadres:
         held = out.posts[c.person_no]
-        if len(held) < 2:
+        ended = held[-2].end if len(held) >= 2 else None
+        if ended is None:
             continue
         # 干部交流 crosses counties too: the namesake may work in any county.
         later = [y for y in by_name[c.name] if y.unit_code != c.unit_code
-                 and y.since > held[-2].end + timedelta(days=365)]  # fmt: skip
+                 and y.since > ended + timedelta(days=365)]  # fmt: skip
         if not later:
             continue
         y = later[int(rng.integers(0, len(later)))]

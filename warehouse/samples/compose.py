@@ -71,7 +71,7 @@ def generate(
     rows, people = roster(rng, cadres)
     sink.careers = careers(np.random.default_rng([seed, 21]), people)
     write_roster(root, rows, sink)
-    write_post_history(root, sink.careers, people, seed)
+    write_post_history(root, sink.careers, people, seed, sink)
     say(f"roster: {len(rows):,} cadres")
     rows = petitions(rng, people, sink) + phenomena(np.random.default_rng([seed, 23]), people, sink)
     write_petitions(root, rows, sink, plant=np.random.default_rng([seed, 12]))

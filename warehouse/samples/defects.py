@@ -68,6 +68,14 @@ DEFECTS: tuple[Defect, ...] = (
         "conventions: a date in an accepted form (ISO) that is no day of the calendar",
     ),
     Defect(
+        "post_history", 0, 3, ("人员编号",), "", "empty 人员编号",
+        "S8: a post is of the cadre its 人员编号 names; a row without one is nobody's post",
+    ),
+    Defect(
+        "post_history", 0, 8, ("任职时间",), "2019-02-29", "impossible 任职时间",
+        "conventions: 2019 was no leap year; 任职时间 starts the interval a record is matched against",
+    ),
+    Defect(
         "petition", 0, 3, ("收件日期",), "2024-02-30", "impossible 收件日期",
         "conventions: a date in an accepted form that is no day; 收件日期 dates the petition",
     ),

@@ -12,8 +12,10 @@ import numpy as np
 
 from warehouse.samples.careers import Careers
 from warehouse.samples.columns import POST_HISTORY_COLUMNS
+from warehouse.samples.injection import damage_rows
 from warehouse.samples.mess import date_text
 from warehouse.samples.models import Cadre, Row
+from warehouse.samples.truth import Sink
 from warehouse.samples.writers import add_sqlite_table, sql_order
 
 
@@ -36,10 +38,14 @@ def history_rows(careers: Careers, cadres: list[Cadre], rng: np.random.Generator
     return rows
 
 
-def write_post_history(root: Path, careers: Careers, cadres: list[Cadre], seed: int) -> None:
-    """Write ``cadre_post_history`` into ``inbox/roster.db`` (its own random stream)."""
+def write_post_history(
+    root: Path, careers: Careers, cadres: list[Cadre], seed: int, sink: Sink
+) -> None:
+    """Damage the rows as the defect table says and write ``cadre_post_history`` into
+    ``inbox/roster.db`` (its own random stream)."""
     rows = history_rows(careers, cadres, np.random.default_rng([seed, 22]))
+    damage_rows(sink, "post_history", 0, rows, POST_HISTORY_COLUMNS)
     ordered = sql_order(rows, (0, 4, 2, 3))
-    add_sqlite_table(
-        root / "inbox" / "roster.db", "cadre_post_history", POST_HISTORY_COLUMNS, ordered
-    )
+    path = root / "inbox" / "roster.db"
+    add_sqlite_table(path, "cadre_post_history", POST_HISTORY_COLUMNS, ordered)
+    sink.place(ordered, f"sqlite:///{path.parent.name}/{path.name}#cadre_post_history", 1)
