@@ -26,7 +26,7 @@ def test_shipped_linking_rules_load() -> None:
             lambda t: t.replace("review_threshold: 0.55", "review_threshold: 0.95"),
             "must not exceed link_threshold",
         ),
-        (lambda t: t.replace("post: 0.20", "post: 0.30"), "must add up to 1"),
+        (lambda t: t.replace("post: 0.35", "post: 0.45"), "must add up to 1"),
         (lambda t: t + "\n  bad: [\n", r"linking.yaml, line \d+: not valid YAML"),
     ],
 )

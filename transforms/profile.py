@@ -231,12 +231,16 @@ def cadre_profile(
 
 
 def unit_portrait(
-    events: pl.LazyFrame, cadres: pl.LazyFrame, warning: pl.LazyFrame, as_of: date
+    events: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    warning: pl.LazyFrame,
+    as_of: date,
 ) -> pl.LazyFrame:
     """``gold/unit_portrait``: per unit and per region (``grain``), the figures of its cadres.
 
     Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres, by
-    source (``<source>_per_100``) and by source and category (``by_category``).
+    source (``<source>_per_100``) and by source and category (``by_category``). A finding is
+    overdue as the overdue warning rule says: unrectified and its ``due_date`` before ``as_of``.
     """
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     people = cadres.select("person_no", "unit", "region")
@@ -256,7 +260,7 @@ def unit_portrait(
             .cast(pl.Int64)
             .alias("reports_substantiated"),
             unrectified.sum().cast(pl.Int64).alias("findings_unrectified"),
-            (unrectified & (pl.col("event_date") < as_of))
+            (unrectified & (pl.col("due_date") < as_of))
             .sum()
             .cast(pl.Int64)
             .alias("findings_overdue"),

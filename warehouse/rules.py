@@ -246,8 +246,11 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> tuple[WarningRule, ...]:
             }
         except ValueError as error:
             raise RuleError(f"{where}: {error}") from error
-        if row["kind"] == "count" and not numbers["window_months"]:
-            raise RuleError(f"{where}: a count rule needs window_months")
+        if row["kind"] in ("count", "overdue") and not numbers["window_months"]:
+            raise RuleError(
+                f"{where}: a {row['kind']} rule needs window_months (for overdue: the default "
+                "rectification window from 反馈日期 when a finding has no 整改时限)"
+            )
         if any(rule.rule_id == row["rule_id"] for rule in out):
             raise RuleError(f"{where}: rule_id {row['rule_id']!r} appears twice")
         counts = {"true": True, "false": False}.get(row.get("counts_against", ""))
