@@ -145,10 +145,10 @@ def warnings(
             )
         else:
             fired = _selected(linked, rule, as_of)
-        grouped = fired.sort("event_id").group_by("person_no").agg(
+        grouped = fired.group_by("person_no").agg(
             pl.len().cast(pl.Int64).alias("events"),
-            pl.col("event_id").alias("event_ids"),
-            pl.col("_detail").drop_nulls().str.join("；").alias("detail"),
+            pl.col("event_id").sort().alias("event_ids"),
+            pl.col("_detail").sort_by("event_id").drop_nulls().str.join("；").alias("detail"),
         )
         low, high = rule.min_count or 1, rule.max_count
         keep = pl.col("events") >= low
