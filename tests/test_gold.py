@@ -455,28 +455,31 @@ def test_a_deployment_can_count_differently():
 
 
 @pytest.mark.slow
-def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path):
-    # Gold stages table after table; when a later one fails (here the case library, the last
-    # table, cannot read bronze/tolerance), the tables staged before it must not be left behind,
-    # and the published gold stays as it was.
+def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path, monkeypatch):
+    # Gold stages table after table; when a later one fails (here the inconsistency list, the
+    # last table, cannot be read), the tables staged before it must not be left behind, and the
+    # published gold stays as it was.
     import shutil
 
+    import transforms.gold as gold_module
     from assets.gold import silver_inputs
     from transforms.gold import gold_tables
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
+    def unreadable(*_args: object) -> pl.LazyFrame:
+        raise OSError("bronze/sanction cannot be read")
+
     warehouse = tmp_path / "warehouse"
     shutil.copytree(baseline, warehouse, symlinks=True)
     versions = sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*"))
     links = {p.name: p.resolve() for p in (warehouse / "gold").iterdir()}
-    for file in (warehouse / "bronze" / "tolerance").resolve().rglob("*.parquet"):
-        file.unlink()
+    monkeypatch.setattr(gold_module, "inconsistencies", unreadable)
     store, progress = Warehouse(warehouse), []
     # another date than the baseline's, so every staged table is a new version
     tables = gold_tables(silver_inputs(store), load_rules(), date(2025, 1, 1))
     with pytest.raises((pl.exceptions.PolarsError, OSError)):
         store.stage_many("gold", tables, progress.append)
-    assert len(progress) == 6  # six tables were staged before the failure
+    assert len(progress) == 8  # eight tables were staged before the failure
     assert sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*")) == versions
     assert {p.name: p.resolve() for p in (warehouse / "gold").iterdir()} == links

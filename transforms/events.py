@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import normalize as nz
+from transforms.specs import FIVE_CHECKS
 
 EVENT_COLUMNS = {
     "source": pl.String,
@@ -149,7 +150,9 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
 
 
 def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
-    """审计: the leader a finding names; a finding tolerated (容错认定 予以容错) does not count against."""
+    """审计: the leader a finding names; a finding tolerated (容错认定 予以容错) does not count against
+    when all five 五个看 hold; one marked 予以容错 without them is not trusted (it counts, and
+    ``gold/inconsistency`` lists it)."""
     return _events(
         bronze,
         "audit",
@@ -163,7 +166,12 @@ def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
             "{}/{}", pl.col("责任类型").fill_null("—"), pl.col("容错认定").fill_null("—")
         ).alias("outcome"),
         pl.col("涉及金额_万元").alias("amount_wan"),
-        (pl.col("容错认定") != "予以容错").fill_null(True).alias("counts_against"),
+        ~(
+            (pl.col("容错认定") == "予以容错")
+            & pl.all_horizontal(pl.col(c).fill_null(False) for c in FIVE_CHECKS)
+        )
+        .fill_null(True)
+        .alias("counts_against"),
     )
 
 
