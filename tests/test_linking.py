@@ -20,7 +20,14 @@ ROSTER = [
     ("RY3", "李强", None, "安平县住房和城乡建设局", "副局长", date(2017, 1, 1)),
     ("RY4", "李强", None, "安平县住房和城乡建设局", "副局长", date(2018, 1, 1)),  # twin of RY3
     ("RY5", "王芳", None, "安平县住房和城乡建设局", "局长", date(2016, 1, 1)),
-    ("RY6", "王芳", None, "安平县住房和城乡建设局", "副局长", date(2016, 1, 1)),  # told apart by post
+    (
+        "RY6",
+        "王芳",
+        None,
+        "安平县住房和城乡建设局",
+        "副局长",
+        date(2016, 1, 1),
+    ),  # told apart by post
     ("RY7", "欧阳修", None, "安平县江安镇人民政府", "副镇长", date(2015, 1, 1)),
     ("RY8", "赵敏", None, "安平县市场监督管理局", "股长", date(2015, 1, 1)),
     ("RY10", "张明", None, "安平县教育局", "局长", date(2021, 1, 1)),  # rotated out of 财政局
@@ -33,23 +40,38 @@ HISTORY = [
     # 人员编号, 单位名称 (as named then), 职务, 任职时间, 免职时间
     ("RY10", "安平县财政局", "副局长", date(2016, 1, 1), date(2020, 12, 31)),
     ("RY10", "安平县教育局", "局长", date(2021, 1, 1), None),
-    ("RY14", "安平县国土资源局", "副局长", date(2015, 1, 1), date(2021, 6, 30)),  # S8 kept the old name
+    (
+        "RY14",
+        "安平县国土资源局",
+        "副局长",
+        date(2015, 1, 1),
+        date(2021, 6, 30),
+    ),  # S8 kept the old name
     ("RY14", "安平县审计局", "副局长", date(2021, 7, 1), None),
 ]
 
 
 def _cadres() -> pl.LazyFrame:
     frame = pl.DataFrame(
-        ROSTER, schema=["person_no", "name", "id_number", "unit", "post", "post_since"], orient="row"
-    ).with_columns(pl.col("name").alias("name_key"), pl.lit(None, dtype=pl.String).alias("unit_code"))
+        ROSTER,
+        schema=["person_no", "name", "id_number", "unit", "post", "post_since"],
+        orient="row",
+    ).with_columns(
+        pl.col("name").alias("name_key"), pl.lit(None, dtype=pl.String).alias("unit_code")
+    )
     return lk.prepare_cadres(frame.lazy(), RULES)
 
 
 def _posts(with_history: bool = True) -> pl.LazyFrame:
     history = pl.DataFrame(
         HISTORY if with_history else [],
-        schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String,
-                "任职时间": pl.Date, "免职时间": pl.Date},  # fmt: skip
+        schema={
+            "人员编号": pl.String,
+            "单位名称": pl.String,
+            "职务": pl.String,
+            "任职时间": pl.Date,
+            "免职时间": pl.Date,
+        },  # fmt: skip
         orient="row",
     ).with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in ("单位代码", "任免文号"))
     return lk.prepare_posts(cadre_posts(history.lazy(), _cadres()), _cadres(), RULES)
@@ -61,8 +83,11 @@ def _link(
     columns = ["source", "source_key", "subject_name", "unit_given", "post_given", "person_no_given", "id_given"]  # fmt: skip
     rows = [
         {c: m.get(c) for c in columns}
-        | {"source": m.get("source", "petition"), "source_key": m.get("source_key", f"XF{i}"),
-           "event_date": m.get("event_date", date(2024, 6, 1))}  # fmt: skip
+        | {
+            "source": m.get("source", "petition"),
+            "source_key": m.get("source_key", f"XF{i}"),
+            "event_date": m.get("event_date", date(2024, 6, 1)),
+        }  # fmt: skip
         for i, m in enumerate(mentions)
     ]
     frame = (
@@ -94,8 +119,13 @@ def test_spaced_name_links() -> None:
 
 def test_unit_abbreviation_and_missing_county_link() -> None:
     # 发改局 = 发展和改革局; the county prefix may be missing; 市场监管局 = 市场监督管理局.
-    assert _one(subject_name="张伟", unit_given="安平县发改局", post_given="局长")["person_no"] == "RY1"
-    assert _one(subject_name="赵敏", unit_given="市场监管局", post_given="股长")["person_no"] == "RY8"
+    assert (
+        _one(subject_name="张伟", unit_given="安平县发改局", post_given="局长")["person_no"]
+        == "RY1"
+    )
+    assert (
+        _one(subject_name="赵敏", unit_given="市场监管局", post_given="股长")["person_no"] == "RY8"
+    )
 
 
 def test_name_and_unit_alone_never_link() -> None:
@@ -131,21 +161,42 @@ def test_same_unit_homonyms_are_never_guessed() -> None:
 
 
 def test_same_unit_homonyms_told_apart_by_post() -> None:
-    assert _one(subject_name="王芳", unit_given="安平县住建局", post_given="副局长")["person_no"] == "RY6"
-    assert _one(subject_name="王芳", unit_given="安平县住建局", post_given="局长")["person_no"] == "RY5"
+    assert (
+        _one(subject_name="王芳", unit_given="安平县住建局", post_given="副局长")["person_no"]
+        == "RY6"
+    )
+    assert (
+        _one(subject_name="王芳", unit_given="安平县住建局", post_given="局长")["person_no"]
+        == "RY5"
+    )
 
 
 def test_cross_unit_homonym_follows_the_unit() -> None:
     # 张伟 of 临江县 is not 张伟 of 安平县; without a county, both fit: review.
-    assert _one(subject_name="张伟", unit_given="临江县发改局", post_given="局长")["person_no"] == "RY2"
-    assert _one(subject_name="张伟", unit_given="发改局", post_given="局长")["link_status"] == "review"
+    assert (
+        _one(subject_name="张伟", unit_given="临江县发改局", post_given="局长")["person_no"]
+        == "RY2"
+    )
+    assert (
+        _one(subject_name="张伟", unit_given="发改局", post_given="局长")["link_status"] == "review"
+    )
 
 
 def test_a_record_about_an_earlier_post_links_to_who_held_it_then() -> None:
     # 2019: 张明 was 副局长 of 财政局 (RY10, since rotated to 教育局); the 张明 there now (RY11)
     # came in 2021 and is no candidate for a record of 2019.
-    then = _one(subject_name="张明", unit_given="安平县财政局", post_given="副局长", event_date=date(2019, 5, 1))
-    now = _one(subject_name="张明", unit_given="安平县财政局", post_given="副局长", event_date=date(2023, 5, 1))
+    then = _one(
+        subject_name="张明",
+        unit_given="安平县财政局",
+        post_given="副局长",
+        event_date=date(2019, 5, 1),
+    )
+    now = _one(
+        subject_name="张明",
+        unit_given="安平县财政局",
+        post_given="副局长",
+        event_date=date(2023, 5, 1),
+    )
     assert (then["person_no"], now["person_no"]) == ("RY10", "RY11")  # fmt: skip
 
 
@@ -158,21 +209,41 @@ def test_without_post_history_a_record_of_an_earlier_post_is_not_given_to_the_ne
 def test_a_rotation_within_half_a_year_goes_to_review() -> None:
     # January 2021: RY10 had just left (December 2020) and RY11 arrives in March: both held that
     # post within the slack of the record's date, so a person decides.
-    row = _one(subject_name="张明", unit_given="安平县财政局", post_given="副局长", event_date=date(2021, 1, 20))
+    row = _one(
+        subject_name="张明",
+        unit_given="安平县财政局",
+        post_given="副局长",
+        event_date=date(2021, 1, 20),
+    )
     assert row["link_status"] == "review"
 
 
 def test_a_renamed_unit_matches_before_its_rename_not_after() -> None:
     # 国土资源局 became 自然资源局 on 2019-01-01: a 2017 record naming the old bureau is about
     # 王军 of today's 自然资源局; a 2022 record still naming 国土资源局 does not agree with its date.
-    before = _one(subject_name="王军", unit_given="安平县国土资源局", post_given="副局长", event_date=date(2017, 8, 1))
-    after = _one(subject_name="王军", unit_given="安平县国土局", post_given="副局长", event_date=date(2022, 8, 1))
+    before = _one(
+        subject_name="王军",
+        unit_given="安平县国土资源局",
+        post_given="副局长",
+        event_date=date(2017, 8, 1),
+    )
+    after = _one(
+        subject_name="王军",
+        unit_given="安平县国土局",
+        post_given="副局长",
+        event_date=date(2022, 8, 1),
+    )
     assert before["person_no"] == "RY12" and after["link_status"] == "unlinked"
 
 
 def test_a_new_name_matches_a_post_history_kept_under_the_old_name() -> None:
     # S8 recorded 孙莉's 2015-2021 post under 国土资源局; a 2020 record calls it 自然资源局.
-    row = _one(subject_name="孙莉", unit_given="安平县自然资源局", post_given="副局长", event_date=date(2020, 3, 1))
+    row = _one(
+        subject_name="孙莉",
+        unit_given="安平县自然资源局",
+        post_given="副局长",
+        event_date=date(2020, 3, 1),
+    )
     assert row["person_no"] == "RY14"
 
 
@@ -201,7 +272,12 @@ def test_a_name_one_character_off_goes_to_review_with_the_difference() -> None:
 
 
 def test_a_typo_is_linked_when_an_id_confirms_it() -> None:
-    row = _one(subject_name="张玮", unit_given="安平县发改局", post_given="局长", id_given="11010519491231002X")
+    row = _one(
+        subject_name="张玮",
+        unit_given="安平县发改局",
+        post_given="局长",
+        id_given="11010519491231002X",
+    )
     assert (row["person_no"], row["link_method"]) == ("RY1", "id_number")
 
 
@@ -244,5 +320,9 @@ def test_reviewed_decision_is_applied(decision: str, person_no: str | None, stat
          "decision": [decision], "decided_by": ["审核员甲"]}
     )  # fmt: skip
     row = _link({"subject_name": "李强", "unit_given": "安平县住建局", "post_given": "副局长"}, decisions=decisions)[0].row(0, named=True)  # fmt: skip
-    assert (row["person_no"], row["link_status"], row["link_method"]) == (person_no, status, "manual")
+    assert (row["person_no"], row["link_status"], row["link_method"]) == (
+        person_no,
+        status,
+        "manual",
+    )
     assert "审核员甲" in str(row["link_note"])
