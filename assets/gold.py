@@ -3,20 +3,32 @@
 The tables are computed one after another (:func:`transforms.gold.gold_tables`) and each is staged
 as soon as it is computed, so memory holds one large table at a time; then gold's own gate checks
 them (suites per table, invariants across tables: :mod:`quality.gold_checks`) and publishes all
-seven together, or none: officers never see a profile from one run beside warnings from another.
+all together, or none: officers never see a profile from one run beside warnings from another.
 """
+
+from pathlib import Path
 
 import dagster as dg
 
 from assets.guard import Guarded, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
-from assets.resources import GXResource, RunSettings, WarehouseResource
+from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from quality.gold_checks import GOLD_INVARIANTS, gold_invariants
-from transforms import cases, deid, gold, profile, promotion, warnings
+from transforms import (
+    cases,
+    deid,
+    gold,
+    inconsistency,
+    profile,
+    promotion,
+    tolerance_cover,
+    warnings,
+)
 from transforms.gold import TABLES, Silver, gold_tables
 from warehouse.store import StagedTable, Warehouse
+from warehouse.tolerance_decisions import read_tolerance_decisions
 
-GOLD_CODE = (gold, profile, promotion, warnings, cases, deid)
+GOLD_CODE = (gold, profile, promotion, warnings, cases, deid, tolerance_cover, inconsistency)
 DESCRIPTIONS = {
     "promotion_check": "Every cadre as of the run's date: barred from promotion or not, until when, "
     "and why (each reason with its event, rule and article).",
@@ -29,15 +41,21 @@ DESCRIPTIONS = {
     "sorted by cadre and date: each profile number is a count of the cadre's rows here.",
     "unit_portrait": "Per unit and per region: cadres, events per 100 cadres by source and by category, "
     "substantiated-report rate, unrectified and overdue findings, audit amounts, warnings, trend.",
+    "tolerance_review": "Pairs of a 容错 decision (予以容错/部分容错) and a measure or audit finding of "
+    "the same cadre it plausibly covers, with the evidence (dates, bigram similarity, 文号) and "
+    "the status: exact, confirmed or rejected in tolerance_decisions.csv, or pending.",
+    "inconsistency": "Upstream values not trusted: audit findings marked 予以容错 without all 五个看, "
+    "upstream 影响期截止 that disagree with the computed period; both values each.",
     "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples "
     "and, per case, how many identifiers of each kind were removed.",
 }
 INPUTS = [["silver", "supervision_event"], ["silver", "cadre"], ["bronze", "petition"],
-          ["bronze", "tolerance"], ["bronze", "audit"]]  # fmt: skip
+          ["bronze", "tolerance"], ["bronze", "audit"], ["bronze", "sanction"]]  # fmt: skip
 
 
-def silver_inputs(store: Warehouse) -> Silver:
-    """What gold reads: silver and the three bronze tables it needs."""
+def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
+    """What gold reads: silver, the four bronze tables it needs and the 容错 review decisions
+    (``tolerance_decisions.csv`` at ``decisions``; none when not given or not there yet)."""
     events = store.manifest("silver", "supervision_event") or {}
     return Silver(
         events=store.scan("silver", "supervision_event"),
@@ -46,6 +64,8 @@ def silver_inputs(store: Warehouse) -> Silver:
         tolerance=store.scan("bronze", "tolerance"),
         audit=store.scan("bronze", "audit"),
         event_count=int(events.get("rows", 0)),
+        sanctions=store.scan("bronze", "sanction"),
+        tolerance_decisions=read_tolerance_decisions(decisions),
     )
 
 
@@ -86,21 +106,25 @@ def _metadata(staged: dict[str, StagedTable], as_of: str) -> list[dg.Materialize
     check_specs=[
         spec
         for name in TABLES
-        for spec in check_specs(dg.AssetKey(["gold", name]), GOLD_INVARIANTS[name])
+        for spec in check_specs(
+            dg.AssetKey(["gold", name]), GOLD_INVARIANTS[name], frozenset({"upstream.consistent"})
+        )
     ],  # fmt: skip
 )
 def gold_assets(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
+    sources: SourcesResource,
     warehouse: WarehouseResource,
     settings: RunSettings,
     gx: GXResource,
 ):
     store, as_of = warehouse.store(), settings.as_of_date()
-    silver = silver_inputs(store)
+    silver = silver_inputs(store, sources.tolerance_decisions_path())
     staged = store.stage_many(
         "gold", gold_tables(silver, settings.rules(), as_of), context.log.info
     )
-    found = gold_invariants({n: t.scan() for n, t in staged.items()}, silver.events, silver.cadres)
+    tables = {n: t.scan() for n, t in staged.items()}
+    found = gold_invariants(tables, silver.events, silver.cadres, settings.rules().warnings, as_of)
     gated = [Guarded(dg.AssetKey(["gold", n]), staged[n], invariants=found[n]) for n in TABLES]
     yield from guarded_publish(
         context, warehouse, settings, gx, gated, lambda: _metadata(staged, as_of.isoformat())

@@ -32,6 +32,10 @@ class SourcesResource(dg.ConfigurableResource):
         """Reviewed link decisions live next to ``sources.yaml``."""
         return Path(self.path).parent / "link_decisions.csv"
 
+    def tolerance_decisions_path(self) -> Path:
+        """Reviewed 容错 coverage decisions live next to ``sources.yaml`` too."""
+        return Path(self.path).parent / "tolerance_decisions.csv"
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """The Parquet warehouse root (bronze, quarantine, silver, gold, reports).

@@ -18,6 +18,7 @@ from quality.invariants import (
 from quality.suites import suite_for
 from transforms import event_links, events, link_candidates, link_keys, linking, normalize, posts
 from transforms.specs import EVENT_SOURCES
+from transforms.warnings import rectification_months
 from warehouse.decisions import read_decisions
 from warehouse.fingerprint import code_fingerprint
 from warehouse.ingest import empty_bronze
@@ -163,7 +164,9 @@ def link_all(
     manifest = store.manifest("silver", "supervision_event") or {}
     reuse = manifest.get("extra", {}).get("context") == fingerprint
     named = event_links.mentions(
-        {s: store.scan("bronze", s) for s in EVENT_SOURCES}, rules.petition_counting
+        {s: store.scan("bronze", s) for s in EVENT_SOURCES},
+        rules.petition_counting,
+        rectification_months(rules.warnings),
     ).collect()
     earlier = store.scan("silver", "supervision_event") if reuse else None
     queue = (

@@ -10,11 +10,13 @@ cadre of gold is a cadre of ``silver/cadre``, case ids are unique. Each returns 
 and the last good gold stays readable.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 
 import polars as pl
 
 from quality.checks import Outcome, as_text
+from transforms.warnings import WarningRule
 
 
 def _outcome(
@@ -80,15 +82,74 @@ def ids_unique(table: str, frame: pl.LazyFrame, column: str) -> Outcome:
                     f"each {column} appears once", "Polars: group by the id")  # fmt: skip
 
 
+def overdue_warnings_are_due(
+    warned: pl.LazyFrame, events: pl.LazyFrame, rules: Sequence[WarningRule], as_of: date
+) -> Outcome:
+    """Every event an ``overdue`` warning cites is unrectified and its deadline has passed."""
+    overdue = {r.rule_id: r.match for r in rules if r.kind == "overdue"}
+    unrectified = sorted({m for match in overdue.values() for m in match})
+    cited = warned.filter(pl.col("rule_id").is_in(list(overdue)))
+    bad, total = pl.collect_all([
+        cited.join(events.select("event_id", "due_date", "outcome"), on="event_id", how="left")
+        .filter(~((pl.col("due_date") < as_of) & pl.col("outcome").is_in(unrectified)).fill_null(False))
+        .select("person_no", "rule_id", "event_id", "due_date", "outcome").sort("person_no", "event_id"),
+        cited.select(pl.len()),
+    ])  # fmt: skip
+    return _outcome("basis.overdue_is_past_deadline", "gold/warning", bad, total.item(),
+                    "an overdue warning cites only unrectified findings whose deadline is before "
+                    "the as-of date", "Polars: cited events' due_date and outcome")  # fmt: skip
+
+
+def covered_measures_raise_nothing(
+    table: str, cited: pl.LazyFrame, review: pl.LazyFrame, flag: str
+) -> Outcome:
+    """No cited event is a measure an exact or confirmed 容错 pair clears (``flag``)."""
+    covered = review.filter(pl.col("status").is_in(["exact", "confirmed"]) & pl.col(flag)).select(
+        pl.col("measure_event_id").alias("event_id"), "case_no"
+    )
+    bad, total = pl.collect_all([
+        cited.join(covered, on="event_id").select("person_no", "event_id", "case_no").sort("person_no", "event_id"),
+        cited.select(pl.len()),
+    ])  # fmt: skip
+    return _outcome("basis.no_tolerated_measure", table, bad, total.item(),
+                    "a measure a 容错 decision covers (exact or confirmed in gold/tolerance_review) "
+                    "neither bars nor warns", "Polars: cited events joined to covered pairs")  # fmt: skip
+
+
+def nothing_inconsistent(inconsistency: pl.LazyFrame) -> Outcome:
+    """WARN when upstream values were not trusted: an officer reads gold/inconsistency."""
+    bad, total = pl.collect_all([
+        inconsistency.group_by("kind_label").len().sort("kind_label"),
+        inconsistency.select(pl.len()),
+    ])  # fmt: skip
+    out = _outcome("upstream.consistent", "gold/inconsistency", bad, total.item(),
+                   "upstream 容错 and 影响期截止 agree with the rules (else listed, both values, "
+                   "for an officer)", "Polars: rows of gold/inconsistency by kind")  # fmt: skip
+    out.severity = "WARN"
+    return out
+
+
 def gold_invariants(
-    tables: Mapping[str, pl.LazyFrame], events: pl.LazyFrame, cadres: pl.LazyFrame
+    tables: Mapping[str, pl.LazyFrame],
+    events: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    rules: Sequence[WarningRule] = (),
+    as_of: date | None = None,
 ) -> dict[str, list[Outcome]]:
-    """The invariants of each gold table, by table name (``cadre_profile`` …)."""
+    """The invariants of each gold table, by table name (``cadre_profile`` …); the overdue
+    warnings' basis is checked when ``rules`` and ``as_of`` are given."""
     warned = (
         tables["warning"]
-        .select("person_no", pl.col("event_ids").alias("event_id"))
+        .select("person_no", "rule_id", pl.col("event_ids").alias("event_id"))
         .explode("event_id")
     )
+    review = tables["tolerance_review"]
+    warning_checks = [
+        cited_events_exist("gold/warning", warned.drop("rule_id"), events, "events.exist"),
+        covered_measures_raise_nothing("gold/warning", warned, review, "clears_warning"),
+    ]
+    if as_of is not None:
+        warning_checks.append(overdue_warnings_are_due(warned, events, rules, as_of))
     reasons = (
         tables["promotion_check"].select("person_no", pl.col("reasons").alias("reason"))
         .explode("reason").drop_nulls("reason")
@@ -97,10 +158,11 @@ def gold_invariants(
     return {
         "cadre_profile": [counts_match_timeline(tables["cadre_profile"], tables["cadre_timeline"]),
                           cadres_exist("gold/cadre_profile", tables["cadre_profile"], cadres)],
-        "warning": [cited_events_exist("gold/warning", warned, events, "events.exist")],
+        "warning": warning_checks,
         "promotion_check": [
             cited_events_exist("gold/promotion_check", reasons, events, "reasons.cite_events"),
             cadres_exist("gold/promotion_check", tables["promotion_check"], cadres),
+            covered_measures_raise_nothing("gold/promotion_check", reasons, review, "clears_bar"),
         ],
         "cadre_timeline": [
             cited_events_exist("gold/cadre_timeline", tables["cadre_timeline"].select("person_no", "event_id"), events, "events.exist"),
@@ -109,19 +171,26 @@ def gold_invariants(
         "tolerance_case": [ids_unique("gold/tolerance_case", tables["tolerance_case"], "case_id")],
         "clearance": [cadres_exist("gold/clearance", tables["clearance"], cadres)],
         "unit_portrait": [],
+        "tolerance_review": [cadres_exist("gold/tolerance_review", review, cadres)],
+        "inconsistency": [nothing_inconsistent(tables["inconsistency"])],
     }  # fmt: skip
 
 
 GOLD_INVARIANTS = {
     "cadre_profile": {"profile.counts_match_timeline": "Every profile count is a count of its timeline rows.",
                       "person_no.in_silver_cadre": "Every profile is of a cadre of silver/cadre."},
-    "warning": {"events.exist": "Every warning cites linked events that exist."},
+    "warning": {"events.exist": "Every warning cites linked events that exist.",
+                "basis.no_tolerated_measure": "No warning from a measure a 容错 pair covers.",
+                "basis.overdue_is_past_deadline": "Overdue warnings cite findings past their deadline."},
     "promotion_check": {"reasons.cite_events": "Every reason cites a linked event that exists.",
-                        "person_no.in_silver_cadre": "Every check is of a cadre of silver/cadre."},
+                        "person_no.in_silver_cadre": "Every check is of a cadre of silver/cadre.",
+                        "basis.no_tolerated_measure": "No bar from a measure a 容错 pair covers."},
     "cadre_timeline": {"events.exist": "Every timeline row is a linked event of silver.",
                        "event_id.unique": "An event appears once in the timeline."},
     "tolerance_case": {"case_id.unique": "Each case id appears once."},
     "clearance": {"person_no.in_silver_cadre": "Every clearance is of a cadre of silver/cadre."},
     "unit_portrait": {},
+    "tolerance_review": {"person_no.in_silver_cadre": "Every pair is of a cadre of silver/cadre."},
+    "inconsistency": {"upstream.consistent": "Upstream 容错 and 影响期截止 agree (WARN)."},
 }  # fmt: skip
 """The invariants declared as Dagster checks, per gold table (the same ids as above)."""

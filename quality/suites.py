@@ -349,6 +349,18 @@ GOLD_SUITES: dict[str, tuple[tuple[str, ...], tuple[Expectation, ...]]] = {
            value_set=["予以容错", "部分容错", "不予容错"]),
     )),
     "gold/cadre_timeline": (("event_id",), ()),
+    "gold/tolerance_review": (("case_no", "measure_event_id"), (
+        expect("status.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "a pair is exact, confirmed, rejected or pending", column="status",
+           value_set=["exact", "confirmed", "rejected", "pending"]),
+        expect("similarity.range", "ExpectColumnValuesToBeBetween", "ERROR",
+           "a bigram Jaccard lies between 0 and 1", column="similarity", min_value=0, max_value=1),
+    )),
+    "gold/inconsistency": (("kind", "event_id"), (
+        expect("kind.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
+           "an inconsistency is of a known kind", column="kind",
+           value_set=["audit_tolerance_without_five_checks", "influence_end_disagrees"]),
+    )),
 }  # fmt: skip
 """Per gold table: its key and its expectations (the key's uniqueness is added to each)."""
 

@@ -18,7 +18,7 @@ from transforms.profile import (
     unit_portrait,
 )
 from transforms.promotion import promotion_check
-from transforms.warnings import warning_level, warnings
+from transforms.warnings import rectification_months, warning_level, warnings
 from warehouse.rules import (
     RuleError,
     load_deid_rules,
@@ -35,13 +35,14 @@ AS_OF = date(2025, 6, 30)
 def _event(person: str, source: str, category: str | None, outcome: str, day: str, against: bool = True, **extra: object) -> dict[str, object]:  # fmt: skip
     return {"event_id": f"{source}|{person}|{day}|{outcome}", "source_key": f"{person}/{day}", "person_no": person,
             "link_status": "linked", "source": source, "category": category, "outcome": outcome,
-            "event_date": date.fromisoformat(day), "term_months": None, "counts_against": against,
+            "event_date": date.fromisoformat(day), "due_date": None, "term_months": None, "counts_against": against,
             "amount_wan": None} | extra  # fmt: skip
 
 
 def _frame(events: list[dict[str, object]]) -> pl.LazyFrame:
     return pl.DataFrame(
-        events, schema_overrides={"term_months": pl.Int64, "amount_wan": pl.Float64}
+        events,
+        schema_overrides={"term_months": pl.Int64, "amount_wan": pl.Float64, "due_date": pl.Date},
     ).lazy()
 
 
@@ -86,13 +87,38 @@ def test_jiemian_in_the_last_year_is_yellow():
     assert _fired([_event("D", "sanction", "组织处理", "诫勉", "2024-01-15")]) == {}
 
 
+def _finding(outcome: str, fed_back: str, due: str | None) -> dict[str, object]:
+    due_date = date.fromisoformat(due) if due else None
+    return _event("E", "inspection", "x", outcome, fed_back, due_date=due_date)
+
+
 def test_an_overdue_unrectified_finding_is_yellow():
-    # W-YEL-OVERDUE: the deadline passed and the finding is still 未整改 / 整改中.
-    assert _fired([_event("E", "inspection", "x", "整改中", "2025-03-31")]) == {
-        "E": {"W-YEL-OVERDUE"}
-    }
-    assert _fired([_event("E", "inspection", "x", "已整改", "2025-03-31")]) == {}
-    assert _fired([_event("E", "inspection", "x", "未整改", "2025-12-31")]) == {}  # not due yet
+    # W-YEL-OVERDUE: the deadline (整改时限) passed and the finding is still 未整改 / 整改中.
+    assert _fired([_finding("整改中", "2024-12-01", "2025-03-31")]) == {"E": {"W-YEL-OVERDUE"}}
+    assert _fired([_finding("已整改", "2024-12-01", "2025-03-31")]) == {}
+    # Fed back long ago but due after the as-of date: not overdue (issue #15).
+    assert _fired([_finding("未整改", "2024-05-20", "2025-12-31")]) == {}
+
+
+def test_a_finding_without_deadline_takes_the_default_window():
+    # W-YEL-OVERDUE window_months = 2: no 整改时限 → due 2 months after 反馈日期 (in silver).
+    from transforms.events import inspection_events
+
+    bronze = pl.LazyFrame(
+        {"轮次": ["R1", "R1"], "问题编号": ["1", "2"], "责任人": ["张伟", "张伟"], "责任人职务": [None, None],
+         "被巡察单位": ["某局", "某局"], "问题类别": ["x", "x"], "整改状态": ["未整改", "未整改"],
+         "整改时限": [None, date(2025, 3, 31)], "反馈日期": [date(2025, 4, 29), date(2024, 5, 20)],
+         "_source_file": ["f", "f"], "_source_row": [1, 2]},
+        schema_overrides={"责任人职务": pl.String, "整改时限": pl.Date},
+    )  # fmt: skip
+    months = rectification_months(RULES)
+    due = inspection_events(bronze, months).collect()["due_date"].to_list()
+    assert months == 2 and due == [date(2025, 6, 29), date(2025, 3, 31)]
+    late = _finding("未整改", "2025-04-29", "2025-06-29")
+    row = warnings(_frame([late]), RULES, PERIODS, BAR, AS_OF).collect().row(0, named=True)
+    assert (row["rule_id"], row["detail"]) == ("W-YEL-OVERDUE", "整改时限 2025-06-29，逾期 1 天")
+    # Due on the as-of date itself: not yet past.
+    assert _fired([_finding("未整改", "2025-04-30", "2025-06-30")]) == {}
 
 
 def test_a_direct_audit_finding_without_tolerance_is_yellow():
@@ -252,7 +278,8 @@ def test_unit_portrait_rates_per_hundred_cadres():
     events = _frame([
         _event("A", "petition", "x", "属实", "2025-01-10"),
         _event("B", "petition", "x", "不实", "2025-02-10", against=False),
-        _event("A", "inspection", "x", "未整改", "2025-01-01"),
+        _event("A", "inspection", "x", "未整改", "2025-01-01", due_date=date(2025, 3, 1)),
+        _event("A", "inspection", "x", "整改中", "2025-03-01", due_date=date(2025, 9, 1)),  # not due
         _event("B", "audit", "x", "领导责任/未申请", "2024-05-01", amount_wan=12.5),
     ])  # fmt: skip
     warned = warnings(events, RULES, PERIODS, BAR, AS_OF)
@@ -260,15 +287,15 @@ def test_unit_portrait_rates_per_hundred_cadres():
     unit = out.filter(pl.col("grain") == "unit").row(0, named=True)
     assert unit["name"] == "安平县发改局" and unit["cadres"] == 2
     assert unit["petition_per_100"] == 100.0 and unit["substantiated_rate"] == 0.5
-    assert (unit["findings_unrectified"], unit["findings_overdue"]) == (1, 1)
+    assert (unit["findings_unrectified"], unit["findings_overdue"]) == (2, 1)
     assert unit["audit_amount_wan"] == 12.5
     assert unit["trend"] == [
         {"year": 2024, "events": 1, "against": 1},
-        {"year": 2025, "events": 3, "against": 2},
+        {"year": 2025, "events": 4, "against": 3},
     ]
     assert unit["by_category"] == [
         {"source": "audit", "category": "x", "events": 1, "against": 1, "per_100": 50.0},
-        {"source": "inspection", "category": "x", "events": 1, "against": 1, "per_100": 50.0},
+        {"source": "inspection", "category": "x", "events": 2, "against": 2, "per_100": 100.0},
         {"source": "petition", "category": "x", "events": 2, "against": 1, "per_100": 100.0},
     ]
     assert out.filter(pl.col("grain") == "region")["name"].to_list() == ["450101"]
@@ -427,28 +454,31 @@ def test_a_deployment_can_count_differently():
 
 
 @pytest.mark.slow
-def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path):
-    # Gold stages table after table; when a later one fails (here the case library, the last
-    # table, cannot read bronze/tolerance), the tables staged before it must not be left behind,
-    # and the published gold stays as it was.
+def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path, monkeypatch):
+    # Gold stages table after table; when a later one fails (here the inconsistency list, the
+    # last table, cannot be read), the tables staged before it must not be left behind, and the
+    # published gold stays as it was.
     import shutil
 
+    import transforms.gold as gold_module
     from assets.gold import silver_inputs
     from transforms.gold import gold_tables
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
+    def unreadable(*_args: object) -> pl.LazyFrame:
+        raise OSError("bronze/sanction cannot be read")
+
     warehouse = tmp_path / "warehouse"
     shutil.copytree(baseline, warehouse, symlinks=True)
     versions = sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*"))
     links = {p.name: p.resolve() for p in (warehouse / "gold").iterdir()}
-    for file in (warehouse / "bronze" / "tolerance").resolve().rglob("*.parquet"):
-        file.unlink()
+    monkeypatch.setattr(gold_module, "inconsistencies", unreadable)
     store, progress = Warehouse(warehouse), []
     # another date than the baseline's, so every staged table is a new version
     tables = gold_tables(silver_inputs(store), load_rules(), date(2025, 1, 1))
     with pytest.raises((pl.exceptions.PolarsError, OSError)):
         store.stage_many("gold", tables, progress.append)
-    assert len(progress) == 6  # six tables were staged before the failure
+    assert len(progress) == 8  # eight tables were staged before the failure
     assert sorted(p.name for p in (warehouse / ".versions" / "gold").glob("*/*")) == versions
     assert {p.name: p.resolve() for p in (warehouse / "gold").iterdir()} == links

@@ -194,6 +194,7 @@ def test_a_portrait_for_one_scope_counts_only_that_scopes_cadres() -> None:
             "outcome": ["属实", "属实", "直接责任/未申请"],
             "counts_against": [True, True, True],
             "amount_wan": [None, None, 12.5],
+            "due_date": pl.Series([None] * 3, dtype=pl.Date),
         }
     )
     warning = pl.LazyFrame(schema={"person_no": pl.String, "level": pl.String})

@@ -20,9 +20,9 @@ IDENTITY = ["source", "source_key", "subject_index", "_evidence"]
 DECISION = ["person_no", "link_method", "link_score", "link_status", "link_note", "id_status"]
 EVENT_OUTPUT = [
     "event_id", "source", "source_key", "subject_name", "subject_index", "cadre_id", "person_no",
-    "link_method", "link_score", "link_status", "link_note", "event_date", "category", "outcome",
-    "amount_wan", "term_months", "counts_against", "unit_given", "post_given", "id_status", "_evidence",
-    "_source_file", "_source_row",
+    "link_method", "link_score", "link_status", "link_note", "event_date", "due_date", "category",
+    "outcome", "amount_wan", "term_months", "counts_against", "unit_given", "post_given", "id_status",
+    "_evidence", "_source_file", "_source_row",
 ]  # fmt: skip
 REVIEW_ORDER = ("source", "source_key", "subject_index", "score", "candidate_person_no")
 """The review queue's order: a total one (candidates of equal score by 人员编号), so the same
@@ -40,14 +40,21 @@ class LinkedEvents:
     linked_now: int
 
 
-def mentions(bronze: Mapping[str, pl.LazyFrame], counting: events.PetitionCounting) -> pl.LazyFrame:
+def mentions(
+    bronze: Mapping[str, pl.LazyFrame],
+    counting: events.PetitionCounting,
+    rectification_months: int = 0,
+) -> pl.LazyFrame:
     """Every person named in every record of the event sources, with a hash of its evidence.
 
-    ``bronze`` holds the bronze table of each source in :data:`transforms.specs.EVENT_SOURCES`.
+    ``bronze`` holds the bronze table of each source in :data:`transforms.specs.EVENT_SOURCES`;
+    ``rectification_months``: the default window of a finding without 整改时限.
     """
     built = [
         events.petition_events(bronze[name], counting)
         if name == "petition"
+        else events.inspection_events(bronze[name], rectification_months)
+        if name == "inspection"
         else events.BUILDERS[name](bronze[name])
         for name in EVENT_SOURCES
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import normalize as nz
+from transforms.specs import FIVE_CHECKS
 
 EVENT_COLUMNS = {
     "source": pl.String,
@@ -23,6 +24,7 @@ EVENT_COLUMNS = {
     "person_no_given": pl.String,
     "id_given": pl.String,
     "event_date": pl.Date,
+    "due_date": pl.Date,
     "category": pl.String,
     "outcome": pl.String,
     "amount_wan": pl.Float64,
@@ -119,8 +121,12 @@ def _people(frame: pl.LazyFrame, names: pl.Expr, posts: pl.Expr) -> pl.LazyFrame
     )
 
 
-def inspection_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
-    """巡视巡察: one event per named 责任人; a re-issued round (a later file) replaces the earlier rows."""
+def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl.LazyFrame:
+    """巡视巡察: one event per named 责任人; a re-issued round (a later file) replaces the earlier rows.
+
+    The event is dated by 反馈日期 (整改时限 when there is none). ``due_date`` is the finding's
+    deadline: its 整改时限, else ``rectification_months`` after 反馈日期 (the overdue warning rule's
+    default window, :func:`transforms.warnings.rectification_months`)."""
     latest = bronze.sort("_source_file", "_source_row").unique(
         subset=["轮次", "问题编号"], keep="last"
     )
@@ -134,6 +140,9 @@ def inspection_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("被巡察单位").alias("unit_given"),
         pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True).alias("post_given"),
         pl.coalesce("反馈日期", "整改时限").alias("event_date"),
+        pl.coalesce("整改时限", pl.col("反馈日期").dt.offset_by(f"{rectification_months}mo")).alias(
+            "due_date"
+        ),
         pl.col("问题类别").alias("category"),
         pl.col("整改状态").alias("outcome"),
         pl.lit(True).alias("counts_against"),
@@ -141,7 +150,9 @@ def inspection_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
-    """审计: the leader a finding names; a finding tolerated (容错认定 予以容错) does not count against."""
+    """审计: the leader a finding names; a finding tolerated (容错认定 予以容错) does not count against
+    when all five 五个看 hold; one marked 予以容错 without them is not trusted (it counts, and
+    ``gold/inconsistency`` lists it)."""
     return _events(
         bronze,
         "audit",
@@ -155,7 +166,12 @@ def audit_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
             "{}/{}", pl.col("责任类型").fill_null("—"), pl.col("容错认定").fill_null("—")
         ).alias("outcome"),
         pl.col("涉及金额_万元").alias("amount_wan"),
-        (pl.col("容错认定") != "予以容错").fill_null(True).alias("counts_against"),
+        ~(
+            (pl.col("容错认定") == "予以容错")
+            & pl.all_horizontal(pl.col(c).fill_null(False) for c in FIVE_CHECKS)
+        )
+        .fill_null(True)
+        .alias("counts_against"),
     )
 
 
@@ -271,7 +287,7 @@ def tolerance_events(bronze: pl.LazyFrame) -> pl.LazyFrame:
 
 
 BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
-    "inspection": inspection_events,
+    "inspection": inspection_events,  # with no default rectification window: see mentions()
     "audit": audit_events,
     "assessment": assessment_events,
     "sanction": sanction_events,

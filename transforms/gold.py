@@ -1,9 +1,10 @@
 """Every gold table from silver, one after another, so that a caller can write each and let it go.
 
-:func:`gold_tables` yields ``(name, table)`` in a fixed order: promotion check, warnings and
-clearance first (the profile and portrait are built from them), then the profile, the unit
+:func:`gold_tables` yields ``(name, table)`` in a fixed order: the 容错 review list first (the
+measures its exact or confirmed pairs cover bar and warn nothing), then promotion check, warnings and
+clearance (the profile and portrait are built from them), then the profile, the unit
 portrait, the timeline — as a generator of sorted pieces, one ``person_no`` range at a time —
-and the de-identified case library. Memory holds one large table at a time (measured at 10M
+the de-identified case library and the inconsistency list. Memory holds one large table at a time (measured at 10M
 events: 2.2 GB). Polars in, Polars out: the caller reads the inputs and writes the outputs.
 """
 
@@ -17,13 +18,21 @@ import polars as pl
 
 from transforms.cases import Exclusion, tolerance_cases
 from transforms.deid import DeidRules
+from transforms.inconsistency import CombinedCap, inconsistencies
 from transforms.profile import cadre_profile, cadre_timeline, clearance, split_points, unit_portrait
 from transforms.promotion import BarRule, promotion_check
+from transforms.tolerance_cover import (
+    TolerancePolicy,
+    covered_measures,
+    mark_tolerated,
+    matter_texts,
+    tolerance_review,
+)
 from transforms.warnings import WarningRule, warning_level, warnings
 
 TABLES = (
-    "promotion_check", "warning", "clearance", "cadre_profile", "unit_portrait",
-    "cadre_timeline", "tolerance_case",
+    "tolerance_review", "promotion_check", "warning", "clearance", "cadre_profile",
+    "unit_portrait", "cadre_timeline", "tolerance_case", "inconsistency",
 )  # fmt: skip
 TIMELINE_PIECE_EVENTS = 2_000_000
 """Events per piece of the timeline when it is sorted and written: a piece is what memory holds
@@ -47,6 +56,10 @@ class GoldRules(Protocol):
     def fields(self) -> Sequence[str]: ...
     @property
     def deid(self) -> DeidRules: ...
+    @property
+    def tolerance_coverage(self) -> TolerancePolicy: ...
+    @property
+    def combined_cap(self) -> CombinedCap: ...
 
 
 @dataclass
@@ -65,15 +78,25 @@ class Silver:
     """``bronze/audit`` (audit findings tolerated under the 五个看)."""
     event_count: int
     """Rows of ``events``: how many pieces the timeline is cut into."""
+    sanctions: pl.LazyFrame
+    """``bronze/sanction`` (事由 for 容错 coverage, 影响期截止 for the inconsistency list)."""
+    tolerance_decisions: pl.DataFrame
+    """``tolerance_decisions.csv``, read (:mod:`warehouse.tolerance_decisions`)."""
 
 
 def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple[str, Table]]:
     """Every gold table as of ``as_of``, in :data:`TABLES` order."""
-    events, cadres = silver.events, silver.cadres
     periods, bar = rules.influence_periods, rules.promotion_bar
+    matters = matter_texts(silver.sanctions, silver.audit, silver.tolerance)
+    review = tolerance_review(
+        silver.events, matters, silver.tolerance_decisions, rules.tolerance_coverage
+    ).collect()
+    yield "tolerance_review", review
+    covered = covered_measures(review.lazy()).collect().lazy()
+    events, cadres = mark_tolerated(silver.events, covered), silver.cadres
     promotion, warning, cleared = pl.collect_all([
-        promotion_check(events, cadres, periods, bar, as_of),
-        warnings(events, rules.warnings, periods, bar, as_of),
+        promotion_check(events, cadres, periods, bar, as_of, covered.filter("clears_bar")),
+        warnings(events, rules.warnings, periods, bar, as_of, covered.filter("clears_warning")),
         clearance(events, silver.petitions, cadres),
     ])  # fmt: skip
     yield "promotion_check", promotion
@@ -105,4 +128,10 @@ def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple
             rules.fields,
             deid_rules=rules.deid,
         ),
+    )
+    yield (
+        "inconsistency",
+        inconsistencies(
+            silver.events, silver.sanctions, silver.audit, periods, rules.combined_cap
+        ).collect(),
     )

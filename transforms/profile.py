@@ -140,7 +140,7 @@ def cadre_timeline(
     :func:`split_points`), each sorted on its own: one after another they are the whole timeline
     in order, and a writer holds one piece in memory at a time.
     """
-    linked = linked_events(events).filter(pl.col("event_date") <= as_of)
+    linked = _with_tolerance(linked_events(events).filter(pl.col("event_date") <= as_of))
     edges: list[str | None] = [None, *sorted(bounds), None]
     pieces = []
     for low, high in pairwise(edges):
@@ -152,10 +152,27 @@ def cadre_timeline(
         pieces.append(
             piece.select(
                 "person_no", pl.col("event_date").alias("date"), "event_id", "source",
-                "source_key", "category", "outcome", "counts_against",
+                "source_key", "category", "outcome", "counts_against", "tolerance",
             ).sort("person_no", "date", "event_id")
         )  # fmt: skip
     return pieces
+
+
+def _with_tolerance(events: pl.LazyFrame) -> pl.LazyFrame:
+    """``tolerance``: ``已容错（RC2024-0001）`` (``部分容错（…）``) for a measure a 容错 decision
+    covers (``tolerated_by``, :func:`transforms.tolerance_cover.mark_tolerated`), else null."""
+    names = events.collect_schema().names()
+    if "tolerated_by" not in names:
+        return events.with_columns(pl.lit(None, dtype=pl.String).alias("tolerance"))
+    label = (
+        pl.when(pl.col("tolerance_result").str.contains("予以容错"))
+        .then(pl.lit("已容错"))
+        .otherwise(pl.lit("部分容错"))
+    )
+    text = pl.concat_str(label, pl.lit("（"), pl.col("tolerated_by"), pl.lit("）"))
+    return events.with_columns(
+        pl.when(pl.col("tolerated_by").is_not_null()).then(text).alias("tolerance")
+    )
 
 
 def split_points(person_nos: pl.Series, pieces: int) -> list[str]:
@@ -177,7 +194,13 @@ def cadre_profile(
 ) -> pl.LazyFrame:
     """``gold/cadre_profile``: one row per cadre; every count is a count of its rows in
     :func:`cadre_timeline`."""
-    linked = linked_events(events).filter(pl.col("event_date") <= as_of)
+    linked = _with_tolerance(linked_events(events).filter(pl.col("event_date") <= as_of))
+    tolerated = linked.filter(pl.col("tolerance").is_not_null()).group_by("person_no").agg(
+        pl.concat_str(
+            pl.col("category").fill_null("—"), pl.lit("/"), pl.col("outcome").fill_null("—"),
+            pl.lit(" "), pl.col("event_date").cast(pl.String), pl.lit(" "), pl.col("tolerance"),
+        ).sort().alias("tolerated")
+    )  # fmt: skip
     cleared = clearance_rows.group_by("person_no").agg(
         pl.col("cleared").sum().cast(pl.Int64).alias("reports_cleared"),
         pl.col("false_accusation").sum().cast(pl.Int64).alias("false_accusations"),
@@ -215,6 +238,7 @@ def cadre_profile(
         levels,
         promotion,
         cleared,
+        tolerated,
     ):
         profile = attach(profile, other)
     return (
@@ -223,6 +247,7 @@ def cadre_profile(
             *(pl.col(c).fill_null(0) for c in [*counts, "events_against", "events", "reports_cleared", "false_accusations"]),
             pl.col("warning_level").fill_null("none"),
             pl.col("warning_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("tolerated").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("by_category").fill_null(pl.lit([], dtype=BY_CATEGORY)),
             (pl.col("reports_cleared").fill_null(0) > 0).alias("cleared"),
             pl.lit(as_of).alias("as_of"),
@@ -231,12 +256,16 @@ def cadre_profile(
 
 
 def unit_portrait(
-    events: pl.LazyFrame, cadres: pl.LazyFrame, warning: pl.LazyFrame, as_of: date
+    events: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    warning: pl.LazyFrame,
+    as_of: date,
 ) -> pl.LazyFrame:
     """``gold/unit_portrait``: per unit and per region (``grain``), the figures of its cadres.
 
     Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres, by
-    source (``<source>_per_100``) and by source and category (``by_category``).
+    source (``<source>_per_100``) and by source and category (``by_category``). A finding is
+    overdue as the overdue warning rule says: unrectified and its ``due_date`` before ``as_of``.
     """
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     people = cadres.select("person_no", "unit", "region")
@@ -256,7 +285,7 @@ def unit_portrait(
             .cast(pl.Int64)
             .alias("reports_substantiated"),
             unrectified.sum().cast(pl.Int64).alias("findings_unrectified"),
-            (unrectified & (pl.col("event_date") < as_of))
+            (unrectified & (pl.col("due_date") < as_of))
             .sum()
             .cast(pl.Int64)
             .alias("findings_overdue"),

@@ -6,7 +6,8 @@ running, or when last year's annual grade was 基本称职 or lower. Periods run
 date for the months the applicable rule gives (the rule in force on the decision date; a
 留党察看 adds its probation term); where several run, the latest end decides. A grade bar has no
 end date, so a cadre barred by a grade has ``bar_until`` null. Only linked events count; a
-tolerated error (容错) is not a sanction and bars nothing. Every reason names its event, the rule
+tolerated error (容错) is not a sanction and bars nothing, nor does a measure a 予以容错 decision
+covers (an exact or confirmed pair of ``gold/tolerance_review``). Every reason names its event, the rule
 and the article.
 """
 
@@ -52,20 +53,29 @@ class BarRule:
         return f"{self.source_document} {self.article}"
 
 
+def period_ends(events: pl.LazyFrame, periods: pl.DataFrame) -> pl.LazyFrame:
+    """Each sanction with the rule in force on its decision date, its ``months_total`` (a
+    留党察看 adds its probation term) and the end of its influence period (``until``)."""
+    months = pl.col("months") + pl.when(pl.col("plus_term")).then(
+        pl.col("term_months").fill_null(0)
+    ).otherwise(0)
+    offset = pl.concat_str(pl.col("months_total").cast(pl.String), pl.lit("mo"))
+    return (
+        events.filter(pl.col("source") == "sanction")
+        .join(periods.lazy(), left_on=["category", "outcome"], right_on=["category", "measure"])
+        .filter(pl.col("event_date").is_between(pl.col("effective_from"), pl.col("effective_to")))
+        .with_columns(months.alias("months_total"))
+        .with_columns(pl.col("event_date").dt.offset_by(offset).alias("until"))
+    )
+
+
 def running_periods(
     events: pl.LazyFrame, periods: pl.DataFrame, bar: Mapping[str, BarRule], as_of: date
 ) -> pl.LazyFrame:
     """One row per sanction whose influence period is running on ``as_of``."""
     rule = bar["influence_period"]
-    months = pl.col("months") + pl.when(pl.col("plus_term")).then(
-        pl.col("term_months").fill_null(0)
-    ).otherwise(0)
-    offset = pl.concat_str(months.cast(pl.String), pl.lit("mo"))
     return (
-        events.filter((pl.col("source") == "sanction") & (pl.col("event_date") <= as_of))
-        .join(periods.lazy(), left_on=["category", "outcome"], right_on=["category", "measure"])
-        .filter(pl.col("event_date").is_between(pl.col("effective_from"), pl.col("effective_to")))
-        .with_columns(pl.col("event_date").dt.offset_by(offset).alias("until"))
+        period_ends(events.filter(pl.col("event_date") <= as_of), periods)
         .filter(pl.col("until") > as_of)
         .select(
             "person_no",
@@ -117,9 +127,16 @@ def promotion_check(
     periods: pl.DataFrame,
     bar: Mapping[str, BarRule],
     as_of: date,
+    exempt: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """``gold/promotion_check``: every cadre, ``barred``, ``bar_until`` and the ``reasons``."""
+    """``gold/promotion_check``: every cadre, ``barred``, ``bar_until`` and the ``reasons``.
+
+    ``exempt``: the ``event_id`` of measures a 容错 decision covers so that they bar nothing
+    (:func:`transforms.tolerance_cover.covered_measures`, those with ``clears_bar``).
+    """
     linked = linked_events(events)
+    if exempt is not None:
+        linked = linked.join(exempt.select("event_id"), on="event_id", how="anti")
     reasons = pl.concat(
         [running_periods(linked, periods, bar, as_of), low_grades(linked, bar, as_of)]
     )

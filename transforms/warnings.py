@@ -28,6 +28,9 @@ class WarningRule:
             ``count`` (events of ``source`` matching within ``window_months``), ``overdue``
             (findings past their deadline with an outcome in ``match``) or ``last_year``
             (last calendar year's events).
+        window_months: for ``count``, the window; for ``overdue``, the default rectification
+            window from 反馈日期 for a finding whose export gives no 整改时限 (applied when
+            ``silver/supervision_event`` is built: :func:`rectification_months`).
         match: outcomes or ``category/outcome`` pairs (``直接责任`` matches ``直接责任/未申请``).
         counts_against: only events counting against (True), only the others (False), or all.
         min_count, max_count: how many matching events fire the rule (at least one).
@@ -55,8 +58,11 @@ WARNING = pl.Schema(
         "basis": pl.String(),
         "events": pl.Int64(),
         "event_ids": pl.List(pl.String()),
+        "detail": pl.String(),
     }
 )
+"""``detail``: what an officer checks the warning against; for an overdue finding each deadline
+and the days past it (``整改时限 2024-06-30，逾期 184 天``), null for the other kinds."""
 
 
 def matches(text: pl.Expr, entries: Sequence[str]) -> pl.Expr:
@@ -90,10 +96,23 @@ def _selected(events: pl.LazyFrame, rule: WarningRule, as_of: date) -> pl.LazyFr
         start = _months_before(as_of, int(rule.window_months or 0))
         chosen = chosen.filter(pl.col("event_date").is_between(start, as_of, closed="right"))
     elif kind == "overdue":
-        chosen = chosen.filter(pl.col("event_date") < as_of)
+        # due_date: 整改时限, or the default window from 反馈日期 (silver/supervision_event).
+        chosen = chosen.filter(pl.col("due_date") < as_of)
+        late = (pl.lit(as_of) - pl.col("due_date")).dt.total_days()
+        return chosen.select(
+            "person_no",
+            "event_id",
+            pl.concat_str(
+                pl.lit("整改时限 "),
+                pl.col("due_date").cast(pl.String),
+                pl.lit("，逾期 "),
+                late.cast(pl.String),
+                pl.lit(" 天"),
+            ).alias("_detail"),
+        )
     elif kind == "last_year":
         chosen = chosen.filter(pl.col("event_date").dt.year() == as_of.year - 1)
-    return chosen.select("person_no", "event_id")
+    return chosen.select("person_no", "event_id", pl.lit(None, dtype=pl.String).alias("_detail"))
 
 
 def warnings(
@@ -102,21 +121,34 @@ def warnings(
     periods: pl.DataFrame,
     bar: Mapping[str, BarRule],
     as_of: date,
+    exempt: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """``gold/warning``: every rule that fires for a linked cadre as of ``as_of``."""
+    """``gold/warning``: every rule that fires for a linked cadre as of ``as_of``.
+
+    ``exempt``: the ``event_id`` of measures a 容错 decision covers (see
+    :func:`transforms.tolerance_cover.covered_measures`): they raise no warning.
+    """
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
+    if exempt is not None:
+        linked = linked.join(exempt.select("event_id"), on="event_id", how="anti")
     parts = []
     for rule in rules:
         if rule.kind == "running_period":
             fired = (
                 running_periods(linked, periods, bar, as_of)
                 .filter(matches(pl.col("reason").struct.field("measure"), rule.match))
-                .select("person_no", pl.col("reason").struct.field("event_id"))
+                .select(
+                    "person_no",
+                    pl.col("reason").struct.field("event_id"),
+                    pl.lit(None, dtype=pl.String).alias("_detail"),
+                )
             )
         else:
             fired = _selected(linked, rule, as_of)
         grouped = fired.group_by("person_no").agg(
-            pl.len().cast(pl.Int64).alias("events"), pl.col("event_id").sort().alias("event_ids")
+            pl.len().cast(pl.Int64).alias("events"),
+            pl.col("event_id").sort().alias("event_ids"),
+            pl.col("_detail").sort_by("event_id").drop_nulls().str.join("；").alias("detail"),
         )
         low, high = rule.min_count or 1, rule.max_count
         keep = pl.col("events") >= low
@@ -131,11 +163,18 @@ def warnings(
                 pl.lit(rule.basis).alias("basis"),
                 "events",
                 "event_ids",
+                pl.when(pl.col("detail") != "").then(pl.col("detail")).alias("detail"),
             )
         )
     if not parts:
         return pl.LazyFrame(schema=WARNING)
     return pl.concat(parts).cast(WARNING).sort("person_no", "rule_id")
+
+
+def rectification_months(rules: Sequence[WarningRule]) -> int:
+    """The default rectification window of the first ``overdue`` rule (0 when there is none:
+    a finding without 整改时限 is then due on its 反馈日期)."""
+    return next((int(r.window_months or 0) for r in rules if r.kind == "overdue"), 0)
 
 
 def warning_level(warning: pl.LazyFrame) -> pl.LazyFrame:

@@ -4,7 +4,8 @@ Rules change with laws and localities (2015, 2018, 2020, 2023 …), so they are 
 not code: ``warehouse/rules/`` ships a default set, and a deployment points ``--rules DIR`` (or
 ``DAJIANDU_RULES``) at its own folder of files with the same names. :func:`load_rules` reads them
 all into one frozen :class:`Rules` — linking weights, influence periods, the promotion bar,
-warning rules, petition counting, 容错 exclusions, fields and de-identification — checked at once;
+warning rules, petition counting, 容错 exclusions, 容错 coverage, the combined-period cap, fields
+and de-identification — checked at once;
 a malformed file is a :class:`~warehouse.rule_files.RuleError` naming the file and the line.
 Each typed piece is defined next to the transform that uses it.
 """
@@ -21,9 +22,11 @@ import polars as pl
 from transforms.cases import Exclusion
 from transforms.deid import DeidRules
 from transforms.events import PetitionCounting
+from transforms.inconsistency import CombinedCap
 from transforms.linking import LinkRules, PostTerm, Rename
 from transforms.promotion import CONDITIONS, BarRule
-from transforms.specs import EVENT_SOURCES, PETITION_RESULT
+from transforms.specs import EVENT_SOURCES, PETITION_RESULT, SANCTION_CLASS, TOLERANCE_RESULT
+from transforms.tolerance_cover import CoverageRule, TolerancePolicy
 from transforms.warnings import KINDS as WARNING_KINDS
 from transforms.warnings import LEVEL_ORDER, WarningRule
 from warehouse.deid_rules import load_deid_rules
@@ -246,8 +249,11 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> tuple[WarningRule, ...]:
             }
         except ValueError as error:
             raise RuleError(f"{where}: {error}") from error
-        if row["kind"] == "count" and not numbers["window_months"]:
-            raise RuleError(f"{where}: a count rule needs window_months")
+        if row["kind"] in ("count", "overdue") and not numbers["window_months"]:
+            raise RuleError(
+                f"{where}: a {row['kind']} rule needs window_months (for overdue: the default "
+                "rectification window from 反馈日期 when a finding has no 整改时限)"
+            )
         if any(rule.rule_id == row["rule_id"] for rule in out):
             raise RuleError(f"{where}: rule_id {row['rule_id']!r} appears twice")
         counts = {"true": True, "false": False}.get(row.get("counts_against", ""))
@@ -308,6 +314,63 @@ def load_fields(folder: Path = DEFAULT_RULES) -> tuple[str, ...]:
     return tuple(fields)
 
 
+def load_tolerance_coverage(folder: Path = DEFAULT_RULES) -> TolerancePolicy:
+    """``tolerance_coverage.yaml``: the window, the similarity a pair needs, the categories a
+    容错 decision may cover and, per 认定结果, whether a covered measure still bars or warns.
+
+    Raises:
+        RuleError: a missing or out-of-range figure, an unknown category or result; names the file.
+    """
+    path = folder / "tolerance_coverage.yaml"
+    data = read_yaml(path)
+    before = int(number(path, data, "months_before", 0, 120))
+    after = int(number(path, data, "months_after", 0, 120))
+    similarity = number(path, data, "min_similarity")
+    categories = data.get("categories")
+    known = set(SANCTION_CLASS.values())
+    if not isinstance(categories, list) or not categories or not set(categories) <= known:
+        raise RuleError(f"{path}: categories must list 处理类别 among {', '.join(sorted(known))}")
+    results = data.get("results")
+    if not isinstance(results, dict) or not results:
+        raise RuleError(
+            f"{path}: results must map 予以容错/部分容错 to what a covered measure stops"
+        )
+    rules: dict[str, CoverageRule] = {}
+    for result, rule in results.items():
+        if result not in TOLERANCE_RESULT.values() or result == "不予容错":
+            raise RuleError(f"{path}: results: {result!r} is not a result that tolerates")
+        flags = rule if isinstance(rule, dict) else {}
+        if not all(isinstance(flags.get(k), bool) for k in ("clears_bar", "clears_warning")):
+            raise RuleError(
+                f"{path}: results: {result}: clears_bar and clears_warning must be true or false"
+            )
+        if not str(flags.get("basis") or "").strip():
+            raise RuleError(f"{path}: results: {result}: basis is empty")
+        rules[result] = CoverageRule(
+            result, flags["clears_bar"], flags["clears_warning"], str(flags["basis"])
+        )
+    if not str(data.get("basis") or "").strip():
+        raise RuleError(f"{path}: basis is empty")
+    return TolerancePolicy(before, after, similarity, tuple(categories), rules, str(data["basis"]))
+
+
+def load_influence_cap(folder: Path = DEFAULT_RULES) -> CombinedCap:
+    """``influence_cap.yaml``: the longest period several sanctions of one category may add up to
+    (政务处分法 art. 15: 48 months).
+
+    Raises:
+        RuleError: an unknown category, a bad number of months or an empty basis; names the file.
+    """
+    path = folder / "influence_cap.yaml"
+    data = read_yaml(path)
+    if data.get("category") not in SANCTION_CLASS.values():
+        raise RuleError(f"{path}: category must be a 处理类别, found {data.get('category')!r}")
+    if not str(data.get("basis") or "").strip():
+        raise RuleError(f"{path}: basis is empty")
+    months = int(number(path, data, "months", 1, 240))
+    return CombinedCap(str(data["category"]), months, str(data["basis"]))
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
     """Every rule of one rules folder, typed (see each field's loader for its file)."""
@@ -321,6 +384,8 @@ class Rules:
     tolerance_exclusions: tuple[Exclusion, ...]
     fields: tuple[str, ...]
     deid: DeidRules
+    tolerance_coverage: TolerancePolicy
+    combined_cap: CombinedCap
 
     @property
     def files(self) -> list[str]:
@@ -351,4 +416,6 @@ def load_rules(folder: Path = DEFAULT_RULES) -> Rules:
         tolerance_exclusions=load_tolerance_exclusions(folder),
         fields=load_fields(folder),
         deid=load_deid_rules(folder),
+        tolerance_coverage=load_tolerance_coverage(folder),
+        combined_cap=load_influence_cap(folder),
     )
