@@ -35,6 +35,7 @@ ROSTER = [
     ("RY12", "王军", None, "安平县自然资源局", "副局长", date(2016, 5, 1)),  # renamed bureau
     ("RY13", "刘未", None, "安平县水利局", "副局长", date(2016, 1, 1)),
     ("RY14", "孙莉", None, "安平县审计局", "副局长", date(2015, 1, 1)),
+    ("RY15", "沈鹏", None, "中共安平县委员会", "县委常委", date(2025, 6, 30)),  # was 县长
 ]
 HISTORY = [
     # 人员编号, 单位名称 (as named then), 职务, 任职时间, 免职时间
@@ -48,6 +49,8 @@ HISTORY = [
         date(2021, 6, 30),
     ),  # S8 kept the old name
     ("RY14", "安平县审计局", "副局长", date(2021, 7, 1), None),
+    ("RY15", "中共安平县委员会", "县长", date(2021, 11, 17), date(2025, 6, 29)),
+    ("RY15", "中共安平县委员会", "县委常委", date(2025, 6, 30), None),
 ]
 
 
@@ -258,6 +261,29 @@ def test_a_contradicting_post_rules_the_candidate_out() -> None:
     # 局长 against the 股长 赵敏 held: another person (or a wrong record), never a link.
     row = _one(subject_name="赵敏", unit_given="安平县市场监督管理局", post_given="局长")
     assert row["link_status"] == "unlinked" and "contradicts 股长" in str(row["link_note"])
+
+
+def test_the_post_held_on_the_date_decides_not_the_next_one() -> None:
+    # Seen at 100,000 cadres: a record of April 2025 names 沈鹏 副县长 while he was 县长; the
+    # 县委常委 post he took in June lies within the slack and is compatible with 副县长, and it
+    # linked him at 0.86. The post held on the record's date contradicts it: ruled out.
+    row = _one(subject_name="沈鹏", unit_given="中共安平县委员会", post_given="副县长",
+               event_date=date(2025, 4, 21))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == (None, "unlinked")
+    assert "contradicts 县长" in str(row["link_note"])
+
+
+def test_a_post_matching_only_within_the_slack_goes_to_review() -> None:
+    # 刘未 became 水利局副局长 on 2016-01-01; a record of October 2015 naming him so fits that
+    # post only with the slack (records lag, or he was acting before the appointment): the only
+    # candidate, and still a person's call, not a link.
+    out, review = _link({"subject_name": "刘未", "unit_given": "安平县水利局",
+                         "post_given": "副局长", "event_date": date(2015, 10, 1)})  # fmt: skip
+    assert out.row(0, named=True)["link_status"] == "review"
+    assert "within the slack" in review.row(0, named=True)["reason"]
+    inside = _one(subject_name="刘未", unit_given="安平县水利局", post_given="副局长",
+                  event_date=date(2016, 3, 1))  # fmt: skip
+    assert inside["person_no"] == "RY13"  # inside the span it links
 
 
 def test_a_name_one_character_off_goes_to_review_with_the_difference() -> None:

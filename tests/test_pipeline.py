@@ -256,3 +256,22 @@ def test_every_cadre_gets_a_promotion_check_with_cited_reasons(baseline: Path) -
         store.scan("silver", "supervision_event").select("event_id").collect()["event_id"].to_list()
     )
     assert set(reasons["event_id"].to_list()) <= known  # every reason traces to an event
+
+
+def test_warnings_and_tolerance_pairs_are_true_on_generated_data(
+    baseline: Path, generated: Path
+) -> None:
+    # Issue #15 against the generator's truth: the latest inspection round is fed back in autumn
+    # 2026 with deadlines into 2027, one finding in ten has no 整改时限, and about half the 容错
+    # decisions review an earlier measure of the same cadre (with decoys on other matters).
+    from transforms.warning_quality import overdue_quality, pair_quality
+
+    store = Warehouse(baseline)
+    as_of = store.scan("gold", "promotion_check").select("as_of").first().collect().item()
+    events = store.scan("silver", "supervision_event")
+    findings = pl.scan_csv(generated / "truth" / "findings.csv", infer_schema=False)
+    overdue = overdue_quality(store.scan("gold", "warning"), events, findings, as_of)
+    assert overdue["warned"] == overdue["truly_overdue"] > 0 and overdue["warned_false"] == 0
+    pairs = pl.scan_csv(generated / "truth" / "tolerance_pairs.csv", infer_schema=False)
+    found = pair_quality(store.scan("gold", "tolerance_review"), events, pairs)
+    assert found["true_pairs"] > 0 and found["recall"] == 1.0 and found["decoys_listed"] == 0, found

@@ -27,7 +27,8 @@ SCHEMA = {"event_id": pl.String, "source_key": pl.String, "person_no": pl.String
           "link_status": pl.String, "source": pl.String, "category": pl.String,
           "outcome": pl.String, "event_date": pl.Date, "due_date": pl.Date,
           "term_months": pl.Int64, "counts_against": pl.Boolean, "amount_wan": pl.Float64,
-          "_source_file": pl.String, "_source_row": pl.Int64}  # fmt: skip
+          "_source_file": pl.String, "_source_row": pl.Int64, "subject_name": pl.String,
+          "unit_given": pl.String, "post_given": pl.String}  # fmt: skip
 
 
 def _event(n: int, source: str, category: str | None, outcome: str, day: str, **extra: object) -> dict[str, object]:  # fmt: skip
@@ -35,7 +36,8 @@ def _event(n: int, source: str, category: str | None, outcome: str, day: str, **
             "link_status": "linked", "source": source, "category": category, "outcome": outcome,
             "event_date": date.fromisoformat(day), "due_date": None, "term_months": None,
             "counts_against": source != "tolerance", "amount_wan": None, "_source_file": "f",
-            "_source_row": n} | extra  # fmt: skip
+            "_source_row": n, "subject_name": "周飞丹", "unit_given": None, "post_given": None,
+            } | extra  # fmt: skip
 
 
 def _frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
@@ -137,6 +139,22 @@ def test_a_different_matter_or_a_distant_date_is_no_candidate() -> None:
     assert _gold([JIEMIAN, TOLERATED], unlike, NO_DECISIONS)[0].height == 0
     old = _event(1, "sanction", "问责", "诫勉", "2021-09-05")
     assert _gold([old, TOLERATED], SAME_MATTER, NO_DECISIONS)[0].height == 0
+
+
+def test_naming_the_same_cadre_and_unit_does_not_make_two_matters_alike() -> None:
+    # Seen on generated data: an audit finding "临平县江南镇人民政府资金闲置问题" scored 0.6 against
+    # a decision that names the same town government, the cadre and the post, on another matter.
+    # Who the records are about is shared by construction; only the matter may make a pair.
+    finding = _event(1, "audit", "资金闲置", "直接责任/未申请", "2024-06-01",
+                     unit_given="临平县江南镇人民政府")  # fmt: skip
+    decision = _event(2, "tolerance", "城市管理", "予以容错", "2024-10-20",
+                      unit_given="临平县江南镇人民政府", post_given="镇长")  # fmt: skip
+    matters = _matters({
+        1: ("audit", "临平县江南镇人民政府资金闲置问题", None),
+        2: ("tolerance", "临平县江南镇人民政府镇长周飞丹（身份证号450103196501301510）在推进项目中"
+                         "因政策调整造成损失约7万元，已及时纠正。", None),
+    })  # fmt: skip
+    assert _gold([finding, decision], matters, NO_DECISIONS)[0].height == 0
 
 
 def test_partial_tolerance_keeps_the_bar_but_not_the_warning() -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 CANDIDATE_COLUMNS = [
     "mention_id", "person_no", "unit", "post", "start", "end", "name_score", "unit_score",
-    "post_score", "score", "name_only", "typo", "conflict", "reason",
+    "post_score", "score", "name_only", "typo", "in_slack", "conflict", "reason",
 ]  # fmt: skip
 
 
@@ -91,6 +91,14 @@ def _in_time(slack: int) -> pl.Expr:
     return date.is_null() | (after_start & before_end)
 
 
+def _strictly_in_time() -> pl.Expr:
+    """The interval itself (no slack) holds the record's date (or it has none)."""
+    date = pl.col("event_date")
+    after_start = pl.col("start").is_null() | (pl.col("start") <= date)
+    before_end = pl.col("end").is_null() | (date <= pl.col("end"))
+    return date.is_null() | (after_start & before_end)
+
+
 def _scores(rules: "LinkRules") -> list[pl.Expr]:
     sim, post_sim = rules.unit_similarity, rules.post_similarity
     unit = (
@@ -129,9 +137,15 @@ def _reason() -> pl.Expr:
     differ = pl.format(
         "name differs in one character: {} (record) / {} (roster)", "name_key", "c_name_key"
     )
+    slack = pl.format(
+        "dated outside the post's span ({} to {}), within the slack: a rotation near the record's date",
+        "start",
+        pl.col("end").cast(pl.String).fill_null("now"),
+    )
     return (
         pl.when(pl.col("conflict").is_not_null()).then(pl.col("conflict"))
         .when(pl.col("typo")).then(differ)
+        .when(pl.col("in_slack")).then(slack)
         .when(pl.col("name_only")).then(pl.lit("the record names no unit"))
         .when(pl.col("post_score") == 0).then(pl.lit("no post to confirm name and unit"))
     )  # fmt: skip
@@ -141,7 +155,13 @@ def candidates(
     open_mentions: pl.LazyFrame, posts: pl.LazyFrame, rules: "LinkRules"
 ) -> pl.LazyFrame:
     """One row per (mention, plausible cadre): the best of the cadre's posts held at the record's
-    date, its scores, and what speaks against it (:data:`CANDIDATE_COLUMNS`)."""
+    date, its scores, and what speaks against it (:data:`CANDIDATE_COLUMNS`).
+
+    A post held on the record's date itself outranks one that holds it only with the slack: when
+    the post held then contradicts the record, a neighbouring post that would agree does not
+    save the candidate (a 副县长 record against the 县长 of that date is ruled out, whatever the
+    cadre held half a year later). A candidate found only through the slack (``in_slack``) is
+    never linked: a person places a record near a rotation."""
     w = rules.weights
     # Another county's bureau of the same name is another unit: no candidate at all.
     elsewhere = (
@@ -153,7 +173,9 @@ def candidates(
         _in_time(rules.date_slack_days) & ~elsewhere
     )
     scored = (
-        joined.with_columns(*_scores(rules), _conflict().alias("conflict"))
+        joined.with_columns(
+            *_scores(rules), _conflict().alias("conflict"), (~_strictly_in_time()).alias("in_slack")
+        )
         .with_columns(
             (
                 w["name"] * pl.col("name_score")
@@ -167,10 +189,11 @@ def candidates(
         .sort(
             "mention_id",
             "person_no",
+            "in_slack",
             pl.col("conflict").is_not_null(),
             "score",
             "start",
-            descending=[False, False, False, True, False],
+            descending=[False, False, False, False, True, False],
             nulls_last=True,
         )  # fmt: skip
         .unique(["mention_id", "person_no"], keep="first", maintain_order=True)

@@ -122,7 +122,7 @@ def _decide(scored: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
     """Per mention: linked (a clear best that may link), review (close, a typo, no unit or no
     post to confirm), unlinked (nobody plausible, or only candidates ruled out)."""
     free = pl.col("conflict").is_null()
-    may_link = free & ~pl.col("typo") & ~pl.col("name_only")
+    may_link = free & ~pl.col("typo") & ~pl.col("name_only") & ~pl.col("in_slack")
     ranked = scored.sort(["mention_id", "score", "person_no"], descending=[False, True, False])
     plausible = free & (
         (pl.col("score") >= rules.review_threshold) | pl.col("typo") | pl.col("name_only")

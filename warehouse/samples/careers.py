@@ -136,12 +136,26 @@ def _units(cadres: list[Cadre]) -> dict[str, list[Unit]]:
     return by_region
 
 
-def _earlier(rng: np.random.Generator, c: Cadre, home: Unit, units: list[Unit], end: date) -> Post:
-    """A post before ``end`` at another unit of the county, of the same kind (a bureau, a town)."""
+def _earlier(
+    rng: np.random.Generator,
+    c: Cadre,
+    home: Unit,
+    units: list[Unit],
+    end: date,
+    holders: dict[tuple[str, str, str], list[date]],
+) -> Post:
+    """A post before ``end`` at another unit of the county, of the same kind (a bureau, a town).
+
+    Where a namesake holds that title at that unit today and already did then (``holders``: the
+    roster's current posts by name, unit and title, with their start), the cadre was a 科员
+    there instead: two people of one name in one post at once is a coincidence no export
+    should be generated full of."""
     kin = [u for u in units if u.kind == home.kind and u.code != home.code] or [home]
     unit = kin[int(rng.integers(0, len(kin)))]
     title = _POSTS[unit.kind][int(rng.integers(0, len(_POSTS[unit.kind])))][0]
     start = end - timedelta(days=int(rng.integers(3 * 365, 6 * 365)))
+    if any(since <= end + SLACK for since in holders.get((c.name, unit.code, title), [])):
+        title = "科员"
     return Post(c.person_no, unit, title, start, end)
 
 
@@ -149,16 +163,24 @@ def careers(rng: np.random.Generator, cadres: list[Cadre]) -> Careers:
     """Every cadre's posts: the current one, and for two in three whose post began after 2016 one
     or two earlier ones; then some earlier posts moved to where a namesake now works."""
     units = _units(cadres)
+    holders: dict[tuple[str, str, str], list[date]] = defaultdict(list)
+    for c in cadres:
+        holders[(c.name, c.unit_code, c.post)].append(c.since)
     out = Careers()
     for c in cadres:
         home = next(u for u in units[c.region] if u.code == c.unit_code)
         held = [Post(c.person_no, home, c.post, c.since, None)]
         if c.since > date(2016, 1, 1) and rng.random() < 0.67:
-            held.insert(0, _earlier(rng, c, home, units[c.region], c.since - timedelta(days=1)))
+            before = c.since - timedelta(days=1)
+            held.insert(0, _earlier(rng, c, home, units[c.region], before, holders))
             if rng.random() < 0.3:
-                held.insert(
-                    0, _earlier(rng, c, home, units[c.region], held[0].start - timedelta(days=1))
-                )
+                before = held[0].start - timedelta(days=1)
+                held.insert(0, _earlier(rng, c, home, units[c.region], before, holders))
+        elif c.since > date(2016, 1, 1):
+            # Promoted where they worked: before the current post, a 科员 of the same unit (no
+            # record is dated before a cadre's first post).
+            held.insert(0, Post(c.person_no, home, "科员", c.since - timedelta(days=4 * 365),
+                                c.since - timedelta(days=1)))  # fmt: skip
         out.add(c, held)
     _namesakes(rng, cadres, out)
     return out
@@ -167,7 +189,8 @@ def careers(rng: np.random.Generator, cadres: list[Cadre]) -> Careers:
 def _namesakes(rng: np.random.Generator, cadres: list[Cadre], out: Careers) -> None:
     """Move some cadres' last earlier post to the unit where a namesake of theirs works now, who
     arrived there more than a year after that post ended (the case a roster-only linker gets
-    wrong: a record of those years names the newcomer's unit)."""
+    wrong: a record of those years names the newcomer's unit) — and where no other namesake held
+    a post within a year of it (two people of one name in one post at once is no rotation)."""
     by_name: dict[str, list[Cadre]] = defaultdict(list)
     for c in cadres:
         by_name[c.name].append(c)
@@ -185,6 +208,11 @@ def _namesakes(rng: np.random.Generator, cadres: list[Cadre], out: Careers) -> N
         moved = Post(
             c.person_no, out.posts[y.person_no][-1].unit, y.post, held[-2].start, held[-2].end, True
         )
+        year = timedelta(days=365)
+        others = [p for p in out.at_unit[(c.name, moved.unit.code)] if p.person_no != c.person_no]
+        if any(p.start <= ended + year and (p.end is None or p.end >= moved.start - year)
+               for p in others):  # fmt: skip
+            continue
         out.at_unit[(c.name, held[-2].unit.code)].remove(held[-2])
         held[-2] = moved
         out.at_unit[(c.name, moved.unit.code)].append(moved)

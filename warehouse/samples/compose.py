@@ -21,6 +21,7 @@ from warehouse.samples.post_history import write_post_history
 from warehouse.samples.roster import roster, write_roster
 from warehouse.samples.sanctions import sanctions, write_sanctions
 from warehouse.samples.tolerance import tolerance, write_tolerance
+from warehouse.samples.tolerated import tolerated_measures
 from warehouse.samples.truth import Sink
 
 SOURCES_YAML = """\
@@ -76,7 +77,7 @@ def generate(
     rows = petitions(rng, people, sink) + phenomena(np.random.default_rng([seed, 23]), people, sink)
     write_petitions(root, rows, sink, plant=np.random.default_rng([seed, 12]))
     say(f"petitions: {len(rows):,} rows")
-    rounds = inspections(rng, people, sink)
+    rounds = inspections(rng, people, sink, late=np.random.default_rng([seed, 24]))
     write_inspections(root, rounds, sink)
     findings = sum(len(r) for r in rounds.values())
     say(f"inspections: {findings:,} findings in {len(rounds)} workbooks")
@@ -86,11 +87,12 @@ def generate(
     write_assessments(root, frame, sink)
     say(f"assessments: {frame.height:,} rows (JSONL)")
     rows = sanctions(rng, people, sink)
-    write_sanctions(root, rows, sink)
-    say(f"sanctions: {len(rows):,} rows (CSV, three encodings)")
-    rows = tolerance(rng, people, sink)
-    write_tolerance(root, rows, sink, plant=np.random.default_rng([seed, 13]))
-    say(f"tolerance: {len(rows):,} decisions")
+    cases = tolerance(rng, people, sink)
+    reviewed = tolerated_measures(np.random.default_rng([seed, 25]), cases, people, sink)
+    write_sanctions(root, rows, sink, extra=reviewed)
+    say(f"sanctions: {len(rows) + len(reviewed):,} rows (CSV, three encodings)")
+    write_tolerance(root, cases, sink, plant=np.random.default_rng([seed, 13]))
+    say(f"tolerance: {len(cases):,} decisions")
     sink.write(root / "truth")
     sources = root / "sources.yaml"
     sources.write_text(SOURCES_YAML, encoding="utf-8")

@@ -43,10 +43,11 @@ def sanctions(rng: np.random.Generator, cadres: list[Cadre], sink: Sink) -> list
     return [_sanction(rng, i, cadres, sink) for i in range(max(30, len(cadres) * 3 // 100))]
 
 
-def write_sanctions(root: Path, rows: list[Row], sink: Sink) -> None:
-    """The rows in three files of a third each (the last takes the rest), one per encoding."""
+def write_sanctions(root: Path, rows: list[Row], sink: Sink, extra: list[Row]) -> None:
+    """The rows in three files of a third each (the last takes the rest and ``extra``), one per
+    encoding."""
     third = len(rows) // 3
-    parts = (rows[:third], rows[third : 2 * third], rows[2 * third :])
+    parts = (rows[:third], rows[third : 2 * third], rows[2 * third :] + extra)
     for n, (encoding, part) in enumerate(zip(_ENCODINGS, parts, strict=True)):
         file = root / "inbox" / "sanctions" / f"处分决定_{n + 1}.csv"
         damage_rows(sink, "sanction", n, part, SANCTION_COLUMNS)

@@ -55,6 +55,8 @@ class Sink:
         self.links: list[tuple[object, ...]] = []
         self.reporters: list[tuple[str, str, str]] = []
         self.planted: list[tuple[str, str, str, str, str]] = []
+        self.findings: list[tuple[str, str, str, str]] = []
+        self.pairs: list[tuple[str, object, bool, str]] = []
         self.places: dict[int, tuple[str, int]] = {}
         self.damaged: dict[Defect, int] = {}
         # Rows are known by id(): each one the truth refers to is kept alive here, or a row freed
@@ -118,6 +120,16 @@ class Sink:
         self.planted.append((source, str(key), field, kind, written))
         return written
 
+    def finding(self, label: str, number: str, status: str, fed: date, due: date) -> None:
+        """Record an inspection finding's status, feedback day and true deadline."""
+        self.findings.append((f"{label}/{number}", status, fed.isoformat(), due.isoformat()))
+
+    def pair(self, case_no: str, measure: object, covered: bool, why: str) -> None:
+        """Record that the 容错 decision ``case_no`` covers (or, a decoy, does not cover) the
+        sanction row ``measure``."""
+        self.kept.append(measure)
+        self.pairs.append((case_no, measure, covered, why))
+
     def place(self, rows: Sequence[object], file: str, first: int) -> None:
         """Remember that ``rows`` were written to ``file`` from row number ``first`` on."""
         for n, row in enumerate(rows):
@@ -139,7 +151,7 @@ class Sink:
         return rows
 
     def write(self, truth: Path) -> None:
-        """Write the four truth files into ``truth``."""
+        """Write the six truth files into ``truth``."""
         defects = self.defect_rows()
         truth.mkdir(parents=True, exist_ok=True)
         links = [
@@ -151,6 +163,15 @@ class Sink:
         _write_csv(truth / "reporters.csv", ("name", "phone", "id_number"), self.reporters)
         header = ("source", "source_key", "field", "kind", "written")
         _write_csv(truth / "planted.csv", header, self.planted)
+        _write_csv(
+            truth / "findings.csv", ("source_key", "status", "fed_back", "due"), self.findings
+        )
+        pairs = [
+            (case, *self.places[id(row)], covered, why) for case, row, covered, why in self.pairs
+        ]
+        _write_csv(
+            truth / "tolerance_pairs.csv", ("case_no", "file", "row", "covered", "why"), pairs
+        )
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> None:
