@@ -66,7 +66,9 @@ def test_gold_alone_and_a_broken_invariant_holds_it(
     warehouse = tmp_path / "w"
     shutil.copytree(baseline, warehouse, symlinks=True)
     result = dg.materialize([gold_assets], resources=_resources(generated, warehouse))
-    assert result.success and len(_materialized(result)) == 7
+    from quality.suites import GOLD_SUITES  # one suite per gold table
+
+    assert result.success and _materialized(result) == set(GOLD_SUITES) and len(GOLD_SUITES) == 9
     good = {p.name: p.resolve() for p in (warehouse / "gold").iterdir()}
 
     real = gold_module.gold_tables

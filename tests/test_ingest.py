@@ -56,12 +56,12 @@ def test_a_changed_file_is_read_again(sources: Path, tmp_path: Path) -> None:
     victim = sorted((sources / "inbox" / "sanctions").iterdir())[2]
     victim.write_text(
         victim.read_text(encoding="utf-8")
-        + "王五,,RY00000003,组织处理,诫勉,,2026-01-05,部,事由,\n",
+        + "王五,,RY09999003,组织处理,诫勉,,2026-01-05,部,事由,\n",
         encoding="utf-8",
     )
     report = ingest(SANCTION, load_sources(sources / "sources.yaml")["sanction"], store)
     assert report.reused_files == 2
-    landed = store.scan("bronze", "sanction").filter(pl.col("人员编号") == "RY00000003").collect()
+    landed = store.scan("bronze", "sanction").filter(pl.col("人员编号") == "RY09999003").collect()
     assert landed.height == 1
 
 

@@ -44,7 +44,7 @@ def test_the_same_seed_gives_the_same_files(generated: Path, tmp_path: Path) -> 
     generate(tmp_path, cadres=SMALL, seed=11)
     files = sorted(p.relative_to(generated) for p in generated.rglob("*") if p.is_file())
     again = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert files == again and len(files) == 29
+    assert files == again and len(files) == 32
     # Workbooks too: they state a fixed creation time, not the time of writing.
     different = [f for f in files if (generated / f).read_bytes() != (tmp_path / f).read_bytes()]
     assert different == []

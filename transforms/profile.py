@@ -12,6 +12,7 @@ from itertools import pairwise
 
 import polars as pl
 
+from transforms import normalize as nz
 from transforms.events import linked_events
 from transforms.specs import EVENT_SOURCES
 
@@ -152,7 +153,8 @@ def cadre_timeline(
         pieces.append(
             piece.select(
                 "person_no", pl.col("event_date").alias("date"), "event_id", "source",
-                "source_key", "category", "outcome", "counts_against", "tolerance",
+                nz.mask_id_numbers(pl.col("source_key")).alias("source_key"), "category",
+                "outcome", "counts_against", "tolerance",
             ).sort("person_no", "date", "event_id")
         )  # fmt: skip
     return pieces

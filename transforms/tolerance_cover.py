@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from transforms import normalize as nz
 from transforms.events import linked_events
 
 
@@ -73,11 +74,6 @@ STATUS_LABELS = {
     "pending": "待复核",
 }
 DECISION_COLUMNS = ("case_no", "measure_source", "measure_key", "decision", "decided_by")
-
-
-def mask_key(key: pl.Expr) -> pl.Expr:
-    """A sanction's key with its ID number masked (``450321********1234/诫勉/2024-09-05``)."""
-    return key.str.replace(r"^(\d{6})\d{8}(\d{3}[\dXx])", "${1}********${2}")
 
 
 def bigrams(text: pl.Expr) -> pl.Expr:
@@ -153,7 +149,7 @@ def tolerance_review(
     )
     measures = linked.filter(is_measure).select(
         "person_no", pl.col("source").alias("measure_source"),
-        pl.when(pl.col("source") == "sanction").then(mask_key(pl.col("source_key")))
+        pl.when(pl.col("source") == "sanction").then(nz.mask_id_numbers(pl.col("source_key")))
         .otherwise(pl.col("source_key")).alias("measure_key"),
         pl.concat_str(pl.col("category").fill_null("—"), pl.lit("/"), pl.col("outcome").fill_null("—")).alias("measure"),
         pl.col("event_date").alias("measure_date"), pl.col("event_id").alias("measure_event_id"),

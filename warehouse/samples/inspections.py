@@ -69,8 +69,6 @@ def _finding(
     else:
         deadline = fed + timedelta(days=60 + 30 * (i % 5))
     written = None if i % 10 == 7 else deadline
-    # 反馈日期 in the clerk's forms where it always was (the same draws), else ISO.
-    fed_text = date_text(rng, fed) if status != "未整改" else fed.isoformat()
     sink.finding(label, number, status, fed, written or _default_due(fed))
     dated = fed
     there = [c for c in staff if sink.careers.held_on(c, dated).unit.code == unit.code]
@@ -81,7 +79,9 @@ def _finding(
             label, "巡察", ["第一巡察组", "第二巡察组", "第三巡察组"][i % 3], unit.named_on(dated), unit.code,
             number, INSPECTION_CATEGORIES[i % 4], f"{unit.named_on(dated)}存在问题{i}：落实不到位",
             "、".join(mess_name(rng, c.name) for c in named), "、".join(p.title for p in held),
-            ["是", "否"][i % 2], status, written, fed_text,
+            # 反馈日期 in the clerk's forms where it always was (the same draws, in the same
+            # order, so the other sources' bytes stay), else ISO.
+            ["是", "否"][i % 2], status, written, date_text(rng, fed) if status != "未整改" else fed.isoformat(),
         ]
     )  # fmt: skip
     for index, (c, shown, post) in enumerate(
