@@ -21,7 +21,7 @@ from transforms.specs import EVENT_SOURCES
 from transforms.warnings import rectification_months
 from warehouse.decisions import read_decisions
 from warehouse.fingerprint import code_fingerprint
-from warehouse.ingest import empty_bronze
+from warehouse.ingest import scan_bronze
 from warehouse.rules import Rules
 from warehouse.store import StagedTable, Warehouse
 
@@ -50,14 +50,8 @@ EVENT_INVARIANTS = {
 
 def _cadre_tables(store: Warehouse, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``silver/cadre`` (prepared for linking) and ``silver/cadre_post`` from bronze."""
-    roster = events.cadres_from_roster(store.scan("bronze", "roster"))
-    frame = linking.prepare_cadres(roster, rules.linking).collect()
-    history = (
-        store.scan("bronze", "post_history")
-        if store.exists("bronze", "post_history")
-        else empty_bronze("post_history")
-    )
-    return frame, posts.cadre_posts(history, frame.lazy()).collect()
+    history = scan_bronze(store, "post_history")
+    return posts.cadre_tables(store.scan("bronze", "roster"), history, rules.linking)
 
 
 def _posts_guard(staged: StagedTable, frame: pl.DataFrame, settings: RunSettings) -> Guarded:

@@ -91,14 +91,6 @@ def _in_time(slack: int) -> pl.Expr:
     return date.is_null() | (after_start & before_end)
 
 
-def _strictly_in_time() -> pl.Expr:
-    """The interval itself (no slack) holds the record's date (or it has none)."""
-    date = pl.col("event_date")
-    after_start = pl.col("start").is_null() | (pl.col("start") <= date)
-    before_end = pl.col("end").is_null() | (date <= pl.col("end"))
-    return date.is_null() | (after_start & before_end)
-
-
 def _scores(rules: "LinkRules") -> list[pl.Expr]:
     sim, post_sim = rules.unit_similarity, rules.post_similarity
     unit = (
@@ -174,7 +166,7 @@ def candidates(
     )
     scored = (
         joined.with_columns(
-            *_scores(rules), _conflict().alias("conflict"), (~_strictly_in_time()).alias("in_slack")
+            *_scores(rules), _conflict().alias("conflict"), (~_in_time(0)).alias("in_slack")
         )
         .with_columns(
             (

@@ -7,7 +7,14 @@ interval: the roster's current unit and post since 任现职时间 (``origin`` `
 cadre whose history holds no current post (an export that stops early). Polars in, Polars out.
 """
 
+from typing import TYPE_CHECKING
+
 import polars as pl
+
+from transforms import events, linking
+
+if TYPE_CHECKING:
+    from transforms.linking import LinkRules
 
 POST_COLUMNS = pl.Schema({
     "person_no": pl.String(), "unit_code": pl.String(), "unit": pl.String(), "post": pl.String(),
@@ -38,3 +45,13 @@ def cadre_posts(history: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat([held.cast(POST_COLUMNS), roster.cast(POST_COLUMNS)]).sort(
         "person_no", "start", "unit", "post", nulls_last=False
     )
+
+
+def cadre_tables(
+    roster: pl.LazyFrame, history: pl.LazyFrame, rules: "LinkRules"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``silver/cadre`` (prepared for linking) and ``silver/cadre_post`` from ``bronze/roster``
+    and ``bronze/post_history`` (possibly empty). The cadres are collected once: their keys
+    (pinyin, units) are the costly part, and the posts are built from them."""
+    cadres = linking.prepare_cadres(events.cadres_from_roster(roster), rules).collect()
+    return cadres, cadre_posts(history, cadres.lazy()).collect()

@@ -113,9 +113,7 @@ def _matter(text: str) -> pl.Expr:
     """The bigrams of a text that tell its matter: those of the cadre's unit, post and name (on
     either record, the same person by construction) taken out, so that two texts about one
     cadre do not look alike for naming them."""
-    who = bigrams(pl.col("_case_who").str.replace_all("|", "", literal=True)).list.set_union(
-        bigrams(pl.col("_measure_who").str.replace_all("|", "", literal=True))
-    )
+    who = bigrams(pl.col("_case_who")).list.set_union(bigrams(pl.col("_measure_who")))
     return bigrams(pl.col(text)).list.set_difference(who)
 
 
@@ -140,7 +138,7 @@ def tolerance_review(
         "person_no", pl.col("source_key").alias("case_no"), pl.col("outcome").alias("result"),
         pl.col("event_date").alias("decided_on"), pl.col("event_id").alias("decision_event_id"),
         pl.col("matter").alias("_case_text"),
-        pl.concat_str("unit_given", "post_given", "subject_name", separator="|", ignore_nulls=True).alias("_case_who"),
+        pl.concat_str("unit_given", "post_given", "subject_name", ignore_nulls=True).alias("_case_who"),
     )  # fmt: skip
     is_measure = (pl.col("source") == "audit") | (
         (pl.col("source") == "sanction")
@@ -154,7 +152,7 @@ def tolerance_review(
         pl.concat_str(pl.col("category").fill_null("—"), pl.lit("/"), pl.col("outcome").fill_null("—")).alias("measure"),
         pl.col("event_date").alias("measure_date"), pl.col("event_id").alias("measure_event_id"),
         pl.col("matter").alias("_measure_text"), pl.col("reference").alias("_reference"),
-        pl.concat_str("unit_given", "post_given", "subject_name", separator="|", ignore_nulls=True).alias("_measure_who"),
+        pl.concat_str("unit_given", "post_given", "subject_name", ignore_nulls=True).alias("_measure_who"),
     )  # fmt: skip
     window = pl.col("measure_date").is_between(
         pl.col("decided_on").dt.offset_by(_offset(-policy.months_before)),

@@ -281,3 +281,9 @@ def empty_bronze(source: str) -> pl.LazyFrame:
     """The bronze table of a source that has no rows yet: every typed column, no row."""
     spec = SPECS[source]
     return bronze_rows(annotate(empty_rows(spec).lazy(), spec), spec).drop(PARTITION)
+
+
+def scan_bronze(store: Warehouse, source: str) -> pl.LazyFrame:
+    """A source's published bronze table, or :func:`empty_bronze` where it was never published
+    (an optional source such as S8 that a deployment does not have)."""
+    return store.scan("bronze", source) if store.exists("bronze", source) else empty_bronze(source)

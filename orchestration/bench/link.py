@@ -125,27 +125,23 @@ class Evidence:
 def _evidence(warehouse: Path | str, sources: "Iterable[str]", history: bool = True) -> Evidence:
     """The evidence of a warehouse's bronze tables, as ``silver/cadre`` builds it; ``history``
     False drops S8 (each cadre's current post is then its only interval)."""
-    from transforms import events as ev
     from transforms import linking as lk
     from transforms.event_links import mentions
-    from transforms.posts import cadre_posts
+    from transforms.posts import cadre_tables
     from transforms.specs import EVENT_SOURCES
-    from warehouse.ingest import empty_bronze
+    from warehouse.ingest import empty_bronze, scan_bronze
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
     store = Warehouse(warehouse)
     rules = load_rules()
-    cadres = lk.prepare_cadres(ev.cadres_from_roster(store.scan("bronze", "roster")), rules.linking)
-    has_history = history and store.exists("bronze", "post_history")
-    history_frame = (
-        store.scan("bronze", "post_history") if has_history else empty_bronze("post_history")
-    )
-    held = lk.prepare_posts(cadre_posts(history_frame, cadres), cadres, rules.linking)
+    s8 = scan_bronze(store, "post_history") if history else empty_bronze("post_history")
+    cadres, posts = cadre_tables(store.scan("bronze", "roster"), s8, rules.linking)
+    held = lk.prepare_posts(posts.lazy(), cadres.lazy(), rules.linking)
     named = mentions({s: store.scan("bronze", s) for s in EVENT_SOURCES}, rules.petition_counting)
     wanted = named.filter(pl.col("source").is_in(list(sources))).with_row_index("mention_id")
-    c, p, m = pl.collect_all([cadres, held, wanted])
-    return Evidence(c, p, m, rules.linking)
+    p, m = pl.collect_all([held, wanted])
+    return Evidence(cadres, p, m, rules.linking)
 
 
 def run_ours(warehouse: Path, history: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, float]:
