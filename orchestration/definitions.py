@@ -24,6 +24,7 @@ from assets.resources import (
     WarehouseResource,
 )
 from assets.silver import SILVER_ASSETS
+from orchestration.console import console_logger
 from warehouse.publish.config import load_scopes, scopes_file
 
 JOB_NAME = "dajiandu"
@@ -60,6 +61,7 @@ def build_defs(
         executor=dg.in_process_executor,
         jobs=[job],
         schedules=[nightly],
+        loggers={"console": console_logger},
         resources={
             "sources": SourcesResource(path=sources),
             "warehouse": WarehouseResource(root=warehouse),

@@ -366,6 +366,21 @@ def test_a_second_run_on_a_held_warehouse_says_who_holds_it(
     assert code == 0, err
 
 
+def test_a_post_ending_before_it_began_fails_by_name_without_a_stack(  # type: ignore[no-untyped-def]
+    sources: Path, tmp_path: Path, capsys
+) -> None:
+    # An S8 row whose 免职时间 is before its 任职时间 holds bronze/post_history (the intervals
+    # every link is judged by). Dagster's console logger printed the step's Python stack beside
+    # the named check: it read as a crash. The stack stays in the event log, not on the console.
+    import sqlite3
+
+    with sqlite3.connect(sources / "inbox" / "roster.db") as conn:
+        conn.execute("UPDATE cadre_post_history SET 免职时间 = '2001-01-01' WHERE rowid = 20")
+    code, _, err = _run_cli(capsys, sources, tmp_path / "w")
+    assert code == 1 and "免职时间.not_before_任职时间" in err and "a post cannot end before" in err
+    assert "Stack Trace" not in err and 'File "' not in err and "Traceback" not in err
+
+
 def test_a_full_disk_is_one_clear_line(generated: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     # A full disk gave a raw traceback ("database or disk is full") instead of the run-failed line.
     disk = tmp_path / "disk"
