@@ -169,6 +169,31 @@ def test_excel_lists_keep_text_dates_and_a_frozen_chinese_header(published) -> N
     assert csv_bytes.count(b"\n") == sheet.max_row
 
 
+@pytest.mark.parametrize(
+    ("name", "table", "first"),
+    [
+        ("容错复核清单", "tolerance_review", "案例编号"),
+        ("数据不一致清单", "inconsistency", "问题类型"),
+    ],
+)
+def test_the_tolerance_review_and_inconsistency_lists_reach_the_officer(  # type: ignore[no-untyped-def]
+    published, baseline, name, table, first
+) -> None:
+    # Issue #15: the pairs a person confirms or rejects, and what upstream says beside what the
+    # rules compute, in every bundle as Excel (and CSV), cut to the scope's cadres.
+    for result in published.values():
+        book = openpyxl.load_workbook(result.path / "excel" / f"{name}.xlsx")
+        sheet = book.active
+        header = [c.value for c in sheet[1]]
+        assert header[:2] == ["人员编号", "姓名"] and first in header
+        inside = _roster(baseline).filter(result.scope.expr()).select("person_no")
+        gold = Warehouse(baseline).scan("gold", table).collect()
+        assert sheet.max_row - 1 == gold.join(inside, on="person_no", how="semi").height
+        assert (result.path / "excel" / f"{name}.csv").exists()
+    rows = Warehouse(baseline).scan("gold", "tolerance_review").select(pl.len()).collect().item()
+    assert rows > 0  # the generated 容错 decisions review earlier measures: the list is not empty
+
+
 def test_a_formula_like_value_stays_text_in_xlsx_and_csv(tmp_path) -> None:
     # The generator never writes such a value; a real export may (or an attacker may).
     frame = pl.DataFrame(

@@ -11,6 +11,7 @@ from transforms.pages import booklet, profile_pages, scope_portraits, search_ind
 from transforms.publishing import (
     cst_text,
     csv_cell,
+    inconsistency_list,
     json_text,
     mask_id,
     mask_id_text,
@@ -282,3 +283,24 @@ def test_a_large_case_library_is_printed_in_volumes_in_booklet_order() -> None:
         "TC-002",
     ]  # fmt: skip  (fields in code-point order, as the booklet's sections; refusals last)
     assert len(volumes(cases.head(0))) == 1  # an empty library is one (empty) booklet
+
+
+def test_the_inconsistency_list_shows_both_values_and_masks_an_id_in_a_key() -> None:
+    # A sanction's key is <ID or 人员编号>/<measure>/<date>: the list an officer prints shows the
+    # upstream 影响期截止 beside the computed one, never the whole ID number.
+    found = pl.LazyFrame(
+        {"kind": ["influence_end_disagrees"], "kind_label": ["影响期截止与计算不一致"],
+         "person_no": ["RY1"], "event_id": ["sanction|f|2|0"], "source": ["sanction"],
+         "source_key": ["450321198001011234/记过/2024-05-20"], "upstream": ["2026-05-20"],
+         "computed": ["2025-05-20"], "note": [None]},
+        schema_overrides={"note": pl.String},
+    )  # fmt: skip
+    cadres = pl.LazyFrame(
+        {"person_no": ["RY1", "RY2"], "name": ["张伟", "李强"], "unit": ["财政局", "教育局"],
+         "post": ["局长", "局长"], "scope_level": ["县管", "县管"], "region": ["450321", "450321"]}
+    )  # fmt: skip
+    row = inconsistency_list(found, cadres).collect().row(0, named=True)
+    assert (row["姓名"], row["来源"], row["上游数据"], row["按规则计算"]) == (
+        "张伟", "处分与组织处理", "2026-05-20", "2025-05-20",
+    )  # fmt: skip
+    assert row["记录"] == "450321********1234/记过/2024-05-20"

@@ -9,6 +9,8 @@ from datetime import datetime
 
 import polars as pl
 
+from transforms.normalize import mask_id_numbers
+
 SOURCE_LABELS = {
     "inspection": "巡视巡察",
     "audit": "审计",
@@ -163,6 +165,47 @@ def clearance_list(clearance: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFram
     )
 
 
+def tolerance_review_list(review: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """容错复核清单: each 容错 decision beside a measure it may cover, with the evidence and its
+    status; a person confirms or rejects a pending pair in ``tolerance_decisions.csv``."""
+    return (
+        review.join(_who(cadres), on="person_no", how="inner")
+        .sort("person_no", "case_no", "measure_event_id")
+        .select(
+            *_who_columns(),
+            pl.col("case_no").alias("案例编号"),
+            pl.col("result").alias("认定结果"),
+            pl.col("decided_on").alias("认定日期"),
+            _label("measure_source", SOURCE_LABELS).alias("措施来源"),
+            pl.col("measure_key").alias("措施记录"),
+            pl.col("measure").alias("措施"),
+            pl.col("measure_date").alias("措施日期"),
+            pl.col("similarity").alias("事由相似度"),
+            pl.col("status_label").alias("复核状态"),
+            pl.col("evidence").alias("依据"),
+            pl.col("decided_by").alias("复核人"),
+        )
+    )
+
+
+def inconsistency_list(inconsistency: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """数据不一致清单: what an upstream export says beside what the rules compute (an audit
+    finding 予以容错 without all 五个看; an 影响期截止 that disagrees), both values shown."""
+    return (
+        inconsistency.join(_who(cadres), on="person_no", how="inner")
+        .sort("person_no", "kind", "event_id")
+        .select(
+            *_who_columns(),
+            pl.col("kind_label").alias("问题类型"),
+            _label("source", SOURCE_LABELS).alias("来源"),
+            mask_id_numbers(pl.col("source_key")).alias("记录"),
+            pl.col("upstream").alias("上游数据"),
+            pl.col("computed").alias("按规则计算"),
+            pl.col("note").alias("说明"),
+        )
+    )
+
+
 def profile_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
     """干部名单: one row per cadre of ``profile`` with the masked ID and the profile's headline."""
     grades = pl.col("latest_grades").list.eval(
@@ -200,7 +243,9 @@ def profile_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-TEXT_COLUMNS = frozenset({"人员编号", "公民身份号码", "行政区划代码", "件号", "规则编号"})
+TEXT_COLUMNS = frozenset(
+    {"人员编号", "公民身份号码", "行政区划代码", "件号", "规则编号", "案例编号", "措施记录", "记录"}
+)
 """Columns a spreadsheet must keep as text (文本): codes with leading zeros or 18 digits."""
 
 

@@ -6,7 +6,7 @@ Layout of ``<out>/<管理权限>-<region>/``::
     profiles/<人员编号>.html    one 干部监督档案 per cadre
     portraits/<n>.html          the region's and each unit's portrait (inline SVG charts)
     lists/warnings.html, promotion.html, clearance.html
-    excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单
+    excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 数据不一致清单
     pdf/干部监督档案.pdf        every profile, each from a new page (when Pango is there)
     pdf/单位画像.pdf
     cases/                     the de-identified 典型案例汇编 (HTML, PDF), when given
@@ -32,8 +32,10 @@ from transforms.publishing import (
     LEVEL_LABELS,
     clearance_list,
     cst_text,
+    inconsistency_list,
     profile_list,
     promotion_list,
+    tolerance_review_list,
     warning_list,
 )
 from transforms.scope import Scope
@@ -82,6 +84,8 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
         "选拔任用审查": promotion_list(rows.promotion.lazy(), cadres).collect(),
         "澄清正名名单": clearance_list(rows.clearance.lazy(), cadres).collect(),
         "干部名单": profile_list(rows.profile.lazy(), cadres).collect(),
+        "容错复核清单": tolerance_review_list(rows.review.lazy(), cadres).collect(),
+        "数据不一致清单": inconsistency_list(rows.inconsistency.lazy(), cadres).collect(),
     }
 
 

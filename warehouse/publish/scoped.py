@@ -13,6 +13,7 @@ from warehouse.store import Warehouse
 
 GOLD_USED = (
     "cadre_profile", "cadre_timeline", "warning", "promotion_check", "clearance", "unit_portrait",
+    "tolerance_review", "inconsistency",
 )  # fmt: skip
 POST_COLUMNS = ("person_no", "unit", "post", "start", "end")
 
@@ -33,6 +34,9 @@ class ScopeRows:
     warning: pl.DataFrame
     promotion: pl.DataFrame
     clearance: pl.DataFrame
+    review: pl.DataFrame
+    """``gold/tolerance_review``: 容错 decisions and the measures they may cover."""
+    inconsistency: pl.DataFrame
     portraits: pl.DataFrame
     posts: pl.DataFrame
     posts_note: str
@@ -90,9 +94,9 @@ def read_scope(store: Warehouse, scope: Scope) -> ScopeRows:
     def cut(name: str) -> pl.LazyFrame:
         return store.scan("gold", name).join(ids, on="person_no", how="semi")
 
-    profile, timeline, warning, promotion, clearance = pl.collect_all(
+    profile, timeline, warning, promotion, clearance, review, inconsistency = pl.collect_all(
         [cut("cadre_profile"), cut("cadre_timeline"), cut("warning"), cut("promotion_check"),
-         cut("clearance")]
+         cut("clearance"), cut("tolerance_review"), cut("inconsistency")]
     )  # fmt: skip
     as_of = profile["as_of"].max() if profile.height else date.today()
     assert isinstance(as_of, date)
@@ -101,5 +105,5 @@ def read_scope(store: Warehouse, scope: Scope) -> ScopeRows:
     posts, note = _posts(store, cadres)
     return ScopeRows(
         scope, as_of, cadres, profile.sort("person_no"), timeline, warning, promotion,
-        clearance, portraits, posts, note,
+        clearance, review, inconsistency, portraits, posts, note,
     )  # fmt: skip

@@ -16,7 +16,13 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from transforms.pages import scope_portraits
-from transforms.publishing import clearance_list, promotion_list, warning_list
+from transforms.publishing import (
+    clearance_list,
+    inconsistency_list,
+    promotion_list,
+    tolerance_review_list,
+    warning_list,
+)
 from warehouse.store import Warehouse
 
 BATCH_ROWS = 200_000
@@ -134,6 +140,16 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         ),
         ServingTable(
             "list_clearance", _once(lambda: clearance_list(gold["clearance"], cadres).collect()),
+            "scoped", LIST_SCOPE,
+        ),
+        ServingTable(
+            "list_tolerance_review",
+            _once(lambda: tolerance_review_list(store.scan("gold", "tolerance_review"), cadres).collect()),
+            "scoped", LIST_SCOPE,
+        ),
+        ServingTable(
+            "list_inconsistency",
+            _once(lambda: inconsistency_list(store.scan("gold", "inconsistency"), cadres).collect()),
             "scoped", LIST_SCOPE,
         ),
         ServingTable("serving_meta", _once(meta), "public"),
