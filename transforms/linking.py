@@ -194,8 +194,10 @@ def link(
         ``link_note``; and the review queue (one row per mention and candidate, with its scores
         and what speaks for or against it).
     """
-    first = _deterministic(mentions, cadres)
-    scored = candidates(first.filter(pl.col("person_no").is_null()), posts, rules)
+    # Both outputs (the links and the review queue) read these two: computed once, not once per
+    # output (collect_all does not share them: it doubled the linking time).
+    first = _deterministic(mentions, cadres).collect().lazy()
+    scored = candidates(first.filter(pl.col("person_no").is_null()), posts, rules).collect().lazy()
     decided = _decide(scored, rules)
     linked_now = pl.col("link_status") == LINKED
     out = (
