@@ -46,6 +46,16 @@ def tolerated_measures(
     third of those a decoy; each recorded in the truth as covered or not."""
     by_no = {c.person_no: c for c in cadres}
     rows: list[Row] = []
+    taken: set[tuple[str, str, date]] = set()  # (人员编号, measure as read, date): one record each
+
+    def free_day(cadre: Cadre, n: int, day: date) -> date:
+        # 诫勉谈话 is read as 诫勉: two of them on one day would be one record twice.
+        measure = COVERED[n % len(COVERED)][1].removesuffix("谈话")
+        while (cadre.person_no, measure, day) in taken:
+            day -= timedelta(days=1)
+        taken.add((cadre.person_no, measure, day))
+        return day
+
     for n, d in enumerate(decisions):
         case_no, result, text = d[0], d[10], str(d[6])
         decided = d[8]
@@ -56,13 +66,13 @@ def tolerated_measures(
         unit, post = d[3], d[4]
         matter = text[text.index("）") + 1 :] if "）" in text else text
         matter = matter.replace("已及时纠正。", "").rstrip("，。")
-        when = decided - timedelta(days=int(rng.integers(30, 300)))
+        when = free_day(cadre, n, decided - timedelta(days=int(rng.integers(30, 300))))
         reviewed = _measure(rng, cadre, when, f"{unit}{post}{cadre.name}{matter}", n, sink)
         sink.pair(str(case_no), reviewed, True, "the measure the decision reviews")
         rows.append(reviewed)
         if rng.random() < 0.35:
             other = _OTHER_MATTERS[int(rng.integers(0, len(_OTHER_MATTERS)))]
-            on = decided - timedelta(days=int(rng.integers(30, 300)))
+            on = free_day(cadre, n + 1, decided - timedelta(days=int(rng.integers(30, 300))))
             decoy = _measure(rng, cadre, on, f"{cadre.name}{other}", n + 1, sink)
             sink.pair(str(case_no), decoy, False, "another matter of the same cadre")
             rows.append(decoy)
