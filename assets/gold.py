@@ -45,12 +45,14 @@ DESCRIPTIONS = {
     "the same cadre it plausibly covers, with the evidence (dates, bigram similarity, 文号) and "
     "the status: exact, confirmed or rejected in tolerance_decisions.csv, or pending.",
     "inconsistency": "Upstream values not trusted: audit findings marked 予以容错 without all 五个看, "
-    "upstream 影响期截止 that disagree with the computed period; both values each.",
+    "upstream 影响期截止 that disagree with the computed period, roster posts the post history "
+    "does not hold; both values each.",
     "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples "
     "and, per case, how many identifiers of each kind were removed.",
 }
 INPUTS = [["silver", "supervision_event"], ["silver", "cadre"], ["bronze", "petition"],
-          ["bronze", "tolerance"], ["bronze", "audit"], ["bronze", "sanction"]]  # fmt: skip
+          ["bronze", "tolerance"], ["bronze", "audit"], ["bronze", "sanction"],
+          ["silver", "cadre_post"]]  # fmt: skip
 
 
 def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
@@ -66,6 +68,7 @@ def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
         event_count=int(events.get("rows", 0)),
         sanctions=store.scan("bronze", "sanction"),
         tolerance_decisions=read_tolerance_decisions(decisions),
+        posts=store.scan("silver", "cadre_post") if store.exists("silver", "cadre_post") else None,
     )
 
 

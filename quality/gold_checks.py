@@ -191,6 +191,6 @@ GOLD_INVARIANTS = {
     "clearance": {"person_no.in_silver_cadre": "Every clearance is of a cadre of silver/cadre."},
     "unit_portrait": {},
     "tolerance_review": {"person_no.in_silver_cadre": "Every pair is of a cadre of silver/cadre."},
-    "inconsistency": {"upstream.consistent": "Upstream 容错 and 影响期截止 agree (WARN)."},
+    "inconsistency": {"upstream.consistent": "Upstream 容错, 影响期截止 and roster posts agree with what is computed (WARN)."},
 }  # fmt: skip
 """The invariants declared as Dagster checks, per gold table (the same ids as above)."""

@@ -359,7 +359,8 @@ GOLD_SUITES: dict[str, tuple[tuple[str, ...], tuple[Expectation, ...]]] = {
     "gold/inconsistency": (("kind", "event_id"), (
         expect("kind.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
            "an inconsistency is of a known kind", column="kind",
-           value_set=["audit_tolerance_without_five_checks", "influence_end_disagrees"]),
+           value_set=["audit_tolerance_without_five_checks", "influence_end_disagrees",
+                      "roster_post_disagrees"]),
     )),
 }  # fmt: skip
 """Per gold table: its key and its expectations (the key's uniqueness is added to each)."""

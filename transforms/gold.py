@@ -82,6 +82,8 @@ class Silver:
     """``bronze/sanction`` (事由 for 容错 coverage, 影响期截止 for the inconsistency list)."""
     tolerance_decisions: pl.DataFrame
     """``tolerance_decisions.csv``, read (:mod:`warehouse.tolerance_decisions`)."""
+    posts: pl.LazyFrame | None = None
+    """``silver/cadre_post`` (roster posts the post history disagrees with), when there is one."""
 
 
 def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple[str, Table]]:
@@ -132,6 +134,12 @@ def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple
     yield (
         "inconsistency",
         inconsistencies(
-            silver.events, silver.sanctions, silver.audit, periods, rules.combined_cap
+            silver.events,
+            silver.sanctions,
+            silver.audit,
+            periods,
+            rules.combined_cap,
+            cadres,
+            silver.posts,
         ).collect(),
     )

@@ -10,6 +10,10 @@ Two kinds, each row with both values:
   several 政务处分 are decided on one day, 政务处分法 art. 15 lets the decision set a period from
   the longest one up to their sum, at most ``CombinedCap.months``: an end in that range agrees.
   The computed end is what bars (:mod:`transforms.promotion`).
+- ``roster_post_disagrees`` (名册现任职务与任职经历不一致): a cadre whose roster post is not how the
+  post history (S8) has them now (:func:`transforms.posts.roster_disagreements`): a cadre in
+  service whose 单位名称/现任职务 is no open S8 post, or one who has left with an S8 post still open.
+  The post history is what records are linked with.
 """
 
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.events import linked_events
+from transforms.posts import roster_disagreements
 from transforms.promotion import period_ends
 from transforms.specs import FIVE_CHECKS
 
@@ -30,6 +35,7 @@ INCONSISTENCY = pl.Schema(
 KIND_LABELS = {
     "audit_tolerance_without_five_checks": "审计容错认定与五个看不符",
     "influence_end_disagrees": "影响期截止与计算不一致",
+    "roster_post_disagrees": "名册现任职务与任职经历不一致",
 }
 
 
@@ -131,19 +137,38 @@ def influence_end_disagreements(
     )
 
 
+def roster_post_disagreements(cadres: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFrame:
+    """Roster posts the post history does not hold now (see the module), both values."""
+    return roster_disagreements(cadres, posts).select(
+        pl.lit("roster_post_disagrees").alias("kind"),
+        "person_no",
+        pl.format("roster|{}", "person_no").alias("event_id"),
+        pl.lit("roster").alias("source"),
+        pl.col("person_no").alias("source_key"),
+        pl.concat_str(pl.lit("名册："), pl.col("roster")).alias("upstream"),
+        pl.concat_str(pl.lit("任职经历在任："), pl.col("post_history")).alias("computed"),
+        pl.lit("以任职经历为准关联记录；请核对干部名册").alias("note"),
+    )
+
+
 def inconsistencies(
     events: pl.LazyFrame,
     sanctions: pl.LazyFrame,
     audit: pl.LazyFrame,
     periods: pl.DataFrame,
     cap: CombinedCap,
+    cadres: pl.LazyFrame | None = None,
+    posts: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
-    """``gold/inconsistency``: both kinds, with Chinese labels, in a total order."""
+    """``gold/inconsistency``: every kind, with Chinese labels, in a total order (the roster's
+    only where ``cadres`` and ``posts`` are given)."""
+    roster = [] if cadres is None or posts is None else [roster_post_disagreements(cadres, posts)]
     return (
         pl.concat(
             [
                 audit_without_five_checks(events, audit),
                 influence_end_disagreements(events, sanctions, periods, cap),
+                *roster,
             ]
         )
         .with_columns(pl.col("kind").replace_strict(KIND_LABELS).alias("kind_label"))

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from transforms.link_keys import NOT_CADRES, accepted_tails, pinyin_key, skeleton_key
+from transforms.link_keys import (
+    NOT_CADRES,
+    POST_PARTS,
+    accepted_tails,
+    pinyin_key,
+    skeleton_key,
+)
 
 if TYPE_CHECKING:
     from transforms.linking import LinkRules
@@ -34,25 +40,40 @@ def _mentions(open_mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
         pl.col("unit_tail"), pl.col("event_date"), rules.lineage, rules.lineage_slack_days
     )
     return (
-        open_mentions.select(
-            "mention_id", "name_key", "unit_prefix", "unit_tail", "post_key", "post_kind",
-            "post_group", "event_date",
-        )
+        open_mentions.select("mention_id", "name_key", "unit_prefix", "unit_tail", "posts", "event_date")
         .with_columns(
             pinyin_key(pl.col("name_key")).alias("pinyin_key"),
             skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
             tails.alias("tail"),
+            # A record naming no post is still compared (its post confirms nothing).
+            pl.when(pl.col("posts").list.len() > 0).then(pl.col("posts")).otherwise(
+                pl.lit([None], dtype=POST_PARTS)
+            ),
         )
         .explode("tail")
+        .explode("posts")
+        .with_columns(
+            *(pl.col("posts").struct.field(f) for f in ("post_key", "post_kind", "post_group")),
+            pl.col("posts").struct.field("former").fill_null(False),
+        )
+        .drop("posts")
     )  # fmt: skip
 
 
 def _intervals(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
-    return posts.select(
+    """The roster side, one row per post an interval holds (concurrent titles: 党组书记、局长)."""
+    held = posts.with_columns(
+        pl.when(pl.col("posts").list.len() > 0)
+        .then(pl.col("posts"))
+        .otherwise(pl.lit([None], dtype=POST_PARTS))
+    ).explode("posts")
+    return held.select(
         "person_no", pl.col("name_key").alias("c_name_key"), pl.col("pinyin_key").alias("c_pinyin"),
         "unit", "post", "start", "end", pl.col("unit_prefix").alias("c_prefix"),
-        pl.col("unit_tail").alias("tail"), pl.col("post_key").alias("c_post_key"),
-        pl.col("post_group").alias("c_post_group"),
+        pl.col("unit_tail").alias("tail"),
+        pl.col("posts").struct.field("post_key").alias("c_post_key"),
+        pl.col("posts").struct.field("post_kind").alias("c_post_kind"),
+        pl.col("posts").struct.field("post_group").alias("c_post_group"),
         skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
     )  # fmt: skip
 
@@ -77,17 +98,18 @@ def _joined(m: pl.LazyFrame, c: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFram
     )
     columns = [
         "mention_id", "person_no", "name_key", "c_name_key", "unit", "post", "start", "end",
-        "unit_prefix", "c_prefix", "unit_tail", "post_key", "post_kind", "post_group",
-        "c_post_key", "c_post_group", "event_date", "typo",
+        "unit_prefix", "c_prefix", "unit_tail", "post_key", "post_kind", "post_group", "former",
+        "c_post_key", "c_post_kind", "c_post_group", "event_date", "typo",
     ]  # fmt: skip
     return pl.concat([f.select(columns) for f in (exact, *typos, no_unit)])
 
 
 def _in_time(slack: int) -> pl.Expr:
-    """The interval, widened by ``slack`` days, holds the record's date (or it has none)."""
+    """The interval, widened by ``slack`` days, holds the record's date (or it has none). A
+    record naming a former post (``原局长``) needs only that the post began before its date."""
     date, widen = pl.col("event_date"), pl.duration(days=slack)
     after_start = pl.col("start").is_null() | (pl.col("start") - widen <= date)
-    before_end = pl.col("end").is_null() | (date <= pl.col("end") + widen)
+    before_end = pl.col("end").is_null() | (date <= pl.col("end") + widen) | pl.col("former")
     return date.is_null() | (after_start & before_end)
 
 
@@ -99,8 +121,8 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
         .when(pl.col("unit_prefix").is_null() | pl.col("c_prefix").is_null()).then(pl.lit(sim["prefix_missing"]))
         .otherwise(pl.lit(sim["other_region"]))
     )  # fmt: skip
+    same_post = _same_post()
     known = pl.col("post_key").is_not_null() & pl.col("c_post_key").is_not_null()
-    same_post = known & (pl.col("post_key") == pl.col("c_post_key"))
     grouped = known & (pl.col("post_group") == pl.col("c_post_group")).fill_null(False)
     post = (
         pl.when(same_post)
@@ -113,11 +135,23 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
     return [name.alias("name_score"), unit.alias("unit_score"), post.alias("post_score")]
 
 
+def _same_post() -> pl.Expr:
+    """The record's post is the one held: the same title, or — where the rules know one of the two
+    titles not — one written inside the other (街道党工委书记 / 党工委书记)."""
+    a, b = pl.col("post_key"), pl.col("c_post_key")
+    unknown = pl.col("post_kind").is_null() | pl.col("c_post_kind").is_null()
+    return (a.is_not_null() & b.is_not_null()) & (
+        (a == b) | (unknown & (a.str.ends_with(b) | b.str.ends_with(a)))
+    )
+
+
 def _conflict() -> pl.Expr:
-    """Why a candidate cannot be the person the record names, or null."""
+    """Why a candidate cannot be the person the record names, or null. Only two titles the rules
+    know can contradict each other; a title they do not know confirms nothing and rules out
+    nobody."""
     outsider = pl.col("post_kind").is_in(list(NOT_CADRES))
-    known = pl.col("post_key").is_not_null() & pl.col("c_post_key").is_not_null()
-    other = known & (pl.col("post_key") != pl.col("c_post_key"))
+    known = pl.col("post_kind").is_not_null() & pl.col("c_post_kind").is_not_null()
+    other = known & ~_same_post()
     other = other & (pl.col("post_group") != pl.col("c_post_group")).fill_null(True)
     return (
         pl.when(outsider).then(pl.format("post {} is not a roster cadre's post", "post_key"))
@@ -166,7 +200,14 @@ def candidates(
     )
     scored = (
         joined.with_columns(
-            *_scores(rules), _conflict().alias("conflict"), (~_in_time(0)).alias("in_slack")
+            *_scores(rules),
+            _conflict().alias("conflict"),
+            # A former post held before the record's date is where it should be, not a near miss.
+            pl.when(pl.col("former"))
+            .then(pl.col("start").is_not_null() & (pl.col("start") > pl.col("event_date")))
+            .otherwise(~_in_time(0))
+            .fill_null(False)
+            .alias("in_slack"),
         )
         .with_columns(
             (

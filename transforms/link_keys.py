@@ -3,7 +3,9 @@ department (abbreviations spelled out, renamed units followed through their line
 post's title, kind and group (``post_terms.csv``). Polars in, Polars out.
 """
 
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -12,6 +14,7 @@ import polars as pl
 from pypinyin import lazy_pinyin
 
 from transforms import normalize as nz
+from transforms.units import UnitModel, parse_unit, unit_model
 
 if TYPE_CHECKING:
     from transforms.linking import LinkRules
@@ -36,52 +39,37 @@ def skeleton_key(name_key: pl.Expr, confusables: Sequence[str]) -> pl.Expr:
     return name_key.str.replace_many(sources, targets) if sources else name_key
 
 
-def _unit_parts_frame(units: pl.Series, abbreviations: Mapping[str, str]) -> pl.DataFrame:
-    """Prefix and tail of each distinct unit name, in staged columns (each step computed once)."""
-    departmental = pl.col("_rest").str.starts_with("市场") | pl.col("_rest").str.starts_with("市政")
-    return (
-        units.unique().to_frame("unit")
-        .with_columns(_core=_unit_core(pl.col("unit")))
-        .with_columns(prefix=pl.col("_core").str.extract(r"^(.{2,}?[省市县区旗])", 1))
-        .with_columns(
-            _rest=pl.when(pl.col("prefix").is_not_null())
-            .then(pl.col("_core").str.slice(pl.col("prefix").str.len_chars()))
-            .otherwise(pl.col("_core"))
-        )
-        # A bare level word before the department (县发改局, 本县财政局) is no region; 市场… and 市政… are.
-        .with_columns(
-            _rest=nz.blank_to_null(
-                pl.when(departmental).then(pl.col("_rest")).otherwise(pl.col("_rest").str.replace(r"^(本县|县|区|市)", ""))
-            )
-        )
-        .with_columns(tail=pl.col("_rest").replace(dict(abbreviations)))
-        .select("unit", "prefix", "tail")
-    )  # fmt: skip
+_MODELS: dict[int, tuple[object, UnitModel]] = {}
 
 
-def unit_parts(unit: pl.Expr, abbreviations: Mapping[str, str]) -> pl.Expr:
-    """``{prefix, tail}`` of a unit name: the region (``安平县``, null when none is named) and the
-    department or town with abbreviations spelled out (发改局 → 发展和改革局)."""
+def model_of(rules: "LinkRules") -> UnitModel:
+    """The unit-name model of ``rules`` (regions and abbreviations), built once per rules object."""
+    cached = _MODELS.get(id(rules))
+    if cached is None or cached[0] is not rules:
+        cached = (rules, unit_model(rules.regions, rules.abbreviations))
+        _MODELS[id(rules)] = cached
+    return cached[1]
+
+
+def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:
+    """``{prefix, tail}`` of a unit name (:func:`transforms.units.parse_unit`): the most specific
+    region it names (``北仑``, null when none is named) and the unit within it, forms made one and
+    abbreviations spelled out (发改局 → 发展和改革局). Each distinct name is parsed once."""
+    dtype = pl.Struct({"prefix": pl.String, "tail": pl.String})
 
     def batch(values: pl.Series) -> pl.Series:
-        table = _unit_parts_frame(values, abbreviations)
+        uniques = values.unique()
+        parsed = [parse_unit(v, model) for v in uniques.to_list()]
+        table = pl.DataFrame({
+            "unit": uniques,
+            "parts": pl.Series([{"prefix": p, "tail": t} for p, t in parsed], dtype=dtype),
+        })  # fmt: skip
         joined = values.to_frame("unit").join(
             table, on="unit", how="left", nulls_equal=True, maintain_order="left"
         )
-        return joined.select(pl.struct("prefix", "tail").alias("unit_parts")).to_series()
+        return joined.get_column("parts")
 
-    dtype = pl.Struct({"prefix": pl.String, "tail": pl.String})
-    return unit.map_batches(batch, return_dtype=dtype)
-
-
-def _unit_core(unit: pl.Expr) -> pl.Expr:
-    text = nz.to_simplified(nz.blank_to_null(unit)).str.replace_all(r"[\s\u3000]", "")
-    return (
-        text.str.replace(r"^中共", "")
-        .str.replace(r"委员会$", "委")
-        .str.replace(r"人民政府$", "")
-        .str.replace(r"(镇|乡|街道)政府$", "${1}")
-    )
+    return nz.to_simplified(nz.blank_to_null(unit)).map_batches(batch, return_dtype=dtype)
 
 
 def _post(expr: pl.Expr) -> pl.Expr:
@@ -109,33 +97,59 @@ class PostTerm:
 
 NOT_CADRES = ("village", "contract")
 """Post kinds of people a county roster does not hold."""
-POST_PARTS = pl.Struct({"post_key": pl.String, "post_kind": pl.String, "post_group": pl.String})
+POST_PART = pl.Struct({
+    "post_key": pl.String, "post_kind": pl.String, "post_group": pl.String, "former": pl.Boolean,
+})  # fmt: skip
+POST_PARTS = pl.List(POST_PART)
+_FORMER = re.compile(r"^(?:原任?|前任?)(?=.{2,})")
+_QUALIFIER = re.compile(
+    r"\((?:兼任?|主持工作|试用期|正科级?|副科级?|正处级?|副处级?|挂职锻炼|挂职|保留[^()]*)\)"
+)
+_SPLIT = re.compile(r"[、，,;；/()]|兼任?|并任")
 
 
-def _post_part(text: str | None, terms: Sequence[PostTerm]) -> dict[str, str | None]:
-    """The longest term a post ends with (``安平县财政局副局长`` → 副局长), or the text itself."""
+def split_posts(text: str | None) -> list[tuple[str, bool]]:
+    """The posts one written title holds, each with whether it is a former post: ``党组书记、局长``
+    and ``区委常委兼宣传部部长`` are two; ``副县长（挂职）`` is 副县长 (a secondment is a post held at
+    the host unit); ``原局长`` is 局长, held before."""
     if not text:
-        return {"post_key": None, "post_kind": None, "post_group": None}
+        return []
+    clean = re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", text))
+    clean = _QUALIFIER.sub("", clean).replace("挂职", "")
+    parts = []
+    for piece in _SPLIT.split(clean):
+        former = bool(_FORMER.match(piece))
+        piece = _FORMER.sub("", piece)
+        if piece:
+            parts.append((piece, former))
+    return parts
+
+
+def _post_part(text: str, former: bool, terms: Sequence[PostTerm]) -> dict[str, object]:
+    """The longest term a post ends with (``安平县财政局副局长`` → 副局长), or the text itself
+    (``post_kind`` null: a title the rules do not know, which can agree but never contradicts)."""
     term = next((t for t in terms if text.endswith(t.term)), None)
     if term is None:
-        return {"post_key": text, "post_kind": None, "post_group": None}
-    return {"post_key": term.canonical, "post_kind": term.kind, "post_group": term.group or None}
+        return {"post_key": text, "post_kind": None, "post_group": None, "former": former}
+    return {"post_key": term.canonical, "post_kind": term.kind, "post_group": term.group or None,
+            "former": former}  # fmt: skip
 
 
 def post_parts(post: pl.Expr, terms: Sequence[PostTerm]) -> pl.Expr:
-    """``{post_key, post_kind, post_group}`` of a post as written (each distinct value once)."""
+    """The posts of a title as written (:func:`split_posts`), each ``{post_key, post_kind,
+    post_group, former}``: a list, empty when none is given (each distinct value parsed once)."""
     longest = sorted(terms, key=lambda t: -len(t.term))
 
     def batch(values: pl.Series) -> pl.Series:
         uniques = values.unique()
-        parts = pl.Series([_post_part(v, longest) for v in uniques.to_list()], dtype=POST_PARTS)
-        table = pl.DataFrame({"v": uniques, "parts": parts})
+        parsed = [[_post_part(p, f, longest) for p, f in split_posts(v)] for v in uniques.to_list()]
+        table = pl.DataFrame({"v": uniques, "parts": pl.Series(parsed, dtype=POST_PARTS)})
         joined = values.to_frame("v").join(
             table, on="v", how="left", nulls_equal=True, maintain_order="left"
         )
         return joined.get_column("parts")
 
-    return _post(post).map_batches(batch, return_dtype=POST_PARTS)
+    return nz.to_simplified(_post(post)).map_batches(batch, return_dtype=POST_PARTS)
 
 
 @dataclass(frozen=True)
@@ -168,25 +182,27 @@ def accepted_tails(tail: pl.Expr, when: pl.Expr, lineage: Sequence[Rename], slac
 
 
 def _keyed(frame: pl.LazyFrame, unit: str, post: str, rules: "LinkRules") -> pl.LazyFrame:
-    """``unit_prefix``/``unit_tail`` and ``post_key``/``post_kind``/``post_group`` of a frame."""
+    """``unit_prefix``/``unit_tail``, ``posts`` (every post the title holds) and the first one's
+    ``post_key``/``post_kind``/``post_group`` of a frame."""
+    first = pl.col("posts").list.first()
     return (
         frame.with_columns(
-            unit_parts(pl.col(unit), rules.abbreviations).alias("_unit"),
-            post_parts(pl.col(post), rules.posts).alias("_post"),
+            unit_parts(pl.col(unit), model_of(rules)).alias("_unit"),
+            post_parts(pl.col(post), rules.posts).alias("posts"),
         )
         .with_columns(
             pl.col("_unit").struct.field("prefix").alias("unit_prefix"),
             pl.col("_unit").struct.field("tail").alias("unit_tail"),
-            *(pl.col("_post").struct.field(f) for f in ("post_key", "post_kind", "post_group")),
+            *(first.struct.field(f) for f in ("post_key", "post_kind", "post_group")),
         )
-        .drop("_unit", "_post")
+        .drop("_unit")
     )
 
 
 def prepare_cadres(cadres: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     """The roster side of the linker: keys of every cadre (``silver/cadre`` columns in, keys added)."""
     with_pinyin = cadres.with_columns(pinyin_key(pl.col("name_key")).alias("pinyin_key"))
-    return _keyed(with_pinyin, "unit", "post", rules)
+    return _keyed(with_pinyin, "unit", "post", rules).drop("posts")
 
 
 def prepare_posts(posts: pl.LazyFrame, cadres: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:

@@ -22,10 +22,23 @@ POST_COLUMNS = pl.Schema({
 })  # fmt: skip
 
 
+LEFT = ("退休", "调离", "去世")
+"""在职状态 of a cadre who has left: no post of theirs is open unless the post history says so."""
+KEY = ["person_no", "unit", "post", "start"]
+
+
 def cadre_posts(history: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
     """The intervals of every cadre of ``cadres`` (``silver/cadre``) from ``history``
-    (``bronze/post_history``, possibly empty), the roster's current post where history has none."""
+    (``bronze/post_history``, possibly empty), and the roster's post where history has none.
+
+    The post history wins: the roster's post is added only for a cadre with no open post in it,
+    and never when it repeats a post the history holds (a closed post stays closed). A cadre who
+    has left (退休/调离/去世) gets the roster's post only when the history has nothing of theirs —
+    the one interval there is — and none without a unit. Where roster and history disagree,
+    :func:`roster_disagreements` lists both values."""
     known = cadres.select("person_no")
+    if "status" not in cadres.collect_schema().names():
+        cadres = cadres.with_columns(pl.lit(None, dtype=pl.String).alias("status"))
     held = (
         history.select(
             pl.col("人员编号").alias("person_no"), pl.col("单位代码").alias("unit_code"),
@@ -34,17 +47,54 @@ def cadre_posts(history: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("任免文号").alias("document"), pl.lit("post_history").alias("origin"),
         )
         .join(known, on="person_no", how="semi")
-        .unique(["person_no", "unit", "post", "start"], keep="last", maintain_order=True)
+        .unique(KEY, keep="last", maintain_order=True)
     )  # fmt: skip
     current = held.filter(pl.col("end").is_null()).select("person_no").unique()
-    roster = cadres.join(current, on="person_no", how="anti").select(
-        "person_no", "unit_code", "unit", "post", pl.col("post_since").alias("start"),
-        pl.lit(None, dtype=pl.Date).alias("end"), pl.lit(None, dtype=pl.String).alias("document"),
-        pl.lit("roster").alias("origin"),
+    any_history = held.select("person_no").unique()
+    left = pl.col("status").is_in(list(LEFT)).fill_null(False)
+    roster = (
+        cadres.filter(pl.col("unit").is_not_null())
+        .join(current, on="person_no", how="anti")
+        .join(any_history.with_columns(pl.lit(True).alias("_has")), on="person_no", how="left")
+        .filter(~(left & pl.col("_has").fill_null(False)))
+        .select(
+            "person_no", "unit_code", "unit", "post", pl.col("post_since").alias("start"),
+            pl.lit(None, dtype=pl.Date).alias("end"), pl.lit(None, dtype=pl.String).alias("document"),
+            pl.lit("roster").alias("origin"),
+        )
+        .join(held.select(KEY), on=KEY, how="anti", nulls_equal=True)
     )  # fmt: skip
     return pl.concat([held.cast(POST_COLUMNS), roster.cast(POST_COLUMNS)]).sort(
         "person_no", "start", "unit", "post", nulls_last=False
     )
+
+
+def roster_disagreements(cadres: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFrame:
+    """Cadres whose roster post (单位名称/现任职务) is not how the post history has them now:
+    ``person_no``, ``roster`` and ``post_history`` (both values, as written). Counted: a cadre in
+    service whose roster post is not among the history's open posts; a cadre who has left whose
+    history still holds an open post. The history is what linking uses."""
+    open_posts = (
+        posts.filter((pl.col("origin") == "post_history") & pl.col("end").is_null())
+        .group_by("person_no")
+        .agg(pl.format("{}{}", "unit", pl.col("post").fill_null("")).sort().str.join("；").alias("post_history"),
+             pl.struct("unit", "post").alias("_open"))
+    )  # fmt: skip
+    with_history = posts.filter(pl.col("origin") == "post_history").select("person_no").unique()
+    roster = pl.format("{}{}（{}）", pl.col("unit").fill_null(""), pl.col("post").fill_null(""),
+                       pl.col("status").fill_null("在职"))  # fmt: skip
+    left = pl.col("status").is_in(list(LEFT)).fill_null(False)
+    listed = pl.struct("unit", "post").is_in(pl.col("_open")).fill_null(False)
+    return (
+        cadres.join(with_history, on="person_no", how="semi")
+        .join(open_posts, on="person_no", how="left")
+        .filter(
+            pl.when(left).then(pl.col("post_history").is_not_null()).otherwise(~listed)
+        )
+        .select("person_no", roster.alias("roster"),
+                pl.col("post_history").fill_null("（无在任职务）").alias("post_history"))
+        .sort("person_no")
+    )  # fmt: skip
 
 
 def cadre_tables(

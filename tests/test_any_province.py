@@ -1,0 +1,230 @@
+"""Linking as well in any province as in the one the generator imitates (issue 19): unit names in
+every official and clerk's form, cadres who left, concurrent and 挂职 posts. Each case says why it
+exists; the property tests render one unit in every form the model claims to read."""
+
+from datetime import date
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms import linking as lk
+from transforms.link_keys import model_of, split_posts
+from transforms.posts import cadre_posts, roster_disagreements
+from transforms.units import parse_unit
+from warehouse.rules import load_linking_rules
+
+RULES = load_linking_rules()
+MODEL = model_of(RULES)
+
+# (prefecture or "", county-level region as officially named, its short name)
+REGIONS = [
+    ("宁波市", "北仑区", "北仑"),
+    ("宁波市", "奉化区", "奉化"),
+    ("宁波市", "慈溪市", "慈溪"),
+    ("黔东南苗族侗族自治州", "凯里市", "凯里"),
+    ("延边朝鲜族自治州", "延吉市", "延吉"),
+    ("", "三江侗族自治县", "三江"),
+    ("", "安平县", "安平"),
+]
+# (official department, the forms clerks write it in)
+DEPARTMENTS = [
+    ("发展和改革局", ["发展和改革局", "发改局"]),
+    ("人力资源和社会保障局", ["人力资源和社会保障局", "人社局"]),
+    ("卫生健康局", ["卫生健康局", "卫健局"]),
+    ("应急管理局", ["应急管理局", "应急局"]),
+    ("退役军人事务局", ["退役军人事务局", "退役军人局"]),
+    ("综合行政执法局", ["综合行政执法局", "综合执法局"]),
+    ("教育局", ["教育局"]),
+    ("财政局", ["财政局"]),
+]
+
+
+def _key(name: str) -> tuple[str | None, str | None]:
+    return parse_unit(name, MODEL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(REGIONS), st.sampled_from(DEPARTMENTS), st.data())
+def test_a_department_in_every_written_form_is_one_unit(region, department, data) -> None:
+    # The roster's official name and every form a clerk writes resolve to the same region and unit.
+    prefecture, county, short = region
+    official, forms = department
+    written = data.draw(st.sampled_from(forms))
+    place = data.draw(st.sampled_from([prefecture + county, county, short]))
+    assert _key(prefecture + county + official) == (short, _key(official)[1])
+    assert _key(place + written) == _key(prefecture + county + official)
+    # Without the region (区发改局, 发改局) the unit is the same and the region is left open.
+    level = county[-1] if county[-1] in "区县市" else ""
+    assert _key(level + written) == (None, _key(official)[1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(REGIONS), st.sampled_from(["白峰", "骆驼", "城关", "大碶"]), st.data())
+def test_a_township_in_every_written_form_is_one_place(region, town, data) -> None:
+    # 中共…街道工作委员会, …人民政府…街道办事处, 白峰街道, 白峰街道党工委: one place for a record.
+    prefecture, county, short = region
+    kind = data.draw(st.sampled_from(["街道", "镇", "乡"]))
+    official = data.draw(
+        st.sampled_from([
+            f"中共{prefecture}{county}{town}{kind}工作委员会",
+            f"中共{prefecture}{county}{town}{kind}委员会",
+            f"{prefecture}{county}人民政府{town}{kind}办事处" if kind == "街道" else f"{prefecture}{county}{town}{kind}人民政府",
+            f"{prefecture}{county}{town}{kind}人民代表大会",
+        ])
+    )  # fmt: skip
+    clerk = data.draw(
+        st.sampled_from([f"{town}{kind}", f"{town}{kind}党工委", f"{town}{kind}党委",
+                         f"{county}{town}{kind}", f"{short}{town}{kind}", f"{town}{kind}政府"])
+    )  # fmt: skip
+    region_key, tail = _key(official)
+    assert (region_key, tail) == (short, f"{town}{kind}")
+    assert _key(clerk)[1] == tail
+
+
+def test_organs_in_their_full_and_short_forms() -> None:
+    # 人民代表大会常务委员会 = 人大; 中共…委员会 = 区委; the 政协's long name; 区委宣传部 = 宣传部.
+    assert _key("慈溪市人民代表大会常务委员会") == _key("慈溪市人大") == ("慈溪", "人大常委会")
+    assert _key("中共宁波市北仑区委员会") == _key("北仑区委") == ("北仑", "委")
+    assert _key("中国人民政治协商会议宁波市北仑区委员会") == _key("北仑区政协") == ("北仑", "政协")
+    assert _key("中共宁波市北仑区委宣传部") == _key("北仑区委宣传部") == ("北仑", "宣传部")
+
+
+def test_a_short_region_name_inside_a_word_is_no_region() -> None:
+    # 公安县 exists: 公安局 is still a bureau; 东城街道 is a place, not 东城区's 街道.
+    assert _key("公安局") == (None, "公安局")
+    assert _key("东城街道") == (None, "东城街道")
+    assert _key("清河镇人民政府") == (None, "清河镇")
+    # The city's bureau is not a district's: 宁波市教育局 ≠ 北仑区教育局.
+    assert _key("宁波市教育局")[0] == "宁波" != _key("北仑教育局")[0]
+
+
+def test_posts_as_written() -> None:
+    # 挂职 is a post held at the host unit; 、 and 兼 join concurrent posts; 原 marks a former one.
+    assert split_posts("副县长（挂职）") == [("副县长", False)]
+    assert split_posts("党组书记、局长") == [("党组书记", False), ("局长", False)]
+    assert split_posts("区委常委兼宣传部部长") == [("区委常委", False), ("宣传部部长", False)]
+    assert split_posts("原局长") == [("局长", True)]
+    assert split_posts(None) == []
+
+
+# --- cadres who left ------------------------------------------------------------------------
+
+CADRES = pl.DataFrame(
+    {
+        "person_no": ["A", "B", "C", "D", "E"],
+        "unit_code": ["u1", "u1", "u2", None, "u3"],
+        "unit": ["宁波市北仑区教育局", "宁波市北仑区教育局", "宁波市北仑区财政局", None, "宁波市北仑区审计局"],
+        "post": ["局长", "副局长", "局长", None, "科员"],
+        "post_since": [date(2020, 1, 1), date(2021, 1, 1), date(2019, 1, 1), None, date(2018, 1, 1)],
+        "status": ["退休", "在职", "调离", "去世", "在职"],
+    }
+)  # fmt: skip
+HISTORY = pl.DataFrame(
+    {
+        "人员编号": ["A", "B", "E"],
+        "单位代码": ["u1", "u1", "u3"],
+        "单位名称": ["宁波市北仑区教育局", "宁波市北仑区教育局", "宁波市北仑区审计局"],
+        "职务": ["局长", "副局长", "副局长"],
+        "任职时间": [date(2020, 1, 1), date(2021, 1, 1), date(2018, 1, 1)],
+        "免职时间": [date(2024, 1, 1), date(2023, 1, 1), None],
+        "任免文号": [None, None, None],
+    },
+    schema_overrides={"任免文号": pl.String},
+)
+
+
+def test_a_cadre_who_left_keeps_no_open_post_and_no_key_repeats() -> None:
+    # The roster keeps a retired cadre's last post (A) and an in-service one's closed post (B):
+    # adding them as open posts repeated the post history's keys and stopped every run with S8.
+    posts = cadre_posts(HISTORY.lazy(), CADRES.lazy()).collect()
+    assert posts.select("person_no", "unit", "post", "start").is_duplicated().sum() == 0
+    open_posts = posts.filter(pl.col("end").is_null())
+    assert "A" not in open_posts["person_no"].to_list()  # retired: the history's post is closed
+    assert "B" not in open_posts["person_no"].to_list()  # the history closed it: S8 wins
+    assert "D" not in posts["person_no"].to_list()  # left, no unit: nothing to compare with
+    # C left without any post history: its roster post is the only evidence there is.
+    assert posts.filter(pl.col("person_no") == "C")["origin"].to_list() == ["roster"]
+
+
+def test_the_roster_and_post_history_disagreements_are_listed_with_both_values() -> None:
+    posts = cadre_posts(HISTORY.lazy(), CADRES.lazy())
+    listed = roster_disagreements(CADRES.lazy(), posts).collect()
+    assert listed["person_no"].to_list() == ["B", "E"]
+    e = listed.filter(pl.col("person_no") == "E").row(0, named=True)
+    assert "科员" in e["roster"] and "副局长" in e["post_history"]
+
+
+# --- linking in the other province's forms ---------------------------------------------------
+
+ROSTER = [
+    ("P1", "陈立", "宁波市奉化区发展和改革局", "党组书记、局长", date(2023, 1, 1), "在职"),
+    ("P2", "周敏", "宁波市北仑区人民政府", "副区长（挂职）", date(2023, 3, 1), "在职"),
+    ("P3", "吴刚", "宁波市北仑区教育局", "局长", date(2015, 1, 1), "退休"),
+    ("P4", "郑华", "中共宁波市北仑区白峰街道工作委员会", "党工委书记", date(2022, 1, 1), "在职"),
+    ("P5", "陈立", "宁波市北仑区发展和改革局", "副局长", date(2022, 1, 1), "在职"),
+]
+POST_HISTORY = [
+    ("P3", "宁波市北仑区教育局", "局长", date(2015, 1, 1), date(2024, 3, 31)),
+]
+
+
+def _link_one(**mention: object) -> dict[str, object]:
+    cadres = pl.DataFrame(
+        [r[:5] for r in ROSTER], schema=["person_no", "name", "unit", "post", "post_since"],
+        orient="row",
+    ).with_columns(
+        pl.col("name").alias("name_key"), pl.lit(None, dtype=pl.String).alias("unit_code"),
+        pl.lit(None, dtype=pl.String).alias("id_number"),
+        pl.Series("status", [r[5] for r in ROSTER]),
+    )  # fmt: skip
+    prepared = lk.prepare_cadres(cadres.lazy(), RULES)
+    history = pl.DataFrame(
+        POST_HISTORY, schema=["人员编号", "单位名称", "职务", "任职时间", "免职时间"], orient="row"
+    ).with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in ("单位代码", "任免文号"))
+    posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, RULES)
+    columns = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
+    frame = pl.DataFrame(
+        [{c: mention.get(c) for c in columns} | {"event_date": mention["event_date"]}],
+        schema={**{c: pl.String for c in columns}, "event_date": pl.Date},
+    ).with_columns(
+        pl.lit("petition").alias("source"), pl.lit("XF1").alias("source_key"),
+        pl.lit(0, dtype=pl.Int32).alias("subject_index"),
+    ).with_row_index("mention_id")  # fmt: skip
+    out, _ = lk.link(lk.prepare_mentions(frame.lazy(), RULES), prepared, posts, RULES)
+    return out.collect().row(0, named=True)
+
+
+def test_a_short_unit_form_and_the_exact_post_link() -> None:
+    # 奉化区发改局 six weeks into his post, named with his exact post: stayed unlinked before.
+    row = _link_one(subject_name="陈立", unit_given="奉化区发改局", post_given="局长",
+                    event_date=date(2023, 2, 15))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P1", "linked")
+
+
+def test_a_post_on_secondment_is_the_post() -> None:
+    # S8/roster 副区长（挂职） does not rule out a record naming 副区长.
+    row = _link_one(subject_name="周敏", unit_given="北仑区政府", post_given="副区长",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert row["person_no"] == "P2"
+
+
+def test_a_former_post_after_the_cadre_left_links() -> None:
+    # Reports keep arriving after retirement, naming 原局长.
+    row = _link_one(subject_name="吴刚", unit_given="北仑教育局", post_given="原局长",
+                    event_date=date(2025, 6, 1))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P3", "linked")
+
+
+def test_a_township_committee_written_as_the_street() -> None:
+    # The roster's 中共…白峰街道工作委员会 is the 白峰街道 a petition names.
+    row = _link_one(subject_name="郑华", unit_given="白峰街道", post_given="街道党工委书记",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert row["person_no"] == "P4"
+
+
+def test_a_namesake_in_another_district_is_not_linked() -> None:
+    # 陈立 of 北仑's 发改局 is not the 奉化 局长: another district's bureau is another unit.
+    row = _link_one(subject_name="陈立", unit_given="北仑发改局", post_given="局长",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert row["person_no"] is None

@@ -1,0 +1,224 @@
+"""Unit names as China writes them: one parse for the roster's official name and a clerk's short form.
+
+A unit name is read into two parts that records and cadres are compared on:
+
+- ``region``: the most specific region it names (``宁波市北仑区教育局`` → ``北仑``), as the region's
+  short name, so that ``北仑区``, ``北仑`` and ``宁波市北仑区`` agree. Regions are recognised from the
+  GB/T 2260 table (``regions.csv``: every province, prefecture and county of the country, full
+  name and short name — ``黔东南苗族侗族自治州`` → ``黔东南``), and any other name ending in a
+  region word (``安平县``) is taken as written. A short name without its suffix counts only when
+  what follows it is a department or a unit (``慈溪人社局``), never inside a word (``公安局``,
+  ``东城街道``).
+- ``tail``: the unit within that region: a 街道/镇/乡 (its party committee, office and people's
+  congress are one place for a record: ``中共…白峰街道工作委员会``, ``白峰街道办事处``,
+  ``白峰街道党工委`` → ``白峰街道``), or an organ or department with its forms made one
+  (``中共…委员会`` → ``委``, ``人民代表大会常务委员会``/``人大`` → ``人大常委会``, ``人民政府`` → ``政府``,
+  ``区委宣传部`` → ``宣传部``) and its abbreviation spelled out (``unit_abbreviations.csv``:
+  ``发改局`` → ``发展和改革局``).
+
+A bare level word (``区发改局``, ``本县财政局``) names no region: the region is left empty and the
+linker fills it only where one unit fits. Pure Python over each distinct name (a roster has a few
+thousand), used through :func:`transforms.link_keys.unit_parts`.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+ETHNIC_GROUPS = [
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+    "各族",
+]
+"""The 55 minority nationalities (GB/T 3304), as autonomous regions name them, and 各族."""
+
+_ETHNIC = "|".join(sorted(ETHNIC_GROUPS, key=len, reverse=True))
+_REGION_SUFFIX = re.compile(
+    rf"^(?P<short>.+?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
+    r"矿区|特区|省|市|区|县|旗|盟|州)$"
+)
+_REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
+_UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
+"""A name ending in a region word that the table does not hold (an export's own county name)."""
+_LEVEL_WORD = re.compile(r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政|民|域|直|属|级)")
+_PARTY_DEPT = re.compile(r"^党?委(?=.{1,6}部$)")
+_TOWNSHIP = re.compile(r"^([^\d和与及、]{1,8}?(?:街道|民族乡|镇|乡))(.*)$")
+TOWNSHIP_ORGANS = frozenset(
+    {"", "委", "党委", "党工委", "工委", "政府", "办事处", "办", "人大", "人大主席团", "人大工委",
+     "人大常委会", "纪委", "纪工委"}
+)  # fmt: skip
+"""What may follow a 街道/镇/乡 in a name of the place itself (its committee, office, congress)."""
+_ORGAN_FORMS = (
+    (re.compile(r"^(?:中国共产党|中共)"), ""),
+    (re.compile(r"人民代表大会常务委员会|人大常务委员会|人大常委$"), "人大常委会"),
+    (re.compile(r"人民代表大会$"), "人大常委会"),
+    (re.compile(r"纪律检查委员会"), "纪委"),
+    (re.compile(r"监察委员会"), "监委"),
+    (re.compile(r"纪委监委$"), "纪委"),
+    (re.compile(r"工作委员会"), "工委"),
+    (re.compile(r"委员会"), "委"),
+    (re.compile(r"人民政府"), "政府"),
+    (re.compile(r"街道办事处"), "街道"),
+    (re.compile(r"(街道|镇|乡)办$"), r"\1"),
+)
+_PCC = re.compile(r"^中国人民政治协商会议(.*?)委员?会?$")
+_BRANCH = re.compile(r"^(?P<dept>.+?局)(?P<place>[^\d局]{2,5}?)分局$")
+_UNIT_END = re.compile(
+    r"(局|委|办|部|院|所|站|队|中心|馆|处|室|会|团|厅|署|社|校|公司|集团|政府|人大常委会|政协)$"
+)
+_STOP = re.compile(r"^(?:镇|乡|街道|村|社区|场|政|民|区|县|市)")
+
+
+@dataclass(frozen=True)
+class UnitModel:
+    """The names a unit can be read with: regions (full and short name → short name) and
+    department abbreviations (as written → full name)."""
+
+    regions: Mapping[str, str]
+    abbreviations: Mapping[str, str]
+    longest: int
+
+
+def short_region(name: str) -> str:
+    """A region's short name: ``北仑区`` → ``北仑``, ``黔东南苗族侗族自治州`` → ``黔东南``; a name
+    whose short form would be one character keeps its suffix (``沙县``)."""
+    match = _REGION_SUFFIX.match(name)
+    if match is None or len(match.group("short")) < 2:
+        return name
+    return match.group("short")
+
+
+def unit_model(regions: Iterable[str], abbreviations: Mapping[str, str]) -> UnitModel:
+    """The model from region names (GB/T 2260) and department abbreviations."""
+    table: dict[str, str] = {}
+    for name in regions:
+        if not name or name.endswith("市辖区") or "直辖" in name:
+            continue
+        short = short_region(name)
+        table.setdefault(name, short)
+        table.setdefault(short, short)
+    longest = max((len(n) for n in table), default=0)
+    return UnitModel(table, dict(abbreviations), longest)
+
+
+def core(name: str) -> str:
+    """A unit name with one form per organ: simplified by the caller; no spaces, NFKC, ``中共``
+    and the full organ forms shortened (see the module)."""
+    text = re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", name))
+    text = re.sub(r"\([^()]*\)$", "", text)
+    pcc = _PCC.match(text)
+    if pcc:
+        return pcc.group(1) + "政协"
+    for pattern, repl in _ORGAN_FORMS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _is_unit(rest: str, model: UnitModel) -> bool:
+    """``rest`` (what follows a short region name) reads as a unit, not as the rest of a word."""
+    if len(rest) < 2 or _STOP.match(rest):
+        return False
+    township = _TOWNSHIP.match(rest)
+    if township and township.group(2) in TOWNSHIP_ORGANS:
+        # 北仑|白峰街道 is a place; 平安|江镇 is not (a township's name has two characters or more)
+        return len(re.sub(r"(街道|民族乡|镇|乡)$", "", township.group(1))) >= 2
+    return rest in model.abbreviations or bool(_UNIT_END.search(rest)) and len(rest) >= 3
+
+
+def _region_at(text: str, at: int, model: UnitModel) -> tuple[str, int] | None:
+    """The longest region name at ``at`` that leaves a unit after it: (short name, its length)."""
+    for size in range(min(model.longest, len(text) - at - 1), 1, -1):
+        piece = text[at : at + size]
+        short = model.regions.get(piece)
+        if short is None or (piece == short and not _is_unit(text[at + size :], model)):
+            continue  # not a region, or a short name inside a word: 公安局, 东城街道, 清河镇
+        return short, size
+    match = _UNKNOWN_REGION.match(text[at:])
+    if match and len(text) > at + len(match.group(1)) and not text[at:].startswith("城市"):
+        return short_region(match.group(1)), len(match.group(1))
+    return None
+
+
+def _department(rest: str, model: UnitModel) -> str:
+    rest = _LEVEL_WORD.sub("", rest) or rest
+    rest = _PARTY_DEPT.sub("", rest)
+    branch = _BRANCH.match(rest)
+    if branch:
+        dept = model.abbreviations.get(branch.group("dept"), branch.group("dept"))
+        return f"{dept}{short_region(branch.group('place'))}分局"
+    return model.abbreviations.get(rest, rest)
+
+
+def parse_unit(name: str | None, model: UnitModel) -> tuple[str | None, str | None]:
+    """``(region, tail)`` of a unit name (simplified already); ``(None, None)`` for no name."""
+    if not name:
+        return None, None
+    text = core(name)
+    region, at = None, 0
+    while at < len(text) - 1:
+        found = _region_at(text, at, model)
+        if found is None:
+            break
+        region, at = found[0], at + found[1]
+    rest = re.sub(r"^政府(?=.+(?:街道|镇|乡))", "", text[at:])
+    whole = _UNKNOWN_REGION.fullmatch(rest)
+    if rest in model.regions or (whole and whole.group(1) == rest):
+        return short_region(rest) if region is None else region, None  # a region, no unit
+    township = _TOWNSHIP.match(_LEVEL_WORD.sub("", rest) or rest)
+    if township and township.group(2) in TOWNSHIP_ORGANS:
+        return region, township.group(1)
+    return region, _department(rest, model) or None
