@@ -163,9 +163,42 @@ ROSTER = [
     ("P3", "吴刚", "宁波市北仑区教育局", "局长", date(2015, 1, 1), "退休"),
     ("P4", "郑华", "中共宁波市北仑区白峰街道工作委员会", "党工委书记", date(2022, 1, 1), "在职"),
     ("P5", "陈立", "宁波市北仑区发展和改革局", "副局长", date(2022, 1, 1), "在职"),
+    ("P6", "何平", "中共宁波市北仑区委宣传部", "部长", date(2021, 6, 1), "在职"),
+    ("P7", "钱进", "宁波市北仑区综合行政执法局", "副局长", date(2019, 1, 1), "在职"),
+    ("P8", "孙力", "宁波市北仑区农业农村局", "副局长", date(2019, 3, 1), "在职"),
 ]
 POST_HISTORY = [
     ("P3", "宁波市北仑区教育局", "局长", date(2015, 1, 1), date(2024, 3, 31)),
+    ("P6", "中共宁波市北仑区委员会", "区委常委", date(2021, 6, 1), None),
+    ("P6", "中共宁波市北仑区委宣传部", "部长", date(2021, 6, 1), None),
+    (
+        "P7",
+        "宁波市北仑区城市管理行政执法局",
+        "副局长",
+        date(2016, 1, 1),
+        date(2018, 12, 31),
+        "C1",
+        None,
+    ),
+    (
+        "P7",
+        "宁波市北仑区综合行政执法局",
+        "副局长",
+        date(2019, 1, 1),
+        None,
+        "C1",
+        "仑更名〔2019〕1号",
+    ),
+    ("P8", "宁波市北仑区农林局", "副局长", date(2015, 1, 1), date(2019, 2, 28), "C2", None),
+    (
+        "P8",
+        "宁波市北仑区农业农村局",
+        "副局长",
+        date(2019, 3, 1),
+        None,
+        "C3",
+        "仑机构改革转隶〔2019〕3号",
+    ),
 ]
 
 
@@ -180,8 +213,11 @@ def _link_one(**mention: object) -> dict[str, object]:
     )  # fmt: skip
     prepared = lk.prepare_cadres(cadres.lazy(), RULES)
     history = pl.DataFrame(
-        POST_HISTORY, schema=["人员编号", "单位名称", "职务", "任职时间", "免职时间"], orient="row"
-    ).with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in ("单位代码", "任免文号"))
+        [(*r, None, None)[:7] for r in POST_HISTORY],
+        schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String, "任职时间": pl.Date,
+                "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
+        orient="row",
+    )  # fmt: skip
     posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, RULES)
     columns = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
     frame = pl.DataFrame(
@@ -221,6 +257,30 @@ def test_a_township_committee_written_as_the_street() -> None:
     row = _link_one(subject_name="郑华", unit_given="白峰街道", post_given="街道党工委书记",
                     event_date=date(2024, 5, 1))  # fmt: skip
     assert row["person_no"] == "P4"
+
+
+def test_a_concurrent_post_at_another_unit_confirms() -> None:
+    # 区委常委 and 宣传部部长 at once: a finding about the 区委 naming him 宣传部部长 is his.
+    row = _link_one(subject_name="何平", unit_given="北仑区委", post_given="宣传部部长",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P6", "linked")
+    both = _link_one(subject_name="何平", unit_given="北仑区委", post_given="区委常委、宣传部部长",
+                     event_date=date(2024, 5, 1))  # fmt: skip
+    assert both["person_no"] == "P6"
+
+
+def test_a_local_rename_learnt_from_the_post_history() -> None:
+    # One unit code, two names in S8: a 2020 record still using the old name is the renamed unit.
+    row = _link_one(subject_name="钱进", unit_given="北仑区城市管理行政执法局", post_given="副局长",
+                    event_date=date(2020, 9, 1))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P7", "linked")
+
+
+def test_a_post_transferred_in_the_reform_keeps_its_old_unit_name() -> None:
+    # 机构改革转隶: the post moved from 农林局 (C2) to 农业农村局 (C3); the old name still links.
+    row = _link_one(subject_name="孙力", unit_given="北仑农林局", post_given="副局长",
+                    event_date=date(2021, 4, 1))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P8", "linked")
 
 
 def test_a_namesake_in_another_district_is_not_linked() -> None:

@@ -67,6 +67,9 @@ def _intervals(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
         .then(pl.col("posts"))
         .otherwise(pl.lit([None], dtype=POST_PARTS))
     ).explode("posts")
+    if "aliases" in held.collect_schema().names():
+        # One row per name the interval's unit was ever written with (a local rename, a transfer).
+        held = held.with_columns(pl.col("aliases").alias("unit_tail")).explode("unit_tail")
     return held.select(
         "person_no", pl.col("name_key").alias("c_name_key"), pl.col("pinyin_key").alias("c_pinyin"),
         "unit", "post", "start", "end", pl.col("unit_prefix").alias("c_prefix"),
@@ -121,7 +124,7 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
         .when(pl.col("unit_prefix").is_null() | pl.col("c_prefix").is_null()).then(pl.lit(sim["prefix_missing"]))
         .otherwise(pl.lit(sim["other_region"]))
     )  # fmt: skip
-    same_post = _same_post()
+    same_post = _same_post() | pl.col("_elsewhere")
     known = pl.col("post_key").is_not_null() & pl.col("c_post_key").is_not_null()
     grouped = known & (pl.col("post_group") == pl.col("c_post_group")).fill_null(False)
     post = (
@@ -151,7 +154,7 @@ def _conflict() -> pl.Expr:
     nobody."""
     outsider = pl.col("post_kind").is_in(list(NOT_CADRES))
     known = pl.col("post_kind").is_not_null() & pl.col("c_post_kind").is_not_null()
-    other = known & ~_same_post()
+    other = known & ~_same_post() & ~pl.col("_elsewhere")
     other = other & (pl.col("post_group") != pl.col("c_post_group")).fill_null(True)
     return (
         pl.when(outsider).then(pl.format("post {} is not a roster cadre's post", "post_key"))
@@ -177,6 +180,21 @@ def _reason() -> pl.Expr:
     )  # fmt: skip
 
 
+def _held_elsewhere(joined: pl.LazyFrame, intervals: pl.LazyFrame) -> pl.LazyFrame:
+    """(mention, candidate, post) where the candidate held the record's post on its date at any
+    unit: a 区委常委 who is also 宣传部部长 is the 部长 a record about the 区委 names."""
+    pairs = joined.select(
+        "mention_id", "person_no", "post_key", "post_kind", "former", "event_date"
+    ).unique()
+    held = intervals.select("person_no", "start", "end", "c_post_key", "c_post_kind")
+    return (
+        pairs.join(held, on="person_no")
+        .filter(_in_time(0) & _same_post())
+        .select("mention_id", "person_no", "post_key", pl.lit(True).alias("_elsewhere"))
+        .unique()
+    )
+
+
 def candidates(
     open_mentions: pl.LazyFrame, posts: pl.LazyFrame, rules: "LinkRules"
 ) -> pl.LazyFrame:
@@ -195,9 +213,14 @@ def candidates(
         & pl.col("c_prefix").is_not_null()
         & (pl.col("unit_prefix") != pl.col("c_prefix"))
     )
-    joined = _joined(_mentions(open_mentions, rules), _intervals(posts, rules), rules).filter(
+    intervals = _intervals(posts, rules)
+    joined = _joined(_mentions(open_mentions, rules), intervals, rules).filter(
         _in_time(rules.date_slack_days) & ~elsewhere
     )
+    joined = joined.join(
+        _held_elsewhere(joined, intervals), on=["mention_id", "person_no", "post_key"],
+        how="left", nulls_equal=True,
+    ).with_columns(pl.col("_elsewhere").fill_null(False))  # fmt: skip
     scored = (
         joined.with_columns(
             *_scores(rules),

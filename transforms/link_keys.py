@@ -210,7 +210,44 @@ def prepare_posts(posts: pl.LazyFrame, cadres: pl.LazyFrame, rules: "LinkRules")
     keys (from prepared ``silver/cadre``) and the interval's unit and post keys."""
     names = cadres.select("person_no", "name_key", "pinyin_key")
     joined = posts.join(names, on="person_no", how="inner")
-    return _keyed(joined, "unit", "post", rules)
+    keyed = _keyed(joined, "unit", "post", rules)
+    return keyed.join(unit_aliases(keyed), on="unit_code", how="left").with_columns(
+        pl.concat_list(pl.col("unit_tail"), pl.col("aliases").fill_null([]))
+        .list.unique(maintain_order=True)
+        .alias("aliases")
+    )
+
+
+TRANSFER = r"机构改革|转隶|更名|改名|撤并|整合组建"
+"""What a 任免文号 (or reason) says when a post moved with its unit in a reform."""
+
+
+def unit_aliases(posts: pl.LazyFrame) -> pl.LazyFrame:
+    """Every name (tail) each unit code was written with, learnt from the post history: a unit
+    renamed locally (城市管理行政执法局 → 综合行政执法局 at one code) keeps both names, and so do the
+    units a post moved between in a reform (a 任免文号 saying 机构改革/转隶/更名: the post's earlier
+    unit is the same body under its old name). ``unit_code`` → ``aliases`` (a list)."""
+    coded = posts.filter(pl.col("unit_code").is_not_null() & pl.col("unit_tail").is_not_null())
+    own = coded.select("unit_code", pl.col("unit_tail").alias("alias"))
+    ordered = coded.sort("person_no", "start").with_columns(
+        pl.col("unit_code").shift(1).over("person_no").alias("_before_code"),
+        pl.col("unit_tail").shift(1).over("person_no").alias("_before_tail"),
+    )
+    moved = ordered.filter(
+        pl.col("document").str.contains(TRANSFER).fill_null(False)
+        & pl.col("_before_code").is_not_null()
+        & (pl.col("_before_code") != pl.col("unit_code"))
+    )
+    both_ways = pl.concat([
+        moved.select("unit_code", pl.col("_before_tail").alias("alias")),
+        moved.select(pl.col("_before_code").alias("unit_code"), pl.col("unit_tail").alias("alias")),
+    ])  # fmt: skip
+    return (
+        pl.concat([own, both_ways])
+        .unique()
+        .group_by("unit_code")
+        .agg(pl.col("alias").sort().alias("aliases"))
+    )
 
 
 def prepare_mentions(mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
