@@ -288,3 +288,37 @@ def test_a_namesake_in_another_district_is_not_linked() -> None:
     row = _link_one(subject_name="陈立", unit_given="北仑发改局", post_given="局长",
                     event_date=date(2024, 5, 1))  # fmt: skip
     assert row["person_no"] is None
+
+
+def test_a_run_with_post_history_and_cadres_who_left_does_not_stop(sources, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The roster keeps the last post of cadres who retired, moved away or died, while S8 closed it:
+    # silver/cadre_post repeated S8's keys and every such run stopped before publishing.
+    import sqlite3
+
+    from tests.conftest import run
+    from warehouse.store import Warehouse
+
+    with sqlite3.connect(sources / "inbox" / "roster.db") as conn:
+        people = [r[0] for r in conn.execute(
+            "SELECT 人员编号 FROM cadre_roster ORDER BY 人员编号 LIMIT 12"
+        ).fetchall()]  # fmt: skip
+        for i, person in enumerate(people):
+            status = ("退休", "调离", "去世")[i % 3]
+            conn.execute(
+                "UPDATE cadre_roster SET 在职状态 = ? WHERE 人员编号 = ?", (status, person)
+            )
+            # S8 closes the post the roster still shows (with and without the roster's post kept)
+            conn.execute(
+                "UPDATE cadre_post_history SET 免职时间 = '2025-06-30' "
+                "WHERE 人员编号 = ? AND (免职时间 IS NULL OR 免职时间 = '')", (person,),
+            )  # fmt: skip
+            if i % 2:
+                conn.execute(
+                    "UPDATE cadre_roster SET 单位名称 = NULL, 现任职务 = NULL WHERE 人员编号 = ?",
+                    (person,),
+                )
+    outcome = run(sources, tmp_path / "w")
+    assert outcome.success, outcome.failure
+    posts = Warehouse(tmp_path / "w").scan("silver", "cadre_post").collect()
+    left = posts.filter(pl.col("person_no").is_in(people))
+    assert left.height > 0 and left.filter(pl.col("end").is_null()).height == 0
