@@ -16,7 +16,16 @@ from quality.invariants import (
     unique_across_partitions,
 )
 from quality.suites import suite_for
-from transforms import event_links, events, link_candidates, link_keys, linking, normalize, posts
+from transforms import (
+    event_links,
+    events,
+    link_candidates,
+    link_keys,
+    linking,
+    normalize,
+    posts,
+    units,
+)
 from transforms.specs import EVENT_SOURCES
 from transforms.warnings import rectification_months
 from warehouse.decisions import read_decisions
@@ -29,8 +38,8 @@ CADRE = dg.AssetKey(["silver", "cadre"])
 POST = dg.AssetKey(["silver", "cadre_post"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
 REVIEW = dg.AssetKey(["silver", "link_review"])
-CADRE_CODE = (events, link_keys, normalize, posts)
-LINK_CODE = (event_links, linking, link_candidates, link_keys, events, normalize)
+CADRE_CODE = (events, link_keys, normalize, posts, units)
+LINK_CODE = (event_links, linking, link_candidates, link_keys, events, normalize, units)
 
 CADRE_INVARIANTS = {
     "rows.roster_present": "The roster gave cadres (an empty one would leave every record unlinked).",
@@ -54,9 +63,11 @@ def _cadre_tables(store: Warehouse, rules: Rules) -> tuple[pl.DataFrame, pl.Data
     return posts.cadre_tables(store.scan("bronze", "roster"), history, rules.linking)
 
 
-def _posts_guard(staged: StagedTable, frame: pl.DataFrame, settings: RunSettings) -> Guarded:
+def _posts_guard(
+    staged: StagedTable, aliases: StagedTable, frame: pl.DataFrame, settings: RunSettings
+) -> Guarded:
     suite = suite_for("silver/cadre_post", settings.as_of_date())
-    return Guarded(POST, staged, invariants=[
+    return Guarded(POST, staged, [aliases], invariants=[
         unique_across_partitions("silver/cadre_post", validation_frame(staged.scan(), suite)),
         posts_reference_cadres(staged.scan(), frame.lazy()),
     ])  # fmt: skip
@@ -87,7 +98,8 @@ def _cadre_metadata(staged: dict[str, StagedTable], frame: pl.DataFrame, held: p
         asset_spec(
             POST,
             "Every post every cadre held, with its span (S8 任职经历; the roster's "
-            "current post where there is none).",
+            "current post where there is none); with it silver/unit_alias, the unit codes S8 "
+            "wrote with several names (local renames, reform transfers) and the evidence.",
             CADRE_CODE,
             deps=[dg.AssetKey(["bronze", "roster"]), dg.AssetKey(["bronze", "post_history"])],
         ),
@@ -104,9 +116,11 @@ def cadre(  # type: ignore[no-untyped-def]
     store = warehouse.store()
     frame, held = _cadre_tables(store, settings.rules())
     previous = store.manifest("silver", "cadre")
+    aliases = link_keys.unit_alias_table(held.lazy(), settings.rules().linking).collect()
     staged = {
         "cadre": store.stage("silver", "cadre", frame),
         "cadre_post": store.stage("silver", "cadre_post", held),
+        "unit_alias": store.stage("silver", "unit_alias", aliases),
     }
     suite = suite_for("silver/cadre", settings.as_of_date())
     accepted = settings.drop_accepted("roster")
@@ -125,7 +139,7 @@ def cadre(  # type: ignore[no-untyped-def]
         warehouse,
         settings,
         gx,
-        [gated, _posts_guard(staged["cadre_post"], frame, settings)],
+        [gated, _posts_guard(staged["cadre_post"], staged["unit_alias"], frame, settings)],
         done,
     )
 

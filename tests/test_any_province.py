@@ -283,6 +283,21 @@ def test_a_post_transferred_in_the_reform_keeps_its_old_unit_name() -> None:
     assert (row["person_no"], row["link_status"]) == ("P8", "linked")
 
 
+def test_the_renames_the_linker_follows_are_listed_with_their_evidence() -> None:
+    # silver/unit_alias: a person checks each learnt rename (one code, two names; a transfer).
+    from transforms.link_keys import unit_alias_table
+
+    history = pl.DataFrame(
+        [r for r in POST_HISTORY if len(r) == 7],
+        schema=["person_no", "unit", "post", "start", "end", "unit_code", "document"], orient="row",
+    )  # fmt: skip
+    table = unit_alias_table(history.lazy(), RULES).collect()
+    c1 = table.filter(pl.col("unit_code") == "C1")
+    assert c1["alias"].to_list() == ["城市管理行政执法局", "综合行政执法局"]
+    c3 = table.filter((pl.col("unit_code") == "C3") & (pl.col("alias") == "农林局"))
+    assert "仑机构改革转隶〔2019〕3号" in c3.row(0, named=True)["evidence"]
+
+
 def test_a_namesake_in_another_district_is_not_linked() -> None:
     # 陈立 of 北仑's 发改局 is not the 奉化 局长: another district's bureau is another unit.
     row = _link_one(subject_name="陈立", unit_given="北仑发改局", post_given="局长",

@@ -222,31 +222,76 @@ TRANSFER = r"机构改革|转隶|更名|改名|撤并|整合组建"
 """What a 任免文号 (or reason) says when a post moved with its unit in a reform."""
 
 
-def unit_aliases(posts: pl.LazyFrame) -> pl.LazyFrame:
-    """Every name (tail) each unit code was written with, learnt from the post history: a unit
-    renamed locally (城市管理行政执法局 → 综合行政执法局 at one code) keeps both names, and so do the
-    units a post moved between in a reform (a 任免文号 saying 机构改革/转隶/更名: the post's earlier
-    unit is the same body under its old name). ``unit_code`` → ``aliases`` (a list)."""
+def _alias_rows(posts: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (unit code, a name it was written with): the names of its own posts, and the
+    names of the units posts moved from or to in a reform (``document`` says which 任免文号)."""
     coded = posts.filter(pl.col("unit_code").is_not_null() & pl.col("unit_tail").is_not_null())
-    own = coded.select("unit_code", pl.col("unit_tail").alias("alias"))
+    own = coded.select(
+        "unit_code", pl.col("unit_tail").alias("alias"), pl.col("unit").alias("written"),
+        "start", pl.lit(None, dtype=pl.String).alias("document"),
+    )  # fmt: skip
     ordered = coded.sort("person_no", "start").with_columns(
         pl.col("unit_code").shift(1).over("person_no").alias("_before_code"),
         pl.col("unit_tail").shift(1).over("person_no").alias("_before_tail"),
+        pl.col("unit").shift(1).over("person_no").alias("_before_unit"),
     )
     moved = ordered.filter(
         pl.col("document").str.contains(TRANSFER).fill_null(False)
         & pl.col("_before_code").is_not_null()
         & (pl.col("_before_code") != pl.col("unit_code"))
     )
-    both_ways = pl.concat([
-        moved.select("unit_code", pl.col("_before_tail").alias("alias")),
-        moved.select(pl.col("_before_code").alias("unit_code"), pl.col("unit_tail").alias("alias")),
+    return pl.concat([
+        own,
+        moved.select("unit_code", pl.col("_before_tail").alias("alias"),
+                     pl.col("_before_unit").alias("written"), "start", "document"),
+        moved.select(pl.col("_before_code").alias("unit_code"), pl.col("unit_tail").alias("alias"),
+                     pl.col("unit").alias("written"), "start", "document"),
     ])  # fmt: skip
+
+
+def unit_aliases(posts: pl.LazyFrame) -> pl.LazyFrame:
+    """Every name (tail) each unit code was written with, learnt from the post history: a unit
+    renamed locally (城市管理行政执法局 → 综合行政执法局 at one code) keeps both names, and so do the
+    units a post moved between in a reform (a 任免文号 saying 机构改革/转隶/更名: the post's earlier
+    unit is the same body under its old name). ``unit_code`` → ``aliases`` (a list)."""
     return (
-        pl.concat([own, both_ways])
+        _alias_rows(posts)
+        .select("unit_code", "alias")
         .unique()
         .group_by("unit_code")
         .agg(pl.col("alias").sort().alias("aliases"))
+    )
+
+
+UNIT_ALIAS = pl.Schema({
+    "unit_code": pl.String(), "alias": pl.String(), "written": pl.List(pl.String()),
+    "first_seen": pl.Date(), "evidence": pl.String(),
+})  # fmt: skip
+
+
+def unit_alias_table(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
+    """``silver/unit_alias``: the unit codes written with more than one name, each name with how
+    it was written, since when, and the evidence (one code in S8, or the reform's 任免文号), so a
+    person can check the renames the linker follows."""
+    rows = _alias_rows(_keyed(posts, "unit", "post", rules))
+    several = rows.group_by("unit_code").agg(pl.col("alias").n_unique().alias("_n"))
+    return (
+        rows.join(several.filter(pl.col("_n") > 1), on="unit_code", how="semi")
+        .group_by("unit_code", "alias")
+        .agg(
+            pl.col("written").drop_nulls().unique().sort(),
+            pl.col("start").min().alias("first_seen"),
+            pl.col("document").drop_nulls().unique().sort().first().alias("_document"),
+        )
+        .with_columns(
+            pl.when(pl.col("_document").is_not_null())
+            .then(pl.format("任职经历转隶/更名：{}", "_document"))
+            .otherwise(pl.lit("任职经历中同一单位代码的名称"))
+            .alias("evidence")
+        )
+        .select(list(UNIT_ALIAS))
+        .cast(UNIT_ALIAS)
+        .sort("unit_code", "first_seen", "alias", nulls_last=True)
     )
 
 
