@@ -96,7 +96,7 @@ _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
 _LEVEL_WORD = re.compile(r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政|民|域|直|属|级)")
 _PARTY_DEPT = re.compile(r"^党?委(?=.{1,6}部$)")
-_TOWNSHIP = re.compile(r"^([^\d和与及、]{1,8}?(?:街道|民族乡|镇|乡))(.*)$")
+_TOWNSHIP = re.compile(r"^([^\d、，,]{1,8}?(?:街道|民族乡|镇|乡))(.*)$")
 TOWNSHIP_ORGANS = frozenset(
     {"", "委", "党委", "党工委", "工委", "政府", "办事处", "办", "人大", "人大主席团", "人大工委",
      "人大常委会", "纪委", "纪工委"}
