@@ -94,7 +94,7 @@ _REGION_SUFFIX = re.compile(
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
 _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
-_LEVEL_WORD = re.compile(r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政|民|域|直|属|级)")
+_LEVEL_WORD = re.compile(r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民|域|直|属|级)")
 _PARTY_DEPT = re.compile(r"^党?委(?=.{1,6}部$)")
 _TOWNSHIP = re.compile(r"^([^\d、，,]{1,8}?(?:街道|民族乡|镇|乡))(.*)$")
 TOWNSHIP_ORGANS = frozenset(
@@ -120,7 +120,7 @@ _BRANCH = re.compile(r"^(?P<dept>.+?局)(?P<place>[^\d局]{2,5}?)分局$")
 _UNIT_END = re.compile(
     r"(局|委|办|部|院|所|站|队|中心|馆|处|室|会|团|厅|署|社|校|公司|集团|政府|人大常委会|政协)$"
 )
-_STOP = re.compile(r"^(?:镇|乡|街道|村|社区|场|政|民|区|县|市)")
+_STOP = re.compile(r"^(?:镇|乡|街道|村|社区|场|政|民|区|县|市|局|分局)")
 
 
 @dataclass(frozen=True)
@@ -193,14 +193,27 @@ def _region_at(text: str, at: int, model: UnitModel) -> tuple[str, int] | None:
     return None
 
 
-def _department(rest: str, model: UnitModel) -> str:
+def _expand(dept: str, model: UnitModel) -> str:
+    """A department's full name: 发改局 → 发展和改革局; 国土 (in 北仑国土分局) → 国土资源局."""
+    for form in (dept, dept + "局"):
+        if form in model.abbreviations:
+            return model.abbreviations[form]
+    return dept
+
+
+def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
+    """The unit within a region, and the region a branch names (a city bureau's district branch,
+    ``国土资源局北仑分局``, is a unit of 北仑 for a record: ``北仑国土分局``)."""
     rest = _LEVEL_WORD.sub("", rest) or rest
     rest = _PARTY_DEPT.sub("", rest)
+    if rest in model.abbreviations:
+        return None, model.abbreviations[rest]
     branch = _BRANCH.match(rest)
     if branch:
-        dept = model.abbreviations.get(branch.group("dept"), branch.group("dept"))
-        return f"{dept}{short_region(branch.group('place'))}分局"
-    return model.abbreviations.get(rest, rest)
+        return short_region(branch.group("place")), _expand(branch.group("dept"), model) + "分局"
+    if rest.endswith("分局") and len(rest) > 2:
+        return None, _expand(rest[:-2], model) + "分局"
+    return None, model.abbreviations.get(rest, rest)
 
 
 def parse_unit(name: str | None, model: UnitModel) -> tuple[str | None, str | None]:
@@ -221,4 +234,5 @@ def parse_unit(name: str | None, model: UnitModel) -> tuple[str | None, str | No
     township = _TOWNSHIP.match(_LEVEL_WORD.sub("", rest) or rest)
     if township and township.group(2) in TOWNSHIP_ORGANS:
         return region, township.group(1)
-    return region, _department(rest, model) or None
+    place, tail = _department(rest, model)
+    return place or region, tail or None
