@@ -60,7 +60,9 @@ def test_a_department_in_every_written_form_is_one_unit(region, department, data
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(REGIONS), st.sampled_from(["白峰", "骆驼", "城关", "大碶", "安和"]), st.data())
+@given(
+    st.sampled_from(REGIONS), st.sampled_from(["白峰", "骆驼", "城关", "大碶", "安和"]), st.data()
+)
 def test_a_township_in_every_written_form_is_one_place(region, town, data) -> None:
     # 中共…街道工作委员会, …人民政府…街道办事处, 白峰街道, 白峰街道党工委: one place for a record.
     prefecture, county, short = region

@@ -112,9 +112,19 @@ def _people(frame: pl.LazyFrame, names: pl.Expr, posts: pl.Expr) -> pl.LazyFrame
     ).filter(pl.col("_names").list.len() > 0)
     people = split.with_columns(
         pl.int_ranges(pl.col("_names").list.len()).alias("_i"),
+        pl.col("_names").list.len().alias("_names_n"),
         (pl.col("_names").list.len() > 1).alias("_joint"),
     ).explode("_names", "_i")
-    own = pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True)
+    # More posts than names (党组书记、局长、科员 for two people): a leading person holds the
+    # concurrent titles — the last names take the last posts one each, the first takes the rest.
+    extra = (pl.col("_posts").list.len() - pl.col("_names_n")).clip(lower_bound=0)
+    own = (
+        pl.when(pl.col("_posts").list.len() == 0)
+        .then(None)
+        .when(pl.col("_i") == 0)
+        .then(pl.col("_posts").list.head(extra + 1).list.join("、"))
+        .otherwise(pl.col("_posts").list.get(pl.col("_i") + extra, null_on_oob=True))
+    )
     return people.with_columns(
         nz.normalize_name(pl.col("_names")).alias("_name"),
         pl.when(pl.col("_joint")).then(own).otherwise(pl.col("_post_text")).alias("_post"),

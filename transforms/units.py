@@ -94,7 +94,9 @@ _REGION_SUFFIX = re.compile(
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
 _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
-_LEVEL_WORD = re.compile(r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民|域|直|属|级)")
+_LEVEL_WORD = re.compile(
+    r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民|域|直|属|级)"
+)
 _PARTY_DEPT = re.compile(r"^党?委(?=.{1,6}部$)")
 _TOWNSHIP = re.compile(r"^([^\d、，,]{1,8}?(?:街道|民族乡|镇|乡))(.*)$")
 TOWNSHIP_ORGANS = frozenset(
@@ -120,7 +122,9 @@ _BRANCH = re.compile(r"^(?P<dept>.+?局)(?P<place>[^\d局]{2,5}?)分局$")
 _UNIT_END = re.compile(
     r"(局|委|办|部|院|所|站|队|中心|馆|处|室|会|团|厅|署|社|校|公司|集团|政府|人大常委会|政协)$"
 )
-_STOP = re.compile(r"^(?:镇|乡|街道|村|社区|场|政|民|区|县|市|局|分局)")
+_STOP = re.compile(r"^(?:镇|乡|街道|村|社区|局|分局)")
+_DEPT_WORD = re.compile(r"^(?:场|政局|政公用|政园林|政管理)")
+"""What follows a region's 市 when the 市 belongs to the department (宁波市场监管局 = 宁波 + 市场监管局)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ def _region_at(text: str, at: int, model: UnitModel) -> tuple[str, int] | None:
         short = model.regions.get(piece)
         if short is None or (piece == short and not _is_unit(text[at + size :], model)):
             continue  # not a region, or a short name inside a word: 公安局, 东城街道, 清河镇
+        if piece.endswith("市") and _DEPT_WORD.match(text[at + size :]):
+            continue  # 宁波|市场监管局: the 市 is the department's
         return short, size
     match = _UNKNOWN_REGION.match(text[at:])
     if match and len(text) > at + len(match.group(1)) and not text[at:].startswith("城市"):
