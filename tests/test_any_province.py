@@ -25,7 +25,8 @@ REGIONS = [
     ("黔东南苗族侗族自治州", "凯里市", "凯里"),
     ("延边朝鲜族自治州", "延吉市", "延吉"),
     ("", "三江侗族自治县", "三江"),
-    ("", "安平县", "安平"),
+    ("长沙市", "望城区", "望城"),
+    ("伊犁哈萨克自治州", "察布查尔锡伯自治县", "察布查尔"),
 ]
 # (official department, the forms clerks write it in)
 DEPARTMENTS = [
@@ -90,6 +91,17 @@ def test_organs_in_their_full_and_short_forms() -> None:
     assert _key("中共宁波市北仑区委员会") == _key("北仑区委") == ("北仑", "委")
     assert _key("中国人民政治协商会议宁波市北仑区委员会") == _key("北仑区政协") == ("北仑", "政协")
     assert _key("中共宁波市北仑区委宣传部") == _key("北仑区委宣传部") == ("北仑", "宣传部")
+
+
+def test_regions_sharing_a_short_name_are_told_apart_by_their_full_names() -> None:
+    # 伊宁市 and 伊宁县 are two regions: 伊宁 alone names neither; 伊犁州 is 伊犁哈萨克自治州.
+    assert _key("伊宁市财政局") != _key("伊宁县财政局")
+    assert _key("伊宁财政局") == (None, "财政局")
+    assert _key("伊犁州民政局") == _key("伊犁哈萨克自治州民政局") == ("伊犁", "民政局")
+    assert _key("察县卫健委") == _key("察布查尔锡伯自治县卫生健康委员会")
+    # After a county, a prefecture's short name begins a place's name (伊犁河路街道).
+    assert _key("中共伊宁市伊犁河路街道工作委员会") == ("伊宁市", "伊犁河路街道")
+    assert _key("伊犁河路街道")[1] == "伊犁河路街道"
 
 
 def test_a_short_region_name_inside_a_word_is_no_region() -> None:

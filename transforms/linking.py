@@ -67,8 +67,8 @@ class LinkRules:
     lineage: tuple[Rename, ...] = ()
     confusables: tuple[str, ...] = ()
     """Groups of look-alike characters (``name_confusables.csv``), each a string."""
-    regions: tuple[str, ...] = ()
-    """Region names of GB/T 2260 (``regions.csv``): how unit names are read (:mod:`transforms.units`)."""
+    regions: tuple[tuple[str, str], ...] = ()
+    """Regions of GB/T 2260, (code, name) (``regions.csv``): how unit names are read (:mod:`transforms.units`)."""
 
 
 def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:

