@@ -232,9 +232,14 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
             continue  # 宁波|市场监管局: the 市 is the department's
         return key, size, level
     match = _UNKNOWN_REGION.match(text[at:])
-    if match and len(text) > at + len(match.group(1)) and not text[at:].startswith("城市"):
-        if match.group(1) not in model.regions and above < 3:
-            return short_region(match.group(1)), len(match.group(1)), 3
+    if (
+        match
+        and above < 3
+        and match.group(1) not in model.regions
+        and len(text) > at + len(match.group(1))
+        and not text[at:].startswith("城市")
+    ):
+        return short_region(match.group(1)), len(match.group(1)), 3
     return None
 
 
