@@ -180,6 +180,11 @@ ROSTER = [
     ("P6", "何平", "中共宁波市北仑区委宣传部", "部长", date(2021, 6, 1), "在职"),
     ("P7", "钱进", "宁波市北仑区综合行政执法局", "副局长", date(2019, 1, 1), "在职"),
     ("P8", "孙力", "宁波市北仑区农业农村局", "副局长", date(2019, 3, 1), "在职"),
+    ("P9", "李艳", "永平县应急管理局", "办公室主任", date(2020, 1, 1), "在职"),
+    ("P10", "李红丽", "宁波市北仑区大碶街道办事处", "副主任", date(2023, 1, 1), "在职"),
+    ("P11", "李红丽", "宁波市北仑区大碶街道办事处", "副主任", date(2016, 1, 1), "退休"),
+    ("P12", "王勇", "宁波市北仑区大碶街道办事处", "人大工委主任", date(2022, 1, 1), "在职"),
+    ("P13", "王勇", "宁波市北仑区大碶街道办事处", "街道党工委书记", date(2015, 1, 1), "退休"),
 ]
 POST_HISTORY = [
     ("P3", "宁波市北仑区教育局", "局长", date(2015, 1, 1), date(2024, 3, 31)),
@@ -202,6 +207,14 @@ POST_HISTORY = [
         None,
         "C1",
         "仑更名〔2019〕1号",
+    ),
+    ("P11", "宁波市北仑区大碶街道办事处", "副主任", date(2016, 1, 1), date(2022, 12, 31)),
+    (
+        "P13",
+        "中共宁波市北仑区大碶街道工作委员会",
+        "街道党工委书记",
+        date(2015, 1, 1),
+        date(2021, 12, 31),
     ),
     ("P8", "宁波市北仑区农林局", "副局长", date(2015, 1, 1), date(2019, 2, 28), "C2", None),
     (
@@ -310,6 +323,24 @@ def test_the_renames_the_linker_follows_are_listed_with_their_evidence() -> None
     assert c1["alias"].to_list() == ["城市管理行政执法局", "综合行政执法局"]
     c3 = table.filter((pl.col("unit_code") == "C3") & (pl.col("alias") == "农林局"))
     assert "仑机构改革转隶〔2019〕3号" in c3.row(0, named=True)["evidence"]
+
+
+def test_a_districts_bureau_is_not_a_countys() -> None:
+    # 区应急局 names a district's bureau: the namesake at 永平县's 应急管理局 is no candidate.
+    row = _link_one(subject_name="李艳", unit_given="区应急局", post_given="办公室主任",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert row["person_no"] is None
+
+
+def test_a_former_post_is_not_the_one_who_holds_it_now() -> None:
+    # 原副主任 李红丽 is the one who left, not her namesake who holds the post now; 原街道党工委书记
+    # 王勇 is not the namesake who is 人大工委主任 (a post commonly held with it).
+    row = _link_one(subject_name="李红丽", unit_given="大碶街道", post_given="原副主任",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P11", "linked")
+    row = _link_one(subject_name="王勇", unit_given="大碶街道", post_given="原街道党工委书记",
+                    event_date=date(2024, 5, 1))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("P13", "linked")
 
 
 def test_a_namesake_in_another_district_is_not_linked() -> None:

@@ -40,7 +40,10 @@ def _mentions(open_mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
         pl.col("unit_tail"), pl.col("event_date"), rules.lineage, rules.lineage_slack_days
     )
     return (
-        open_mentions.select("mention_id", "name_key", "unit_prefix", "unit_tail", "posts", "event_date")
+        open_mentions.select(
+            "mention_id", "name_key", "unit_prefix", "unit_tail", "unit_level", "posts",
+            "event_date",
+        )
         .with_columns(
             pinyin_key(pl.col("name_key")).alias("pinyin_key"),
             skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
@@ -73,7 +76,7 @@ def _intervals(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     return held.select(
         "person_no", pl.col("name_key").alias("c_name_key"), pl.col("pinyin_key").alias("c_pinyin"),
         "unit", "post", "start", "end", pl.col("unit_prefix").alias("c_prefix"),
-        pl.col("unit_tail").alias("tail"),
+        pl.col("unit_level").alias("c_level"), pl.col("unit_tail").alias("tail"),
         pl.col("posts").struct.field("post_key").alias("c_post_key"),
         pl.col("posts").struct.field("post_kind").alias("c_post_kind"),
         pl.col("posts").struct.field("post_group").alias("c_post_group"),
@@ -101,7 +104,7 @@ def _joined(m: pl.LazyFrame, c: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFram
     )
     columns = [
         "mention_id", "person_no", "name_key", "c_name_key", "unit", "post", "start", "end",
-        "unit_prefix", "c_prefix", "unit_tail", "post_key", "post_kind", "post_group", "former",
+        "unit_prefix", "c_prefix", "unit_level", "c_level", "unit_tail", "post_key", "post_kind", "post_group", "former",
         "c_post_key", "c_post_kind", "c_post_group", "event_date", "typo",
     ]  # fmt: skip
     return pl.concat([f.select(columns) for f in (exact, *typos, no_unit)])
@@ -126,7 +129,12 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
     )  # fmt: skip
     same_post = _same_post() | pl.col("_elsewhere")
     known = pl.col("post_key").is_not_null() & pl.col("c_post_key").is_not_null()
-    grouped = known & (pl.col("post_group") == pl.col("c_post_group")).fill_null(False)
+    # A former post (原乡党委书记) is confirmed by that post, not by one commonly held with it.
+    grouped = (
+        known
+        & ~pl.col("former")
+        & (pl.col("post_group") == pl.col("c_post_group")).fill_null(False)
+    )
     post = (
         pl.when(same_post)
         .then(pl.lit(post_sim["same"]))
@@ -156,9 +164,18 @@ def _conflict() -> pl.Expr:
     known = pl.col("post_kind").is_not_null() & pl.col("c_post_kind").is_not_null()
     other = known & ~_same_post() & ~pl.col("_elsewhere")
     other = other & (pl.col("post_group") != pl.col("c_post_group")).fill_null(True)
+    date = pl.col("event_date")
+    still_held = (
+        pl.col("former")
+        & date.is_not_null()
+        & (pl.col("start").is_null() | (pl.col("start") <= date))
+        & (pl.col("end").is_null() | (pl.col("end") >= date))
+        & _same_post()
+    )
     return (
         pl.when(outsider).then(pl.format("post {} is not a roster cadre's post", "post_key"))
         .when(other).then(pl.format("post {} contradicts {} held then", "post_key", "c_post_key"))
+        .when(still_held).then(pl.format("the record names a former {}; the candidate still held it then", "post_key"))
     )  # fmt: skip
 
 
@@ -182,10 +199,14 @@ def _reason() -> pl.Expr:
 
 def _held_elsewhere(joined: pl.LazyFrame, intervals: pl.LazyFrame) -> pl.LazyFrame:
     """(mention, candidate, post) where the candidate held the record's post on its date at any
-    unit: a 区委常委 who is also 宣传部部长 is the 部长 a record about the 区委 names."""
-    pairs = joined.select(
-        "mention_id", "person_no", "post_key", "post_kind", "former", "event_date"
-    ).unique()
+    unit: a 区委常委 who is also 宣传部部长 is the 部长 a record about the 区委 names. Asked only
+    where the post at the record's unit does not agree (the rest need no second look)."""
+    known = pl.col("post_kind").is_not_null() & pl.col("c_post_kind").is_not_null()
+    pairs = (
+        joined.filter(known & ~_same_post())
+        .select("mention_id", "person_no", "post_key", "post_kind", "former", "event_date")
+        .unique()
+    )
     held = intervals.select("person_no", "start", "end", "c_post_key", "c_post_kind")
     return (
         pairs.join(held, on="person_no")
@@ -207,15 +228,20 @@ def candidates(
     cadre held half a year later). A candidate found only through the slack (``in_slack``) is
     never linked: a person places a record near a rotation."""
     w = rules.weights
-    # Another county's bureau of the same name is another unit: no candidate at all.
+    # Another county's bureau of the same name is another unit: no candidate at all; nor is a
+    # 县's bureau for a record that says 区发改局.
     elsewhere = (
         pl.col("unit_prefix").is_not_null()
         & pl.col("c_prefix").is_not_null()
         & (pl.col("unit_prefix") != pl.col("c_prefix"))
-    )
+    ) | (pl.col("unit_level") != pl.col("c_level")).fill_null(False)
     intervals = _intervals(posts, rules)
-    joined = _joined(_mentions(open_mentions, rules), intervals, rules).filter(
-        _in_time(rules.date_slack_days) & ~elsewhere
+    # Collected once: both the scoring and the look at posts held elsewhere read it.
+    joined = (
+        _joined(_mentions(open_mentions, rules), intervals, rules)
+        .filter(_in_time(rules.date_slack_days) & ~elsewhere)
+        .collect()
+        .lazy()
     )
     joined = joined.join(
         _held_elsewhere(joined, intervals), on=["mention_id", "person_no", "post_key"],

@@ -14,7 +14,7 @@ import polars as pl
 from pypinyin import lazy_pinyin
 
 from transforms import normalize as nz
-from transforms.units import UnitModel, parse_unit, unit_model
+from transforms.units import UnitModel, parse_unit_level, unit_model
 
 if TYPE_CHECKING:
     from transforms.linking import LinkRules
@@ -52,17 +52,20 @@ def model_of(rules: "LinkRules") -> UnitModel:
 
 
 def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:
-    """``{prefix, tail}`` of a unit name (:func:`transforms.units.parse_unit`): the most specific
-    region it names (``北仑``, null when none is named) and the unit within it, forms made one and
-    abbreviations spelled out (发改局 → 发展和改革局). Each distinct name is parsed once."""
-    dtype = pl.Struct({"prefix": pl.String, "tail": pl.String})
+    """``{prefix, tail, level}`` of a unit name (:func:`transforms.units.parse_unit_level`): the
+    most specific region it names (``北仑``, null when none is named), the unit within it (forms
+    made one, abbreviations spelled out: 发改局 → 发展和改革局) and the kind of region (区, 县 …).
+    Each distinct name is parsed once."""
+    dtype = pl.Struct({"prefix": pl.String, "tail": pl.String, "level": pl.String})
 
     def batch(values: pl.Series) -> pl.Series:
         uniques = values.unique()
-        parsed = [parse_unit(v, model) for v in uniques.to_list()]
+        parsed = [parse_unit_level(v, model) for v in uniques.to_list()]
         table = pl.DataFrame({
             "unit": uniques,
-            "parts": pl.Series([{"prefix": p, "tail": t} for p, t in parsed], dtype=dtype),
+            "parts": pl.Series(
+                [{"prefix": p, "tail": t, "level": lv} for p, t, lv in parsed], dtype=dtype
+            ),
         })  # fmt: skip
         joined = values.to_frame("unit").join(
             table, on="unit", how="left", nulls_equal=True, maintain_order="left"
@@ -193,6 +196,7 @@ def _keyed(frame: pl.LazyFrame, unit: str, post: str, rules: "LinkRules") -> pl.
         .with_columns(
             pl.col("_unit").struct.field("prefix").alias("unit_prefix"),
             pl.col("_unit").struct.field("tail").alias("unit_tail"),
+            pl.col("_unit").struct.field("level").alias("unit_level"),
             *(first.struct.field(f) for f in ("post_key", "post_kind", "post_group")),
         )
         .drop("_unit")
@@ -202,7 +206,7 @@ def _keyed(frame: pl.LazyFrame, unit: str, post: str, rules: "LinkRules") -> pl.
 def prepare_cadres(cadres: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     """The roster side of the linker: keys of every cadre (``silver/cadre`` columns in, keys added)."""
     with_pinyin = cadres.with_columns(pinyin_key(pl.col("name_key")).alias("pinyin_key"))
-    return _keyed(with_pinyin, "unit", "post", rules).drop("posts")
+    return _keyed(with_pinyin, "unit", "post", rules).drop("posts", "unit_level")
 
 
 def prepare_posts(posts: pl.LazyFrame, cadres: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:

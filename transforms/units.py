@@ -97,6 +97,8 @@ _REGION_SUFFIX = re.compile(
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
 _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
+LEVEL_WORDS = "区县市州旗盟"
+"""The words a region's name ends with that say its kind: a record's 区发改局 is a district's."""
 _LEVEL_WORD = re.compile(
     r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民|域|直|属|级)"
 )
@@ -139,6 +141,8 @@ class UnitModel:
     regions: Mapping[str, tuple[str, int]]
     abbreviations: Mapping[str, str]
     longest: int
+    suffixes: Mapping[str, str]
+    """Region key → the level word its full name ends with (北仑 → 区, 察布查尔 → 县)."""
 
 
 def short_region(name: str) -> str:
@@ -184,7 +188,10 @@ def unit_model(regions: Iterable[tuple[str, str]], abbreviations: Mapping[str, s
             table.setdefault(short[0] + "县", (short, 3))
     forms = {core(k): core(v) for k, v in abbreviations.items()}
     longest = max((len(n) for n in table), default=0)
-    return UnitModel(table, forms, longest)
+    suffixes = {
+        key: full[-1] for full, (key, _) in table.items() if key and full[-1] in LEVEL_WORDS
+    }
+    return UnitModel(table, forms, longest, suffixes)
 
 
 def core(name: str) -> str:
@@ -268,23 +275,38 @@ def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
 
 def parse_unit(name: str | None, model: UnitModel) -> tuple[str | None, str | None]:
     """``(region, tail)`` of a unit name (simplified already); ``(None, None)`` for no name."""
+    region, tail, _ = parse_unit_level(name, model)
+    return region, tail
+
+
+def parse_unit_level(
+    name: str | None, model: UnitModel
+) -> tuple[str | None, str | None, str | None]:
+    """``(region, tail, level)``: :func:`parse_unit` and the kind of region the name places the
+    unit in — the level word of the region named (北仑区 → 区), or the bare level word a clerk
+    writes without the region (区发改局 → 区, 本县财政局 → 县); null when neither is known."""
     if not name:
-        return None, None
+        return None, None, None
     text = core(name)
-    region, at, above = None, 0, 0
+    region, at, above, level = None, 0, 0, None
     while at < len(text) - 1:
         found = _region_at(text, at, above, model)
         if found is None:
             break
+        piece = text[at : at + found[1]]
+        level = piece[-1] if piece[-1] in LEVEL_WORDS else model.suffixes.get(found[0])
         region, at, above = found[0] or None, at + found[1], found[2]
     rest = re.sub(r"^政府(?=.+(?:街道|镇|乡))", "", text[at:])
+    bare = _LEVEL_WORD.match(rest)
+    if level is None and bare:
+        level = bare.group(0)[-1]
     whole = _UNKNOWN_REGION.fullmatch(rest)
     if rest in model.regions:
-        return model.regions[rest][0] or region, None  # a region, no unit
+        return model.regions[rest][0] or region, None, level  # a region, no unit
     if whole and whole.group(1) == rest:
-        return short_region(rest) if region is None else region, None
+        return short_region(rest) if region is None else region, None, level
     township = _TOWNSHIP.match(_LEVEL_WORD.sub("", rest) or rest)
     if township and township.group(2) in TOWNSHIP_ORGANS:
-        return region, township.group(1)
+        return region, township.group(1), level
     place, tail = _department(rest, model)
-    return place or region, tail or None
+    return place or region, tail or None, model.suffixes.get(place, level) if place else level
