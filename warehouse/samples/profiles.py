@@ -302,6 +302,12 @@ class Profile:
     """The share of cadres whose names are written with a middle dot."""
     per_county: int = 600
 
+    @property
+    def most(self) -> int:
+        """How many cadres the real prefectures and 40 invented ones hold."""
+        real = sum(1 + len(counties) for *_, counties in self.places)
+        return (real + 40 * 11) * self.per_county
+
     def counties(self, n: int) -> list[County]:
         """Enough counties (and prefectures' own organs) for ``n`` cadres, real ones first."""
         out: list[County] = []
@@ -316,11 +322,14 @@ class Profile:
         return out[:need]
 
     def _invented(self, p: int) -> list[County]:
-        """An invented prefecture: codes in GB/T 2260's unused block x9xx."""
+        """An invented prefecture: codes in a block GB/T 2260 leaves unused (3360–3399,
+        6560–6599 …: the province's prefectures stop well before)."""
+        if p >= 40:
+            raise ValueError(f"profile {self.name!r} holds at most {self.most:,} cadres")
         a, b = PLACE_A[p % len(PLACE_A)], PLACE_B[(p // len(PLACE_A)) % len(PLACE_B)]
         pref = f"{a}{b}{self.invented_suffix}"
         province = self.places[0][0][:2]
-        base = f"{province}{90 + p // 10}{p % 10}"
+        base = f"{province}{60 + p:02d}"
         out = [
             County(
                 f"{base}00",
