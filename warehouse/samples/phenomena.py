@@ -124,12 +124,11 @@ def _joint(rng: np.random.Generator, sink: Sink, cadres: list[Cadre], n: int, k:
             continue
         unit = sink.write_unit(rng, pa.unit, day)
         number = f"XF{day.year}-{9_500_000 + n + i:07d}"
-        row = _petition_row(
-            number, day, f"{a.name}、{b.name}", unit, f"{pa.title}、{pb.title}", rng
-        )
-        for index, (c, p) in enumerate(((a, pa), (b, pb))):
+        ta, tb = sink.title_on(a, pa, day), sink.title_on(b, pb, day)
+        row = _petition_row(number, day, f"{a.name}、{b.name}", unit, f"{ta}、{tb}", rng)
+        for index, (c, p, t) in enumerate(((a, pa, ta), (b, pb, tb))):
             evidence = sink.evidence_at(
-                c, day, p, key=False, titled=True, cls="joint", unit_text=unit, title=p.title
+                c, day, p, key=False, titled=True, cls="joint", unit_text=unit, title=t
             )
             sink.link(row, "petition", number, c.name, c, evidence, index)
         rows.append(row)
