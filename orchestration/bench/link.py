@@ -66,7 +66,8 @@ CLASSES = harness.Table(
     harness.Column("review", 7, ","),
     harness.Column("wrong", 6, ","),
     harness.Column("outs.", 6, ","),
-    harness.Column("R noS8", 8, ".3f", gap=2),
+    harness.Column("P noS8", 8, ".4f", gap=2),
+    harness.Column("R noS8", 7, ".3f"),
     harness.Column("P splink", 10, ".4f", gap=2),
     harness.Column("R splink", 9, ".3f"),
     harness.Column("review", 7, ","),
@@ -157,7 +158,8 @@ def _print_classes(profile: str, cadres: int, figures: dict[str, Any]) -> list[s
         n, s = by["ours-noS8"].get(name, {}), by["splink"].get(name, {})
         print(CLASSES.row(
             name, o["records"], o["resolvable"], _nan(o["precision"]), _nan(o["recall"]),
-            o["review"], o["wrong"], o.get("outsiders", 0), _nan(n.get("recall")),
+            o["review"], o["wrong"], o.get("outsiders", 0), _nan(n.get("precision")),
+            _nan(n.get("recall")),
             _nan(s.get("precision")), _nan(s.get("recall")), s.get("review", 0),
             s.get("wrong", 0), s.get("outsiders", 0),
         ))  # fmt: skip
