@@ -49,7 +49,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     sources = generate(
-        args.out, cadres=args.cadres, seed=args.seed, progress=lambda m: _say(f"  {m}")
+        args.out,
+        cadres=args.cadres,
+        seed=args.seed,
+        progress=lambda m: _say(f"  {m}"),
+        profile=getattr(args, "profile", "default"),
     )
     _say(
         f"generated sample sources for {args.cadres:,} cadres in {time.perf_counter() - start:.1f} s"
@@ -289,6 +293,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cadres", type=int, default=2000, help="roster size (default 2000)")
     p.add_argument(
         "--seed", type=int, default=7, help="random seed: the same seed gives the same files"
+    )
+    p.add_argument(
+        "--profile",
+        choices=["default", "prefecture", "autonomous"],
+        default="default",
+        help="region profile: the default province (its files as ever), a prefecture-level city "
+        "with districts and 街道, or a minority autonomous prefecture",
     )
     p.set_defaults(func=cmd_generate)
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from orchestration.bench.harness import (
@@ -14,6 +15,8 @@ from orchestration.bench.harness import (
     save_figures,
     timed,
 )
+from orchestration.bench.link import _outsiders, _print_classes, _why
+from orchestration.cli import parser
 
 CHILD = (
     "from orchestration.bench.harness import child_main, emit; "
@@ -90,3 +93,80 @@ def test_figures_are_saved_as_json_and_the_path_said(
     assert path == tmp_path / "new" / "bench-ingest.json"
     assert path.read_text() == '[\n {\n  "cadres": 2000,\n  "seconds": 1.5\n }\n]'
     assert capsys.readouterr().out == f"figures saved to {path}\n"
+
+
+def _linked(*rows: tuple[int, str | None, str]) -> pl.DataFrame:
+    """A linker's output: row number, the person linked and the status."""
+    return pl.DataFrame(
+        [("petition", "f", r, 0, p, s) for r, p, s in rows],
+        schema=["source", "_source_file", "_source_row", "subject_index", "person_no",
+                "link_status"],
+        orient="row",
+    )  # fmt: skip
+
+
+def _truth(*rows: tuple[int, str | None, str, bool]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [("petition", "f", r, 0, p, c, res) for r, p, c, res in rows],
+        schema=["source", "file", "row", "subject_index", "person_no", "class", "resolvable"],
+        orient="row",
+    )
+
+
+def test_links_made_for_people_off_the_roster_are_counted_per_class() -> None:
+    # Why: "outsiders linked" is a figure of its own in bench link (issue 19): a link for a
+    # village cadre or an outsider, and a resolvable record whose cadre never landed.
+    out = _linked((1, "RY1", "linked"), (2, "RY1", "linked"), (3, None, "review"),
+                  (4, "RY2", "linked"), (5, None, "unlinked"))  # fmt: skip
+    truth = _truth((1, "RY1", "current", True), (2, None, "outsider", False),
+                   (3, None, "village", False), (4, None, "village", False),
+                   (5, "RY9", "left_cadre", True))  # fmt: skip
+    cadres = pl.DataFrame({"person_no": ["RY1", "RY2"]})
+    counts, unlanded = _outsiders(out, truth, cadres)
+    assert counts == {"outsider": 1, "village": 1, "all": 2}
+    assert unlanded == 1  # RY9 is resolvable in the truth but not among the landed cadres
+
+
+def _class(name: str, links: int, wrong: int, precision: float | None) -> dict[str, object]:
+    return {"class": name, "records": 10, "resolvable": 8, "links": links, "wrong": wrong,
+            "precision": precision, "recall": 0.5, "review": 1, "outsiders": 0}  # fmt: skip
+
+
+def test_a_class_of_ours_below_the_floor_is_flagged_and_splinks_is_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Why: the bench exits 1 on a class of ours below precision 0.999, on any profile; Splink's
+    # precision is a figure beside ours, never a failure.
+    figures = {
+        "run": "ok",
+        "ours": {"per_class": [_class("short_unit_form", 100, 1, 0.99), _class("current", 5, 0, 1.0)]},
+        "ours-noS8": {"per_class": [_class("short_unit_form", 0, 0, None)]},
+        "splink": {"per_class": [_class("current", 10, 5, 0.5)]},
+    }  # fmt: skip
+    below = _print_classes("prefecture", 2000, figures)
+    assert below == [
+        "(ours) PRECISION BELOW 0.999 on profile prefecture at 2,000 cadres: class "
+        "short_unit_form: 1 wrong of 100 links"
+    ]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].split()[:4] == ["class", "records", "resolv.", "P"]
+    row = next(line for line in printed if line.startswith("current"))
+    assert row.split()[-5:] == ["0.5000", "0.500", "1", "5", "0"]  # Splink beside ours
+
+
+def test_why_a_run_stopped_is_its_failure_line() -> None:
+    # Why: a profile whose run stops is still benched; the table says why it stopped.
+    stderr = "Traceback …\nSystemExit: run failed: cadre: silver/cadre_post was not published\n"
+    assert _why(f"bench run at 2,000 cadres failed:\n{stderr}") == (
+        "cadre: silver/cadre_post was not published"
+    )
+
+
+def test_bench_link_takes_profiles_and_refuses_an_unknown_one() -> None:
+    # Why: `--profile` is repeatable and limited to the generator's profiles.
+    args = parser().parse_args(
+        ["bench", "link", "--profile", "prefecture", "--profile", "autonomous"]
+    )
+    assert args.profile == ["prefecture", "autonomous"]
+    with pytest.raises(SystemExit):
+        parser().parse_args(["bench", "link", "--profile", "shanghai"])

@@ -36,7 +36,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "link":
         from orchestration.bench.link import bench_link
 
-        return bench_link(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
+        return bench_link(
+            args.cadres or [2_000, 100_000],
+            Path(args.workdir),
+            seed=args.seed,
+            profiles=args.profile or ["default"],
+        )
     from orchestration.bench.ingest import bench_ingest
 
     return bench_ingest(args.cadres or [100_000, 1_000_000], Path(args.workdir), seed=args.seed)
@@ -63,6 +68,13 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
             help="scratch folder (reused, then left for inspection)",
         )
         b.add_argument("--seed", type=int, default=7)
+        if what == "link":
+            b.add_argument(
+                "--profile",
+                action="append",
+                choices=["default", "prefecture", "autonomous"],
+                help="the generator's region profile; repeat for several (default: default)",
+            )
         if what == "gold":
             b.add_argument(
                 "--warehouse", help="bench this existing warehouse instead of generating"

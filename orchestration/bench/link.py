@@ -10,10 +10,20 @@ scored by ``transforms.link_quality.evaluate`` against the generator's truth, ov
 difficulty class (rotation, renamed unit, joint petition, outsider, typo …); a class of ours below
 ``PRECISION_FLOOR`` is flagged and makes the bench exit 1.
 
+``--profile`` (repeatable) benches each region profile of the generator
+(:mod:`warehouse.samples.profiles`: ``default``, ``prefecture``, ``autonomous``), with its own
+classes (unit written without the prefecture, short or within its county, concurrent and 挂职
+posts, cadres who left, local renames and transfers). Each class is printed with ours, ours
+without S8 and Splink side by side: precision, recall of the resolvable records, review size,
+wrong links and outsiders linked (links made for somebody off the roster). The linkers read the
+bronze tables: when ``dajiandu run`` stops on a profile's exports the bench says so and why, and
+still links what was ingested.
+
 Splink is an optional extra (``pip install .[bench]``); it is imported only here. The linker and
 the store are imported by the children alone (see :mod:`orchestration.bench.harness`).
 """
 
+import shutil
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -48,57 +58,126 @@ TABLE = harness.Table(
     harness.Column("peak MB", 9, ",.0f"),
 )
 CLASSES = harness.Table(
-    harness.Column("class", 20, left=True),
-    harness.Column("records", 9, ","),
-    harness.Column("links", 8, ","),
-    harness.Column("wrong", 7, ","),
-    harness.Column("precision", 11, ".4f"),
-    harness.Column("resolvable", 12, ","),
-    harness.Column("recall", 9, ".4f"),
-    harness.Column("review", 8, ","),
-    harness.Column("unlinked", 10, ","),
+    harness.Column("class", 18, left=True),
+    harness.Column("records", 8, ","),
+    harness.Column("resolv.", 8, ","),
+    harness.Column("P ours", 8, ".4f", gap=2),
+    harness.Column("R ours", 7, ".3f"),
+    harness.Column("review", 7, ","),
+    harness.Column("wrong", 6, ","),
+    harness.Column("outs.", 6, ","),
+    harness.Column("P noS8", 8, ".4f", gap=2),
+    harness.Column("R noS8", 7, ".3f"),
+    harness.Column("P splink", 10, ".4f", gap=2),
+    harness.Column("R splink", 9, ".3f"),
+    harness.Column("review", 7, ","),
+    harness.Column("wrong", 6, ","),
+    harness.Column("outs.", 6, ","),
 )
+"""Per class: ours (with S8), ours without S8 (recall of what current posts resolve) and Splink.
+``outs.``: links made for a record whose person is nobody of the roster (outsider, village)."""
 
 
-def bench_link(sizes: list[int], workdir: Path, seed: int = 7) -> int:
+def bench_link(
+    sizes: list[int], workdir: Path, seed: int = 7, profiles: "Iterable[str]" = ("default",)
+) -> int:
     """Our linker (with and without post history) and the Splink 5 baseline on the same generated
-    data: quality overall and per difficulty class, time, ratios.
+    data, for each region profile: quality overall and per difficulty class, time, ratios.
 
-    Arguments and figures as every bench on generated data (see :mod:`orchestration.bench`).
+    Arguments and figures as every bench on generated data (see :mod:`orchestration.bench`);
+    ``profiles``: the generator's region profiles to bench, each at every size.
     Returns 1 when a linker of ours falls below ``PRECISION_FLOOR`` in any class.
     """
-    print(TABLE.header(), flush=True)
     results, below = [], []
-    for cadres in sizes:
-        sample = harness.generate_sample(workdir, cadres, seed)
-        harness.run_pipeline(sample)
-        figures = {linker: _link_in_child(sample, linker) for linker in LINKERS}
-        ours, splink = figures["ours"]["overall"], figures["splink"]["overall"]
-        time_x = harness.ratio(figures["ours"]["seconds"], figures["splink"]["seconds"])
-        recall, precision = (ours[k] - splink[k] for k in ("recall", "precision"))
-        print(TABLE.aside(f"ours / splink: {time_x:.2f}x the time; recall {recall:+.4f}, "
-                          f"precision {precision:+.4f}"), flush=True)  # fmt: skip
-        for linker in LINKERS:
-            below += _print_classes(cadres, linker, figures[linker]["per_class"])
-        results.append({"cadres": cadres, **figures})
+    for profile in profiles:
+        for cadres in sizes:
+            print(TABLE.aside(f"profile {profile} at {cadres:,} cadres:"), flush=True)
+            print(TABLE.header(), flush=True)
+            figures = _bench_one(workdir, cadres, seed, profile)
+            below += _print_classes(profile, cadres, figures)
+            results.append({"profile": profile, "cadres": cadres, **figures})
     harness.save_figures(workdir, "link", results)
     for line in below:
         print(line, flush=True)
-    return 1 if any(not line.startswith("(splink)") for line in below) else 0
+    return 1 if below else 0
 
 
-def _print_classes(cadres: int, linker: str, per_class: "list[dict[str, Any]]") -> list[str]:
-    """One linker's figures per class; returns a line for each class below the floor."""
-    print(TABLE.aside(f"{linker} at {cadres:,} cadres, per class:"))
+def _bench_one(workdir: Path, cadres: int, seed: int, profile: str) -> dict[str, Any]:
+    """One profile at one size: generate, run, link with each linker; the figures by linker."""
+    sample = _generate_sample(workdir, cadres, seed, profile)
+    run = "ok"
+    try:
+        harness.run_pipeline(sample)
+    except RuntimeError as failed:  # the linkers read bronze, which the run wrote before it
+        run = _why(str(failed))
+        print(TABLE.aside(f"dajiandu run FAILED on profile {profile}: {run}"), flush=True)
+        if not (sample.warehouse / "bronze" / "roster").exists():
+            raise
+    figures: dict[str, Any] = {linker: _link_in_child(sample, linker) for linker in LINKERS}
+    ours, splink = figures["ours"]["overall"], figures["splink"]["overall"]
+    time_x = harness.ratio(figures["ours"]["seconds"], figures["splink"]["seconds"])
+    recall, precision = (ours[k] - splink[k] for k in ("recall", "precision"))
+    print(TABLE.aside(f"ours / splink: {time_x:.2f}x the time; recall {recall:+.4f}, "
+                      f"precision {precision:+.4f}"), flush=True)  # fmt: skip
+    figures["run"] = run
+    return figures
+
+
+def _why(failure: str) -> str:
+    """The line of a failed run's stderr that says why (``run failed: …``), shortened."""
+    lines = [line.strip() for line in failure.splitlines() if line.strip()]
+    said = next((line for line in lines if "run failed:" in line), lines[-1] if lines else "")
+    return said.split("run failed:", 1)[-1].strip()[:300]
+
+
+def _generate_sample(workdir: Path, cadres: int, seed: int, profile: str) -> harness.Sample:
+    """Fresh sources of a profile in ``workdir/<cadres>`` (default) or
+    ``workdir/<profile>/<cadres>``, generated in a timed child."""
+    root = (workdir if profile == "default" else workdir / profile) / str(cadres)
+    shutil.rmtree(root, ignore_errors=True)
+    command = harness.child_command("link", "generate", root / "sources", cadres, seed, profile)
+    run = harness.timed(command, f"generate ({profile}) at {cadres:,} cadres")
+    return harness.Sample(cadres, root, run)
+
+
+def _generate(out: str, cadres: str, seed: str, profile: str) -> None:
+    """Child: the generator's sources of one profile."""
+    from warehouse.samples import generate
+
+    generate(out, cadres=int(cadres), seed=int(seed), profile=profile)
+
+
+def _print_classes(profile: str, cadres: int, figures: dict[str, Any]) -> list[str]:
+    """Each class with ours, ours without S8 and Splink side by side; returns a line for each
+    class of ours below the floor."""
+    by = {linker: {c["class"]: c for c in figures[linker]["per_class"]} for linker in LINKERS}
+    print(TABLE.aside(f"{profile} at {cadres:,} cadres, per class (run: {figures['run']}):"))
     print(CLASSES.header())
     below = []
-    for c in per_class:
-        print(CLASSES.row(*(c[k] for k in ("class", "records", "links", "wrong", "precision",
-                                            "resolvable", "recall", "review", "unlinked"))))  # fmt: skip
-        if c["links"] and c["precision"] < PRECISION_FLOOR:
-            below.append(f"({linker}) PRECISION BELOW {PRECISION_FLOOR} at {cadres:,} cadres: "
-                         f"class {c['class']}: {c['wrong']:,} wrong of {c['links']:,} links")  # fmt: skip
+    for name, o in by["ours"].items():
+        n, s = by["ours-noS8"].get(name, {}), by["splink"].get(name, {})
+        print(CLASSES.row(
+            name, o["records"], o["resolvable"], _nan(o["precision"]), _nan(o["recall"]),
+            o["review"], o["wrong"], o.get("outsiders", 0), _nan(n.get("precision")),
+            _nan(n.get("recall")),
+            _nan(s.get("precision")), _nan(s.get("recall")), s.get("review", 0),
+            s.get("wrong", 0), s.get("outsiders", 0),
+        ))  # fmt: skip
+        for linker, c in (("ours", o), ("ours-noS8", n)):
+            if c and c["links"] and c["precision"] < PRECISION_FLOOR:
+                below.append(f"({linker}) PRECISION BELOW {PRECISION_FLOOR} on profile {profile} "
+                             f"at {cadres:,} cadres: class {name}: {c['wrong']:,} wrong of "
+                             f"{c['links']:,} links")  # fmt: skip
+    unlanded = figures["ours"].get("unlanded", 0)
+    if unlanded:
+        print(TABLE.aside(f"{unlanded:,} records the truth calls resolvable name a cadre whose "
+                          "roster row never landed (quarantined): not counted as resolvable"))  # fmt: skip
     return below
+
+
+def _nan(value: object) -> float:
+    """A figure that may be missing (no links, nothing resolvable) as NaN, printed ``nan``."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
 def _link_in_child(sample: harness.Sample, linker: str) -> dict[str, Any]:
@@ -290,15 +369,37 @@ def _score(
     metrics = evaluate(out.lazy(), links, cadres.lazy(), with_history=with_history)
     per_class = evaluate(out.lazy(), links, cadres.lazy(), by="class", with_history=with_history)
     overall = metrics.filter(pl.col("source") == "all").row(0, named=True)
+    outsiders, unlanded = _outsiders(out, links.collect(), cadres)
+    classes = [{**c, "outsiders": outsiders.get(c["class"], 0)} for c in per_class.to_dicts()]
     harness.emit(
         {
             "seconds": seconds,
             "peak_mb": harness.peak_rss_mb(),
-            "overall": overall,
+            "overall": {**overall, "outsiders": outsiders.get("all", 0)},
             "per_source": metrics.to_dicts(),
-            "per_class": per_class.to_dicts(),
+            "per_class": classes,
+            "unlanded": unlanded,
         }
     )
+
+
+def _outsiders(
+    out: pl.DataFrame, truth: pl.DataFrame, cadres: pl.DataFrame
+) -> tuple[dict[str, int], int]:
+    """Links made for records whose person is nobody of the roster, per class and ``all``; and
+    how many records the truth calls resolvable name a cadre whose roster row never landed."""
+    keys = ["source", "_source_file", "_source_row", "subject_index"]
+    t = truth.select(
+        "source", pl.col("file").alias("_source_file"), pl.col("row").alias("_source_row"),
+        "subject_index", pl.col("person_no").alias("true_person"), "class", "resolvable",
+    )  # fmt: skip
+    scored = out.drop("class", strict=False).select(*keys, "link_status").join(t, on=keys)
+    linked = scored.filter(pl.col("true_person").is_null() & (pl.col("link_status") == "linked"))
+    counts = dict(linked.group_by("class").len().iter_rows())
+    counts["all"] = linked.height
+    landed = cadres.get_column("person_no")
+    unlanded = scored.filter(pl.col("resolvable") & ~pl.col("true_person").is_in(landed.implode()))
+    return counts, unlanded.height
 
 
 def scale(warehouse: str, copies: str) -> None:
@@ -338,5 +439,6 @@ if __name__ == "__main__":
             "ours-noS8": partial(_score, partial(run_ours, history=False), with_history=False),
             "splink": partial(_score, run_splink, with_history=False),
             "scale": scale,
+            "generate": _generate,
         }
     )

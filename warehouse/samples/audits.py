@@ -9,7 +9,7 @@ import numpy as np
 from warehouse.samples.careers import record_class
 from warehouse.samples.columns import AUDIT_COLUMNS
 from warehouse.samples.injection import damage_rows
-from warehouse.samples.mess import date_text, day, mess_id, mess_name, pick
+from warehouse.samples.mess import date_text, day, mess_id, pick
 from warehouse.samples.models import Cadre, Row
 from warehouse.samples.truth import Sink
 from warehouse.samples.vocabulary import AUDIT_PROBLEMS, YEARS
@@ -23,10 +23,10 @@ def _finding(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink) 
     reported = date(
         year, 6, 30
     )  # the unit named is the one held mid-year (the report's date is drawn later)
-    unit = sink.careers.held_on(cadre, reported).unit.named_on(reported)
+    unit = sink.plain_unit(rng, sink.careers.held_on(cadre, reported).unit, reported)
     project = f"SJ{year}-{i // 3 + 1:05d}"
     raw_id, id_kind = mess_id(rng, cadre.id_number, 0.0 if i < 2 else None)  # always a few typos
-    name = mess_name(rng, cadre.name)
+    name = sink.name_as_written(rng, cadre.name)
     amount = float(rng.integers(1, 500000)) / 100
     tolerated = rng.random() < 0.15
     five = ["是"] * 5 if tolerated else [["是", "否"][int(x)] for x in rng.random(5) < 0.3]
@@ -40,8 +40,9 @@ def _finding(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink) 
     )  # fmt: skip
     held = sink.careers.held_on(cadre, reported)
     evidence = sink.evidence_at(
-        cadre, reported, held, key=id_kind != "typo", titled=False, cls=record_class(held, reported)
-    )
+        cadre, reported, held, key=id_kind != "typo", titled=False,
+        cls=record_class(held, reported), unit_text=unit,
+    )  # fmt: skip
     sink.link(row, "audit", f"{project}/1", name, cadre, evidence)
     return row
 

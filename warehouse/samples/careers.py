@@ -39,9 +39,20 @@ class Unit:
     full: str
     short: str
     region: str
+    posts: tuple[tuple[str, str], ...] = ()
+    """A region profile's unit: its own posts (the default takes them by kind)."""
+    organ: str = ""
+    """A region profile's unit: its organ (:mod:`warehouse.samples.profiles`); empty by default."""
+    renamed_on: date | None = None
+    old_full: str | None = None
+    old_short: str | None = None
+    successor: str | None = None
+    """A unit dissolved on ``renamed_on`` (机构改革转隶): the code its staff moved to."""
 
     @property
     def kind(self) -> str:
+        if self.organ:
+            return _KINDS.get(self.organ, self.organ)
         return (
             "county"
             if self.full.startswith("中共")
@@ -52,12 +63,19 @@ class Unit:
 
     def named_on(self, day: date) -> str:
         """The unit's full name on ``day`` (a renamed bureau had its old name before 2019)."""
+        if self.organ:
+            return self.old_full if self._before(day) and self.old_full else self.full
         for new, old in OLD_NAMES.items():
             if self.full.endswith(new) and day < RENAMED_ON:
                 return self.full.removesuffix(new) + old
         return self.full
 
+    def _before(self, day: date) -> bool:
+        return self.renamed_on is not None and day < self.renamed_on
+
     def short_on(self, day: date) -> str:
+        if self.organ:
+            return self.old_short if self._before(day) and self.old_short else self.short
         full = self.named_on(day)
         if full == self.full:
             return self.short
@@ -76,12 +94,31 @@ class Post:
     end: date | None
     namesake: bool = False
     """The unit is where a namesake of the cadre works now (arrived after this post ended)."""
+    kind: str = "post"
+    """``post`` (one after another), ``concurrent`` (held beside another) or ``secondment``
+    (挂职, at a host unit while the home post continues)."""
+    note: str = ""
+    """Why S8 opens this row: ``更名`` (the unit renamed), ``转隶`` (moved to a new unit)."""
+
+    @property
+    def parts(self) -> frozenset[str]:
+        """The posts the title names (``党组书记、局长``: two), bare of 原/挂职/宣传部."""
+        return frozenset(bare(p) for p in self.title.split("、"))
 
     def holds(self, day: date, margin: timedelta = timedelta(0)) -> bool:
         return self.start - margin <= day and (self.end is None or day <= self.end + margin)
 
 
 _POSTS = {"county": POSTS_COUNTY, "town": POSTS_TOWN, "dept": POSTS_DEPT}
+_KINDS = {"branch": "dept", "street_party": "town_party", "street_office": "town_gov"}
+"""A profile unit's kin for rotation (a 街道 office rotates with a 镇 government)."""
+
+
+def bare(title: str) -> str:
+    """A post as S8 would hold it: ``原局长``, ``挂职副县长``, ``副县长（挂职）`` and ``宣传部部长``
+    are 局长, 副县长, 副县长 and 部长."""
+    t = title.removeprefix("原").removeprefix("挂职").removesuffix("（挂职）")
+    return t.removeprefix("宣传部")
 
 
 @dataclass
@@ -91,12 +128,49 @@ class Careers:
     posts: dict[str, list[Post]] = field(default_factory=dict)
     at_unit: dict[tuple[str, str], list[Post]] = field(default_factory=lambda: defaultdict(list))
     names: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, list[Post]] = field(default_factory=dict)
+    """A profile's concurrent and 挂职 posts, held beside the one of ``posts``."""
+    left: dict[str, tuple[str, date, str]] = field(default_factory=dict)
+    """A profile's cadres who left: (在职状态, the day, what the roster keeps: both, unit, none)."""
+    roster_post: dict[str, str] = field(default_factory=dict)
+    """A profile's 现任职务 where it is not the post's title (``区委常委、宣传部部长``)."""
 
     def add(self, cadre: Cadre, held: list[Post]) -> None:
         self.posts[cadre.person_no] = held
         self.names[cadre.person_no] = cadre.name
         for post in held:
             self.at_unit[(cadre.name, post.unit.code)].append(post)
+
+    def index(self) -> None:
+        """Rebuild ``at_unit`` from ``posts`` and ``extra`` (after a profile reshaped them)."""
+        self.at_unit = defaultdict(list)
+        for person_no, held in self.posts.items():
+            for post in [*held, *self.extra.get(person_no, [])]:
+                self.at_unit[(self.names[person_no], post.unit.code)].append(post)
+
+    def left_before(self, cadre: Cadre, day: date) -> bool:
+        """``cadre`` left (retired, moved away, died) before ``day``."""
+        gone = self.left.get(cadre.person_no)
+        return gone is not None and gone[1] < day
+
+    def rivals(
+        self, cadre: Cadre, codes: "frozenset[str]", parts: frozenset[str], day: date, how: str
+    ) -> bool:
+        """Somebody else of ``cadre``'s name held one of ``parts`` at one of ``codes``: near
+        ``day`` (``how`` ``near``), as a current post (``current``), or ended before ``day``
+        within ten years (``former``: who else a record's 原局长 could be)."""
+        for code in codes:
+            for other in self.at_unit.get((cadre.name, code), []):
+                if other.person_no == cadre.person_no or not (other.parts & parts):
+                    continue
+                if how == "near" and other.holds(day, SLACK):
+                    return True
+                if how == "current" and other.end is None:
+                    return True
+                if (how == "former" and other.end is not None and other.end < day
+                        and other.end > day - timedelta(days=3650)):  # fmt: skip
+                    return True
+        return False
 
     def held_on(self, cadre: Cadre, day: date) -> Post:
         """The post ``cadre`` held on ``day`` (the earliest one for a day before it)."""
@@ -125,10 +199,13 @@ class Careers:
         return True
 
 
-def _units(cadres: list[Cadre]) -> dict[str, list[Unit]]:
+def _units(cadres: list[Cadre], known: dict[str, Unit] | None = None) -> dict[str, list[Unit]]:
     """The units of each region, as the roster names them today."""
     seen: dict[str, Unit] = {}
     for c in cadres:
+        if known is not None:
+            seen.setdefault(c.unit_code, known[c.unit_code])
+            continue
         seen.setdefault(c.unit_code, Unit(c.unit_code, c.unit, c.unit_short, c.region))
     by_region: dict[str, list[Unit]] = defaultdict(list)
     for unit in seen.values():
@@ -152,17 +229,21 @@ def _earlier(
     should be generated full of."""
     kin = [u for u in units if u.kind == home.kind and u.code != home.code] or [home]
     unit = kin[int(rng.integers(0, len(kin)))]
-    title = _POSTS[unit.kind][int(rng.integers(0, len(_POSTS[unit.kind])))][0]
+    titles = unit.posts or _POSTS[unit.kind]
+    title = titles[int(rng.integers(0, len(titles)))][0]
     start = end - timedelta(days=int(rng.integers(3 * 365, 6 * 365)))
     if any(since <= end + SLACK for since in holders.get((c.name, unit.code, title), [])):
         title = "科员"
     return Post(c.person_no, unit, title, start, end)
 
 
-def careers(rng: np.random.Generator, cadres: list[Cadre]) -> Careers:
+def careers(
+    rng: np.random.Generator, cadres: list[Cadre], known: dict[str, Unit] | None = None
+) -> Careers:
     """Every cadre's posts: the current one, and for two in three whose post began after 2016 one
-    or two earlier ones; then some earlier posts moved to where a namesake now works."""
-    units = _units(cadres)
+    or two earlier ones; then some earlier posts moved to where a namesake now works.
+    ``known``: a profile's units by code (the default builds them from the roster)."""
+    units = _units(cadres, known)
     holders: dict[tuple[str, str, str], list[date]] = defaultdict(list)
     for c in cadres:
         holders[(c.name, c.unit_code, c.post)].append(c.since)
@@ -220,6 +301,16 @@ def _namesakes(rng: np.random.Generator, cadres: list[Cadre], out: Careers) -> N
 
 def record_class(post: Post, day: date) -> str:
     """The difficulty class of a record of ``day`` about ``post`` (``truth.CLASSES``)."""
+    if post.unit.organ:  # a region profile's unit
+        if post.namesake:
+            return "rotation_namesake"
+        if post.kind in ("secondment", "concurrent"):
+            return post.kind
+        if post.unit.successor:
+            return "transferred"
+        if post.unit.old_full and post.unit.named_on(day) != post.unit.full:
+            return "local_rename"
+        return "current" if post.end is None else "rotation"
     renamed = (
         post.unit.named_on(post.start) != post.unit.full
         or post.unit.named_on(day) != post.unit.full

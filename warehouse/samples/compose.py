@@ -15,9 +15,11 @@ from warehouse.samples.assessments import assessments, write_assessments
 from warehouse.samples.audits import audits, write_audits
 from warehouse.samples.careers import careers
 from warehouse.samples.inspections import inspections, write_inspections
+from warehouse.samples.local import patch_roster, records, reshape, units
 from warehouse.samples.petitions import petitions, write_petitions
 from warehouse.samples.phenomena import phenomena
 from warehouse.samples.post_history import write_post_history
+from warehouse.samples.profiles import PROFILES
 from warehouse.samples.roster import roster, write_roster
 from warehouse.samples.sanctions import sanctions, write_sanctions
 from warehouse.samples.tolerance import tolerance, write_tolerance
@@ -52,6 +54,7 @@ def generate(
     cadres: int = 2000,
     seed: int = 7,
     progress: Callable[[str], None] | None = None,
+    profile: str = "default",
 ) -> Path:
     """Write sample exports of all seven sources, ``sources.yaml`` and the truth into ``out``.
 
@@ -60,21 +63,39 @@ def generate(
         cadres: how many cadres the roster holds; every other source scales with it.
         seed: the same seed gives the same files.
         progress: called with one line per source written.
+        profile: the region profile (:data:`~warehouse.samples.profiles.PROFILES`): ``default``,
+            the generator's first province, byte for byte as it always was; ``prefecture`` or
+            ``autonomous`` (see :mod:`warehouse.samples.profiles`).
 
     Returns:
         The path of ``sources.yaml``.
+
+    Raises:
+        ValueError: an unknown profile.
     """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; one of {', '.join(PROFILES)}")
     say = progress or (lambda _m: None)
     rng = np.random.default_rng(seed)
     root = Path(out)
     _empty_inbox(root / "inbox")
-    sink = Sink()
-    rows, people = roster(rng, cadres)
-    sink.careers = careers(np.random.default_rng([seed, 21]), people)
+    chosen = PROFILES[profile]
+    geo = None if chosen is None else chosen.geography(cadres)
+    sink = Sink(geo)
+    rows, people = roster(rng, cadres, geo)
+    if geo is None:
+        sink.careers = careers(np.random.default_rng([seed, 21]), people)
+    else:
+        stream = np.random.default_rng([seed, 21])
+        sink.careers = careers(stream, people, units(geo))
+        reshape(stream, geo, people, sink.careers)
+        patch_roster(rows, people, sink.careers)
     write_roster(root, rows, sink)
     write_post_history(root, sink.careers, people, seed, sink)
     say(f"roster: {len(rows):,} cadres")
     rows = petitions(rng, people, sink) + phenomena(np.random.default_rng([seed, 23]), people, sink)
+    if geo is not None:
+        rows += records(np.random.default_rng([seed, 26]), people, sink)
     write_petitions(root, rows, sink, plant=np.random.default_rng([seed, 12]))
     say(f"petitions: {len(rows):,} rows")
     rounds = inspections(rng, people, sink, late=np.random.default_rng([seed, 24]))

@@ -19,7 +19,7 @@ import numpy as np
 from warehouse.samples.careers import Unit, record_class
 from warehouse.samples.columns import INSPECTION_COLUMNS
 from warehouse.samples.injection import damage_rows
-from warehouse.samples.mess import date_text, day, mess_name
+from warehouse.samples.mess import date_text, day
 from warehouse.samples.models import Cadre, Row
 from warehouse.samples.truth import Sink
 from warehouse.samples.vocabulary import INSPECTION_CATEGORIES, YEARS
@@ -74,22 +74,25 @@ def _finding(
     there = [c for c in staff if sink.careers.held_on(c, dated).unit.code == unit.code]
     named = _named(rng, there) if there else []
     held = [sink.careers.held_on(c, dated) for c in named]
+    inspected = sink.plain_unit(rng, unit, dated)
+    titles = [sink.title_on(c, p, dated) for c, p in zip(named, held, strict=True)]
     row: Row = (
         [
-            label, "巡察", ["第一巡察组", "第二巡察组", "第三巡察组"][i % 3], unit.named_on(dated), unit.code,
-            number, INSPECTION_CATEGORIES[i % 4], f"{unit.named_on(dated)}存在问题{i}：落实不到位",
-            "、".join(mess_name(rng, c.name) for c in named), "、".join(p.title for p in held),
+            label, "巡察", ["第一巡察组", "第二巡察组", "第三巡察组"][i % 3], inspected, unit.code,
+            number, INSPECTION_CATEGORIES[i % 4], f"{inspected}存在问题{i}：落实不到位",
+            "、".join(sink.name_as_written(rng, c.name) for c in named), "、".join(titles),
             # 反馈日期 in the clerk's forms where it always was (the same draws, in the same
             # order, so the other sources' bytes stay), else ISO.
             ["是", "否"][i % 2], status, written, date_text(rng, fed) if status != "未整改" else fed.isoformat(),
         ]
     )  # fmt: skip
-    for index, (c, shown, post) in enumerate(
-        zip(named, str(row[8]).split("、"), held, strict=False)
+    for index, (c, shown, post, title) in enumerate(
+        zip(named, str(row[8]).split("、"), held, titles, strict=False)
     ):
         evidence = sink.evidence_at(
-            c, dated, post, key=False, titled=True, cls=record_class(post, dated)
-        )
+            c, dated, post, key=False, titled=True, cls=record_class(post, dated),
+            unit_text=inspected, title=title,
+        )  # fmt: skip
         sink.link(row, "inspection", f"{label}/{number}", shown, c, evidence, index)
     return row
 

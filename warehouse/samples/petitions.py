@@ -16,7 +16,7 @@ from warehouse.samples.careers import record_class
 from warehouse.samples.columns import PETITION_COLUMNS
 from warehouse.samples.identifiers import luhn_card, mobile, person, phone_form, spaced
 from warehouse.samples.injection import damage_rows
-from warehouse.samples.mess import date_text, day, mess_id, mess_name, mess_unit, pick
+from warehouse.samples.mess import date_text, day, mess_id, pick
 from warehouse.samples.models import Cadre, Row
 from warehouse.samples.truth import Sink
 from warehouse.samples.vocabulary import (
@@ -52,8 +52,8 @@ def _accused(rng: np.random.Generator, cadres: list[Cadre], sink: Sink, received
         return None, name, unit, post, None, "none"
     cadre = pick(rng, cadres, 1)[0]
     held = sink.careers.held_on(cadre, received)
-    unit = mess_unit(rng, held.unit.named_on(received), held.unit.short_on(received))
-    name, post = mess_name(rng, cadre.name), held.title
+    unit = sink.write_unit(rng, held.unit, received)
+    name, post = sink.name_as_written(rng, cadre.name), sink.title_on(cadre, held, received)
     raw_id, id_kind = mess_id(rng, cadre.id_number) if rng.random() < 0.05 else (None, "none")
     return cadre, name, unit, post, raw_id, id_kind
 
@@ -90,7 +90,9 @@ def _petition(rng: np.random.Generator, i: int, cadres: list[Cadre], sink: Sink)
     else:
         held = sink.careers.held_on(cadre, received)
         cls = record_class(held, received)
-        evidence = sink.evidence_at(cadre, received, held, key=key, titled=True, cls=cls)
+        evidence = sink.evidence_at(
+            cadre, received, held, key=key, titled=True, cls=cls, unit_text=unit, title=post
+        )
     sink.link(row, "petition", number, name, cadre, evidence)
     return row
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from warehouse.samples.careers import OLD_NAMES, SLACK, Post, record_class
-from warehouse.samples.mess import date_text, mess_unit
+from warehouse.samples.mess import date_text
 from warehouse.samples.models import Cadre, Row
 from warehouse.samples.truth import Evidence, Sink
 
@@ -61,11 +61,19 @@ def _about(
     day: date,
     name: str | None = None,
 ) -> Row:
-    unit = mess_unit(rng, post.unit.named_on(day), post.unit.short_on(day))
+    unit = sink.write_unit(rng, post.unit, day)
+    if (
+        name is not None
+        and sink.geo is not None
+        and any(_held_by_anyone(sink, name, code, None, day) for code in sink.geo.denotes(unit))
+    ):  # the mistyped name is somebody's at another unit this form denotes: write it in full
+        unit = post.unit.named_on(day)
     shown = name or c.name
     row = _petition_row(f"XF{day.year}-{9_000_000 + n:07d}", day, shown, unit, post.title, rng)
     cls = record_class(post, day) if name is None else "typo"
-    evidence = sink.evidence_at(c, day, post, key=False, titled=True, cls=cls)
+    evidence = sink.evidence_at(
+        c, day, post, key=False, titled=True, cls=cls, unit_text=unit, title=post.title
+    )
     if name is not None:  # only a person can tell a mistyped name is this cadre
         evidence = Evidence(False, evidence.homonym, False, "typo")
     sink.link(row, "petition", str(row[0]), shown, c, evidence)
@@ -80,6 +88,13 @@ def _historic(rng: np.random.Generator, sink: Sink, cadres: list[Cadre], n: int)
             renamed = any(post.unit.full.endswith(new) for new in OLD_NAMES) and post.start < date(
                 2018, 7, 1
             )
+            if post.unit.organ:  # a profile's unit: the S8 row before its local rename or transfer
+                before = post.unit.renamed_on is not None and post.end is not None
+                before = before and post.end < post.unit.renamed_on  # type: ignore[operator]
+                renamed = before and bool(post.unit.old_full or post.unit.successor)
+                if renamed and not post.namesake and (day := _inside(rng, post, post.end)):  # type: ignore[arg-type]
+                    rows.append(_about(sink, rng, n + len(rows), c, post, day))
+                    continue
             wanted = (
                 post.namesake
                 or (renamed and rng.random() < 0.5)
@@ -107,13 +122,14 @@ def _joint(rng: np.random.Generator, sink: Sink, cadres: list[Cadre], n: int, k:
         pa, pb = sink.careers.held_on(a, day), sink.careers.held_on(b, day)
         if pa.unit.code != pb.unit.code:
             continue
-        unit = mess_unit(rng, pa.unit.named_on(day), pa.unit.short_on(day))
+        unit = sink.write_unit(rng, pa.unit, day)
         number = f"XF{day.year}-{9_500_000 + n + i:07d}"
-        row = _petition_row(
-            number, day, f"{a.name}、{b.name}", unit, f"{pa.title}、{pb.title}", rng
-        )
-        for index, (c, p) in enumerate(((a, pa), (b, pb))):
-            evidence = sink.evidence_at(c, day, p, key=False, titled=True, cls="joint")
+        ta, tb = sink.title_on(a, pa, day), sink.title_on(b, pb, day)
+        row = _petition_row(number, day, f"{a.name}、{b.name}", unit, f"{ta}、{tb}", rng)
+        for index, (c, p, t) in enumerate(((a, pa, ta), (b, pb, tb))):
+            evidence = sink.evidence_at(
+                c, day, p, key=False, titled=True, cls="joint", unit_text=unit, title=t
+            )
             sink.link(row, "petition", number, c.name, c, evidence, index)
         rows.append(row)
     return rows
@@ -139,7 +155,11 @@ def _outsider(rng: np.random.Generator, sink: Sink, c: Cadre, number: str, day: 
     )
     if _held_by_anyone(sink, c.name, held.unit.code, post, day):
         return None  # a namesake of the roster holds that post there: not an outsider
-    unit = mess_unit(rng, held.unit.named_on(day), held.unit.short_on(day))
+    unit = sink.write_unit(rng, held.unit, day)
+    if sink.geo is not None and any(
+        _held_by_anyone(sink, c.name, code, post, day) for code in sink.geo.denotes(unit)
+    ):
+        return None  # the form written also denotes a unit where a namesake holds that post
     row = _petition_row(number, day, c.name, unit, post, rng)
     sink.link(row, "petition", number, c.name, None, sink.evidence(None, key=False, cls="outsider"))
     return row

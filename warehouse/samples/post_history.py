@@ -43,7 +43,13 @@ def write_post_history(
 ) -> None:
     """Damage the rows as the defect table says and write ``cadre_post_history`` into
     ``inbox/roster.db`` (its own random stream)."""
-    rows = history_rows(careers, cadres, np.random.default_rng([seed, 22]))
+    stream = np.random.default_rng([seed, 22])
+    if sink.geo is None:
+        rows = history_rows(careers, cadres, stream)
+    else:
+        from warehouse.samples.local import history_rows as profile_rows
+
+        rows = profile_rows(careers, cadres, stream)
     damage_rows(sink, "post_history", 0, rows, POST_HISTORY_COLUMNS)
     ordered = sql_order(rows, (0, 4, 2, 3))
     path = root / "inbox" / "roster.db"

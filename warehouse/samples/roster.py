@@ -11,6 +11,7 @@ from warehouse.samples.columns import ROSTER_COLUMNS
 from warehouse.samples.injection import damage_rows
 from warehouse.samples.mess import date_text, id_numbers
 from warehouse.samples.models import Cadre, Row
+from warehouse.samples.profiles import DOTTED_FIRST, DOTTED_SECOND, LOCAL_SURNAMES, Geography
 from warehouse.samples.truth import Sink
 from warehouse.samples.vocabulary import (
     ABBREVIATIONS,
@@ -69,13 +70,32 @@ def _units(n: int) -> list[_Unit]:
     return units
 
 
-def _names(rng: np.random.Generator, n: int, unit_of: np.ndarray) -> list[str]:
-    """Names: a few compound surnames and minority names, and homonyms on purpose."""
+def _profile_units(geo: Geography) -> list[_Unit]:
+    """A profile's units of today (not the ones dissolved in 2019), official names first."""
+    units: list[_Unit] = []
+    for code, spec in geo.specs.items():
+        if spec.successor:
+            continue
+        forms = spec.forms()
+        short = next((t for t, f in forms if f == "short"), forms[0][0])
+        units.append(_Unit(code, forms[0][0], short, spec.county.code, list(geo.posts[code])))
+    return units
+
+
+def _names(
+    rng: np.random.Generator,
+    n: int,
+    unit_of: np.ndarray,
+    surnames: list[str] = SURNAMES,
+    dotted: float = 0.0,
+) -> list[str]:
+    """Names: a few compound surnames and minority names, and homonyms on purpose; a profile
+    adds its own surnames and, for a share ``dotted``, names written with a middle dot."""
     compound = rng.random(n) < 0.01
     surname = np.where(
         compound,
         np.array(COMPOUND)[rng.integers(0, len(COMPOUND), n)],
-        np.array(SURNAMES)[rng.zipf(1.3, n) % len(SURNAMES)],
+        np.array(surnames)[rng.zipf(1.3, n) % len(surnames)],
     )
     g1 = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
     g2 = np.where(rng.random(n) < 0.7, np.array(GIVEN)[rng.integers(0, len(GIVEN), n)], "")
@@ -84,6 +104,11 @@ def _names(rng: np.random.Generator, n: int, unit_of: np.ndarray) -> list[str]:
     ).tolist()
     for k in np.flatnonzero(rng.random(n) < 0.005).tolist():
         names[k] = MINORITY[k % len(MINORITY)]
+    if dotted:
+        first = rng.integers(0, len(DOTTED_FIRST), n)
+        second = rng.integers(0, len(DOTTED_SECOND), n)
+        for k in np.flatnonzero(rng.random(n) < dotted).tolist():
+            names[k] = f"{DOTTED_FIRST[first[k]]}·{DOTTED_SECOND[second[k]]}"
     # Homonyms on purpose: some cadres share a name with a colleague in the same unit.
     for k in np.flatnonzero(rng.random(n) < 0.01).tolist():
         if k > 0 and unit_of[k - 1] == unit_of[k]:
@@ -91,12 +116,19 @@ def _names(rng: np.random.Generator, n: int, unit_of: np.ndarray) -> list[str]:
     return names
 
 
-def roster(rng: np.random.Generator, n: int) -> tuple[list[Row], list[Cadre]]:
-    """The roster's rows and, for each, the cadre as the generator knows them."""
-    units = _units(n)
+def roster(
+    rng: np.random.Generator, n: int, geo: Geography | None = None
+) -> tuple[list[Row], list[Cadre]]:
+    """The roster's rows and, for each, the cadre as the generator knows them (of a region
+    profile's ``geo``; None: the default profile)."""
+    units = _units(n) if geo is None else _profile_units(geo)
     unit_of = rng.integers(0, len(units), n)
     unit_of.sort()
-    names = _names(rng, n, unit_of)
+    if geo is None:
+        names = _names(rng, n, unit_of)
+    else:
+        local = list(LOCAL_SURNAMES) if geo.profile.name == "prefecture" else []
+        names = _names(rng, n, unit_of, SURNAMES + local, geo.profile.dotted)
     male = rng.random(n) < 0.7
     births = [date(1965, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 365 * 30, n)]
     regions = np.array([units[u].region for u in unit_of])

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from warehouse.samples.careers import Careers, Post
+from warehouse.samples.careers import SLACK, Careers, Post, Unit, bare
 from warehouse.samples.defects import DEFECTS, Defect
+from warehouse.samples.mess import mess_name, mess_unit
 from warehouse.samples.models import Cadre
+from warehouse.samples.profiles import DOTS, FORM_CLASS, Geography
 
 _LINK_SCHEMA = {
     "source": pl.String, "source_key": pl.String, "subject_name": pl.String, "person_no": pl.String,
@@ -30,7 +33,8 @@ _LINK_SCHEMA = {
 }  # fmt: skip
 CLASSES = (
     "current", "rotation", "rotation_namesake", "renamed", "joint", "outsider", "typo", "village",
-    "keyed", "no_unit",
+    "keyed", "no_unit", "prefecture_prefix", "short_unit_form", "within_county", "concurrent",
+    "secondment", "left_cadre", "local_rename", "transferred",
 )  # fmt: skip
 """The difficulty class of each record in ``links.parquet``: about a current post, an earlier one
 (at a unit where a namesake works now), a renamed unit, one of several people a petition names,
@@ -46,12 +50,17 @@ class Evidence:
     homonym: bool
     resolvable_without_history: bool
     cls: str
+    unit_code: str | None = None
+    day: date | None = None
+    """A profile's records: the unit of the post the record is about, and the record's day."""
 
 
 class Sink:
     """Collects the truth (links, defects, reporters, planted values) while sources are made."""
 
-    def __init__(self) -> None:
+    def __init__(self, geo: Geography | None = None) -> None:
+        self.geo = geo
+        """A region profile's units (None: the default profile, written as it always was)."""
         self.links: list[tuple[object, ...]] = []
         self.reporters: list[tuple[str, str, str]] = []
         self.planted: list[tuple[str, str, str, str, str]] = []
@@ -72,7 +81,16 @@ class Sink:
         return Evidence(key, False, key, "keyed" if key else cls)
 
     def evidence_at(
-        self, cadre: Cadre, day: date, post: Post, *, key: bool, titled: bool, cls: str
+        self,
+        cadre: Cadre,
+        day: date,
+        post: Post,
+        *,
+        key: bool,
+        titled: bool,
+        cls: str,
+        unit_text: str | None = None,
+        title: str | None = None,
     ) -> Evidence:
         """A record of ``day`` naming ``cadre`` by name and the unit of ``post`` (and its title,
         when ``titled``).
@@ -83,11 +101,99 @@ class Sink:
         posts are known: the post must be the current one, begun well before the day. Homonym: no
         key, and a namesake with that title there then.
         """
+        if self.geo is not None:
+            return self._profile_evidence(cadre, day, post, key, title if titled else None,
+                                          unit_text, cls)  # fmt: skip
         alone = self.careers.alone(cadre, post, day)
         clear = titled and self.careers.comfortably_held(cadre, day)
         without = clear and self.careers.alone(cadre, post, day, current_only=True)
         cls = "keyed" if key else cls
         return Evidence(key or (clear and alone), not key and not alone, key or without, cls)
+
+    def _profile_evidence(
+        self,
+        cadre: Cadre,
+        day: date,
+        post: Post,
+        key: bool,
+        title: str | None,
+        unit_text: str | None,
+        cls: str,
+    ) -> Evidence:
+        """:meth:`evidence_at` for a region profile's record, whose unit is written as
+        ``unit_text`` and post as ``title`` (None: no post named).
+
+        The written unit may denote several units (``区发改局``, ``白峰街道``): a namesake holding
+        the post at any of them makes the record a homonym's. A record received after the cadre
+        left names the former post (``原局长``): it is resolvable when nobody else of the name held
+        that post there in the ten years before. Without S8 only the roster is known: its current
+        post (and the last post of a cadre who left, where it keeps it).
+        """
+        assert self.geo is not None
+        careers = self.careers
+        codes = self.geo.denotes(unit_text or "") or frozenset({post.unit.code})
+        after = careers.left_before(cadre, day)
+        if after:
+            cls = "left_cadre"
+        elif cls in ("current", "rotation") and unit_text:
+            cls = FORM_CLASS.get(self.geo.form_of(post.unit.code, unit_text), cls)
+        where = (post.unit.code, day)
+        if key:
+            return Evidence(True, False, True, "keyed", *where)
+        parts = frozenset(bare(t) for t in title.split("、")) if title else post.parts
+        if after:
+            rival = careers.rivals(cadre, codes, parts, day, "former")
+            kept = careers.left[cadre.person_no][2] == "both"
+            ok = title is not None and title.startswith("原") and not rival
+            return Evidence(ok, rival, ok and kept, cls, *where)
+        rival = careers.rivals(cadre, codes, parts, day, "near")
+        inside = post.start + SLACK <= day and (post.end is None or day <= post.end - SLACK)
+        clear = title is not None and inside and parts <= self._held_parts(cadre, day)
+        roster = frozenset(
+            bare(t) for t in careers.roster_post.get(cadre.person_no, cadre.post).split("、")
+        )
+        current = careers.posts[cadre.person_no][-1]
+        without = (
+            clear
+            and cadre.unit_code in codes
+            and parts <= roster
+            and current.end is None
+            and cadre.since - SLACK <= day
+            and not careers.rivals(cadre, codes, parts, day, "current")
+        )
+        return Evidence(clear and not rival, rival, without and not rival, cls, *where)
+
+    def _held_parts(self, cadre: Cadre, day: date) -> frozenset[str]:
+        """Every post ``cadre`` held on ``day`` (concurrent and 挂职 ones too)."""
+        held = [*self.careers.posts[cadre.person_no], *self.careers.extra.get(cadre.person_no, [])]
+        return frozenset().union(*(p.parts for p in held if p.holds(day)))
+
+    def write_unit(self, rng: np.random.Generator, unit: Unit, day: date) -> str:
+        """A unit as a clerk writes it in a record of ``day``: the default's short-or-full
+        (:func:`~warehouse.samples.mess.mess_unit`), or a profile's form drawn per record."""
+        if self.geo is None:
+            return mess_unit(rng, unit.named_on(day), unit.short_on(day))
+        return self.geo.written(rng.random(), rng.random(), unit.code, day)[0]
+
+    def plain_unit(self, rng: np.random.Generator, unit: Unit, day: date) -> str:
+        """A unit where the default writes its full name (inspections, audits): a profile's
+        clerks write any form there too."""
+        if self.geo is None:
+            return unit.named_on(day)
+        return self.write_unit(rng, unit, day)
+
+    def title_on(self, cadre: Cadre, post: Post, day: date) -> str:
+        """The post as a record of ``day`` names it: ``原局长`` once a profile's cadre left."""
+        if self.geo is not None and self.careers.left_before(cadre, day):
+            return "原" + post.title
+        return post.title
+
+    def name_as_written(self, rng: np.random.Generator, name: str) -> str:
+        """A name as a clerk writes it; a profile's dotted names with the dot in any code point."""
+        written = mess_name(rng, name)
+        if self.geo is not None and "·" in written and rng.random() < 0.4:
+            written = written.replace("·", DOTS[int(rng.integers(0, len(DOTS)))])
+        return written
 
     def link(
         self,
@@ -106,8 +212,10 @@ class Sink:
         person_no = cadre.person_no if cadre else None
         self.kept.append(row)
         e = evidence
-        link = (source, key, name, person_no, e.resolvable, e.homonym,
+        link: tuple[object, ...] = (source, key, name, person_no, e.resolvable, e.homonym,
                 e.resolvable_without_history, e.cls, index, id(row))  # fmt: skip
+        if self.geo is not None:  # a profile's truth says which post, and when
+            link = (*link[:-1], e.unit_code, e.day, id(row))
         self.links.append(link)
 
     def damage(self, defect: Defect, row: object) -> None:
@@ -157,7 +265,11 @@ class Sink:
         links = [
             (*link[:-1], *self.places.get(int(str(link[-1])), (None, None))) for link in self.links
         ]
-        frame = pl.DataFrame(links, schema=_LINK_SCHEMA, orient="row")
+        schema = _LINK_SCHEMA
+        if self.geo is not None:
+            schema = {**dict(list(schema.items())[:9]), "unit_code": pl.String, "day": pl.Date,
+                      "file": pl.String, "row": pl.Int64}  # fmt: skip
+        frame = pl.DataFrame(links, schema=schema, orient="row")
         frame.write_parquet(truth / "links.parquet")
         _write_csv(truth / "defects.csv", ("source", "file", "row", "defect"), defects)
         _write_csv(truth / "reporters.csv", ("name", "phone", "id_number"), self.reporters)
