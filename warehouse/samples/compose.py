@@ -52,6 +52,7 @@ def generate(
     cadres: int = 2000,
     seed: int = 7,
     progress: Callable[[str], None] | None = None,
+    tolerance_family: str = "default",
 ) -> Path:
     """Write sample exports of all seven sources, ``sources.yaml`` and the truth into ``out``.
 
@@ -60,6 +61,8 @@ def generate(
         cadres: how many cadres the roster holds; every other source scales with it.
         seed: the same seed gives the same files.
         progress: called with one line per source written.
+        tolerance_family: ``default``, or ``paraphrase``: 容错 decisions tell the matter of the
+            measure they review in other words (``tolerance.py``; only that source changes).
 
     Returns:
         The path of ``sources.yaml``.
@@ -87,7 +90,8 @@ def generate(
     write_assessments(root, frame, sink)
     say(f"assessments: {frame.height:,} rows (JSONL)")
     rows = sanctions(rng, people, sink)
-    cases = tolerance(rng, people, sink)
+    paraphrase = np.random.default_rng([seed, 26]) if tolerance_family == "paraphrase" else None
+    cases = tolerance(rng, people, sink, paraphrase=paraphrase)
     reviewed = tolerated_measures(np.random.default_rng([seed, 25]), cases, people, sink)
     write_sanctions(root, rows, sink, extra=reviewed)
     say(f"sanctions: {len(rows) + len(reviewed):,} rows (CSV, three encodings)")
