@@ -1,20 +1,28 @@
 """What a 容错纠错 decision covers: the cadre's measures and findings it tolerates, for review.
 
 The sources carry no key joining a 容错 decision (S7) to the 诫勉, 问责 or audit finding it is
-about. For each 予以容错/部分容错 decision, every measure of the same cadre (a sanction of the
-categories in ``tolerance_coverage.yaml``, or an audit finding) decided within the window around
-the 认定日期 is a candidate pair, scored by how much of the shorter text the longer one holds: the
-**character-bigram overlap coefficient** of the decision's 事项描述 and the measure's text (S6 事由,
-S3 问题描述) — the pairs of adjacent characters both hold, over the pairs of the shorter text — so
-``在推进项目中因政策调整造成损失`` scores high inside a long decision text that also tells the
-cadre's unit, post and the correction, whatever the word order, with no segmenter. (The Jaccard
-index, shared over all, punished exactly that: a decision text with more said scored 0.23 against
-the measure it reviews, below decoys' ceiling only by chance; see README for the figures.)
-A pair is in the review list (``gold/tolerance_review``) when its score reaches
-``min_similarity``, when the decision cites the measure's reference (its 文号, or an audit
-finding's ``审计项目编号/问题编号``: an exact match needing no review) or when a person decided it
-in ``tolerance_decisions.csv``. Only an exact or a confirmed pair covers its measure, as the
-decision's result says (:class:`CoverageRule`); a rejected pair covers nothing. Polars in, Polars out.
+about, and the decision tells the matter in an official's words, not the sanction clerk's. For
+each 予以容错/部分容错 decision, every measure of the same cadre (a sanction of the categories in
+``tolerance_coverage.yaml``, or an audit finding) decided within the window around the 认定日期
+is a candidate pair, weighed on evidence that survives rewording (:func:`evidence_pairs`), with
+the cadre's own unit, post and name cut out of both texts first:
+
+- the **named project or matter** both texts tell (a phrase ending in 工程/项目/改造/建设/整治 …
+  with its qualifier: ``江南镇污水管网改造工程`` is ``污水管网改造项目（江南镇）``);
+- the **amounts** both name, read as a number of yuan (``120万元`` = ``1,200,000元`` =
+  ``一百二十万元``), the **year-months** (``2023年5月`` = ``2023.05`` = ``二〇二三年五月``) and the
+  **places** (镇/乡/村/街道/社区);
+- the **wording**: the character-bigram overlap coefficient of the two matters (the pairs of
+  adjacent characters both hold, over the shorter text's pairs), one signal among the others.
+
+A pair is in the review list (``gold/tolerance_review``) when the weights of what agrees reach
+``min_score`` and neither the project nor the amount disagrees (both texts name one and none is
+the same: another matter of the same cadre), when the decision cites the measure's reference
+(its 文号, or an audit finding's ``审计项目编号/问题编号``: an exact match needing no review) or
+when a person decided it in ``tolerance_decisions.csv``; its ``evidence`` says what matched.
+(The bigram overlap alone, cut at 0.5, missed every official paraphrase: 0.2–0.5.) Only an exact
+or a confirmed pair covers its measure, as the decision's result says (:class:`CoverageRule`); a
+rejected pair covers nothing. Polars in, Polars out.
 """
 
 from collections.abc import Mapping

@@ -15,7 +15,8 @@ twice from silver:
 
 Each listing is scored by ``transforms.warning_quality.pair_quality`` against
 ``truth/tolerance_pairs.csv``: recall over the true pairs whose decision and measure linked, and
-decoys listed (a measure of the same cadre on another matter). The bench exits 1 when the
+decoys listed (a measure of the same cadre on another matter), beside the decoys whose decision
+and measure both linked (``of decoys``). The bench exits 1 when the
 evidence scorer lists a decoy or finds under ``RECALL_FLOOR`` of the true pairs in either family.
 """
 
@@ -37,6 +38,7 @@ TABLE = harness.Table(
     harness.Column("recall", 8, ".3f"),
     harness.Column("listed", 8, ","),
     harness.Column("decoys", 8, ","),
+    harness.Column("of decoys", 11, ","),
     harness.Column("seconds", 9, ".2f"),
 )
 
@@ -69,7 +71,7 @@ def bench_tolerance(sizes: list[int], workdir: Path, seed: int = 7) -> int:
             for record in harness.timed(command, f"score {family} at {cadres:,}").records:
                 print(TABLE.row(cadres, family, record["scorer"], record["true_pairs"],
                                 record["found"], record["recall"], record["listed"],
-                                record["decoys_listed"], record["seconds"]), flush=True)  # fmt: skip
+                                record["decoys_listed"], record["decoys"], record["seconds"]), flush=True)  # fmt: skip
                 figures.append({"cadres": cadres, "family": family, **record})
                 if record["scorer"] == "evidence":
                     failed |= record["decoys_listed"] > 0 or not record["recall"] >= RECALL_FLOOR
@@ -101,6 +103,16 @@ def _score(warehouse: str, truth: str) -> None:
     policy = load_rules().tolerance_coverage
     pairs = pl.scan_csv(Path(truth) / "tolerance_pairs.csv", infer_schema=False)
     matters = matter_texts(silver.sanctions, silver.audit, silver.tolerance)
+    linked = silver.events.filter(pl.col("link_status") == "linked")
+    decoys = (
+        pairs.filter(pl.col("covered").str.to_lowercase() == "false")
+        .with_columns(pl.format("sanction|{}|{}|0", "file", "row").alias("event_id"))
+        .join(linked.select("event_id"), on="event_id", how="semi")
+        .join(linked.select(pl.col("source_key").alias("case_no")), on="case_no", how="semi")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
     for scorer in SCORERS:
         start = time.perf_counter()
         if scorer == "bigram":
@@ -115,7 +127,7 @@ def _score(warehouse: str, truth: str) -> None:
             listed = review.select("case_no", "measure_event_id").collect()
         seconds = time.perf_counter() - start
         quality = pair_quality(listed.lazy(), silver.events, pairs)
-        harness.emit({"scorer": scorer, "seconds": seconds, **quality})
+        harness.emit({"scorer": scorer, "seconds": seconds, "decoys": decoys, **quality})
 
 
 if __name__ == "__main__":
