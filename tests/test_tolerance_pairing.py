@@ -198,6 +198,18 @@ def test_amounts_and_months_are_read_in_every_written_form(text: str, amounts: l
     assert out["_months"].to_list() == [months]
 
 
+@pytest.mark.parametrize(
+    ("measure", "agrees"),
+    [("损失119.6万元", True), ("损失1,204,000元", True), ("损失114万元", False)],
+)
+def test_a_rounded_amount_agrees_within_one_percent(measure: str, agrees: bool) -> None:
+    # An official rounds (约120万元) what the clerk wrote to the thousand yuan; within 1% of the
+    # larger it is the same amount, 5% off it is another (and, both named, a disagreement).
+    out = evidence_pairs(_pairs("损失约120万元", measure), EvidenceWeights(), 0.5).collect()
+    assert (out["_amounts"].to_list() == [[1200000]]) is agrees
+    assert out["_conflict"][0] is not agrees
+
+
 def test_evidence_weights_are_checked_when_read(tmp_path: Path) -> None:
     # A deployment's own tolerance_coverage.yaml: a misspelt or out-of-range weight must stop
     # the run naming the file, not be ignored.

@@ -54,6 +54,8 @@ class EvidenceWeights:
     """The same named project or matter (江南镇污水管网改造工程)."""
     amount: float = 0.45
     """The same amount, in whatever form (120万元 = 1,200,000元 = 一百二十万元)."""
+    amount_tolerance: float = 0.01
+    """Two amounts this close (a share of the larger) are the same: ``约120万元`` = ``119.6万元``."""
     month: float = 0.15
     """The same year-month (2023年5月 = 2023.05 = 二〇二三年五月)."""
     place: float = 0.1
@@ -288,8 +290,9 @@ def evidence_pairs(
       (工程/项目/改造/建设/整治 …, ``_KINDS``) with its qualifier, at least ``min_project_chars``
       characters besides 工程/项目, where one name ends the other (an official drops the town or
       writes 项目 for 工程: ``污水管网改造项目`` is ``江南镇污水管网改造工程``);
-    - ``_amounts``, ``_months``, ``_places``: the amounts (in yuan), year-months and places both
-      texts name;
+    - ``_amounts``, ``_months``, ``_places``: the amounts (in yuan; the decision's, where the
+      measure names one within ``amount_tolerance``: ``约120万元`` is ``119.6万元``), year-months
+      and places both texts name;
     - ``score``: the weights of what agrees (``tolerance_coverage.yaml``), the bigram overlap one
       signal among them; ``_conflict``: both texts name a project, or an amount, and none agrees
       (another matter: no score pairs it);
@@ -328,7 +331,15 @@ def evidence_pairs(
         a.join(b, on="_pid").filter(same)
         .group_by("_pid").agg(longer.sort_by(longer.str.len_chars(), descending=True).first().alias("_project"))
     )  # fmt: skip
-    amounts = pl.col("_ca_").list.set_intersection(pl.col("_ma_")).list.sort()
+    x = found.select("_pid", pl.col("_ca_").alias("_x")).explode("_x").drop_nulls("_x")
+    y = found.select("_pid", pl.col("_ma_").alias("_y")).explode("_y").drop_nulls("_y")
+    close = (pl.col("_x") - pl.col("_y")).abs() <= w.amount_tolerance * pl.max_horizontal(
+        "_x", "_y"
+    )
+    amounts = (
+        x.join(y, on="_pid").filter(close)
+        .group_by("_pid").agg(pl.col("_x").unique().sort().alias("_amounts"))
+    )  # fmt: skip
     both = lambda x, y: (pl.col(x).list.len() > 0) & (pl.col(y).list.len() > 0)  # noqa: E731
     hit = {
         "project": pl.col("_project").is_not_null(),
@@ -350,7 +361,8 @@ def evidence_pairs(
     )  # fmt: skip
     return (
         found.join(named, on="_pid", how="left")
-        .with_columns(amounts.alias("_amounts"))
+        .join(amounts, on="_pid", how="left")
+        .with_columns(pl.col("_amounts").fill_null(pl.lit([], dtype=pl.List(pl.Int64))))
         .with_columns(
             score.round(4).alias("score"), conflict.alias("_conflict"), agrees.alias("_agrees")
         )

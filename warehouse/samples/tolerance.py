@@ -139,6 +139,8 @@ class _Paraphrase:
             f"在{project}推进过程中{clerk_lapse}，于{when_clerk}造成损失{amount_clerk}",
         ))  # fmt: skip
         amount = self._pick((f"{yuan:,}元", _chinese(yuan) + "元", f"{yuan}元"))
+        if wan >= 500 and self.rng.random() < 0.25:  # rounded to 万元, within 1% from 50万元
+            amount = f"约{round(wan / 10)}万元"
         when = self._pick((
             f"{y}.{m:02d}", f"{y}-{m:02d}", f"{y}年{m:02d}月",
             "".join(_DIGITS[int(c)] for c in str(y)) + "年" + _chinese_month(m) + "月",
