@@ -162,7 +162,7 @@ def _case(
     i: int,
     cadres: list[Cadre],
     sink: Sink,
-    paraphrase: "_Paraphrase | None" = None,
+    paraphrase: _Paraphrase | None = None,
 ) -> Row:
     """The ``i``-th decision, linked to its cadre (by 人员编号: always resolvable)."""
     cadre = pick(rng, cadres, 1)[0]
@@ -185,7 +185,7 @@ def _row(
     i: int,
     phone: str,
     sink: Sink,
-    matter: "_Matter | None",
+    matter: _Matter | None,
 ) -> Row:
     """A decision row: the default sentence, or (``matter``) the clerk's words of a matter."""
     elements = [
