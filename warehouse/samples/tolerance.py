@@ -256,18 +256,19 @@ def tolerance(
     return decisions
 
 
-def write_tolerance(root: Path, rows: list[Row], sink: Sink, plant: np.random.Generator) -> None:
+def write_tolerance(root: Path, rows: Decisions, sink: Sink, plant: np.random.Generator) -> None:
     """Plant identifiers in some 事项描述 (from the ``plant`` stream), damage the rows as the
     table says and write the workbook.
 
-    The planting comes first, as it always has: it picks cases by their 案例编号, which a
-    defect empties.
+    In the paraphrase family, the official's words replace the clerk's first (the measures
+    have copied those by now), and each sibling's measures are recorded as decoys of the other.
+    The planting comes first otherwise, as it always has: it picks cases by their 案例编号, which
+    a defect empties.
     """
-    official = getattr(rows, "official", {})
-    for row in rows:  # the paraphrase family: the official's words, before anything is planted
-        if id(row) in official:
-            row[6] = official[id(row)].official
-    for a, b in getattr(rows, "siblings", ()):
+    for row in rows:
+        if id(row) in rows.official:
+            row[6] = rows.official[id(row)].official
+    for a, b in rows.siblings:
         for case, measure, _covered, _why in list(sink.pairs):
             if case in (a, b):
                 other = b if case == a else a
