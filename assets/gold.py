@@ -42,7 +42,8 @@ DESCRIPTIONS = {
     "unit_portrait": "Per unit and per region: cadres, events per 100 cadres by source and by category, "
     "substantiated-report rate, unrectified and overdue findings, audit amounts, warnings, trend.",
     "tolerance_review": "Pairs of a 容错 decision (予以容错/部分容错) and a measure or audit finding of "
-    "the same cadre it plausibly covers, with the evidence (dates, bigram similarity, 文号) and "
+    "the same cadre it plausibly covers, with the evidence (dates, project, amounts, months, places, "
+    "bigram similarity, score, 文号) and "
     "the status: exact, confirmed or rejected in tolerance_decisions.csv, or pending.",
     "inconsistency": "Upstream values not trusted: audit findings marked 予以容错 without all 五个看, "
     "upstream 影响期截止 that disagree with the computed period, roster posts the post history "

@@ -47,7 +47,7 @@ def test_a_failing_child_stops_the_bench_with_its_stderr() -> None:
         timed(command, "broken at 2,000 cadres")
 
 
-@pytest.mark.parametrize("module", ["harness", "ingest", "link", "quality", "gold"])
+@pytest.mark.parametrize("module", ["harness", "ingest", "link", "quality", "gold", "tolerance"])
 def test_every_child_command_resolves_to_a_module_with_children(module: str) -> None:
     # A renamed module or a missing `child_main` would only show in a long benchmark run.
     command = child_command(module, "no-such-child")

@@ -89,7 +89,7 @@ def test_a_negative_bench_volume_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert "--events wants a whole number" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("what", ["ingest", "link", "quality", "gold", "deid"])
+@pytest.mark.parametrize("what", ["ingest", "link", "quality", "gold", "deid", "tolerance"])
 def test_every_bench_parses_its_help_and_has_its_module(
     what: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

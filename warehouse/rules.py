@@ -26,7 +26,7 @@ from transforms.inconsistency import CombinedCap
 from transforms.linking import LinkRules, PostTerm, Rename
 from transforms.promotion import CONDITIONS, BarRule
 from transforms.specs import EVENT_SOURCES, PETITION_RESULT, SANCTION_CLASS, TOLERANCE_RESULT
-from transforms.tolerance_cover import CoverageRule, TolerancePolicy
+from transforms.tolerance_cover import CoverageRule, EvidenceWeights, TolerancePolicy
 from transforms.warnings import KINDS as WARNING_KINDS
 from transforms.warnings import LEVEL_ORDER, WarningRule
 from warehouse.deid_rules import load_deid_rules
@@ -369,7 +369,32 @@ def load_tolerance_coverage(folder: Path = DEFAULT_RULES) -> TolerancePolicy:
         )
     if not str(data.get("basis") or "").strip():
         raise RuleError(f"{path}: basis is empty")
-    return TolerancePolicy(before, after, similarity, tuple(categories), rules, str(data["basis"]))
+    evidence = _evidence_weights(path, data.get("evidence"))
+    return TolerancePolicy(
+        before, after, similarity, tuple(categories), rules, str(data["basis"]), evidence
+    )
+
+
+def _evidence_weights(path: Path, data: object) -> EvidenceWeights:
+    """``evidence`` of ``tolerance_coverage.yaml``: every weight a number from 0 to 1 (the
+    score from 0 to 2); absent, the defaults of :class:`EvidenceWeights`."""
+    if data is None:
+        return EvidenceWeights()
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: evidence must map each kind of evidence to its weight")
+    known = set(EvidenceWeights.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise RuleError(
+            f"{path}: evidence: unknown {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    values: dict[str, float | int] = {}
+    for key in data:
+        if key == "min_project_chars":
+            values[key] = int(number(path, data, key, 2, 20))
+        else:
+            values[key] = number(path, data, key, 0, 2 if key == "min_score" else 1)
+    return EvidenceWeights(**values)
 
 
 def load_influence_cap(folder: Path = DEFAULT_RULES) -> CombinedCap:

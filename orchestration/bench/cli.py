@@ -33,6 +33,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from orchestration.bench.quality import bench_quality
 
         return bench_quality(args.cadres or [1_000_000], Path(args.workdir), seed=args.seed)
+    if args.what == "tolerance":
+        from orchestration.bench.tolerance import bench_tolerance
+
+        return bench_tolerance(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
     if args.what == "link":
         from orchestration.bench.link import bench_link
 
@@ -56,6 +60,7 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
         "link": "our linker and a Splink 5 baseline on the same data: quality and time",
         "quality": "validation cost: GX over pandas beside the same checks in Polars, and the run",
         "gold": "all gold tables from silver; the profile aggregation in Polars and in DuckDB SQL",
+        "tolerance": "容错 pairing, old bigram scorer and evidence scorer, on both template families",
     }
     for what, text in helps.items():
         b = bench.add_parser(what, help=text)

@@ -55,6 +55,7 @@ def generate(
     seed: int = 7,
     progress: Callable[[str], None] | None = None,
     profile: str = "default",
+    tolerance_family: str = "default",
 ) -> Path:
     """Write sample exports of all seven sources, ``sources.yaml`` and the truth into ``out``.
 
@@ -66,6 +67,8 @@ def generate(
         profile: the region profile (:data:`~warehouse.samples.profiles.PROFILES`): ``default``,
             the generator's first province, byte for byte as it always was; ``prefecture`` or
             ``autonomous`` (see :mod:`warehouse.samples.profiles`).
+        tolerance_family: ``default``, or ``paraphrase``: 容错 decisions tell the matter of the
+            measure they review in other words (``tolerance.py``; only that source changes).
 
     Returns:
         The path of ``sources.yaml``.
@@ -108,7 +111,8 @@ def generate(
     write_assessments(root, frame, sink)
     say(f"assessments: {frame.height:,} rows (JSONL)")
     rows = sanctions(rng, people, sink)
-    cases = tolerance(rng, people, sink)
+    paraphrase = np.random.default_rng([seed, 26]) if tolerance_family == "paraphrase" else None
+    cases = tolerance(rng, people, sink, paraphrase=paraphrase)
     reviewed = tolerated_measures(np.random.default_rng([seed, 25]), cases, people, sink)
     write_sanctions(root, rows, sink, extra=reviewed)
     say(f"sanctions: {len(rows) + len(reviewed):,} rows (CSV, three encodings)")
