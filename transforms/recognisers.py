@@ -179,6 +179,8 @@ def phones(text: str, norm: str) -> Iterator[Span]:
 
 _SPOKEN = {c: str(d) for d, chars in enumerate(("零〇○洞", "一幺壹", "二两贰", "三叁", "四肆", "五伍", "六陆", "七柒拐", "八捌", "九玖勾")) for c in chars}  # fmt: skip
 _NUMERALS = "".join(_SPOKEN)
+SPOKEN_NUMERALS = _NUMERALS
+"""Every character :func:`spoken_digits` reads as a digit."""
 _SPOKEN_RUN = re.compile(f"[0-9{_NUMERALS}](?:[ \\-.]?[0-9{_NUMERALS}]){{6,13}}")
 _SPOKEN_THREE = re.compile(f"[{_NUMERALS}]{{3}}")
 _PHONE_LABEL = re.compile(r"(?:电话|手机|号码|座机|来电|致电|拨打|联系方式|微信)[^，。；]{0,4}$")
