@@ -72,9 +72,7 @@ def own_pattern(value: str) -> "re.Pattern[str]":
     return re.compile(_NAME_GAP.join(re.escape(c) for c in chars))
 
 
-def _replace_own(
-    text: str, values: Sequence[str], token: str, subject: bool
-) -> tuple[str, bool]:
+def _replace_own(text: str, values: Sequence[str], token: str, subject: bool) -> tuple[str, bool]:
     """``text`` with each own value replaced (in a subject field, names are kept), and whether
     a kept name was there."""
     kept = False
@@ -232,6 +230,4 @@ def _mask_own(
                 text, kept = _replace_own(text, values, token, f in subject)
                 columns[f][row["_at"]] = text
                 same[row["_at"]] += kept
-    return frame.with_columns(
-        pl.Series(f, columns[f], dtype=frame.schema[f]) for f in fields
-    ), same
+    return frame.with_columns(pl.Series(f, columns[f], dtype=frame.schema[f]) for f in fields), same
