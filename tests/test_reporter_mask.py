@@ -248,3 +248,24 @@ def test_mask_reporter_text_keeps_the_reporters_name_in_a_subject_field_only() -
         "张 伟称一三八〇七七一四三二一", ("张伟", "13807714321"), RULES
     )
     assert (out, counts) == ("[举报人]称[举报人]", {"reporter": 2})
+
+
+def test_a_dictated_number_in_a_field_that_is_not_free_text_goes_and_a_units_phone_stays(
+    tmp_path: Path,
+) -> None:
+    # Issue 23: from a database the reporter's values are not in memory, so a phone dictated in
+    # Chinese numerals or typed full-width into 被反映人职务 could only be found by its form: no
+    # office writes its own number so; the unit's ASCII phone stays.
+    row = ["XF9", "2024-05-06", "王建国", "13912345678", "", "张伟",
+           "副局长（来电幺三九 幺二三四 五六七八，备用１３５８８７７６６５５）", "反映张伟", "属实"]  # fmt: skip
+    path = tmp_path / "p.db"
+    columns = ", ".join(f'"{c}"' for c in HEADER)
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"CREATE TABLE petition ({columns})")
+        conn.execute(f"INSERT INTO petition VALUES ({', '.join('?' * len(HEADER))})", row)
+    config = SourceConfig("petition", "sql", url=f"sqlite:///{path}", table="petition")
+    got = read_source(config, PETITION).rows.row(0, named=True)
+    # (the spaced Chinese form is no variant the query builds: it goes by its form, as [电话])
+    assert got["被反映人职务"] == "副局长（来电[电话]，备用[电话]）"
+    out, _ = mask_reporter_text("某局 0771-5551234", (), RULES, free_text=False)
+    assert out == "某局 0771-5551234"

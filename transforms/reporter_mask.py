@@ -128,6 +128,26 @@ def _mask_free_text(text: str, rules: DeidRules) -> tuple[str, Counter[str]]:
     return "".join([*pieces, text[at:]]), Counter(s.kind for s in chosen)
 
 
+_FULL_DIGIT = re.compile("[０-９]")
+
+
+def _mask_odd_forms(text: str, rules: DeidRules) -> tuple[str, Counter[str]]:
+    """In a field that is not free text (被反映人职务, 被反映人单位): only numbers in forms no
+    office writes its own number in — Chinese numerals, full-width digits. A unit's phone in
+    ASCII digits stays; a reporter's phone dictated into the field goes."""
+    norm = rec.wide(text)
+    spans = list(rec.spoken_phones(text, norm))
+    if _FULL_DIGIT.search(text) and rec.has_long_number(norm):
+        for numeric in _NUMERIC:
+            spans += [s for s in numeric(text, norm) if _FULL_DIGIT.search(s.value)]
+    chosen = resolve(spans, [])
+    pieces, at = [], 0
+    for span in chosen:
+        pieces += [text[at : span.start], rules.petition_tokens[span.kind]]
+        at = span.end
+    return "".join([*pieces, text[at:]]), Counter(s.kind for s in chosen)
+
+
 def counts_json(counts: Counter[str]) -> str:
     """Counts as the bronze column holds them: ``[{"kind": "电话", "count": 2}, …]``."""
     return orjson.dumps(
@@ -157,6 +177,7 @@ def mask_petitions(
     reporter_columns: Sequence[str] = (),
     subject_fields: Sequence[str] = (),
     same_name_column: str | None = None,
+    other_text: Sequence[str] = (),
 ) -> pl.DataFrame:
     """``frame`` with every field masked (see :func:`mask_reporter_text`), ``counts_column`` set
     to what was masked per row, and the ``reporter_columns`` dropped.
@@ -165,7 +186,8 @@ def mask_petitions(
     passes none, its values having been replaced in the query, and may pass
     ``same_name_column`` (computed in the query: 1 when a subject field holds the reporter's
     name), which is counted and dropped. ``subject_fields`` name the record's subject: the
-    reporter's name is kept there.
+    reporter's name is kept there. ``other_text`` fields lose numbers written in Chinese
+    numerals or full-width digits (:func:`_mask_odd_forms`).
     """
     fields = [f for f in fields if f in frame.columns and f != counts_column]
     subject = [f for f in subject_fields if f in fields]
@@ -190,6 +212,20 @@ def mask_petitions(
                 text, found = _mask_free_text(row[f], rules)
                 masked[f][row["_at"]] = text
                 extra.setdefault(row["_at"], Counter()).update(found)
+    odd = [f for f in other_text if f in frame.columns and f not in free_text and f not in subject]
+    odd_needs = pl.any_horizontal(
+        pl.col(f).str.contains(f"[{rec.SPOKEN_NUMERALS}]{{3}}|[０-９]").fill_null(False)
+        for f in odd
+    )
+    if odd:
+        for row in (
+            frame.with_row_index("_at").filter(odd_needs).select("_at", *odd).iter_rows(named=True)
+        ):
+            for f in odd:
+                if row[f]:
+                    text, found = _mask_odd_forms(row[f], rules)
+                    masked.setdefault(f, frame.get_column(f).to_list())[row["_at"]] = text
+                    extra.setdefault(row["_at"], Counter()).update(found)
     own = frame.select(
         pl.sum_horizontal(
             pl.col(f).str.count_matches(token, literal=True).fill_null(0) for f in fields
@@ -200,7 +236,7 @@ def mask_petitions(
         for i, n in enumerate(own.to_list())
     ]
     return frame.with_columns(
-        *(pl.Series(f, masked[f], dtype=pl.String) for f in free_text),
+        *(pl.Series(f, values, dtype=pl.String) for f, values in masked.items()),
         pl.Series(counts_column, counts, dtype=pl.String),
     ).drop(reporter_columns)
 

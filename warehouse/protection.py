@@ -94,6 +94,7 @@ def protect_rows(frame: pl.DataFrame, spec: Protected, rules: DeidRules | None) 
     return mask_petitions(
         frame, fields, spec.free_text, spec.masked_counts, rules or _shipped(), reporters,
         subject_fields=subject_fields(spec), same_name_column=SAME_NAME_COLUMN,
+        other_text=[f for f in text_fields(spec) if f not in getattr(spec, "key", ())],
     )  # fmt: skip
 
 

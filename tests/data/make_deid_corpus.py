@@ -372,6 +372,83 @@ def build_local(held: bool) -> list[dict[str, object]]:
     return out
 
 
+# ---- the petition masking at extraction (issue 23): the row's own reporter values written into
+# any field and in any form, and reporters who share the accused's name. Each row: the fields as
+# a clerk filled them, the reporter's name/phone/ID as the protected columns hold them, every
+# written reporter value with its form (all must go), and the accused's name (must stay).
+PETITION_MASK_TEMPLATES = [
+    ("被反映人职务", "副局长（举报人{name}电话{phone}）", "反映{accused}工作作风问题"),
+    ("问题摘要", "", "举报人{name}（电话{phone}）反映{accused}违规发放补贴"),
+    ("问题摘要", "", "来电人{name}称{accused}收受礼金，回电{phone}，身份证{id}"),
+    ("被反映人单位", "{unit}（来信人{name}转）", "{accused}在项目中优亲厚友，联系人{phone}"),
+    ("问题摘要", "", "{name}实名反映{accused}打击报复，证件号{id}"),
+]
+PETITION_MASK_REPORTERS = [("王建国", "13912345678", "45010319890610934X"), ("欧阳明辉", "15977123456", "450305198206071237"),
+                           ("黎春花", "18677889900", "452601196811251238"), ("覃小燕", "13307712468", "450721198810191231")]  # fmt: skip
+PETITION_MASK_ACCUSED = ["张伟", "李强", "陈志强", "刘晓梅", "周建华"]
+
+
+def _name_forms(name: str) -> list[tuple[str, str]]:
+    return [
+        (name, "name"),
+        (f"{name[0]} {name[1:]}", "name_spaced"),
+        (f"{name[0]}\u3000{name[1:]}", "name_spaced"),
+    ]
+
+
+def _phone_forms(phone: str) -> list[tuple[str, str]]:
+    spoken = "".join("零一二三四五六七八九"[int(d)] for d in phone)
+    yao = "".join("〇幺二三四五六七八九"[int(d)] for d in phone)
+    return [(phone, "phone"), (f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "phone_grouped"),
+            (phone.translate(_WIDE), "phone_fullwidth"), (spoken, "phone_chinese_numerals"),
+            (f"{yao[:3]} {yao[3:7]} {yao[7:]}", "phone_chinese_numerals")]  # fmt: skip
+
+
+def build_petition_mask() -> list[dict[str, object]]:
+    """Rows for the petition masking bench: every template with every reporter, each value in a
+    drawn written form; one row in four has a reporter who shares the accused's name."""
+    rng = random.Random(20261207)
+    out = []
+    for n in range(120):
+        field, extra, summary = PETITION_MASK_TEMPLATES[n % len(PETITION_MASK_TEMPLATES)]
+        name, phone, id_number = PETITION_MASK_REPORTERS[n % len(PETITION_MASK_REPORTERS)]
+        same = n % 4 == 3
+        accused = name if same else rng.choice(PETITION_MASK_ACCUSED)
+        written_name, name_form = rng.choice(_name_forms(name))
+        written_phone, phone_form = rng.choice(_phone_forms(phone))
+        written_id = rng.choice(
+            [
+                id_number,
+                f"{id_number[:6]} {id_number[6:14]} {id_number[14:]}",
+                id_number.translate(_WIDE),
+            ]
+        )
+        slots = {
+            "name": written_name,
+            "phone": written_phone,
+            "id": written_id,
+            "accused": accused,
+            "unit": "某县财政局",
+        }
+        fields = {
+            "被反映人姓名": accused,
+            "被反映人职务": "科长",
+            "被反映人单位": "某县财政局",
+            "问题摘要": summary.format(**slots),
+        }
+        if extra:
+            fields[field] = extra.format(**slots)
+        secrets = [{"value": v, "form": f} for v, f, slot in ((written_name, name_form, "{name}"), (written_phone, phone_form, "{phone}"),
+                   (written_id, "id_number", "{id}")) if slot in summary + extra]  # fmt: skip
+        if (
+            same
+        ):  # the accused's own mention in the summary is the same string: only the field is checked
+            secrets = [s for s in secrets if s["form"] not in ("name", "name_spaced")]
+        out.append({"id": f"pm-{n:04d}", "fields": fields, "reporter": [name, phone, id_number],
+                    "secrets": secrets, "accused": accused, "same_name": same})  # fmt: skip
+    return out
+
+
 _WIDE = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 _ID_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -506,6 +583,10 @@ if __name__ == "__main__":
     for held, name in ((False, "deid_gold.jsonl"), (True, "deid_heldout.jsonl")):
         lines = [json.dumps(row, ensure_ascii=False) for row in build(held)]
         Path(__file__).with_name(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = [json.dumps(row, ensure_ascii=False) for row in build_petition_mask()]
+    Path(__file__).with_name("petition_mask_gold.jsonl").write_text(
+        "\n".join(rows) + "\n", encoding="utf-8"
+    )
     for held, name in ((False, "deid_local.jsonl"), (True, "deid_local_heldout.jsonl")):
         lines = [json.dumps(row, ensure_ascii=False) for row in build_local(held)]
         Path(__file__).with_name(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
