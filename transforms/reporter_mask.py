@@ -62,14 +62,49 @@ def is_name(value: str) -> bool:
     return not any(c.isdigit() for c in rec.spoken_digits(value))
 
 
+_CANONICAL = str.maketrans(
+    {c: d for d, forms in _DIGIT_FORMS.items() for c in forms if c != d and d != "X"}
+    | {"x": "X", "Ｘ": "X", "ｘ": "X"}
+)
+_SEPARATORS = re.compile(r"[\s\-－—–.·]")
+_SPACES = (" ", "\t", "\u3000", "\u00a0", "·")
+
+
+def _digits(value: str) -> str:
+    """A number's characters as ASCII digits (and ``X``), separators dropped."""
+    return _SEPARATORS.sub("", value.translate(_CANONICAL)).upper()
+
+
 def own_pattern(value: str) -> "re.Pattern[str]":
-    """``value`` in any written form: a number's digits as ASCII, full-width or Chinese numerals
-    (``一三九``, ``幺三九``), with spaces, dashes or dots anywhere; a name with spaces inside."""
-    digits = re.sub(r"[\s\-－—–.·]", "", rec.spoken_digits(rec.wide(value))).upper()
-    if digits and all(c.isdigit() or c == "X" for c in digits) and not is_name(value):
-        return re.compile(_GAP.join(f"[{re.escape(_DIGIT_FORMS[c])}]" for c in digits))
+    """``value`` in any written form, as a pattern over the text mapped by ``_CANONICAL`` (one
+    character for one, so offsets hold): a number's digits with spaces, dashes or dots anywhere;
+    a name with spaces inside. Built only when a cheap test says the value may be there (a
+    pattern of character classes cost milliseconds to compile: per row, hours at scale)."""
+    if not is_name(value):
+        return re.compile(_GAP.join(re.escape(c) for c in _digits(value)))
     chars = [c for c in value if not c.isspace()]
     return re.compile(_NAME_GAP.join(re.escape(c) for c in chars))
+
+
+def _find_own(text: str, value: str) -> list[tuple[int, int]]:
+    """Where ``value`` is written in ``text``, in any form (see :func:`own_pattern`)."""
+    if is_name(value):
+        if value in text and not any(s in value for s in _SPACES):
+            spans = []
+            at = text.find(value)
+            while at >= 0:
+                spans.append((at, at + len(value)))
+                at = text.find(value, at + len(value))
+            if not any(s in text for s in _SPACES):
+                return spans
+        elif value[:1] not in text or not any(s in text for s in _SPACES):
+            return []
+        return [m.span() for m in own_pattern(value).finditer(text)]
+    mapped = text.translate(_CANONICAL).upper()
+    digits = _digits(value)
+    if not digits or digits not in _SEPARATORS.sub("", mapped):
+        return []
+    return [m.span() for m in own_pattern(value).finditer(mapped)]
 
 
 def _replace_own(text: str, values: Sequence[str], token: str, subject: bool) -> tuple[str, bool]:
@@ -77,11 +112,12 @@ def _replace_own(text: str, values: Sequence[str], token: str, subject: bool) ->
     a kept name was there."""
     kept = False
     for value in values:
-        pattern = own_pattern(value)
+        spans = _find_own(text, value)
         if subject and is_name(value):
-            kept = kept or pattern.search(text) is not None
+            kept = kept or bool(spans)
             continue
-        text = pattern.sub(token, text)
+        for start, end in reversed(spans):
+            text = text[:start] + token + text[end:]
     return text, kept
 
 
