@@ -131,6 +131,49 @@ FORMS = [
 ]
 
 
+# Issues 19 and 23: local forms the de-identifier kept. Each row failed before the change.
+LOCAL_FORMS = [
+    # WeChat id after the label wx (lower case, full-width colon)
+    ("im", "对方wx：gl_wang1988，", "gl_wang1988"),
+    # WeChat id after 薇信, a spelling that dodges filters
+    ("im", "加薇信tanxm2021咨询", "tanxm2021"),
+    # a bare WeChat-like handle with no label at all
+    ("im", "可加nbzhu2019了解情况", "nbzhu2019"),
+    # a bare QQ number: 8–11 digits that are no amount, date or document number
+    ("im", "举报人留了2468013579", "2468013579"),
+    # IPv4 in a correction text (the login address of a system)
+    ("ip", "登录地址为117.136.0.45，", "117.136.0.45"),
+    # IPv6 after a label's full-width colon
+    ("ip", "（IP：2409:8900:1a2b::35）", "2409:8900:1a2b::35"),
+    # a mobile in Chinese numerals with 幺 and 〇
+    ("phone", "手机幺五〇六八二〇幺幺三三已登记", "幺五〇六八二〇幺幺三三"),
+    # a mobile in Chinese numerals grouped 3-4-4
+    ("phone", "来电号码一三九 一二三四 五六七八。", "一三九 一二三四 五六七八"),
+    # a 19-digit card failing Luhn after 农行卡 (no account label): issuers need not use Luhn
+    ("bank_card", "打入农行卡6222081202003456782，", "6222081202003456782"),
+    # a 16-digit UnionPay number failing Luhn after 转入
+    ("bank_card", "转入6217856100098766", "6217856100098766"),
+    # a witness with a surname outside the common list (竺), after a cue
+    ("person", "证人竺建平证实，", "建平"),
+    # 忻 and 仉 after cues and in a list
+    ("person", "村民忻海燕、仉立新反映", "立新"),
+    # a rare surname without any cue (委托 + 郗文斌)
+    ("person", "委托郗文斌搭建平台", "文斌"),
+    # a rare surname jieba tags as a place character (濮 ns) before a two-character given name
+    ("person", "委托濮明亮代购种子", "明亮"),
+    # 老王 / 小李: a nickname names a person
+    ("person", "当时老王打电话说材料齐了", "老王"),
+    ("person", "他让小李先找施工队", "小李"),
+    # a 村民小组 named after its hamlet
+    ("address", "同意瓦窑组先行施工", "瓦窑"),
+    # a 屯 before 村集体 (the must-keep term stays)
+    ("address", "违规占用高岭屯村集体土地", "高岭"),
+    # a one-character village with its group number
+    ("address", "在罗村三组实施", "罗村"),
+]
+FORMS += LOCAL_FORMS
+
+
 @pytest.mark.parametrize(("kind", "text", "value"), FORMS, ids=[f"{k}:{t}" for k, t, _ in FORMS])
 def test_each_recogniser_removes_each_written_form(kind: str, text: str, value: str) -> None:
     out, removed = _out(text)
@@ -161,12 +204,57 @@ def test_what_must_stay_stays() -> None:
         assert _out(text) == (text, {}), text
 
 
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        # 工作组/专家组 are no hamlets; 瓦窑组 is (the 组 rule takes hamlet names only)
+        ("专家组和工作组到瓦窑组核查", "瓦窑", ("专家组", "工作组")),
+        # 小时/老师/老百姓 are words, 老周 a nickname
+        ("老师说老百姓等了一小时，老周才到", "老周", ("老师", "老百姓", "小时")),
+        # COVID-19, ISO9001 and a contract number stay; the handle goes
+        (
+            "按ISO9001和COVID-19要求，合同编号20230456，联系qiaoyun-77",
+            "qiaoyun-77",
+            ("ISO9001", "COVID-19", "20230456"),
+        ),
+        # amounts and a compact date are no QQ numbers
+        (
+            "拨付12000000元，20230305到账，QQ号外另留55667788990",
+            "55667788990",
+            ("12000000元", "20230305"),
+        ),
+        # a rare surname needs common given-name characters: 有关/和群众 are no names
+        ("证人有关情况说明，村民和群众反映，证人笪秀珍在场", "秀珍", ("有关", "和群众")),
+    ],
+)
+def test_local_forms_go_and_the_words_beside_them_stay(
+    text: str, gone: str, kept: tuple[str, ...]
+) -> None:
+    # Issues 19/23: each text pairs a local form (gone; it stayed before the change) with words
+    # the new recognisers must not take (over-redaction is a failure too).
+    out, _ = _out(text)
+    assert gone not in out, out
+    assert all(k in out for k in kept), out
+
+
+def test_the_surname_table_is_the_full_one_with_its_source() -> None:
+    # Issue 19: the rare surnames come from the vendored 《百家姓》 table and its supplement (竺,
+    # 忻, 仉, 亓 …), each line naming its source; a common-list-only rule file had none of them.
+    assert {"竺", "忻", "仉", "笪", "郗"} <= RULES.rare_surnames | RULES.surnames
+    assert len(RULES.rare_surnames | RULES.surnames) >= 500
+    assert "第五" in RULES.rare_compounds and "第五" not in RULES.compound_surnames
+    rows = (DEFAULT_RULES / "deid_rules.csv").read_text(encoding="utf-8").splitlines()
+    assert any(r.startswith("surnames_rare,") and "《百家姓》" in r for r in rows)
+
+
 def test_names_become_surname_and_mou_by_the_court_rule() -> None:
     # 法释〔2016〕19号 art. 9: 姓+某; compound surnames stay whole; a minority name keeps its first
     # character.
     assert pseudonym("张伟") == "张某" and pseudonym("欧阳修") == "欧阳某"
     assert pseudonym("阿依古丽·买买提") == "阿某"
     assert pseudonym("诸葛建平", RULES.compound_surnames) == "诸葛某"
+    # 老王 and 小李 keep their surname only (issue 23)
+    assert pseudonym("老王") == "王某" and pseudonym("小李") == "李某"
 
 
 def test_two_people_who_would_both_be_zhang_mou_are_told_apart_throughout_a_case() -> None:

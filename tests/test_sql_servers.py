@@ -147,3 +147,46 @@ def test_petitions_from_a_server_have_the_reporter_replaced_in_the_query(
         '[{"kind":"举报人","count":3},{"kind":"电话","count":1}]',
         "[]",
     ]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_a_server_masks_every_form_and_keeps_an_accused_who_shares_the_reporters_name(
+    kind: str,
+) -> None:
+    # Issue 23, on the servers' own REPLACE: the reporter's values in another field and in other
+    # written forms go inside the query; a reporter who shares the accused's name leaves the
+    # accused field as it is (the event still links) and the row is flagged, never the value.
+    from tests.test_reporter_mask import FORM_SECRETS, FORMS_ROWS, HEADER
+
+    engine = _engine(kind)
+    name = f"petition_{uuid.uuid4().hex[:8]}"
+    meta = sa.MetaData()
+    table = sa.Table(
+        name, meta, *(sa.Column(c, sa.Text if c == "问题摘要" else sa.String(64)) for c in HEADER)
+    )
+    meta.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                table.insert(), [dict(zip(HEADER, row, strict=True)) for row in FORMS_ROWS]
+            )
+        batch = read_source(
+            SourceConfig("petition", "sql", url=SERVERS[kind], table=name), PETITION
+        )
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()
+    rows = {r["件号"]: r for r in batch.rows.iter_rows(named=True)}
+    dumped = batch.rows.write_csv()
+    assert not [s for s in FORM_SECRETS if s in dumped], dumped
+    assert rows["XF1"]["被反映人职务"] == "副局长（举报人[举报人]电话[举报人]）"
+    assert rows["XF4"]["被反映人姓名"] == "张伟"
+    assert rows["XF4"]["问题摘要"] == "[举报人]（[举报人]）反映[举报人]问题"
+    assert "举报人与被反映人同名" in rows["XF4"]["脱敏计数"]
+    assert [k for k, r in rows.items() if "同名" in r["脱敏计数"]] == ["XF4"]

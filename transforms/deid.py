@@ -42,23 +42,23 @@ from transforms import names
 from transforms import recognisers as rec
 from transforms.recognisers import Span
 
-KINDS = ("person", "phone", "id_number", "bank_card", "plate", "email", "im", "uscc", "address", "unit", "date")  # fmt: skip
+KINDS = ("person", "phone", "id_number", "bank_card", "plate", "email", "im", "ip", "uscc", "address", "unit", "date")  # fmt: skip
 """Every kind the de-identifier removes or generalises, in the order counts are listed."""
 
 
 LABELS = {
     "reporter": "举报人", "person": "姓名", "phone": "电话", "id_number": "身份证号", "bank_card": "银行卡号",
-    "plate": "车牌号", "email": "电子邮箱", "im": "QQ/微信号", "uscc": "统一社会信用代码", "address": "地址",
+    "plate": "车牌号", "email": "电子邮箱", "im": "QQ/微信号", "ip": "IP地址", "uscc": "统一社会信用代码", "address": "地址",
     "unit": "单位名称", "date": "具体日期",
 }  # fmt: skip
 """The Chinese name of each kind, as counts are shown to auditors."""
 
 
-TOKEN_KINDS = ("phone", "id_number", "bank_card", "plate", "email", "im", "uscc", "address")
+TOKEN_KINDS = ("phone", "id_number", "bank_card", "plate", "email", "im", "ip", "uscc", "address")
 """Kinds replaced by a fixed token (the others are generalised: 姓+某, 某村, 某县发改局, the year)."""
 
 
-_PRIORITY = {kind: n for n, kind in enumerate(("id_number", "bank_card", "uscc", "email", "im", "phone", "plate", "unit", "address", "person", "date"))}  # fmt: skip
+_PRIORITY = {kind: n for n, kind in enumerate(("id_number", "bank_card", "uscc", "email", "ip", "im", "phone", "plate", "unit", "address", "person", "date"))}  # fmt: skip
 
 
 _GUESSES = ("person", "address")  # kinds that never overlap a must-keep term
@@ -84,14 +84,25 @@ class DeidRules:
     not_places: tuple[str, ...]
     must_keep: tuple[str, ...]
     reporter_min_length: int = 2
+    rare_surnames: frozenset[str] = frozenset()
+    rare_compounds: tuple[str, ...] = ()
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def fingerprint(self) -> str:
         """The rules as one stable text (for the ingest's reuse check): sets sorted."""
         parts = [sorted(self.tokens.items()), sorted(self.petition_tokens.items()), self.reporter_cues,
                  self.person_cues, self.person_after, sorted(self.surnames), self.compound_surnames, sorted(self.given_chars), sorted(self.name_stop),
-                 sorted(self.not_names), self.not_places, self.must_keep, self.reporter_min_length]  # fmt: skip
+                 sorted(self.not_names), self.not_places, self.must_keep, self.reporter_min_length,
+                 sorted(self.rare_surnames), self.rare_compounds]  # fmt: skip
         return repr(parts)
+
+    def compound_set(self, rare: bool = False) -> frozenset[str]:
+        """The compound surnames (with ``rare``, those trusted only after a cue) as a set."""
+        key = f"compounds{rare}"
+        if key not in self._compiled:
+            self._compiled[key] = frozenset(self.rare_compounds if rare else self.compound_surnames)
+        found: frozenset[str] = self._compiled[key]
+        return found
 
     def after_pattern(self) -> "re.Pattern[str]":
         """Any of the words that follow a name (``反映``, ``等人`` …), longest first."""
@@ -122,6 +133,8 @@ def pseudonym(
         return name
     if names.MINORITY.fullmatch(name):
         return f"{name[0]}某"
+    if len(name) == 2 and name[0] in "老小":  # 老王 → 王某
+        return f"{name[1]}某"
     surname = next((s for s in compound if name.startswith(s)), name[0])
     return f"{surname}某"
 
@@ -218,14 +231,23 @@ class Deidentifier:
         if rec.has_long_number(norm):
             for numeric in (rec.id_numbers, rec.bank_cards, rec.credit_codes, rec.phones):
                 found += numeric(text, norm)
-        for other in (rec.emails, rec.im_ids, rec.plates, rec.exact_dates):
+        for other in (
+            rec.emails,
+            rec.ip_addresses,
+            rec.im_ids,
+            rec.spoken_phones,
+            rec.plates,
+            rec.exact_dates,
+        ):
             found += other(text, norm)
-        found += rec.addresses(text, norm, tokens, self.rules.not_places, self.rules.not_names)
+        found += rec.addresses(
+            text, norm, tokens, self.rules.not_places, self.rules.not_names, self.rules.surnames
+        )
         found += self.units.spans(text, "unit")
         people = names.cue_names(text, self.rules, words) + names.segmenter_names(
             text, tokens, self.rules
         )
-        people += names.names_before(text, self.rules)
+        people += names.names_before(text, self.rules) + names.nicknames(text, self.rules)
         people += self.names.spans(text, "person")
         found += people + names.listed_names(text, people, self.rules, words)
         self._found[text] = found

@@ -52,11 +52,28 @@ def _cjk(word: str) -> bool:
     return bool(word) and all("\u4e00" <= c <= "\u9fff" for c in word)
 
 
-def _surname(text: str, at: int, rules: "DeidRules") -> int:
-    """The length of the surname starting at ``at`` (0 when none does)."""
-    if any(text.startswith(s, at) for s in rules.compound_surnames):
+def _surname(text: str, at: int, rules: "DeidRules", rare: bool = False) -> int:
+    """The length of the surname starting at ``at`` (0 when none does); with ``rare``, any
+    surname of the full table (``surnames_rare``: 竺, 忻, 仉 …; 第五, 百里 …)."""
+    pair = text[at : at + 2]
+    if pair in rules.compound_set():
         return 2
-    return 1 if at < len(text) and text[at] in rules.surnames else 0
+    if at < len(text) and text[at] in rules.surnames:
+        return 1
+    if rare and pair in rules.compound_set(rare=True):
+        return 2
+    return 1 if rare and at < len(text) and text[at] in rules.rare_surnames else 0
+
+
+def _rare(name: str, surname: int, rules: "DeidRules") -> bool:
+    """Whether ``name`` starts with a surname outside the common list."""
+    return name[:surname] not in rules.surnames and name[:surname] not in rules.compound_surnames
+
+
+def _given_common(name: str, surname: int, rules: "DeidRules") -> bool:
+    """A rare surname is trusted only before a given name of common given-name characters
+    (有 and 都 are surnames too: 有关, 都是 are no names)."""
+    return all(c in rules.given_chars for c in name[surname:])
 
 
 def _plausible(name: str, rules: "DeidRules") -> bool:
@@ -71,10 +88,20 @@ def _plausible(name: str, rules: "DeidRules") -> bool:
 
 
 def _name_at(text: str, at: int, rules: "DeidRules", words: Mapping[int, Token]) -> int:
-    """The end of a person's name starting at ``at``, or ``at`` when none starts there."""
-    surname = _surname(text, at, rules)
+    """The end of a person's name starting at ``at``, or ``at`` when none starts there: after a
+    cue word, so a surname of the full table counts (:func:`_given_common` guards it)."""
+    surname = _surname(text, at, rules, rare=True)
     if not surname:
         return at
+    end = _common_name_at(text, at, surname, rules, words)
+    if end > at and _rare(text[at:end], surname, rules):
+        return end if _given_common(text[at:end], surname, rules) else at
+    return end
+
+
+def _common_name_at(
+    text: str, at: int, surname: int, rules: "DeidRules", words: Mapping[int, Token]
+) -> int:
     word = words.get(at)
     if (  # the segmenter's word there, when it is tagged a name (武学 is a word, 武学文 a name)
         word is not None
@@ -123,7 +150,12 @@ def names_before(text: str, rules: "DeidRules") -> list[Span]:
             if start < 0 or not (start == 0 or text[start - 1] in _CLAUSE):
                 continue
             name = text[start : m.start()]
-            if _surname(name, 0, rules) and _plausible(name, rules):
+            surname = _surname(name, 0, rules, rare=True)
+            if (
+                surname
+                and _plausible(name, rules)
+                and (not _rare(name, surname, rules) or _given_common(name, surname, rules))
+            ):
                 out.append(Span(start, m.start(), "person", name))
                 break
     return out
@@ -152,9 +184,67 @@ def segmenter_names(text: str, tokens: Sequence[Token], rules: "DeidRules") -> l
             name = surname + given.word
             if _given_word(given, rules) and _plausible(name, rules):
                 out.append(Span(start, given.end, "person", name))
+    out += rare_names(text, tokens, rules)
     for m in MINORITY.finditer(text):
         if (span := minority_name(text, m, rules)) is not None:
             out.append(span)
+    return out
+
+
+def nicknames(text: str, rules: "DeidRules") -> list[Span]:
+    """``老王``, ``小李``: 老/小 and a common surname, when neither the pair (小时, 老师 — in the
+    rule file's ``not_name``), the three characters from it (老师傅, 小金库) nor 老/小 with the
+    character before (养老, 缩小) is a word of jieba's dictionary."""
+    if "老" not in text and "小" not in text:
+        return []
+    tokenizer, _ = _jieba()
+    words = tokenizer.FREQ
+    out = []
+    for m in _NICK.finditer(text):
+        start, pair = m.start(), m.group()
+        if pair[1] not in rules.surnames or pair in rules.not_names:
+            continue
+        if words.get(text[start : start + 3]) or (start and words.get(text[start - 1 : start + 1])):
+            continue
+        out.append(Span(start, start + 2, "person", pair))
+    return out
+
+
+_NICK = re.compile(r"[老小](?=[\u4e00-\u9fff])[\u4e00-\u9fff]")
+
+
+_RARE_TAGS = frozenset({"nr", "nrfg", "nrt", "zg", "g", "OOV"})
+"""Tags jieba gives a rare surname standing alone (竺 nr, 忻 zg, 厍 g); 有 (v), 和 (c), 都 (d)
+are words first."""
+
+
+def rare_names(text: str, tokens: Sequence[Token], rules: "DeidRules") -> list[Span]:
+    """Names with a surname outside the common list and no cue (``委托竺建平搭建``): the surname
+    alone as a word jieba tags a name or does not know, or the start of a new word the HMM
+    found (``郗文斌``, ``訾雪梅家``), then one or two common given-name characters."""
+    out = []
+    for i, tok in enumerate(tokens):
+        start, word = tok.start, tok.word
+        if tok.tag == "OOV" and len(word) >= 3 and word[0] in rules.name_stop:
+            start, word = start + 1, word[1:]  # 系 + 钭晓红: a copula glued on
+        head = word[:1]
+        if head not in rules.rare_surnames or tok.tag not in _RARE_TAGS | {"ns"}:
+            continue
+        if len(word) == 1 and i + 1 < len(tokens):
+            after = tokens[i + 1]
+            given = after.word if len(after.word) <= 2 else ""
+            if after.tag == "OOV" and len(after.word) > 2:
+                given = after.word[:2]  # 厍 + 永红家: the HMM glued the next word on
+            if tok.tag == "ns" and len(given) < 2:
+                continue  # 濮 (ns) + 明亮: a place character is a surname before a full given name only
+        elif tok.tag == "OOV" and len(word) >= 2:
+            given = word[1:3]
+        else:
+            continue
+        size = len(given) if given and all(c in rules.given_chars for c in given) else 0
+        name = head + given[:size]
+        if size and _plausible(name, rules):
+            out.append(Span(start, start + len(name), "person", name))
     return out
 
 

@@ -29,6 +29,7 @@ the same in both) — and yields :class:`Span` objects over the text as written.
 - ``date``: an exact date is cut to its year (``2024年3月5日`` → ``2024年``).
 """
 
+import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -93,15 +94,26 @@ def id_numbers(text: str, norm: str) -> Iterator[Span]:
 
 
 _ACCOUNT_CUE = re.compile(r"(卡号|账号|帐号|账户|帐户|银行卡|存折|户名)[^0-9]{0,8}$")
+_CARD_CONTEXT = re.compile(
+    r"卡|银行|账|帐|存折|转入|转账|汇入|汇款|打入|存入|收款|付款|工资|社保|信用社|农商行"
+)
 
 
 def bank_cards(text: str, norm: str) -> Iterator[Span]:
-    """Bank card and account numbers: Luhn-valid 16–19 digits, or a long number after a label."""
+    """Bank card and account numbers: Luhn-valid 16–19 digits; 16–19 digits that fail Luhn but
+    start like a UnionPay card (``62``) or follow card words (``农行卡``, ``转入``: issuers need
+    not use Luhn); or a long number after an account label."""
     for m in _RUN.finditer(norm):
         digits = _SEP.sub("", m.group())
         if not digits.isdigit():
             continue
-        luhn_card = 16 <= len(digits) <= 19 and luhn.is_valid(digits)
+        card_like = 16 <= len(digits) <= 19
+        before = norm[max(0, m.start() - 16) : m.start()]
+        luhn_card = card_like and (
+            luhn.is_valid(digits)
+            or digits.startswith("62")
+            or _CARD_CONTEXT.search(before) is not None
+        )
         labelled = _ACCOUNT_CUE.search(norm[max(0, m.start() - 12) : m.start()]) is not None
         if luhn_card or labelled:
             yield Span(m.start(), m.end(), "bank_card", text[m.start() : m.end()])
@@ -165,6 +177,63 @@ def phones(text: str, norm: str) -> Iterator[Span]:
         yield Span(start, end, "phone", text[start:end])
 
 
+_SPOKEN = {c: str(d) for d, chars in enumerate(("零〇○洞", "一幺壹", "二两贰", "三叁", "四肆", "五伍", "六陆", "七柒拐", "八捌", "九玖勾")) for c in chars}  # fmt: skip
+_NUMERALS = "".join(_SPOKEN)
+SPOKEN_NUMERALS = _NUMERALS
+"""Every character :func:`spoken_digits` reads as a digit."""
+_SPOKEN_RUN = re.compile(f"[0-9{_NUMERALS}](?:[ \\-.]?[0-9{_NUMERALS}]){{6,13}}")
+_SPOKEN_THREE = re.compile(f"[{_NUMERALS}]{{3}}")
+_PHONE_LABEL = re.compile(r"(?:电话|手机|号码|座机|来电|致电|拨打|联系方式|微信)[^，。；]{0,4}$")
+
+
+def spoken_digits(value: str) -> str:
+    """``value`` with Chinese numerals as ASCII digits (一三九 → 139, 幺 → 1, 〇/洞 → 0)."""
+    return "".join(_SPOKEN.get(c, c) for c in value)
+
+
+def spoken_phones(text: str, norm: str) -> Iterator[Span]:
+    """Phone numbers written (or dictated) in Chinese numerals, whole or mixed with digits
+    (``一三九一二三四五六七八``, ``幺三八 〇七七一 四三二一``): a mobile, a number with its area
+    code, or seven or eight digits after a phone label."""
+    if _SPOKEN_THREE.search(norm) is None:
+        return
+    for m in _SPOKEN_RUN.finditer(norm):
+        written = m.group()
+        digits = _SEP.sub("", spoken_digits(written)).replace(".", "")
+        if sum(c in _SPOKEN for c in written) < 3 or not digits.isdigit():
+            continue
+        labelled = _PHONE_LABEL.search(norm[max(0, m.start() - 8) : m.start()]) is not None
+        if (
+            _MOBILE.match(digits)
+            or (digits[0] == "0" and 10 <= len(digits) <= 12)
+            or (labelled and 7 <= len(digits) <= 8)
+        ):
+            yield Span(m.start(), m.end(), "phone", text[m.start() : m.end()])
+
+
+_IPV4 = re.compile(
+    r"(?<![0-9.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9]|\.[0-9])"
+)
+_IPV6 = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}(?![0-9A-Za-z:])")
+
+
+def ip_addresses(text: str, norm: str) -> Iterator[Span]:
+    """IPv4 addresses (four parts 0–255) and IPv6 addresses (checked by :mod:`ipaddress`)."""
+    if "." in norm:
+        for m in _IPV4.finditer(norm):
+            yield Span(m.start(), m.end(), "ip", text[m.start() : m.end()])
+    if "::" in norm or norm.count(":") >= 4:
+        for m in _IPV6.finditer(norm):
+            start = m.start()
+            if norm[start] == ":" and norm[start + 1 : start + 2] != ":":
+                start += 1  # IP:2409:… (a label's colon)
+            try:
+                ipaddress.IPv6Address(norm[start : m.end()])
+            except ValueError:
+                continue
+            yield Span(start, m.end(), "ip", text[start : m.end()])
+
+
 _EMAIL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?(?:@|\(at\)|\[at\])\s?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
@@ -180,17 +249,51 @@ def emails(text: str, norm: str) -> Iterator[Span]:
 
 _IM = re.compile(
     r"(?:QQ|qq|Qq|扣扣)\s?(?:号码|号|群)?\s?[:：(]?\s?([1-9]\d{4,11})(?![0-9])"
-    r"|(?:微信|weixin|WeChat|wechat|Wechat|VX|vx|Vx|V信|v信)\s?(?:号码|号|ID|id)?\s?[:：(]?\s?"
+    r"|(?:微信|薇信|威信|(?<![A-Za-z])(?i:weixin|wechat|vx|wx(?!id_))|[Vv]信)\s?(?:号码|号|ID|id)?\s?[:：(]?\s?"
     r"([A-Za-z][\-_A-Za-z0-9]{5,19}|1[3-9]\d{9})(?![\-_A-Za-z0-9])"
     r"|(wxid_[A-Za-z0-9]{4,24})"
 )
+_HANDLE = re.compile(
+    r"(?<![A-Za-z0-9_@./\-])[A-Za-z][A-Za-z0-9_\-]{5,19}(?![A-Za-z0-9_@\-]|\.[A-Za-z0-9])"
+)
+_BARE_QQ = re.compile(r"(?<![0-9A-Za-z.\-_/])[1-9]\d{7,10}(?![0-9A-Za-z%.\-_])")
+_NOT_QQ_AFTER = re.compile(
+    r"\s?(?:元|万|亿|千|百|多|余|个|人|户|亩|平|米|吨|公斤|千克|件|次|笔|条|号|年|月|日|项|份|张|台|辆|套|间|股|倍|分|秒|小时|天|周)"
+)
+_NOT_QQ_BEFORE = re.compile(
+    r"(?:编号|文号|号码|代码|证号|批号|序号|单号|合同|项目|工号|税号|件号|案号|票号|第|〔|\[)[^0-9]{0,3}$"
+)
+
+
+def _handle(word: str) -> bool:
+    """A bare WeChat-like handle: letters with digits, ``_`` or ``-``, with a lower-case letter
+    (``zhang_san88``, ``nbzhu2019``; not ``COVID-19``, ``ISO9001`` or ``GB50300``)."""
+    return any(c.islower() for c in word) and any(c.isdigit() or c in "_-" for c in word)
+
+
+def _compact_date(digits: str) -> bool:
+    return len(digits) == 8 and _birth(digits)
 
 
 def im_ids(text: str, norm: str) -> Iterator[Span]:
-    """QQ numbers and WeChat ids after their label; ``wxid_…`` anywhere."""
+    """QQ numbers and WeChat ids after their label (``微信号：``, ``wx``, ``VX``, ``v信`` …,
+    with or without a colon); ``wxid_…`` anywhere; and, without a label, a handle of letters with
+    digits or ``_`` (:func:`_handle`) or an 8–11 digit number that is no amount, count, date or
+    document number (a QQ number)."""
     for m in _IM.finditer(norm):
         group = next(g for g in (1, 2, 3) if m.group(g))
         yield Span(m.start(group), m.end(group), "im", text[m.start(group) : m.end(group)])
+    for m in _HANDLE.finditer(norm):
+        if _handle(m.group()):
+            yield Span(m.start(), m.end(), "im", text[m.start() : m.end()])
+    for m in _BARE_QQ.finditer(norm):
+        if (
+            _NOT_QQ_AFTER.match(norm, m.end()) is None
+            and _NOT_QQ_BEFORE.search(norm[max(0, m.start() - 8) : m.start()]) is None
+            and not _compact_date(m.group())
+            and not _keep_number(m.group(), m.group())  # a mobile or 400/800 number: a phone
+        ):
+            yield Span(m.start(), m.end(), "im", text[m.start() : m.end()])
 
 
 _PLATE = re.compile(
@@ -237,7 +340,7 @@ class Token:
 
 
 PROPER = frozenset({"ns", "nr", "nz", "nrt", "nt", "OOV"})
-SETTLEMENT = ("社区", "村", "居委会", "村委会", "嘎查", "屯")
+SETTLEMENT = ("社区", "村", "居委会", "村委会", "嘎查", "屯", "组")
 LEVELS = ("街道", "县", "镇", "乡", "区", "市")
 
 
@@ -256,11 +359,12 @@ def addresses(
     tokens: Sequence[Token],
     not_places: Sequence[str],
     not_names: frozenset[str],
+    surnames: frozenset[str] = frozenset(),
 ) -> Iterator[Span]:
     """Villages, communities, towns and counties (value: the level, ``村``/``镇`` …) and house numbers."""
     for i, tok in enumerate(tokens):
         suffix = next((s for s in (*SETTLEMENT, *LEVELS) if tok.word.endswith(s)), None)
-        if suffix is None:
+        if suffix is None or suffix == "组":  # 组: a hamlet's only (_named_settlements)
             continue
         if tok.word == suffix and i > 0:  # 青山 + 村: the name is the word before
             prev = tokens[i - 1]
@@ -270,7 +374,7 @@ def addresses(
             name = tok.word[: -len(suffix)]
             if _place_name(name, not_places, not_names):
                 yield Span(tok.start, tok.end, "address", suffix)
-    yield from _named_settlements(text, tokens, not_places, not_names)
+    yield from _named_settlements(text, tokens, not_places, not_names, surnames)
     for m in _HOUSE.finditer(norm):
         start = m.start()
         before = next((t for t in tokens if t.end == start), None)
@@ -283,21 +387,56 @@ def addresses(
 
 
 _NOT_NAMES = set("vdpcurq")  # tags of verbs, adverbs, prepositions … (jieba's tag set)
-_SETTLED = re.compile(r"村(?![民委级干集务规])|社区")
-_BOUNDARY = set('在于到对向从以由和与及住为给被把将让经是、，,。；;：:（(“"的')
+_SETTLED = re.compile(r"村(?![民委级干集务规两])|社区|屯(?![田垦兵])|组")
+_HAMLET_END = frozenset("湾窑坪塘冲坳岭沟坡庄坝垌岙寨垄畈圩埠塆屯峪坎垭洼")
+"""Last characters of hamlet names (马家湾, 瓦窑, 石板坪): a word before ``组`` ending in one is a
+村民小组, not a 工作组."""
+_QUARTER = frozenset("上下前后东西南北中大小新老")
+_GROUP_NUMBER = re.compile(r"[一二三四五六七八九十\d]{1,3}(?:组|队|社)")
+
+
+def _hamlet(name: str, surnames: frozenset[str]) -> bool:
+    """``name`` (before ``组``) is a hamlet's: it ends like one, or is 姓+家 (李家), or a
+    quarter and a surname (前王, 上陈)."""
+    if name[-1] in _HAMLET_END:
+        return True
+    if name[-1] == "家" and name[-2] in surnames:
+        return True
+    return len(name) == 2 and name[0] in _QUARTER and name[1] in surnames
+
+
+_BOUNDARY = set('在于到对向从以由和与及住为给被把将让经是据、，,。；;：:（(“"的')
 
 
 def _named_settlements(
-    text: str, tokens: Sequence[Token], not_places: Sequence[str], not_names: frozenset[str]
+    text: str,
+    tokens: Sequence[Token],
+    not_places: Sequence[str],
+    not_names: frozenset[str],
+    surnames: frozenset[str] = frozenset(),
 ) -> Iterator[Span]:
-    """``新塘村``, ``幸福里社区`` where the segmenter did not cut the name off as one word: two or
-    three characters before ``村``/``社区`` that start a word or follow a boundary character."""
+    """``新塘村``, ``幸福里社区``, ``高岭屯``, ``瓦窑组`` where the segmenter did not cut the name
+    off as one word: two or three characters before ``村``/``社区``/``屯``/``组`` (a hamlet's
+    name only, :func:`_hamlet`) that start a word or follow a boundary character; and 姓+村
+    before a group number (``罗村三组``)."""
     words = {t.start: t for t in tokens}
     for m in _SETTLED.finditer(text):
+        group = m.group() == "组"
+        one = text[m.start() - 1 : m.start()]
+        if (
+            m.group() == "村"
+            and one in surnames
+            and (m.start() < 2 or text[m.start() - 2] in _BOUNDARY)
+            and _GROUP_NUMBER.match(text, m.end())
+        ):
+            yield Span(m.start() - 1, m.end(), "address", "村")
+            continue
         for size in (3, 2):
             start = m.start() - size
             name = text[start : m.start()]
             if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, not_names):
+                continue
+            if group and not _hamlet(name, surnames):
                 continue
             word = words.get(start)
             verb = word is not None and len(word.word) > 1 and word.tag[:1] in _NOT_NAMES

@@ -7,8 +7,8 @@ from transforms.reporter_mask import PETITION_KINDS
 from warehouse.rule_files import DEFAULT_RULES, RuleError, csv_rows
 
 DEID_KINDS = (
-    "token", "petition_token", "setting", "reporter_cue", "person_cue", "person_after", "surnames", "compound_surname",
-    "given_chars", "name_stop", "not_name", "not_place", "must_keep",
+    "token", "petition_token", "setting", "reporter_cue", "person_cue", "person_after", "surnames", "surnames_rare",
+    "compound_surname", "compound_surname_rare", "given_chars", "name_stop", "not_name", "not_place", "must_keep",
 )  # fmt: skip
 
 
@@ -17,7 +17,8 @@ def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
 
     One row per rule: ``kind`` (``token``/``petition_token``: ``value`` a recognised kind and
     ``replacement`` its token; ``setting``; cue words before and after a name; ``surnames`` as a run of characters;
-    ``compound_surname``; ``given_chars`` and ``name_stop`` characters; ``not_name``/``not_place`` guards;
+    ``compound_surname``; ``surnames_rare`` and ``compound_surname_rare``, the full table of
+    surnames with its source, trusted only after a cue word; ``given_chars`` and ``name_stop`` characters; ``not_name``/``not_place`` guards;
     ``must_keep`` terms), ``value`` and the ``basis`` it follows.
 
     Raises:
@@ -54,7 +55,14 @@ def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
             raise RuleError(f"{path}: no {kind} for {', '.join(missing)}")
         tokens[kind] = table
     surnames = "".join(row["value"] for _, row in by_kind["surnames"])
-    runs = ("surnames", "compound_surname", "given_chars", "name_stop")
+    runs = (
+        "surnames",
+        "surnames_rare",
+        "compound_surname",
+        "compound_surname_rare",
+        "given_chars",
+        "name_stop",
+    )
     for line, row in [item for kind in runs for item in by_kind[kind]]:
         if not all("\u4e00" <= c <= "\u9fff" for c in row["value"]):
             raise RuleError(
@@ -78,6 +86,8 @@ def load_deid_rules(folder: Path = DEFAULT_RULES) -> DeidRules:
         person_after=values("person_after"),
         surnames=frozenset(surnames),
         compound_surnames=values("compound_surname"),
+        rare_surnames=frozenset("".join(values("surnames_rare"))) - frozenset(surnames),
+        rare_compounds=values("compound_surname_rare"),
         given_chars=frozenset("".join(values("given_chars"))),
         name_stop=frozenset("".join(values("name_stop"))),
         not_names=frozenset(values("not_name")),

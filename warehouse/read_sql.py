@@ -26,7 +26,8 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
         raise SourceError(
             spec.name, safe_url(url), f"not a usable database URL: {error}"
         ) from error
-    names = list(empty_rows(spec).columns[:-3])
+    fields = list(empty_rows(spec).columns[:-3])
+    extra: list[str] = []
     batches: list[pl.DataFrame] = []
     digest = hashlib.sha256()
     try:
@@ -34,21 +35,35 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
             columns = [c["name"] for c in sa.inspect(conn).get_columns(str(config.table))]
             header = Header(spec, columns, where)
             table = sa.table(str(config.table), *(sa.column(c) for c in columns))
-            reporters = (
-                [table.c[columns[i]] for i in header.protected] if spec.masked_counts else []
-            )
+            protected = [columns[i] for i in header.protected] if spec.masked_counts else []
+            reporters = [table.c[c] for c in protected]
+            names = [protection.is_reporter_name(c) for c in protected]
+            subjects = protection.subject_fields(spec)
+            texts = {*protection.text_fields(spec), *spec.free_text}
             select: list[sa.Label[Any]] = [
                 protection.replaced_in_query(
-                    sa.cast(table.c[columns[i]], sa.Text), reporters, deid
+                    sa.cast(table.c[columns[i]], sa.Text), reporters, deid, names,
+                    subject=name in subjects, variants=name in texts,
                 ).label(name)
                 if i is not None
                 else sa.null().label(name)
                 for name, i in header.columns.items()
+            ]  # fmt: skip
+            found_subjects = [
+                table.c[columns[i]]
+                for name, i in header.columns.items()
+                if name in subjects and i is not None
             ]
+            if reporters and found_subjects:
+                name_reporters = [r for r, n in zip(reporters, names, strict=True) if n]
+                same = protection.same_name_in_query(found_subjects, name_reporters, deid)
+                select.append(same.label(protection.SAME_NAME_COLUMN))
             if spec.flag:
-                select.append(
-                    _flag_expr(table, [columns[i] for i in header.protected]).label(spec.flag)
+                select.insert(
+                    len(header.columns),
+                    _flag_expr(table, [columns[i] for i in header.protected]).label(spec.flag),
                 )
+            extra = [str(c.name) for c in select[len(fields) :]]
             order = [table.c[c] for c in spec.sql_order if c in columns] or [
                 table.c[c] for c in columns
             ]
@@ -56,7 +71,9 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
                 sa.select(*select).order_by(*order)
             )
             while batch := result.fetchmany(_BATCH):
-                frame = pl.DataFrame(batch, schema={n: pl.String for n in names}, orient="row")
+                frame = pl.DataFrame(
+                    batch, schema={n: pl.String for n in [*fields, *extra]}, orient="row"
+                )
                 digest.update(frame.write_csv().encode())
                 batches.append(protection.protect_rows(frame, spec, deid))
     except sa.exc.NoSuchTableError as error:
@@ -67,7 +84,7 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
     finally:
         engine.dispose()
     load_id = digest.hexdigest()[:16]
-    rows = pl.concat([empty_rows(spec).select(names), *batches])
+    rows = pl.concat([empty_rows(spec).select(fields), *batches])
     lineage = config.lineage
     frame = rows.with_columns(
         pl.lit(lineage, dtype=pl.String).alias("_source_file"),

@@ -158,6 +158,297 @@ HELD_VILLAGES = ["枫林村", "大塘村", "六合村", "水口村", "沙坪村"
 HELD_COMMUNITIES = ["桂花社区", "城北社区", "新城社区", "五一社区"]
 HELD_STREETS = ["友爱路36号", "长湖路9号5栋1单元201室", "桃源路102号院"]
 
+# ---- local forms (issues 19 and 23): WeChat ids after any of their labels or bare, surnames outside
+# the common list, villages, communities and 村民小组, IP addresses, phones in Chinese numerals,
+# card numbers that fail Luhn, 老王/小李. Two sets, written apart: LOCAL_* is what the recognisers
+# were tuned on; LOCAL_HELD_* was written first, in another register (talk records, complaint
+# registers), with its own values, and scored blind before any tuning (see README).
+LOCAL_CASES = [
+    "{p0}在{vil}实施【高标准农田】建设时，委托{rare}代购种子，货款经{wx}转账支付，【2022年】已全部结清。",
+    "{p0}为推进【乡村振兴】，同意{vil}先行施工，施工员{rare}手机{cnphone}，事后经【集体研究】补办手续。",
+    "经查，{p0}任内申报系统的登录地址为{ip}，材料系{rare}代为上传，【动机态度】端正，未【谋取私利】。",
+    "{p0}将临时救助金【0.9万元】先行转入{rare}的银行卡{card}，后补齐了审批手续，【程序方法】基本合规。",
+    "据{nick}回忆，{p0}在{vil}召开【村民代表大会】前已征求意见，【村集体】经营收入未受影响。",
+    "{p0}在【社区治理】试点中安排{nick}和{rare}入户摸排，{vil}群众普遍认可，【后果影响】较小。",
+    "{p0}与{rare}在【村级】工程验收中未实地核查，{vil}的排水沟返工，【挽回损失】【2.1万元】。",
+    "项目联系人{rare}（{wx}）称，{p0}要求先供货后结算，线上订单IP为{ip}，【客观条件】紧迫。",
+]
+LOCAL_PETITIONS = [
+    "举报人称{p0}在{vil}低保评定中优亲厚友，可通过{wx}联系举报人。",
+    "来电人（电话{cnphone}）反映{p0}让{nick}代领补贴。",
+    "网络举报（来源IP {ip}）：{p0}违规占用{vil}【村集体】土地。",
+    "来信反映{p0}将工程款打入{rare}的银行卡{card}，知情人{rare2}可作证。",
+]
+LOCAL_HELD_CASES = [
+    "谈话笔录摘录：{p0}称，【2023年】为赶在汛期前完工，他让{nick}先找施工队进场，相关情况可向{rare}核实，对方{wx}。",
+    "核查组调取了{vil}的【村级】账目，{p0}经手的【村集体】收入【4.6万元】已全部入账，出纳{rare}的手机{cnphone}已登记备查。",
+    "{p0}在【社区治理】创新试点中，委托{rare}搭建线上议事平台，平台服务器地址{ip}，后因数据迁移延误上线，未造成损失。",
+    "据{vil}群众反映，{p0}将补助资金先行打入{rare}的农行卡{card}，后经【集体研究】补办手续，【动机态度】端正。",
+    "{p0}回忆：当时{nick}打电话说材料齐了，我就签了字；后查明申报系统登录地址为{ip}，系他人代为操作，【性质程度】较轻。",
+    "在【乡村振兴】衔接项目中，{p0}同意{vil}先建后补，技术员{rare}（{wx}）出具了验收意见，【客观条件】所限。",
+    "{p0}与{nick}一起到{vil}走访，发现{rare}家的危房未纳入改造，随即协调资金【1.5万元】，补办了审批手续。",
+    "经办人{rare}说明：工程款【12.3万元】已转入施工方负责人{p1}的银行卡{card}，联系电话{cnphone}，资金用途清楚。",
+]
+LOCAL_HELD_PETITIONS = [
+    "网络举报（IP：{ip}）：{p0}在{vil}【村集体】资产出租中收受好处，举报人留言{wx}。",
+    "来电人称{p0}让{nick}代收拆迁补偿款，来电号码{cnphone}，要求保密。",
+    "匿名信反映{p0}与{rare}合伙承揽{vil}道路工程，工程款打入{rare2}名下银行卡{card}。",
+    "群众来访反映{p0}在【社区治理】中优亲厚友，称可通过{wx}联系知情人{rare}。",
+]
+LOCAL_VALUES = {
+    "wx_cues": [
+        "微信号：",
+        "微信：",
+        "微信",
+        "wx:",
+        "wx：",
+        "VX：",
+        "vx",
+        "v信",
+        "V信:",
+        "微信号 ",
+    ],
+    "wx_ids": ["gl_wang1988", "tanxm2021", "qiaoyun-77", "Luo_Jian_66", "nanning88xy"],
+    "wxid": ["wxid_3k9m2p7q", "wxid_ab7x0y2z9w"],
+    "rare": [
+        "宓建军",
+        "钭晓红",
+        "隗志强",
+        "郦春梅",
+        "璩国华",
+        "濮明亮",
+        "茆玉兰",
+        "禚德胜",
+        "蹇海波",
+        "眭秀英",
+        "郄建平",
+        "冼伟明",
+        "谌丽娟",
+    ],
+    "villages": [
+        "青石村",
+        "石牛村",
+        "白沙村",
+        "马家湾组",
+        "罗村三组",
+        "新华社区",
+        "桥头社区",
+        "高岭屯",
+        "瓦窑组",
+        "长冲村",
+    ],
+    "ips": [
+        "183.14.22.107",
+        "10.20.3.4",
+        "36.112.78.200",
+        "2408:8256:3a1::7f",
+        "240e:468:81:2c::1",
+    ],
+    "mobiles": ["13877112233", "15807719876", "18978563412", "13707761357"],
+    "card_bodies": [
+        "6217003320001234567",
+        "6228480402564890018",
+        "6013826100012345",
+        "621661280000123456",
+    ],
+    "nick": ["老王", "小李", "老陈", "小黄", "老韦", "小蒙"],
+    "names": NAMES,
+}
+LOCAL_HELD_VALUES = {
+    "wx_cues": ["微信号：", "微信", "wx ", "WX:", "VX", "vx：", "v信：", "V信", "微信："],
+    "wx_ids": ["hh_liuxf77", "nbzhu2019", "xinhy_88", "qiguoqing-01", "Ningbo_Zhu66"],
+    "wxid": ["wxid_9kq3m2x7", "wxid_p0l9ok8ij7"],
+    "rare": [
+        "竺建平",
+        "忻海燕",
+        "仉立新",
+        "亓国庆",
+        "笪秀珍",
+        "佴志刚",
+        "缑明远",
+        "郏春华",
+        "逄海军",
+        "訾雪梅",
+        "厍永红",
+        "乜小军",
+        "蒯建华",
+        "郗文斌",
+    ],
+    "villages": [
+        "横溪村",
+        "李家岙村",
+        "沙溪社区",
+        "前王组",
+        "下洋村二组",
+        "上陈组",
+        "龙头屯",
+        "白峰社区",
+        "竹山村",
+        "东岙社区",
+    ],
+    "ips": [
+        "223.104.63.18",
+        "117.136.0.45",
+        "192.168.10.254",
+        "2409:8900:1a2b::35",
+        "fe80::1c2d:3e4f:5a6b:7c8d",
+    ],
+    "mobiles": ["13957432109", "15068201133", "18857409876", "13819945620"],
+    "card_bodies": [
+        "6222081202003456781",
+        "6230580000012345678",
+        "6217856100098765",
+        "622848003312345670",
+    ],
+    "nick": ["老周", "小刘", "老黄", "小杨", "老覃", "小陆"],
+    "names": HELD_NAMES,
+}
+_CN_DIGITS = ("零一二三四五六七八九", "〇幺二三四五六七八九", "洞幺两三四五六拐八勾")
+
+
+def _cn_phone(rng: random.Random, mobiles: list[str]) -> str:
+    """A mobile read out in Chinese numerals (一三九…, 幺三九…), grouped 3-4-4 or not."""
+    digits = rng.choice(mobiles)
+    table = rng.choice(_CN_DIGITS[:2])
+    spoken = "".join(table[int(d)] for d in digits)
+    return rng.choice(
+        [
+            spoken,
+            f"{spoken[:3]} {spoken[3:7]} {spoken[7:]}",
+            f"{spoken[:3]}-{spoken[3:7]}-{spoken[7:]}",
+        ]
+    )
+
+
+def _not_luhn(rng: random.Random, bodies: list[str]) -> str:
+    """A 16–19 digit card number that fails the Luhn check, in one of the usual groupings."""
+    card = rng.choice(bodies)
+    if _luhn(card[:-1]) == card:
+        card = card[:-1] + str((int(card[-1]) + 1) % 10)
+    return rng.choice([card, " ".join(card[i : i + 4] for i in range(0, len(card), 4))])
+
+
+def _local(rng: random.Random, values: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """The slots of the local forms, each annotated with its form."""
+    if rng.random() < 0.3:
+        wx: tuple[str, ...] = ("im", rng.choice(values["wxid"]), "wechat")
+    else:
+        wx = ("im", rng.choice(values["wx_ids"]), "wechat", rng.choice(values["wx_cues"]))
+    rare = rng.sample(values["rare"], 2)
+    village = rng.choice(values["villages"])
+    return {
+        "wx": wx,
+        "rare": ("person", rare[0], "rare_surname"),
+        "rare2": ("person", rare[1], "rare_surname"),
+        "vil": ("address", village, "village"),
+        "ip": ("ip", rng.choice(values["ips"]), "ip"),
+        "cnphone": ("phone", _cn_phone(rng, values["mobiles"]), "chinese_numeral_phone"),
+        "card": ("bank_card", _not_luhn(rng, values["card_bodies"]), "card_not_luhn"),
+        "nick": ("person", rng.choice(values["nick"]), "nickname"),
+    }
+
+
+def build_local(held: bool) -> list[dict[str, object]]:
+    """The texts of the local forms (tuning set, or the held-out one)."""
+    rng = random.Random(20261206 if held else 20261205)
+    values = LOCAL_HELD_VALUES if held else LOCAL_VALUES
+    cases, petitions = (
+        (LOCAL_HELD_CASES, LOCAL_HELD_PETITIONS) if held else (LOCAL_CASES, LOCAL_PETITIONS)
+    )
+    out = []
+    for kind, templates, copies in (("case", cases, 5), ("petition", petitions, 5)):
+        for copy in range(copies):
+            for t, template in enumerate(templates):
+                row = _fill(
+                    template,
+                    rng,
+                    kind,
+                    copy * len(templates) + t,
+                    extra=_local(rng, values),
+                    names=values["names"],
+                )
+                row["id"] = f"local-{row['id']}"
+                out.append(row)
+    return out
+
+
+# ---- the petition masking at extraction (issue 23): the row's own reporter values written into
+# any field and in any form, and reporters who share the accused's name. Each row: the fields as
+# a clerk filled them, the reporter's name/phone/ID as the protected columns hold them, every
+# written reporter value with its form (all must go), and the accused's name (must stay).
+PETITION_MASK_TEMPLATES = [
+    ("被反映人职务", "副局长（举报人{name}电话{phone}）", "反映{accused}工作作风问题"),
+    ("问题摘要", "", "举报人{name}（电话{phone}）反映{accused}违规发放补贴"),
+    ("问题摘要", "", "来电人{name}称{accused}收受礼金，回电{phone}，身份证{id}"),
+    ("被反映人单位", "{unit}（来信人{name}转）", "{accused}在项目中优亲厚友，联系人{phone}"),
+    ("问题摘要", "", "{name}实名反映{accused}打击报复，证件号{id}"),
+]
+PETITION_MASK_REPORTERS = [("王建国", "13912345678", "45010319890610934X"), ("欧阳明辉", "15977123456", "450305198206071237"),
+                           ("黎春花", "18677889900", "452601196811251238"), ("覃小燕", "13307712468", "450721198810191231")]  # fmt: skip
+PETITION_MASK_ACCUSED = ["张伟", "李强", "陈志强", "刘晓梅", "周建华"]
+
+
+def _name_forms(name: str) -> list[tuple[str, str]]:
+    return [
+        (name, "name"),
+        (f"{name[0]} {name[1:]}", "name_spaced"),
+        (f"{name[0]}\u3000{name[1:]}", "name_spaced"),
+    ]
+
+
+def _phone_forms(phone: str) -> list[tuple[str, str]]:
+    spoken = "".join("零一二三四五六七八九"[int(d)] for d in phone)
+    yao = "".join("〇幺二三四五六七八九"[int(d)] for d in phone)
+    return [(phone, "phone"), (f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "phone_grouped"),
+            (phone.translate(_WIDE), "phone_fullwidth"), (spoken, "phone_chinese_numerals"),
+            (f"{yao[:3]} {yao[3:7]} {yao[7:]}", "phone_chinese_numerals")]  # fmt: skip
+
+
+def build_petition_mask() -> list[dict[str, object]]:
+    """Rows for the petition masking bench: every template with every reporter, each value in a
+    drawn written form; one row in four has a reporter who shares the accused's name."""
+    rng = random.Random(20261207)
+    out = []
+    for n in range(120):
+        field, extra, summary = PETITION_MASK_TEMPLATES[n % len(PETITION_MASK_TEMPLATES)]
+        name, phone, id_number = PETITION_MASK_REPORTERS[n % len(PETITION_MASK_REPORTERS)]
+        same = n % 4 == 3
+        accused = name if same else rng.choice(PETITION_MASK_ACCUSED)
+        written_name, name_form = rng.choice(_name_forms(name))
+        written_phone, phone_form = rng.choice(_phone_forms(phone))
+        written_id = rng.choice(
+            [
+                id_number,
+                f"{id_number[:6]} {id_number[6:14]} {id_number[14:]}",
+                id_number.translate(_WIDE),
+            ]
+        )
+        slots = {
+            "name": written_name,
+            "phone": written_phone,
+            "id": written_id,
+            "accused": accused,
+            "unit": "某县财政局",
+        }
+        fields = {
+            "被反映人姓名": accused,
+            "被反映人职务": "科长",
+            "被反映人单位": "某县财政局",
+            "问题摘要": summary.format(**slots),
+        }
+        if extra:
+            fields[field] = extra.format(**slots)
+        secrets = [{"value": v, "form": f} for v, f, slot in ((written_name, name_form, "{name}"), (written_phone, phone_form, "{phone}"),
+                   (written_id, "id_number", "{id}")) if slot in summary + extra]  # fmt: skip
+        if (
+            same
+        ):  # the accused's own mention in the summary is the same string: only the field is checked
+            secrets = [s for s in secrets if s["form"] not in ("name", "name_spaced")]
+        out.append({"id": f"pm-{n:04d}", "fields": fields, "reporter": [name, phone, id_number],
+                    "secrets": secrets, "accused": accused, "same_name": same})  # fmt: skip
+    return out
+
+
 _WIDE = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 _ID_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
@@ -212,15 +503,27 @@ def _email(rng: random.Random) -> str:
 
 
 def _fill(
-    template: str, rng: random.Random, kind: str, n: int, held: bool = False
+    template: str,
+    rng: random.Random,
+    kind: str,
+    n: int,
+    held: bool = False,
+    extra: dict[str, tuple[str, ...]] | None = None,
+    names: list[str] | None = None,
 ) -> dict[str, object]:
-    names, villages, communities, streets = (
+    """One text from ``template``: each slot filled, each identifier annotated where it sits.
+
+    ``extra`` slots (the local forms of issues 19 and 23) are ``(kind, value, form)`` or
+    ``(kind, value, form, cue)``: ``cue`` is written before the value and is not part of it (a
+    WeChat id's label); ``form`` goes into the annotation so the bench reports it apart.
+    """
+    names_, villages, communities, streets = (
         (HELD_NAMES, HELD_VILLAGES, HELD_COMMUNITIES, HELD_STREETS)
         if held
         else (NAMES, VILLAGES, COMMUNITIES, STREETS)
     )
-    people = rng.sample(names, 4)
-    values = {
+    people = rng.sample(names or names_, 4)
+    values: dict[str, tuple[str, ...]] = {
         "p0": ("person", people[0]), "p1": ("person", people[1]), "p2": ("person", people[2]),
         "p3": ("person", people[3]), "m": ("person", rng.choice(MINORITY)), "phone": ("phone", _phone(rng)),
         "landline": ("phone", rng.choice(LANDLINES)), "id": ("id_number", _id(rng)), "bank": ("bank_card", _bank(rng)),
@@ -228,12 +531,22 @@ def _fill(
         "wechat": ("im", rng.choice(WECHATS)), "uscc": ("uscc", _uscc(rng.choice(USCC_BODIES))),
         "village": ("address", rng.choice(villages)), "community": ("address", rng.choice(communities)),
         "street": ("address", rng.choice(streets)), "house": ("address", rng.choice(HOUSES)),
+        **(extra or {}),
     }  # fmt: skip
     text, spans, keep = "", [], []
     for piece in re.split(r"(\{\w+\}|【[^】]+】)", template):
         if piece.startswith("{"):
-            kind_, value = values[piece[1:-1]]
-            spans.append({"kind": kind_, "value": value, "start": len(text), "end": len(text) + len(value)})
+            kind_, value, *more = values[piece[1:-1]]
+            text += more[1] if len(more) > 1 else ""
+            span = {
+                "kind": kind_,
+                "value": value,
+                "start": len(text),
+                "end": len(text) + len(value),
+            }
+            if more:
+                span["form"] = more[0]
+            spans.append(span)
             text += value
         elif piece.startswith("【"):
             keep.append(piece[1:-1])
@@ -241,12 +554,23 @@ def _fill(
         else:
             text += piece
     own = people[0] if "{p0}" in template else values["m"][1]
-    return {"id": f"{kind}-{n:04d}", "source": kind, "text": text, "own": own, "spans": spans, "must_keep": keep}
+    return {
+        "id": f"{kind}-{n:04d}",
+        "source": kind,
+        "text": text,
+        "own": own,
+        "spans": spans,
+        "must_keep": keep,
+    }
 
 
 def build(held: bool = False) -> list[dict[str, object]]:
     rng = random.Random(20261202 if held else 20261201)
-    sets = (("case", HELD_CASES, 5), ("petition", HELD_PETITIONS, 5)) if held else (("case", CASES, 6), ("petition", PETITIONS, 5))
+    sets = (
+        (("case", HELD_CASES, 5), ("petition", HELD_PETITIONS, 5))
+        if held
+        else (("case", CASES, 6), ("petition", PETITIONS, 5))
+    )
     out = []
     for kind, templates, copies in sets:
         for copy in range(copies):
@@ -258,4 +582,11 @@ def build(held: bool = False) -> list[dict[str, object]]:
 if __name__ == "__main__":
     for held, name in ((False, "deid_gold.jsonl"), (True, "deid_heldout.jsonl")):
         lines = [json.dumps(row, ensure_ascii=False) for row in build(held)]
+        Path(__file__).with_name(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = [json.dumps(row, ensure_ascii=False) for row in build_petition_mask()]
+    Path(__file__).with_name("petition_mask_gold.jsonl").write_text(
+        "\n".join(rows) + "\n", encoding="utf-8"
+    )
+    for held, name in ((False, "deid_local.jsonl"), (True, "deid_local_heldout.jsonl")):
+        lines = [json.dumps(row, ensure_ascii=False) for row in build_local(held)]
         Path(__file__).with_name(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
