@@ -143,16 +143,14 @@ def gold_assets(  # type: ignore[no-untyped-def]
     gx: GXResource,
 ):
     store, as_of = warehouse.store(), settings.as_of_date()
-    lines = read_tolerance_decisions(sources.tolerance_decisions_path())
-    silver = _silver(store, check_tolerance_decisions(lines))
+    judged = check_tolerance_decisions(read_tolerance_decisions(sources.tolerance_decisions_path()))
+    silver = _silver(store, judged)
     staged = store.stage_many(
         "gold", gold_tables(silver, settings.rules(), as_of), context.log.info
     )
     tables = {n: t.scan() for n, t in staged.items()}
     found = gold_invariants(tables, silver.events, silver.cadres, settings.rules().warnings, as_of)
-    checked = stale_tolerance_decisions(
-        check_tolerance_decisions(lines), tables["tolerance_review"]
-    )
+    checked = stale_tolerance_decisions(judged, tables["tolerance_review"])
     for line in checked.listed():
         context.log.warning(f"容错 decision not applied: {line}")
     found["tolerance_review"].append(

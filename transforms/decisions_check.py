@@ -142,9 +142,15 @@ def check_link_decisions(
         lines = lines.with_columns(pl.lit(None, dtype=pl.String).alias("override"))
     keyed = lines.with_columns(nz.name_key(pl.col("subject_name")).alias("_name_key"))
     kept, contradictory = _repeats(keyed, LINK_KEY, "record")
-    named = mentions.select(
+    # Only the records and cadres the file names are looked at (the file is small, the sources
+    # are not): the regions of their units are the costly part.
+    wanted = kept.lazy().select("source", "source_key").unique()
+    chosen = kept.lazy().select(pl.col("decision").alias("person_no")).unique()
+    named = mentions.join(wanted, on=["source", "source_key"], how="semi").select(
         "source", "source_key", nz.name_key(pl.col("subject_name")).alias("_name_key"), "unit_given"
     )
+    cadres = cadres.join(chosen, on="person_no", how="semi")
+    posts = posts.join(chosen, on="person_no", how="semi")
     records = named.select("source", "source_key").unique().with_columns(_exists=pl.lit(True))
     subjects = named.select(LINK_KEY).unique().with_columns(_named=pl.lit(True))
     record_regions = _regions(
