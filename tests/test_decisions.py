@@ -179,8 +179,21 @@ def test_a_cadre_outside_the_records_region_needs_an_override(tmp_path: Path) ->
         "the record's unit is in 安平县, cadre RY5 held posts only in 平平市" in check.listed()[0]
     )
     assert check.applied["line"].to_list() == [3]
-    check = _judge(tmp_path, "petition,XF3,周涛,RY5,审核员,市管干部兼任县财政局长\n")
-    assert check.problems.height == 0
+    check = _judge(
+        tmp_path, "petition,XF3,周涛,RY5,审核员,\npetition,XF3,周涛,RY5,审核员,市管干部兼任\n"
+    )
+    assert check.problems.height == 0  # an identical repeat giving the reason is the one applied
+    assert check.applied.select("line", "override").rows() == [(3, "市管干部兼任")]
+
+
+def test_the_issues_probe_another_name_in_another_region_says_both(tmp_path: Path) -> None:
+    # Issue #23's probe: a county record decided to a city cadre elsewhere under another name was
+    # applied (and raised a warning on that cadre). Refused, with both reasons on the line.
+    check = _judge(tmp_path, "petition,XF1,李强,RY5,审核员,\n")
+    assert _kinds(check) == {2: "name_differs"} and check.applied.height == 0
+    assert (
+        "cadre RY5 is 周涛, the record names 李强; outside the record's region" in check.listed()[0]
+    )
 
 
 def test_the_override_reason_is_in_the_link_note() -> None:

@@ -80,7 +80,8 @@ def _line_problems(lines: pl.DataFrame) -> pl.DataFrame:
 def _repeats(
     lines: pl.DataFrame, key: Sequence[str], what: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Of the good ``lines``, one per ``key`` (the first of identical repeats), and the lines of
+    """Of the good ``lines``, one per ``key`` (of identical repeats the first, or the first with an
+    ``override``), and the lines of
     keys decided two ways, rejected with the lines and decisions they contradict."""
     good = lines.filter(pl.col("problem").is_null())
     ways = good.group_by(key).agg(
@@ -100,7 +101,8 @@ def _repeats(
     )  # fmt: skip
     kept = (
         marked.filter(~contradictory)
-        .sort("line")
+        # Of identical repeats the first that gives an override reason, else the first.
+        .sort(*([pl.col("override").is_null()] if "override" in lines.columns else []), "line")
         .unique(subset=list(key), keep="first", maintain_order=True)
         .drop("_ways", "_lines", "_decisions")
     )
@@ -196,7 +198,29 @@ def _link_verdict() -> list[pl.Expr]:
         & (pl.col("_cadre_regions").list.len() > 0)
         & (shared == 0)
     ).fill_null(False)
-    hint = "; write the reason in the override column to apply it anyway"
+    differs = (pl.col("_cadre_key") != pl.col("_name_key")).fill_null(False) & ~overridden
+    away = outside & ~overridden
+    # A line failing both says both, so that one override reason answers both.
+    refused = pl.concat_list(
+        pl.when(differs).then(
+            pl.format(
+                "name differs: cadre {} is {}, the record names {}",
+                pl.col("decision"),
+                pl.col("_cadre_name"),
+                pl.col("subject_name"),
+            )
+        ),
+        pl.when(away).then(
+            pl.format(
+                "outside the record's region: the record's unit is in {}, cadre {} held posts only in {}",
+                pl.col("_record_regions").list.join("、"),
+                pl.col("decision"),
+                pl.col("_cadre_regions").list.join("、"),
+            )
+        ),
+    ).list.drop_nulls().list.join("; ") + pl.lit(
+        "; write the reason in the override column to apply it anyway"
+    )
     rules = [
         (pl.col("_exists").is_null(), STALE,
          pl.format("stale: no {} in this run's sources (removed, or never there): nothing to apply it to", record)),
@@ -205,13 +229,8 @@ def _link_verdict() -> list[pl.Expr]:
         (pl.col("decision") == NOT_IN_ROSTER, None, None),
         (pl.col("_known").is_null(), "unknown_cadre",
          pl.format("unknown cadre: {} is not a 人员编号 of the roster (silver/cadre)", pl.col("decision"))),
-        ((pl.col("_cadre_key") != pl.col("_name_key")) & ~overridden, "name_differs",
-         pl.format("name differs: cadre {} is {}, the record names {}" + hint, pl.col("decision"),
-                   pl.col("_cadre_name"), pl.col("subject_name"))),
-        (outside & ~overridden, "outside_region",
-         pl.format("outside the record's region: the record's unit is in {}, cadre {} held posts only in {}" + hint,
-                   pl.col("_record_regions").list.join("、"), pl.col("decision"),
-                   pl.col("_cadre_regions").list.join("、"))),
+        (differs, "name_differs", refused),
+        (away, "outside_region", refused),
     ]  # fmt: skip
     kind: pl.Expr = pl.lit(None, dtype=pl.String)
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
