@@ -153,6 +153,14 @@ def test_a_line_naming_a_record_that_is_gone_is_stale(tmp_path: Path) -> None:
     assert (check.count("stale"), check.count("rejected"), check.applied.height) == (1, 0, 1)
 
 
+def test_a_reason_never_carries_a_whole_id_number(tmp_path: Path) -> None:
+    # A sanction's key holds the cadre's ID number; the reason goes to the quality report and
+    # the log, so it is masked there as the review list prints it.
+    check = _judge(tmp_path, "sanction,450321199001011234/诫勉/2024-01-05,李强,RY1,审核员,\n")
+    assert "sanction record 450321********1234/诫勉/2024-01-05" in check.listed()[0]
+    assert "199001011234" not in check.listed()[0]
+
+
 def test_a_cadre_not_on_the_roster_is_rejected(tmp_path: Path) -> None:
     # Was: applied, linking the record to a 人员编号 no cadre has.
     check = _judge(tmp_path, "petition,XF1,李强,RY99,审核员,\n")

@@ -190,7 +190,8 @@ def check_link_decisions(
 
 def _link_verdict() -> list[pl.Expr]:
     """``kind`` and ``reason`` of a link decision line that is not applied (both null when it is)."""
-    record = pl.format("{} record {}", pl.col("source"), pl.col("source_key"))
+    # A sanction's key holds the cadre's ID number: masked, as the review list prints it.
+    record = pl.format("{} record {}", pl.col("source"), nz.mask_id_numbers(pl.col("source_key")))
     overridden = pl.col("override").is_not_null()
     shared = pl.col("_record_regions").list.set_intersection(pl.col("_cadre_regions")).list.len()
     outside = (
@@ -260,7 +261,7 @@ def stale_tolerance_decisions(check: DecisionCheck, review: pl.LazyFrame) -> Dec
         pl.format(
             "stale: no pair of 容错 decision {} and {} {} in gold/tolerance_review (either is gone, "
             "linked to another cadre, or outside the window): nothing to apply it to",
-            "case_no", "measure_source", "measure_key",
+            "case_no", "measure_source", nz.mask_id_numbers(pl.col("measure_key")),
         ).alias("reason"),
     )  # fmt: skip
     problems = pl.concat([check.problems, gone.cast(PROBLEMS)]).sort("file", "line")
