@@ -14,8 +14,10 @@ from assets.guard import Guarded, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from quality.gold_checks import GOLD_INVARIANTS, gold_invariants
+from quality.invariants import decision_lines
 from transforms import (
     cases,
+    decisions_check,
     deid,
     gold,
     inconsistency,
@@ -24,11 +26,17 @@ from transforms import (
     tolerance_cover,
     warnings,
 )
+from transforms.decisions_check import (
+    DecisionCheck,
+    check_tolerance_decisions,
+    stale_tolerance_decisions,
+)
 from transforms.gold import TABLES, Silver, gold_tables
 from warehouse.store import StagedTable, Warehouse
-from warehouse.tolerance_decisions import read_tolerance_decisions
+from warehouse.tolerance_decisions import FILE_NAME, read_tolerance_decisions
 
-GOLD_CODE = (gold, profile, promotion, warnings, cases, deid, tolerance_cover, inconsistency)
+GOLD_CODE = (gold, profile, promotion, warnings, cases, deid, tolerance_cover, inconsistency,
+             decisions_check)  # fmt: skip
 DESCRIPTIONS = {
     "promotion_check": "Every cadre as of the run's date: barred from promotion or not, until when, "
     "and why (each reason with its event, rule and article).",
@@ -51,6 +59,11 @@ DESCRIPTIONS = {
     "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples "
     "and, per case, how many identifiers of each kind were removed.",
 }
+DECISION_CHECK = "decisions.tolerance_lines"
+DECISION_SPEC = {
+    DECISION_CHECK: "Every line of tolerance_decisions.csv is applied (a WARN lists each line "
+    "rejected or stale, with file, line and reason)."
+}
 INPUTS = [["silver", "supervision_event"], ["silver", "cadre"], ["bronze", "petition"],
           ["bronze", "tolerance"], ["bronze", "audit"], ["bronze", "sanction"],
           ["silver", "cadre_post"]]  # fmt: skip
@@ -58,7 +71,12 @@ INPUTS = [["silver", "supervision_event"], ["silver", "cadre"], ["bronze", "peti
 
 def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
     """What gold reads: silver, the four bronze tables it needs and the 容错 review decisions
-    (``tolerance_decisions.csv`` at ``decisions``; none when not given or not there yet)."""
+    (``tolerance_decisions.csv`` at ``decisions``; none when not given or not there yet), those
+    :func:`~transforms.decisions_check.check_tolerance_decisions` applies."""
+    return _silver(store, check_tolerance_decisions(read_tolerance_decisions(decisions)))
+
+
+def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
     events = store.manifest("silver", "supervision_event") or {}
     return Silver(
         events=store.scan("silver", "supervision_event"),
@@ -68,14 +86,18 @@ def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
         audit=store.scan("bronze", "audit"),
         event_count=int(events.get("rows", 0)),
         sanctions=store.scan("bronze", "sanction"),
-        tolerance_decisions=read_tolerance_decisions(decisions),
+        tolerance_decisions=checked.applied,
         posts=store.scan("silver", "cadre_post") if store.exists("silver", "cadre_post") else None,
     )
 
 
-def _metadata(staged: dict[str, StagedTable], as_of: str) -> list[dg.MaterializeResult]:
-    """Each table's row count and schema, and a few figures an engineer looks at first."""
+def _metadata(
+    staged: dict[str, StagedTable], as_of: str, decisions: dict[str, int]
+) -> list[dg.MaterializeResult]:
+    """Each table's row count and schema, and a few figures an engineer looks at first (the
+    lines of ``tolerance_decisions.csv`` applied, rejected and stale on ``tolerance_review``)."""
     extra: dict[str, dict[str, object]] = {name: {} for name in staged}
+    extra["tolerance_review"] = dict(decisions)
     checks = staged["promotion_check"].scan().select("barred", "bar_until").collect()
     extra["promotion_check"] = {
         "barred": int(checks["barred"].sum()),
@@ -111,7 +133,9 @@ def _metadata(staged: dict[str, StagedTable], as_of: str) -> list[dg.Materialize
         spec
         for name in TABLES
         for spec in check_specs(
-            dg.AssetKey(["gold", name]), GOLD_INVARIANTS[name], frozenset({"upstream.consistent"})
+            dg.AssetKey(["gold", name]),
+            {**GOLD_INVARIANTS[name], **(DECISION_SPEC if name == "tolerance_review" else {})},
+            frozenset({"upstream.consistent", DECISION_CHECK}),
         )
     ],  # fmt: skip
 )
@@ -123,15 +147,32 @@ def gold_assets(  # type: ignore[no-untyped-def]
     gx: GXResource,
 ):
     store, as_of = warehouse.store(), settings.as_of_date()
-    silver = silver_inputs(store, sources.tolerance_decisions_path())
+    judged = check_tolerance_decisions(read_tolerance_decisions(sources.tolerance_decisions_path()))
+    silver = _silver(store, judged)
     staged = store.stage_many(
         "gold", gold_tables(silver, settings.rules(), as_of), context.log.info
     )
     tables = {n: t.scan() for n, t in staged.items()}
     found = gold_invariants(tables, silver.events, silver.cadres, settings.rules().warnings, as_of)
+    checked = stale_tolerance_decisions(judged, tables["tolerance_review"])
+    for line in checked.listed():
+        context.log.warning(f"容错 decision not applied: {line}")
+    found["tolerance_review"].append(
+        decision_lines("gold/tolerance_review", DECISION_CHECK, FILE_NAME, checked)
+    )
+    figures = {
+        "decisions_applied": checked.applied.height,
+        "decisions_rejected": checked.count("rejected"),
+        "decisions_stale": checked.count("stale"),
+    }
     gated = [Guarded(dg.AssetKey(["gold", n]), staged[n], invariants=found[n]) for n in TABLES]
     yield from guarded_publish(
-        context, warehouse, settings, gx, gated, lambda: _metadata(staged, as_of.isoformat())
+        context,
+        warehouse,
+        settings,
+        gx,
+        gated,
+        lambda: _metadata(staged, as_of.isoformat(), figures),
     )
 
 

@@ -8,6 +8,7 @@ from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from quality.gate import validation_frame
 from quality.invariants import (
+    decision_lines,
     events_reference_cadres,
     link_rate_held,
     posts_reference_cadres,
@@ -17,6 +18,7 @@ from quality.invariants import (
 )
 from quality.suites import suite_for
 from transforms import (
+    decisions_check,
     event_links,
     events,
     link_candidates,
@@ -28,7 +30,7 @@ from transforms import (
 )
 from transforms.specs import EVENT_SOURCES
 from transforms.warnings import rectification_months
-from warehouse.decisions import read_decisions
+from warehouse.decisions import FILE_NAME, read_decisions
 from warehouse.fingerprint import code_fingerprint
 from warehouse.ingest import scan_bronze
 from warehouse.rules import Rules
@@ -39,7 +41,16 @@ POST = dg.AssetKey(["silver", "cadre_post"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
 REVIEW = dg.AssetKey(["silver", "link_review"])
 CADRE_CODE = (events, link_keys, normalize, posts, units)
-LINK_CODE = (event_links, linking, link_candidates, link_keys, events, normalize, units)
+LINK_CODE = (
+    event_links,
+    linking,
+    link_candidates,
+    link_keys,
+    events,
+    normalize,
+    units,
+    decisions_check,
+)
 
 CADRE_INVARIANTS = {
     "rows.roster_present": "The roster gave cadres (an empty one would leave every record unlinked).",
@@ -54,6 +65,8 @@ EVENT_INVARIANTS = {
     "key.unique_across_partitions": "An event id appears once across all sources.",
     "person_no.references_cadre": "Every linked event points at a cadre of silver/cadre.",
     "link_rate.held": "The share of linked events per source has not fallen by over 10 points.",
+    "decisions.link_lines": "Every line of link_decisions.csv is applied (a WARN lists each line "
+    "rejected or stale, with file, line and reason).",
 }
 
 
@@ -167,35 +180,47 @@ def _counts_markdown(linked: pl.DataFrame) -> str:
 def link_all(
     store: Warehouse, rules: Rules, decisions: pl.DataFrame
 ) -> tuple[event_links.LinkedEvents, str]:
-    """Link every event, keeping the earlier decisions when nothing they depend on changed."""
-    fingerprint = link_context(store, rules, decisions)
-    manifest = store.manifest("silver", "supervision_event") or {}
-    reuse = manifest.get("extra", {}).get("context") == fingerprint
+    """Link every event, keeping the earlier decisions when nothing they depend on changed.
+    ``decisions``: the lines of ``link_decisions.csv``; those the check applies are applied, the
+    verdict on every line is ``LinkedEvents.decisions``."""
     named = event_links.mentions(
         {s: store.scan("bronze", s) for s in EVENT_SOURCES},
         rules.petition_counting,
         rectification_months(rules.warnings),
     ).collect()
+    cadres, held = store.scan("silver", "cadre"), store.scan("silver", "cadre_post")
+    checked = decisions_check.check_link_decisions(
+        decisions, named.lazy(), cadres, held, link_keys.model_of(rules.linking)
+    )
+    applied = checked.applied.drop("file", "line")
+    fingerprint = link_context(store, rules, applied)
+    manifest = store.manifest("silver", "supervision_event") or {}
+    reuse = manifest.get("extra", {}).get("context") == fingerprint
     earlier = store.scan("silver", "supervision_event") if reuse else None
     queue = (
         store.scan("silver", "link_review")
         if reuse and store.exists("silver", "link_review")
         else None
     )
-    cadres, held = store.scan("silver", "cadre"), store.scan("silver", "cadre_post")
-    linked = event_links.link_events(named, cadres, held, rules.linking, decisions, earlier, queue)
+    linked = event_links.link_events(named, cadres, held, rules.linking, applied, earlier, queue)
+    linked.decisions = checked
     return linked, fingerprint
 
 
-def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEvents, decisions: int):  # type: ignore[no-untyped-def]
+def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEvents):  # type: ignore[no-untyped-def]
     by_status = dict(linked.events.group_by("link_status").len().iter_rows())
     records = linked.review.select("source", "source_key").n_unique()
+    checked = linked.decisions
+    reviewed = {
+        "reviewed_decisions": checked.applied.height if checked else 0,
+        "decisions_rejected": checked.count("rejected") if checked else 0,
+        "decisions_stale": checked.count("stale") if checked else 0,
+    }
     events_meta = {
         **schema_metadata(staged_events), "dagster/row_count": linked.events.height,
         **{s: by_status.get(s, 0) for s in ("linked", "review", "unlinked")},
         "links": dg.MetadataValue.md(_counts_markdown(linked.events)),
-        "reviewed_decisions": decisions, "linked_now": linked.linked_now,
-        "kept_earlier_decision": linked.reused,
+        **reviewed, "linked_now": linked.linked_now, "kept_earlier_decision": linked.reused,
     }  # fmt: skip
     review_meta = {**schema_metadata(staged_review), "dagster/row_count": linked.review.height,
                    "records_in_review": records}  # fmt: skip
@@ -221,7 +246,9 @@ def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEven
             deps=[CADRE],
         ),
     ],  # fmt: skip
-    check_specs=check_specs(EVENT, EVENT_INVARIANTS, frozenset({"link_rate.held"})),
+    check_specs=check_specs(
+        EVENT, EVENT_INVARIANTS, frozenset({"link_rate.held", "decisions.link_lines"})
+    ),
 )
 def link_events(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
@@ -233,6 +260,10 @@ def link_events(  # type: ignore[no-untyped-def]
     store = warehouse.store()
     decisions = read_decisions(sources.decisions_path())
     linked, fingerprint = link_all(store, settings.rules(), decisions)
+    checked = linked.decisions
+    assert checked is not None  # link_all always checks the decisions
+    for line in checked.listed():
+        context.log.warning(f"link decision not applied: {line}")
     previous = (
         store.scan("silver", "supervision_event")
         if store.exists("silver", "supervision_event")
@@ -247,12 +278,14 @@ def link_events(  # type: ignore[no-untyped-def]
         unique_across_partitions("silver/supervision_event", validation_frame(linked.events.lazy(), suite)),
         events_reference_cadres(linked.events.lazy(), store.scan("silver", "cadre")),
         link_rate_held(linked.events.lazy(), previous),
+        decision_lines("silver/supervision_event", "decisions.link_lines", FILE_NAME, checked),
     ])  # fmt: skip
     context.log.info(
-        f"silver/supervision_event: {linked.events.height:,} events; {decisions.height} reviewed "
-        f"decision(s) applied; {linked.linked_now:,} linked now, {linked.reused:,} kept their decision"
+        f"silver/supervision_event: {linked.events.height:,} events; {checked.applied.height} reviewed "
+        f"decision(s) applied, {checked.count('rejected')} rejected, {checked.count('stale')} stale; "
+        f"{linked.linked_now:,} linked now, {linked.reused:,} kept their decision"
     )
-    done = lambda: _event_metadata(staged, staged_review, linked, decisions.height)  # noqa: E731
+    done = lambda: _event_metadata(staged, staged_review, linked)  # noqa: E731
     yield from guarded_publish(context, warehouse, settings, gx, [gated], done)
 
 

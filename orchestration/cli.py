@@ -17,9 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from orchestration.bench.cli import add_parsers as add_bench_parsers
 from orchestration.inspect_cli import add_parsers as add_inspect_parsers
 from orchestration.publish_cli import add_parsers as add_publish_parsers
+from warehouse.decisions import FILE_NAME as DECISIONS_FILE
+from warehouse.decisions import read_decisions
 from warehouse.publish.config import load_scopes, scopes_file
 from warehouse.rules import DEFAULT_RULES, RuleError, load_rules
 from warehouse.sources import ConfigError, load_sources
+from warehouse.tolerance_decisions import FILE_NAME as TOLERANCE_DECISIONS_FILE
+from warehouse.tolerance_decisions import read_tolerance_decisions
 
 if TYPE_CHECKING:
     from orchestration.runner import RunOutcome
@@ -97,7 +101,26 @@ def print_summary(outcome: "RunOutcome", warehouse: Path) -> None:
     elif outcome.posts:
         _say("linking: current posts only — no post history (S8 任职经历, post_history: in "
              "sources.yaml); a record about an earlier post goes to review or stays unlinked")  # fmt: skip
+    if outcome.decisions:
+        _say(decisions_line(outcome.decisions))
     _say(f"warehouse: {warehouse.resolve()}  (bronze/, quarantine/, silver/, gold/, reports/)")
+
+
+def decisions_line(counts: dict[str, dict[str, int]]) -> str:
+    """``decisions: link N applied, M rejected, K stale; 容错 …``: the lines of
+    link_decisions.csv and tolerance_decisions.csv (each rejected or stale line is listed with
+    its file, line and reason in the quality report)."""
+    parts = [
+        f"{label} {c['applied']:,} applied, {c['rejected']:,} rejected, {c['stale']:,} stale"
+        for label, c in (("link", counts.get("link")), ("容错", counts.get("tolerance")))
+        if c is not None
+    ]
+    listed = any(c["rejected"] or c["stale"] for c in counts.values())
+    return (
+        "decisions: "
+        + "; ".join(parts)
+        + ("  (each line not applied: quality report)" if listed else "")
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -122,6 +145,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_rules(rules)  # a malformed rule file stops the run before anything is read
     except (RuleError, OSError) as error:
         print(f"dajiandu: rule files in {rules}: {error}", file=sys.stderr)
+        return 2
+    try:  # a decisions file that cannot be read stops the run before anything is read
+        read_decisions(sources.parent / DECISIONS_FILE)
+        read_tolerance_decisions(sources.parent / TOLERANCE_DECISIONS_FILE)
+    except RuleError as error:
+        print(f"dajiandu: {error}", file=sys.stderr)
         return 2
     from orchestration.runner import (
         run_pipeline,

@@ -46,6 +46,10 @@ class RunOutcome:
     events: dict[str, int] | None = None
     posts: dict[str, int] | None = None
     """``silver/cadre_post``: ``intervals`` and ``from_post_history`` (0: current posts only)."""
+    decisions: dict[str, dict[str, int]] | None = None
+    """The lines of the decisions files applied, rejected and stale: ``link`` (from
+    ``silver/supervision_event``) and ``tolerance`` (from ``gold/tolerance_review``), each only
+    when that table was published."""
 
 
 INSTANCE_CONFIG = """\
@@ -153,6 +157,24 @@ def _post_counts(metadata: dict[tuple[str, ...], dict[str, Any]]) -> dict[str, i
     }
 
 
+def _decision_counts(
+    metadata: dict[tuple[str, ...], dict[str, Any]],
+) -> dict[str, dict[str, int]] | None:
+    found = {}
+    for name, key, applied in (
+        ("link", ("silver", "supervision_event"), "reviewed_decisions"),
+        ("tolerance", ("gold", "tolerance_review"), "decisions_applied"),
+    ):
+        meta = metadata.get(key)
+        if meta is not None and applied in meta:
+            found[name] = {
+                "applied": int(meta[applied]),
+                "rejected": int(meta.get("decisions_rejected", 0)),
+                "stale": int(meta.get("decisions_stale", 0)),
+            }
+    return found or None
+
+
 def run_pipeline(
     sources: Path,
     warehouse: Path,
@@ -200,4 +222,5 @@ def run_pipeline(
         failure=failure,
         events=_event_counts(metadata),
         posts=_post_counts(metadata),
+        decisions=_decision_counts(metadata),
     )

@@ -5,10 +5,15 @@ or writes anything. They run on every table they guard at every run (they are ch
 reported next to the GX expectations.
 """
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from quality.checks import Outcome, as_text
 from quality.suites import KEY, PARTITION
+
+if TYPE_CHECKING:
+    from transforms.decisions_check import DecisionCheck
 
 ROW_DROP_FLOOR = 0.5
 """A table that shrinks below this share of its previous rows is an alarm (a truncated export)."""
@@ -199,4 +204,27 @@ def posts_reference_cadres(posts: pl.LazyFrame, cadres: pl.LazyFrame) -> Outcome
         sample=[f"{p} at {u}" for p, u in orphans.select("person_no", "unit").head(10).iter_rows()],
         why="a post a record is compared with belongs to a cadre of the roster",
         detail="Polars: anti-join of the intervals on silver/cadre",
+    )
+
+
+def decision_lines(table: str, check_id: str, file_name: str, check: "DecisionCheck") -> Outcome:
+    """A WARN listing every line of a decisions file that was rejected or is stale (file, line,
+    reason): those lines decided nothing this run; the others were applied."""
+    problems = check.problems
+    kinds = dict(problems.group_by("kind").len().sort("kind").iter_rows())
+    rejected, stale = check.count("rejected"), check.count("stale")
+    return Outcome(
+        check=check_id,
+        table=table,
+        kind="invariant",
+        severity="WARN",
+        passed=problems.height == 0,
+        checked=check.applied.height + problems.height,
+        failed=problems.height,
+        sample=check.listed(),
+        partitions={str(k): int(n) for k, n in kinds.items()},
+        why=f"every line of {file_name} a person wrote is applied; a rejected line (bad, "
+        "contradictory, unknown record or cadre, another name or region without an override) "
+        "or a stale one (its record or pair is gone) decides nothing",
+        detail=f"{check.applied.height} applied, {rejected} rejected, {stale} stale",
     )

@@ -60,8 +60,10 @@ def test_decisions_file_is_checked(tmp_path: Path) -> None:
         "source,source_key,subject_name,decision,decided_by\npetitions,XF1,张伟,RY1,甲\n",
         encoding="utf-8",
     )
-    with pytest.raises(RuleError, match="line 2: unknown source 'petitions'"):
-        read_decisions(file)
+    # A bad line is no longer a stop: it comes back with its problem and is rejected (#23).
+    lines = read_decisions(file)
+    assert lines.select("line", "problem").row(0)[0] == 2
+    assert lines["problem"][0].startswith("unknown source 'petitions'")
     file.write_text(
         "source,source_key,subject_name,decision\npetition,XF1,张伟,RY1\n", encoding="utf-8"
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import events, linking
+from transforms.decisions_check import DecisionCheck
 from transforms.specs import EVENT_SOURCES
 
 EVIDENCE = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
@@ -38,6 +39,8 @@ class LinkedEvents:
     review: pl.DataFrame
     reused: int
     linked_now: int
+    decisions: DecisionCheck | None = None
+    """The verdict on every line of ``link_decisions.csv`` (set by the caller that checked it)."""
 
 
 def mentions(

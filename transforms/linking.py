@@ -241,18 +241,35 @@ def _review(scored: pl.LazyFrame, out: pl.LazyFrame, mentions: pl.LazyFrame) -> 
 
 def apply_decisions(linked: pl.LazyFrame, decisions: pl.LazyFrame) -> pl.LazyFrame:
     """Reviewed decisions win over the linker: they are applied on every run, matched on
-    (source, source_key, the subject's name key)."""
-    manual = decisions.select(
-        "source",
-        "source_key",
-        nz.name_key(pl.col("subject_name")).alias("name_key"),
-        pl.col("decision").str.strip_chars().alias("_decision"),
-        pl.col("decided_by").alias("_decided_by"),
-    ).unique(subset=["source", "source_key", "name_key"], keep="last")
+    (source, source_key, the subject's name key). ``decisions`` are the lines
+    :func:`transforms.decisions_check.check_link_decisions` applies; a record decided two ways
+    here all the same is left to the linker (never "last wins"). An ``override`` (the reason a
+    decision stands against the name or region check) is written into the note."""
+    names = decisions.collect_schema().names()
+    override = pl.col("override") if "override" in names else pl.lit(None, dtype=pl.String)
+    key = ["source", "source_key", "name_key"]
+    manual = (
+        decisions.select(
+            "source",
+            "source_key",
+            nz.name_key(pl.col("subject_name")).alias("name_key"),
+            pl.col("decision").str.strip_chars().alias("_decision"),
+            pl.col("decided_by").alias("_decided_by"),
+            override.alias("_override"),
+        )
+        .filter(pl.col("_decision").n_unique().over(key) == 1)
+        .unique(subset=key, keep="first", maintain_order=True)
+    )
     matched = pl.col("_decision").is_not_null()
     not_in_roster = pl.col("_decision") == NOT_IN_ROSTER
+    note = pl.format("reviewed by {}: {}", pl.col("_decided_by"), pl.col("_decision"))
+    note = (
+        pl.when(pl.col("_override").is_not_null())
+        .then(pl.format("{} (override: {})", note, pl.col("_override")))
+        .otherwise(note)
+    )
     return (
-        linked.join(manual, on=["source", "source_key", "name_key"], how="left")
+        linked.join(manual, on=key, how="left")
         .with_columns(
             pl.when(matched)
             .then(pl.when(not_in_roster).then(None).otherwise(pl.col("_decision")))
@@ -267,10 +284,7 @@ def apply_decisions(linked: pl.LazyFrame, decisions: pl.LazyFrame) -> pl.LazyFra
             .otherwise(pl.col("link_status"))
             .alias("link_status"),
             pl.when(matched).then(pl.lit(1.0)).otherwise(pl.col("link_score")).alias("link_score"),
-            pl.when(matched)
-            .then(pl.format("reviewed by {}: {}", pl.col("_decided_by"), pl.col("_decision")))
-            .otherwise(pl.col("link_note"))
-            .alias("link_note"),
+            pl.when(matched).then(note).otherwise(pl.col("link_note")).alias("link_note"),
         )  # fmt: skip
-        .drop("_decision", "_decided_by")
+        .drop("_decision", "_decided_by", "_override")
     )

@@ -25,7 +25,7 @@ or a confirmed pair covers its measure, as the decision's result says (:class:`C
 rejected pair covers nothing. Polars in, Polars out.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -340,7 +340,10 @@ def evidence_pairs(
         x.join(y, on="_pid").filter(close)
         .group_by("_pid").agg(pl.col("_x").unique().sort().alias("_amounts"))
     )  # fmt: skip
-    both = lambda x, y: (pl.col(x).list.len() > 0) & (pl.col(y).list.len() > 0)  # noqa: E731
+
+    def both(a: str, b: str) -> pl.Expr:
+        return (pl.col(a).list.len() > 0) & (pl.col(b).list.len() > 0)
+
     hit = {
         "project": pl.col("_project").is_not_null(),
         "amount": pl.col("_amounts").list.len() > 0,
@@ -351,7 +354,10 @@ def evidence_pairs(
     }
     score = pl.sum_horizontal(*(h.cast(pl.Float64) * getattr(w, k) for k, h in hit.items()))
     conflict = (both("_cp_", "_mp_") & ~hit["project"]) | (both("_ca_", "_ma_") & ~hit["amount"])
-    listed = lambda c, f: pl.col(c).list.eval(f(pl.element())).list.join("、")  # noqa: E731
+
+    def listed(column: str, form: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+        return pl.col(column).list.eval(form(pl.element())).list.join("、")
+
     agrees = pl.concat_str(
         pl.when(hit["project"]).then(pl.format("项目「{}」", "_project")),
         pl.when(hit["amount"]).then(pl.format("金额 {}", listed("_amounts", _yuan))),

@@ -394,7 +394,7 @@ def _evidence_weights(path: Path, data: object) -> EvidenceWeights:
             values[key] = int(number(path, data, key, 2, 20))
         else:
             values[key] = number(path, data, key, 0, 2 if key == "min_score" else 1)
-    return EvidenceWeights(**values)
+    return EvidenceWeights(**values)  # type: ignore[arg-type]  # each value checked above
 
 
 def load_influence_cap(folder: Path = DEFAULT_RULES) -> CombinedCap:

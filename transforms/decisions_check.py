@@ -1,0 +1,269 @@
+"""Decisions files checked like a source: which reviewed lines are applied, which are rejected
+and why, which are stale.
+
+``link_decisions.csv`` and ``tolerance_decisions.csv`` are read line by line in ``warehouse/``
+(:func:`warehouse.decisions.read_lines`: every line with its number and, when the line itself is
+bad, its ``problem``). Here each line is judged against what this run holds:
+
+- **rejected** (a WARN in the quality report, listed with file, line and reason; never applied):
+  the line is bad (ragged, an empty cell, an unknown source or decision); it contradicts another
+  line about the same record or pair (both, or all, are rejected: nobody can tell which is
+  right); it names a person the record does not name (``unknown_record``); its cadre is not on the
+  roster (``unknown_cadre``); the cadre's name differs from the record's subject
+  (``name_differs``) or the cadre never held a post in the region the record's unit names
+  (``outside_region``) — these two are applied only when the line's ``override`` column gives
+  the reason.
+- **stale**: the line names a record (link) or a pair (容错) this run no longer has: nothing to
+  apply it to. Listed the same way, counted apart: the file has aged, it is not wrong.
+- **applied**: the rest. Identical repeats of one decision are applied once and counted once.
+
+Polars in, Polars out: the events, the roster and the review list arrive as frames.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms import normalize as nz
+from transforms.link_keys import unit_parts
+from transforms.units import UnitModel
+
+NOT_IN_ROSTER = "NOT_IN_ROSTER"
+REJECTED, STALE = "rejected", "stale"
+PROBLEMS = pl.Schema(
+    {"file": pl.String(), "line": pl.Int64(), "status": pl.String(), "kind": pl.String(),
+     "reason": pl.String()}
+)  # fmt: skip
+"""One row per line not applied: ``status`` rejected or stale, ``kind`` (ragged, empty, invalid,
+contradictory, unknown_record, unknown_cadre, name_differs, outside_region, stale) and the reason
+an auditor reads."""
+LINK_KEY = ["source", "source_key", "_name_key"]
+TOLERANCE_KEY = ["case_no", "measure_source", "measure_key"]
+
+
+@dataclass
+class DecisionCheck:
+    """The lines of one decisions file: those applied (the file's columns, plus ``file`` and
+    ``line``) and those not (:data:`PROBLEMS`)."""
+
+    applied: pl.DataFrame
+    problems: pl.DataFrame
+
+    def count(self, status: str) -> int:
+        """How many lines are ``rejected`` or ``stale``."""
+        return int((self.problems["status"] == status).sum())
+
+    def listed(self) -> list[str]:
+        """Each line not applied, as an auditor reads it: ``file, line N: reason``."""
+        return [
+            f"{f}, line {n}: {r}"
+            for f, n, r in self.problems.sort("file", "line")
+            .select("file", "line", "reason")
+            .rows()
+        ]
+
+
+def _line_problems(lines: pl.DataFrame) -> pl.DataFrame:
+    """The lines the reader found bad in themselves."""
+    problem = pl.col("problem")
+    kind = (
+        pl.when(problem.str.starts_with("ragged")).then(pl.lit("ragged"))
+        .when(problem.str.starts_with("empty")).then(pl.lit("empty"))
+        .otherwise(pl.lit("invalid"))
+    )  # fmt: skip
+    return lines.filter(problem.is_not_null()).select(
+        "file", "line", pl.lit(REJECTED).alias("status"), kind.alias("kind"),
+        problem.alias("reason"),
+    )  # fmt: skip
+
+
+def _repeats(
+    lines: pl.DataFrame, key: Sequence[str], what: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Of the good ``lines``, one per ``key`` (of identical repeats the first, or the first with an
+    ``override``), and the lines of
+    keys decided two ways, rejected with the lines and decisions they contradict."""
+    good = lines.filter(pl.col("problem").is_null())
+    ways = good.group_by(key).agg(
+        pl.col("decision").n_unique().alias("_ways"),
+        pl.col("line").sort().alias("_lines"),
+        pl.col("decision").unique().sort().str.join(" / ").alias("_decisions"),
+    )
+    marked = good.join(ways, on=list(key), how="left", nulls_equal=True)
+    contradictory = pl.col("_ways") > 1
+    others = pl.col("_lines").list.set_difference(pl.concat_list(pl.col("line")))
+    rejected = marked.filter(contradictory).select(
+        "file", "line", pl.lit(REJECTED).alias("status"), pl.lit("contradictory").alias("kind"),
+        pl.format(
+            "contradictory: line(s) {} decide the same {} otherwise ({}); none of them is applied",
+            others.cast(pl.List(pl.String)).list.join(", "), pl.lit(what), pl.col("_decisions"),
+        ).alias("reason"),
+    )  # fmt: skip
+    kept = (
+        marked.filter(~contradictory)
+        # Of identical repeats the first that gives an override reason, else the first.
+        .sort(*([pl.col("override").is_null()] if "override" in lines.columns else []), "line")
+        .unique(subset=list(key), keep="first", maintain_order=True)
+        .drop("_ways", "_lines", "_decisions")
+    )
+    return kept, rejected
+
+
+def _regions(frame: pl.LazyFrame, unit: str, by: str, units: UnitModel) -> pl.LazyFrame:
+    """Per ``by``: the regions (``安平``) the units of ``frame`` name, a sorted list."""
+    return (
+        frame.select(by, unit_parts(pl.col(unit), units).struct.field("prefix").alias("_r"))
+        .drop_nulls("_r")
+        .group_by(by)
+        .agg(pl.col("_r").unique().sort())
+    )
+
+
+def check_link_decisions(
+    lines: pl.DataFrame,
+    mentions: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    posts: pl.LazyFrame,
+    units: UnitModel,
+) -> DecisionCheck:
+    """Judge every line of ``link_decisions.csv`` (:func:`warehouse.decisions.read_decisions`).
+
+    Args:
+        lines: ``file``, ``line``, ``source``, ``source_key``, ``subject_name``, ``decision``,
+            ``decided_by``, ``override`` (null when absent) and the reader's ``problem``.
+        mentions: every person named in every record this run (``source``, ``source_key``,
+            ``subject_name``, ``unit_given``).
+        cadres: ``silver/cadre`` (``person_no``, ``name``, ``unit``).
+        posts: ``silver/cadre_post`` (``person_no``, ``unit``): every post each cadre held.
+        units: the unit-name model (:func:`transforms.link_keys.model_of`), to read a unit's region.
+
+    Returns:
+        The lines applied (``apply_decisions`` input) and those rejected or stale, with reasons.
+    """
+    if "override" not in lines.columns:
+        lines = lines.with_columns(pl.lit(None, dtype=pl.String).alias("override"))
+    keyed = lines.with_columns(nz.name_key(pl.col("subject_name")).alias("_name_key"))
+    kept, contradictory = _repeats(keyed, LINK_KEY, "record")
+    # Only the records and cadres the file names are looked at (the file is small, the sources
+    # are not): the regions of their units are the costly part.
+    wanted = kept.lazy().select("source", "source_key").unique()
+    chosen = kept.lazy().select(pl.col("decision").alias("person_no")).unique()
+    named = mentions.join(wanted, on=["source", "source_key"], how="semi").select(
+        "source", "source_key", nz.name_key(pl.col("subject_name")).alias("_name_key"), "unit_given"
+    )
+    cadres = cadres.join(chosen, on="person_no", how="semi")
+    posts = posts.join(chosen, on="person_no", how="semi")
+    records = named.select("source", "source_key").unique().with_columns(_exists=pl.lit(True))
+    subjects = named.select(LINK_KEY).unique().with_columns(_named=pl.lit(True))
+    record_regions = _regions(
+        named.with_columns(pl.concat_str(LINK_KEY, separator="\x1f").alias("_k")),
+        "unit_given", "_k", units,
+    ).rename({"_r": "_record_regions"})  # fmt: skip
+    roster = cadres.select(
+        pl.col("person_no").alias("decision"), pl.col("name").alias("_cadre_name"),
+        nz.name_key(pl.col("name")).alias("_cadre_key"), pl.lit(True).alias("_known"),
+    )  # fmt: skip
+    held = pl.concat([posts.select("person_no", "unit"), cadres.select("person_no", "unit")])
+    cadre_regions = _regions(held, "unit", "person_no", units).rename(
+        {"person_no": "decision", "_r": "_cadre_regions"}
+    )
+    judged = (
+        kept.lazy()
+        .with_columns(pl.concat_str(LINK_KEY, separator="\x1f").alias("_k"))
+        .join(records, on=["source", "source_key"], how="left")
+        .join(subjects, on=LINK_KEY, how="left")
+        .join(record_regions, on="_k", how="left")
+        .join(roster, on="decision", how="left")
+        .join(cadre_regions, on="decision", how="left")
+        .with_columns(_link_verdict())
+        .collect()
+    )
+    applied = judged.filter(pl.col("kind").is_null()).select(lines.columns).drop("problem")
+    found = judged.filter(pl.col("kind").is_not_null()).select(
+        "file", "line",
+        pl.when(pl.col("kind") == STALE).then(pl.lit(STALE)).otherwise(pl.lit(REJECTED)).alias("status"),
+        "kind", "reason",
+    )  # fmt: skip
+    problems = pl.concat([_line_problems(lines), contradictory, found]).cast(PROBLEMS)
+    return DecisionCheck(applied.sort("line"), problems.sort("file", "line"))
+
+
+def _link_verdict() -> list[pl.Expr]:
+    """``kind`` and ``reason`` of a link decision line that is not applied (both null when it is)."""
+    # A sanction's key holds the cadre's ID number: masked, as the review list prints it.
+    record = pl.format("{} record {}", pl.col("source"), nz.mask_id_numbers(pl.col("source_key")))
+    overridden = pl.col("override").is_not_null()
+    shared = pl.col("_record_regions").list.set_intersection(pl.col("_cadre_regions")).list.len()
+    outside = (
+        (pl.col("_record_regions").list.len() > 0)
+        & (pl.col("_cadre_regions").list.len() > 0)
+        & (shared == 0)
+    ).fill_null(False)
+    differs = (pl.col("_cadre_key") != pl.col("_name_key")).fill_null(False) & ~overridden
+    away = outside & ~overridden
+    # A line failing both says both, so that one override reason answers both.
+    refused = pl.concat_list(
+        pl.when(differs).then(
+            pl.format(
+                "name differs: cadre {} is {}, the record names {}",
+                pl.col("decision"),
+                pl.col("_cadre_name"),
+                pl.col("subject_name"),
+            )
+        ),
+        pl.when(away).then(
+            pl.format(
+                "outside the record's region: the record's unit is in {}, cadre {} held posts only in {}",
+                pl.col("_record_regions").list.join("、"),
+                pl.col("decision"),
+                pl.col("_cadre_regions").list.join("、"),
+            )
+        ),
+    ).list.drop_nulls().list.join("; ") + pl.lit(
+        "; write the reason in the override column to apply it anyway"
+    )
+    rules = [
+        (pl.col("_exists").is_null(), STALE,
+         pl.format("stale: no {} in this run's sources (removed, or never there): nothing to apply it to", record)),
+        (pl.col("_named").is_null(), "unknown_record",
+         pl.format("unknown record: {} names nobody called {}", record, pl.col("subject_name"))),
+        (pl.col("decision") == NOT_IN_ROSTER, None, None),
+        (pl.col("_known").is_null(), "unknown_cadre",
+         pl.format("unknown cadre: {} is not a 人员编号 of the roster (silver/cadre)", pl.col("decision"))),
+        (differs, "name_differs", refused),
+        (away, "outside_region", refused),
+    ]  # fmt: skip
+    kind: pl.Expr = pl.lit(None, dtype=pl.String)
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for condition, name, text in reversed(rules):
+        kind = pl.when(condition).then(pl.lit(name, dtype=pl.String)).otherwise(kind)
+        reason = pl.when(condition).then(text if text is not None else pl.lit(None, dtype=pl.String)).otherwise(reason)  # fmt: skip
+    return [kind.alias("kind"), reason.alias("reason")]
+
+
+def check_tolerance_decisions(lines: pl.DataFrame) -> DecisionCheck:
+    """Judge the lines of ``tolerance_decisions.csv`` that need nothing but the file: bad lines and
+    contradictory repeats are rejected; whether a pair still exists is
+    :func:`stale_tolerance_decisions`, once the review list is computed."""
+    kept, contradictory = _repeats(lines, TOLERANCE_KEY, "pair")
+    problems = pl.concat([_line_problems(lines), contradictory]).cast(PROBLEMS)
+    return DecisionCheck(kept.drop("problem").sort("line"), problems.sort("file", "line"))
+
+
+def stale_tolerance_decisions(check: DecisionCheck, review: pl.LazyFrame) -> DecisionCheck:
+    """``check`` with the applied lines whose pair is not in ``gold/tolerance_review`` (the 容错
+    decision or the measure is gone, now linked to another cadre, or outside the window) moved to
+    the stale lines: they decided nothing this run."""
+    pairs = review.select(TOLERANCE_KEY).unique().collect()
+    found = check.applied.join(pairs, on=TOLERANCE_KEY, how="semi")
+    gone = check.applied.join(pairs, on=TOLERANCE_KEY, how="anti").select(
+        "file", "line", pl.lit(STALE).alias("status"), pl.lit(STALE).alias("kind"),
+        pl.format(
+            "stale: no pair of 容错 decision {} and {} {} in gold/tolerance_review (either is gone, "
+            "linked to another cadre, or outside the window): nothing to apply it to",
+            "case_no", "measure_source", nz.mask_id_numbers(pl.col("measure_key")),
+        ).alias("reason"),
+    )  # fmt: skip
+    problems = pl.concat([check.problems, gone.cast(PROBLEMS)]).sort("file", "line")
+    return DecisionCheck(found, problems)
