@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.bronze import BRONZE_ASSETS
+from assets.commit import commit_asset
 from assets.gold import GOLD_ASSETS
 from assets.publish import publish_assets
 from assets.resources import (
@@ -57,7 +58,13 @@ def build_defs(
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *publish_assets(scopes)],
+        assets=[
+            *BRONZE_ASSETS,
+            *SILVER_ASSETS,
+            *GOLD_ASSETS,
+            commit_asset([*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS]),
+            *publish_assets(scopes),
+        ],
         executor=dg.in_process_executor,
         jobs=[job],
         schedules=[nightly],

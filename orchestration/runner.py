@@ -1,16 +1,20 @@
 """Run the pipeline in-process (the ``dajiandu run`` command) and summarise what it did."""
 
 import re
+import shutil
+import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from sqlalchemy.exc import SQLAlchemyError
 
 from orchestration.definitions import JOB_NAME, build_defs
 from quality import report
 from warehouse.lock import WarehouseLock, describe_holder, is_free
+from warehouse.store import SPACE_MARGIN, WarehouseError, require_space, run_bytes, table_links
 
 EXPLAINED = {
     "SourceError", "ConservationError", "ConfigError", "RuleError", "WarehouseError",
@@ -36,6 +40,39 @@ class SourceSummary:
 
 
 @dataclass
+class Publication:
+    """What a run changed that readers see, found by comparing before and after (so it is true
+    however the run ended): the tables whose link names a new version, and the products (serving
+    database, catalog, booklet, bundles) that were written anew or stayed the previous run's."""
+
+    new_tables: list[str] = field(default_factory=list)
+    tables: int = 0
+    new_products: list[str] = field(default_factory=list)
+    old_products: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.new_tables and not self.new_products
+
+    def describe(self) -> str:
+        """The failed run's headline: ``the last good warehouse is unchanged``, or exactly what
+        was published (one indented line per kind)."""
+        if self.unchanged:
+            return "the last good warehouse is unchanged"
+        lines = ["it published part of its output before the failure:"]
+        if self.new_tables:
+            lines.append(f"  new: {len(self.new_tables)} of {self.tables} table(s), made current "
+                         f"together: {', '.join(self.new_tables)}")  # fmt: skip
+        else:
+            lines.append(f"  as before: all {self.tables} table(s)")
+        if self.new_products:
+            lines.append(f"  new: {', '.join(self.new_products)}")
+        if self.old_products:
+            lines.append(f"  as before (the previous run's): {', '.join(self.old_products)}")
+        return "\n".join(lines)
+
+
+@dataclass
 class RunOutcome:
     """How a run ended: success, the failure message, and per-source figures."""
 
@@ -46,6 +83,8 @@ class RunOutcome:
     events: dict[str, int] | None = None
     posts: dict[str, int] | None = None
     """``silver/cadre_post``: ``intervals`` and ``from_post_history`` (0: current posts only)."""
+    published: Publication = field(default_factory=Publication)
+    """What readers see changed (for a failed run: exactly what was published before it failed)."""
 
 
 INSTANCE_CONFIG = """\
@@ -110,6 +149,50 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(messages) or "the run failed (see the Dagster event log)"
 
 
+def storage_problem(error: BaseException, warehouse: Path) -> str:
+    """What went wrong writing the warehouse or its run storage, in one line."""
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}" + (f" ({error.filename})" if error.filename else "")
+    where = warehouse.resolve()
+    try:
+        free = shutil.disk_usage(where if where.exists() else where.parent).free
+    except OSError:
+        free = None
+    full = "full" in text.lower() or "no space" in text.lower() or free == 0
+    return f"the disk holding {where} is full ({text})" if full else f"cannot write {where}: {text}"
+
+
+PRODUCT_NAMES = {"serving_db": "the serving database", "catalog": "the catalog",
+                 "case_booklet": "the case booklet"}  # fmt: skip
+
+
+def _products(defs: dg.Definitions) -> list[tuple[str, ...]]:
+    """The publishing assets' keys (not the commit of the tables)."""
+    keys = [tuple(k.path) for k in defs.resolve_all_asset_keys()]
+    return sorted(k for k in keys if k[0] == "publish" and k != ("publish", "tables"))
+
+
+def _product_name(key: tuple[str, ...]) -> str:
+    name = key[-1]
+    return PRODUCT_NAMES.get(name, name.replace("bundle_", "bundle ", 1))
+
+
+def _published(
+    warehouse: Path,
+    before: dict[str, Path],
+    products: list[tuple[str, ...]],
+    materialized: set[tuple[str, ...]],
+) -> Publication:
+    after = table_links(warehouse)
+    return Publication(
+        new_tables=sorted(t for t, v in after.items() if before.get(t) != v),
+        tables=len(after),
+        new_products=[_product_name(k) for k in products if k in materialized],
+        old_products=[_product_name(k) for k in products if k not in materialized],
+    )
+
+
 def _metadata(result: dg.ExecuteInProcessResult) -> dict[tuple[str, ...], dict[str, Any]]:
     """The metadata of every asset the run materialised, by asset key path."""
     out: dict[tuple[str, ...], dict[str, Any]] = {}
@@ -171,6 +254,11 @@ def run_pipeline(
     if not is_free(warehouse):  # say so before a run is even created (the run takes the lock)
         holder = WarehouseLock(warehouse, run_id).holder()
         return RunOutcome(False, run_id, [], failure=describe_holder(warehouse.resolve(), holder))
+    try:  # before Dagster writes anything: a run writes about a new warehouse and its products
+        require_space(warehouse, run_bytes(warehouse) + SPACE_MARGIN,
+                      f"warehouse {warehouse.resolve()}: not enough room for a run")  # fmt: skip
+    except WarehouseError as error:
+        return RunOutcome(False, run_id, [], failure=f"run: {error}")
     defs = build_defs(
         str(sources.resolve()),
         str(warehouse.resolve()),
@@ -180,15 +268,24 @@ def run_pipeline(
         serving_url,
     )
     job = defs.resolve_job_def(JOB_NAME)
-    with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+    products, before = _products(defs), table_links(warehouse)
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+    except (OSError, sqlite3.Error, SQLAlchemyError) as error:
+        # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
+        # or a read-only folder ends here. What was published is read from the warehouse.
+        published = _published(warehouse, before, products, set())
+        return RunOutcome(False, run_id, [], failure=f"run: {storage_problem(error, warehouse)}",
+                          published=published)  # fmt: skip
     metadata = _metadata(result)
     failure = None if result.success else _failure(result)
+    published = _published(warehouse, before, products, set(metadata))
     root = report.quality_root(warehouse)
     report.finish_run(
         root, result.run_id, as_of, result.success, failure.splitlines() if failure else []
@@ -200,4 +297,5 @@ def run_pipeline(
         failure=failure,
         events=_event_counts(metadata),
         posts=_post_counts(metadata),
+        published=published,
     )
