@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from orchestration.cli import main
@@ -184,3 +185,18 @@ def test_a_disk_that_fills_during_the_run_leaves_a_true_message(
     assert code == 1 and "Traceback" not in err, err
     assert "MB free on" in err or "is full" in err or "No space left" in err, err
     _assert_the_message_is_true(err, warehouse, links, products)
+
+
+def test_the_swap_waits_for_every_table_and_publishing_waits_for_the_swap() -> None:
+    # One swap is only true if the commit runs after every bronze/quarantine/silver/gold asset
+    # (Dagster skips it when one failed) and every publishing asset reads what it made current.
+    from orchestration.definitions import build_defs
+
+    generated = Path(__file__).parent / "no-such-sources.yaml"
+    graph = build_defs(str(generated), "/tmp/dajiandu-graph-only").resolve_asset_graph()
+    commit = graph.get(dg.AssetKey(["publish", "tables"]))
+    layers = {k for k in graph.get_all_asset_keys() if k.path[0] in LAYERS}
+    assert set(commit.parent_keys) == layers and len(layers) == 29
+    for key in graph.get_all_asset_keys():
+        if key.path[0] == "publish" and key != commit.key:
+            assert commit.key in graph.get(key).parent_keys, key

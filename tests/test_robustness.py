@@ -396,7 +396,8 @@ def test_a_full_disk_is_one_clear_line(generated: Path, tmp_path: Path, capsys) 
     finally:
         subprocess.run(["umount", "--lazy", str(disk)], check=False)  # busy or not
     assert code == 1
-    assert "is full" in err and "the last good warehouse is unchanged" in err
+    # (Since runs check free space first, 4 MB is refused before anything is written.)
+    assert "need 8.0 MB, 4.0 MB free on" in err and "the last good warehouse is unchanged" in err
     assert "Traceback" not in err
 
 
