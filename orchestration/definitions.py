@@ -87,5 +87,6 @@ def defs() -> dg.Definitions:
         os.environ.get("DAJIANDU_WAREHOUSE", "data/warehouse"),
         os.environ.get("DAJIANDU_AS_OF", ""),
         rules_dir=os.environ.get("DAJIANDU_RULES", ""),
-        serving_url=os.environ.get("DAJIANDU_SERVING_URL", ""),
+        # named, not copied: Dagster keeps resource settings (a password too) in its storage
+        serving_url="${DAJIANDU_SERVING_URL}" if os.environ.get("DAJIANDU_SERVING_URL") else "",
     )

@@ -1,5 +1,6 @@
 """Run the pipeline in-process (the ``dajiandu run`` command) and summarise what it did."""
 
+import os
 import re
 import shutil
 import sqlite3
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from orchestration.definitions import JOB_NAME, build_defs
 from quality import report
 from warehouse.lock import WarehouseLock, describe_holder, is_free
+from warehouse.sources import encode_password
 from warehouse.store import SPACE_MARGIN, WarehouseError, require_space, run_bytes, table_links
 
 EXPLAINED = {
@@ -149,6 +151,21 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(messages) or "the run failed (see the Dagster event log)"
 
 
+SERVING_URL_VAR = "DAJIANDU_RUN_SERVING_URL"
+
+
+def config_safe_url(url: str) -> str:
+    """A serving URL as the run's configuration may hold it: Dagster keeps resource settings in
+    its storage (the job snapshot, shown in the UI), so a URL written out with its password is
+    handed over through an environment variable of this process and the setting names it
+    (``${DAJIANDU_RUN_SERVING_URL}``). A ``${VAR}`` URL stays as it is; an unencoded ``@`` in
+    the password is percent-encoded so that the whole password reaches the server."""
+    if not url or "${" in url:
+        return url
+    os.environ[SERVING_URL_VAR] = encode_password(url)
+    return "${" + SERVING_URL_VAR + "}"
+
+
 def storage_problem(error: BaseException, warehouse: Path) -> str:
     """What went wrong writing the warehouse or its run storage, in one line."""
     text = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -265,7 +282,7 @@ def run_pipeline(
         as_of,
         accept_drop,
         rules_dir,
-        serving_url,
+        config_safe_url(serving_url),
     )
     job = defs.resolve_job_def(JOB_NAME)
     products, before = _products(defs), table_links(warehouse)

@@ -200,3 +200,22 @@ def test_the_swap_waits_for_every_table_and_publishing_waits_for_the_swap() -> N
     for key in graph.get_all_asset_keys():
         if key.path[0] == "publish" and key != commit.key:
             assert commit.key in graph.get(key).parent_keys, key
+
+
+def test_a_serving_url_with_its_password_stays_out_of_dagster_storage(tmp_path: Path) -> None:
+    # Dagster keeps every resource setting in its storage (the job snapshot the UI shows): a
+    # serving URL given with its password (an unencoded '@' in it) was kept there whole.
+    from dagster._serdes import serialize_value
+
+    from orchestration.definitions import JOB_NAME, build_defs
+    from orchestration.runner import config_safe_url
+    from warehouse.publish.serving import resolve_url
+
+    url = "postgresql+psycopg://officer:Zq7@Xk9vR@127.0.0.1:5432/serving"
+    setting = config_safe_url(url)
+    defs = build_defs(str(tmp_path / "sources.yaml"), str(tmp_path / "w"), serving_url=setting)
+    snapshot = serialize_value(defs.resolve_job_def(JOB_NAME).get_job_snapshot())
+    assert (
+        "Zq7" not in snapshot and "Xk9vR" not in snapshot and "DAJIANDU_RUN_SERVING_URL" in snapshot
+    )
+    assert resolve_url(setting) == "postgresql+psycopg://officer:Zq7%40Xk9vR@127.0.0.1:5432/serving"
