@@ -1,6 +1,7 @@
 """The warehouse store: staged writes, atomic publish, identical bytes for identical rows."""
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,3 +218,16 @@ def test_a_warehouse_of_real_layer_folders_moves_to_snapshots(tmp_path: Path) ->
     assert _links(tmp_path) == before and (tmp_path / "bronze").is_symlink()
     assert store.scan("bronze", "t").collect().height == 3
     assert not list(tmp_path.glob(".bronze.*"))
+
+
+def test_a_tool_publishing_one_table_after_a_run_swaps_it_in_the_current_snapshot(
+    tmp_path: Path,
+) -> None:
+    # Outside a run (tools, benches) one table is still published alone; <root>/bronze is then
+    # a link into the current snapshot, and the table link must resolve from where it lies.
+    store, _ = _run_over(tmp_path)
+    store.publish(store.stage("bronze", "t", FRAME.head(2)))
+    assert store.scan("bronze", "t").collect().height == 2
+    copy = tmp_path.parent / f"{tmp_path.name}-copy"
+    shutil.copytree(tmp_path, copy, symlinks=True)  # relative links: a copy is a warehouse
+    assert Warehouse(copy).scan("bronze", "t").collect().height == 2

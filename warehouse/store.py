@@ -230,8 +230,9 @@ class Warehouse:
             raise WarehouseError(
                 f"{link} is a real directory, not a table link: move it away first"
             )
-        tmp = link.parent / f".{staged.name}.{uuid.uuid4().hex}"
-        os.symlink(os.path.relpath(staged.path, link.parent), tmp)
+        folder = link.parent.resolve()  # <root>/<layer> is itself a link into the current snapshot
+        tmp = folder / f".{staged.name}.{uuid.uuid4().hex}"
+        os.symlink(_link_text(staged.path.resolve(), folder, self.root.resolve()), tmp)
         os.replace(tmp, link)
         if self.view is None:
             self._prune(staged)
