@@ -195,18 +195,35 @@ def _product_name(key: tuple[str, ...]) -> str:
     return PRODUCT_NAMES.get(name, name.replace("bundle_", "bundle ", 1))
 
 
+PRODUCT_FILES = {("publish", "serving_db"): "serving.db", ("publish", "catalog"): "catalog.duckdb"}
+
+
+def _files(warehouse: Path) -> dict[tuple[str, ...], tuple[int, int] | None]:
+    """The serving database and catalog files as they are (each is renamed over the old one)."""
+    out: dict[tuple[str, ...], tuple[int, int] | None] = {}
+    for key, name in PRODUCT_FILES.items():
+        try:
+            stat = (warehouse / name).stat()
+            out[key] = (stat.st_ino, stat.st_mtime_ns)
+        except OSError:
+            out[key] = None
+    return out
+
+
 def _published(
     warehouse: Path,
-    before: dict[str, Path],
+    before: tuple[dict[str, Path], dict[tuple[str, ...], tuple[int, int] | None]],
     products: list[tuple[str, ...]],
     materialized: set[tuple[str, ...]],
 ) -> Publication:
-    after = table_links(warehouse)
+    """What changed: table links compared, products by their materialisation or their file."""
+    after, files = table_links(warehouse), _files(warehouse)
+    new = {k for k in products if k in materialized or files.get(k) != before[1].get(k)}
     return Publication(
-        new_tables=sorted(t for t, v in after.items() if before.get(t) != v),
+        new_tables=sorted(t for t, v in after.items() if before[0].get(t) != v),
         tables=len(after),
-        new_products=[_product_name(k) for k in products if k in materialized],
-        old_products=[_product_name(k) for k in products if k not in materialized],
+        new_products=[_product_name(k) for k in products if k in new],
+        old_products=[_product_name(k) for k in products if k not in new],
     )
 
 
@@ -285,7 +302,7 @@ def run_pipeline(
         config_safe_url(serving_url),
     )
     job = defs.resolve_job_def(JOB_NAME)
-    products, before = _products(defs), table_links(warehouse)
+    products, before = _products(defs), (table_links(warehouse), _files(warehouse))
     try:
         with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
             result = job.execute_in_process(
