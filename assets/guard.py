@@ -7,9 +7,10 @@ rules that sent rows to quarantine), and hands them to :func:`guarded_publish`, 
 
 1. **validates** each: its GX suite on the partitions that changed, plus its invariants
    (:func:`quality.gate.validate_staged`);
-2. **settles** them together: all published (and the gate's ledger committed) when no ERROR
-   check failed, all discarded otherwise — the previous versions stay and nothing downstream is
-   rebuilt;
+2. **settles** them together: all published into the run's snapshot (and the gate's ledger
+   committed) when no ERROR check failed, all discarded otherwise — the previous versions stay
+   and nothing downstream is rebuilt. Readers see the published tables only when the run
+   commits (:mod:`assets.commit`), together with every other table of the run;
 3. **records** each in the auditors' report (with GX Data Docs pages);
 4. yields the materialisations (asked for only when published) and one asset check result per
    GX severity and per invariant, or raises a :class:`dagster.Failure` naming the expectation,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from assets.meta import OWNERS
-from assets.resources import RunSettings, WarehouseResource
+from assets.resources import COMMIT_KEY, RunSettings, WarehouseResource
 from transforms import pages, publishing, scope
 from transforms.gold import TABLES as GOLD_TABLES
 from transforms.scope import Scope
@@ -40,7 +40,7 @@ def bundles_folder(root: Path) -> Path:
 
 
 @dg.asset(
-    key=["publish", "serving_db"], deps=[*GOLD_KEYS, *SILVER_KEYS[:2]], **COMMON,
+    key=["publish", "serving_db"], deps=[*GOLD_KEYS, *SILVER_KEYS[:2], COMMIT_KEY], **COMMON,
     kinds={"sqlite", "postgres"}, code_version=code_fingerprint(serving, serving_pg, serving_tables, *PAGES),
     description="Gold, the scoped portraits and the officers' lists in the serving database "
     "(serving.db, or PostgreSQL with row-level security when serving_url is set).",
@@ -62,7 +62,7 @@ def serving_db(
 
 
 @dg.asset(
-    key=["publish", "catalog"], deps=[*GOLD_KEYS, *SILVER_KEYS], **COMMON,
+    key=["publish", "catalog"], deps=[*GOLD_KEYS, *SILVER_KEYS, COMMIT_KEY], **COMMON,
     kinds={"duckdb"}, code_version=code_fingerprint(catalog_module), description="catalog.duckdb: views over the current silver and gold tables.",
 )  # fmt: skip
 def catalog(
@@ -74,7 +74,7 @@ def catalog(
 
 
 @dg.asset(
-    key=BOOKLET_KEY, deps=[dg.AssetKey(["gold", "tolerance_case"]), dg.AssetKey(["gold", "cadre_profile"])],
+    key=BOOKLET_KEY, deps=[dg.AssetKey(["gold", "tolerance_case"]), dg.AssetKey(["gold", "cadre_profile"]), COMMIT_KEY],
     **COMMON, kinds={"html", "pdf"}, code_version=code_fingerprint(booklet_module, *PAGES),
     description="典型案例汇编: the de-identified case library as a booklet (HTML and PDF).",
 )  # fmt: skip
@@ -94,7 +94,7 @@ def bundle_asset(chosen: Scope) -> dg.AssetsDefinition:
     """The asset publishing one scope's bundle into ``reports/bundles/<管理权限>-<region>``."""
 
     @dg.asset(
-        key=["publish", f"bundle_{chosen.key}"], deps=[*GOLD_KEYS, SILVER_KEYS[1], BOOKLET_KEY],
+        key=["publish", f"bundle_{chosen.key}"], deps=[*GOLD_KEYS, SILVER_KEYS[1], BOOKLET_KEY, COMMIT_KEY],
         **COMMON, kinds={"html", "pdf", "excel"}, code_version=code_fingerprint(bundle_module, *PAGES),
         description=f"The bundle of scope {chosen.label} ({chosen.describe()}): pages, PDFs, "
         "Excel and manifest.json.",

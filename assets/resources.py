@@ -12,7 +12,15 @@ from warehouse import integrity
 from warehouse.lock import LockedError, WarehouseLock
 from warehouse.rules import DEFAULT_RULES, Rules, load_rules
 from warehouse.sources import SourceConfig, load_sources
-from warehouse.store import Warehouse
+from warehouse.store import (
+    SPACE_MARGIN,
+    RunSnapshot,
+    Warehouse,
+    WarehouseError,
+    products_bytes,
+    require_space,
+    run_bytes,
+)
 
 
 class SourcesResource(dg.ConfigurableResource):
@@ -42,14 +50,34 @@ class WarehouseResource(dg.ConfigurableResource):
 
     Set up once per run (the job runs in-process): it takes the warehouse lock for the whole run,
     then, holding it, marks runs that a killed process left ``STARTED`` as failed, removes the
-    leftovers of killed runs and takes damaged tables out so that this run rebuilds them.
+    leftovers of killed runs, takes damaged tables out so that this run rebuilds them, checks
+    that the disk has room for a run, and opens the run's snapshot: every table the run
+    publishes goes there (and is read from there by the assets downstream) until the commit
+    asset makes them all current at once; a run that fails before it leaves every table as it
+    was (:class:`warehouse.store.RunSnapshot`).
     """
 
     root: str
     _lock: WarehouseLock | None = PrivateAttr(default=None)
+    _snapshot: RunSnapshot | None = PrivateAttr(default=None)
 
     def store(self) -> Warehouse:
+        """The run's view until it commits (outside a run, or after the commit: the current tables)."""
+        if self._snapshot is not None and not self._snapshot.committed:
+            return self._snapshot.store
         return Warehouse(self.root)
+
+    def commit(self) -> list[str]:
+        """Make every table this run published current at once; the tables that changed.
+
+        Raises:
+            WarehouseError: too little free space for what the run writes after (nothing changed).
+        """
+        if self._snapshot is None:
+            return []
+        if self._snapshot.committed:
+            return self._snapshot.changed()
+        return self._snapshot.commit(need_after=products_bytes(Path(self.root)))
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run_id = context.run.run_id if context.run else ""
@@ -76,11 +104,45 @@ class WarehouseResource(dg.ConfigurableResource):
         for line in integrity.heal(store, damaged):
             log.warning(f"damaged table: {line}")
         log.info(f"verified {checked} published table(s) against their checksums")
+        try:
+            require_space(Path(self.root), run_bytes(Path(self.root)) + SPACE_MARGIN,
+                          f"warehouse {self.root}: not enough room for a run")  # fmt: skip
+            self._snapshot = RunSnapshot(self.root, run_id)
+        except WarehouseError as error:
+            lock.release()
+            self._lock = None
+            raise dg.Failure(str(error)) from None
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        snapshot, self._snapshot = self._snapshot, None
+        if snapshot is not None and not snapshot.committed:
+            if _commits_at_teardown(context):
+                self._snapshot = snapshot
+                try:
+                    self.commit()
+                except WarehouseError as error:
+                    context.log.error(str(error))
+                self._snapshot = None
+            snapshot.abort()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+COMMIT_KEY = dg.AssetKey(["publish", "tables"])
+"""The asset that makes the run's tables current (:mod:`assets.commit`)."""
+
+
+def _commits_at_teardown(context: dg.InitResourceContext) -> bool:
+    """A run of a few assets chosen in the UI, without the commit asset, commits as it ends,
+    unless one of its steps failed."""
+    run, instance = context.run, context.instance
+    if run is None or instance is None or run.asset_selection is None:
+        return False
+    if COMMIT_KEY in run.asset_selection:
+        return False
+    failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    return not failures
 
 
 WAREHOUSE_TAG = "dajiandu/warehouse"

@@ -172,14 +172,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (OSError, sqlite3.Error, SQLAlchemyError) as error:
         # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
         # or a read-only folder ends here, not in a traceback.
+        # (The runner catches these once the run has begun, and says what was published.)
         print(f"\ndajiandu: run failed: {_storage_problem(error, warehouse)}; the last good "
               "warehouse is unchanged", file=sys.stderr)  # fmt: skip
         return 1
     if not outcome.success:
-        print(
-            f"\ndajiandu: run {outcome.run_id} failed; the last good warehouse is unchanged",
-            file=sys.stderr,
-        )
+        # Exactly what was published: all tables are swapped at once, then the products.
+        print(f"\ndajiandu: run {outcome.run_id} failed; {outcome.published.describe()}",
+              file=sys.stderr)  # fmt: skip
         print(outcome.failure, file=sys.stderr)
         _quality_line(warehouse)
         return 1

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.bronze import BRONZE_ASSETS
+from assets.commit import commit_asset
 from assets.gold import GOLD_ASSETS
 from assets.publish import publish_assets
 from assets.resources import (
@@ -57,7 +58,13 @@ def build_defs(
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=[*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS, *publish_assets(scopes)],
+        assets=[
+            *BRONZE_ASSETS,
+            *SILVER_ASSETS,
+            *GOLD_ASSETS,
+            commit_asset([*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS]),
+            *publish_assets(scopes),
+        ],
         executor=dg.in_process_executor,
         jobs=[job],
         schedules=[nightly],
@@ -80,5 +87,6 @@ def defs() -> dg.Definitions:
         os.environ.get("DAJIANDU_WAREHOUSE", "data/warehouse"),
         os.environ.get("DAJIANDU_AS_OF", ""),
         rules_dir=os.environ.get("DAJIANDU_RULES", ""),
-        serving_url=os.environ.get("DAJIANDU_SERVING_URL", ""),
+        # named, not copied: Dagster keeps resource settings (a password too) in its storage
+        serving_url="${DAJIANDU_SERVING_URL}" if os.environ.get("DAJIANDU_SERVING_URL") else "",
     )

@@ -1,16 +1,22 @@
 """Run the pipeline in-process (the ``dajiandu run`` command) and summarise what it did."""
 
+import os
 import re
+import shutil
+import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from sqlalchemy.exc import SQLAlchemyError
 
 from orchestration.definitions import JOB_NAME, build_defs
 from quality import report
 from warehouse.lock import WarehouseLock, describe_holder, is_free
+from warehouse.sources import encode_password
+from warehouse.store import SPACE_MARGIN, WarehouseError, require_space, run_bytes, table_links
 
 EXPLAINED = {
     "SourceError", "ConservationError", "ConfigError", "RuleError", "WarehouseError",
@@ -36,6 +42,39 @@ class SourceSummary:
 
 
 @dataclass
+class Publication:
+    """What a run changed that readers see, found by comparing before and after (so it is true
+    however the run ended): the tables whose link names a new version, and the products (serving
+    database, catalog, booklet, bundles) that were written anew or stayed the previous run's."""
+
+    new_tables: list[str] = field(default_factory=list)
+    tables: int = 0
+    new_products: list[str] = field(default_factory=list)
+    old_products: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.new_tables and not self.new_products
+
+    def describe(self) -> str:
+        """The failed run's headline: ``the last good warehouse is unchanged``, or exactly what
+        was published (one indented line per kind)."""
+        if self.unchanged:
+            return "the last good warehouse is unchanged"
+        lines = ["it published part of its output before the failure:"]
+        if self.new_tables:
+            lines.append(f"  new: {len(self.new_tables)} of {self.tables} table(s), made current "
+                         f"together: {', '.join(self.new_tables)}")  # fmt: skip
+        else:
+            lines.append(f"  as before: all {self.tables} table(s)")
+        if self.new_products:
+            lines.append(f"  new: {', '.join(self.new_products)}")
+        if self.old_products:
+            lines.append(f"  as before (the previous run's): {', '.join(self.old_products)}")
+        return "\n".join(lines)
+
+
+@dataclass
 class RunOutcome:
     """How a run ended: success, the failure message, and per-source figures."""
 
@@ -50,6 +89,8 @@ class RunOutcome:
     """The lines of the decisions files applied, rejected and stale: ``link`` (from
     ``silver/supervision_event``) and ``tolerance`` (from ``gold/tolerance_review``), each only
     when that table was published."""
+    published: Publication = field(default_factory=Publication)
+    """What readers see changed (for a failed run: exactly what was published before it failed)."""
 
 
 INSTANCE_CONFIG = """\
@@ -112,6 +153,82 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
                 data = event.event_specific_data
                 messages.append(explain("run", getattr(data, "error", None)))
     return "\n".join(messages) or "the run failed (see the Dagster event log)"
+
+
+SERVING_URL_VAR = "DAJIANDU_RUN_SERVING_URL"
+
+
+def config_safe_url(url: str) -> str:
+    """A serving URL as the run's configuration may hold it: Dagster keeps resource settings in
+    its storage (the job snapshot, shown in the UI), so a URL written out with its password is
+    handed over through an environment variable of this process and the setting names it
+    (``${DAJIANDU_RUN_SERVING_URL}``). A ``${VAR}`` URL stays as it is; an unencoded ``@`` in
+    the password is percent-encoded so that the whole password reaches the server."""
+    if not url or "${" in url:
+        return url
+    os.environ[SERVING_URL_VAR] = encode_password(url)
+    return "${" + SERVING_URL_VAR + "}"
+
+
+def storage_problem(error: BaseException, warehouse: Path) -> str:
+    """What went wrong writing the warehouse or its run storage, in one line."""
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    if isinstance(error, OSError) and error.strerror:
+        text = f"{error.strerror}" + (f" ({error.filename})" if error.filename else "")
+    where = warehouse.resolve()
+    try:
+        free = shutil.disk_usage(where if where.exists() else where.parent).free
+    except OSError:
+        free = None
+    full = "full" in text.lower() or "no space" in text.lower() or free == 0
+    return f"the disk holding {where} is full ({text})" if full else f"cannot write {where}: {text}"
+
+
+PRODUCT_NAMES = {"serving_db": "the serving database", "catalog": "the catalog",
+                 "case_booklet": "the case booklet"}  # fmt: skip
+
+
+def _products(defs: dg.Definitions) -> list[tuple[str, ...]]:
+    """The publishing assets' keys (not the commit of the tables)."""
+    keys = [tuple(k.path) for k in defs.resolve_all_asset_keys()]
+    return sorted(k for k in keys if k[0] == "publish" and k != ("publish", "tables"))
+
+
+def _product_name(key: tuple[str, ...]) -> str:
+    name = key[-1]
+    return PRODUCT_NAMES.get(name, name.replace("bundle_", "bundle ", 1))
+
+
+PRODUCT_FILES = {("publish", "serving_db"): "serving.db", ("publish", "catalog"): "catalog.duckdb"}
+
+
+def _files(warehouse: Path) -> dict[tuple[str, ...], tuple[int, int] | None]:
+    """The serving database and catalog files as they are (each is renamed over the old one)."""
+    out: dict[tuple[str, ...], tuple[int, int] | None] = {}
+    for key, name in PRODUCT_FILES.items():
+        try:
+            stat = (warehouse / name).stat()
+            out[key] = (stat.st_ino, stat.st_mtime_ns)
+        except OSError:
+            out[key] = None
+    return out
+
+
+def _published(
+    warehouse: Path,
+    before: tuple[dict[str, Path], dict[tuple[str, ...], tuple[int, int] | None]],
+    products: list[tuple[str, ...]],
+    materialized: set[tuple[str, ...]],
+) -> Publication:
+    """What changed: table links compared, products by their materialisation or their file."""
+    after, files = table_links(warehouse), _files(warehouse)
+    new = {k for k in products if k in materialized or files.get(k) != before[1].get(k)}
+    return Publication(
+        new_tables=sorted(t for t, v in after.items() if before[0].get(t) != v),
+        tables=len(after),
+        new_products=[_product_name(k) for k in products if k in new],
+        old_products=[_product_name(k) for k in products if k not in new],
+    )
 
 
 def _metadata(result: dg.ExecuteInProcessResult) -> dict[tuple[str, ...], dict[str, Any]]:
@@ -193,24 +310,38 @@ def run_pipeline(
     if not is_free(warehouse):  # say so before a run is even created (the run takes the lock)
         holder = WarehouseLock(warehouse, run_id).holder()
         return RunOutcome(False, run_id, [], failure=describe_holder(warehouse.resolve(), holder))
+    try:  # before Dagster writes anything: a run writes about a new warehouse and its products
+        require_space(warehouse, run_bytes(warehouse) + SPACE_MARGIN,
+                      f"warehouse {warehouse.resolve()}: not enough room for a run")  # fmt: skip
+    except WarehouseError as error:
+        return RunOutcome(False, run_id, [], failure=f"run: {error}")
     defs = build_defs(
         str(sources.resolve()),
         str(warehouse.resolve()),
         as_of,
         accept_drop,
         rules_dir,
-        serving_url,
+        config_safe_url(serving_url),
     )
     job = defs.resolve_job_def(JOB_NAME)
-    with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+    products, before = _products(defs), (table_links(warehouse), _files(warehouse))
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+    except (OSError, sqlite3.Error, SQLAlchemyError) as error:
+        # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
+        # or a read-only folder ends here. What was published is read from the warehouse.
+        published = _published(warehouse, before, products, set())
+        return RunOutcome(False, run_id, [], failure=f"run: {storage_problem(error, warehouse)}",
+                          published=published)  # fmt: skip
     metadata = _metadata(result)
     failure = None if result.success else _failure(result)
+    published = _published(warehouse, before, products, set(metadata))
     root = report.quality_root(warehouse)
     report.finish_run(
         root, result.run_id, as_of, result.success, failure.splitlines() if failure else []
@@ -223,4 +354,5 @@ def run_pipeline(
         events=_event_counts(metadata),
         posts=_post_counts(metadata),
         decisions=_decision_counts(metadata),
+        published=published,
     )

@@ -33,7 +33,9 @@ def test_asset_graph_snapshot() -> None:
             "tolerance_case", "tolerance_review", "inconsistency",
         )
     }  # fmt: skip
-    expected |= {f"publish/{a}": "publish" for a in ("serving_db", "catalog", "case_booklet")}
+    expected |= {
+        f"publish/{a}": "publish" for a in ("serving_db", "catalog", "case_booklet", "tables")
+    }
     assert _graph() == expected
 
 

@@ -24,6 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from orchestration.cli import main
 from tests.conftest import files_containing
 from tests.messy import REPORTERS, MessyFile, messy_sources, write
+from transforms.specs import SPECS
+from warehouse.ingest import ingest
+from warehouse.sources import load_sources
 from warehouse.store import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -96,9 +99,13 @@ def test_any_mess_lands_or_is_quarantined_with_every_reason_and_leaks_nothing(
             assert NAMED.match(line), line
         store = Warehouse(warehouse)
         for source in sorted({f.source for f in files}):
-            if store.exists("bronze", source):
-                _check_rows(store, source, [f for f in files if f.source == source])
-            else:
-                assert any(line.startswith(f"ingest_{source}:") for line in failed_lines), text
+            if not store.exists("bronze", source):
+                # A failed run publishes no table (one swap). A source whose own step did not
+                # fail is landed on its own, as its step does, and its rows checked all the same.
+                if any(line.startswith(f"ingest_{source}:") for line in failed_lines):
+                    continue
+                assert code == 1, text
+                ingest(SPECS[source], load_sources(sources)[source], store)
+            _check_rows(store, source, [f for f in files if f.source == source])
         values = [v for reporter in REPORTERS for v in reporter if v]
         assert files_containing(warehouse, values) == {}

@@ -396,7 +396,8 @@ def test_a_full_disk_is_one_clear_line(generated: Path, tmp_path: Path, capsys) 
     finally:
         subprocess.run(["umount", "--lazy", str(disk)], check=False)  # busy or not
     assert code == 1
-    assert "is full" in err and "the last good warehouse is unchanged" in err
+    # (Since runs check free space first, 4 MB is refused before anything is written.)
+    assert "need 8.0 MB, 4.0 MB free on" in err and "the last good warehouse is unchanged" in err
     assert "Traceback" not in err
 
 
@@ -435,3 +436,52 @@ def test_reports_say_what_really_happened(
     assert any("ingest_roster: source roster" in line for line in summary["failures"])
     code, out, _ = _cli(capsys, "quality", "--warehouse", str(warehouse))
     assert "the run FAILED" in out and "failed: ingest_roster" in out
+
+
+# ------------------------------------------------------------------------ passwords in URLs
+
+
+def test_a_password_with_an_unencoded_at_never_shows(sources: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # A password with an unencoded '@' (postgres:Zq7@Xk9vR@127.0.0.1): SQLAlchemy split it at the
+    # first '@', masked "Zq7" and showed "Xk9vR@127.0.0.1" as the host — in the error, the
+    # Dagster event log and the quality report. The roster is read from PostgreSQL here (trust
+    # authentication: the password is not checked, only whether it shows).
+    import sqlalchemy as sa
+
+    server = os.environ.get(
+        "DAJIANDU_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    roster = pl.read_database(
+        "SELECT * FROM cadre_roster",
+        sa.create_engine(f"sqlite:///{sources / 'inbox' / 'roster.db'}"),
+    )
+    table = f"roster_{os.getpid()}_{time.monotonic_ns() % 10**8}"
+    engine = sa.create_engine(server, connect_args={"connect_timeout": 5})
+    try:
+        roster.write_database(table, engine)
+    except sa.exc.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no PostgreSQL server: {error.orig}")
+        pytest.skip(f"no PostgreSQL server: {error.orig}")
+    url = sa.make_url(server)
+    secret = f"{url.drivername}://{url.username}:Zq7@Xk9vR@{url.host}:{url.port}/{url.database}"
+    text = (sources / "sources.yaml").read_text(encoding="utf-8")
+    roster_line = next(line for line in text.splitlines() if line.startswith("roster:"))
+    (sources / "sources.yaml").write_text(
+        text.replace(roster_line, f'roster: {{sql: "{secret}", table: {table}}}'), encoding="utf-8"
+    )
+    try:
+        code, out, err = _run_cli(capsys, sources, tmp_path / "w")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}"'))
+    assert code == 0, err  # the whole password reaches the server, the host is the host
+    assert "Zq7" not in out + err and "Xk9vR" not in out + err
+    store = Warehouse(tmp_path / "w")
+    lineage = store.scan("bronze", "roster").select("_source_file").head(1).collect().item()
+    assert (
+        lineage
+        == f"{url.drivername}://{url.username}:***@{url.host}:{url.port}/{url.database}#{table}"
+    )
+    # nowhere in the warehouse: the Dagster storage (.dagster), the quality report, the tables
+    assert files_containing(tmp_path / "w", ["Zq7", "Xk9vR"]) == {}

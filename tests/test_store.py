@@ -1,6 +1,7 @@
 """The warehouse store: staged writes, atomic publish, identical bytes for identical rows."""
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +114,120 @@ def test_a_real_directory_in_the_way_is_an_error(tmp_path: Path) -> None:
 def test_reading_a_table_never_written_is_named(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="bronze/nope does not exist"):
         Warehouse(tmp_path).scan("bronze", "nope")
+
+
+# ----------------------------------------------------------------- one swap for a whole run
+
+
+def _links(root: Path) -> dict[str, Path]:
+    from warehouse.store import table_links
+
+    return table_links(root)
+
+
+def _run_over(tmp_path: Path) -> tuple[Warehouse, dict[str, Path]]:
+    """A warehouse whose first run committed bronze/t and gold/g; the links it left."""
+    from warehouse.store import RunSnapshot
+
+    first = RunSnapshot(tmp_path, "first")
+    first.store.publish(first.store.stage("bronze", "t", FRAME))
+    first.store.publish(first.store.stage("gold", "g", FRAME.head(1)))
+    assert first.commit() == ["bronze/t", "gold/g"]
+    return Warehouse(tmp_path), _links(tmp_path)
+
+
+def test_a_run_reads_its_own_tables_and_publishes_every_layer_at_once(tmp_path: Path) -> None:
+    # A failed run published table after table (28 new tables while the message said "the last
+    # good warehouse is unchanged"). Now a run publishes into its own snapshot: the assets
+    # downstream read the new tables there, readers see none of them until one swap at the end.
+    from warehouse.store import RunSnapshot
+
+    store, before = _run_over(tmp_path)
+    run = RunSnapshot(tmp_path, "second")
+    run.store.publish(run.store.stage("bronze", "t", FRAME.head(2)))
+    assert run.store.scan("bronze", "t").collect().height == 2  # downstream sees the new bronze
+    assert store.scan("bronze", "t").collect().height == 3  # readers still see the old one
+    run.store.publish(run.store.stage("gold", "g", FRAME.head(2)))
+    assert _links(tmp_path) == before and run.changed() == ["bronze/t", "gold/g"]
+    assert run.commit() == ["bronze/t", "gold/g"]
+    assert store.scan("bronze", "t").collect().height == 2
+    assert store.scan("gold", "g").collect().height == 2
+    assert (tmp_path / "gold").is_symlink() and os.readlink(tmp_path / "gold") == ".current/gold"
+
+
+def test_an_aborted_run_leaves_every_table_and_removes_what_it_wrote(tmp_path: Path) -> None:
+    # The other half of the swap: a run that fails anywhere leaves the whole previous
+    # warehouse, and the versions only it wrote do not stay behind.
+    from warehouse.store import RunSnapshot
+
+    store, before = _run_over(tmp_path)
+    run = RunSnapshot(tmp_path, "failing")
+    staged = run.store.stage("bronze", "t", FRAME.head(2))
+    run.store.publish(staged)
+    run.abort()
+    assert _links(tmp_path) == before and store.scan("bronze", "t").collect().height == 3
+    assert not staged.path.exists() and not run.path.exists()
+    for version in before.values():
+        assert version.is_dir()
+
+
+def test_a_commit_without_room_refuses_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    # With 6 MB free the serving database and catalog failed after every table was published.
+    # The commit checks free space against what is still to be written, before the swap.
+    from warehouse.store import MB, RunSnapshot, free_bytes
+
+    _, before = _run_over(tmp_path)
+    run = RunSnapshot(tmp_path, "too-big")
+    run.store.publish(run.store.stage("bronze", "t", FRAME.head(2)))
+    too_much = free_bytes(tmp_path) + 10 * MB
+    with pytest.raises(
+        WarehouseError, match=r"not published .*: need [\d,.]+ MB, [\d,.]+ MB free on /"
+    ):
+        run.commit(need_after=too_much)
+    assert _links(tmp_path) == before and not run.committed
+
+
+def test_a_killed_run_leaves_a_snapshot_the_next_cleans(tmp_path: Path) -> None:
+    # A run killed before its commit leaves its snapshot and the versions it staged; the next
+    # run (under the lock) removes both and keeps every current table.
+    from warehouse.integrity import clean_leftovers
+    from warehouse.store import RunSnapshot
+
+    store, before = _run_over(tmp_path)
+    dead = RunSnapshot(tmp_path, "killed")
+    staged = dead.store.stage("gold", "g", FRAME.head(2))
+    dead.store.publish(staged)  # and then the process dies
+    assert clean_leftovers(store) == 1
+    assert not dead.path.exists() and not staged.path.exists()
+    assert _links(tmp_path) == before and store.scan("gold", "g").collect().height == 1
+
+
+def test_a_warehouse_of_real_layer_folders_moves_to_snapshots(tmp_path: Path) -> None:
+    # Warehouses written before snapshots had real layer folders of table links (tools still
+    # publish one table that way): the first run's commit takes them over, tables unchanged.
+    from warehouse.store import RunSnapshot
+
+    store = Warehouse(tmp_path)
+    store.publish(store.stage("bronze", "t", FRAME))
+    store.publish(store.stage("silver", "s", FRAME.head(1)))
+    assert (tmp_path / "bronze").is_dir() and not (tmp_path / "bronze").is_symlink()
+    before = _links(tmp_path)
+    run = RunSnapshot(tmp_path, "first-with-snapshots")
+    assert run.store.scan("silver", "s").collect().height == 1
+    assert run.commit() == []
+    assert _links(tmp_path) == before and (tmp_path / "bronze").is_symlink()
+    assert store.scan("bronze", "t").collect().height == 3
+    assert not list(tmp_path.glob(".bronze.*"))
+
+
+def test_a_tool_publishing_one_table_after_a_run_swaps_it_in_the_current_snapshot(
+    tmp_path: Path,
+) -> None:
+    # Outside a run (tools, benches) one table is still published alone; <root>/bronze is then
+    # a link into the current snapshot, and the table link must resolve from where it lies.
+    store, _ = _run_over(tmp_path)
+    store.publish(store.stage("bronze", "t", FRAME.head(2)))
+    assert store.scan("bronze", "t").collect().height == 2
+    copy = tmp_path.parent / f"{tmp_path.name}-copy"
+    shutil.copytree(tmp_path, copy, symlinks=True)  # relative links: a copy is a warehouse
+    assert Warehouse(copy).scan("bronze", "t").collect().height == 2

@@ -5,7 +5,8 @@ Every version directory's ``_manifest.json`` lists the SHA-256 of each of its fi
 table and names each file that is missing or differs; :func:`heal` takes a damaged table out of
 the warehouse (its link and its version directory) so that the run that follows writes it again
 from its inputs; :func:`clean_leftovers` removes what a run killed half-way leaves behind
-(``.staging-*`` directories, temporary table links). Heal and clean only under the warehouse lock
+(``.staging-*`` directories, temporary table links, the snapshot of a run that never committed
+and the versions only it named). Heal and clean only under the warehouse lock
 (:mod:`warehouse.lock`): they must never race a run that is writing.
 """
 
@@ -14,9 +15,18 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.store import Warehouse, damage
+from warehouse.store import (
+    CURRENT,
+    LAYERS,
+    PREVIOUS,
+    SNAPSHOTS,
+    Warehouse,
+    damage,
+    layer_links,
+    table_links,
+)
 
-LAYERS = ("bronze", "quarantine", "silver", "gold")
+__all__ = ["LAYERS", "Damage", "clean_leftovers", "heal", "published", "verify"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,20 @@ def heal(store: Warehouse, damaged: list[Damage]) -> list[str]:
 
 
 def clean_leftovers(store: Warehouse) -> int:
-    """Remove staging directories and temporary links a killed run left; the count removed."""
-    count = 0
+    """Remove staging directories and temporary links a killed run left, and the snapshot of a
+    run that never committed with the versions only it named; the count removed."""
+    count = _dead_snapshots(store.root)
+    for temp in store.root.glob(".*"):
+        dead = temp.name.startswith((f".{CURRENT}.", f".{PREVIOUS}."))
+        dead |= any(temp.name.startswith(f".{layer}.") for layer in LAYERS)
+        if dead and temp.is_symlink():
+            os.unlink(temp)
+            count += 1
+        elif dead and temp.is_dir():  # a legacy layer folder a killed first commit set aside
+            shutil.rmtree(temp, ignore_errors=True)
+            count += 1
+    if (store.root / CURRENT).is_symlink():
+        layer_links(store.root)  # a first commit killed between its folder and its link
     versions = store.root / ".versions"
     if versions.is_dir():
         for staging in [*versions.glob("*/*/.staging-*"), *versions.glob("*/*/.damaged-*")]:
@@ -87,4 +109,25 @@ def clean_leftovers(store: Warehouse) -> int:
                 if temp.is_symlink():
                     os.unlink(temp)
                     count += 1
+    return count
+
+
+def _dead_snapshots(root: Path) -> int:
+    """Snapshots neither current nor previous: runs killed before they committed."""
+    folder = root / SNAPSHOTS
+    if not folder.is_dir():
+        return 0
+    keep = {p.resolve() for p in (root / CURRENT, root / PREVIOUS) if p.exists()}
+    named: set[Path] = set()
+    for snapshot in keep:
+        named |= set(table_links(snapshot).values())
+    versions, count = (root / ".versions").resolve(), 0
+    for snapshot in folder.iterdir():
+        if snapshot.resolve() in keep:
+            continue
+        for version in table_links(snapshot).values():
+            if version not in named and version.is_relative_to(versions):
+                shutil.rmtree(version, ignore_errors=True)
+        shutil.rmtree(snapshot, ignore_errors=True)
+        count += 1
     return count

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import sqlalchemy as sa
 import yaml
@@ -128,11 +129,42 @@ class SourceConfig:
         return str(path)
 
 
+def _userinfo(url: str) -> tuple[str, str, str, str] | None:
+    """``(scheme://, user, password, rest after @)`` of a URL with a password, or None.
+
+    The password runs to the *last* ``@`` before the query, so one with an unencoded ``@``
+    (``u:p@ss@host/db``) is split where a person means it, not where SQLAlchemy splits it
+    (password ``p``, host ``ss@host``: the tail of the password shown as the host)."""
+    scheme = re.match(r"^[A-Za-z][\w+.-]*://", url)
+    if not scheme:
+        return None
+    rest = url[scheme.end() :]
+    at = rest.rfind("@", 0, rest.find("?") if "?" in rest else len(rest))
+    if at < 0 or rest.startswith("/") or ":" not in rest[:at]:
+        return None
+    user, password = rest[:at].split(":", 1)
+    return scheme.group(0), user, password, rest[at + 1 :]
+
+
+def encode_password(url: str) -> str:
+    """The URL with an unencoded ``@`` in its password percent-encoded, so that SQLAlchemy
+    connects with the whole password to the right host (other URLs are returned as they are)."""
+    parts = _userinfo(url)
+    if parts is None or "@" not in parts[2]:
+        return url
+    scheme, user, password, rest = parts
+    return f"{scheme}{user}:{quote(password, safe='')}@{rest}"
+
+
 def safe_url(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
+    """The URL with its whole password replaced by ``***`` (an unencoded ``@`` in it too)."""
+    parts = _userinfo(url)
+    if parts is not None:
+        scheme, user, _password, rest = parts
+        return f"{scheme}{user}:***@{rest}"
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):
         return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
@@ -216,7 +248,7 @@ def _entry(name: str, entry: object, base: Path, where: str) -> SourceConfig:
     if "sql" in entry:
         if not entry.get("table"):
             raise ConfigError(f"{where}: a sql source needs a table")
-        url = _resolve_sqlite(_expand(str(entry["sql"]), where), base)
+        url = encode_password(_resolve_sqlite(_expand(str(entry["sql"]), where), base))
         _confine(_sqlite_path(url), base, outside, where)
         table = _expand(str(entry["table"]), where)
         return SourceConfig(

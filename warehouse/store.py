@@ -1,16 +1,25 @@
-"""The Parquet warehouse: versioned tables, staged writes, atomic swaps.
+"""The Parquet warehouse: versioned tables, staged writes, one atomic swap per run.
 
 A table ``<root>/<layer>/<name>`` is a symbolic link to an immutable version directory
 ``<root>/.versions/<layer>/<name>/<version>``. A write stages a new version (one Parquet file per
-partition, Hive layout), lets the caller check it, then swaps the link with one atomic rename:
-readers see the old table or the new one, never half of either, and a run that fails before the
-swap leaves the last good table in place. The version name is a hash of the content, so writing
-the same rows twice gives the same directory and the same bytes.
+partition, Hive layout), lets the caller check it, then publishes it. The version name is a hash
+of the content, so writing the same rows twice gives the same directory and the same bytes.
+
+The table links of all layers live in one *snapshot* directory, ``.snapshots/<run>/<layer>/<name>``;
+``<root>/.current`` is a link to the snapshot in force and each ``<root>/<layer>`` a link to
+``.current/<layer>``, so ``<root>/gold/warning`` keeps naming the current table. A run
+(:class:`RunSnapshot`) publishes into its own snapshot, a copy of the current one that only the
+run reads (so silver reads the bronze this run just published), and :meth:`RunSnapshot.commit`
+makes every layer's new tables current at once by renaming one link (``.current``): a reader sees
+the whole previous warehouse or the whole new one, and a run that fails anywhere before the commit
+leaves every table as it was (:meth:`RunSnapshot.abort` drops what it staged).
 """
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -25,6 +34,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 KEEP_VERSIONS = 3
+LAYERS = ("bronze", "quarantine", "silver", "gold")
+SNAPSHOTS = ".snapshots"
+CURRENT = ".current"
+PREVIOUS = ".previous"
+MB = 1024 * 1024
+SPACE_MARGIN = 8 * MB
+"""Free space kept beyond the estimate of what a run writes (Dagster's event log, the quality
+report's pages and the ledger are written too)."""
 _PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
 
 
@@ -50,13 +67,19 @@ class StagedTable:
 
 
 class Warehouse:
-    """One warehouse root on the local file system."""
+    """One warehouse root on the local file system.
 
-    def __init__(self, root: str | os.PathLike[str]):
+    ``view``: a run's own snapshot (:class:`RunSnapshot`); tables are read from it and published
+    into it until the run commits. Without it, the current tables are read and :meth:`publish`
+    swaps one table's link in the current snapshot (tools and tests outside a run).
+    """
+
+    def __init__(self, root: str | os.PathLike[str], view: Path | None = None):
         self.root = Path(root)
+        self.view = view
 
     def table_path(self, layer: str, name: str) -> Path:
-        return self.root / layer / name
+        return (self.view if self.view is not None else self.root) / layer / name
 
     def exists(self, layer: str, name: str) -> bool:
         return self.table_path(layer, name).exists()
@@ -198,23 +221,32 @@ class Warehouse:
         return staged
 
     def publish(self, staged: StagedTable) -> Path:
-        """Make a staged version the current table with one atomic rename, then prune old versions."""
+        """Make a staged version the table with one atomic rename of its link: in a run's view,
+        the run's table (current for all at the commit); otherwise the current table at once,
+        and old versions are pruned."""
         link = self.table_path(staged.layer, staged.name)
         link.parent.mkdir(parents=True, exist_ok=True)
         if link.exists() and not link.is_symlink():
             raise WarehouseError(
                 f"{link} is a real directory, not a table link: move it away first"
             )
-        tmp = link.parent / f".{staged.name}.{uuid.uuid4().hex}"
-        os.symlink(os.path.relpath(staged.path, link.parent), tmp)
+        folder = link.parent.resolve()  # <root>/<layer> is itself a link into the current snapshot
+        tmp = folder / f".{staged.name}.{uuid.uuid4().hex}"
+        os.symlink(_link_text(staged.path.resolve(), folder, self.root.resolve()), tmp)
         os.replace(tmp, link)
-        self._prune(staged)
+        if self.view is None:
+            self._prune(staged)
         return link
 
     def discard(self, staged: StagedTable) -> None:
-        """Forget a staged version that failed its checks (unless it is the current one)."""
-        if self.table_path(staged.layer, staged.name).resolve() != staged.path.resolve():
-            shutil.rmtree(staged.path, ignore_errors=True)
+        """Forget a staged version that failed its checks (unless it is the current one, or the
+        one this run's view already holds)."""
+        mine = staged.path.resolve()
+        for link in {self.table_path(staged.layer, staged.name),
+                     self.root / staged.layer / staged.name}:  # fmt: skip
+            if link.resolve() == mine:
+                return
+        shutil.rmtree(staged.path, ignore_errors=True)
 
     def _prune(self, staged: StagedTable) -> None:
         home = staged.path.parent
@@ -226,6 +258,220 @@ class Warehouse:
             : max(0, len(versions) - KEEP_VERSIONS)
         ]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def table_links(root: Path) -> dict[str, Path]:
+    """Every table of a warehouse (or of one snapshot directory) as ``layer/name`` → the version
+    directory its link names (absolute, whether or not it still exists)."""
+    out = {}
+    for layer in LAYERS:
+        folder = Path(root) / layer
+        if not folder.is_dir():
+            continue
+        real = folder.resolve()
+        for link in sorted(folder.iterdir()):
+            if link.is_symlink() and not link.name.startswith("."):
+                out[f"{layer}/{link.name}"] = Path(os.path.normpath(real / os.readlink(link)))
+    return out
+
+
+class RunSnapshot:
+    """One run's tables: a snapshot directory the run publishes into and reads from, made current
+    for every layer at once by :meth:`commit`, or dropped by :meth:`abort`.
+
+    Begin, commit and abort only under the warehouse lock (:mod:`warehouse.lock`).
+    """
+
+    def __init__(self, root: str | os.PathLike[str], run_id: str):
+        self.root = Path(root).resolve()
+        self.path = self.root / SNAPSHOTS / re.sub(r"[^A-Za-z0-9_-]", "_", run_id or "run")
+        self.before = table_links(self.root)
+        """What was current when the run began."""
+        self.existing = set(self.root.glob(".versions/*/*/v-*"))
+        self.committed = False
+        shutil.rmtree(self.path, ignore_errors=True)
+        try:
+            for layer in LAYERS:
+                (self.path / layer).mkdir(parents=True)
+            for table, version in self.before.items():
+                link = self.path / table
+                os.symlink(_link_text(version, link.parent, self.root), link)
+        except OSError as error:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise WarehouseError(
+                f"warehouse {self.root}: cannot begin a run: {error.strerror or error}"
+            ) from error
+        self.store = Warehouse(self.root, view=self.path)
+
+    def tables(self) -> dict[str, Path]:
+        """The run's tables (published by it, or still the ones it began with)."""
+        return table_links(self.path)
+
+    def changed(self) -> list[str]:
+        """The tables whose version this run has replaced (so far, in its own snapshot)."""
+        return sorted(t for t, v in self.tables().items() if self.before.get(t) != v)
+
+    def commit(self, need_after: int = 0) -> list[str]:
+        """Make the run's snapshot current: one atomic rename of ``.current`` swaps every layer.
+
+        ``need_after``: bytes the run still writes once its tables are current (the serving
+        database, the catalog, the bundles); refused, with the warehouse unchanged, unless that
+        much and :data:`SPACE_MARGIN` are free. Returns the tables that got a new version.
+
+        Raises:
+            WarehouseError: not enough free space, or the swap failed (nothing changed).
+        """
+        changed = self.changed()
+        require_space(self.root, need_after + SPACE_MARGIN,
+                      f"warehouse {self.root}: not published (every table is as it was)")  # fmt: skip
+        current = self.root / CURRENT
+        previous = os.readlink(current) if current.is_symlink() else None
+        mine = os.path.relpath(self.path, self.root)
+        try:
+            _swap_link(current, mine)
+        except OSError as error:
+            raise WarehouseError(
+                f"warehouse {self.root}: not published (every table is as it was): cannot swap "
+                f"{current}: {error.strerror or error}"
+            ) from error
+        self.committed = True
+        if previous and previous != mine:
+            _swap_link(self.root / PREVIOUS, previous)
+        layer_links(self.root)
+        self._prune()
+        return changed
+
+    def abort(self) -> None:
+        """Drop the run's snapshot and the versions only it named (nothing current changes)."""
+        if self.committed:
+            return
+        live = set(table_links(self.root).values())
+        versions = self.root / ".versions"
+        for version in self.tables().values():
+            mine = version not in self.existing and version not in live
+            if mine and version.is_relative_to(versions):
+                shutil.rmtree(version, ignore_errors=True)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _prune(self) -> None:
+        """Old snapshots go; each table keeps the versions the current and previous snapshots
+        name, and at most :data:`KEEP_VERSIONS` in all."""
+        keep = {p.resolve() for p in (self.root / CURRENT, self.root / PREVIOUS) if p.exists()}
+        named: set[Path] = set()
+        for snapshot in keep:
+            named |= set(table_links(snapshot).values())
+        for snapshot in (self.root / SNAPSHOTS).iterdir():
+            if snapshot.resolve() not in keep:
+                shutil.rmtree(snapshot, ignore_errors=True)
+        for home in self.root.glob(".versions/*/*"):
+            versions = sorted((p for p in home.glob("v-*") if p.is_dir()),
+                              key=lambda p: p.stat().st_mtime)  # fmt: skip
+            spare = len(versions) - KEEP_VERSIONS
+            for old in versions:
+                if spare <= 0:
+                    break
+                if old not in named:
+                    shutil.rmtree(old, ignore_errors=True)
+                    spare -= 1
+
+
+def layer_links(root: Path) -> None:
+    """Make each ``<root>/<layer>`` the link ``.current/<layer>``. A warehouse written before
+    snapshots had real layer folders of table links: the run that commits first copied them
+    into its snapshot, and the folders give way to the links here."""
+    for layer in LAYERS:
+        link = root / layer
+        want = os.path.join(CURRENT, layer)
+        if link.is_symlink():
+            if os.readlink(link) != want:
+                _swap_link(link, want)
+            continue
+        if link.is_dir():
+            strays = [p.name for p in link.iterdir() if not p.is_symlink()]
+            if strays:
+                raise WarehouseError(
+                    f"{link} holds {', '.join(sorted(strays)[:3])}, which are not table links: "
+                    "move them away first"
+                )
+            aside = root / f".{layer}.legacy-{uuid.uuid4().hex[:8]}"
+            os.rename(link, aside)
+            _swap_link(link, want)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            _swap_link(link, want)
+
+
+def _swap_link(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` with one atomic rename (a temporary link beside it)."""
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}")
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _link_text(version: Path, folder: Path, root: Path) -> str:
+    """A link from ``folder`` to ``version``: relative inside the warehouse (so a copy of it
+    works), absolute otherwise."""
+    return os.path.relpath(version, folder) if version.is_relative_to(root) else str(version)
+
+
+def tree_bytes(path: Path) -> int:
+    """Bytes the files under ``path`` (or the file) take on disk; links are not followed."""
+    try:
+        if not path.is_dir() or path.is_symlink():
+            return path.lstat().st_blocks * 512 if path.exists() else 0
+    except OSError:
+        return 0
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for file in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, file)).st_blocks * 512
+    return total
+
+
+def free_bytes(path: Path) -> int:
+    """Free bytes on the file system holding ``path`` (or its nearest existing parent)."""
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def require_space(where: Path, need: int, what: str) -> None:
+    """Refuse, in one line, when less than ``need`` bytes are free where ``where`` lies.
+
+    Raises:
+        WarehouseError: ``<what>: need N MB, M MB free on <where>``.
+    """
+    free = free_bytes(where)
+    if free < need:
+        raise WarehouseError(
+            f"{what}: need {_mb(need)} MB, {_mb(free)} MB free on {Path(where).absolute()}"
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:,.1f}"
+
+
+PRODUCTS = ("serving.db", "catalog.duckdb", "reports/bundles", "reports/cases")
+"""What a run writes after its tables are current, each built beside the old one and renamed."""
+
+
+def products_bytes(root: Path) -> int:
+    """The size of the products the last run wrote: the next run writes about as much again."""
+    return sum(tree_bytes(Path(root) / p) for p in PRODUCTS)
+
+
+def run_bytes(root: Path) -> int:
+    """What one run may write: a new version of every current table, and the products."""
+    root = Path(root)
+    tables = sum(tree_bytes(v) for v in set(table_links(root).values()))
+    return tables + products_bytes(root)
 
 
 def _file_name(part: str) -> str:
