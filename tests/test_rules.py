@@ -53,6 +53,16 @@ def test_an_empty_abbreviation_cell_is_named_with_its_line(tmp_path: Path) -> No
         load_linking_rules(folder)
 
 
+def test_a_region_that_is_not_a_gbt2260_code_is_named_with_its_line(tmp_path: Path) -> None:
+    # A deployment replaces regions.csv with its own table: a code of five digits stops the run.
+    folder = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, folder)
+    with (folder / "regions.csv").open("a", encoding="utf-8") as handle:
+        handle.write("33020,宁波市\n")
+    with pytest.raises(RuleError, match=r"regions.csv, line \d+: a region is a six-digit code"):
+        load_linking_rules(folder)
+
+
 def test_decisions_file_is_checked(tmp_path: Path) -> None:
     file = tmp_path / "link_decisions.csv"
     assert read_decisions(file).height == 0  # no file yet: no decisions
