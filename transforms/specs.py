@@ -211,7 +211,9 @@ ROSTER = SourceSpec(
         FieldSpec("现任职务"),
         FieldSpec("职级"),
         FieldSpec("管理权限", "enum", required=True, vocabulary=SCOPE),
-        FieldSpec("行政区划代码", shape=(r"^[0-9]{6}$", "[0-9]", "a 6-digit region code (GB/T 2260)")),
+        FieldSpec(
+            "行政区划代码", shape=(r"^[0-9]{6}$", "[0-9]", "a 6-digit region code (GB/T 2260)")
+        ),
         FieldSpec("任现职时间", "date"),
         FieldSpec("在职状态", "enum", vocabulary=SERVICE_STATUS),
         FieldSpec("更新时间", "datetime"),
