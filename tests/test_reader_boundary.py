@@ -5,6 +5,7 @@ Each test reproduces one probe a new user made on the landed code — with the d
 small hand-made change — and checks what happens now. Fast: readers and the ingest core, no
 Dagster; one end-to-end run checks the messages a data engineer reads."""
 
+import json
 import sqlite3
 import unicodedata
 from datetime import date
@@ -290,3 +291,121 @@ def test_an_id_number_with_an_impossible_birth_date_is_flagged_not_quarantined()
     ]
     quarantined = quarantine_rows(annotated, AUDIT).collect()
     assert quarantined["_source_row"].to_list() == [3]
+
+
+# ------------------------------------------------------------------------- the whole run
+
+
+@pytest.mark.slow
+def test_a_run_lands_what_one_bad_row_or_file_used_to_hold(  # type: ignore[no-untyped-def]
+    sources: Path, baseline: Path, tmp_path: Path, capsys
+) -> None:
+    # The demo's data with the probes of issue 23 (points 7, 8) and 19 (point 6) made by hand:
+    # before, the run failed (bronze/sanction held by one repeated line and one 决定日期 2099,
+    # the inspection source stopped by an Excel owner file) and the probed cadre and finding were
+    # lost. Now it succeeds and says what it skipped, removed and quarantined.
+    from orchestration.cli import main
+
+    old = Warehouse(baseline)
+    victim = sources / "inbox" / "sanctions" / "处分决定_1.csv"
+    lines = victim.read_text(encoding="utf-8-sig").splitlines()
+    landed = old.scan("bronze", "sanction").filter(
+        pl.col("_source_file").str.ends_with(victim.name)
+    )
+    first = int(landed.select(pl.col("_source_row").min()).collect().item())
+    copy = lines[first - 1]
+    future = copy.split(",")
+    future[6], future[8] = "2099-05-20", "另一事由"
+    victim.write_text("\n".join([*lines, copy, ",".join(future)]) + "\n", encoding="utf-8-sig")
+    lock = sources / "inbox" / "inspections" / "~$2024年第1轮巡察问题清单.xlsx"
+    lock.write_bytes(b"\x0dAdministrator" + b"\x20" * 40 + b"\x00" * 110)
+
+    events = old.scan("silver", "supervision_event").filter(pl.col("link_status") == "linked")
+    counts = events.group_by("person_no").len().sort("len", "person_no", descending=True).collect()
+    person, linked = counts.row(0)
+    cadre = (
+        old.scan("silver", "cadre")
+        .filter(pl.col("person_no") == person)
+        .collect()
+        .row(0, named=True)
+    )
+    with sqlite3.connect(sources / "inbox" / "roster.db") as conn:
+        conn.execute(
+            'UPDATE cadre_roster SET "人员编号" = ?, "姓名" = ?, "行政区划代码" = ? WHERE "人员编号" = ?',
+            (person[:2] + "\u200b" + person[2:], cadre["name"][0] + "\u200b" + cadre["name"][1:],
+             unicodedata.normalize("NFKC", cadre["region"]).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+             person),
+        )  # fmt: skip
+
+    audit = (
+        old.scan("bronze", "audit")
+        .filter(pl.col("公民身份号码_状态") == "valid")
+        .collect()
+        .row(0, named=True)
+    )
+    file = sources / audit["_source_file"]
+    number = audit["公民身份号码"].encode()
+    assert file.read_bytes().count(number) == 1
+    file.write_bytes(file.read_bytes().replace(number, number[:10] + b"13" + number[12:]))
+
+    code = main(
+        [
+            "run",
+            "--sources",
+            str(sources / "sources.yaml"),
+            "--warehouse",
+            str(tmp_path / "w"),
+            "--quiet",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (
+        f"flagged  inspection: 1 × inbox/inspections/{lock.name}: skipped: an Office lock file"
+        in out
+    )
+    assert "flagged  roster: 1 × 人员编号: invisible characters removed" in out
+    assert "flagged  audit: 1 × 公民身份号码: impossible birth date, a typo" in out
+
+    store = Warehouse(tmp_path / "w")
+    quarantined = store.scan("quarantine", "sanction").filter(
+        pl.col("_source_file").str.ends_with(victim.name)
+    )
+    reasons = quarantined.select("_source_row", "reason").collect().rows()
+    assert reasons[-2:] == [
+        (len(lines) + 1, f"exact duplicate of line {first}"),
+        (
+            len(lines) + 2,
+            f"决定日期: '2099-05-20' is after the run's as-of date {date.today().isoformat()}",
+        ),
+    ]
+    now = store.scan("silver", "cadre").filter(pl.col("person_no") == person).collect()
+    assert now.select("name", "region").rows() == [(cadre["name"], cadre["region"])]
+    relinked = store.scan("silver", "supervision_event").filter(
+        (pl.col("person_no") == person) & (pl.col("link_status") == "linked")
+    )
+    assert relinked.select(pl.len()).collect().item() == linked
+    finding = store.scan("bronze", "audit").filter(
+        (pl.col("_source_file") == audit["_source_file"])
+        & (pl.col("_source_row") == audit["_source_row"])
+    )
+    assert finding.select("公民身份号码_状态").collect().item() == "bad_birth_date"
+    event = store.scan("silver", "supervision_event").filter(
+        (pl.col("source") == "audit") & (pl.col("_source_row") == audit["_source_row"])
+        & (pl.col("_source_file") == audit["_source_file"])
+    )  # fmt: skip
+    assert (
+        "birth date is impossible (a typo): not used as evidence"
+        in event.select("link_note").collect().item()
+    )
+
+    summary = json.loads(
+        (tmp_path / "w" / "reports" / "quality" / "summary.json").read_text(encoding="utf-8")
+    )
+    assert summary["blocked"] == []
+    checks = {
+        (t["table"], o["check"]): o["severity"] for t in summary["tables"] for o in t["outcomes"]
+    }
+    assert checks[("bronze/sanction", "row.exact_duplicate")] == "WARN"
+    assert checks[("bronze/inspection", "file.not_an_export")] == "WARN"
+    assert checks[("bronze/roster", "text.invisible_removed")] == "WARN"

@@ -362,25 +362,56 @@ def boundary_text(expr: pl.Expr, form: TextForm) -> pl.Expr:
     return text
 
 
+def _fold(values: pl.Series) -> pl.Series:
+    """:func:`boundary_text`'s ``code`` step on a Series, each distinct value once."""
+    uniques = values.drop_nulls().unique()
+    folded = uniques.str.normalize("NFKC").str.replace_many(
+        list(_OTHER_DIGITS), list(_OTHER_DIGITS.values())
+    )
+    return values.replace_strict(uniques, folded, default=None, return_dtype=pl.String)
+
+
 def normalise_boundary(
     frame: pl.DataFrame, forms: Mapping[str, TextForm]
 ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """``frame`` with each column of ``forms`` passed through :func:`boundary_text`, and per
     column how many values changed: ``invisible`` (characters removed) and ``folded`` (NFKC or
-    digits made ASCII). Counts only, never values: safe for a column of protected text."""
-    columns = [c for c in forms if c in frame.columns]
-    stripped = frame.with_columns(boundary_text(pl.col(c), "text") for c in columns)
+    digits made ASCII). Counts only, never values: safe for a column of protected text.
+
+    Only the values that need it are rewritten: one pass finds, per column, the values holding
+    an invisible character and (for codes) any non-ASCII character; the rest is left as it is.
+    """
+    columns = [c for c in forms if c in frame.columns and frame.schema[c] == pl.String]
+    if not columns or frame.is_empty():
+        return frame, {}
     codes = [c for c in columns if forms[c] == "code"]
-    folded = stripped.with_columns(boundary_text(pl.col(c), "code") for c in codes)
+    found = frame.select(
+        *(pl.col(c).str.contains(_INVISIBLE).fill_null(False).alias(f"i:{c}") for c in columns),
+        *(
+            (pl.col(c).str.len_bytes() != pl.col(c).str.len_chars()).fill_null(False).alias(c)
+            for c in codes
+        ),  # non-ASCII: the only values NFKC or a digit fold can change
+    )
     counts: dict[str, dict[str, int]] = {}
+    changed = []
     for c in columns:
-        found = {
-            "invisible": int((frame[c] != stripped[c]).sum()),
-            "folded": int((stripped[c] != folded[c]).sum()) if c in codes else 0,
-        }
-        if any(found.values()):
-            counts[c] = {k: n for k, n in found.items() if n}
-    return folded, counts
+        values, mine = frame.get_column(c), {}
+        hit = found.get_column(f"i:{c}")
+        if hit.any():
+            at = hit.arg_true()
+            values = values.scatter(at, values.gather(at).str.replace_all(_INVISIBLE, ""))
+            mine["invisible"] = len(at)
+        if c in codes and found.get_column(c).any():
+            at = found.get_column(c).arg_true()
+            before = values.gather(at)
+            after = _fold(before)
+            if n := int((before != after).sum()):
+                values = values.scatter(at, after)
+                mine["folded"] = n
+        if mine:
+            counts[c] = mine
+            changed.append(values.alias(c))
+    return (frame.with_columns(changed) if changed else frame), counts
 
 
 def unreadable_characters(expr: pl.Expr, allowed: str) -> pl.Expr:
