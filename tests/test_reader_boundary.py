@@ -120,6 +120,24 @@ def test_an_implausible_date_quarantines_its_row_not_the_source(tmp_path: Path) 
     }
 
 
+def test_a_date_quarantined_as_future_is_read_again_on_a_later_as_of(tmp_path: Path) -> None:
+    # Unchanged files keep their rows from the last run; a row quarantined only because its date
+    # lay after that run's as-of date must be judged again by a later run (it is real now), and
+    # a run dated earlier than the last must not keep rows that now lie after its date.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _csv(inbox / "a.csv", [SANCTION_COLUMNS, _row("张伟", "RY1", "2025-06-01")])
+    _csv(inbox / "b.csv", [SANCTION_COLUMNS, _row("李四", "RY2", "2024-06-01")])
+    store = Warehouse(tmp_path / "warehouse")
+    config = _files(inbox, "*.csv")
+    early = ingest(SANCTION, config, store, as_of=date(2025, 1, 1))
+    assert (early.landed, early.quarantined) == (1, 1)
+    later = ingest(SANCTION, config, store, as_of=date(2025, 12, 31))
+    assert (later.landed, later.quarantined, later.reused_files) == (2, 0, 1)  # b.csv carried
+    backdated = ingest(SANCTION, config, store, as_of=date(2025, 1, 1))
+    assert (backdated.landed, backdated.quarantined, backdated.reused_files) == (1, 1, 0)
+
+
 def test_office_lock_and_hidden_files_are_skipped_and_listed(tmp_path: Path) -> None:
     # An Excel owner file ~$2024年第1轮….xlsx left in the inbox stopped the source ("cannot open
     # workbook"), and hidden files were passed over without a word. Both are skipped now and
