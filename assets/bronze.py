@@ -9,7 +9,7 @@ from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from quality.gate import validation_frame
 from quality.invariants import row_count_in_band, rows_conserved, unique_across_partitions
-from quality.row_rules import quarantine_outcomes
+from quality.row_rules import quarantine_outcomes, reader_outcomes
 from quality.suites import suite_for
 from transforms.specs import SPECS, SourceSpec
 from warehouse.ingest import (
@@ -65,7 +65,9 @@ def _stage(
     masking = settings.rules().deid if spec.protected else None
     config = sources.load().get(spec.name)
     try:
-        return stage_ingest(spec, config, warehouse.store(), log=log, deid_rules=masking)
+        return stage_ingest(
+            spec, config, warehouse.store(), log, masking, as_of=settings.as_of_date()
+        )
     except (SourceError, ConservationError, WarehouseError, ConfigError):
         raise
     except Exception as error:
@@ -93,7 +95,10 @@ def _guarded(
             unique_across_partitions(table, validation_frame(staged.bronze.scan(), suite)),
             row_count_in_band(table, report.landed, previous, accepted),
         ],
-        quarantine_outcomes(table, staged.quarantine.scan().collect(), report.rows_read),
+        [
+            *quarantine_outcomes(table, staged.quarantine.scan().collect(), report.rows_read),
+            *reader_outcomes(table, report.text_counts, report.skipped_files, report.rows_read),
+        ],
         {
             "read": report.rows_read,
             "landed": report.landed,

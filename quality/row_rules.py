@@ -21,6 +21,9 @@ WHY = {
     "valid_share": "a share that cannot be read",
     "valid_bool": "a yes/no field that cannot be read",
     "valid_id_number": "an ID number of the wrong length or form",
+    "valid_code": "a code that is still not one after normalisation (the reason shows the character)",
+    "plausible_date": "a date before 1949-10-01 or after the run's as-of date (a typo: 2099)",
+    "exact_duplicate": "a row repeating an earlier one field for field: the first landed",
     "has_period": "no year or month to file the row under",
     "one_person": "two people under one key: none of their rows is used",
     "present": "no 公民身份号码 and no 人员编号: the row names nobody",
@@ -28,6 +31,9 @@ WHY = {
     "valid_json": "a JSON line that does not parse",
     "json_object": "a JSON line that is not an object",
 }
+
+WARN_RULES = frozenset({"row.exact_duplicate"})
+"""Row rules reported as WARN: the record itself landed (its first copy), nothing is missing."""
 """What each kind of row rule guards, by the last part of its id."""
 
 
@@ -71,9 +77,44 @@ def quarantine_outcomes(
     )
     return [
         Outcome(
-            rule, table, "row rule", "QUARANTINE", False, rows_read, failed, list(examples),
+            rule, table, "row rule", "WARN" if rule in WARN_RULES else "QUARANTINE", False,
+            rows_read, failed, list(examples),
             partitions=dict(per_file.filter(pl.col("rule") == rule).select("file", "len").iter_rows()),
             why=why(rule), detail="cleaning rule: the row is kept in quarantine with its raw values",
         )
         for rule, failed, examples in by_rule.iter_rows()
     ]  # fmt: skip
+
+
+def reader_outcomes(
+    table: str,
+    text_counts: dict[str, dict[str, int]],
+    skipped_files: dict[str, str],
+    rows_read: int,
+) -> list[Outcome]:
+    """What the readers changed or left out, for the report: values whose invisible characters
+    were removed (WARN) or whose digits and compatibility forms were made standard (INFO), per
+    field — counts, never values — and files the glob matched that are no export (WARN)."""
+    out = []
+    for kind, check, severity, why in (
+        ("invisible", "text.invisible_removed", "WARN",
+         "zero-width, BOM, bidi or control characters removed at the reader (李\u200b勇 is 李勇)"),
+        ("folded", "text.digits_folded", "INFO",
+         "full-width or other-script digits and compatibility forms made standard (NFKC) in codes"),
+    ):  # fmt: skip
+        per_field = {f: n[kind] for f, n in text_counts.items() if n.get(kind)}
+        if per_field:
+            out.append(
+                Outcome(check, table, "row rule", severity, False, rows_read, sum(per_field.values()),
+                        [f"{f}: {n:,} value(s)" for f, n in per_field.items()], per_field, why,
+                        "reader boundary normalisation: the rows landed, the counts are by field")
+            )  # fmt: skip
+    if skipped_files:
+        out.append(
+            Outcome("file.not_an_export", table, "row rule", "WARN", False, len(skipped_files),
+                    len(skipped_files), [f"{f}: {why}" for f, why in skipped_files.items()],
+                    dict.fromkeys(skipped_files, 1), "files the glob matched that are no export "
+                    "(Office lock files ~$…, hidden files): skipped, not read",
+                    "the source's glob in sources.yaml")
+        )  # fmt: skip
+    return out

@@ -16,14 +16,15 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any, Literal
 
-from transforms.specs import EVENT_SOURCES, SPECS, FieldSpec, SourceSpec
+from transforms import specs as source_specs
+from transforms.specs import EVENT_SOURCES, SPECS, FieldSpec, SourceSpec, date_bounds
 
 Severity = Literal["ERROR", "WARN"]
 
-EARLIEST = datetime(1949, 10, 1)
+EARLIEST = datetime.combine(source_specs.EARLIEST, time.min)
 """No supervision record predates the founding of the PRC: an earlier date is a broken export."""
 
 KEY = "_key"
@@ -31,7 +32,7 @@ KEY = "_key"
 PARTITION = "_partition"
 """A column the validator adds: the partition a row is in (``all`` for an unpartitioned table)."""
 
-FUTURE_DATES = {"整改时限", "影响期截止"}
+FUTURE_DATES = source_specs.FUTURE_DATES
 """Dates that may lie after the as-of date: deadlines and the end of an influence period."""
 
 
@@ -121,12 +122,15 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
                column=col, value_set=known)
         )  # fmt: skip
     elif spec.kind in ("date", "datetime", "year_month"):
-        latest = as_of + timedelta(days=366 * 30) if spec.name in FUTURE_DATES else as_of
+        # The same bounds as cleaning's quarantine rule (``<field>.plausible_date``): a row
+        # outside them is quarantined before this runs, so this only guards the rule itself.
+        earliest, last = date_bounds(spec, as_of.date())
+        latest = datetime.combine(last, time.max if spec.kind == "datetime" else time.min)
         what = "a deadline within 30 years" if spec.name in FUTURE_DATES else "not in the future"
         out.append(
             expect(f"{col}.plausible", "ExpectColumnValuesToBeBetween", "ERROR",
-               f"{spec.name} must be on or after 1949-10-01 and {what}",
-               column=col, min_value=EARLIEST, max_value=latest)
+               f"{spec.name} must be on or after {earliest.isoformat()} and {what}",
+               column=col, min_value=datetime.combine(earliest, time.min), max_value=latest)
         )  # fmt: skip
     elif spec.kind == "amount":
         out.append(
@@ -143,7 +147,7 @@ def _field_expectations(spec: FieldSpec, as_of: datetime) -> list[Expectation]:
             expect(f"{col}.check_character", "ExpectColumnValuesToNotBeInSet", "WARN",
                f"{spec.name}: 18 characters with a valid GB 11643 check character; a failing "
                "number is kept but is no evidence of identity",
-               column=f"{col}_状态", value_set=["bad_check", "malformed"])
+               column=f"{col}_状态", value_set=["bad_check", "bad_birth_date", "malformed"])
         )  # fmt: skip
         out.append(
             expect(f"{col}.format", "ExpectColumnValuesToMatchRegex", "ERROR",

@@ -63,7 +63,7 @@ def test_parse_year_month(text: str, expected: date | None) -> None:
         ("１１０１０５１９４９１２３１００２Ｘ", "11010519491231002X", "valid"),  # full-width
         ("110105491231002", "11010519491231002X", "upgraded_15"),  # legacy 15-digit number
         ("11010519491231003X", "11010519491231003X", "bad_check"),  # a typo: kept as typed, flagged
-        ("11010519491331002X", "11010519491331002X", "malformed"),  # month 13 in the birth date
+        ("11010519491331002X", "11010519491331002X", "bad_birth_date"),  # month 13: a typo
         ("1101051949123100", "1101051949123100", "malformed"),  # too short
         ("", None, None),  # no ID number given
     ],

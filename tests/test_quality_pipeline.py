@@ -58,11 +58,13 @@ def _write(file: Path, header: list[str], rows: list[list[str]]) -> None:
         csv.writer(handle).writerows([header, *rows])
 
 
-def _add_sanction(sources: Path, decided: str) -> None:
+def _add_sanction(sources: Path, decided: str, **values: str) -> None:
     """A new export file with one decision, copied from the last row of 处分决定_3.csv."""
     header, rows = _rows(sources.joinpath(*SANCTIONS, "处分决定_3.csv"))
     row = list(rows[-1])
     row[header.index("决定日期")] = decided
+    for name, value in values.items():
+        row[header.index(name)] = value
     row[header.index("事由")] = f"{row[header.index('事由')]}（{decided}）"
     _write(sources.joinpath(*SANCTIONS, "处分决定_4.csv"), header, [row])
 
@@ -122,22 +124,24 @@ def test_a_blocking_failure_holds_the_partition_and_keeps_gold(baseline, sources
             "gold/promotion_check",
         )
     }
-    _add_sanction(sources, "2099-03-01")
+    # 留党察看 for 36 months (the rules allow 12 or 24): an ERROR expectation. (A 决定日期 of
+    # 2099 was the example here; it now quarantines its row instead, issue 23 point 7.)
+    _add_sanction(sources, "2026-03-01", 留党察看期限="36")
     outcome = run(sources, warehouse)
     assert not outcome.success
     assert "bronze/sanction was not published" in outcome.failure
-    assert "决定日期.plausible" in outcome.failure and "2099-03" in outcome.failure
-    assert "2099-03-01" in outcome.failure  # the offending value, as a sample
+    assert "留党察看期限.months" in outcome.failure and "2026-03" in outcome.failure
+    assert "36" in outcome.failure  # the offending value, as a sample
     after = {t: _version(warehouse, *t.split("/")) for t in before}
     assert after == before  # nothing of the bad export reached silver or gold
     summary = _summary(warehouse)
     assert summary["blocked"] == ["bronze/sanction"]
     held = _table(summary, "bronze/sanction")
     failed = [o for o in held["outcomes"] if not o["passed"] and o["severity"] == "ERROR"]
-    assert [o["check"] for o in failed] == ["决定日期.plausible"]
-    assert failed[0]["partitions"] == {"2099-03": 1}
+    assert [o["check"] for o in failed] == ["留党察看期限.months"]
+    assert failed[0]["partitions"] == {"2026-03": 1}
     page = (warehouse / "reports" / "quality" / "index.html").read_text(encoding="utf-8")
-    assert "BLOCKED" in page and "决定日期.plausible" in page
+    assert "BLOCKED" in page and "留党察看期限.months" in page
 
 
 def test_a_new_month_validates_only_the_new_month(baseline, sources, tmp_path):

@@ -13,11 +13,12 @@ the field was empty) and the sentence a person reads. Nobody parses the sentence
 """
 
 from collections.abc import Callable
+from datetime import date
 
 import polars as pl
 
 from transforms import normalize as nz
-from transforms.specs import FieldSpec, SourceSpec
+from transforms.specs import FUTURE_DATES, FieldSpec, SourceSpec, date_bounds
 
 LINEAGE = ("_source_file", "_source_row", "_load_id")
 REASONS = "_reasons"
@@ -72,7 +73,7 @@ def _typed(spec: FieldSpec) -> list[pl.Expr]:
     return [nz.blank_to_null(raw).alias(spec.column)]
 
 
-def _reasons(spec: FieldSpec) -> list[pl.Expr]:
+def _reasons(spec: FieldSpec, as_of: date | None) -> list[pl.Expr]:
     raw = nz.blank_to_null(pl.col(f"raw:{spec.name}"))
     typed = pl.col(spec.column)
     out: list[pl.Expr] = []
@@ -93,16 +94,48 @@ def _reasons(spec: FieldSpec) -> list[pl.Expr]:
             check,
             pl.format(f"{spec.name}: '{{}}' is {text}", raw),
         )
+        if spec.kind in ("date", "datetime", "year_month"):
+            out += _implausible(spec, raw, typed, as_of)
+    elif spec.shape is not None:
+        # A code that is still not one after the readers' normalisation (invisible characters
+        # removed, digits of any script made ASCII): the reason shows the characters.
+        regex, allowed, what = spec.shape
+        chars = nz.unreadable_characters(raw, allowed)
+        shown = pl.when(chars != "").then(pl.format(" (holds {})", chars)).otherwise(pl.lit(""))
+        message = pl.format(f"{spec.name}: '{{}}' is not {what}{{}}", raw, shown)
+        when(raw.is_not_null() & ~raw.str.contains(regex), "valid_code", message)
     elif spec.kind == "id_number":
-        # A number failing only its check character is kept and flagged (a typo of a real
-        # number); one of the wrong length, with letters, or an impossible birth date is no ID.
+        # A number failing its check character or naming an impossible birth date is kept and
+        # flagged (a typo of a real number, no evidence); one of the wrong length or with
+        # letters is no ID number.
         malformed = pl.col(f"{spec.column}_状态") == "malformed"
         message = pl.format(
-            f"{spec.name}: '{{}}' is not an ID number (18 characters, or the legacy 15 digits, "
-            "with a real birth date)",
+            f"{spec.name}: '{{}}' is not an ID number (18 characters: 17 digits and a digit or X, "
+            "or the legacy 15 digits)",
             raw,
         )
         when(raw.is_not_null() & malformed, "valid_id_number", message)
+    return out
+
+
+def _implausible(
+    spec: FieldSpec, raw: pl.Expr, typed: pl.Expr, as_of: date | None
+) -> list[pl.Expr]:
+    """A date that reads but cannot be true (before 1949-10-01, after the run's as-of date: a
+    决定日期 of 2099) quarantines its row, not its whole source."""
+    earliest, latest = date_bounds(spec, as_of or date(2000, 1, 1))  # no as-of: only earliest
+    day = typed.dt.date() if spec.kind == "datetime" else typed
+    rule = f"{spec.name}.plausible_date"
+    early = pl.format(f"{spec.name}: '{{}}' is before {earliest.isoformat()}", raw)
+    out = [pl.when(day < earliest).then(reason(rule, spec.name, raw, early))]
+    if as_of is not None:
+        after = (
+            f"more than 30 years after the run's as-of date {as_of.isoformat()}"
+            if spec.name in FUTURE_DATES
+            else f"after the run's as-of date {as_of.isoformat()}"
+        )
+        late = pl.format(f"{spec.name}: '{{}}' is {after}", raw)
+        out.append(pl.when(day > latest).then(reason(rule, spec.name, raw, late)))
     return out
 
 
@@ -123,8 +156,11 @@ def _field(source: SourceSpec, name: str) -> FieldSpec:
     return next(f for f in source.fields if f.name == name)
 
 
-def annotate(raw: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
+def annotate(raw: pl.LazyFrame, source: SourceSpec, as_of: date | None = None) -> pl.LazyFrame:
     """Type every field of ``source`` and attach each row's hard errors as ``_reasons``.
+
+    ``as_of`` is the run's date: a date after it (outside the deadlines that may lie ahead) is
+    implausible; without it only dates before 1949-10-01 are.
 
     ``raw`` holds one text column per field of the spec (the reader adds missing optional ones as
     null) and the lineage columns. The result keeps the raw columns (as ``raw:<name>``) so that a
@@ -135,7 +171,7 @@ def annotate(raw: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
     typed = renamed.with_columns(
         *(e for f in source.fields for e in _typed(_as_raw(f)))
     ).with_columns(_partition(source).alias(PARTITION))
-    checks = [e for f in source.fields for e in _reasons(f)]
+    checks = [e for f in source.fields for e in _reasons(f, as_of)]
     if source.one_of:
         nothing = pl.all_horizontal(
             nz.blank_to_null(pl.col(f"raw:{c}")).is_null() for c in source.one_of
@@ -201,9 +237,15 @@ def bronze_rows(annotated: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
     )
 
 
+def raw_json(source: SourceSpec) -> pl.Expr:
+    """The raw text of an annotated row as the quarantine keeps it: one JSON object of fields."""
+    return pl.struct(
+        pl.col(f"raw:{f.name}").alias(f.name) for f in source.fields
+    ).struct.json_encode()
+
+
 def quarantine_rows(annotated: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame:
     """Rows with at least one hard error: lineage, every reason, and the raw text as JSON."""
-    raw_struct = pl.struct(pl.col(f"raw:{f.name}").alias(f.name) for f in source.fields)
     return (
         annotated.filter(pl.col(REASONS).list.len() > 0)
         .select(
@@ -214,10 +256,70 @@ def quarantine_rows(annotated: pl.LazyFrame, source: SourceSpec) -> pl.LazyFrame
             .list.join("; ")
             .alias("reason"),
             pl.col(REASONS).alias("reasons"),
-            raw_struct.struct.json_encode().alias("raw"),
+            raw_json(source).alias("raw"),
             PARTITION,
         )
         .sort("_source_file", "_source_row")
+    )
+
+
+DUPLICATE_RULE = "row.exact_duplicate"
+
+
+def split_duplicates(
+    bronze: pl.DataFrame, source: SourceSpec, annotated: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Bronze without its exact duplicates, and those duplicates as quarantine rows.
+
+    Rows holding the same value in every field are one record written twice (an export that
+    repeats a line): the first (by file, then row) lands, every later copy goes to quarantine as
+    ``exact duplicate of line N`` instead of holding the source on its duplicate key. For a
+    source whose files are versions (``versions_by_file``), only copies within one file count.
+    ``annotated`` (:func:`annotate`) gives the raw text of the rows read this run; a copy carried
+    over from an earlier run shows its typed values instead.
+    """
+    key = [_field(source, k).column for k in source.key]
+    by_file = [pl.col("_source_file")] if source.versions_by_file else []
+    values = [c for f in source.fields for c in _output_columns(f)]
+    same = [
+        pl.struct(c).struct.json_encode() if isinstance(bronze.schema[c], pl.List) else pl.col(c)
+        for c in values
+    ] + by_file
+    ordered = bronze.sort("_source_file", "_source_row").with_row_index("_at")
+    shared = ordered.filter(pl.len().over([*key, *by_file]) > 1)  # a copy shares its key
+    copies = shared.with_columns(
+        pl.col("_at").first().over(same).alias("_first_at"),
+        pl.col("_source_file").first().over(same).alias("_first_file"),
+        pl.col("_source_row").first().over(same).alias("_first_row"),
+    ).filter(pl.col("_at") != pl.col("_first_at"))
+    kept = ordered.filter(~pl.col("_at").is_in(copies["_at"].implode())).drop("_at")
+    return kept, _duplicate_rows(copies, source, values, annotated)
+
+
+def _duplicate_rows(
+    copies: pl.DataFrame, source: SourceSpec, values: list[str], annotated: pl.DataFrame | None
+) -> pl.DataFrame:
+    message = (
+        pl.when(pl.col("_first_file") == pl.col("_source_file"))
+        .then(pl.format("exact duplicate of line {}", "_first_row"))
+        .otherwise(pl.format("exact duplicate of line {} of {}", "_first_row", "_first_file"))
+    )
+    typed = pl.struct(values).struct.json_encode()
+    where = ["_source_file", "_source_row"]
+    if annotated is not None:
+        raw = annotated.join(copies.select(where), on=where, how="semi")
+        copies = copies.join(
+            raw.select(*where, raw_json(source).alias("_raw")), on=where, how="left"
+        )
+    given = pl.col("_raw") if annotated is not None else pl.lit(None, dtype=pl.String)
+    first = pl.col("_first_row").cast(pl.String)
+    return copies.select(
+        pl.lit(source.name).alias("source"),
+        *LINEAGE,
+        message.alias("reason"),
+        pl.concat_list(reason(DUPLICATE_RULE, None, first, message)).alias("reasons"),
+        pl.coalesce(given, typed).alias("raw"),
+        PARTITION,
     )
 
 
@@ -231,6 +333,7 @@ def _output_columns(spec: FieldSpec) -> list[str]:
 
 _FLAG_TEXT = {
     "bad_check": "check character fails (kept, not evidence of identity)",
+    "bad_birth_date": "impossible birth date, a typo (kept, not evidence of identity)",
     "upgraded_15": "legacy 15-digit number upgraded to 18",
 }
 

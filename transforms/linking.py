@@ -103,6 +103,9 @@ def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame
                 pl.when(pl.col("id_status") == "bad_check").then(
                     pl.lit("ID number fails its check character: not used as evidence")
                 ),
+                pl.when(pl.col("id_status") == "bad_birth_date").then(
+                    pl.lit("ID number's birth date is impossible (a typo): not used as evidence")
+                ),
                 pl.when(pl.col("id_status") == "malformed").then(
                     pl.lit("ID number malformed: not used as evidence")
                 ),

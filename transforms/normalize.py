@@ -6,7 +6,9 @@ cleaning step (``transforms.cleaning``) compares with the raw text to give the r
 Nothing here reads files or knows about Dagster.
 """
 
+import unicodedata
 from collections.abc import Mapping
+from typing import Literal
 
 import opencc
 import polars as pl
@@ -22,6 +24,7 @@ _HALF_WIDTH = "0123456789XxYyNn-/.:%"
 # GB 11643 / ISO 7064 MOD 11-2: weights of the first 17 digits and the check character table.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_BORN_EARLIEST = pl.date(1900, 1, 1)
 
 # Minority-name separators seen in the sources; all become the middle dot U+00B7.
 _NAME_DOTS = r"[•・‧.．･∙⋅]"
@@ -126,8 +129,9 @@ def _id_frame(raw: pl.Series) -> pl.DataFrame:
             .otherwise(pl.col("compact"))
         )
         .with_columns(
-            well_formed=pl.col("normal").str.contains(r"^\d{17}[\dX]$")
-            & pl.col("normal").str.slice(6, 8).str.to_date("%Y%m%d", strict=False).is_not_null(),
+            well_formed=pl.col("normal").str.contains(r"^[0-9]{17}[0-9X]$"),
+            born=pl.col("normal").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+            >= _BORN_EARLIEST,
             check_ok=pl.col("normal").str.slice(17, 1)
             == _check_character(pl.col("normal").str.slice(0, 17)),
         )
@@ -144,6 +148,8 @@ def _status_series(raw: pl.Series) -> pl.Series:
         .then(None)
         .when(~pl.col("well_formed"))
         .then(pl.lit("malformed"))
+        .when(~pl.col("born").fill_null(False))
+        .then(pl.lit("bad_birth_date"))
         .when(~pl.col("check_ok"))
         .then(pl.lit("bad_check"))
         .when(pl.col("compact").str.len_chars() == 15)
@@ -164,10 +170,13 @@ def normalize_id_number(expr: pl.Expr) -> pl.Expr:
 
 
 def id_number_status(expr: pl.Expr) -> pl.Expr:
-    """``valid``, ``upgraded_15`` (valid after the 15→18 upgrade), ``bad_check`` or ``malformed``.
+    """``valid``, ``upgraded_15`` (valid after the 15→18 upgrade), ``bad_check``,
+    ``bad_birth_date`` or ``malformed``.
 
-    Null when the cell is empty. ``malformed`` covers wrong length or characters and an impossible
-    birth date; ``bad_check`` is a well-formed number whose check character does not match (a typo).
+    Null when the cell is empty. ``malformed`` is the wrong length or characters (no ID number at
+    all); ``bad_birth_date`` a well-formed number whose birth date is impossible (``19991350``,
+    before 1900) and ``bad_check`` one whose check character does not match: both are typos of a
+    real number, kept and flagged, never evidence of identity.
     """
     return expr.map_batches(_status_series, return_dtype=pl.String)
 
@@ -274,3 +283,151 @@ def mask_id_numbers(text: pl.Expr) -> pl.Expr:
     source key is ``<ID or 人员编号>/<measure>/<date>``: what officers read never carries a whole
     ID number)."""
     return text.str.replace_all(r"(\d{6})\d{8}(\d{3}[\dXx])", "${1}********${2}")
+
+
+# ------------------------------------------------------------------- the readers' boundary
+#
+# Every reader hands its text through :func:`normalise_boundary` before anything else sees it, so
+# that the same fact written with invisible differences is the same fact: ``李\u200b勇`` is 李勇,
+# ``４５０１０２`` and ``٤٥٠١٠٢`` are 450102, a zero-width character in a 人员编号 makes no new key.
+
+TextForm = Literal["code", "text"]
+"""``code``: codes, keys, numbers and dates (NFKC, then every script's digits as ASCII, after the
+invisible characters are removed); ``text``: names, units, posts, free text (invisible characters
+removed, nothing else changed: full-width brackets in a unit name stay as written)."""
+
+_KEEP_CONTROLS = frozenset("\t\n\r\x0b\x0c")
+_INVISIBLE_EXTRA = (
+    "\u034f\u115f\u1160\u180b\u180c\u180d\u3164\uffa0"  # grapheme joiner, Hangul fillers, FVS
+    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
+)
+
+
+def is_invisible(char: str) -> bool:
+    """Whether a character changes nothing a person reads but makes two equal values differ:
+    format characters (zero-width space/joiners, BOM, bidi controls such as U+202E, soft hyphen),
+    control characters other than tab and line breaks (NUL …), variation selectors, fillers."""
+    category = unicodedata.category(char)
+    if category == "Cf" or char in _INVISIBLE_EXTRA or 0xE0100 <= ord(char) <= 0xE01EF:
+        return True
+    return category == "Cc" and char not in _KEEP_CONTROLS
+
+
+def _ranges(chars: list[int]) -> str:
+    """A regex character class for the code points ``chars`` (sorted), as ranges."""
+    parts, start = [], None
+    for i, cp in enumerate(chars):
+        start = cp if start is None else start
+        if i + 1 == len(chars) or chars[i + 1] != cp + 1:
+            parts.append(f"\\x{{{start:X}}}" + (f"-\\x{{{cp:X}}}" if cp != start else ""))
+            start = None
+    return "[" + "".join(parts) + "]"
+
+
+_PLANES = (*range(0x20000), *range(0xE0000, 0xE1000))
+"""Where format, control and digit characters live (planes 0, 1 and 14; 2 and 3 hold only CJK
+ideographs, 15 and 16 private use): scanning only these keeps the import fast."""
+
+_INVISIBLE = _ranges([cp for cp in _PLANES if is_invisible(chr(cp))])
+"""The same set as :func:`is_invisible`, as a Polars (Rust) regex class: both sides agree."""
+
+_OTHER_DIGITS = {
+    chr(cp): str(unicodedata.digit(chr(cp)))
+    for cp in _PLANES
+    if cp > 0x7F and unicodedata.category(chr(cp)) == "Nd"
+}
+"""Decimal digits of every script but ASCII (Arabic-Indic ٤, Devanagari ४, full-width ４ …)."""
+
+
+def boundary_value(value: str | None, form: TextForm) -> str | None:
+    """One value as the readers pass it on (:func:`boundary_text` for a Python string: the
+    decisions files and anything else read outside a source reader use this)."""
+    if value is None:
+        return None
+    text = "".join(c for c in value if not is_invisible(c))
+    if form == "code":
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(_OTHER_DIGITS.get(c, c) for c in text)
+    return text
+
+
+def boundary_text(expr: pl.Expr, form: TextForm) -> pl.Expr:
+    """The text of a field as every reader passes it on: invisible characters removed
+    (:func:`is_invisible`); for a ``code``, NFKC and every script's digits as ASCII."""
+    text = expr.str.replace_all(_INVISIBLE, "")
+    if form == "code":
+        text = text.str.normalize("NFKC").str.replace_many(
+            list(_OTHER_DIGITS), list(_OTHER_DIGITS.values())
+        )
+    return text
+
+
+def _fold(values: pl.Series) -> pl.Series:
+    """:func:`boundary_text`'s ``code`` step on a Series, each distinct value once."""
+    uniques = values.drop_nulls().unique()
+    folded = uniques.str.normalize("NFKC").str.replace_many(
+        list(_OTHER_DIGITS), list(_OTHER_DIGITS.values())
+    )
+    return values.replace_strict(uniques, folded, default=None, return_dtype=pl.String)
+
+
+def normalise_boundary(
+    frame: pl.DataFrame, forms: Mapping[str, TextForm]
+) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+    """``frame`` with each column of ``forms`` passed through :func:`boundary_text`, and per
+    column how many values changed: ``invisible`` (characters removed) and ``folded`` (NFKC or
+    digits made ASCII). Counts only, never values: safe for a column of protected text.
+
+    Only the values that need it are rewritten: one pass finds, per column, the values holding
+    an invisible character and (for codes) any non-ASCII character; the rest is left as it is.
+    """
+    columns = [c for c in forms if c in frame.columns and frame.schema[c] == pl.String]
+    if not columns or frame.is_empty():
+        return frame, {}
+    codes = [c for c in columns if forms[c] == "code"]
+    found = frame.select(
+        *(pl.col(c).str.contains(_INVISIBLE).fill_null(False).alias(f"i:{c}") for c in columns),
+        *(
+            (pl.col(c).str.len_bytes() != pl.col(c).str.len_chars()).fill_null(False).alias(c)
+            for c in codes
+        ),  # non-ASCII: the only values NFKC or a digit fold can change
+    )
+    counts: dict[str, dict[str, int]] = {}
+    changed = []
+    for c in columns:
+        values, mine = frame.get_column(c), {}
+        hit = found.get_column(f"i:{c}")
+        if hit.any():
+            at = hit.arg_true()
+            values = values.scatter(at, values.gather(at).str.replace_all(_INVISIBLE, ""))
+            mine["invisible"] = len(at)
+        if c in codes and found.get_column(c).any():
+            at = found.get_column(c).arg_true()
+            before = values.gather(at)
+            after = _fold(before)
+            if n := int((before != after).sum()):
+                values = values.scatter(at, after)
+                mine["folded"] = n
+        if mine:
+            counts[c] = mine
+            changed.append(values.alias(c))
+    return (frame.with_columns(changed) if changed else frame), counts
+
+
+def unreadable_characters(expr: pl.Expr, allowed: str) -> pl.Expr:
+    """The characters of ``expr`` outside the regex class ``allowed`` (e.g. ``[0-9]``), each as
+    ``U+004F 'O'`` (an invisible one without its glyph), joined; empty when there is none."""
+    leftover = expr.str.replace_all(allowed, "")
+
+    def describe(values: pl.Series) -> pl.Series:
+        uniques = values.drop_nulls().unique()
+        text = [
+            " ".join(
+                f"U+{ord(c):04X}" + ("" if is_invisible(c) or c.isspace() else f" '{c}'")
+                for c in dict.fromkeys(v)
+            )
+            for v in uniques.to_list()
+        ]
+        return values.replace_strict(uniques, pl.Series(text, dtype=pl.String), default=None)
+
+    return leftover.map_batches(describe, return_dtype=pl.String)

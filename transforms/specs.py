@@ -7,6 +7,7 @@ every spelling seen upstream to the canonical value (``不属实`` → ``不实`
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 FieldKind = Literal[
@@ -26,6 +27,8 @@ class FieldSpec:
         vocabulary: for ``enum``: every accepted spelling → canonical value.
         aliases: other spellings of the header seen upstream.
         output: the bronze column name when it differs from ``name``.
+        shape: for a code: a regex its whole value must match, the regex class of the characters
+            it may hold, and what it is (``a 6-digit region code``).
     """
 
     name: str
@@ -34,10 +37,21 @@ class FieldSpec:
     vocabulary: Mapping[str, str] | None = None
     aliases: tuple[str, ...] = ()
     output: str | None = None
+    shape: tuple[str, str, str] | None = None
 
     @property
     def column(self) -> str:
         return self.output or self.name
+
+    @property
+    def form(self) -> Literal["code", "text"] | None:
+        """How the readers normalise its text (``transforms.normalize.boundary_text``): codes,
+        keys, numbers and dates as ``code``; names, units, posts and free text as ``text``."""
+        if self.kind == "counts":
+            return None
+        if self.name in CODE_FIELDS or self.kind not in ("text", "name", "enum"):
+            return "code"
+        return "text"
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,8 @@ class SourceSpec:
         sheet: the worksheet a workbook export keeps its rows on.
         free_text: fields a reporter may be written into (masked at extraction when ``protected``).
         masked_counts: the column counting, per row and kind, what was masked (never the values).
+        versions_by_file: each file is a version of the records (a re-issued workbook), so a row
+            repeated in a later file is no duplicate.
     """
 
     name: str
@@ -75,11 +91,34 @@ class SourceSpec:
     sheet: str | None = None
     free_text: tuple[str, ...] = ()
     masked_counts: str | None = None
+    versions_by_file: bool = False
 
     @property
     def required(self) -> tuple[str, ...]:
         """Headers that must be present in every export of this source."""
         return tuple(f.name for f in self.fields if f.required) + self.one_of
+
+
+CODE_FIELDS = frozenset(
+    {"人员编号", "单位代码", "行政区划代码", "被巡察单位代码", "件号", "原件号", "问题编号",
+     "审计项目编号", "案例编号", "轮次", "考核周期"}
+)  # fmt: skip
+"""Text fields that are codes or keys: NFKC and ASCII digits at the readers' boundary."""
+
+EARLIEST = date(1949, 10, 1)
+"""No supervision record predates the founding of the PRC: an earlier date is a broken export."""
+EARLIEST_BY_FIELD = {"出生年月": date(1900, 1, 1)}
+"""Dates that may lie before 1949-10-01: a retired cadre's birth month."""
+FUTURE_DATES = frozenset({"整改时限", "影响期截止"})
+"""Dates that may lie after the as-of date: deadlines and the end of an influence period."""
+FUTURE_HORIZON = timedelta(days=366 * 30)
+"""How far after the as-of date such a deadline may lie."""
+
+
+def date_bounds(field: FieldSpec, as_of: date) -> tuple[date, date]:
+    """The plausible dates of a date field, both inclusive (a datetime: any time of those days)."""
+    earliest = EARLIEST_BY_FIELD.get(field.name, EARLIEST)
+    return earliest, as_of + FUTURE_HORIZON if field.name in FUTURE_DATES else as_of
 
 
 def _vocab(canonical: list[str], synonyms: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -172,7 +211,9 @@ ROSTER = SourceSpec(
         FieldSpec("现任职务"),
         FieldSpec("职级"),
         FieldSpec("管理权限", "enum", required=True, vocabulary=SCOPE),
-        FieldSpec("行政区划代码"),
+        FieldSpec(
+            "行政区划代码", shape=(r"^[0-9]{6}$", "[0-9]", "a 6-digit region code (GB/T 2260)")
+        ),
         FieldSpec("任现职时间", "date"),
         FieldSpec("在职状态", "enum", vocabulary=SERVICE_STATUS),
         FieldSpec("更新时间", "datetime"),
@@ -222,6 +263,7 @@ INSPECTION = SourceSpec(
     key=("轮次", "问题编号"),
     partition=("轮次", "year"),
     sheet="问题清单",
+    versions_by_file=True,
 )
 
 AUDIT = SourceSpec(

@@ -1,5 +1,6 @@
 """Decoding text exports: UTF-8 (with or without BOM) or GB18030, decided per file — and per line
-when a GB18030 file holds UTF-8 lines pasted in from another export."""
+when a GB18030 file holds UTF-8 lines pasted in from another export — and UTF-16/UTF-32, with or
+without a BOM."""
 
 import charset_normalizer
 
@@ -7,7 +8,8 @@ from warehouse.sources import SourceError
 
 
 def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
-    """Decode an export: BOM first, then strict UTF-8, then GB18030, then a detector's best guess.
+    """Decode an export: BOM first, then UTF-16/UTF-32 by their NUL bytes, then strict UTF-8,
+    then GB18030, then a detector's best guess.
 
     A GB18030 file holding some UTF-8 lines (rows pasted in from another export) is decoded line
     by line: each line in the encoding it was written in, and the encoding says so
@@ -18,8 +20,9 @@ def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    wide = _wide(data, source, file)
+    if wide is not None:
+        return wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -44,6 +47,59 @@ def decode_text(data: bytes, source: str, file: str) -> tuple[str, str]:
         )
         raise SourceError(source, file, problem) from error
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),  # before UTF-16's: it begins with the same two bytes
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _wide(data: bytes, source: str, file: str) -> tuple[str, str] | None:
+    """A UTF-16 or UTF-32 export (Excel's "Unicode text", some database tools): by its BOM, or
+    without one by its NUL bytes (every ASCII character — commas, digits, line breaks — carries
+    one or three); the text and the encoding, or None for a file of 8-bit text.
+
+    Raises:
+        SourceError: the file is UTF-16/UTF-32 by its BOM or its NUL bytes, but does not decode.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                problem = (
+                    f"file is {encoding.upper()} (by its byte-order mark) but cannot be decoded "
+                    f"(bad bytes at offset {error.start + len(bom)})"
+                )
+                raise SourceError(source, file, problem) from error
+    head = data[:65536]
+    nuls = head.count(0)
+    if nuls < 8 or nuls * 20 < len(head):  # a stray NUL in a UTF-8 field is no wide encoding
+        return None
+    best: tuple[float, str, str] | None = None
+    for encoding in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:20000]
+        ascii_share = sum(1 for c in sample if " " <= c <= "~" or c in "\r\n\t") / len(sample)
+        if "\x00" not in text and ascii_share >= 0.2 and (best is None or ascii_share > best[0]):
+            best = (ascii_share, text, encoding)
+    if best is None:
+        try:
+            data.decode("utf-8")
+            return None  # NUL bytes inside UTF-8 text: read as UTF-8, the NULs removed later
+        except UnicodeDecodeError:
+            pass
+        width = "UTF-32" if head.count(b"\x00\x00\x00") * 8 > len(head) else "UTF-16"
+        raise SourceError(
+            source, file, f"file is {width} (no byte-order mark) but cannot be decoded as it"
+        )
+    return best[1], best[2]
 
 
 def _mostly_cjk(text: str) -> bool:

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -20,6 +21,7 @@ import polars as pl
 
 from transforms import cleaning, deid, normalize, recognisers, reporter_mask, specs
 from transforms.cleaning import (
+    DUPLICATE_RULE,
     LINEAGE,
     PARTITION,
     annotate,
@@ -27,6 +29,7 @@ from transforms.cleaning import (
     flag_counts,
     quarantine_rows,
     reason,
+    split_duplicates,
 )
 from transforms.deid import DeidRules
 from transforms.specs import SPECS, SourceSpec
@@ -55,6 +58,10 @@ class IngestReport:
     bronze_version: str = ""
     seconds: float = 0.0
     reused_files: int = 0
+    text_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per field, values the readers' boundary normalisation changed (counts, never values)."""
+    skipped_files: dict[str, str] = field(default_factory=dict)
+    """Files the glob matched that are no export (lock and hidden files), and why."""
 
     @property
     def rows_read(self) -> int:
@@ -116,20 +123,36 @@ def cleaning_fingerprint(spec: SourceSpec) -> str:
     return code_fingerprint(*cleaning_modules(spec), extra=repr(spec))
 
 
+_RECHECK = (".plausible_date", DUPLICATE_RULE)
+"""Quarantine rules whose verdict depends on more than the file's bytes: the as-of date, and the
+other files (the first copy of a row may be in one that changed)."""
+
+
 def _reusable(
-    spec: SourceSpec, config: SourceConfig | None, store: Warehouse, fingerprint: str
+    spec: SourceSpec,
+    config: SourceConfig | None,
+    store: Warehouse,
+    fingerprint: str,
+    as_of: date,
 ) -> tuple[list[FileRead], frozenset[Path]]:
-    """Files whose bytes (and cleaning code) are unchanged since the table was last written."""
+    """Files whose bytes (and cleaning code) are unchanged since the table was last written.
+
+    Files with rows quarantined as a date after the as-of date or as a copy of another row are
+    read again (their verdict may change), and nothing is carried over into a run dated before
+    the last one (a landed date may now lie after it)."""
     if config is None or config.kind != "files":
         return [], frozenset()
     manifest = store.manifest("bronze", spec.name)
     if not manifest or manifest.get("extra", {}).get("cleaning") != fingerprint:
         return [], frozenset()
+    if manifest["extra"].get("as_of", "") > as_of.isoformat():
+        return [], frozenset()
     known = {f["file"]: f for f in manifest["extra"].get("files", [])}
+    recheck = set(manifest["extra"].get("recheck", []))
     reused, skip = [], set()
     for path in config.files():
         prior = known.get(config.lineage_path(path))
-        if prior and prior["load_id"] == file_load_id(path):
+        if prior and prior["file"] not in recheck and prior["load_id"] == file_load_id(path):
             reused.append(FileRead(**prior))
             skip.add(path)
     return reused, frozenset(skip)
@@ -172,9 +195,10 @@ def ingest(
     store: Warehouse,
     log: Callable[[str], None] = lambda _m: None,
     deid_rules: DeidRules | None = None,
+    as_of: date | None = None,
 ) -> IngestReport:
     """Land one source and publish it at once (no quality gate): see :func:`stage_ingest`."""
-    staged = stage_ingest(spec, config, store, log, deid_rules)
+    staged = stage_ingest(spec, config, store, log, deid_rules, as_of)
     staged.publish(store)
     return staged.report
 
@@ -185,6 +209,7 @@ def stage_ingest(
     store: Warehouse,
     log: Callable[[str], None] = lambda _m: None,
     deid_rules: DeidRules | None = None,
+    as_of: date | None = None,
 ) -> StagedIngest:
     """Stage one source: bronze gets the rows that pass, quarantine the rest with every reason.
 
@@ -194,15 +219,17 @@ def stage_ingest(
     to the rows read, or both staged tables are discarded and :class:`ConservationError` is
     raised. The caller publishes (after the quality gate). A source that is not configured, or
     whose glob matches nothing, lands as empty. ``deid_rules`` mask reporters in a petition's text
-    (the shipped rules when None).
+    (the shipped rules when None). ``as_of`` is the run's date (today when None): a date after
+    it quarantines its row. Exact duplicate rows land once, the copies are quarantined.
     """
     start = time.perf_counter()
+    as_of = as_of or date.today()
     fingerprint = cleaning_fingerprint(spec)
     if spec.protected and deid_rules is not None:  # a deployment's own masking rules
         fingerprint = hashlib.sha256((fingerprint + deid_rules.fingerprint()).encode()).hexdigest()[
             :16
         ]
-    reused, skip = _reusable(spec, config, store, fingerprint)
+    reused, skip = _reusable(spec, config, store, fingerprint, as_of)
     if config is None:
         log(f"{spec.name}: not named in sources.yaml — no data yet")
         batch = RawBatch(empty_rows(spec), pl.DataFrame(), [])
@@ -215,7 +242,7 @@ def stage_ingest(
             log(
                 f"{spec.name}: {len(reused)} file(s) unchanged since the last run, their rows carried over"
             )
-    annotated = annotate(batch.rows.lazy(), spec).collect()
+    annotated = annotate(batch.rows.lazy(), spec, as_of).collect()
     bronze = bronze_rows(annotated.lazy(), spec).collect()
     quarantine = quarantine_rows(annotated.lazy(), spec).collect()
     if batch.rejects.width:
@@ -230,10 +257,17 @@ def stage_ingest(
             ).with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION)),
         ]
     )
+    bronze, copies = split_duplicates(bronze, spec, annotated)
+    quarantine = pl.concat([quarantine, copies])
     bronze = bronze.sort("_source_file", "_source_row")
     quarantine = quarantine.sort("_source_file", "_source_row")
     files = sorted([*batch.files, *reused], key=lambda f: f.file)
-    extra: dict[str, object] = {"cleaning": fingerprint, "files": [asdict(f) for f in files]}
+    extra: dict[str, object] = {
+        "cleaning": fingerprint,
+        "files": [asdict(f) for f in files],
+        "as_of": as_of.isoformat(),
+        "recheck": _recheck(quarantine),
+    }
     key = spec.partition[1] if spec.partition else "part"
     staged_bronze = store.stage(
         "bronze", spec.name, bronze, PARTITION if spec.partition else None, key, extra
@@ -248,8 +282,14 @@ def stage_ingest(
         partitions=staged_bronze.partitions,
         reasons=Counter(r["rule"] for rs in quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
-        flags={**flag_counts(bronze), **encoding_flags(batch.files)},
+        flags={
+            **flag_counts(bronze),
+            **encoding_flags(batch.files),
+            **boundary_flags(batch.text_counts, batch.skipped_files),
+        },
         reused_files=len(reused),
+        text_counts=batch.text_counts,
+        skipped_files=batch.skipped_files,
     )
     if not report.conserved():
         store.discard(staged_bronze)
@@ -266,15 +306,48 @@ def stage_ingest(
     return StagedIngest(report, staged_bronze, staged_quarantine)
 
 
+def _recheck(quarantine: pl.DataFrame) -> list[str]:
+    """Files holding a row quarantined by a rule of :data:`_RECHECK`."""
+    rules = quarantine.select(
+        "_source_file", pl.col("reasons").list.eval(pl.element().struct.field("rule")).alias("r")
+    ).explode("r")
+    hit = pl.col("r").str.ends_with(_RECHECK[0]) | (pl.col("r") == _RECHECK[1])
+    return sorted(rules.filter(hit).get_column("_source_file").unique().to_list())
+
+
 def encoding_flags(files: list[FileRead]) -> dict[str, int]:
-    """Files that mixed encodings: UTF-8 lines inside a GB18030 export, each read in its own."""
-    return {
+    """Files that mixed encodings (UTF-8 lines inside a GB18030 export, each read in its own),
+    and files read as UTF-16 or UTF-32."""
+    mixed = {
         f"{f.file}: lines in UTF-8 inside a GB18030 file (each read in its own encoding)": int(
             f.encoding.rsplit(":", 1)[1]
         )
         for f in files
         if f.encoding and f.encoding.startswith("gb18030+utf-8:")
     }
+    wide = {
+        f"{f.file}: read as {f.encoding.upper()}": 1
+        for f in files
+        if f.encoding and f.encoding.startswith(("utf-16", "utf-32"))
+    }
+    return mixed | wide
+
+
+BOUNDARY_TEXT = {
+    "invisible": "invisible characters removed (zero-width, BOM, bidi, control)",
+    "folded": "full-width or other-script digits and compatibility forms made standard (NFKC)",
+}
+
+
+def boundary_flags(counts: dict[str, dict[str, int]], skipped: dict[str, str]) -> dict[str, int]:
+    """What the readers' boundary normalisation changed, per field (values, never the text), and
+    the files the glob matched that are no export."""
+    out = {
+        f"{field}: {BOUNDARY_TEXT[kind]}": n
+        for field, kinds in counts.items()
+        for kind, n in kinds.items()
+    }
+    return out | {f"{file}: {why}": 1 for file, why in skipped.items()}
 
 
 def empty_bronze(source: str) -> pl.LazyFrame:

@@ -95,9 +95,18 @@ def _read_xlsx(path: Path, data: bytes, spec: ReadSpec, out: Collector, read: Fi
     out.frames.append(header.frame(cells, read.file, read.load_id, read))
 
 
+def _delimiter(text: str) -> str:
+    """The field separator of a text export: a comma, or a tab (Excel's "Unicode text" is UTF-16
+    with tabs), semicolon or bar when the first filled line holds more of those than commas."""
+    first = next((line for line in text[:100_000].splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in ("\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > first.count(",") else ","
+
+
 def _read_csv(path: Path, data: bytes, spec: ReadSpec, out: Collector, read: FileRead) -> None:
     text, read.encoding = decode_text(data, spec.name, str(path))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header_cells: list[str] = []
         for cells in reader:
@@ -105,7 +114,7 @@ def _read_csv(path: Path, data: bytes, spec: ReadSpec, out: Collector, read: Fil
                 header_cells = cells
                 break
             read.skipped["blank"] = read.skipped.get("blank", 0) + 1
-        header = Header(spec, header_cells, str(path))
+        header = _header(spec, header_cells, path, read.encoding)
         width = header.width
         good: list[list[str]] = []
         numbers: list[int] = []
@@ -125,6 +134,20 @@ def _read_csv(path: Path, data: bytes, spec: ReadSpec, out: Collector, read: Fil
         raise SourceError(spec.name, str(path), problem, row=reader.line_num) from error
     columns = list(zip(*good, strict=True)) if good else [() for _ in range(width)]
     out.frames.append(header.frame(positional(columns, numbers), read.file, read.load_id, read))
+
+
+def _header(spec: ReadSpec, found: Sequence[object], path: Path, encoding: str | None) -> Header:
+    """The header of a text export; a header that does not fit says which encoding it was read
+    in (a UTF-16 file read as something else shows as a header with no known column)."""
+    try:
+        return Header(spec, found, str(path))
+    except SourceError as error:
+        if encoding is None or "missing required column" not in error.problem:
+            raise
+        named = encoding.split(":", 1)[0].upper().replace("_", "-")
+        raise SourceError(
+            spec.name, str(path), f"{error.problem}; the file was read as {named}"
+        ) from None
 
 
 def _reject_ragged(
@@ -175,7 +198,7 @@ def _read_jsonl(path: Path, data: bytes, spec: ReadSpec, out: Collector, read: F
         good.append(line)
         numbers.append(number)
     found = list(keys)
-    header = Header(spec, found, str(path))
+    header = _header(spec, found, path, read.encoding)
     if good:
         parsed = pl.read_ndjson(
             io.BytesIO("\n".join(good).encode()), schema={k: pl.String for k in found}

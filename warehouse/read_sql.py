@@ -11,7 +11,15 @@ import sqlalchemy as sa
 
 from transforms.deid import DeidRules
 from warehouse import protection
-from warehouse.reading import REJECT_SCHEMA, FileRead, Header, RawBatch, ReadSpec, empty_rows
+from warehouse.reading import (
+    REJECT_SCHEMA,
+    FileRead,
+    Header,
+    RawBatch,
+    ReadSpec,
+    boundary,
+    empty_rows,
+)
 from warehouse.sources import SourceConfig, SourceError, safe_url
 
 _BATCH = 100_000
@@ -29,6 +37,7 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
     fields = list(empty_rows(spec).columns[:-3])
     extra: list[str] = []
     batches: list[pl.DataFrame] = []
+    counts: dict[str, dict[str, int]] = {}
     digest = hashlib.sha256()
     try:
         with engine.connect() as conn:
@@ -75,7 +84,7 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
                     batch, schema={n: pl.String for n in [*fields, *extra]}, orient="row"
                 )
                 digest.update(frame.write_csv().encode())
-                batches.append(protection.protect_rows(frame, spec, deid))
+                batches.append(protection.protect_rows(boundary(frame, spec, counts), spec, deid))
     except sa.exc.NoSuchTableError as error:
         raise SourceError(spec.name, where, f"no table '{config.table}' in the database") from error
     except sa.exc.SQLAlchemyError as error:
@@ -92,7 +101,10 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
         pl.lit(load_id, dtype=pl.String).alias("_load_id"),
     )
     return RawBatch(
-        frame, pl.DataFrame(schema=REJECT_SCHEMA), [FileRead(lineage, load_id, rows.height)]
+        frame,
+        pl.DataFrame(schema=REJECT_SCHEMA),
+        [FileRead(lineage, load_id, rows.height)],
+        counts,
     )
 
 

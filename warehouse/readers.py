@@ -16,7 +16,15 @@ from warehouse import protection
 from warehouse.encoding import decode_text
 from warehouse.read_files import file_load_id, read_file
 from warehouse.read_sql import read_sql
-from warehouse.reading import REJECT_SCHEMA, Collector, FileRead, RawBatch, ReadSpec, empty_rows
+from warehouse.reading import (
+    REJECT_SCHEMA,
+    Collector,
+    FileRead,
+    RawBatch,
+    ReadSpec,
+    boundary,
+    empty_rows,
+)
 from warehouse.sources import SourceConfig
 
 __all__ = [
@@ -47,5 +55,7 @@ def read_source(
     for path in config.files():
         if path not in skip:
             files.append(read_file(path, config.lineage_path(path), spec, collector))
-    rows = protection.protect_rows(collector.frame(spec), spec, deid)
-    return RawBatch(rows, collector.reject_frame(), files)
+    counts: dict[str, dict[str, int]] = {}
+    rows = protection.protect_rows(boundary(collector.frame(spec), spec, counts), spec, deid)
+    skipped = {config.lineage_path(path): why for path, why in config.skipped_files().items()}
+    return RawBatch(rows, collector.reject_frame(), files, counts, skipped)

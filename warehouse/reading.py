@@ -15,6 +15,7 @@ from typing import Protocol
 import orjson
 import polars as pl
 
+from transforms.normalize import TextForm, boundary_value, normalise_boundary
 from warehouse import protection
 from warehouse.sources import SourceError
 
@@ -29,6 +30,8 @@ class FieldLike(Protocol):
     def name(self) -> str: ...
     @property
     def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def form(self) -> TextForm | None: ...
 
 
 class ReadSpec(Protocol):
@@ -73,10 +76,28 @@ class RawBatch:
     rows: pl.DataFrame
     rejects: pl.DataFrame
     files: list[FileRead]
+    text_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per field, values the boundary normalisation changed (:func:`boundary`): counts only."""
+    skipped_files: dict[str, str] = field(default_factory=dict)
+    """Files the glob matched but that are no export (Office lock files, hidden files): why."""
 
     @property
     def rows_read(self) -> int:
         return sum(f.rows for f in self.files)
+
+
+def boundary(
+    frame: pl.DataFrame, spec: ReadSpec, counts: dict[str, dict[str, int]]
+) -> pl.DataFrame:
+    """The one text normalisation every reader applies to its rows before anything else sees
+    them (:func:`transforms.normalize.normalise_boundary`); adds what it changed to ``counts``."""
+    forms = {f.name: f.form for f in spec.fields if f.form is not None and f.name != spec.flag}
+    out, found = normalise_boundary(frame, forms)
+    for column, kinds in found.items():
+        mine = counts.setdefault(column, {})
+        for kind, n in kinds.items():
+            mine[kind] = mine.get(kind, 0) + n
+    return out
 
 
 REJECT_SCHEMA = {
@@ -92,7 +113,8 @@ sentence saying why, and its raw text (withheld for a source with protected fiel
 
 
 def norm_header(text: object) -> str:
-    return str(text or "").translate(_HEADER_NOISE).strip()
+    """A header cell as compared: no spaces, ASCII brackets, no invisible characters."""
+    return (boundary_value(str(text or ""), "text") or "").translate(_HEADER_NOISE).strip()
 
 
 def cell_text(value: object) -> str | None:
@@ -143,6 +165,8 @@ class Header:
         missing = [r for r in spec.required if self.columns.get(r) is None]
         if missing:
             raise SourceError(spec.name, where, header_problem(spec, normal, missing))
+        if twice := duplicated_columns(spec, found):
+            raise SourceError(spec.name, where, twice)
         self.width = len(found)
 
     def frame(self, cells: pl.DataFrame, file: str, load_id: str, read: "FileRead") -> pl.DataFrame:
@@ -173,6 +197,40 @@ class Header:
             pl.col("_source_row").cast(pl.Int64),
             pl.lit(load_id, dtype=pl.String).alias("_load_id"),
         )
+
+
+def _column_name(index: int) -> str:
+    """A 0-based column as a spreadsheet names it: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def duplicated_columns(spec: ReadSpec, found: Sequence[object]) -> str | None:
+    """Why a header is ambiguous: two of its columns give one field (the same header twice, or
+    a header and its alias: 被巡察单位 beside 被巡视单位). Reading either silently would be a guess.
+    Names the columns (header text only, never a row's values)."""
+    normal = [norm_header(h) for h in found]
+    groups = [(f.name, (f.name, *f.aliases)) for f in spec.fields if f.name != spec.flag]
+    groups += [(p, (p,)) for p in spec.protected]
+    problems = []
+    for name, spellings in groups:
+        wanted = {norm_header(n) for n in spellings}
+        at = [i for i, h in enumerate(normal) if h and h in wanted]
+        if len(at) > 1:
+            shown = " and ".join(
+                f"column {i + 1} ({_column_name(i)}) '{str(found[i]).strip()}'" for i in at
+            )
+            problems.append(f"{shown} both give {name}")
+    if not problems:
+        return None
+    return (
+        f"duplicated header column: {'; '.join(problems)} — keep one of them (which one is "
+        "meant cannot be told)"
+    )
 
 
 def header_problem(spec: ReadSpec, found: Sequence[str], missing: Sequence[str]) -> str:

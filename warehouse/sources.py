@@ -73,17 +73,36 @@ class SourceConfig:
     base: str | None = None
     allow_outside: bool = False
 
+    def _matched(self) -> list[Path]:
+        assert self.pattern is not None
+        found = glob.glob(self.pattern, recursive=True, include_hidden=True)
+        return sorted(Path(p) for p in found if Path(p).is_file())
+
+    def skipped_files(self) -> dict[Path, str]:
+        """Files the glob matches that are no export, and why: an Office lock file (``~$…``,
+        left while a workbook is open) or a hidden file (``.…``, also inside a hidden folder).
+        They are left out of :meth:`files` and listed in the run summary, not an error."""
+        return {p: why for p in self._matched() if (why := self._not_an_export(p))}
+
+    def _not_an_export(self, path: Path) -> str | None:
+        if path.name.startswith("~$"):
+            return "skipped: an Office lock file (~$…), left while the workbook was open"
+        assert self.pattern is not None
+        root = _glob_root(self.pattern)
+        parts = path.relative_to(root).parts if path.is_relative_to(root) else (path.name,)
+        if any(part.startswith(".") for part in parts):
+            return "skipped: a hidden file (its name or folder begins with '.')"
+        return None
+
     def files(self) -> list[Path]:
-        """The files the glob matches now, sorted by name (a later re-issue sorts later).
+        """The files the glob matches now, sorted by name (a later re-issue sorts later),
+        without the ones :meth:`skipped_files` lists.
 
         Raises:
             SourceError: a matched file resolves outside the folder of ``sources.yaml`` (a link
                 to elsewhere) and the source does not allow that.
         """
-        assert self.pattern is not None
-        found = sorted(
-            Path(p) for p in glob.glob(self.pattern, recursive=True) if Path(p).is_file()
-        )
+        found = [p for p in self._matched() if not self._not_an_export(p)]
         for path in found:
             if not self.inside(path):
                 raise SourceError(
