@@ -127,7 +127,7 @@ def _implausible(
     day = typed.dt.date() if spec.kind == "datetime" else typed
     rule = f"{spec.name}.plausible_date"
     early = pl.format(f"{spec.name}: '{{}}' is before {earliest.isoformat()}", raw)
-    out = [pl.when(day < earliest).then(reason(rule, spec.name, raw, early))]
+    out: list[pl.Expr] = [pl.when(day < earliest).then(reason(rule, spec.name, raw, early))]
     if as_of is not None:
         after = (
             f"more than 30 years after the run's as-of date {as_of.isoformat()}"
