@@ -259,15 +259,19 @@ def cmd_ui(args: argparse.Namespace) -> int:
         "DAJIANDU_SOURCES": str((root / "sources" / "sources.yaml").resolve()),
         "DAJIANDU_WAREHOUSE": str(warehouse.resolve()),
     }
-    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    # `dg dev` (dagster dev is deprecated) loads the project's code location as `dajiandu`, the
+    # name `dajiandu run` records its runs under: the UI lists them on the job's page.
+    from orchestration.instance import PROJECT_ROOT
+
+    dg_cli = shutil.which("dg", path=str(Path(sys.executable).parent)) or "dg"
     command = [
-        dagster,
+        dg_cli,
         "dev",
-        "-m",
-        "orchestration.definitions",
-        "-h",
+        "--path",
+        str(PROJECT_ROOT),
+        "--host",
         args.host,
-        "-p",
+        "--port",
         str(args.port),
     ]
     _say(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)")

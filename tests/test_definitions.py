@@ -147,3 +147,31 @@ def test_dagster_definitions_validate_passes(tmp_path) -> None:  # type: ignore[
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful" in done.stderr + done.stdout
+
+
+def test_a_dajiandu_run_is_listed_under_its_job_in_the_ui(baseline) -> None:  # type: ignore[no-untyped-def]
+    # Why: runs from `dajiandu run` (demo, cron) had no code-location origin, so the UI's job page
+    # and Overview timeline, which filter by the `.dagster/repository` label, said "No runs found".
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+
+    from orchestration.instance import LOCATION_NAME
+
+    with dg.DagsterInstance.from_config(str(baseline / ".dagster")) as instance:
+        runs = instance.get_runs(
+            dg.RunsFilter(
+                job_name=JOB_NAME,
+                tags={REPOSITORY_LABEL_TAG: f"__repository__@{LOCATION_NAME}"},
+            )
+        )
+        assert len(runs) == 1
+        run = runs[0]
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        origin = run.remote_job_origin
+        assert origin is not None and origin.job_name == JOB_NAME
+        assert origin.location_name == LOCATION_NAME == "dajiandu"
+        assert origin.repository_origin.code_location_origin.loadable_target_origin.module_name == (
+            "orchestration.definitions"
+        )
+        # and its materialisations are in the instance's asset catalogue, as from the UI
+        event = instance.get_latest_materialization_event(dg.AssetKey(["gold", "warning"]))
+        assert event is not None and event.run_id == run.run_id
