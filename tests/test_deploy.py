@@ -23,8 +23,6 @@ SERVER = os.environ.get(
     "DAJIANDU_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
-pytestmark = pytest.mark.postgres
-
 
 def _admin() -> sa.Engine:
     engine = sa.create_engine(
@@ -66,6 +64,7 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tu
         admin.dispose()
 
 
+@pytest.mark.postgres
 def test_a_run_is_recorded_in_postgresql_with_its_materialisations(
     dagster_home: tuple[Path, str], generated: Path, tmp_path: Path
 ) -> None:
@@ -111,6 +110,7 @@ def test_a_run_is_recorded_in_postgresql_with_its_materialisations(
     assert len(keys) >= 30, sorted(keys)
 
 
+@pytest.mark.postgres
 def test_a_second_run_on_the_same_warehouse_waits_in_the_queue(
     dagster_home: tuple[Path, str],
 ) -> None:
@@ -153,3 +153,41 @@ def test_a_second_run_on_the_same_warehouse_waits_in_the_queue(
         counter = TagConcurrencyLimitsCounter(limits, list(in_progress))
         assert counter.is_blocked(instance.get_run_by_id(second.run_id))
         assert not counter.is_blocked(instance.get_run_by_id(elsewhere.run_id))
+
+
+def test_the_command_says_its_version(capsys: pytest.CaptureFixture[str]) -> None:
+    # Why: a deployer reporting a problem had no version to name (pyproject's, CHANGELOG's).
+    from importlib.metadata import version
+
+    from orchestration.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dajiandu {version('dajiandu')}"
+    changelog = (DEPLOY.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {version('dajiandu')}" in changelog
+
+
+def test_sql_reads_the_catalog_without_the_duckdb_cli(
+    baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Why: README told users to run `duckdb catalog.duckdb`, a CLI that is not installed; the
+    # catalog is read with the duckdb package the project installs. A bad query is one line.
+    from orchestration.cli import main
+
+    assert (
+        main(["sql", "SELECT count(*) AS n FROM silver.cadre", "--warehouse", str(baseline)]) == 0
+    )
+    out = capsys.readouterr().out
+    import polars as pl
+
+    from warehouse.store import Warehouse
+
+    cadres = Warehouse(baseline).scan("silver", "cadre").select(pl.len()).collect().item()
+    assert (
+        cadres > 0 and f"│ {cadres:>5} │" in out
+    )  # the current silver/cadre, read through its view
+    assert main(["sql", "SELECT nope FROM gold.warning", "--warehouse", str(baseline)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("dajiandu: sql: ") and "nope" in err and len(err.splitlines()) == 1
