@@ -191,3 +191,21 @@ def test_sql_reads_the_catalog_without_the_duckdb_cli(
     assert main(["sql", "SELECT nope FROM gold.warning", "--warehouse", str(baseline)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("dajiandu: sql: ") and "nope" in err and len(err.splitlines()) == 1
+
+
+def test_readme_and_docs_link_only_to_files_a_clone_has() -> None:
+    # Why: README linked the contract and the design as ../shared/*.md, outside the repository:
+    # a deployer from a clone had no column specification. Every relative link must resolve.
+    import re
+
+    root = DEPLOY.parent
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    assert {p.name for p in pages} >= {"sources.md", "rules.md", "design.md", "operations.md"}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "../shared/" not in text, page
+        for target in re.findall(r"\]\(([^)#\s]+)", text):
+            if "://" in target:
+                continue
+            assert (page.parent / target).resolve().exists(), f"{page.name}: {target}"
+    assert (root / "LICENSE").read_text(encoding="utf-8").lstrip().startswith("Apache License")
