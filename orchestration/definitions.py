@@ -137,11 +137,13 @@ def build_defs(
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     sources_assets = [_observe(spec.name) for spec in SPECS.values()]
-    observe = dg.define_asset_job(
-        OBSERVE_JOB_NAME,
-        selection=dg.AssetSelection.groups(SOURCE_GROUP, include_sources=True),
-        description="observe every upstream source: a changed fingerprint is new data",
-    )
+    with warnings.catch_warnings():  # include_sources is "beta" in Dagster 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        observe = dg.define_asset_job(
+            OBSERVE_JOB_NAME,
+            selection=dg.AssetSelection.groups(SOURCE_GROUP, include_sources=True),
+            description="observe every upstream source: a changed fingerprint is new data",
+        )
     observe_often = dg.ScheduleDefinition(
         name="observe_sources_every_15_minutes",
         job=observe,

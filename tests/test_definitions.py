@@ -230,7 +230,7 @@ def test_a_changed_source_file_triggers_only_its_downstream(sources, tmp_path) -
         assert observe.execute_in_process(instance=instance).success
         changed = dg.evaluate_automation_conditions(built, instance, cursor=same.cursor)
         requested = {"/".join(r.key.path) for r in changed.results if r.true_subset.size}
-        downstream = dg.AssetSelection.keys(dg.AssetKey(["source", "audit"])).downstream()
+        downstream = dg.AssetSelection.assets(dg.AssetKey(["source", "audit"])).downstream()
         expected = {"/".join(k.path) for k in downstream.resolve(graph)} - {"source/audit"}
         assert requested == expected
         assert {"bronze/audit", "quarantine/audit", "silver/supervision_event"} <= requested
