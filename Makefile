@@ -32,11 +32,12 @@ test: install ## run the test suite (server, browser and PDF tests skip with a r
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff (style and imports), mypy (strict on transforms/ and warehouse/), dagster definitions check
+lint: install ## ruff (style and imports), mypy (strict on transforms/ and warehouse/), dagster definitions validate and dg check defs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/dagster definitions validate -m orchestration.definitions
+	$(BIN)/dg check defs
 
 .PHONY: ui
 ui: install ## Dagster UI on the demo warehouse (run `make demo` first)

@@ -245,12 +245,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "   (dajiandu quality prints it)"
         )
         _say("  Dagster UI       make ui   (then open http://127.0.0.1:3000)")
-        code = _demo_publish(root / "warehouse")
+        code = _demo_publish(root / "warehouse", scopes_file(root / "sources" / "sources.yaml"))
     return code
 
 
-def _demo_publish(warehouse: Path) -> int:
-    """The demo's last step: publish the first 县管 region's bundle, and say where things are."""
+def _demo_publish(warehouse: Path, scopes: Path) -> int:
+    """The demo's last step: publish the first 县管 region's bundle, and say where things are.
+
+    The scope is also written to ``scopes.yaml`` beside ``sources.yaml`` (unless one exists), so a
+    later run (the schedule, or a run launched from the UI) publishes its bundle too."""
     from assets.publish import booklet_folder, bundles_folder
     from orchestration.publish_cli import demo_scope, publish_scopes
 
@@ -260,6 +263,13 @@ def _demo_publish(warehouse: Path) -> int:
             "dajiandu: the demo roster has no 县管 cadre to publish a bundle for", file=sys.stderr
         )
         return 1
+    if not scopes.exists():
+        scopes.write_text(
+            "# The scopes that get a bundle on every run (README: Publishing). Written by\n"
+            "# `dajiandu demo` for its first 县管 region; list a deployment's own scopes here.\n"
+            f"scopes:\n  - {scope.level}/{scope.region}\n",
+            encoding="utf-8",
+        )
     _say("")
     _say(f"publishing the demo scope {scope.label} (the first region with 县管 cadres):")
     code = publish_scopes(
@@ -275,8 +285,9 @@ def _demo_publish(warehouse: Path) -> int:
         _say(
             f"  serving database    {(warehouse / 'serving.db').resolve()}   (sqlite3 …, or any SQLite client)"
         )
+        _say(f"  scopes.yaml         {scopes.resolve()}   (the scopes every later run publishes)")
         _say(
-            f"  DuckDB catalog      {(warehouse / 'catalog.duckdb').resolve()}   (duckdb …; SELECT * FROM gold.warning)"
+            f"  DuckDB catalog      {(warehouse / 'catalog.duckdb').resolve()}   (dajiandu sql 'SELECT * FROM gold.warning')"
         )
     return code
 
@@ -292,25 +303,58 @@ def cmd_ui(args: argparse.Namespace) -> int:
         "DAJIANDU_SOURCES": str((root / "sources" / "sources.yaml").resolve()),
         "DAJIANDU_WAREHOUSE": str(warehouse.resolve()),
     }
-    dagster = shutil.which("dagster", path=str(Path(sys.executable).parent)) or "dagster"
+    # `dg dev` (dagster dev is deprecated) loads the project's code location as `dajiandu`, the
+    # name `dajiandu run` records its runs under: the UI lists them on the job's page.
+    from orchestration.instance import PROJECT_ROOT
+
+    dg_cli = shutil.which("dg", path=str(Path(sys.executable).parent)) or "dg"
     command = [
-        dagster,
+        dg_cli,
         "dev",
-        "-m",
-        "orchestration.definitions",
-        "-h",
+        "--host",
         args.host,
-        "-p",
+        "--port",
         str(args.port),
     ]
     _say(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    return subprocess.call(command, env=env)
+    return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """A query over the warehouse's DuckDB catalog (its views follow each table's current
+    version), with the duckdb Python package the project already installs: no duckdb CLI needed."""
+    import duckdb
+
+    catalog = Path(args.warehouse) / "catalog.duckdb"
+    if not catalog.is_file():
+        print(f"dajiandu: no catalog at {catalog.resolve()} (a run builds it)", file=sys.stderr)
+        return 2
+    try:
+        with duckdb.connect(str(catalog), read_only=True) as connection:
+            result = connection.sql(args.query)
+            if result is not None:
+                result.show(max_rows=args.limit, max_width=200)
+    except duckdb.Error as error:
+        print(f"dajiandu: sql: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml; CHANGELOG.md says what each one holds)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dajiandu")
+    except PackageNotFoundError:
+        return "unknown (not installed: make install)"
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="dajiandu", description="大监督: cadre-supervision data platform"
     )
+    top.add_argument("--version", action="version", version=f"dajiandu {_version()}")
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser(
@@ -371,6 +415,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("sql", help="a SQL query over the warehouse's DuckDB catalog (read-only)")
+    p.add_argument("query", help='e.g. "SELECT level, count(*) FROM gold.warning GROUP BY level"')
+    p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
+    p.add_argument("--limit", type=int, default=40, help="rows shown (default 40)")
+    p.set_defaults(func=cmd_sql)
 
     add_publish_parsers(sub)
 

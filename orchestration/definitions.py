@@ -9,6 +9,8 @@ scopes that get a bundle are read from ``scopes.yaml`` next to the sources file,
 """
 
 import os
+import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -26,9 +28,84 @@ from assets.resources import (
 )
 from assets.silver import SILVER_ASSETS
 from orchestration.console import console_logger
+from transforms.specs import SPECS
 from warehouse.publish.config import load_scopes, scopes_file
+from warehouse.source_version import source_version
 
 JOB_NAME = "dajiandu"
+OBSERVE_JOB_NAME = "observe_sources"
+TIMEZONE = "Asia/Shanghai"
+SOURCE_GROUP = "sources"
+SOURCE_FRESHNESS = {
+    # How long a source may go without new data before the UI says so (warn), then fails it.
+    # Petitions arrive daily; the others are exported monthly or by campaign.
+    "petition": (timedelta(days=2), timedelta(days=4)),
+    "roster": (timedelta(days=7), timedelta(days=31)),
+    "post_history": (timedelta(days=31), timedelta(days=92)),
+    "inspection": (timedelta(days=92), timedelta(days=184)),
+    "audit": (timedelta(days=92), timedelta(days=184)),
+    "assessment": (timedelta(days=92), timedelta(days=366)),
+    "sanction": (timedelta(days=31), timedelta(days=92)),
+    "tolerance": (timedelta(days=92), timedelta(days=184)),
+}
+GOLD_FRESHNESS = (timedelta(days=1, hours=6), timedelta(days=3))
+"""Gold is rebuilt nightly: a day and a few hours without a new version warns, three days fail."""
+
+
+def _observe(name: str) -> dg.AssetsDefinition:
+    """The upstream source ``name`` as an observable source asset: its data version is its
+    fingerprint (warehouse/source_version.py), so a changed export reads as new data."""
+    warn, fail = SOURCE_FRESHNESS[name]
+
+    key = dg.AssetKey(["source", name])
+    spec = dg.AssetSpec(
+        key,
+        group_name=SOURCE_GROUP,
+        description=f"The upstream {name} export, as sources.yaml names it (observed, not stored).",
+        freshness_policy=dg.FreshnessPolicy.time_window(fail_window=fail, warn_window=warn),
+    )
+
+    def _source(context: dg.AssetExecutionContext) -> dg.ObserveResult:
+        config = context.resources.sources.load().get(name)
+        if config is None:
+            return dg.ObserveResult(
+                asset_key=key,
+                data_version=dg.DataVersion("not-configured"),
+                metadata={"configured": False},
+            )
+        version, meta = source_version(config)
+        return dg.ObserveResult(
+            asset_key=key,
+            data_version=dg.DataVersion(version),
+            metadata={**meta, "where": config.display},
+        )
+
+    with warnings.catch_warnings():  # observable sources are "beta" in Dagster 1.13: said here,
+        warnings.simplefilter("ignore", dg.BetaWarning)  # not on every command's console
+        return dg.multi_observable_source_asset(
+            name=f"observe_{name}", specs=[spec], required_resource_keys={"sources"}
+        )(_source)
+
+
+def _automated(asset: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """An asset materialised again when what it depends on changed (eager), a bronze table also
+    depending on its source's observation, and gold held to its freshness policy."""
+
+    def spec(s: dg.AssetSpec) -> dg.AssetSpec:
+        deps = list(s.deps)
+        if s.key.path[0] in ("bronze", "quarantine"):
+            deps.append(dg.AssetDep(dg.AssetKey(["source", s.key.path[-1]])))
+        extra: dict[str, object] = {}
+        if s.key.path[0] == "gold":
+            warn, fail = GOLD_FRESHNESS
+            extra["freshness_policy"] = dg.FreshnessPolicy.time_window(
+                fail_window=fail, warn_window=warn
+            )
+        return s.replace_attributes(
+            deps=deps, automation_condition=dg.AutomationCondition.eager(), **extra
+        )
+
+    return asset.map_asset_specs(spec)
 
 
 def build_defs(
@@ -51,23 +128,57 @@ def build_defs(
         executor_def=dg.in_process_executor,
         tags={WAREHOUSE_TAG: warehouse},
     )
+    # Schedules run in Beijing time and are STOPPED until an operator starts them (in the UI, or
+    # `dagster schedule start`): a fresh deployment never runs on its own before it is configured.
     nightly = dg.ScheduleDefinition(
         name="nightly",
         job=job,
         cron_schedule="0 2 * * *",
+        execution_timezone=TIMEZONE,
         default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+    sources_assets = [_observe(spec.name) for spec in SPECS.values()]
+    with warnings.catch_warnings():  # include_sources is "beta" in Dagster 1.13
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        observe = dg.define_asset_job(
+            OBSERVE_JOB_NAME,
+            selection=dg.AssetSelection.groups(SOURCE_GROUP, include_sources=True),
+            description="observe every upstream source: a changed fingerprint is new data",
+        )
+    observe_often = dg.ScheduleDefinition(
+        name="observe_sources_every_15_minutes",
+        job=observe,
+        cron_schedule="*/15 * * * *",
+        execution_timezone=TIMEZONE,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+    # The daemon requests a run of what a changed source feeds, and nothing else; its runs carry
+    # the warehouse tag, so the queue runs one at a time per warehouse. STOPPED by default too.
+    automation = dg.AutomationConditionSensorDefinition(
+        "dajiandu_automation",
+        target=dg.AssetSelection.all(),
+        run_tags={WAREHOUSE_TAG: warehouse},
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        minimum_interval_seconds=60,
     )
     return dg.Definitions(
         assets=[
-            *BRONZE_ASSETS,
-            *SILVER_ASSETS,
-            *GOLD_ASSETS,
-            commit_asset([*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS]),
-            *publish_assets(scopes),
+            *sources_assets,
+            *(
+                _automated(a)
+                for a in (
+                    *BRONZE_ASSETS,
+                    *SILVER_ASSETS,
+                    *GOLD_ASSETS,
+                    commit_asset([*BRONZE_ASSETS, *SILVER_ASSETS, *GOLD_ASSETS]),
+                    *publish_assets(scopes),
+                )
+            ),
         ],
         executor=dg.in_process_executor,
-        jobs=[job],
-        schedules=[nightly],
+        jobs=[job, observe],
+        schedules=[nightly, observe_often],
+        sensors=[automation],
         loggers={"console": console_logger},
         resources={
             "sources": SourcesResource(path=sources),

@@ -13,6 +13,7 @@ import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
 from orchestration.definitions import JOB_NAME, build_defs
+from orchestration.instance import execute_recorded, open_instance
 from quality import report
 from warehouse.lock import WarehouseLock, describe_holder, is_free
 from warehouse.sources import encode_password
@@ -326,11 +327,12 @@ def run_pipeline(
     job = defs.resolve_job_def(JOB_NAME)
     products, before = _products(defs), (table_links(warehouse), _files(warehouse))
     try:
-        with dg.DagsterInstance.from_config(str(dagster_home(warehouse))) as instance:
-            result = job.execute_in_process(
-                instance=instance,
-                run_id=run_id,
-                raise_on_error=False,
+        # Recorded with the code location's origin: the UI lists the run under its job.
+        with open_instance(dagster_home(warehouse)) as instance:
+            result = execute_recorded(
+                job,
+                instance,
+                run_id,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
     except (OSError, sqlite3.Error, SQLAlchemyError) as error:

@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 import polars as pl
 
 from quality.checks import Outcome, as_text
@@ -41,6 +40,19 @@ class GXRun:
 
 LOW_CARDINALITY = 0.05
 """Text columns with fewer distinct values than this share of rows go to GX as categoricals."""
+
+
+def gx_kwargs(e: Any) -> dict[str, Any]:
+    """An expectation's arguments for GX: its ``row_condition`` (``column=="value"``, as the
+    suites write it for the Polars checks too) becomes a GX ``Condition`` object; the string form
+    and ``condition_parser`` are deprecated since GX 1.9 and removed in GX 2.0."""
+    from great_expectations.expectations.row_conditions import Column
+
+    kwargs = {k: v for k, v in e.kwargs.items() if k not in ("row_condition", "condition_parser")}
+    if e.condition is not None:
+        column, value = e.condition
+        kwargs["row_condition"] = Column(column) == value
+    return kwargs
 
 
 def pandas_frame(frame: pl.DataFrame) -> Any:
@@ -116,7 +128,7 @@ class GXEngine:
             return self._suites[key]
         expectations = [
             getattr(self._gxe, e.gx)(
-                **e.kwargs,
+                **gx_kwargs(e),
                 severity="critical" if e.severity == "ERROR" else "warning",
                 meta={"id": e.id, "why": e.why},
             )
@@ -133,11 +145,10 @@ class GXEngine:
     def validate(self, suite: Suite, frame: pl.DataFrame) -> GXRun:
         """Validate ``frame`` (the suite's columns plus ``_key`` and ``_partition``)."""
         start = time.perf_counter()
-        # Text stays plain objects inside GX: with pandas 3's default of inferring Arrow-backed
-        # strings, every Series GX builds is converted again, and hashing it costs 35% more.
-        with warnings.catch_warnings(), pd.option_context("future.infer_string", False):
-            warnings.simplefilter("ignore", FutureWarning)  # the option is deprecated in pandas 3
-            warnings.simplefilter("ignore", DeprecationWarning)
+        # pandas 3 infers Arrow-backed strings for every Series GX builds; the option that turned
+        # this off (future.infer_string) is deprecated and goes in pandas 4, so it is not used.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # GX's own, on pandas 3
             data = pandas_frame(frame)
             batch = self._batch.get_batch(batch_parameters={"dataframe": data})
             fmt = {"result_format": "SUMMARY", "partial_unexpected_count": self.sample_size}

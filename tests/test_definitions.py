@@ -36,7 +36,28 @@ def test_asset_graph_snapshot() -> None:
     expected |= {
         f"publish/{a}": "publish" for a in ("serving_db", "catalog", "case_booklet", "tables")
     }
+    expected |= {f"source/{s}": "sources" for s in SOURCES}  # observed, never materialised
     assert _graph() == expected
+
+
+def test_automation_and_freshness_are_declared() -> None:
+    # Why: nothing was automated or held to a freshness policy; a graph change to either shows
+    # here in review. Each bronze table depends on its source's observation.
+    graph = build_defs("sources.yaml", "warehouse").get_repository_def().asset_graph
+    for key in graph.get_all_asset_keys():
+        node, name = graph.get(key), "/".join(key.path)
+        if key.path[0] == "source":
+            assert node.is_observable and not node.is_materializable, name
+            assert node.freshness_policy is not None, name
+            continue
+        assert node.automation_condition is not None, name
+        assert node.automation_condition.get_label() == "eager", name
+        assert (node.freshness_policy is not None) == (key.path[0] == "gold"), name
+    for s in SOURCES:
+        parents = {"/".join(k.path) for k in graph.get(dg.AssetKey(["bronze", s])).parent_keys}
+        assert parents == {f"source/{s}"}
+    petition = graph.get(dg.AssetKey(["source", "petition"])).freshness_policy
+    assert petition.warn_window.to_timedelta().days == 2
 
 
 def test_each_scope_of_scopes_yaml_gets_a_bundle_asset(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -133,7 +154,13 @@ def test_the_lazy_entry_point_builds_the_job_and_schedule() -> None:
     built = defs()
     assert isinstance(built, dg.Definitions)
     assert built.resolve_job_def(JOB_NAME) is not None
-    assert built.resolve_schedule_def("nightly").cron_schedule == "0 2 * * *"
+    nightly = built.resolve_schedule_def("nightly")
+    assert nightly.cron_schedule == "0 2 * * *"
+    # Beijing time, and stopped until an operator starts it (README: Automation)
+    assert nightly.execution_timezone == "Asia/Shanghai"
+    assert nightly.default_status == dg.DefaultScheduleStatus.STOPPED
+    sensor = built.resolve_sensor_def("dajiandu_automation")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
 
 
 def test_dagster_definitions_validate_passes(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +178,64 @@ def test_dagster_definitions_validate_passes(tmp_path) -> None:  # type: ignore[
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful" in done.stderr + done.stdout
+
+
+def test_a_dajiandu_run_is_listed_under_its_job_in_the_ui(baseline) -> None:  # type: ignore[no-untyped-def]
+    # Why: runs from `dajiandu run` (demo, cron) had no code-location origin, so the UI's job page
+    # and Overview timeline, which filter by the `.dagster/repository` label, said "No runs found".
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+
+    from orchestration.instance import LOCATION_NAME
+
+    with dg.DagsterInstance.from_config(str(baseline / ".dagster")) as instance:
+        runs = instance.get_runs(
+            dg.RunsFilter(
+                job_name=JOB_NAME,
+                tags={REPOSITORY_LABEL_TAG: f"__repository__@{LOCATION_NAME}"},
+            )
+        )
+        assert len(runs) == 1
+        run = runs[0]
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        origin = run.remote_job_origin
+        assert origin is not None and origin.job_name == JOB_NAME
+        assert origin.location_name == LOCATION_NAME == "dajiandu"
+        assert origin.repository_origin.code_location_origin.loadable_target_origin.module_name == (
+            "orchestration.definitions"
+        )
+        # and its materialisations are in the instance's asset catalogue, as from the UI
+        event = instance.get_latest_materialization_event(dg.AssetKey(["gold", "warning"]))
+        assert event is not None and event.run_id == run.run_id
+
+
+def test_a_changed_source_file_triggers_only_its_downstream(sources, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Why: nothing told Dagster a source had new data; a changed export must materialise what
+    # depends on it and nothing else, and an unchanged one nothing (observations, automation).
+    from orchestration.definitions import OBSERVE_JOB_NAME
+
+    built = build_defs(str(sources / "sources.yaml"), str(tmp_path / "warehouse"))
+    graph = built.get_repository_def().asset_graph
+    observe = built.resolve_job_def(OBSERVE_JOB_NAME)
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert observe.execute_in_process(instance=instance).success
+        for key in graph.materializable_asset_keys:  # as after a good run
+            instance.report_runless_asset_event(dg.AssetMaterialization(key))
+        first = dg.evaluate_automation_conditions(built, instance)
+        assert first.total_requested == 0
+
+        # Observed again, unchanged: nothing to do.
+        assert observe.execute_in_process(instance=instance).success
+        same = dg.evaluate_automation_conditions(built, instance, cursor=first.cursor)
+        assert same.total_requested == 0
+
+        # One audit file changes: the audit ingest and what reads bronze/audit, nothing else.
+        audit = sorted((sources / "inbox" / "audits").glob("*.csv"))[0]
+        audit.write_bytes(audit.read_bytes() + b"\n")
+        assert observe.execute_in_process(instance=instance).success
+        changed = dg.evaluate_automation_conditions(built, instance, cursor=same.cursor)
+        requested = {"/".join(r.key.path) for r in changed.results if r.true_subset.size}
+        downstream = dg.AssetSelection.assets(dg.AssetKey(["source", "audit"])).downstream()
+        expected = {"/".join(k.path) for k in downstream.resolve(graph)} - {"source/audit"}
+        assert requested == expected
+        assert {"bronze/audit", "quarantine/audit", "silver/supervision_event"} <= requested
+        assert not requested & {"bronze/petition", "bronze/roster", "silver/cadre"}
