@@ -185,6 +185,7 @@ ROSTER = [
     ("P11", "李红丽", "宁波市北仑区大碶街道办事处", "副主任", date(2016, 1, 1), "退休"),
     ("P12", "王勇", "宁波市北仑区大碶街道办事处", "人大工委主任", date(2022, 1, 1), "在职"),
     ("P13", "王勇", "宁波市北仑区大碶街道办事处", "街道党工委书记", date(2015, 1, 1), "退休"),
+    ("P14", "赵刚", "绍兴市上虞区科学技术局", "局长", date(2018, 1, 10), "在职"),
 ]
 POST_HISTORY = [
     ("P3", "宁波市北仑区教育局", "局长", date(2015, 1, 1), date(2024, 3, 31)),
@@ -216,6 +217,8 @@ POST_HISTORY = [
         date(2015, 1, 1),
         date(2021, 12, 31),
     ),
+    ("P14", "宁波市江北区人民政府文教街道办事处", "主任", date(2013, 12, 26), date(2018, 1, 9)),
+    ("P14", "绍兴市上虞区科学技术局", "局长", date(2018, 1, 10), None),
     ("P8", "宁波市北仑区农林局", "副局长", date(2015, 1, 1), date(2019, 2, 28), "C2", None),
     (
         "P8",
@@ -341,6 +344,14 @@ def test_a_former_post_is_not_the_one_who_holds_it_now() -> None:
     row = _link_one(subject_name="王勇", unit_given="大碶街道", post_given="原街道党工委书记",
                     event_date=date(2024, 5, 1))  # fmt: skip
     assert (row["person_no"], row["link_status"]) == ("P13", "linked")
+
+
+def test_a_former_post_of_a_cadre_now_serving_elsewhere_goes_to_review() -> None:
+    # 原主任 in 2025: the 主任 of 2013–2018 is 局长 elsewhere now and would be named so; the record
+    # is more likely about someone who left (whose roster row may be missing): a person decides.
+    row = _link_one(subject_name="赵刚", unit_given="江北区文教街道", post_given="原主任",
+                    event_date=date(2025, 7, 31))  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == (None, "review")
 
 
 def test_a_namesake_in_another_district_is_not_linked() -> None:

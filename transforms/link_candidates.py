@@ -191,10 +191,33 @@ def _reason() -> pl.Expr:
     return (
         pl.when(pl.col("conflict").is_not_null()).then(pl.col("conflict"))
         .when(pl.col("typo")).then(differ)
+        .when(pl.col("in_slack") & pl.col("_serving")).then(pl.format(
+            "the record names a former {}; the candidate held another post on its date", "post_key"))
         .when(pl.col("in_slack")).then(slack)
         .when(pl.col("name_only")).then(pl.lit("the record names no unit"))
         .when(pl.col("post_score") == 0).then(pl.lit("no post to confirm name and unit"))
     )  # fmt: skip
+
+
+def _serving(joined: pl.LazyFrame, intervals: pl.LazyFrame) -> pl.LazyFrame:
+    """(mention, candidate) of a record naming a former post (原主任) whose candidate held a
+    post on the record's date: a cadre serving elsewhere is named by the post held now, so such
+    a candidate is a person's call (review), never a link."""
+    pairs = (
+        joined.filter(pl.col("former") & pl.col("event_date").is_not_null())
+        .select("mention_id", "person_no", "event_date")
+        .unique()
+    )
+    held = intervals.select("person_no", "start", "end")
+    on_date = (pl.col("start").is_null() | (pl.col("start") <= pl.col("event_date"))) & (
+        pl.col("end").is_null() | (pl.col("end") >= pl.col("event_date"))
+    )
+    return (
+        pairs.join(held, on="person_no")
+        .filter(on_date)
+        .select("mention_id", "person_no", pl.lit(True).alias("_serving"))
+        .unique()
+    )
 
 
 def _held_elsewhere(joined: pl.LazyFrame, intervals: pl.LazyFrame) -> pl.LazyFrame:
@@ -247,13 +270,19 @@ def candidates(
         _held_elsewhere(joined, intervals), on=["mention_id", "person_no", "post_key"],
         how="left", nulls_equal=True,
     ).with_columns(pl.col("_elsewhere").fill_null(False))  # fmt: skip
+    joined = joined.join(
+        _serving(joined, intervals), on=["mention_id", "person_no"], how="left"
+    ).with_columns(pl.col("_serving").fill_null(False))
     scored = (
         joined.with_columns(
             *_scores(rules),
             _conflict().alias("conflict"),
             # A former post held before the record's date is where it should be, not a near miss.
             pl.when(pl.col("former"))
-            .then(pl.col("start").is_not_null() & (pl.col("start") > pl.col("event_date")))
+            .then(
+                (pl.col("start").is_not_null() & (pl.col("start") > pl.col("event_date")))
+                | pl.col("_serving")
+            )
             .otherwise(~_in_time(0))
             .fill_null(False)
             .alias("in_slack"),
