@@ -40,7 +40,12 @@ def publish_scopes(
 
     from warehouse.publish.booklet import write_booklet
     from warehouse.publish.bundle import write_bundle
-    from warehouse.publish.outdir import OutputLockedError, UnsafePathError, output_lock
+    from warehouse.publish.outdir import (
+        OutputLockedError,
+        UnsafePathError,
+        clean_staging,
+        output_lock,
+    )
     from warehouse.publish.scoped import ScopeEmptyError, check_scope, pin_tables
     from warehouse.publish.snapshot import SnapshotError, holding_warehouse
     from warehouse.store import Warehouse, WarehouseError
@@ -56,6 +61,8 @@ def publish_scopes(
         for scope in scopes:  # every scope is checked before anything is written
             check_scope(snapshot, scope)
         with output_lock(out):
+            for name in clean_staging(out):
+                _say(f"removed {out / name}, left by a publish that was stopped")
             told = None
             if booklet is None or not booklet.is_dir():
                 written = write_booklet(snapshot, out / "典型案例汇编", now, pdfs=pdfs)
