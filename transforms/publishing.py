@@ -104,7 +104,7 @@ def file_stem(key: str | None) -> str:
     name (letters, digits, CJK, ``-``/``_``, at most 64, not starting with ``-``/``_``, no Windows
     device name); otherwise ``_h`` and 16 hex digits of its SHA-256 — stable across runs, never
     equal to a plain key (which cannot start with ``_``), and never a path."""
-    if key is not None and _SAFE_STEM.match(key) and key.upper() not in _RESERVED:
+    if key is not None and _SAFE_STEM.fullmatch(key) and key.upper() not in _RESERVED:
         return key
     raw = ("\0" if key is None else key).encode("utf-8", "surrogatepass")
     return "_h" + hashlib.sha256(raw).hexdigest()[:16]
