@@ -51,6 +51,8 @@ def serving_db(
     result = publish_serving(
         warehouse.store(), settings.serving_url, settings.serving_schema, datetime.now(CST)
     )
+    for line in result.warnings:  # fields whose control characters (NUL …) were stripped
+        context.log.warning(line)
     context.log.info(
         f"serving database {result.url}: {result.rows:,} rows in {result.seconds:.1f} s "
         f"({result.rows_per_s:,.0f} rows/s loading)"
@@ -110,6 +112,8 @@ def bundle_asset(chosen: Scope) -> dg.AssetsDefinition:
         )  # fmt: skip
         if result.pdf_note:
             context.log.warning(result.pdf_note)
+        for line in result.warnings:  # fields cut or stripped on pages (named, no value)
+            context.log.warning(line)
         return dg.MaterializeResult(
             metadata={"path": str(result.path), "cadres": result.cadres, "units": result.units,
                       "files": result.files, "bytes": result.bytes}

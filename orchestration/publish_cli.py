@@ -31,11 +31,23 @@ def publish_scopes(
     booklet: Path | None = None,
 ) -> int:
     """The booklet once (or the one already in the folder ``booklet``), then each scope's bundle;
-    prints where each is. Exit code 0, or 2 with one sentence for an empty scope or a warehouse
-    without gold."""
+    prints where each is. Every table is read from one set of versions, pinned and checked
+    against their checksums while holding the warehouse lock (so no run is half-way), and the
+    output folder is locked while writing. Exit code 0, or 2 with one sentence for an empty
+    scope, a warehouse without gold, one in use by a run, a damaged table, or an output folder
+    another publish is writing into."""
+    from uuid import uuid4
+
     from warehouse.publish.booklet import write_booklet
     from warehouse.publish.bundle import write_bundle
-    from warehouse.publish.scoped import ScopeEmptyError, check_scope
+    from warehouse.publish.outdir import (
+        OutputLockedError,
+        UnsafePathError,
+        clean_staging,
+        output_lock,
+    )
+    from warehouse.publish.scoped import ScopeEmptyError, check_scope, pin_tables
+    from warehouse.publish.snapshot import SnapshotError, holding_warehouse
     from warehouse.store import Warehouse, WarehouseError
 
     store = Warehouse(warehouse)
@@ -44,28 +56,35 @@ def publish_scopes(
     now = datetime.now(CST)
     start = time.perf_counter()
     try:
+        with holding_warehouse(warehouse, f"publish-{uuid4()}"):
+            snapshot = pin_tables(store)
         for scope in scopes:  # every scope is checked before anything is written
-            check_scope(store, scope)
-        out.mkdir(parents=True, exist_ok=True)
-        told = None
-        if booklet is None or not booklet.is_dir():
-            written = write_booklet(store, out / "典型案例汇编", now, pdfs=pdfs)
-            told, booklet = written.pdf_note, written.path
-            if told:
-                _say(told)
-            _say(f"case booklet   {booklet.resolve()}  ({written.cases:,} cases)")
-        for scope in scopes:
-            result = write_bundle(
-                store, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf, booklet=booklet
-            )
-            if result.pdf_note and result.pdf_note != told:
-                _say(result.pdf_note)
-                told = result.pdf_note
-            _say(
-                f"bundle {scope.label:<12} {result.path.resolve()}  ({result.cadres:,} cadres, "
-                f"{result.units:,} units, {result.files:,} files, {result.bytes / 1e6:,.1f} MB)"
-            )
-    except (ScopeEmptyError, WarehouseError) as error:
+            check_scope(snapshot, scope)
+        with output_lock(out):
+            for name in clean_staging(out):
+                _say(f"removed {out / name}, left by a publish that was stopped")
+            told = None
+            if booklet is None or not booklet.is_dir():
+                written = write_booklet(snapshot, out / "典型案例汇编", now, pdfs=pdfs)
+                told, booklet = written.pdf_note, written.path
+                if told:
+                    _say(told)
+                _say(f"case booklet   {booklet.resolve()}  ({written.cases:,} cases)")
+            for scope in scopes:
+                result = write_bundle(
+                    snapshot, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf,
+                    booklet=booklet, say=_say,
+                )  # fmt: skip
+                if result.pdf_note and result.pdf_note != told:
+                    _say(result.pdf_note)
+                    told = result.pdf_note
+                _say(
+                    f"bundle {scope.label:<12} {result.path.resolve()}  ({result.cadres:,} cadres, "
+                    f"{result.units:,} units, {result.files:,} files, {result.bytes / 1e6:,.1f} MB)"
+                )
+    except (
+        ScopeEmptyError, WarehouseError, SnapshotError, OutputLockedError, UnsafePathError,
+    ) as error:  # fmt: skip
         return _error(str(error))
     _say(
         f"published in {time.perf_counter() - start:.1f} s; check a bundle with: dajiandu verify --bundle DIR"

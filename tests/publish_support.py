@@ -7,9 +7,11 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from warehouse.publish import pdf
+from warehouse.store import Warehouse
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts")
 
@@ -52,3 +54,58 @@ def bundle_texts(folder: Path) -> dict[str, str]:
         else:
             out[name] = path.read_bytes().decode("latin-1")
     return out
+
+
+PERSON_TABLES = (
+    ("silver", "cadre"), ("silver", "supervision_event"), ("silver", "cadre_post"),
+    ("gold", "cadre_profile"), ("gold", "cadre_timeline"), ("gold", "warning"),
+    ("gold", "promotion_check"), ("gold", "clearance"), ("gold", "tolerance_review"),
+    ("gold", "inconsistency"),
+)  # fmt: skip
+OTHER_TABLES = (("gold", "unit_portrait"), ("gold", "tolerance_case"))
+
+
+def baseline_frames(baseline: Path, inside: int = 4, outside: int = 2) -> dict[str, pl.DataFrame]:
+    """The baseline's tables cut to a few cadres: the first ``inside`` 市管 cadres of 450101 (the
+    scope 市管/450101) and the first ``outside`` 县管 ones (another scope), keyed ``layer/name``."""
+    store = Warehouse(baseline)
+    cadres = store.scan("silver", "cadre").sort("person_no").collect()
+    chosen = pl.concat([
+        cadres.filter(pl.col("scope_level") == "市管").head(inside),
+        cadres.filter(pl.col("scope_level") == "县管").head(outside),
+    ]).select("person_no")  # fmt: skip
+    frames = {}
+    for layer, name in PERSON_TABLES:
+        frame = store.scan(layer, name).collect()
+        frames[f"{layer}/{name}"] = frame.join(chosen, on="person_no", how="semi")
+    for layer, name in OTHER_TABLES:
+        frames[f"{layer}/{name}"] = store.scan(layer, name).collect()
+    return frames
+
+
+def write_warehouse(root: Path, frames: dict[str, pl.DataFrame]) -> Warehouse:
+    """A warehouse at ``root`` whose tables are ``frames`` (each staged and published)."""
+    store = Warehouse(root)
+    for table, frame in frames.items():
+        layer, name = table.split("/", 1)
+        store.publish(store.stage(layer, name, frame))
+    return store
+
+
+def rekey(frames: dict[str, pl.DataFrame], old: str, new: str) -> None:
+    """Give cadre ``old`` the 人员编号 ``new`` in every table (as a roster export would)."""
+    for table, frame in frames.items():
+        if "person_no" in frame.columns:
+            frames[table] = frame.with_columns(
+                pl.when(pl.col("person_no") == old).then(pl.lit(new)).otherwise(pl.col("person_no"))
+                .alias("person_no")
+            )  # fmt: skip
+
+
+def files_outside(top: Path, allowed: list[Path]) -> list[str]:
+    """Every file under ``top`` that is not inside one of ``allowed`` (folders or files)."""
+    bad = []
+    for path in top.rglob("*"):
+        if path.is_file() and not any(path == a or a in path.parents for a in allowed):
+            bad.append(str(path.relative_to(top)))
+    return sorted(bad)

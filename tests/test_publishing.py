@@ -236,6 +236,7 @@ def test_profile_pages_carry_the_masked_id_and_each_cadres_own_rows() -> None:
     assert pages[1]["promotion"] == {"barred": False, "reasons": []}  # no row: not barred
     assert search_index(_profile())[1] == {
         "p": "P1",
+        "f": "P1",  # the page's file name: the key itself when it is a plain name
         "n": "张伟",
         "u": "某局",
         "t": "局长",

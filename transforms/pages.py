@@ -19,7 +19,10 @@ from transforms.publishing import (
     LEVEL_LABELS,
     SOURCE_LABELS,
     event_refs,
+    file_stem,
+    fill_empty,
     mask_id_text,
+    shown_key,
 )
 from transforms.scope import LEVELS
 
@@ -47,13 +50,14 @@ def _warning_rows(warning: pl.DataFrame, refs: dict[str, str]) -> dict[str, list
     for rows in out.values():
         for row in rows:
             row["level_label"] = LEVEL_LABELS.get(row["level"], row["level"])
-            row["records"] = [refs.get(e, "（记录不在时间线中）") for e in row["event_ids"]]
+            row["records"] = [refs.get(e, "（记录不在时间线中）") for e in row["event_ids"] or []]
     return out
 
 
 def _reasons(promotion: pl.DataFrame, refs: dict[str, str]) -> dict[str, Record]:
     out: dict[str, Record] = {}
     for row in promotion.iter_rows(named=True):
+        row["reasons"] = [r for r in row["reasons"] or [] if r is not None]
         for reason in row["reasons"]:
             reason["condition_label"] = CONDITION_LABELS.get(
                 reason["condition"], reason["condition"]
@@ -77,18 +81,24 @@ def profile_pages(
     that raised them, clearance, latest grades, counts by source and the whole timeline.
 
     ``posts`` holds the post history (person_no, unit, post, start, end); every frame is the
-    scope's rows only.
+    scope's rows only. Any of them may hold nulls (a cadre with no assessment, no event, no
+    post): a missing list is shown as none, a missing count as 0. Each record has ``file``, the
+    page's file name (:func:`~transforms.publishing.file_stem`), and ``file_hashed`` when that
+    is a hash because the 人员编号 cannot be a file name.
     """
     refs = dict(event_refs(timeline.lazy()).collect().iter_rows())
     ids = dict(cadres.select("person_no", "id_number").iter_rows())
-    events = _timeline_rows(timeline)
-    warnings = _warning_rows(warning, refs)
-    reasons = _reasons(promotion, refs)
-    cleared = _by_person(clearance)
+    events = _timeline_rows(fill_empty(timeline))
+    warnings = _warning_rows(fill_empty(warning), refs)
+    reasons = _reasons(fill_empty(promotion), refs)
+    cleared = _by_person(fill_empty(clearance))
     history = _by_person(posts.sort("person_no", "start", descending=[False, True]))
     pages = []
-    for row in profile.sort("person_no").iter_rows(named=True):
+    for row in fill_empty(profile).sort("person_no").iter_rows(named=True):
         person = row["person_no"]
+        row["file"] = file_stem(person)
+        row["file_hashed"] = row["file"] != person
+        row["person_no_shown"] = shown_key(person) if person else "（空）"
         row["id_masked"] = mask_id_text(ids.get(person))
         row["level_label"] = LEVEL_LABELS.get(row["warning_level"], row["warning_level"])
         row["counts"] = [
@@ -117,6 +127,7 @@ def search_index(profile: pl.DataFrame) -> list[Record]:
     return [
         {
             "p": row["person_no"],
+            "f": file_stem(row["person_no"]),
             "n": row["name"],
             "u": row["unit"],
             "t": row["post"],
@@ -166,13 +177,14 @@ def scope_portraits(
 
 def _trend_chart(trend: list[Record], width: int = 480, height: int = 160) -> Record:
     """Bars per year (all events, and those counting against), as SVG coordinates."""
-    top = max([t["events"] for t in trend] + [1])
+    trend = [t for t in trend if t is not None]
+    top = max([t["events"] or 0 for t in trend] + [1])
     slot = (width - 40) / max(len(trend), 1)
     bars = []
     for i, t in enumerate(trend):
         x = 30 + i * slot
-        h_all = (height - 40) * t["events"] / top
-        h_against = (height - 40) * t["against"] / top
+        h_all = (height - 40) * (t["events"] or 0) / top
+        h_against = (height - 40) * (t["against"] or 0) / top
         bars.append(
             {
                 "x": round(x + slot * 0.15, 1), "w": round(slot * 0.34, 1),
@@ -187,13 +199,16 @@ def _trend_chart(trend: list[Record], width: int = 480, height: int = 160) -> Re
 
 def _category_chart(categories: list[Record], width: int = 480, rows: int = 10) -> Record:
     """Horizontal bars of events per 100 cadres for the busiest (source, category) pairs."""
-    chosen = sorted(categories, key=lambda c: (-c["per_100"], c["source"], c["category"] or ""))
+    present = [c for c in categories if c is not None]
+    chosen = sorted(
+        present, key=lambda c: (-(c["per_100"] or 0), c["source"] or "", c["category"] or "")
+    )
     chosen = chosen[:rows]
-    top = max([c["per_100"] for c in chosen] + [1.0])
+    top = max([c["per_100"] or 0 for c in chosen] + [1.0])
     bars = [
         {
             "y": 4 + i * 22,
-            "w": round((width - 250) * c["per_100"] / top, 1),
+            "w": round((width - 250) * (c["per_100"] or 0) / top, 1),
             "label": f"{SOURCE_LABELS.get(c['source'], c['source'])}·{c['category'] or '未分类'}",
             "value": c["per_100"],
         }
@@ -205,7 +220,7 @@ def _category_chart(categories: list[Record], width: int = 480, rows: int = 10) 
 def portrait_pages(portraits: pl.DataFrame) -> list[Record]:
     """One record per portrait row (regions first, then units by name), with its charts."""
     pages = []
-    ordered = portraits.sort(pl.col("grain") != "region", "name")
+    ordered = fill_empty(portraits).sort(pl.col("grain") != "region", "name")
     for row in ordered.iter_rows(named=True):
         row["grain_label"] = GRAIN_LABELS.get(row["grain"], row["grain"])
         row["per_source"] = [
@@ -214,6 +229,7 @@ def portrait_pages(portraits: pl.DataFrame) -> list[Record]:
         ]
         row["trend_chart"] = _trend_chart(row["trend"])
         row["category_chart"] = _category_chart(row["by_category"])
+        row["by_category"] = [c for c in row["by_category"] if c is not None]
         for c in row["by_category"]:
             c["source_label"] = SOURCE_LABELS.get(c["source"], c["source"])
         pages.append(row)

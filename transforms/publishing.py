@@ -5,6 +5,10 @@ flattened for a SQL serving database.
 Nothing here touches disk or a clock; :mod:`warehouse.publish` writes the bytes.
 """
 
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 import polars as pl
@@ -25,6 +29,201 @@ CONDITION_LABELS = {"influence_period": "影响期未满", "last_annual_grade": 
 GRAIN_LABELS = {"unit": "单位", "region": "行政区划"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A cell starting with one of these is a formula (or a DDE trick) to Excel, WPS and LibreOffice."""
+
+
+DISPLAY_LIMIT = 300
+"""Characters of one value a page (and so a PDF) shows; the rest is cut with a mark saying how
+long the value is. The Excel/CSV keep it whole. WeasyPrint lays out Chinese text in a table cell
+in time that grows with the square of its length (every character is a break opportunity),
+measured here: 300 characters 0.4 s, 1,000 about 3-6 s, 8,000 214 s — a 100,000-character roster
+field kept one PDF rendering for 25 minutes. No name, unit, post or key comes near 300; a cut
+joined list (相关记录, 原因及依据) is whole in the Excel and row by row on the profile page."""
+BOOKLET_LIMIT = 20_000
+"""The case booklet's limit: its texts are paragraphs (laid out in linear time), not cells."""
+XLSX_CELL_LIMIT = 32_767
+"""What one Excel cell holds (Excel's limit); a longer value is cut there with a mark, whole in
+the CSV beside it."""
+
+_STRIPPED = (
+    "\\x{00}-\\x{08}\\x{0B}\\x{0C}\\x{0E}-\\x{1F}\\x{7F}-\\x{9F}"  # C0/C1 controls (tab, LF, CR kept)
+    "\\x{061C}\\x{200E}\\x{200F}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}"  # bidi marks and overrides
+    "\\x{FEFF}\\x{FFF9}-\\x{FFFB}"  # BOM, interlinear annotation controls
+)
+STRIPPED_PATTERN = f"[{_STRIPPED}]"
+"""Characters no page, PDF or serving row receives: control characters (NUL among them) and the
+bidi controls that reorder what a reader sees (U+202E shows a name backwards). Rust-regex syntax
+(Polars); :data:`_STRIPPED_RE` is the same set for Python."""
+_STRIPPED_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ufff9-\ufffb]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control characters and bidi controls (tab and line breaks stay)."""
+    return _STRIPPED_RE.sub("", text)
+
+
+def shown_key(text: str) -> str:
+    """A key as a page names it: every stripped character written as ``⟨U+202E⟩``, so that a key
+    with an invisible character never looks like another key."""
+    return _STRIPPED_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
+
+
+def cut_mark(length: int) -> str:
+    """What ends a value cut for display: says that it was cut and how long it is."""
+    return f"…〔已截断：原文 {length:,} 字，全文见 Excel/CSV〕"
+
+
+def display_text(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    """A value as a page or PDF shows it: invisible controls stripped, at most ``limit``
+    characters, and a mark saying so when cut."""
+    text = strip_invisible(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + cut_mark(len(text))
+
+
+def xlsx_text(text: str) -> str:
+    """A value for one Excel cell: whole up to Excel's limit, else cut with the mark."""
+    if len(text) <= XLSX_CELL_LIMIT:
+        return text
+    mark = cut_mark(len(text)).replace("Excel/CSV", "CSV")
+    return text[: XLSX_CELL_LIMIT - len(mark)] + mark
+
+
+_SAFE_STEM = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z_\-\u4e00-\u9fff]{0,63}$")
+_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
+"""Names Windows refuses for a file (officers open bundles on Windows)."""
+
+
+def file_stem(key: str | None) -> str:
+    """The file name (without extension) of a record's page: the key itself when it is a plain
+    name (letters, digits, CJK, ``-``/``_``, at most 64, not starting with ``-``/``_``, no Windows
+    device name); otherwise ``_h`` and 16 hex digits of its SHA-256 — stable across runs, never
+    equal to a plain key (which cannot start with ``_``), and never a path."""
+    if key is not None and _SAFE_STEM.fullmatch(key) and key.upper() not in _RESERVED:
+        return key
+    raw = ("\0" if key is None else key).encode("utf-8", "surrogatepass")
+    return "_h" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _string_leaves(series: pl.Series, path: str) -> Iterator[tuple[str, pl.Series]]:
+    """Every text inside ``series`` as (field path, values): lists and structs are opened."""
+    dtype = series.dtype
+    if dtype == pl.String:
+        yield path, series
+    elif isinstance(dtype, pl.List | pl.Array):
+        yield from _string_leaves(series.explode(), f"{path}[]")
+    elif isinstance(dtype, pl.Struct):
+        for field in dtype.fields:
+            yield from _string_leaves(series.struct.field(field.name), f"{path}.{field.name}")
+
+
+def text_findings(frames: dict[str, pl.DataFrame], limit: int = DISPLAY_LIMIT) -> list[str]:
+    """One WARN line per field (``gold/cadre_profile.name``) holding values that pages and PDFs
+    do not show as they are: too long (cut) or with control/bidi characters (stripped). The line
+    names the field, how many values and which code points — never a value."""
+    out = []
+    for table, frame in frames.items():
+        for column in frame.columns:
+            for field, values in _string_leaves(frame.get_column(column), f"{table}.{column}"):
+                values = values.drop_nulls()
+                if values.len() == 0:
+                    continue
+                long = int((values.str.len_chars() > limit).sum())
+                dirty = values.filter(values.str.contains(STRIPPED_PATTERN))
+                said = []
+                if long:
+                    said.append(
+                        f"{long:,} value(s) over {limit:,} characters cut in pages/PDF (whole in Excel/CSV)"
+                    )
+                if dirty.len():
+                    points: Counter[str] = Counter()
+                    for text in dirty.head(1000):
+                        points.update(f"U+{ord(c):04X}" for c in _STRIPPED_RE.findall(text))
+                    shown = ", ".join(p for p, _ in points.most_common(5))
+                    said.append(
+                        f"{dirty.len():,} value(s) with control/bidi characters ({shown}) stripped"
+                    )
+                if said:
+                    out.append(f"WARN {field}: " + "; ".join(said))
+    return out
+
+
+def _cleaned(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """``expr`` with :data:`STRIPPED_PATTERN` removed from every text inside it (None when it
+    holds no text)."""
+    if dtype == pl.String:
+        return expr.str.replace_all(STRIPPED_PATTERN, "")
+    if isinstance(dtype, pl.List):
+        inner = _cleaned(pl.element(), dtype.inner)
+        return None if inner is None else expr.list.eval(inner)
+    if isinstance(dtype, pl.Struct):
+        fields = [(f.name, _cleaned(expr.struct.field(f.name), f.dtype)) for f in dtype.fields]
+        if all(e is None for _, e in fields):
+            return None
+        rebuilt = pl.struct((expr.struct.field(n) if e is None else e).alias(n) for n, e in fields)
+        return pl.when(expr.is_not_null()).then(rebuilt)
+    return None
+
+
+def invisible_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """Per text field (``column`` or ``column[].field``) holding control or bidi characters: how
+    many values do. Fields without any are left out."""
+    out = {}
+    for column in frame.columns:
+        for field, values in _string_leaves(frame.get_column(column), column):
+            found = int(values.str.contains(STRIPPED_PATTERN).sum())
+            if found:
+                out[field] = found
+    return out
+
+
+def strip_frame(frame: pl.DataFrame, columns: Collection[str] | None = None) -> pl.DataFrame:
+    """``frame`` with control and bidi characters removed from every text (of ``columns``, or
+    all), nested ones too: what a serving database receives (PostgreSQL's COPY refuses NUL:
+    ``invalid byte sequence for encoding "UTF8": 0x00``)."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if columns is not None and name not in columns:
+            continue
+        cleaned = _cleaned(pl.col(name), dtype)
+        if cleaned is not None:
+            exprs.append(cleaned.alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _filled(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+    """``expr`` with nulls a page cannot print made empty: a missing list is ``[]``, a missing
+    count 0, a missing flag false (inside lists and structs too); None when nothing to fill."""
+    if dtype.is_integer():
+        return expr.fill_null(0)
+    if dtype == pl.Boolean:
+        return expr.fill_null(False)
+    if isinstance(dtype, pl.List):
+        inner = _filled(pl.element(), dtype.inner)
+        filled = expr if inner is None else expr.list.eval(inner)
+        return filled.fill_null(pl.lit([], dtype=dtype))
+    if isinstance(dtype, pl.Struct):
+        fields = [(f.name, _filled(expr.struct.field(f.name), f.dtype)) for f in dtype.fields]
+        if all(e is None for _, e in fields):
+            return None
+        return pl.struct((expr.struct.field(n) if e is None else e).alias(n) for n, e in fields)
+    return None
+
+
+def fill_empty(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as a page reads it: no null list, count or flag anywhere (a cadre appointed this
+    year has no assessment: ``latest_grades`` is null, and the page says 无年度考核记录)."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        filled = _filled(pl.col(name), dtype)
+        if filled is not None:
+            exprs.append(filled.alias(name))
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def mask_id(number: pl.Expr) -> pl.Expr:

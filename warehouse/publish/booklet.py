@@ -14,11 +14,12 @@ from pathlib import Path
 import polars as pl
 
 from transforms.pages import booklet
-from transforms.publishing import cst_text
+from transforms.publishing import BOOKLET_LIMIT, cst_text
 from warehouse.publish import fonts, pdf
 from warehouse.publish.manifest import swap_in, write_manifest
+from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render
-from warehouse.publish.scoped import data_versions
+from warehouse.publish.snapshot import Snapshot, pin
 from warehouse.store import Warehouse
 
 HTML_NAME, PDF_NAME = "典型案例汇编.html", "典型案例汇编.pdf"
@@ -48,6 +49,7 @@ def _page(cases: pl.DataFrame, as_of: date, now: datetime, volume: str) -> str:
         "booklet.html", title="典型案例汇编", book=booklet(cases), volume=volume,
         scope_label="全部（已脱敏）", scope_text="不含可识别个人的信息", as_of=as_of,
         generated_text=cst_text(now), root="", header_text=f"典型案例汇编{volume} · 数据截至 {as_of:%Y-%m-%d}",
+        display_limit=BOOKLET_LIMIT,
     )  # fmt: skip
 
 
@@ -59,34 +61,44 @@ def _write_pdfs(
     for k, part in enumerate(parts, start=1):
         volume = f"（第 {k} 册，共 {len(parts)} 册）" if len(parts) > 1 else ""
         name = PDF_NAME if len(parts) == 1 else f"典型案例汇编-第{k:02d}册.pdf"
-        pages += pdf.write_pdf(_page(part, as_of, now, volume), staging, staging / name)
+        pages += pdf.write_pdf(_page(part, as_of, now, volume), staging, inside(staging, name))
         names.append(name)
     return pages, names
 
 
 def write_booklet(
-    store: Warehouse, folder: Path, now: datetime, pdfs: bool = True
+    store: Warehouse | Snapshot, folder: Path, now: datetime, pdfs: bool = True
 ) -> BookletResult:
     """The booklet (one HTML, and PDF volumes when Pango is there) into ``folder``, replacing
-    what was there."""
+    what was there; ``folder``'s parent is locked meanwhile (:func:`~warehouse.publish.outdir.
+    output_lock`). ``store``: a pinned snapshot, or a warehouse pinned and verified here.
+
+    Raises:
+        SnapshotError: gold/tolerance_case or gold/cadre_profile is missing or damaged.
+    """
+    if not isinstance(store, Snapshot):
+        store = pin(store, [("gold", "tolerance_case"), ("gold", "cadre_profile")])
     cases = store.scan("gold", "tolerance_case").collect()
-    profile = store.scan("gold", "cadre_profile").select("as_of").head(1).collect()
+    profile = store.scan("gold", "cadre_profile").select("as_of").drop_nulls().head(1).collect()
     as_of = profile["as_of"][0] if profile.height else date.today()
     html = _page(cases, as_of, now, "")
-    staging = folder.with_name(f".{folder.name}.staging-{uuid.uuid4().hex[:8]}")
-    staging.mkdir(parents=True)
-    try:
-        (staging / HTML_NAME).write_text(html, encoding="utf-8")
-        fonts.write_fonts(staging / "assets", [html])
-        note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
-        pages, names = (None, []) if note else _write_pdfs(staging, cases, as_of, now)
-        write_manifest(staging, {
-            "content": "典型案例汇编（已脱敏）", "as_of": as_of.isoformat(), "cases": cases.height,
-            "generated_at": now.isoformat(timespec="seconds"), "pdf": note or names,
-            "data_versions": data_versions(store, [("gold", "tolerance_case")]),
-        })  # fmt: skip
-        swap_in(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    out = folder.parent
+    with output_lock(out):
+        clean_staging(out)
+        staging = inside(out, f".{folder.name}.staging-{uuid.uuid4().hex[:8]}")
+        staging.mkdir(parents=True)
+        try:
+            (staging / HTML_NAME).write_text(html, encoding="utf-8")
+            fonts.write_fonts(staging / "assets", [html])
+            note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
+            pages, names = (None, []) if note else _write_pdfs(staging, cases, as_of, now)
+            write_manifest(staging, {
+                "content": "典型案例汇编（已脱敏）", "as_of": as_of.isoformat(), "cases": cases.height,
+                "generated_at": now.isoformat(timespec="seconds"), "pdf": note or names,
+                "data_versions": store.data_versions(["gold/tolerance_case"]),
+            })  # fmt: skip
+            swap_in(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return BookletResult(folder, cases.height, pages, note, names)

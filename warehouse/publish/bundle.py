@@ -14,7 +14,11 @@ Layout of ``<out>/<管理权限>-<region>/``::
     manifest.json              scope, as-of, data versions, every file with its SHA-256
 
 The folder is built beside the target and swapped in with renames, so a failed publish leaves
-the previous bundle as it was.
+the previous bundle as it was. Every path is checked to stay inside its folder (a profile's file
+name is its 人员编号 only when that is a plain name, else a hash: :func:`transforms.publishing.
+file_stem`); the output folder is locked while a bundle is written, and staging folders a killed
+publish left there are removed first. The rows come from one pinned, verified set of table
+versions (:mod:`warehouse.publish.snapshot`).
 """
 
 import shutil
@@ -35,14 +39,17 @@ from transforms.publishing import (
     inconsistency_list,
     profile_list,
     promotion_list,
+    text_findings,
     tolerance_review_list,
     warning_list,
 )
 from transforms.scope import Scope
 from warehouse.publish import excel, fonts, pdf
 from warehouse.publish.manifest import swap_in, write_manifest
+from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render
-from warehouse.publish.scoped import GOLD_USED, ScopeRows, data_versions, read_scope
+from warehouse.publish.scoped import GOLD_USED, SILVER_USED, ScopeRows, _pinned, read_scope
+from warehouse.publish.snapshot import Snapshot
 from warehouse.store import Warehouse
 
 
@@ -58,6 +65,8 @@ class BundleResult:
     bytes: int
     pdf_note: str | None
     """None when every PDF was written; otherwise why they were skipped."""
+    warnings: list[str]
+    """WARN lines: fields whose values pages show cut or stripped (named, never the value)."""
 
 
 @dataclass
@@ -98,7 +107,7 @@ def _profile_html(
     )  # fmt: skip
     for p in profiles:
         p["posts_note"] = rows.posts_note
-        html[f"profiles/{p['person_no']}.html"] = render(
+        html[f"profiles/{p['file']}.html"] = render(
             "profile.html", title=f"{p['name']} 干部监督档案", p=p, **sub
         )
     return profiles
@@ -109,7 +118,7 @@ def _portrait_html(
 ) -> list[dict[str, Any]]:
     portraits = portrait_pages(rows.portraits)
     for n, u in enumerate(portraits, start=1):
-        u["path"] = f"portraits/{u['grain']}-{n:04d}.html"
+        u["path"] = f"portraits/{'region' if u['grain'] == 'region' else 'unit'}-{n:04d}.html"
         html[u["path"]] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
     return portraits
 
@@ -193,20 +202,32 @@ def _write_files(
 ) -> None:  # fmt: skip
     """Pages, the font subset, Excel, PDFs and the booklet's copy into ``staging``."""
     for path, text in pages.html.items():
-        (staging / path).parent.mkdir(parents=True, exist_ok=True)
-        (staging / path).write_text(text, encoding="utf-8")
+        target = inside(staging, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values()])
     for name, frame in lists.items():
         excel.write_sheet(frame, staging / "excel", name)
     for kind, html in books.items():
-        pdf.write_pdf(html, staging, staging / PDF_FILES[kind][0])
+        pdf.write_pdf(html, staging, inside(staging, PDF_FILES[kind][0]))
         say(f"{PDF_FILES[kind][0]} written")
     if booklet is not None:
         shutil.copytree(booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"))
 
 
+def text_warnings(rows: ScopeRows) -> list[str]:
+    """The WARN lines for the scope's rows (:func:`~transforms.publishing.text_findings`)."""
+    return text_findings({
+        "silver/cadre": rows.cadres, "gold/cadre_profile": rows.profile,
+        "gold/cadre_timeline": rows.timeline, "gold/warning": rows.warning,
+        "gold/promotion_check": rows.promotion, "gold/clearance": rows.clearance,
+        "gold/tolerance_review": rows.review, "gold/inconsistency": rows.inconsistency,
+        "gold/unit_portrait": rows.portraits, "silver/cadre_post": rows.posts,
+    })  # fmt: skip
+
+
 def write_bundle(
-    store: Warehouse,
+    store: Warehouse | Snapshot,
     scope: Scope,
     out: Path,
     now: datetime,
@@ -217,12 +238,20 @@ def write_bundle(
     say: Callable[[str], None] = lambda _: None,
 ) -> BundleResult:
     """Publish one scope into ``out/<slug>``; ``booklet`` is a folder holding the case booklet
-    to copy in. ``now`` (Asia/Shanghai) is the generation time the pages show.
+    to copy in. ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
+    pinned :class:`Snapshot`, or a warehouse whose current versions are pinned and verified here.
 
     Raises:
         ScopeEmptyError: the scope holds no cadre.
+        SnapshotError: a table is missing, damaged or from another run.
+        OutputLockedError: another publish is writing into ``out``.
+        UnsafePathError: a path would leave its folder.
     """
-    rows = read_scope(store, scope)
+    snapshot = _pinned(store)
+    rows = read_scope(snapshot, scope)
+    warnings = text_warnings(rows)
+    for line in warnings:
+        say(line)
     lists = _lists(rows)
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
     kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
@@ -233,23 +262,27 @@ def write_bundle(
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
     units = int((rows.portraits["grain"] == "unit").sum())
-    target = out / scope.slug
-    staging = out / f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
-    try:
-        _write_files(staging, pages, books, lists, booklet, say)
-        tables = [("silver", "cadre"), ("silver", "supervision_event")]
-        files = write_manifest(staging, {
-            "scope": scope.label, "scope_description": scope.describe(),
-            "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
-            "generated_at_text": cst_text(now), "cadres": rows.profile.height, "units": units,
-            "data_versions": data_versions(store, tables + [("gold", t) for t in GOLD_USED]),
-            "pdf": note or "written",
-        })  # fmt: skip
-        swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
+    versions = snapshot.data_versions(f"{layer}/{name}" for layer, name in tables)
+    with output_lock(out):
+        for name in clean_staging(out):
+            say(f"removed {out / name}, left by a publish that was stopped")
+        target = inside(out, scope.slug)
+        staging = inside(out, f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}")
+        staging.mkdir(parents=True)
+        try:
+            _write_files(staging, pages, books, lists, booklet, say)
+            files = write_manifest(staging, {
+                "scope": scope.label, "scope_description": scope.describe(),
+                "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
+                "generated_at_text": cst_text(now), "cadres": rows.profile.height, "units": units,
+                "data_versions": versions, "pdf": note or "written", "warnings": warnings,
+            })  # fmt: skip
+            swap_in(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return BundleResult(
-        scope, target, rows.profile.height, units, len(files), sum(f["bytes"] for f in files), note
-    )
+        scope, target, rows.profile.height, units, len(files), sum(f["bytes"] for f in files),
+        note, warnings,
+    )  # fmt: skip

@@ -15,7 +15,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.publishing import TEXT_COLUMNS, csv_cell
+from transforms.publishing import TEXT_COLUMNS, csv_cell, xlsx_text
+from warehouse.publish.outdir import inside
 
 _MAX_WIDTH = 60
 
@@ -62,7 +63,7 @@ def _cell(page, row, col, value, text, day, moment) -> None:  # type: ignore[no-
     if value is None:
         page.write_blank(row, col, None, text)
     elif isinstance(value, str):
-        page.write_string(row, col, value, text)
+        page.write_string(row, col, xlsx_text(value), text)
     elif isinstance(value, bool):
         page.write_boolean(row, col, value)
     elif isinstance(value, datetime):
@@ -86,8 +87,12 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
 
 
 def write_sheet(frame: pl.DataFrame, folder: Path, name: str) -> list[Path]:
-    """``<name>.xlsx`` and ``<name>.csv`` in ``folder``; the files written."""
-    xlsx, text = folder / f"{name}.xlsx", folder / f"{name}.csv"
+    """``<name>.xlsx`` and ``<name>.csv`` in ``folder``; the files written.
+
+    Raises:
+        UnsafePathError: ``name`` would not make a file inside ``folder``.
+    """
+    xlsx, text = inside(folder, f"{name}.xlsx"), inside(folder, f"{name}.csv")
     write_xlsx(frame, xlsx, name)
     write_csv(frame, text)
     return [xlsx, text]

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
+
+from transforms.publishing import DISPLAY_LIMIT, display_text, file_stem
 
 TEMPLATES = Path(__file__).parent / "templates"
 PLATFORM = "大监督 · 干部监督信息综合运用"
@@ -40,8 +43,20 @@ def _css_string(value: object) -> str:
     return " ".join(text.split())
 
 
+@jinja2.pass_context
+def _finalize(context: jinja2.runtime.Context, value: object) -> object:
+    """Every value a template prints: text without control or bidi characters, at most
+    ``display_limit`` characters (a context variable; :data:`~transforms.publishing.
+    DISPLAY_LIMIT` unless given), cut with a mark saying so. Markup (a macro's output, already
+    finished) passes as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return display_text(value, context.get("display_limit", DISPLAY_LIMIT))
+    return value
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        finalize=_finalize,
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
@@ -49,8 +64,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        d=_date, ym=_month, n=_number, money=_money, pct=_percent, css_string=_css_string
-    )
+        d=_date, ym=_month, n=_number, money=_money, pct=_percent, css_string=_css_string,
+        page=file_stem,
+    )  # fmt: skip
     return env
 
 

@@ -9,6 +9,7 @@ import polars as pl
 
 from transforms.pages import roster_posts, scope_portraits
 from transforms.scope import Scope, scopes_in
+from warehouse.publish.snapshot import Snapshot, SnapshotError, pin
 from warehouse.store import Warehouse
 
 GOLD_USED = (
@@ -16,6 +17,23 @@ GOLD_USED = (
     "tolerance_review", "inconsistency",
 )  # fmt: skip
 POST_COLUMNS = ("person_no", "unit", "post", "start", "end")
+SILVER_USED = ("cadre", "supervision_event")
+
+
+def pin_tables(store: Warehouse, booklet: bool = True) -> Snapshot:
+    """Pin and verify every table a bundle (and the booklet) reads.
+
+    Raises:
+        SnapshotError: one is missing or does not match its checksums.
+    """
+    tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
+    if booklet:
+        tables.append(("gold", "tolerance_case"))
+    return pin(store, tables, optional=[("silver", "cadre_post")])
+
+
+def _pinned(source: "Warehouse | Snapshot", booklet: bool = False) -> Snapshot:
+    return source if isinstance(source, Snapshot) else pin_tables(source, booklet)
 
 
 class ScopeEmptyError(Exception):
@@ -42,8 +60,13 @@ class ScopeRows:
     posts_note: str
 
 
-def data_versions(store: Warehouse, tables: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
-    """Per table, the version directory the stable link points at and its rows."""
+def data_versions(
+    store: "Warehouse | Snapshot", tables: list[tuple[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Per table, the version directory read (pinned, or the one the stable link points at)
+    and its rows."""
+    if isinstance(store, Snapshot):
+        return store.data_versions(f"{layer}/{name}" for layer, name in tables)
     out = {}
     for layer, name in tables:
         link = store.table_path(layer, name)
@@ -52,10 +75,10 @@ def data_versions(store: Warehouse, tables: list[tuple[str, str]]) -> dict[str, 
     return out
 
 
-def _posts(store: Warehouse, cadres: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+def _posts(store: Snapshot, cadres: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     """The post history: ``silver/cadre_post`` when it exists with the expected columns, else
     each cadre's current post from the roster (and a note saying so)."""
-    if store.exists("silver", "cadre_post"):
+    if store.has("silver", "cadre_post"):
         posts = store.scan("silver", "cadre_post")
         if set(POST_COLUMNS) <= set(posts.collect_schema().names()):
             ids = cadres.select("person_no").lazy()
@@ -65,13 +88,13 @@ def _posts(store: Warehouse, cadres: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     return roster_posts(cadres.lazy()).collect(), note
 
 
-def check_scope(store: Warehouse, scope: Scope) -> int:
+def check_scope(store: "Warehouse | Snapshot", scope: Scope) -> int:
     """How many cadres ``scope`` holds.
 
     Raises:
         ScopeEmptyError: none (the message lists the scopes the roster has).
     """
-    roster = store.scan("silver", "cadre")
+    roster = _pinned(store).scan("silver", "cadre")
     held = roster.filter(scope.expr()).select(pl.len()).collect().item()
     if held == 0:
         raise ScopeEmptyError(
@@ -81,25 +104,70 @@ def check_scope(store: Warehouse, scope: Scope) -> int:
     return int(held)
 
 
-def read_scope(store: Warehouse, scope: Scope) -> ScopeRows:
-    """The scope's rows of silver/cadre and the gold tables.
+def _scope_ids(store: Snapshot, scope: Scope) -> pl.DataFrame:
+    """The 人员编号 of the scope's cadres, where ``silver/cadre`` and ``gold/cadre_profile`` agree.
+
+    Both come from one run, so they hold the same cadres with the same scope; when they do not,
+    the warehouse holds tables of two runs and nothing is published.
+
+    Raises:
+        SnapshotError: the two disagree about who is in the scope.
+    """
+    silver = store.scan("silver", "cadre").filter(scope.expr()).select("person_no")
+    gold = store.scan("gold", "cadre_profile").filter(scope.expr()).select("person_no")
+    both, only_silver, only_gold = pl.collect_all(
+        [silver.join(gold, on="person_no", how="semi", nulls_equal=True),
+         silver.join(gold, on="person_no", how="anti", nulls_equal=True),
+         gold.join(silver, on="person_no", how="anti", nulls_equal=True)]
+    )  # fmt: skip
+    if only_silver.height or only_gold.height:
+        versions = store.data_versions(["silver/cadre", "gold/cadre_profile"])
+        raise SnapshotError(
+            f"scope {scope.label}: silver/cadre ({versions['silver/cadre']['version']}) and "
+            f"gold/cadre_profile ({versions['gold/cadre_profile']['version']}) disagree on "
+            f"{only_silver.height + only_gold.height:,} cadre(s) of the scope — they come from "
+            "different runs (one failed between them?). Nothing was published; let a run "
+            "finish (`dajiandu run`) and publish again"
+        )
+    return both
+
+
+def read_scope(source: "Warehouse | Snapshot", scope: Scope) -> ScopeRows:
+    """The scope's rows of silver/cadre and the gold tables, from one pinned set of versions
+    (``source`` a :class:`Snapshot`, or a warehouse whose current versions are pinned here).
 
     Raises:
         ScopeEmptyError: no cadre of the roster is in the scope.
+        SnapshotError: a table is missing, damaged, unreadable, or from another run.
     """
+    store = _pinned(source)
     check_scope(store, scope)
-    cadres = store.scan("silver", "cadre").filter(scope.expr()).collect()
-    ids = cadres.select("person_no").lazy()
+    try:
+        return _read(store, scope)
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise SnapshotError(
+            f"scope {scope.label}: the pinned tables cannot be read "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
+        ) from None
+
+
+def _read(store: Snapshot, scope: Scope) -> ScopeRows:
+    ids_frame = _scope_ids(store, scope)
+    ids = ids_frame.lazy()
+    cadres = (
+        store.scan("silver", "cadre").join(ids, on="person_no", how="semi", nulls_equal=True)
+    ).collect()
 
     def cut(name: str) -> pl.LazyFrame:
-        return store.scan("gold", name).join(ids, on="person_no", how="semi")
+        return store.scan("gold", name).join(ids, on="person_no", how="semi", nulls_equal=True)
 
     profile, timeline, warning, promotion, clearance, review, inconsistency = pl.collect_all(
         [cut("cadre_profile"), cut("cadre_timeline"), cut("warning"), cut("promotion_check"),
          cut("clearance"), cut("tolerance_review"), cut("inconsistency")]
     )  # fmt: skip
-    as_of = profile["as_of"].max() if profile.height else date.today()
-    assert isinstance(as_of, date)
+    as_of = profile["as_of"].max() if profile.height else None
+    if not isinstance(as_of, date):
+        as_of = date.today()
     events = store.scan("silver", "supervision_event").join(ids, on="person_no", how="semi")
     portraits = scope_portraits(events, cadres.lazy(), warning.lazy(), as_of).collect()
     posts, note = _posts(store, cadres)

@@ -26,7 +26,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from transforms.publishing import json_text
-from warehouse.publish.serving_tables import ServingResult, ServingTable, serving_tables
+from warehouse.publish.serving_tables import (
+    ServingResult,
+    ServingTable,
+    serving_tables,
+    stripped_tables,
+)
 from warehouse.sources import ConfigError, _expand, safe_url
 from warehouse.store import Warehouse
 
@@ -87,7 +92,8 @@ def publish_serving(
     """Publish the serving database: SQLite ``serving.db`` in the warehouse when ``url`` is
     empty, else the database ``url`` names (PostgreSQL: into ``schema``)."""
     start = time.perf_counter()
-    tables = serving_tables(store, now or datetime.now().astimezone())
+    found: dict[str, int] = {}
+    tables = stripped_tables(serving_tables(store, now or datetime.now().astimezone()), found)
     if not url:
         result = _publish_sqlite(store.root / SERVING_FILE, tables, say)
     else:
@@ -101,6 +107,13 @@ def publish_serving(
         from warehouse.publish.serving_pg import publish_postgres
 
         result = publish_postgres(url, schema, tables, say)
+    result.warnings = [
+        f"WARN serving {field}: {n:,} value(s) with control or bidi characters (NUL among "
+        "them, which PostgreSQL refuses) loaded without them"
+        for field, n in sorted(found.items())
+    ]
+    for line in result.warnings:
+        say(line)
     result.seconds = time.perf_counter() - start
     return result
 

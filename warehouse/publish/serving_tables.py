@@ -19,7 +19,9 @@ from transforms.pages import scope_portraits
 from transforms.publishing import (
     clearance_list,
     inconsistency_list,
+    invisible_counts,
     promotion_list,
+    strip_frame,
     tolerance_review_list,
     warning_list,
 )
@@ -54,6 +56,9 @@ class ServingResult:
     the next batch is read and encoded while the server parses the last). Not counted: computing
     the lists and portraits before their first row, indexes, policies, the swap."""
 
+    warnings: list[str] = field(default_factory=list)
+    """WARN lines: fields whose control or bidi characters were stripped (named, no value)."""
+
     @property
     def rows(self) -> int:
         return sum(self.tables.values())
@@ -61,6 +66,25 @@ class ServingResult:
     @property
     def rows_per_s(self) -> float:
         return self.rows / self.load_seconds if self.load_seconds else 0.0
+
+
+def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[ServingTable]:
+    """``tables`` whose batches have control and bidi characters (NUL among them) removed from
+    every text; ``found`` counts, per ``table.field``, the values that held one."""
+
+    def cleaned(table: ServingTable) -> Callable[[], Iterator[pl.DataFrame]]:
+        def batches() -> Iterator[pl.DataFrame]:
+            for batch in table.batches():
+                counts = invisible_counts(batch)
+                for name, n in counts.items():
+                    key = f"{table.name}.{name}"
+                    found[key] = found.get(key, 0) + n
+                columns = {name.split("[", 1)[0].split(".", 1)[0] for name in counts}
+                yield strip_frame(batch, columns) if columns else batch
+
+        return batches
+
+    return [ServingTable(t.name, cleaned(t), t.access, t.scope_columns, t.index) for t in tables]
 
 
 def _gold_batches(
