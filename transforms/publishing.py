@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from transforms.normalize import mask_id_numbers
 
@@ -153,7 +154,7 @@ def text_findings(frames: dict[str, pl.DataFrame], limit: int = DISPLAY_LIMIT) -
     return out
 
 
-def _cleaned(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+def _cleaned(expr: pl.Expr, dtype: "pl.DataType | DataTypeClass") -> pl.Expr | None:
     """``expr`` with :data:`STRIPPED_PATTERN` removed from every text inside it (None when it
     holds no text)."""
     if dtype == pl.String:
@@ -196,7 +197,7 @@ def strip_frame(frame: pl.DataFrame, columns: Collection[str] | None = None) -> 
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _filled(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr | None:
+def _filled(expr: pl.Expr, dtype: "pl.DataType | DataTypeClass") -> pl.Expr | None:
     """``expr`` with nulls a page cannot print made empty: a missing list is ``[]``, a missing
     count 0, a missing flag false (inside lists and structs too); None when nothing to fill."""
     if dtype.is_integer():

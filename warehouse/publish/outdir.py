@@ -100,7 +100,7 @@ def output_lock(out: Path, who: str = "publish") -> Iterator[None]:
 def clean_staging(out: Path) -> list[str]:
     """Remove the staging and set-aside folders a killed publish left in ``out`` (call it
     holding :func:`output_lock`); the names removed."""
-    removed = []
+    removed: list[str] = []
     if not out.is_dir():
         return removed
     for entry in sorted(out.iterdir()):
