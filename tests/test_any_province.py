@@ -109,6 +109,9 @@ def test_a_short_region_name_inside_a_word_is_no_region() -> None:
     assert _key("公安局") == (None, "公安局")
     assert _key("东城街道") == (None, "东城街道")
     assert _key("清河镇人民政府") == (None, "清河镇")
+    # 县民政局 is the county's 民政局 (a 市民服务中心 keeps its 市).
+    assert _key("县民政局") == (None, "民政局") and _key("市民宗委")[1] == _key("民宗委")[1]
+    assert _key("市民服务中心") == (None, "市民服务中心")
     # The city's bureau is not a district's: 宁波市教育局 ≠ 北仑区教育局.
     assert _key("宁波市教育局")[0] == "宁波" != _key("北仑教育局")[0]
 

@@ -100,7 +100,7 @@ _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 LEVEL_WORDS = "区县市州旗盟"
 """The words a region's name ends with that say its kind: a record's 区发改局 is a district's."""
 _LEVEL_WORD = re.compile(
-    r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民|域|直|属|级)"
+    r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民(?!政|宗|族)|域|直|属|级)"
 )
 _PARTY_DEPT = re.compile(r"^党?委(?=.{1,6}部$)")
 _TOWNSHIP = re.compile(r"^([^\d、，,]{1,8}?(?:街道|民族乡|镇|乡))(.*)$")
