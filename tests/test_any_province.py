@@ -104,6 +104,20 @@ def test_regions_sharing_a_short_name_are_told_apart_by_their_full_names() -> No
     assert _key("伊犁河路街道")[1] == "伊犁河路街道"
 
 
+def test_a_region_the_table_lacks_is_learnt_from_the_roster() -> None:
+    # 西台县 is no GB/T 2260 region (an export's own county, or one made after the table): the
+    # roster's 西台县教育局 teaches the model that a record's 西台教育局 is the same bureau.
+    from transforms.link_keys import with_roster_regions
+
+    assert _key("西台教育局") == (None, "西台教育局")
+    rules = with_roster_regions(RULES, pl.Series(["西台县教育局", "宁波市北仑区教育局"]))
+    assert rules.learned_regions == ("西台县",)
+    model = model_of(rules)
+    assert (
+        parse_unit("西台教育局", model) == parse_unit("西台县教育局", model) == ("西台", "教育局")
+    )
+
+
 def test_a_short_region_name_inside_a_word_is_no_region() -> None:
     # 公安县 exists: 公安局 is still a bureau; 东城街道 is a place, not 东城区's 街道.
     assert _key("公安局") == (None, "公安局")

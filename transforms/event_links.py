@@ -90,6 +90,8 @@ def link_events(
     else:
         known, fresh = None, named
     fresh = fresh.with_row_index("mention_id")
+    units = pl.concat([cadres.select("unit"), posts.select("unit")]).collect().to_series()
+    rules = linking.with_roster_regions(rules, units)
     prepared = linking.prepare_mentions(fresh.lazy(), rules)
     held = linking.prepare_posts(posts, cadres, rules)
     linked, review = linking.link(prepared, cadres, held, rules, decisions.lazy())

@@ -3,6 +3,7 @@ department (abbreviations spelled out, renamed units followed through their line
 post's title, kind and group (``post_terms.csv``). Polars in, Polars out.
 """
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -14,7 +15,13 @@ import polars as pl
 from pypinyin import lazy_pinyin
 
 from transforms import normalize as nz
-from transforms.units import UnitModel, parse_unit_level, unit_model
+from transforms.units import (
+    UnitModel,
+    learned_code,
+    parse_unit_level,
+    unit_model,
+    unknown_regions,
+)
 
 if TYPE_CHECKING:
     from transforms.linking import LinkRules
@@ -46,9 +53,27 @@ def model_of(rules: "LinkRules") -> UnitModel:
     """The unit-name model of ``rules`` (regions and abbreviations), built once per rules object."""
     cached = _MODELS.get(id(rules))
     if cached is None or cached[0] is not rules:
-        cached = (rules, unit_model(rules.regions, rules.abbreviations))
+        regions = (*rules.regions, *((learned_code(n), n) for n in rules.learned_regions))
+        cached = (rules, unit_model(regions, rules.abbreviations))
         _MODELS[id(rules)] = cached
     return cached[1]
+
+
+def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
+    """``rules`` that also know the regions the roster's and post history's unit names hold
+    beyond the GB/T 2260 table (an export's own county, a district made after the table), so a
+    record's short form of them (``西台教育局``) is read as the roster's ``西台县教育局``."""
+    model = model_of(rules)
+    names = nz.to_simplified(pl.col("u")).alias("u")
+    found = {
+        region
+        for unit in units.to_frame("u").select(names).drop_nulls().unique().to_series().to_list()
+        for region in unknown_regions(unit, model)
+    }
+    learned = tuple(sorted(found - set(rules.learned_regions)))
+    if not learned:
+        return rules
+    return dataclasses.replace(rules, learned_regions=(*rules.learned_regions, *learned))
 
 
 def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:

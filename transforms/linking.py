@@ -35,11 +35,12 @@ from transforms.link_keys import (
     prepare_mentions,
     prepare_posts,
     unit_parts,
+    with_roster_regions,
 )
 
 __all__ = [
     "LinkRules", "PostTerm", "Rename", "candidates", "link", "pinyin_key", "prepare_cadres",
-    "prepare_mentions", "prepare_posts", "unit_parts",
+    "prepare_mentions", "prepare_posts", "unit_parts", "with_roster_regions",
 ]  # fmt: skip
 
 NOT_IN_ROSTER = "NOT_IN_ROSTER"
@@ -67,6 +68,8 @@ class LinkRules:
     lineage: tuple[Rename, ...] = ()
     confusables: tuple[str, ...] = ()
     """Groups of look-alike characters (``name_confusables.csv``), each a string."""
+    learned_regions: tuple[str, ...] = ()
+    """Regions the roster's unit names hold beyond ``regions`` (:func:`with_roster_regions`)."""
     regions: tuple[tuple[str, str], ...] = ()
     """Regions of GB/T 2260, (code, name) (``regions.csv``): how unit names are read (:mod:`transforms.units`)."""
 

@@ -158,6 +158,29 @@ def _level(code: str) -> int:
     return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
 
 
+def unknown_regions(name: str | None, model: UnitModel) -> list[str]:
+    """The regions a unit name holds that the table does not (an export's own county, a region
+    made after the table's date: ``西台县`` of ``西台县教育局``), as written in full."""
+    if not name:
+        return []
+    text, at, above, found = core(name), 0, 0, []
+    while at < len(text) - 1:
+        hit = _region_at(text, at, above, model)
+        if hit is None:
+            break
+        piece = text[at : at + hit[1]]
+        if piece not in model.regions:
+            found.append(piece)
+        at, above = at + hit[1], hit[2]
+    return found
+
+
+def learned_code(name: str) -> str:
+    """A stand-in GB/T 2260 code for a region learnt from the roster: its level is read from
+    its name (…州/盟/地区 a prefecture, else a county)."""
+    return "990100" if re.search(r"(州|盟|地区)$", name) else "990101"
+
+
 def unit_model(regions: Iterable[tuple[str, str]], abbreviations: Mapping[str, str]) -> UnitModel:
     """The model from the GB/T 2260 regions (code, name) and department abbreviations.
 

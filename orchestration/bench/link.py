@@ -216,11 +216,13 @@ def _evidence(warehouse: Path | str, sources: "Iterable[str]", history: bool = T
     rules = load_rules()
     s8 = scan_bronze(store, "post_history") if history else empty_bronze("post_history")
     cadres, posts = cadre_tables(store.scan("bronze", "roster"), s8, rules.linking)
-    held = lk.prepare_posts(posts.lazy(), cadres.lazy(), rules.linking)
+    # As silver/supervision_event links: the roster's own region names are known too.
+    linking = lk.with_roster_regions(rules.linking, pl.concat([cadres["unit"], posts["unit"]]))
+    held = lk.prepare_posts(posts.lazy(), cadres.lazy(), linking)
     named = mentions({s: store.scan("bronze", s) for s in EVENT_SOURCES}, rules.petition_counting)
     wanted = named.filter(pl.col("source").is_in(list(sources))).with_row_index("mention_id")
     p, m = pl.collect_all([held, wanted])
-    return Evidence(cadres, p, m, rules.linking)
+    return Evidence(cadres, p, m, linking)
 
 
 def run_ours(warehouse: Path, history: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, float]:
