@@ -126,6 +126,10 @@ def test_a_short_region_name_inside_a_word_is_no_region() -> None:
     # 县民政局 is the county's 民政局 (a 市民服务中心 keeps its 市).
     assert _key("县民政局") == (None, "民政局") and _key("市民宗委")[1] == _key("民宗委")[1]
     assert _key("市民服务中心") == (None, "市民服务中心")
+    # A township's name may hold 乡 or 镇 (五乡镇, 章镇镇); a 民族乡 keeps its place's name.
+    assert _key("五乡镇党委")[1] == _key("宁波市鄞州区五乡镇人民政府")[1] == "五乡镇"
+    assert _key("章镇镇")[1] == "章镇镇"
+    assert _key("清水河哈萨克族乡党委") == (None, "清水河哈萨克族乡")
     # The city's bureau is not a district's: 宁波市教育局 ≠ 北仑区教育局.
     assert _key("宁波市教育局")[0] == "宁波" != _key("北仑教育局")[0]
 
@@ -343,6 +347,14 @@ def test_the_renames_the_linker_follows_are_listed_with_their_evidence() -> None
     assert c1["alias"].to_list() == ["城市管理行政执法局", "综合行政执法局"]
     c3 = table.filter((pl.col("unit_code") == "C3") & (pl.col("alias") == "农林局"))
     assert "仑机构改革转隶〔2019〕3号" in c3.row(0, named=True)["evidence"]
+
+
+def test_a_city_named_with_zhou_is_a_city() -> None:
+    # 温州, 嵊州 and 鄞州 end in 州 but are a 市, a 市 and a 区: 温州司法局 is 温州市司法局.
+    from transforms.units import parse_unit_level
+
+    assert parse_unit_level("温州司法局", MODEL) == parse_unit_level("温州市司法局", MODEL)
+    assert parse_unit_level("鄞州财政局", MODEL) == parse_unit_level("宁波市鄞州区财政局", MODEL)
 
 
 def test_a_districts_bureau_is_not_a_countys() -> None:

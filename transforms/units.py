@@ -211,9 +211,7 @@ def unit_model(regions: Iterable[tuple[str, str]], abbreviations: Mapping[str, s
             table.setdefault(short[0] + "县", (short, 3))
     forms = {core(k): core(v) for k, v in abbreviations.items()}
     longest = max((len(n) for n in table), default=0)
-    suffixes = {
-        key: full[-1] for full, (key, _) in table.items() if key and full[-1] in LEVEL_WORDS
-    }
+    suffixes = {table[n][0]: n[-1] for n in level if table[n][0] and n[-1] in LEVEL_WORDS}
     return UnitModel(table, forms, longest, suffixes)
 
 
@@ -230,14 +228,26 @@ def core(name: str) -> str:
     return text
 
 
+def _township(text: str) -> str | None:
+    """The 街道/镇/乡 ``text`` names (with only its committee, office or congress after it), trying
+    every place its name may end: 五乡镇党委 is 五乡镇, 章镇镇 is 章镇镇; None when it names none."""
+    for end in re.finditer(r"街道|民族乡|镇|乡", text):
+        name, organ = text[: end.end()], text[end.end() :]
+        if 1 < len(name) <= 10 and not re.search(r"[\d、，,]", name) and organ in TOWNSHIP_ORGANS:
+            return name
+    return None
+
+
 def _is_unit(rest: str, model: UnitModel) -> bool:
     """``rest`` (what follows a short region name) reads as a unit, not as the rest of a word."""
     if len(rest) < 2 or _STOP.match(rest):
         return False
-    township = _TOWNSHIP.match(rest)
-    if township and township.group(2) in TOWNSHIP_ORGANS:
-        # 北仑|白峰街道 is a place; 平安|江镇 is not (a township's name has two characters or more)
-        return len(re.sub(r"(街道|民族乡|镇|乡)$", "", township.group(1))) >= 2
+    township = _township(rest)
+    if township:
+        # 北仑|白峰街道 is a place; 平安|江镇 is not (a township's name has two characters or
+        # more), nor 清水河|哈萨克族乡 (a 民族乡 is named by its place and its nationality)
+        name = re.sub(r"(街道|民族乡|镇|乡)$", "", township)
+        return len(name) >= 2 and not name.endswith(tuple(ETHNIC_GROUPS))
     return rest in model.abbreviations or bool(_UNIT_END.search(rest)) and len(rest) >= 3
 
 
@@ -255,8 +265,7 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         if short_region(piece) == piece:
             if not _is_unit(rest, model):
                 continue  # a short name inside a word: 公安局, 东城街道, 清河镇
-            township = _TOWNSHIP.match(rest)
-            if level <= 2 and township and township.group(2) in TOWNSHIP_ORGANS:
+            if level <= 2 and _township(rest):
                 continue  # 伊犁河路街道: a prefecture's short name does not stand before a 街道
         if piece.endswith("市") and _DEPT_WORD.match(rest):
             continue  # 宁波|市场监管局: the 市 is the department's
@@ -317,7 +326,8 @@ def parse_unit_level(
         if found is None:
             break
         piece = text[at : at + found[1]]
-        level = piece[-1] if piece[-1] in LEVEL_WORDS else model.suffixes.get(found[0])
+        written = short_region(piece) != piece and piece[-1] in LEVEL_WORDS  # 温州 is no 州
+        level = piece[-1] if written else model.suffixes.get(found[0])
         region, at, above = found[0] or None, at + found[1], found[2]
     rest = re.sub(r"^政府(?=.+(?:街道|镇|乡))", "", text[at:])
     bare = _LEVEL_WORD.match(rest)
@@ -328,8 +338,8 @@ def parse_unit_level(
         return model.regions[rest][0] or region, None, level  # a region, no unit
     if whole and whole.group(1) == rest:
         return short_region(rest) if region is None else region, None, level
-    township = _TOWNSHIP.match(_LEVEL_WORD.sub("", rest) or rest)
-    if township and township.group(2) in TOWNSHIP_ORGANS:
-        return region, township.group(1), level
+    township = _township(_LEVEL_WORD.sub("", rest) or rest)
+    if township:
+        return region, township, level
     place, tail = _department(rest, model)
     return place or region, tail or None, model.suffixes.get(place, level) if place else level
