@@ -118,6 +118,19 @@ def test_a_region_the_table_lacks_is_learnt_from_the_roster() -> None:
     )
 
 
+def test_the_rosters_regions_own_their_short_forms() -> None:
+    # In a roster of 巴音郭楞蒙古自治州, 巴州 is that prefecture (not 四川's 巴州区), 博州 is 博尔塔拉; a
+    # short name the country shares (安平: 安平县, 安平区) is the roster's 安平蒙古自治州.
+    from transforms.link_keys import with_roster_regions
+
+    units = ["巴音郭楞蒙古自治州财政局", "博尔塔拉蒙古自治州民政局", "安平蒙古自治州审计局"]
+    model = model_of(with_roster_regions(RULES, pl.Series(units)))
+    assert parse_unit("巴州财政局", model) == parse_unit(units[0], model) == ("巴音郭楞", "财政局")
+    assert parse_unit("博州民政局", model) == parse_unit(units[1], model)
+    assert parse_unit("安平州审计局", model) == parse_unit(units[2], model)
+    assert parse_unit("巴州财政局", MODEL)[0] == "巴州"  # without the roster: 四川's 巴州区
+
+
 def test_a_short_region_name_inside_a_word_is_no_region() -> None:
     # 公安县 exists: 公安局 is still a bureau; 东城街道 is a place, not 东城区's 街道.
     assert _key("公安局") == (None, "公安局")

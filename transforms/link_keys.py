@@ -18,9 +18,10 @@ from transforms import normalize as nz
 from transforms.units import (
     UnitModel,
     learned_code,
+    named_regions,
     parse_unit_level,
+    short_region,
     unit_model,
-    unknown_regions,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def model_of(rules: "LinkRules") -> UnitModel:
     cached = _MODELS.get(id(rules))
     if cached is None or cached[0] is not rules:
         regions = (*rules.regions, *((learned_code(n), n) for n in rules.learned_regions))
-        cached = (rules, unit_model(regions, rules.abbreviations))
+        cached = (rules, unit_model(regions, rules.abbreviations, rules.roster_regions))
         _MODELS[id(rules)] = cached
     return cached[1]
 
@@ -68,12 +69,13 @@ def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
     found = {
         region
         for unit in units.to_frame("u").select(names).drop_nulls().unique().to_series().to_list()
-        for region in unknown_regions(unit, model)
+        for region in named_regions(unit, model)
     }
-    learned = tuple(sorted(found - set(rules.learned_regions)))
-    if not learned:
+    learned = tuple(sorted(r for r in found if r not in model.regions))
+    present = tuple(sorted(r for r in found if short_region(r) != r))
+    if not learned and not present:
         return rules
-    return dataclasses.replace(rules, learned_regions=(*rules.learned_regions, *learned))
+    return dataclasses.replace(rules, learned_regions=learned, roster_regions=present)
 
 
 def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:

@@ -70,6 +70,8 @@ class LinkRules:
     """Groups of look-alike characters (``name_confusables.csv``), each a string."""
     learned_regions: tuple[str, ...] = ()
     """Regions the roster's unit names hold beyond ``regions`` (:func:`with_roster_regions`)."""
+    roster_regions: tuple[str, ...] = ()
+    """The regions the roster's unit names hold, in full: their short forms are read as them."""
     regions: tuple[tuple[str, str], ...] = ()
     """Regions of GB/T 2260, (code, name) (``regions.csv``): how unit names are read (:mod:`transforms.units`)."""
 

@@ -158,9 +158,9 @@ def _level(code: str) -> int:
     return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
 
 
-def unknown_regions(name: str | None, model: UnitModel) -> list[str]:
-    """The regions a unit name holds that the table does not (an export's own county, a region
-    made after the table's date: ``西台县`` of ``西台县教育局``), as written in full."""
+def named_regions(name: str | None, model: UnitModel) -> list[str]:
+    """The regions a unit name holds, as written (``宁波市``, ``北仑区`` of
+    ``宁波市北仑区教育局``; ``西台县`` of ``西台县教育局``, which the table may not hold)."""
     if not name:
         return []
     text, at, above, found = core(name), 0, 0, []
@@ -168,9 +168,7 @@ def unknown_regions(name: str | None, model: UnitModel) -> list[str]:
         hit = _region_at(text, at, above, model)
         if hit is None:
             break
-        piece = text[at : at + hit[1]]
-        if piece not in model.regions:
-            found.append(piece)
+        found.append(text[at : at + hit[1]])
         at, above = at + hit[1], hit[2]
     return found
 
@@ -181,13 +179,22 @@ def learned_code(name: str) -> str:
     return "990100" if re.search(r"(州|盟|地区)$", name) else "990101"
 
 
-def unit_model(regions: Iterable[tuple[str, str]], abbreviations: Mapping[str, str]) -> UnitModel:
+def unit_model(
+    regions: Iterable[tuple[str, str]],
+    abbreviations: Mapping[str, str],
+    present: Iterable[str] = (),
+) -> UnitModel:
     """The model from the GB/T 2260 regions (code, name) and department abbreviations.
 
     A region is keyed by its short name; where two regions share one (伊宁市 and 伊宁县, 吉林省 and
     吉林市) each is keyed by its full name and the short name alone names no region. An
     autonomous prefecture is also written short with 州 (伊犁州, 黔东南州), an autonomous county
-    with its first character and 县 (察县) where no region has that name."""
+    with its first character and 县 (察县) where no region has that name.
+
+    ``present``: the regions the deployment's roster names. Their short forms are read as them
+    even where another region of the country shares the form: a short name two regions share
+    (安平) is the roster's, and so are the first-character forms clerks use (巴州 for 巴音郭楞,
+    博州 for 博尔塔拉, though 巴州区 is in 四川)."""
     level: dict[str, int] = {}
     for code, name in regions:
         if name and not name.endswith("市辖区") and "直辖" not in name:
@@ -209,6 +216,16 @@ def unit_model(regions: Iterable[tuple[str, str]], abbreviations: Mapping[str, s
             table.setdefault(short + "州", (short, 2))
         if full.endswith("自治县") and len(short) >= 3:
             table.setdefault(short[0] + "县", (short, 3))
+    here = [n for n in dict.fromkeys(present) if n in level]
+    for full in here:
+        short, key = short_region(full), table[full][0]
+        if table.get(short, ("",))[0] == "" and sum(f in here for f in by_short[short]) == 1:
+            table[short] = (key, level[full])
+        aliases = [short + "州", short[0] + "州"] if full.endswith("自治州") else []
+        aliases += [short[0] + "县"] if full.endswith("自治县") else []
+        for alias in aliases:
+            if alias != full and (len(short) >= 3 or alias == short + "州"):
+                table[alias] = (key, level[full])
     forms = {core(k): core(v) for k, v in abbreviations.items()}
     longest = max((len(n) for n in table), default=0)
     suffixes = {table[n][0]: n[-1] for n in level if table[n][0] and n[-1] in LEVEL_WORDS}
@@ -254,7 +271,26 @@ def _is_unit(rest: str, model: UnitModel) -> bool:
 def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, int, int] | None:
     """The longest region name at ``at`` below level ``above`` that leaves a unit after it:
     (key, its length, its level). Regions are named from the larger to the smaller: after
-    伊宁市 (a county), 伊犁 begins a place's name (伊犁河路街道), not a region."""
+    伊宁市 (a county), 伊犁 begins a place's name (伊犁河路街道), not a region. A name ending in a
+    region word that the table lacks (安平蒙古自治州) outranks a shorter name it begins with."""
+    known = _known_region_at(text, at, above, model)
+    match = _UNKNOWN_REGION.match(text[at:])
+    if (
+        match
+        and above < 3
+        and match.group(1) not in model.regions
+        and len(text) > at + len(match.group(1))
+        and not text[at:].startswith("城市")
+        and (known is None or len(match.group(1)) > known[1])
+    ):
+        name = match.group(1)
+        return short_region(name), len(name), 2 if re.search(r"(州|盟|地区)$", name) else 3
+    return known
+
+
+def _known_region_at(
+    text: str, at: int, above: int, model: UnitModel
+) -> tuple[str, int, int] | None:
     for size in range(min(model.longest, len(text) - at - 1), 1, -1):
         piece = text[at : at + size]
         found = model.regions.get(piece)
@@ -270,15 +306,6 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         if piece.endswith("市") and _DEPT_WORD.match(rest):
             continue  # 宁波|市场监管局: the 市 is the department's
         return key, size, level
-    match = _UNKNOWN_REGION.match(text[at:])
-    if (
-        match
-        and above < 3
-        and match.group(1) not in model.regions
-        and len(text) > at + len(match.group(1))
-        and not text[at:].startswith("城市")
-    ):
-        return short_region(match.group(1)), len(match.group(1)), 3
     return None
 
 
