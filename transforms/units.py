@@ -95,6 +95,7 @@ _REGION_SUFFIX = re.compile(
     r"矿区|特区|省|市|区|县|旗|盟|州)$"
 )
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
+_AUTONOMOUS = re.compile(r"(自治州|自治县|自治旗|地区|盟)$")
 _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
 LEVEL_WORDS = "区县市州旗盟"
@@ -280,8 +281,11 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         and above < 3
         and match.group(1) not in model.regions
         and len(text) > at + len(match.group(1))
-        and not text[at:].startswith("城市")
-        and (known is None or len(match.group(1)) > known[1])
+        and not match.group(1).endswith("城市")
+        and not (
+            match.group(1).endswith("市") and _DEPT_WORD.match(text[at + len(match.group(1)) :])
+        )
+        and (known is None or _AUTONOMOUS.search(match.group(1)) and len(match.group(1)) > known[1])
     ):
         name = match.group(1)
         return short_region(name), len(name), 2 if re.search(r"(州|盟|地区)$", name) else 3
