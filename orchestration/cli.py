@@ -152,9 +152,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RuleError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
-    from orchestration.runner import (
+    from orchestration.runner import (  # Dagster takes seconds to import: only when running
         run_pipeline,
-    )  # Dagster takes seconds to import: only when running
+        storage_problem,
+    )
 
     start = time.perf_counter()
     _say(f"running the pipeline: sources {sources}, warehouse {warehouse}")
@@ -173,7 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
         # or a read-only folder ends here, not in a traceback.
         # (The runner catches these once the run has begun, and says what was published.)
-        print(f"\ndajiandu: run failed: {_storage_problem(error, warehouse)}; the last good "
+        print(f"\ndajiandu: run failed: {storage_problem(error, warehouse)}; the last good "
               "warehouse is unchanged", file=sys.stderr)  # fmt: skip
         return 1
     if not outcome.success:
@@ -187,20 +188,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     _quality_line(warehouse)
     _say(f"finished in {time.perf_counter() - start:.1f} s (run {outcome.run_id})")
     return 0
-
-
-def _storage_problem(error: BaseException, warehouse: Path) -> str:
-    """What went wrong writing the warehouse or its run storage, in one line."""
-    text = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    if isinstance(error, OSError) and error.strerror:
-        text = f"{error.strerror}" + (f" ({error.filename})" if error.filename else "")
-    where = warehouse.resolve()
-    try:
-        free = shutil.disk_usage(where if where.exists() else where.parent).free
-    except OSError:
-        free = None
-    full = "full" in text.lower() or "no space" in text.lower() or free == 0
-    return f"the disk holding {where} is full ({text})" if full else f"cannot write {where}: {text}"
 
 
 def _quality_line(warehouse: Path) -> None:
