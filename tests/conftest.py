@@ -1,8 +1,11 @@
 """Shared fixtures: generated sample sources (small, made once per session) and a pipeline runner."""
 
+import contextlib
 import os
 import shutil
+import subprocess
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +31,23 @@ def sources(generated: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "sources"
     shutil.copytree(generated, copy)
     return copy
+
+
+@contextlib.contextmanager
+def small_tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """``folder`` mounted as a tmpfs of ``size`` (``4m``), unmounted after (lazily: busy or not).
+    Without root the test skips with the reason; under CI it fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must be able to mount a small tmpfs: {mounted.stderr.decode()}")
+        pytest.skip("a small file system to fill needs root (mount -t tmpfs)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
 
 
 def run(sources_dir: Path, warehouse: Path) -> RunOutcome:

@@ -9,7 +9,6 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import dagster as dg
 import pytest
 
 from orchestration.cli import main
-from tests.conftest import SMALL
+from tests.conftest import SMALL, small_tmpfs
 from warehouse.samples import generate
 
 pytestmark = pytest.mark.slow
@@ -123,18 +122,8 @@ def test_a_failure_after_the_swap_says_which_tables_are_new(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 64 MB tmpfs, unmounted after the test."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)],
-                             capture_output=True, check=False)  # fmt: skip
-    if mounted.returncode != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must be able to mount a small tmpfs: {mounted.stderr.decode()}")
-        pytest.skip("a small file system to fill needs root (mount -t tmpfs)")
-    try:
+    with small_tmpfs(tmp_path / "disk", "64m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "--lazy", str(disk)], check=False)  # busy or not
 
 
 def _leave_free(disk: Path, megabytes: float) -> None:

@@ -17,7 +17,7 @@ import pytest
 import xlsxwriter
 
 from orchestration.cli import main
-from tests.conftest import files_containing
+from tests.conftest import files_containing, small_tmpfs
 from transforms.specs import SPECS
 from warehouse.lock import WarehouseLock
 from warehouse.samples import PETITION_COLUMNS
@@ -383,18 +383,8 @@ def test_a_post_ending_before_it_began_fails_by_name_without_a_stack(  # type: i
 
 def test_a_full_disk_is_one_clear_line(generated: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     # A full disk gave a raw traceback ("database or disk is full") instead of the run-failed line.
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
-                             capture_output=True, check=False)  # fmt: skip
-    if mounted.returncode != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must be able to mount a small tmpfs: {mounted.stderr.decode()}")
-        pytest.skip("a small file system to fill needs root (mount -t tmpfs)")
-    try:
+    with small_tmpfs(tmp_path / "disk", "4m") as disk:
         code, _, err = _run_cli(capsys, generated, disk / "w")
-    finally:
-        subprocess.run(["umount", "--lazy", str(disk)], check=False)  # busy or not
     assert code == 1
     # (Since runs check free space first, 4 MB is refused before anything is written.)
     assert "need 8.0 MB, 4.0 MB free on" in err and "the last good warehouse is unchanged" in err
