@@ -56,6 +56,8 @@ def model_of(rules: "LinkRules") -> UnitModel:
     if cached is None or cached[0] is not rules:
         regions = (*rules.regions, *((learned_code(n), n) for n in rules.learned_regions))
         cached = (rules, unit_model(regions, rules.abbreviations, rules.roster_regions))
+        if len(_MODELS) >= 8:  # a long-lived process (the daemon) links run after run
+            _MODELS.pop(next(iter(_MODELS)))
         _MODELS[id(rules)] = cached
     return cached[1]
 
