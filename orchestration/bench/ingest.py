@@ -67,7 +67,10 @@ def reference_read(sources_yaml: str) -> int:
             with sqlite3.connect(path) as conn:
                 cursor = conn.execute(f'SELECT * FROM "{config.table}"')
                 names = [d[0] for d in cursor.description]
-                rows += pl.DataFrame(cursor.fetchall(), schema=names, orient="row").height
+                # untyped, as the CSV reads are: an export's column may mix numbers and text
+                schema = dict.fromkeys(names, pl.String)
+                fetched = cursor.fetchall()
+                rows += pl.DataFrame(fetched, schema=schema, orient="row", strict=False).height
             continue
         for file in config.files():
             data = file.read_bytes()
