@@ -21,6 +21,7 @@ from orchestration.cli import main
 from orchestration.publish_cli import CST
 from orchestration.runner import run_pipeline
 from transforms.decisions_check import check_tolerance_decisions
+from transforms.pages import reviewed_links
 from transforms.publishing import DECISION_HEADERS
 from transforms.scope import Scope
 from warehouse.decision_import import ImportError_, import_decisions
@@ -145,6 +146,15 @@ def test_a_hand_written_line_replacing_another_pair_is_rejected(tmp_path: Path) 
     ]
 
 
+def test_a_link_a_person_decided_is_marked_with_who_decided_it() -> None:
+    events = pl.LazyFrame({
+        "event_id": ["e1", "e2", "e3"], "link_method": ["manual", "name_unit", "manual"],
+        "link_note": ["reviewed by 王芳: RY1", None, "reviewed by 李明: RY2 (override: 同一人，单位更名)"],
+    })  # fmt: skip
+    marks = dict(reviewed_links(events).collect().iter_rows())
+    assert marks == {"e1": "关联经人工复核（王芳）", "e3": "关联经人工复核（李明）"}
+
+
 # --- the round trip on generated sources ---------------------------------------------------------
 
 
@@ -235,6 +245,10 @@ def test_a_decision_typed_into_the_list_changes_the_bar_and_the_profile_and_undo
     assert _gold_bytes(warehouse, "promotion_check") != before_bar
 
     bundle = publish()
+    page = (bundle / "profiles" / f"{person}.html").read_text(encoding="utf-8")
+    assert f"{pair['case_no']} 经李明复核确认" in page, (
+        "the profile page does not say who confirmed it"
+    )
     typed = _type_into_list(bundle, pair["case_no"], pair["measure_key"],
                             {"决定": "撤销", "理由": "误判，撤回确认", "经办人": "李明"})  # fmt: skip
     assert (

@@ -90,6 +90,9 @@ def test_a_report_without_category_is_told_in_general_terms_and_a_false_accusati
     body = "".join(notice_texts(row, load_template())["paragraphs"])
     assert "反映你有关问题" in body
     assert "诬告陷害" in body
+    # 其他 is no category a sentence can name: "反映你其他方面问题" read wrong on the demo.
+    row = _notices([_clearance()], category="其他").row(0, named=True)
+    assert "反映你有关问题" in "".join(notice_texts(row, load_template())["paragraphs"])
 
 
 def test_a_template_naming_an_unknown_field_is_refused_naming_it(tmp_path: Path) -> None:
@@ -155,6 +158,8 @@ def test_each_scope_gets_one_notice_per_own_cleared_report_and_none_names_the_re
             f"澄清正名通知书-{p}-{k}" for p, k in own.select("person_no", "source_key").rows()
         }
         for file in docx:
+            section = Document(str(file)).sections[0]
+            assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
             text = _docx_text(file)
             person = file.stem.split("-")[1]
             name = own.filter(pl.col("person_no") == person)["name"][0]

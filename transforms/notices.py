@@ -28,7 +28,8 @@ FINDINGS = ("不实", "查无实据")
 FIELDS = ("姓名", "单位", "职务", "收件日期", "办结日期", "问题类别", "核查结论", "件号")
 """The placeholders a template may use; nothing else of a report reaches a notice."""
 GENERAL_CATEGORY = "有关"
-"""A report the petition office filed under no 问题类别: 反映你有关问题."""
+"""A report the petition office filed under no 问题类别, or under 其他: 反映你有关问题."""
+UNNAMED_CATEGORIES = ("其他",)
 NOTICE_COLUMNS = (
     "person_no", "name", "unit", "post", "source_key", "received", "closed", "category",
     "finding", "false_accusation", "file",
@@ -135,7 +136,9 @@ def fields_of(row: Mapping[str, Any]) -> dict[str, str]:
     return {
         "姓名": row.get("name") or "", "单位": row.get("unit") or "", "职务": row.get("post") or "",
         "收件日期": _cn_date(row.get("received")), "办结日期": _cn_date(row.get("closed")),
-        "问题类别": f"{category}方面" if category else GENERAL_CATEGORY,
+        "问题类别": (
+            f"{category}方面" if category and category not in UNNAMED_CATEGORIES else GENERAL_CATEGORY
+        ),
         "核查结论": row.get("finding") or "", "件号": row.get("source_key") or "",
     }  # fmt: skip
 

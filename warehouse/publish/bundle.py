@@ -106,7 +106,7 @@ def _profile_html(
 ) -> list[dict[str, Any]]:
     profiles = profile_pages(
         rows.profile, rows.cadres, rows.timeline, rows.warning, rows.promotion, rows.clearance,
-        rows.posts,
+        rows.posts, rows.reviewed,
     )  # fmt: skip
     for p in profiles:
         p["posts_note"] = rows.posts_note
