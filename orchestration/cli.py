@@ -279,6 +279,32 @@ def _demo_publish(warehouse: Path, scopes: Path) -> int:
     return code
 
 
+def cmd_decisions_import(args: argparse.Namespace) -> int:
+    """Append the decisions typed into a review list's Excel to the decisions file beside
+    sources.yaml (:mod:`warehouse.decision_import`); 1 with every bad row named when any is bad."""
+
+    from warehouse.decision_import import ImportError_, import_decisions
+
+    sheet, sources = Path(args.file), Path(args.sources)
+    if not sheet.is_file():
+        print(f"dajiandu: {sheet}: no such file", file=sys.stderr)
+        return 2
+    try:
+        done = import_decisions(sheet, sources.parent, date.today())
+    except ImportError_ as error:
+        for problem in error.problems:
+            print(f"dajiandu: {problem}", file=sys.stderr)
+        print("dajiandu: nothing was imported; correct the rows and import again", file=sys.stderr)
+        return 1
+    if done.lines:
+        _say(f"imported {len(done.lines):,} decision(s) into {done.target} (lines "
+             f"{done.lines[0]}–{done.lines[-1]}); {done.undecided:,} row(s) without 决定 left "
+             "as they are. They apply on the next `dajiandu run`.")  # fmt: skip
+    else:
+        _say(f"no row of {sheet} has a 决定: nothing imported ({done.undecided:,} row(s))")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     from orchestration.runner import dagster_home
 
@@ -396,6 +422,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cadres", type=int, default=2000)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("decisions", help="review decisions made in the officers' Excel lists")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser(
+        "import",
+        help="append the decisions typed into 容错复核清单.xlsx (决定, 理由, 经办人, 日期) to "
+        "tolerance_decisions.csv beside sources.yaml",
+    )
+    q.add_argument("file", help="the review list's .xlsx with the decision columns filled")
+    q.add_argument(
+        "--sources", default="data/sources/sources.yaml",
+        help="the sources.yaml whose folder holds the decisions files (default: the demo's)",
+    )  # fmt: skip
+    q.set_defaults(func=cmd_decisions_import)
 
     p = sub.add_parser("ui", help="the Dagster UI on the demo warehouse")
     p.add_argument("--dir", default="data")

@@ -29,17 +29,20 @@ def publish_scopes(
     pdfs: bool = True,
     profile_pdf: bool = True,
     booklet: Path | None = None,
+    notice_template: Path | None = None,
 ) -> int:
     """The booklet once (or the one already in the folder ``booklet``), then each scope's bundle;
     prints where each is. Every table is read from one set of versions, pinned and checked
     against their checksums while holding the warehouse lock (so no run is half-way), and the
     output folder is locked while writing. Exit code 0, or 2 with one sentence for an empty
     scope, a warehouse without gold, one in use by a run, a damaged table, or an output folder
-    another publish is writing into."""
+    another publish is writing into, or a notice template (``notice_template``, default the
+    shipped ``clearance_notice.yaml``) that cannot be used."""
     from uuid import uuid4
 
     from warehouse.publish.booklet import write_booklet
     from warehouse.publish.bundle import write_bundle
+    from warehouse.publish.notices import DEFAULT_TEMPLATE, load_template
     from warehouse.publish.outdir import (
         OutputLockedError,
         UnsafePathError,
@@ -48,8 +51,13 @@ def publish_scopes(
     )
     from warehouse.publish.scoped import ScopeEmptyError, check_scope, pin_tables
     from warehouse.publish.snapshot import SnapshotError, holding_warehouse
+    from warehouse.rule_files import RuleError
     from warehouse.store import Warehouse, WarehouseError
 
+    try:
+        template = load_template(notice_template or DEFAULT_TEMPLATE)
+    except RuleError as error:
+        return _error(f"notice template: {error}")
     store = Warehouse(warehouse)
     if not store.exists("gold", "cadre_profile"):
         return _error(f"{warehouse}: no gold tables yet (run `dajiandu run` first)")
@@ -73,7 +81,7 @@ def publish_scopes(
             for scope in scopes:
                 result = write_bundle(
                     snapshot, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf,
-                    booklet=booklet, say=_say,
+                    booklet=booklet, notice_template=template, say=_say,
                 )  # fmt: skip
                 if result.pdf_note and result.pdf_note != told:
                     _say(result.pdf_note)
@@ -100,6 +108,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return publish_scopes(
         Path(args.warehouse), scopes, Path(args.out), pdfs=not args.no_pdf,
         profile_pdf=not args.no_profile_pdf,
+        notice_template=Path(args.notice_template) if args.notice_template else None,
     )  # fmt: skip
 
 
@@ -144,5 +153,10 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     p.add_argument(
         "--no-profile-pdf", action="store_true",
         help="no 干部监督档案.pdf of every profile (the portraits and booklet PDFs stay)",
+    )  # fmt: skip
+    p.add_argument(
+        "--notice-template", metavar="FILE",
+        help="the deployment's 澄清正名通知书 template (发文机关, 发文字号, wording; default the "
+        "shipped warehouse/rules/clearance_notice.yaml, whose organ and number are placeholders)",
     )  # fmt: skip
     p.set_defaults(func=cmd_publish)

@@ -180,7 +180,11 @@ def test_the_timeline_marks_a_covered_measure() -> None:
     marked = mark_tolerated(events, covered_measures(review))
     rows = pl.concat([p.collect() for p in cadre_timeline(marked, AS_OF)])
     jiemian = rows.filter(pl.col("event_id") == JIEMIAN["event_id"]).row(0, named=True)
-    assert (jiemian["tolerance"], jiemian["counts_against"]) == ("已容错（K2）", False)
+    # A confirmed pair rests on a person's decision: the mark says whose (issue #24).
+    assert (jiemian["tolerance"], jiemian["counts_against"]) == (
+        "已容错（K2 经干部监督科复核确认）",
+        False,
+    )
 
 
 @pytest.mark.parametrize(

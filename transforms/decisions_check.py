@@ -242,12 +242,55 @@ def _link_verdict() -> list[pl.Expr]:
     return [kind.alias("kind"), reason.alias("reason")]
 
 
+def in_force(
+    lines: pl.DataFrame, key: Sequence[str] = TOLERANCE_KEY
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The history of a decisions file read forward: the good lines still in force, and the lines
+    whose ``replaces`` cannot be followed (rejected, with the reason).
+
+    A line with ``replaces = N`` takes the place of line N, which must be a decision in force
+    about the same ``key``: N is history from then on. An ``undo`` line takes N back and is in
+    force itself never: what N replaced (if anything) is in force again. Lines without
+    ``replaces`` are all in force (repeats and contradictions are :func:`_repeats`'s to judge).
+    A file without a ``replaces`` column is returned as it is.
+    """
+    if "replaces" not in lines.columns:
+        return lines, pl.DataFrame(schema=PROBLEMS)
+    good = lines.filter(pl.col("problem").is_null()).sort("line")
+    active: dict[int, tuple[object, ...]] = {}
+    replaced: dict[int, int] = {}
+    refused = []
+    for row in good.iter_rows(named=True):
+        line, target = row["line"], row["replaces"]
+        pair = tuple(row[k] for k in key)
+        if target is None:
+            active[line] = pair
+            continue
+        n = int(target)
+        if active.get(n) != pair:
+            refused.append((row["file"], line, REJECTED, "invalid", (
+                f"replaces line {n}, which is no decision in force about the same "
+                f"{' / '.join(key)} ({' / '.join(str(v) for v in pair)})"
+            )))  # fmt: skip
+            continue
+        del active[n]
+        if row["decision"] == "undo":
+            if n in replaced:
+                active[replaced[n]] = pair
+        else:
+            active[line], replaced[line] = pair, n
+    kept = lines.filter(pl.col("problem").is_not_null() | pl.col("line").is_in(list(active)))
+    return kept, pl.DataFrame(refused, schema=PROBLEMS, orient="row")
+
+
 def check_tolerance_decisions(lines: pl.DataFrame) -> DecisionCheck:
-    """Judge the lines of ``tolerance_decisions.csv`` that need nothing but the file: bad lines and
-    contradictory repeats are rejected; whether a pair still exists is
+    """Judge the lines of ``tolerance_decisions.csv`` that need nothing but the file: the history
+    is read forward (:func:`in_force`: replaced and undone lines are history, not applied), bad
+    lines and contradictory repeats are rejected; whether a pair still exists is
     :func:`stale_tolerance_decisions`, once the review list is computed."""
-    kept, contradictory = _repeats(lines, TOLERANCE_KEY, "pair")
-    problems = pl.concat([_line_problems(lines), contradictory]).cast(PROBLEMS)
+    current, unfollowed = in_force(lines)
+    kept, contradictory = _repeats(current, TOLERANCE_KEY, "pair")
+    problems = pl.concat([_line_problems(current), unfollowed, contradictory]).cast(PROBLEMS)
     return DecisionCheck(kept.drop("problem").sort("line"), problems.sort("file", "line"))
 
 

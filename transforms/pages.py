@@ -67,6 +67,16 @@ def _reasons(promotion: pl.DataFrame, refs: dict[str, str]) -> dict[str, Record]
     return out
 
 
+def reviewed_links(events: pl.LazyFrame) -> pl.LazyFrame:
+    """``event_id`` and ``mark`` (``关联经人工复核（李明）``) of every event a person linked in
+    ``link_decisions.csv`` (``link_method`` ``manual``): the profile shows which links rest on a
+    person's decision, not on the linker."""
+    who = pl.col("link_note").str.extract(r"^reviewed by (.+?): ", 1).fill_null("—")
+    return events.filter(pl.col("link_method") == "manual").select(
+        "event_id", pl.format("关联经人工复核（{}）", who).alias("mark")
+    )
+
+
 def profile_pages(
     profile: pl.DataFrame,
     cadres: pl.DataFrame,
@@ -75,6 +85,7 @@ def profile_pages(
     promotion: pl.DataFrame,
     clearance: pl.DataFrame,
     posts: pl.DataFrame,
+    reviewed: dict[str, str] | None = None,
 ) -> list[Record]:
     """One record per cadre of ``profile`` (sorted by 人员编号): identity with the ID number
     masked, post history, the promotion-bar check with each reason, warnings with the records
@@ -84,9 +95,11 @@ def profile_pages(
     scope's rows only. Any of them may hold nulls (a cadre with no assessment, no event, no
     post): a missing list is shown as none, a missing count as 0. Each record has ``file``, the
     page's file name (:func:`~transforms.publishing.file_stem`), and ``file_hashed`` when that
-    is a hash because the 人员编号 cannot be a file name.
+    is a hash because the 人员编号 cannot be a file name. ``reviewed`` (:func:`reviewed_links`):
+    per ``event_id`` linked by a person's decision, the mark its timeline and clearance rows carry.
     """
     refs = dict(event_refs(timeline.lazy()).collect().iter_rows())
+    marks = reviewed or {}
     ids = dict(cadres.select("person_no", "id_number").iter_rows())
     events = _timeline_rows(fill_empty(timeline))
     warnings = _warning_rows(fill_empty(warning), refs)
@@ -106,6 +119,8 @@ def profile_pages(
             for s, label in SOURCE_LABELS.items()
         ]
         row["timeline"] = events.get(person, [])
+        for record in (*row["timeline"], *cleared.get(person, [])):
+            record["reviewed"] = marks.get(record.get("event_id") or "")
         row["warnings"] = warnings.get(person, [])
         row["promotion"] = reasons.get(person, {"barred": False, "reasons": []})
         row["clearance"] = cleared.get(person, [])

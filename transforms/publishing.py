@@ -367,7 +367,8 @@ def clearance_list(clearance: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFram
 
 def tolerance_review_list(review: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
     """容错复核清单: each 容错 decision beside a measure it may cover, with the evidence and its
-    status; a person confirms or rejects a pending pair in ``tolerance_decisions.csv``."""
+    status; a person confirms or rejects a pair in the decision columns (决定, 理由, 经办人, 日期)
+    and ``dajiandu decisions import`` appends it to ``tolerance_decisions.csv``."""
     return (
         review.join(_who(cadres), on="person_no", how="inner")
         .sort("person_no", "case_no", "measure_event_id")
@@ -384,8 +385,19 @@ def tolerance_review_list(review: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.Lazy
             pl.col("status_label").alias("复核状态"),
             pl.col("evidence").alias("依据"),
             pl.col("decided_by").alias("复核人"),
+            *decision_columns(),
         )
     )
+
+
+DECISION_HEADERS = ("决定", "理由", "经办人", "日期")
+"""The columns an officer fills in a review list's Excel (决定: 确认 / 否决 / 撤销) and
+``dajiandu decisions import`` reads back (:mod:`warehouse.decision_import`)."""
+
+
+def decision_columns() -> list[pl.Expr]:
+    """The empty decision columns every review list ends with (:data:`DECISION_HEADERS`)."""
+    return [pl.lit(None, dtype=pl.String).alias(h) for h in DECISION_HEADERS]
 
 
 def inconsistency_list(inconsistency: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
@@ -444,8 +456,9 @@ def profile_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
 
 
 TEXT_COLUMNS = frozenset(
-    {"人员编号", "公民身份号码", "行政区划代码", "件号", "规则编号", "案例编号", "措施记录", "记录"}
-)
+    {"人员编号", "公民身份号码", "行政区划代码", "件号", "规则编号", "案例编号", "措施记录", "记录",
+     "决定", "理由", "经办人", "日期"}
+)  # fmt: skip
 """Columns a spreadsheet must keep as text (文本): codes with leading zeros or 18 digits."""
 
 

@@ -487,14 +487,24 @@ def tolerance_review(
 
 def covered_measures(review: pl.LazyFrame) -> pl.LazyFrame:
     """The measures a 容错 decision covers: its exact or confirmed pairs, one row per measure
-    (``event_id``), the strongest effect when several decisions cover it, the case numbers."""
+    (``event_id``), the strongest effect when several decisions cover it, the case numbers (a
+    confirmed pair's with who confirmed it: ``RC2024-0005 经李明复核确认``)."""
     return (
         review.filter(pl.col("status").is_in(["exact", "confirmed"]))
         .group_by(pl.col("measure_event_id").alias("event_id"))
         .agg(
             pl.col("clears_bar").any(),
             pl.col("clears_warning").any(),
-            pl.col("case_no").unique().sort().str.join("、").alias("tolerated_by"),
+            # A pair a person confirmed says who: the profile marks what rests on a decision.
+            pl.when(pl.col("status") == "confirmed")
+            .then(
+                pl.format("{} 经{}复核确认", pl.col("case_no"), pl.col("decided_by").fill_null("—"))
+            )
+            .otherwise(pl.col("case_no"))
+            .unique()
+            .sort()
+            .str.join("、")
+            .alias("tolerated_by"),
             pl.col("result").unique().sort().str.join("、").alias("tolerance_result"),
         )
         .sort("event_id")

@@ -3,8 +3,11 @@
 A person reads ``gold/tolerance_review`` and writes one row per pair they decide. Columns:
 ``case_no`` (the decision's 案例编号), ``measure_source`` (``sanction`` or ``audit``),
 ``measure_key`` (as the review list prints it, ID number masked), ``decision`` (``confirm`` /
-``reject``, or 确认 / 否决), ``decided_by``, and optionally ``decided_at`` and ``note`` (kept as
-written, not read).
+``reject``, or 确认 / 否决; ``undo`` / 撤销), ``decided_by``, and optionally ``decided_at`` and
+``note`` (kept as written, not read) and ``replaces``: the line number of the decision this line
+takes the place of (an ``undo`` line must name one; it takes that decision back, and what that
+one replaced is in force again). The file is a history: ``dajiandu decisions import`` appends to
+it, nothing rewrites a line (:func:`transforms.decisions_check.in_force`).
 
 Read like ``link_decisions.csv`` (:mod:`warehouse.decisions`): a file that cannot be read stops
 the run naming the file and line; a bad line (ragged, an empty cell, an unknown source or
@@ -21,7 +24,11 @@ from transforms.tolerance_cover import DECISION_COLUMNS
 from warehouse.decisions import read_lines
 
 FILE_NAME = "tolerance_decisions.csv"
-DECISIONS = {"confirm": "confirm", "确认": "confirm", "reject": "reject", "否决": "reject"}
+DECISIONS = {
+    "confirm": "confirm", "确认": "confirm", "reject": "reject", "否决": "reject",
+    "undo": "undo", "撤销": "undo",
+}  # fmt: skip
+OPTIONAL = ("decided_at", "note", "replaces")
 MEASURE_SOURCES = ("sanction", "audit")
 
 
@@ -29,7 +36,14 @@ def _line(values: dict[str, str | None]) -> str | None:
     if values["measure_source"] not in MEASURE_SOURCES:
         return f"measure_source must be sanction or audit, found {values['measure_source']!r}"
     if values["decision"] not in DECISIONS:
-        return f"decision must be confirm/确认 or reject/否决, found {values['decision']!r}"
+        return (
+            f"decision must be confirm/确认, reject/否决 or undo/撤销, found {values['decision']!r}"
+        )
+    replaces = values.get("replaces")
+    if replaces is not None and not (replaces.isascii() and replaces.isdigit()):
+        return f"replaces must be the number of a line of this file, found {replaces!r}"
+    if DECISIONS[values["decision"]] == "undo" and replaces is None:
+        return "undo/撤销 names no line: write the line it takes back in replaces"
     return None
 
 
@@ -41,5 +55,5 @@ def read_tolerance_decisions(path: Path | None) -> pl.DataFrame:
     Raises:
         RuleError: the file cannot be read at all; the message names the file and the line.
     """
-    lines = read_lines(path, DECISION_COLUMNS, (), _line)
+    lines = read_lines(path, DECISION_COLUMNS, OPTIONAL, _line)
     return lines.with_columns(pl.col("decision").replace(DECISIONS))

@@ -6,6 +6,8 @@ Layout of ``<out>/<管理权限>-<region>/``::
     profiles/<人员编号>.html    one 干部监督档案 per cadre
     portraits/<n>.html          the region's and each unit's portrait (inline SVG charts)
     lists/warnings.html, promotion.html, clearance.html
+    notices/澄清正名通知书-<人员编号>-<件号>.pdf + .docx
+                               one per report found 不实/查无实据 and cleared (PDF when Pango is there)
     excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 数据不一致清单
     pdf/干部监督档案.pdf        every profile, each from a new page (when Pango is there)
     pdf/单位画像.pdf
@@ -31,6 +33,7 @@ from typing import Any
 
 import polars as pl
 
+from transforms.notices import NoticeTemplate, notice_texts
 from transforms.pages import portrait_pages, profile_pages, search_index
 from transforms.publishing import (
     LEVEL_LABELS,
@@ -44,7 +47,7 @@ from transforms.publishing import (
     warning_list,
 )
 from transforms.scope import Scope
-from warehouse.publish import excel, fonts, pdf
+from warehouse.publish import excel, fonts, notices, pdf
 from warehouse.publish.manifest import swap_in, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render
@@ -103,7 +106,7 @@ def _profile_html(
 ) -> list[dict[str, Any]]:
     profiles = profile_pages(
         rows.profile, rows.cadres, rows.timeline, rows.warning, rows.promotion, rows.clearance,
-        rows.posts,
+        rows.posts, rows.reviewed,
     )  # fmt: skip
     for p in profiles:
         p["posts_note"] = rows.posts_note
@@ -124,8 +127,9 @@ def _portrait_html(
 
 
 def _list_html(
-    lists: dict[str, pl.DataFrame], sub: dict[str, Any], html: dict[str, str]
-) -> dict[str, Any]:
+    lists: dict[str, pl.DataFrame], sub: dict[str, Any], html: dict[str, str],
+    written: list[dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
     """The three list pages; returns the figures the index shows (warnings by level, barred)."""
     warnings = lists["预警名单"].to_dicts()
     groups = [
@@ -143,21 +147,22 @@ def _list_html(
         "list_promotion.html", title="选拔任用审查名单", rows=promotion, barred=barred, **sub
     )
     html["lists/clearance.html"] = render(
-        "list_clearance.html", title="澄清正名名单", rows=lists["澄清正名名单"].to_dicts(), **sub
-    )
-    return {"warnings": counts, "barred": barred}
+        "list_clearance.html", title="澄清正名名单", rows=lists["澄清正名名单"].to_dicts(),
+        notices=written, **sub,
+    )  # fmt: skip
+    return {"warnings": counts, "barred": barred, "notices": len(written)}
 
 
 def _render(
     rows: ScopeRows, lists: dict[str, pl.DataFrame], now: datetime, pdf_links: list[dict[str, str]],
-    pdf_note: str | None, booklet: list[str] | None,
+    pdf_note: str | None, booklet: list[str] | None, written: list[dict[str, Any]],
 ) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Every page of the bundle as HTML, and the profile and portrait records (for the PDFs)."""
     sub = _common(rows, now, "../")
     html: dict[str, str] = {}
     profiles = _profile_html(rows, sub, html)
     portraits = _portrait_html(rows, sub, html)
-    figures = _list_html(lists, sub, html)
+    figures = _list_html(lists, sub, html, written)
     top = _common(rows, now, "")
     html["index.html"] = render(
         "index.html", title="目录", cadres=rows.profile.height,
@@ -196,21 +201,34 @@ def _page_note(note: str | None) -> str | None:
     return "本目录未生成 PDF：发布所用的机器缺少 Pango 库（Debian 软件包 libpangoft2-1.0-0）。各页面可在浏览器中直接打印为 A4。"
 
 
+def _notices(rows: ScopeRows, template: NoticeTemplate, pdfs: bool) -> list[dict[str, Any]]:
+    """Each notice of the scope: its row, its filled texts, its file stem."""
+    out = []
+    for row in rows.notices.to_dicts():
+        texts = notice_texts(row, template)
+        out.append({**row, "texts": texts, "stem": f"澄清正名通知书-{row['file']}", "pdf": pdfs})
+    return out
+
+
 def _write_files(
     staging: Path, pages: _Pages, books: dict[str, str], lists: dict[str, pl.DataFrame],
-    booklet: Path | None, say: Callable[[str], None],
+    booklet: Path | None, written: list[dict[str, Any]], say: Callable[[str], None],
 ) -> None:  # fmt: skip
-    """Pages, the font subset, Excel, PDFs and the booklet's copy into ``staging``."""
+    """Pages, the font subset, Excel, PDFs, the notices and the booklet's copy into ``staging``."""
     for path, text in pages.html.items():
         target = inside(staging, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values()])
+    notice_pages = [notices.notice_html(n["texts"], pages.common) for n in written]
+    fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values(), *notice_pages])
     for name, frame in lists.items():
         excel.write_sheet(frame, staging / "excel", name)
     for kind, html in books.items():
         pdf.write_pdf(html, staging, inside(staging, PDF_FILES[kind][0]))
         say(f"{PDF_FILES[kind][0]} written")
+    notices.write_notices(staging, written, pages.common, pdfs=bool(written) and written[0]["pdf"])
+    if written:
+        say(f"{len(written):,} 澄清正名通知书 written")
     if booklet is not None:
         shutil.copytree(booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"))
 
@@ -235,10 +253,12 @@ def write_bundle(
     pdfs: bool = True,
     profile_pdf: bool = True,
     booklet: Path | None = None,
+    notice_template: NoticeTemplate | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> BundleResult:
     """Publish one scope into ``out/<slug>``; ``booklet`` is a folder holding the case booklet
-    to copy in. ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
+    to copy in; ``notice_template`` words the 澄清正名通知书 (default: the shipped
+    ``clearance_notice.yaml``, :func:`warehouse.publish.notices.load_template`). ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
     pinned :class:`Snapshot`, or a warehouse whose current versions are pinned and verified here.
 
     Raises:
@@ -246,6 +266,7 @@ def write_bundle(
         SnapshotError: a table is missing, damaged or from another run.
         OutputLockedError: another publish is writing into ``out``.
         UnsafePathError: a path would leave its folder.
+        RuleError: the shipped notice template cannot be used (when none is given).
     """
     snapshot = _pinned(store)
     rows = read_scope(snapshot, scope)
@@ -257,8 +278,10 @@ def write_bundle(
     kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
     links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
+    template = notice_template if notice_template is not None else notices.load_template()
+    written = _notices(rows, template, pdfs=note is None)
     pages, profiles, portraits = _render(
-        rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None
+        rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None, written
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
     units = int((rows.portraits["grain"] == "unit").sum())
@@ -271,12 +294,13 @@ def write_bundle(
         staging = inside(out, f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}")
         staging.mkdir(parents=True)
         try:
-            _write_files(staging, pages, books, lists, booklet, say)
+            _write_files(staging, pages, books, lists, booklet, written, say)
             files = write_manifest(staging, {
                 "scope": scope.label, "scope_description": scope.describe(),
                 "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
                 "generated_at_text": cst_text(now), "cadres": rows.profile.height, "units": units,
                 "data_versions": versions, "pdf": note or "written", "warnings": warnings,
+                "notices": len(written),
             })  # fmt: skip
             swap_in(staging, target)
         except BaseException:

@@ -7,7 +7,8 @@ from typing import Any
 
 import polars as pl
 
-from transforms.pages import roster_posts, scope_portraits
+from transforms.notices import clearance_notices
+from transforms.pages import reviewed_links, roster_posts, scope_portraits
 from transforms.scope import Scope, scopes_in
 from warehouse.publish.snapshot import Snapshot, SnapshotError, pin
 from warehouse.store import Warehouse
@@ -58,6 +59,10 @@ class ScopeRows:
     portraits: pl.DataFrame
     posts: pl.DataFrame
     posts_note: str
+    notices: pl.DataFrame
+    """The 澄清正名通知书 to write (:func:`transforms.notices.clearance_notices`)."""
+    reviewed: dict[str, str]
+    """Per event linked by a person's decision, the profile's mark (:func:`reviewed_links`)."""
 
 
 def data_versions(
@@ -171,7 +176,9 @@ def _read(store: Snapshot, scope: Scope) -> ScopeRows:
     events = store.scan("silver", "supervision_event").join(ids, on="person_no", how="semi")
     portraits = scope_portraits(events, cadres.lazy(), warning.lazy(), as_of).collect()
     posts, note = _posts(store, cadres)
+    notices = clearance_notices(clearance.lazy(), events, cadres.lazy()).collect()
+    reviewed = dict(reviewed_links(events).collect().iter_rows())
     return ScopeRows(
         scope, as_of, cadres, profile.sort("person_no"), timeline, warning, promotion,
-        clearance, review, inconsistency, portraits, posts, note,
+        clearance, review, inconsistency, portraits, posts, note, notices, reviewed,
     )  # fmt: skip
