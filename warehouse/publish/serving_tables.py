@@ -106,9 +106,12 @@ def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> li
         for table in sorted({i for t in tables for i in t.inputs})
     }
     out = [
-        replace(t, inputs_version=fingerprint(
-            code, t.name, t.access, t.scope_columns, t.index, {i: versions[i] for i in t.inputs}
-        ))  # fmt: skip
+        replace(
+            t,
+            inputs_version=fingerprint(
+                code, t.name, t.access, t.scope_columns, t.index, {i: versions[i] for i in t.inputs}
+            ),
+        )  # fmt: skip
         for t in tables
         if t.name != META
     ]
@@ -181,7 +184,9 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
                             index=index, inputs=(*inputs, profile))  # fmt: skip
 
     def listed(name: str, make: Callable[[], pl.DataFrame], *inputs: str) -> ServingTable:
-        return ServingTable(name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre, profile))
+        return ServingTable(
+            name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre, profile)
+        )
 
     return [
         gold_table("cadre_profile", False),
