@@ -106,8 +106,8 @@ def scopes_yaml(sources_yaml: Path) -> None:
 def new_month(sources_yaml: Path, seed: int = 11) -> dict[str, int]:
     """Change the sources as a month does; returns what changed (rows, files).
 
-    - petitions (SQL): 0.6 % of the rows again as new ones (new 件号, received next month) and
-      0.2 % updated (办理结果, 办结日期), each with ``更新时间`` in the new month;
+    - petitions (SQL): 0.6 % of the rows again as new ones (new 件号, received next month, still
+      open) and 0.2 % updated (办理结果, 办结日期), each with ``更新时间`` in the new month;
     - one new inspection workbook (the latest round's findings, as next round's, new 问题编号);
     - one new audit file (the latest year's, as next year's, new 审计项目编号);
     - one changed S8 row (a post's 任免文号).
@@ -128,7 +128,8 @@ def new_month(sources_yaml: Path, seed: int = 11) -> dict[str, int]:
         names = ", ".join(f'"{c}"' for c in columns)
         picked = ", ".join(
             {"件号": "'XF2026-8' || printf('%06d', rowid)", "收件日期": f"'{received}'",
-             "更新时间": f"'{stamp}'", "原件号": "NULL", "重复件": "'否'"}.get(c, f'"{c}"')
+             "更新时间": f"'{stamp}'", "原件号": "NULL", "重复件": "'否'", "办结日期": "NULL",
+             "办理结果": "'办理中'"}.get(c, f'"{c}"')
             for c in columns
         )  # fmt: skip
         for rowid in fresh.tolist():
@@ -139,7 +140,7 @@ def new_month(sources_yaml: Path, seed: int = 11) -> dict[str, int]:
         updated = rng.choice(rowids, size=max(2, len(rowids) * 2 // 1000), replace=False)
         for rowid in updated.tolist():
             conn.execute(
-                "UPDATE petition SET 办理结果 = '已办结', 办结日期 = '2026年12月1日', 更新时间 = ? WHERE rowid = ?",
+                "UPDATE petition SET 办理结果 = '已办结', 办结日期 = '2026年12月5日', 更新时间 = ? WHERE rowid = ?",
                 (stamp, rowid),
             )
     with sqlite3.connect(inbox / "roster.db") as conn:
