@@ -309,11 +309,13 @@ def write_bundle(
 def scope_fingerprint(
     rows: ScopeRows, note: str | None, profile_pdf: bool, booklet: Path | None
 ) -> str:
-    """What a scope's bundle is made from: its rows (every frame, in order), the as-of date, the
-    options, the booklet's files (by their SHA-256) and :func:`~warehouse.publish.carry.
-    render_version`. The generation time is not part of it: a carried-over bundle keeps its own."""
+    """What a scope's bundle is made from: its rows (every frame, as a multiset: the semi-joins
+    that cut them to the scope do not keep one row order from one process to the next, and the
+    pages sort what they show), the as-of date, the options, the booklet's files (by their
+    SHA-256) and :func:`~warehouse.publish.carry.render_version`. The generation time is not part
+    of it: a carried-over bundle keeps its own."""
     frames = {
-        name: frame_digest(getattr(rows, name))
+        name: frame_digest(getattr(rows, name), ordered=False)
         for name in ("cadres", "profile", "timeline", "warning", "promotion", "clearance",
                      "review", "inconsistency", "portraits", "posts")
     }  # fmt: skip

@@ -54,9 +54,15 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def frame_digest(frame: pl.DataFrame) -> str:
-    """A digest of a frame's columns, types and rows in order (as JSON: stable across runs)."""
+def frame_digest(frame: pl.DataFrame, ordered: bool = True) -> str:
+    """A digest of a frame's columns, types and rows (as JSON: stable across runs), in order, or
+    as a multiset when not ``ordered`` (a frame cut by a join whose row order may vary from one
+    process to the next, for pages that sort what they show)."""
     digest = hashlib.sha256(json.dumps(list(map(str, frame.schema.items()))).encode())
+    if not ordered:
+        lines = sorted(json.dumps(row, default=str, ensure_ascii=False) for row in frame.rows())
+        digest.update("\n".join(lines).encode("utf-8"))
+        return digest.hexdigest()[:16]
     for start in range(0, frame.height, 50_000):
         chunk = frame.slice(start, 50_000).rows()
         digest.update(json.dumps(chunk, default=str, ensure_ascii=False).encode("utf-8"))

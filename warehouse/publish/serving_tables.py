@@ -99,17 +99,25 @@ def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[S
 
 def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> list[ServingTable]:
     """``tables`` with their :attr:`~ServingTable.inputs_version`: the versions of the warehouse
-    tables each reads (content-addressed), its shape and ``code``; ``serving_meta``'s covers
-    every other table's, so it changes exactly when one of them does (not with the clock)."""
+    tables each reads (content-addressed), the as-of date, its shape and ``code``;
+    ``serving_meta``'s covers every other table's, so it changes exactly when one of them does
+    (not with the clock)."""
     versions = {
         table: store.table_path(*table.split("/", 1)).resolve().name
         for table in sorted({i for t in tables for i in t.inputs})
     }
+    as_of = store.scan("gold", "cadre_profile").select(pl.col("as_of").max()).collect().item()
     out = [
         replace(
             t,
             inputs_version=fingerprint(
-                code, t.name, t.access, t.scope_columns, t.index, {i: versions[i] for i in t.inputs}
+                code,
+                t.name,
+                t.access,
+                t.scope_columns,
+                t.index,
+                as_of,
+                {i: versions[i] for i in t.inputs},
             ),
         )  # fmt: skip
         for t in tables
@@ -176,17 +184,15 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
 
     person = ("person_no",)
     cadre, events = "silver/cadre", "silver/supervision_event"
-    profile, timeline, warning = "gold/cadre_profile", "gold/cadre_timeline", "gold/warning"
+    timeline, warning = "gold/cadre_timeline", "gold/warning"
 
     def gold_table(name: str, scoped: bool, access: str = "scoped", index: tuple[str, ...] = person) -> ServingTable:  # fmt: skip
         inputs = (f"gold/{name}", cadre) if scoped else (f"gold/{name}",)
         return ServingTable(name, _gold_batches(store, name, scopes if scoped else None), access,
-                            index=index, inputs=(*inputs, profile))  # fmt: skip
+                            index=index, inputs=inputs)  # fmt: skip
 
     def listed(name: str, make: Callable[[], pl.DataFrame], *inputs: str) -> ServingTable:
-        return ServingTable(
-            name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre, profile)
-        )
+        return ServingTable(name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre))
 
     return [
         gold_table("cadre_profile", False),
@@ -196,7 +202,7 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         gold_table("clearance", False),
         gold_table("unit_portrait", False, "private", ()),
         ServingTable("unit_portrait_scope", _once(portraits), "scoped",
-                     inputs=(events, cadre, warning, profile)),
+                     inputs=(events, cadre, warning)),
         gold_table("tolerance_case", False, "public", ()),
         listed("list_warning",
                lambda: warning_list(gold["warning"], cadres, gold["cadre_timeline"]).collect(),
@@ -212,5 +218,5 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         listed("list_inconsistency",
                lambda: inconsistency_list(store.scan("gold", "inconsistency"), cadres).collect(),
                "gold/inconsistency"),
-        ServingTable(META, _once(meta), "public", inputs=(profile,)),
+        ServingTable(META, _once(meta), "public"),
     ]  # fmt: skip
