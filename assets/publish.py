@@ -55,11 +55,13 @@ def serving_db(
         context.log.warning(line)
     context.log.info(
         f"serving database {result.url}: {result.rows:,} rows in {result.seconds:.1f} s "
-        f"({result.rows_per_s:,.0f} rows/s loading)"
+        f"({result.rows_per_s:,.0f} rows/s loading); unchanged tables left as they were: "
+        f"{', '.join(result.carried) or 'none'}"
     )
     return dg.MaterializeResult(
         metadata={"url": result.url, "rows": dg.MetadataValue.json(result.tables),
-                  "dagster/row_count": result.rows, "rows_per_s": round(result.rows_per_s)}
+                  "dagster/row_count": result.rows, "rows_per_s": round(result.rows_per_s),
+                  "carried_over": dg.MetadataValue.json(result.carried)}
     )  # fmt: skip
 
 
@@ -88,7 +90,13 @@ def case_booklet(
     if result.pdf_note:
         context.log.warning(result.pdf_note)
     return dg.MaterializeResult(
-        metadata={"path": str(result.path), "cases": result.cases, "pdf_pages": result.pages or 0}
+        metadata={
+            "path": str(result.path),
+            "cases": result.cases,
+            "pdf_pages": result.pages or 0,
+            "volumes_rendered": dg.MetadataValue.json(result.rendered),
+            "unchanged": result.carried,
+        }  # fmt: skip
     )
 
 
@@ -116,7 +124,7 @@ def bundle_asset(chosen: Scope) -> dg.AssetsDefinition:
             context.log.warning(line)
         return dg.MaterializeResult(
             metadata={"path": str(result.path), "cadres": result.cadres, "units": result.units,
-                      "files": result.files, "bytes": result.bytes}
+                      "files": result.files, "bytes": result.bytes, "unchanged": result.carried}
         )  # fmt: skip
 
     return bundle

@@ -77,7 +77,8 @@ def publish_scopes(
                 told, booklet = written.pdf_note, written.path
                 if told:
                     _say(told)
-                _say(f"case booklet   {booklet.resolve()}  ({written.cases:,} cases)")
+                kept = "; unchanged, left as it was" if written.carried else ""
+                _say(f"case booklet   {booklet.resolve()}  ({written.cases:,} cases{kept})")
             for scope in scopes:
                 result = write_bundle(
                     snapshot, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf,
@@ -88,7 +89,8 @@ def publish_scopes(
                     told = result.pdf_note
                 _say(
                     f"bundle {scope.label:<12} {result.path.resolve()}  ({result.cadres:,} cadres, "
-                    f"{result.units:,} units, {result.files:,} files, {result.bytes / 1e6:,.1f} MB)"
+                    f"{result.units:,} units, {result.files:,} files, {result.bytes / 1e6:,.1f} MB"
+                    f"{'; unchanged, left as it was' if result.carried else ''})"
                 )
     except (
         ScopeEmptyError, WarehouseError, SnapshotError, OutputLockedError, UnsafePathError,

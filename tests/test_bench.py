@@ -47,7 +47,9 @@ def test_a_failing_child_stops_the_bench_with_its_stderr() -> None:
         timed(command, "broken at 2,000 cadres")
 
 
-@pytest.mark.parametrize("module", ["harness", "ingest", "link", "quality", "gold", "tolerance"])
+@pytest.mark.parametrize(
+    "module", ["harness", "ingest", "link", "quality", "gold", "tolerance", "incremental"]
+)
 def test_every_child_command_resolves_to_a_module_with_children(module: str) -> None:
     # A renamed module or a missing `child_main` would only show in a long benchmark run.
     command = child_command(module, "no-such-child")
@@ -170,3 +172,30 @@ def test_bench_link_takes_profiles_and_refuses_an_unknown_one() -> None:
     assert args.profile == ["prefecture", "autonomous"]
     with pytest.raises(SystemExit):
         parser().parse_args(["bench", "link", "--profile", "shanghai"])
+
+
+def test_a_new_month_run_equals_a_full_rebuild_and_the_check_sees_one_byte(
+    baseline, sources, tmp_path
+) -> None:
+    import shutil
+
+    from orchestration.bench.incremental import differences, new_month
+    from tests.conftest import run
+
+    # The bench's own steps at small scale: the baseline warehouse (a run on these sources) gets
+    # the new month's sources; a run into an empty warehouse on the same sources must equal it.
+    incremental = tmp_path / "incremental"
+    shutil.copytree(baseline, incremental, symlinks=True)
+    changes = new_month(sources / "sources.yaml")
+    assert changes["petitions_new"] >= 3 and changes["inspection_findings"] > 0
+    assert run(sources, incremental).success
+    assert run(sources, tmp_path / "full").success
+    assert differences(incremental, tmp_path / "full") == []
+    # The check cannot pass vacuously: one byte of one table's file changed is found and named.
+    version = (tmp_path / "full" / "gold" / "warning").resolve()
+    data = sorted(version.rglob("*.parquet"))[0]
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    found = differences(incremental, tmp_path / "full")
+    assert found == [f"gold/warning: {data.relative_to(version).as_posix()} differs"]

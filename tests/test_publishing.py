@@ -260,10 +260,11 @@ def test_the_booklet_groups_by_field_and_keeps_refusals_apart() -> None:
     assert book["total"] == 3
 
 
-def test_a_large_case_library_is_printed_in_volumes_in_booklet_order() -> None:
-    from warehouse.publish.booklet import volumes
+def test_a_large_case_library_is_printed_in_volumes_that_stay_put_when_cases_are_added() -> None:
+    from warehouse.publish.booklet import PDF_NAME, volumes
 
-    # Thousands of cases cannot be laid out as one PDF in memory: they go in volumes, refusals last.
+    # Thousands of cases cannot be laid out as one PDF in memory: they go in volumes, a field's
+    # cases (at most `size`) in each, refusals last, so that a new case changes one volume only.
     cases = pl.DataFrame(
         {
             "case_id": [f"TC-{i:03d}" for i in range(7)],
@@ -272,18 +273,24 @@ def test_a_large_case_library_is_printed_in_volumes_in_booklet_order() -> None:
             "counter_example": [False, False, True, False, False, False, False],
         }
     )
-    parts = volumes(cases, size=3)
-    assert [p.height for p in parts] == [3, 3, 1]
-    assert [c for p in parts for c in p["case_id"]] == [
-        "TC-005",
-        "TC-000",
-        "TC-003",
-        "TC-001",
-        "TC-004",
-        "TC-006",
-        "TC-002",
-    ]  # fmt: skip  (fields in code-point order, as the booklet's sections; refusals last)
-    assert len(volumes(cases.head(0))) == 1  # an empty library is one (empty) booklet
+    parts = volumes(cases, size=2)
+    assert [(p.name, p.label, list(p.cases["case_id"])) for p in parts] == [
+        ("典型案例汇编-丙-01.pdf", "（丙）", ["TC-005"]),
+        ("典型案例汇编-乙-01.pdf", "（乙）", ["TC-000", "TC-003"]),
+        ("典型案例汇编-甲-01.pdf", "（甲 第 1 册）", ["TC-001", "TC-004"]),
+        ("典型案例汇编-甲-02.pdf", "（甲 第 2 册）", ["TC-006"]),
+        ("典型案例汇编-不予容错-01.pdf", "（不予容错）", ["TC-002"]),
+    ]  # fields in code-point order, as the booklet's sections; refusals last
+    # A new case of the latest year lands in its field's last volume; every other volume is as it was.
+    grown = pl.concat([cases, pl.DataFrame({"case_id": ["TC-100"], "field": ["乙"], "year": [2025],
+                                            "counter_example": [False]})])  # fmt: skip
+    changed = {p.name for p in volumes(grown, size=2)} ^ {p.name for p in parts}
+    same = {p.name: list(p.cases["case_id"]) for p in parts}
+    moved = [p.name for p in volumes(grown, size=2) if same.get(p.name) != list(p.cases["case_id"])]
+    assert changed == {"典型案例汇编-乙-02.pdf"} and moved == ["典型案例汇编-乙-02.pdf"]
+    # A library that fits in one volume is one booklet, as is an empty one.
+    assert [(p.name, p.label) for p in volumes(cases, size=7)] == [(PDF_NAME, "")]
+    assert len(volumes(cases.head(0))) == 1
 
 
 def test_the_inconsistency_list_shows_both_values_and_masks_an_id_in_a_key() -> None:

@@ -37,6 +37,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from orchestration.bench.tolerance import bench_tolerance
 
         return bench_tolerance(args.cadres or [2_000, 100_000], Path(args.workdir), seed=args.seed)
+    if args.what == "incremental":
+        from orchestration.bench.incremental import bench_incremental
+
+        return bench_incremental(args.cadres or [100_000], Path(args.workdir), seed=args.seed)
     if args.what == "link":
         from orchestration.bench.link import bench_link
 
@@ -61,6 +65,8 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
         "quality": "validation cost: GX over pandas beside the same checks in Polars, and the run",
         "gold": "all gold tables from silver; the profile aggregation in Polars and in DuckDB SQL",
         "tolerance": "容错 pairing, old bigram scorer and evidence scorer, on both template families",
+        "incremental": "full run, no-change rerun, new-month rerun (checked equal to a full "
+        "rebuild byte for byte), outputs on their own lines, a DuckDB reference",
     }
     for what, text in helps.items():
         b = bench.add_parser(what, help=text)

@@ -11,6 +11,7 @@ import glob
 import io
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -60,8 +61,13 @@ def reference_read(sources_yaml: str) -> int:
     Returns:
         The number of data rows read.
     """
-    rows = 0
-    for config in load_sources(sources_yaml).values():
+    return sum(frame.height for _, frame in reference_frames(sources_yaml))
+
+
+def reference_frames(sources_yaml: str) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Every export read with the stack's plain readers, as (source, frame of text); a
+    workbook's title row is its first row, its header the second."""
+    for source, config in load_sources(sources_yaml).items():
         if config.kind == "sql":
             path = str(config.url).split(":///", 1)[1]
             with sqlite3.connect(path) as conn:
@@ -70,7 +76,7 @@ def reference_read(sources_yaml: str) -> int:
                 # untyped, as the CSV reads are: an export's column may mix numbers and text
                 schema = dict.fromkeys(names, pl.String)
                 fetched = cursor.fetchall()
-                rows += pl.DataFrame(fetched, schema=schema, orient="row", strict=False).height
+                yield source, pl.DataFrame(fetched, schema=schema, orient="row", strict=False)
             continue
         for file in config.files():
             data = file.read_bytes()
@@ -78,25 +84,28 @@ def reference_read(sources_yaml: str) -> int:
                 text = (
                     data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else _decode(data)
                 )
-                rows += pl.read_csv(
-                    io.StringIO(text), infer_schema=False, truncate_ragged_lines=True
-                ).height
+                yield (
+                    source,
+                    pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=True),
+                )
             elif file.suffix == ".jsonl":
-                rows += _ndjson_rows(data)
+                yield source, _ndjson(data)
             else:
                 book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-                rows += len(book.get_sheet_by_index(0).to_python()) - 2
-    return rows
+                header, *rows = book.get_sheet_by_index(0).to_python()[1:]
+                names = [str(h) for h in header]
+                text = [[None if v in ("", None) else str(v) for v in row] for row in rows]
+                yield source, pl.DataFrame(text, schema=names, orient="row")
 
 
-def _ndjson_rows(data: bytes) -> int:
+def _ndjson(data: bytes) -> pl.DataFrame:
     """Polars' NDJSON reader; a file with a broken line is read again without the lines orjson
     rejects."""
     try:
-        return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None).height
+        return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except pl.exceptions.ComputeError:
         good = [line for line in data.splitlines() if line.strip() and _is_json(line)]
-        return pl.read_ndjson(io.BytesIO(b"\n".join(good)), infer_schema_length=None).height
+        return pl.read_ndjson(io.BytesIO(b"\n".join(good)), infer_schema_length=None)
 
 
 def _is_json(line: bytes) -> bool:

@@ -107,14 +107,15 @@ def _volume(store: object, folder: Path) -> dict[str, object]:
     assert isinstance(store, Warehouse)
     cases = store.scan("gold", "tolerance_case").collect()
     parts = volumes(cases)
-    html = _page(parts[0], date_of(store), datetime.now(ZoneInfo("Asia/Shanghai")), "（第 1 册）")
+    first = parts[0]
+    html = _page(first.cases, date_of(store), datetime.now(ZoneInfo("Asia/Shanghai")), first.label)
     folder.mkdir(parents=True, exist_ok=True)
     fonts.write_fonts(folder / "assets", [html])
     pages = pdf.write_pdf(html, folder, folder / "volume-1.pdf")
     return {
         "cases": cases.height,
         "volumes": len(parts),
-        "volume_cases": parts[0].height,
+        "volume_cases": first.cases.height,
         "pages": pages,
     }
 

@@ -7,16 +7,18 @@ library's, :mod:`transforms.cases`), holds no scope's cadres, and goes into ever
 
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from transforms.pages import booklet
-from transforms.publishing import BOOKLET_LIMIT, cst_text
+from transforms.publishing import BOOKLET_LIMIT, cst_text, file_stem
 from warehouse.publish import fonts, pdf
-from warehouse.publish.manifest import swap_in, write_manifest
+from warehouse.publish.carry import carry_file, fingerprint, frame_digest, recorded, render_version
+from warehouse.publish.manifest import swap_in, verify, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render
 from warehouse.publish.snapshot import Snapshot, pin
@@ -24,8 +26,8 @@ from warehouse.store import Warehouse
 
 HTML_NAME, PDF_NAME = "典型案例汇编.html", "典型案例汇编.pdf"
 VOLUME_CASES = 400
-"""Cases per PDF volume (分册): a PDF is laid out whole in memory, so a library of thousands of
-cases (16,000 in the generated data at 1,000,000 cadres) is printed in volumes of this many."""
+"""At most this many cases per PDF volume (分册): a PDF is laid out whole in memory, so a library
+of thousands of cases (16,000 in the generated data at 1,000,000 cadres) is printed in volumes."""
 
 
 @dataclass
@@ -35,13 +37,46 @@ class BookletResult:
     pages: int | None
     pdf_note: str | None
     pdfs: list[str]
-    """The PDF files written: ``典型案例汇编.pdf``, or one per volume (``典型案例汇编-第01册.pdf`` …)."""
+    """The PDF files: ``典型案例汇编.pdf``, or one per volume (``典型案例汇编-<领域>-01.pdf`` …)."""
+    rendered: list[str] = field(default_factory=list)
+    """The PDFs rendered by this publish; the others were carried over (their inputs unchanged)."""
+    carried: bool = False
+    """True when nothing changed: the folder was left as it was (not rewritten)."""
 
 
-def volumes(cases: pl.DataFrame, size: int = VOLUME_CASES) -> list[pl.DataFrame]:
-    """The cases in booklet order (tolerated by field, then refusals), cut into volumes."""
+@dataclass(frozen=True)
+class Volume:
+    """One PDF volume: its file name, the label its pages carry, and its cases in booklet order."""
+
+    name: str
+    label: str
+    cases: pl.DataFrame
+
+
+def volumes(cases: pl.DataFrame, size: int | None = None) -> list[Volume]:
+    """The cases in booklet order (tolerated by field, then refusals), in volumes that stay put
+    when cases are added: a volume holds one field's cases (or the refusals') in (year, case id)
+    order, at most ``size`` (:data:`VOLUME_CASES`) of them, so a new case re-renders only the volume it falls in — the
+    field's last one when it is the newest. A library of ``size`` cases or fewer is one volume."""
+    size = size or VOLUME_CASES
     ordered = cases.sort("counter_example", "field", "year", "case_id", nulls_last=True)
-    return [ordered.slice(k, size) for k in range(0, max(ordered.height, 1), size)]
+    if ordered.height <= size:
+        return [Volume(PDF_NAME, "", ordered)]
+    section = (
+        pl.when(pl.col("counter_example")).then(pl.lit("不予容错"))
+        .otherwise(pl.col("field").fill_null("其他"))
+    )  # fmt: skip
+    out: list[Volume] = []
+    for (title,), group in ordered.with_columns(_section=section).group_by(
+        "_section", maintain_order=True
+    ):
+        part = group.drop("_section")
+        chunks = range(0, part.height, size)
+        for k, start in enumerate(chunks, start=1):
+            stem = file_stem(f"典型案例汇编-{title}-{k:02d}")
+            label = f"（{title}{f' 第 {k} 册' if len(chunks) > 1 else ''}）"
+            out.append(Volume(f"{stem}.pdf", label, part.slice(start, size)))
+    return out
 
 
 def _page(cases: pl.DataFrame, as_of: date, now: datetime, volume: str) -> str:
@@ -53,17 +88,41 @@ def _page(cases: pl.DataFrame, as_of: date, now: datetime, volume: str) -> str:
     )  # fmt: skip
 
 
+def _print_fonts(staging: Path) -> Path:
+    """A folder whose ``assets/`` links the vendored fonts whole: a volume's PDF is rendered
+    against them (WeasyPrint embeds only the glyphs it uses), so its bytes depend on its own
+    cases only, not on a subset made for the whole library."""
+    base = staging / ".print"
+    (base / "assets").mkdir(parents=True)
+    for weight, source in fonts.WEIGHTS.items():
+        (base / "assets" / f"NotoSansSC-{weight}.ttf").symlink_to(source.resolve())
+    return base
+
+
 def _write_pdfs(
-    staging: Path, cases: pl.DataFrame, as_of: date, now: datetime
-) -> tuple[int, list[str]]:
-    parts = volumes(cases)
-    pages, names = 0, []
-    for k, part in enumerate(parts, start=1):
-        volume = f"（第 {k} 册，共 {len(parts)} 册）" if len(parts) > 1 else ""
-        name = PDF_NAME if len(parts) == 1 else f"典型案例汇编-第{k:02d}册.pdf"
-        pages += pdf.write_pdf(_page(part, as_of, now, volume), staging, inside(staging, name))
-        names.append(name)
-    return pages, names
+    staging: Path, folder: Path, parts: list[Volume], prints: dict[str, str], before: dict[str, Any],
+    as_of: date, now: datetime,
+) -> tuple[dict[str, int], list[str]]:  # fmt: skip
+    """Each volume's PDF into ``staging``: carried over from ``folder`` when its fingerprint is
+    the one recorded there (``before``), else rendered. Returns each volume's pages, and the
+    volumes rendered."""
+    pages: dict[str, int] = {}
+    rendered: list[str] = []
+    old = before.get("volumes") or {}
+    base = _print_fonts(staging)
+    try:
+        for part in parts:
+            previous, was = folder / part.name, old.get(part.name) or {}
+            if was.get("inputs") == prints[part.name] and previous.is_file() and "pages" in was:
+                carry_file(previous, inside(staging, part.name))
+                pages[part.name] = int(was["pages"])
+                continue
+            html = _page(part.cases, as_of, now, part.label)
+            pages[part.name] = pdf.write_pdf(html, base, inside(staging, part.name))
+            rendered.append(part.name)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return pages, rendered
 
 
 def write_booklet(
@@ -73,6 +132,10 @@ def write_booklet(
     what was there; ``folder``'s parent is locked meanwhile (:func:`~warehouse.publish.outdir.
     output_lock`). ``store``: a pinned snapshot, or a warehouse pinned and verified here.
 
+    Only what changed is rebuilt: when the cases, the as-of date and :func:`~warehouse.publish.
+    carry.render_version` are those ``folder`` was made from (and its files are intact), the
+    folder is left as it is; otherwise each volume whose cases are unchanged is carried over.
+
     Raises:
         SnapshotError: gold/tolerance_case or gold/cadre_profile is missing or damaged.
     """
@@ -81,6 +144,19 @@ def write_booklet(
     cases = store.scan("gold", "tolerance_case").collect()
     profile = store.scan("gold", "cadre_profile").select("as_of").drop_nulls().head(1).collect()
     as_of = profile["as_of"][0] if profile.height else date.today()
+    note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
+    parts = [] if note else volumes(cases)
+    version = render_version()
+    prints = {v.name: fingerprint(version, as_of, v.label, frame_digest(v.cases)) for v in parts}
+    versions = store.data_versions(["gold/tolerance_case"])
+    inputs = fingerprint(version, as_of, frame_digest(cases), note, prints, versions)
+    before = recorded(folder)
+    if before.get("inputs") == inputs and not verify(folder):
+        pdf_files = [p for p in before.get("pdf", []) if isinstance(p, str)] if not note else []
+        pages = sum(int(v.get("pages") or 0) for v in (before.get("volumes") or {}).values())
+        return BookletResult(
+            folder, cases.height, None if note else pages, note, pdf_files, [], True
+        )
     html = _page(cases, as_of, now, "")
     out = folder.parent
     with output_lock(out):
@@ -90,15 +166,21 @@ def write_booklet(
         try:
             (staging / HTML_NAME).write_text(html, encoding="utf-8")
             fonts.write_fonts(staging / "assets", [html])
-            note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
-            pages, names = (None, []) if note else _write_pdfs(staging, cases, as_of, now)
+            counts, rendered = ({}, []) if note else _write_pdfs(
+                staging, folder, parts, prints, before, as_of, now
+            )  # fmt: skip
+            names = [v.name for v in parts]
             write_manifest(staging, {
                 "content": "典型案例汇编（已脱敏）", "as_of": as_of.isoformat(), "cases": cases.height,
                 "generated_at": now.isoformat(timespec="seconds"), "pdf": note or names,
-                "data_versions": store.data_versions(["gold/tolerance_case"]),
+                "data_versions": versions, "inputs": inputs,
+                "volumes": {v.name: {"inputs": prints[v.name], "cases": v.cases.height,
+                                     "pages": counts[v.name]} for v in parts},
             })  # fmt: skip
             swap_in(staging, folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return BookletResult(folder, cases.height, pages, note, names)
+    return BookletResult(
+        folder, cases.height, None if note else sum(counts.values()), note, names, rendered
+    )

@@ -23,10 +23,12 @@ publish left there are removed first. The rows come from one pinned, verified se
 versions (:mod:`warehouse.publish.snapshot`).
 """
 
+import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,8 @@ from transforms.publishing import (
 )
 from transforms.scope import Scope
 from warehouse.publish import excel, fonts, notices, pdf
-from warehouse.publish.manifest import swap_in, write_manifest
+from warehouse.publish.carry import carry_file, fingerprint, frame_digest, recorded, render_version
+from warehouse.publish.manifest import MANIFEST, swap_in, verify, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render
 from warehouse.publish.scoped import GOLD_USED, SILVER_USED, ScopeRows, _pinned, read_scope
@@ -70,6 +73,8 @@ class BundleResult:
     """None when every PDF was written; otherwise why they were skipped."""
     warnings: list[str]
     """WARN lines: fields whose values pages show cut or stripped (named, never the value)."""
+    carried: bool = False
+    """True when the scope's inputs were unchanged and its folder was left as it was."""
 
 
 @dataclass
@@ -230,7 +235,10 @@ def _write_files(
     if written:
         say(f"{len(written):,} 澄清正名通知书 written")
     if booklet is not None:
-        shutil.copytree(booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"))
+        shutil.copytree(
+            booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"),
+            copy_function=carry_file,
+        )  # fmt: skip
 
 
 def text_warnings(rows: ScopeRows) -> list[str]:
@@ -260,6 +268,8 @@ def write_bundle(
     to copy in; ``notice_template`` words the 澄清正名通知书 (default: the shipped
     ``clearance_notice.yaml``, :func:`warehouse.publish.notices.load_template`). ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
     pinned :class:`Snapshot`, or a warehouse whose current versions are pinned and verified here.
+    A scope whose rows, options, booklet and page code are those its folder was made from
+    (:func:`scope_fingerprint`) is not rendered or rewritten again.
 
     Raises:
         ScopeEmptyError: the scope holds no cadre.
@@ -273,24 +283,31 @@ def write_bundle(
     warnings = text_warnings(rows)
     for line in warnings:
         say(line)
-    lists = _lists(rows)
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
+    tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
+    versions = snapshot.data_versions(f"{layer}/{name}" for layer, name in tables)
+    template = notice_template if notice_template is not None else notices.load_template()
+    inputs = scope_fingerprint(rows, note, profile_pdf, booklet, template)
+    target = inside(out, scope.slug)
+    with output_lock(out):
+        kept = _carried(target, inputs, versions)
+    if kept is not None:
+        say(f"{scope.slug}: its rows and pages are unchanged, carried over")
+        return BundleResult(scope, target, rows.profile.height, kept["units"], kept["files"],
+                            kept["bytes"], note, warnings, carried=True)  # fmt: skip
+    lists = _lists(rows)
     kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
     links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
-    template = notice_template if notice_template is not None else notices.load_template()
     written = _notices(rows, template, pdfs=note is None)
     pages, profiles, portraits = _render(
         rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None, written
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
     units = int((rows.portraits["grain"] == "unit").sum())
-    tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
-    versions = snapshot.data_versions(f"{layer}/{name}" for layer, name in tables)
     with output_lock(out):
         for name in clean_staging(out):
             say(f"removed {out / name}, left by a publish that was stopped")
-        target = inside(out, scope.slug)
         staging = inside(out, f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}")
         staging.mkdir(parents=True)
         try:
@@ -301,6 +318,7 @@ def write_bundle(
                 "generated_at_text": cst_text(now), "cadres": rows.profile.height, "units": units,
                 "data_versions": versions, "pdf": note or "written", "warnings": warnings,
                 "notices": len(written),
+                "inputs": inputs,
             })  # fmt: skip
             swap_in(staging, target)
         except BaseException:
@@ -310,3 +328,45 @@ def write_bundle(
         scope, target, rows.profile.height, units, len(files), sum(f["bytes"] for f in files),
         note, warnings,
     )  # fmt: skip
+
+
+def scope_fingerprint(
+    rows: ScopeRows,
+    note: str | None,
+    profile_pdf: bool,
+    booklet: Path | None,
+    template: NoticeTemplate | None = None,
+) -> str:
+    """What a scope's bundle is made from: its rows (every frame, as a multiset: the semi-joins
+    that cut them to the scope do not keep one row order from one process to the next, and the
+    pages sort what they show), the as-of date, the options, the booklet's files (by their
+    SHA-256) and :func:`~warehouse.publish.carry.render_version`. The generation time is not part
+    of it: a carried-over bundle keeps its own."""
+    frames = {
+        name: frame_digest(getattr(rows, name), ordered=False)
+        for name in ("cadres", "profile", "timeline", "warning", "promotion", "clearance",
+                     "review", "inconsistency", "portraits", "posts")
+    }  # fmt: skip
+    cases = recorded(booklet).get("files") if booklet is not None else None
+    wording = None if template is None else {**asdict(template), "source": None}
+    return fingerprint(render_version(), rows.scope.label, rows.scope.describe(), rows.as_of,
+                       rows.posts_note, frames, note, profile_pdf, cases, wording)  # fmt: skip
+
+
+def _carried(
+    target: Path, inputs: str, versions: dict[str, dict[str, Any]]
+) -> dict[str, int] | None:
+    """When ``target`` was published from ``inputs`` and is intact: its units, files and bytes
+    (the bundle is left as it is; only its manifest's ``data_versions`` is brought up to date
+    when the tables moved on without changing the scope's rows). Otherwise None."""
+    before = recorded(target)
+    if before.get("inputs") != inputs or verify(target):
+        return None
+    if before.get("data_versions") != versions:
+        body = {**before, "data_versions": versions}
+        fresh = target / f".manifest.{uuid.uuid4().hex[:8]}"
+        fresh.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        os.replace(fresh, target / MANIFEST)
+    files = before.get("files") or []
+    return {"units": int(before.get("units") or 0), "files": len(files),
+            "bytes": sum(int(f.get("bytes") or 0) for f in files)}  # fmt: skip

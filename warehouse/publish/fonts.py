@@ -29,7 +29,7 @@ def subset_font(source: Path, text: str) -> bytes:
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
-    font = TTFont(source)
+    font = TTFont(source, recalcTimestamp=False)  # the same text gives the same bytes
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted(set(text) | set(_ALWAYS))))
     subsetter.subset(font)

@@ -9,14 +9,26 @@
   a reader role (a member of ``<schema>_reader``) sees the rows of the scopes granted to it in
   ``<schema>_acl.role_scope`` — see the README for creating one.
 
-Publishing twice from the same warehouse gives the same tables (everything is rebuilt).
+Only what changed is loaded: each table carries the fingerprint of the warehouse table versions
+it is made from and of the code (:func:`~warehouse.publish.serving_tables.with_versions`), kept
+in the database's ``_serving_versions``; a table whose fingerprint is unchanged is left as it is.
+On SQLite the changed tables are replaced in a copy of the file renamed over it (readers never
+wait and never see half); on PostgreSQL they are loaded into a staging schema and moved into the
+live one in one transaction. Nothing changed, nothing is written. Publishing twice from the same
+warehouse gives the same tables, whichever were carried over.
 """
 
+import functools
+import hashlib
 import os
 import re
+import shutil
+import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,16 +38,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from transforms.publishing import json_text
+from warehouse.fingerprint import code_fingerprint
+from warehouse.publish import serving_tables as tables_module
 from warehouse.publish.serving_tables import (
     ServingResult,
     ServingTable,
     serving_tables,
     stripped_tables,
+    with_versions,
 )
 from warehouse.sources import ConfigError, _expand, safe_url
 from warehouse.store import Warehouse
 
 SERVING_FILE = "serving.db"
+VERSIONS = "_serving_versions"
+"""The table recording, per serving table, the fingerprint it was loaded from and its rows."""
 DEFAULT_SCHEMA = "dajiandu"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 
@@ -68,6 +85,34 @@ def sql_table(meta: sa.MetaData, name: str, first: pl.DataFrame) -> sa.Table:
     return sa.Table(name, meta, *columns)
 
 
+@functools.cache
+def code_version() -> str:
+    """The fingerprint of the code that shapes the serving tables (with the page shaping)."""
+    from transforms import pages, publishing, scope
+
+    loader = (Path(__file__).parent / "serving_pg.py").read_bytes()
+    extra = hashlib.sha256(loader).hexdigest()
+    return code_fingerprint(
+        sys.modules[__name__], tables_module, pages, publishing, scope, extra=extra
+    )
+
+
+def changed_tables(
+    tables: list[ServingTable], before: dict[str, tuple[str, int]], result: ServingResult
+) -> list[ServingTable]:
+    """The tables whose fingerprint differs from the one the database holds (``before``: name →
+    fingerprint, rows); the others are counted in ``result`` as carried over."""
+    changed = []
+    for table in tables:
+        was = before.get(table.name)
+        if was is not None and was[0] == table.inputs_version:
+            result.tables[table.name] = was[1]
+            result.carried.append(table.name)
+        else:
+            changed.append(table)
+    return changed
+
+
 def resolve_url(url: str) -> str:
     """``serving_url`` with ``${VAR}`` read from the environment (credentials stay out of files).
 
@@ -93,7 +138,8 @@ def publish_serving(
     empty, else the database ``url`` names (PostgreSQL: into ``schema``)."""
     start = time.perf_counter()
     found: dict[str, int] = {}
-    tables = stripped_tables(serving_tables(store, now or datetime.now().astimezone()), found)
+    tables = serving_tables(store, now or datetime.now().astimezone())
+    tables = stripped_tables(with_versions(store, tables, code_version()), found)
     if not url:
         result = _publish_sqlite(store.root / SERVING_FILE, tables, say)
     else:
@@ -118,22 +164,54 @@ def publish_serving(
     return result
 
 
+def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
+    """What ``target`` was loaded from (table → fingerprint, rows); empty when it is missing or
+    older than the record (then every table is loaded)."""
+    if not target.is_file():
+        return {}
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
+            rows = conn.execute(f'SELECT name, inputs, "rows" FROM "{VERSIONS}"').fetchall()  # noqa: S608
+    except sqlite3.Error:
+        return {}
+    return {name: (inputs, count) for name, inputs, count in rows}
+
+
 def _publish_sqlite(
     target: Path, tables: list[ServingTable], say: Callable[[str], None]
 ) -> ServingResult:
-    """Build the whole database in a file beside ``target``, then rename it over ``target``."""
+    """Load the changed tables into a copy of ``target`` (a new file when there is none, or it
+    holds no record of its versions), then rename the copy over ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
     result = ServingResult(f"sqlite:///{target}")
+    before = _sqlite_versions(target)
+    changed = changed_tables(tables, before, result)
+    gone = sorted(set(before) - {t.name for t in tables})
+    if not changed and not gone:
+        say("serving: every table unchanged, nothing written")
+        return result
+    building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+    if before:
+        shutil.copyfile(target, building)
     engine = sa.create_engine(f"sqlite:///{building}")
     try:
         raw = engine.raw_connection()
         cursor = raw.cursor()
         cursor.execute("PRAGMA journal_mode = OFF")
         cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute(
+            f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
+        )
         load = 0.0
-        for table in tables:
+        for name in [*gone, *(t.name for t in changed)]:
+            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+            cursor.execute(f'DELETE FROM "{VERSIONS}" WHERE name = ?', (name,))  # noqa: S608
+        for table in changed:
             rows, seconds = _sqlite_table(engine, cursor, table)
+            cursor.execute(
+                f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?)',
+                (table.name, table.inputs_version, rows),
+            )  # noqa: S608
             result.tables[table.name] = rows
             load += seconds
             say(f"serving {table.name}: {rows:,} rows")

@@ -139,10 +139,28 @@ def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, 
     return rows, seconds
 
 
+def _versions(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, int]]:
+    """What the live ``schema`` was loaded from (table → fingerprint, rows); empty when it does
+    not exist or keeps no record (then every table is loaded and the schemas are swapped)."""
+    from warehouse.publish.serving import VERSIONS
+
+    found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{VERSIONS}"',)).fetchone()
+    if found is None or found[0] is None:
+        return {}
+    rows = conn.execute(
+        sql.SQL('SELECT name, inputs, "rows" FROM {}').format(sql.Identifier(schema, VERSIONS))
+    ).fetchall()
+    return {name: (inputs, count) for name, inputs, count in rows}
+
+
 def publish_postgres(
     url: str, schema: str, tables: list[ServingTable], say: Callable[[str], None]
 ) -> ServingResult:
-    """Load every table into a staging schema, then swap it in for ``schema`` atomically."""
+    """Load the tables whose fingerprint changed into a staging schema, then put them in
+    ``schema`` in one transaction: the whole schema swapped when it is new (or keeps no record of
+    its versions), else each changed table moved in for the old one."""
+    from warehouse.publish.serving import VERSIONS, changed_tables
+
     reader, acl = f"{schema}_reader", f"{schema}_acl"
     stage, old = (
         f"{schema}__staging_{uuid.uuid4().hex[:8]}",
@@ -155,20 +173,45 @@ def publish_postgres(
         _ensure_reader(conn, reader)
         conn.execute(sql.SQL(_ACL).format(acl=sql.Identifier(acl), reader=sql.Identifier(reader)))
         conn.commit()
+        before = _versions(conn, schema)
+        changed = changed_tables(tables, before, result)
+        gone = sorted(set(before) - {t.name for t in tables})
+        if not changed and not gone:
+            conn.rollback()
+            say("serving: every table unchanged, nothing written")
+            engine.dispose()
+            return result
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(stage)))
         conn.execute(
             sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
                 sql.Identifier(stage), sql.Identifier(reader)
             )
         )
+        versions = sql.Identifier(stage if not before else schema, VERSIONS)
         try:
-            for table in tables:
+            if not before:
+                conn.execute(
+                    sql.SQL(
+                        'CREATE TABLE {} (name text PRIMARY KEY, inputs text, "rows" bigint)'
+                    ).format(versions)
+                )
+            for table in changed:
                 rows, seconds = _load(conn, engine, stage, reader, acl, table)
                 result.tables[table.name] = rows
                 result.load_seconds += seconds
                 say(f"serving {table.name}: {rows:,} rows")
             conn.commit()
-            _swap(conn, schema, stage, old)
+            for name in [*gone, *(t.name for t in changed)]:
+                conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(versions), (name,))
+            for table in changed:
+                conn.execute(
+                    sql.SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(versions),
+                    (table.name, table.inputs_version, result.tables[table.name]),
+                )
+            if before:
+                _move(conn, schema, stage, [t.name for t in changed], gone)
+            else:
+                _swap(conn, schema, stage, old)
         except BaseException:
             conn.rollback()
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(stage)))
@@ -176,6 +219,25 @@ def publish_postgres(
             raise
     engine.dispose()
     return result
+
+
+def _move(
+    conn: psycopg.Connection, schema: str, stage: str, changed: list[str], gone: list[str]
+) -> None:
+    """One transaction (the version records' changes already in it): each changed table's old
+    version dropped and the staged one moved into ``schema``; tables no longer published go."""
+    for name in [*gone, *changed]:
+        conn.execute(
+            sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schema, name))
+        )
+    for name in changed:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
+                sql.Identifier(stage, name), sql.Identifier(schema)
+            )
+        )
+    conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(stage)))
+    conn.commit()
 
 
 def _swap(conn: psycopg.Connection, schema: str, stage: str, old: str) -> None:

@@ -9,7 +9,7 @@ reads them), *public* when every reader may see it (the de-identified cases, the
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import polars as pl
@@ -25,11 +25,13 @@ from transforms.publishing import (
     tolerance_review_list,
     warning_list,
 )
+from warehouse.publish.carry import fingerprint
 from warehouse.store import Warehouse
 
 BATCH_ROWS = 200_000
 SCOPE = ("scope_level", "region")
 LIST_SCOPE = ("管理权限", "行政区划代码")
+META = "serving_meta"
 
 
 @dataclass
@@ -42,6 +44,11 @@ class ServingTable:
     """``scoped``, ``public`` or ``private``."""
     scope_columns: tuple[str, str] = SCOPE
     index: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    """The warehouse tables (``layer/name``) its rows are made from."""
+    inputs_version: str = ""
+    """The fingerprint of everything its rows depend on (:func:`with_versions`): equal to the one
+    the database holds, the table is left as it is."""
 
 
 @dataclass
@@ -58,6 +65,9 @@ class ServingResult:
 
     warnings: list[str] = field(default_factory=list)
     """WARN lines: fields whose control or bidi characters were stripped (named, no value)."""
+
+    carried: list[str] = field(default_factory=list)
+    """The tables left as they were (their inputs unchanged); the others were loaded anew."""
 
     @property
     def rows(self) -> int:
@@ -84,7 +94,37 @@ def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[S
 
         return batches
 
-    return [ServingTable(t.name, cleaned(t), t.access, t.scope_columns, t.index) for t in tables]
+    return [replace(t, batches=cleaned(t)) for t in tables]
+
+
+def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> list[ServingTable]:
+    """``tables`` with their :attr:`~ServingTable.inputs_version`: the versions of the warehouse
+    tables each reads (content-addressed), the as-of date, its shape and ``code``;
+    ``serving_meta``'s covers every other table's, so it changes exactly when one of them does
+    (not with the clock)."""
+    versions = {
+        table: store.table_path(*table.split("/", 1)).resolve().name
+        for table in sorted({i for t in tables for i in t.inputs})
+    }
+    as_of = store.scan("gold", "cadre_profile").select(pl.col("as_of").max()).collect().item()
+    out = [
+        replace(
+            t,
+            inputs_version=fingerprint(
+                code,
+                t.name,
+                t.access,
+                t.scope_columns,
+                t.index,
+                as_of,
+                {i: versions[i] for i in t.inputs},
+            ),
+        )  # fmt: skip
+        for t in tables
+        if t.name != META
+    ]
+    everything = fingerprint(code, [(t.name, t.inputs_version) for t in out])
+    return out + [replace(t, inputs_version=everything) for t in tables if t.name == META]
 
 
 def _gold_batches(
@@ -143,38 +183,40 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         )
 
     person = ("person_no",)
+    cadre, events = "silver/cadre", "silver/supervision_event"
+    timeline, warning = "gold/cadre_timeline", "gold/warning"
+
+    def gold_table(name: str, scoped: bool, access: str = "scoped", index: tuple[str, ...] = person) -> ServingTable:  # fmt: skip
+        inputs = (f"gold/{name}", cadre) if scoped else (f"gold/{name}",)
+        return ServingTable(name, _gold_batches(store, name, scopes if scoped else None), access,
+                            index=index, inputs=inputs)  # fmt: skip
+
+    def listed(name: str, make: Callable[[], pl.DataFrame], *inputs: str) -> ServingTable:
+        return ServingTable(name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre))
+
     return [
-        ServingTable("cadre_profile", _gold_batches(store, "cadre_profile", None), "scoped", index=person),
-        ServingTable("cadre_timeline", _gold_batches(store, "cadre_timeline", scopes), "scoped", index=person),
-        ServingTable("warning", _gold_batches(store, "warning", scopes), "scoped", index=person),
-        ServingTable("promotion_check", _gold_batches(store, "promotion_check", scopes), "scoped", index=person),
-        ServingTable("clearance", _gold_batches(store, "clearance", None), "scoped", index=person),
-        ServingTable("unit_portrait", _gold_batches(store, "unit_portrait", None), "private"),
-        ServingTable("unit_portrait_scope", _once(portraits), "scoped"),
-        ServingTable("tolerance_case", _gold_batches(store, "tolerance_case", None), "public"),
-        ServingTable(
-            "list_warning",
-            _once(lambda: warning_list(gold["warning"], cadres, gold["cadre_timeline"]).collect()),
-            "scoped", LIST_SCOPE,
-        ),
-        ServingTable(
-            "list_promotion_check",
-            _once(lambda: promotion_list(store.scan("gold", "promotion_check"), cadres).collect()),
-            "scoped", LIST_SCOPE,
-        ),
-        ServingTable(
-            "list_clearance", _once(lambda: clearance_list(gold["clearance"], cadres).collect()),
-            "scoped", LIST_SCOPE,
-        ),
-        ServingTable(
-            "list_tolerance_review",
-            _once(lambda: tolerance_review_list(store.scan("gold", "tolerance_review"), cadres).collect()),
-            "scoped", LIST_SCOPE,
-        ),
-        ServingTable(
-            "list_inconsistency",
-            _once(lambda: inconsistency_list(store.scan("gold", "inconsistency"), cadres).collect()),
-            "scoped", LIST_SCOPE,
-        ),
-        ServingTable("serving_meta", _once(meta), "public"),
+        gold_table("cadre_profile", False),
+        gold_table("cadre_timeline", True),
+        gold_table("warning", True),
+        gold_table("promotion_check", True),
+        gold_table("clearance", False),
+        gold_table("unit_portrait", False, "private", ()),
+        ServingTable("unit_portrait_scope", _once(portraits), "scoped",
+                     inputs=(events, cadre, warning)),
+        gold_table("tolerance_case", False, "public", ()),
+        listed("list_warning",
+               lambda: warning_list(gold["warning"], cadres, gold["cadre_timeline"]).collect(),
+               warning, timeline),
+        listed("list_promotion_check",
+               lambda: promotion_list(store.scan("gold", "promotion_check"), cadres).collect(),
+               "gold/promotion_check"),
+        listed("list_clearance", lambda: clearance_list(gold["clearance"], cadres).collect(),
+               "gold/clearance"),
+        listed("list_tolerance_review",
+               lambda: tolerance_review_list(store.scan("gold", "tolerance_review"), cadres).collect(),
+               "gold/tolerance_review"),
+        listed("list_inconsistency",
+               lambda: inconsistency_list(store.scan("gold", "inconsistency"), cadres).collect(),
+               "gold/inconsistency"),
+        ServingTable(META, _once(meta), "public"),
     ]  # fmt: skip

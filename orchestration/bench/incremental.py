@@ -1,0 +1,328 @@
+"""``dajiandu bench incremental``: what a nightly run costs when little or nothing changed.
+
+Per roster size (the post history S8 included, as the generator writes it), each in its own child
+process (so each has its own peak memory; CPU is the child's user + system time):
+
+1. ``full``: ``dajiandu run`` into an empty warehouse (with a ``scopes.yaml`` of two scopes, so
+   the bundles are part of the run beside the case booklet and the serving database);
+2. ``no change``: the same run again on the same sources;
+3. ``new month``: the sources change as a month does — new and updated petition rows in the SQL
+   table (their ``更新时间`` moved on), one new inspection workbook and one new audit file, one
+   changed S8 row — and the run goes again;
+4. ``full, same inputs``: a run into an empty warehouse on those changed sources. The warehouse
+   of step 3 must equal it byte for byte, table by table (:func:`differences`);
+5. ``duckdb reference``: a floor, not an equivalent — the same exports read with plain readers,
+   typed, linked on exact keys and summed into a per-cadre profile in DuckDB SQL.
+
+The outputs (case booklet, serving database, bundles) are timed inside each run, each on its own
+line (CPU seconds of the run's process while it was writing them; the run is one process and
+Dagster's in-process executor runs one step at a time). Every line carries the machine's load.
+"""
+
+import os
+import resource
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestration.bench import harness
+
+OUTPUTS = ("booklet", "serving", "bundles")
+
+
+@dataclass
+class Phase:
+    """One timed child: wall and CPU seconds, peak memory, the load when it started, and the
+    outputs' CPU seconds (runs only)."""
+
+    phase: str
+    cadres: int
+    seconds: float
+    cpu: float
+    peak_mb: float
+    load: float
+    outputs: dict[str, float] = field(default_factory=dict)
+
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measured(phase: str, cadres: int, command: list[str]) -> Phase:
+    load = os.getloadavg()[0]
+    before = _cpu_children()
+    child = harness.timed(command, f"{phase} at {cadres:,} cadres")
+    outputs = next((r["outputs"] for r in child.records if "outputs" in r), {})
+    return Phase(
+        phase, cadres, child.seconds, _cpu_children() - before, child.peak_mb, load, outputs
+    )
+
+
+def run_command(sources_yaml: Path, warehouse: Path) -> list[str]:
+    return harness.child_command("incremental", "run", sources_yaml, warehouse)
+
+
+def _run(sources_yaml: str, warehouse: str) -> None:
+    """Child: ``dajiandu run``, the outputs' CPU seconds measured as they are written."""
+    import assets.publish as publishing
+    from orchestration.runner import run_pipeline
+
+    spent = dict.fromkeys(OUTPUTS, 0.0)
+
+    def timing(name: str, function: Any) -> Any:
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                after = resource.getrusage(resource.RUSAGE_SELF)
+                spent[name] += (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+
+        return measured
+
+    for attribute, name in (("write_booklet", "booklet"), ("publish_serving", "serving"),
+                            ("write_bundle", "bundles")):  # fmt: skip
+        setattr(publishing, attribute, timing(name, getattr(publishing, attribute)))
+    outcome = run_pipeline(Path(sources_yaml), Path(warehouse), log_level="WARNING")
+    if not outcome.success:
+        raise SystemExit(f"run failed: {outcome.failure}")
+    harness.emit({"outputs": spent})
+
+
+def scopes_yaml(sources_yaml: Path) -> None:
+    """``scopes.yaml`` beside the sources: the first 市管 and the first 县管 scope of the roster."""
+    import sqlite3
+
+    with sqlite3.connect(sources_yaml.parent / "inbox" / "roster.db") as conn:
+        codes = sorted({r[0] for r in conn.execute("SELECT 单位代码 FROM cadre_roster") if r[0]})
+    county = next(c[:6] for c in codes if c[:6].isdigit() and not c[:6].endswith("00"))
+    city = county[:4] + "00"
+    text = f"scopes:\n  - 市管/{city}\n  - 县管/{county}\n"
+    (sources_yaml.parent / "scopes.yaml").write_text(text, encoding="utf-8")
+
+
+def new_month(sources_yaml: Path, seed: int = 11) -> dict[str, int]:
+    """Change the sources as a month does; returns what changed (rows, files).
+
+    - petitions (SQL): 0.6 % of the rows again as new ones (new 件号, received next month, still
+      open) and 0.2 % updated (办理结果, 办结日期), each with ``更新时间`` in the new month;
+    - one new inspection workbook (the latest round's findings, as next round's, new 问题编号);
+    - one new audit file (the latest year's, as next year's, new 审计项目编号);
+    - one changed S8 row (a post's 任免文号).
+    """
+    import shutil
+    import sqlite3
+
+    import numpy as np
+    import openpyxl
+
+    rng = np.random.default_rng(seed)
+    inbox = sources_yaml.parent / "inbox"
+    stamp, received = "2026-12-05 10:00:00", "2026年12月3日"
+    with sqlite3.connect(inbox / "petition.db") as conn:
+        rowids = [r[0] for r in conn.execute("SELECT rowid FROM petition ORDER BY rowid")]
+        fresh = rng.choice(rowids, size=max(3, len(rowids) * 6 // 1000), replace=False)
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(petition)")]
+        names = ", ".join(f'"{c}"' for c in columns)
+        picked = ", ".join(
+            {"件号": "'XF2026-8' || printf('%06d', rowid)", "收件日期": f"'{received}'",
+             "更新时间": f"'{stamp}'", "原件号": "NULL", "重复件": "'否'", "办结日期": "NULL",
+             "办理结果": "'办理中'"}.get(c, f'"{c}"')
+            for c in columns
+        )  # fmt: skip
+        for rowid in fresh.tolist():
+            conn.execute(
+                f"INSERT INTO petition ({names}) SELECT {picked} FROM petition WHERE rowid = ?",
+                (rowid,),
+            )  # noqa: S608
+        updated = rng.choice(rowids, size=max(2, len(rowids) * 2 // 1000), replace=False)
+        for rowid in updated.tolist():
+            conn.execute(
+                "UPDATE petition SET 办理结果 = '已办结', 办结日期 = '2026年12月5日', 更新时间 = ? WHERE rowid = ?",
+                (stamp, rowid),
+            )
+    with sqlite3.connect(inbox / "roster.db") as conn:
+        conn.execute(
+            "UPDATE cadre_post_history SET 任免文号 = '安组干〔2026〕99号' "
+            "WHERE rowid = (SELECT max(rowid) FROM cadre_post_history)"
+        )
+    latest = sorted((inbox / "inspections").glob("*.xlsx"))[-1]
+    book = openpyxl.load_workbook(latest)
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in sheet[2]]
+    number, round_ = header.index("问题编号"), header.index("轮次")
+    findings = 0
+    for row in sheet.iter_rows(min_row=3):
+        row[number].value = f"WT9{row[number].value}"
+        row[round_].value = "2026年第5轮"
+        findings += 1
+    sheet.cell(1, 1).value = "XX市委巡察办 2026年第5轮巡察问题清单"
+    book.save(inbox / "inspections" / "2026年第5轮巡察问题清单.xlsx")
+    audit = sorted((inbox / "audits").glob("*.csv"))[-1]
+    text = (
+        audit.read_bytes().decode("gb18030").replace(",SJ20", ",SJ29").replace("\nSJ20", "\nSJ29")
+    )
+    target = inbox / "audits" / "2026年审计发现问题.csv"
+    target.write_bytes(text.encode("gb18030"))
+    shutil.copystat(audit, target)
+    return {"petitions_new": len(fresh), "petitions_updated": len(updated), "s8_changed": 1,
+            "inspection_findings": findings, "audit_files": 1}  # fmt: skip
+
+
+def differences(one: Path, other: Path) -> list[str]:
+    """Where two warehouses differ, table by table: a table only one has, or a file of a table
+    (its Parquet files and manifest) whose bytes differ. Empty when they are equal."""
+    from warehouse.store import table_links
+
+    a, b = table_links(one), table_links(other)
+    found = [f"{t}: only in {one if t in a else other}" for t in sorted(a.keys() ^ b.keys())]
+    for table in sorted(a.keys() & b.keys()):
+        files = {
+            p.relative_to(version).as_posix(): p
+            for version in (a[table], b[table])
+            for p in version.rglob("*")
+            if p.is_file()
+        }
+        for name in sorted(files):
+            left, right = a[table] / name, b[table] / name
+            if not left.is_file() or not right.is_file():
+                found.append(f"{table}: {name} only in one")
+            elif left.read_bytes() != right.read_bytes():
+                found.append(f"{table}: {name} differs")
+    return found
+
+
+REFERENCE_SQL = """
+CREATE TABLE cadre AS SELECT 人员编号 AS person_no, 公民身份号码 AS id_no, 姓名 AS name,
+  单位名称 AS unit FROM roster WHERE 人员编号 IS NOT NULL AND 人员编号 <> '';
+CREATE TABLE event AS
+  SELECT 'petition' AS source, c.person_no, {petition_date} AS day
+    FROM petition p JOIN cadre c ON c.id_no = p.被反映人身份证号
+  UNION ALL SELECT 'inspection', c.person_no, TRY_CAST(i.反馈日期 AS DATE)
+    FROM inspection i JOIN cadre c ON c.name = i.责任人 AND c.unit = i.被巡察单位
+  UNION ALL SELECT 'audit', c.person_no, TRY_STRPTIME(a.报告日期, '%Y/%m/%d')::DATE
+    FROM audit a JOIN cadre c ON c.id_no = a.公民身份号码
+  UNION ALL SELECT 'sanction', c.person_no, TRY_CAST(s.决定日期 AS DATE)
+    FROM sanction s JOIN cadre c ON c.person_no = s.人员编号
+  UNION ALL SELECT 'tolerance', c.person_no, NULL FROM tolerance t JOIN cadre c ON c.person_no = t.人员编号
+  UNION ALL SELECT 'post', c.person_no, TRY_CAST(LEFT(h.任职时间, 10) AS DATE)
+    FROM post_history h JOIN cadre c ON c.person_no = h.人员编号;
+CREATE TABLE profile AS SELECT c.person_no,
+  count(e.source) FILTER (WHERE e.source = 'petition') AS petitions,
+  count(e.source) FILTER (WHERE e.source = 'inspection') AS inspections,
+  count(e.source) FILTER (WHERE e.source = 'audit') AS audits,
+  count(e.source) FILTER (WHERE e.source = 'sanction') AS sanctions,
+  count(e.source) FILTER (WHERE e.source = 'post') AS posts,
+  max(e.day) AS last_event,
+  any_value(g.grade) AS last_grade
+  FROM cadre c LEFT JOIN event e USING (person_no)
+  LEFT JOIN (SELECT 人员编号 AS person_no, arg_max(考核等次, TRY_CAST(考核年度 AS INTEGER)) AS grade
+             FROM assessment GROUP BY 1) g USING (person_no)
+  GROUP BY c.person_no;
+"""
+PETITION_DATE = "COALESCE(" + ", ".join(
+    f"TRY_STRPTIME(p.收件日期, '{f}')" for f in ("%Y-%m-%d %H:%M:%S", "%Y年%m月%d日", "%Y/%m/%d", "%Y-%m-%d")
+) + ")::DATE"  # fmt: skip
+
+
+def _reference(sources_yaml: str, out: str) -> None:
+    """Child: the DuckDB reference — read (the stack's plain readers), type, exact-key link,
+    per-cadre profile, written to Parquet."""
+    import duckdb
+    import polars as pl
+
+    from orchestration.bench.ingest import reference_frames
+
+    frames: dict[str, list[pl.DataFrame]] = {}
+    for source, frame in reference_frames(sources_yaml):
+        frames.setdefault(source, []).append(frame.select(pl.all().cast(pl.String)))
+    with duckdb.connect() as conn:
+        for source, parts in frames.items():
+            conn.register(f"_{source}", pl.concat(parts, how="diagonal").to_arrow())
+            conn.execute(f'CREATE TABLE "{source}" AS SELECT * FROM "_{source}"')
+        conn.execute(REFERENCE_SQL.format(petition_date=PETITION_DATE))
+        conn.execute(f"COPY profile TO '{out}' (FORMAT parquet)")
+        rows = conn.execute("SELECT count(*), (SELECT count(*) FROM event) FROM profile").fetchone()
+    assert rows is not None
+    harness.emit({"profiles": rows[0], "events": rows[1]})
+
+
+TABLE = harness.Table(
+    harness.Column("cadres", 10, ","),
+    harness.Column("phase", 20, left=True, gap=2),
+    harness.Column("wall s", 8, ".1f"),
+    harness.Column("CPU s", 8, ".1f"),
+    harness.Column("peak MB", 9, ",.0f"),
+    harness.Column("× full", 8, ".2f", suffix="×"),
+    harness.Column("× duckdb", 9, ".1f", suffix="×"),
+    harness.Column("load", 6, ".1f"),
+)
+
+
+def _show(phases: list[Phase], p: Phase) -> None:
+    """Print one phase as it ends, with its ratios to the full run and the DuckDB reference."""
+    phases.append(p)
+    reference, full = phases[0], phases[1] if len(phases) > 1 else p
+    print(TABLE.row(p.cadres, p.phase, p.seconds, p.cpu, p.peak_mb,
+                    harness.ratio(p.cpu, full.cpu), harness.ratio(p.cpu, reference.cpu), p.load))  # fmt: skip
+    for name in OUTPUTS if p.outputs else ():
+        cpu = p.outputs[name]
+        print(TABLE.row(None, f"  of which {name}", None, cpu, None,
+                        harness.ratio(cpu, full.outputs[name]), None, None))  # fmt: skip
+    if p.outputs:
+        data, base = p.cpu - sum(p.outputs.values()), full.cpu - sum(full.outputs.values())
+        print(TABLE.aside(f"without the outputs: {data:.1f} s CPU = {harness.ratio(data, base):.2f}× "
+                          f"the full run's, {harness.ratio(data, reference.cpu):.1f}× the DuckDB reference"), flush=True)  # fmt: skip
+
+
+def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7) -> int:
+    """The five phases at each roster size, each line printed as it is measured (the DuckDB
+    reference first, so every run has its ratio to it); the figures are saved as JSON.
+
+    Returns 1 when an incremental warehouse differs from the full rebuild on the same inputs."""
+    figures: list[dict[str, Any]] = []
+    failed = False
+    for cadres in sizes:
+        print(TABLE.header(), flush=True)
+        phases: list[Phase] = []
+
+        found, changes = measure(workdir, cadres, seed, lambda p, seen=phases: _show(seen, p))
+        print(TABLE.aside(f"new month: {changes}"))
+        verdict = "equal byte for byte, table by table" if not found else f"DIFFERENT: {found[:10]}"
+        print(
+            TABLE.aside(f"new-month warehouse vs full rebuild on the same inputs: {verdict}"),
+            flush=True,
+        )
+        failed |= bool(found)
+        figures.append({"cadres": cadres, "phases": [asdict(p) for p in phases],
+                        "differences": found, "new_month": changes})  # fmt: skip
+    harness.save_figures(workdir, "incremental", figures)
+    return 1 if failed else 0
+
+
+def measure(
+    workdir: Path, cadres: int, seed: int, show: Callable[[Phase], None] = lambda _: None
+) -> tuple[list[str], dict[str, int]]:
+    """Generate, then the five phases (each handed to ``show`` as it ends): the differences
+    between the new-month warehouse and the full rebuild on the same inputs, and what the new
+    month changed."""
+    sample = harness.generate_sample(workdir, cadres, seed)
+    scopes_yaml(sample.sources_yaml)
+    root, sources = sample.root, sample.sources_yaml
+    reference = harness.child_command(
+        "incremental", "reference", sources, root / "reference.parquet"
+    )
+    show(_measured("duckdb reference", cadres, reference))
+    show(_measured("full", cadres, run_command(sources, root / "warehouse")))
+    show(_measured("no change", cadres, run_command(sources, root / "warehouse")))
+    changes = new_month(sources)
+    show(_measured("new month", cadres, run_command(sources, root / "warehouse")))
+    show(_measured("full, same inputs", cadres, run_command(sources, root / "full")))
+    return differences(root / "warehouse", root / "full"), changes
+
+
+if __name__ == "__main__":
+    harness.child_main({"run": _run, "reference": _reference})

@@ -1,0 +1,221 @@
+"""Outputs rebuilt only for what changed: the case booklet by volume, the serving database by table
+(SQLite and the real PostgreSQL), a bundle by scope — each equal, byte for byte (the databases:
+row for row), to a full rebuild from the same warehouse."""
+
+import json
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import polars as pl
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from tests.publish_support import need_pdf
+from tests.test_publish_serving import POSTGRES, pg_schema  # noqa: F401  (a fixture)
+from transforms.scope import Scope
+from warehouse.publish import booklet as booklet_module
+from warehouse.publish.booklet import write_booklet
+from warehouse.publish.bundle import write_bundle
+from warehouse.publish.serving import publish_serving
+from warehouse.store import Warehouse
+
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+LATER = datetime(2026, 12, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+CITY = Scope.parse("市管/450100")
+WARNING_TABLES = {"warning", "list_warning", "unit_portrait_scope", "serving_meta"}
+"""The serving tables made from gold/warning (the metadata changes whenever any table does)."""
+
+
+def _copy(source: Path, target: Path) -> Warehouse:
+    shutil.copytree(
+        source, target, symlinks=True, ignore=shutil.ignore_patterns("serving.db", "reports")
+    )
+    return Warehouse(target)
+
+
+def _one_fewer_warning(store: Warehouse) -> None:
+    smaller = store.scan("gold", "warning").collect().head(-1)
+    store.publish(store.stage("gold", "warning", smaller))
+
+
+def _differ(one: Path, other: Path) -> list[str]:
+    """The files whose bytes differ between two folders (or that only one holds). A workbook is
+    compared by its cells, and the manifest without the workbooks' checksums: openpyxl stamps
+    every .xlsx with the second it was saved, so two full builds differ there too."""
+    a, b = _files(one), _files(other)
+    for files, folder in ((a, one), (b, other)):
+        for name in [n for n in files if n.endswith(".xlsx")]:
+            book = openpyxl.load_workbook(folder / name)
+            files[name] = repr(
+                [list(ws.iter_rows(values_only=True)) for ws in book.worksheets]
+            ).encode()
+        if "manifest.json" in files:
+            body = json.loads(files["manifest.json"])
+            body["files"] = [f for f in body["files"] if not f["path"].endswith(".xlsx")]
+            files["manifest.json"] = json.dumps(body, sort_keys=True).encode()
+    return sorted(name for name in a.keys() | b.keys() if a.get(name) != b.get(name))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _sqlite_rows(path: Path) -> dict[str, object]:
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        out: dict[str, object] = {
+            "schema": sorted(conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+        }
+        for name in names:
+            out[name] = sorted(map(repr, conn.execute(f'SELECT * FROM "{name}"').fetchall()))  # noqa: S608
+    return out
+
+
+def test_sqlite_serving_reloads_only_the_tables_whose_inputs_changed(baseline, tmp_path) -> None:
+    store = _copy(baseline, tmp_path / "incremental")
+    path = store.root / "serving.db"
+    first = publish_serving(store, now=NOW)
+    assert first.carried == []
+    before = path.stat()
+    again = publish_serving(store, now=LATER)  # nothing changed: not a byte written
+    assert sorted(again.carried) == sorted(first.tables) and again.tables == first.tables
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    _one_fewer_warning(store)
+    third = publish_serving(store, now=LATER)
+    assert set(first.tables) - set(third.carried) == WARNING_TABLES
+    assert third.tables["warning"] == first.tables["warning"] - 1
+    # The same tables as a full build from the same warehouse (and the same clock), row for row.
+    full = _copy(store.root, tmp_path / "full")
+    assert not (full.root / "serving.db").exists()
+    assert publish_serving(full, now=LATER).carried == []
+    assert _sqlite_rows(path) == _sqlite_rows(full.root / "serving.db")
+
+
+def _pg_rows(schema: str) -> dict[str, object]:
+    admin = sa.make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin) as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY 1", (schema,)).fetchall()]  # fmt: skip
+        out: dict[str, object] = {
+            "indexes": sorted(r[0] for r in conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = %s", (schema,)).fetchall()),
+            "policies": sorted(conn.execute(
+                "SELECT tablename, policyname, qual FROM pg_policies WHERE schemaname = %s", (schema,)).fetchall()),
+        }  # fmt: skip
+        for name in names:
+            rows = conn.execute(f'SELECT to_jsonb(t)::text FROM "{schema}"."{name}" t').fetchall()  # noqa: S608
+            out[name] = sorted(r[0] for r in rows)
+    return (
+        {k: (v.replace(schema, "S") if isinstance(v, str) else v) for k, v in out.items()}
+        | {
+            "indexes": [i.replace(f'"{schema}"', "S").replace(schema, "S") for i in out["indexes"]],  # type: ignore[attr-defined]
+            "policies": [p[:2] + (str(p[2]).replace(schema, "S"),) for p in out["policies"]],  # type: ignore[attr-defined]
+        }
+    )
+
+
+@pytest.mark.postgres
+def test_postgres_serving_moves_in_only_the_changed_tables(baseline, tmp_path, pg_schema) -> None:  # noqa: F811
+    store = _copy(baseline, tmp_path / "incremental")
+    first = publish_serving(store, POSTGRES, pg_schema, NOW)
+    assert first.carried == []
+    again = publish_serving(store, POSTGRES, pg_schema, LATER)
+    assert sorted(again.carried) == sorted(first.tables) and again.tables == first.tables
+    _one_fewer_warning(store)
+    third = publish_serving(store, POSTGRES, pg_schema, LATER)
+    assert set(first.tables) - set(third.carried) == WARNING_TABLES
+    full_schema = f"{pg_schema}_full"
+    try:
+        assert publish_serving(store, POSTGRES, full_schema, LATER).carried == []
+        incremental, full = _pg_rows(pg_schema), _pg_rows(full_schema)
+        assert incremental.keys() == full.keys()
+        for key in incremental:
+            assert incremental[key] == full[key], key
+    finally:
+        admin = (
+            sa.make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{full_schema}" CASCADE')
+            conn.execute(f'DROP SCHEMA IF EXISTS "{full_schema}_acl" CASCADE')
+            conn.execute(f'DROP OWNED BY "{full_schema}_reader"')
+            conn.execute(f'DROP ROLE IF EXISTS "{full_schema}_reader"')
+
+
+def _change_one_case(store: Warehouse, case_id: str) -> None:
+    cases = store.scan("gold", "tolerance_case").collect()
+    changed = cases.with_columns(
+        facts=pl.when(pl.col("case_id") == case_id)
+        .then(pl.col("facts") + "（复核后补充）")
+        .otherwise("facts")
+    )
+    store.publish(store.stage("gold", "tolerance_case", changed))
+
+
+def test_the_booklet_re_renders_only_the_volume_of_a_changed_case(
+    baseline, tmp_path, monkeypatch
+) -> None:
+    need_pdf()
+    store = _copy(baseline, tmp_path / "incremental")
+    cases = store.scan("gold", "tolerance_case").collect()
+    monkeypatch.setattr(booklet_module, "VOLUME_CASES", cases.height - 1)  # one volume per field
+    folder = tmp_path / "out" / "cases"
+    first = write_booklet(store, folder, NOW)
+    assert len(first.pdfs) > 2 and sorted(first.rendered) == sorted(first.pdfs)
+    inodes = {name: (folder / name).stat().st_ino for name in first.pdfs}
+    again = write_booklet(store, folder, LATER)  # nothing changed: the folder as it was
+    assert again.carried and again.rendered == [] and again.pdfs == first.pdfs
+    assert {name: (folder / name).stat().st_ino for name in first.pdfs} == inodes
+    victim = booklet_module.volumes(cases)[0]
+    old_victim = (folder / victim.name).read_bytes()
+    _change_one_case(store, victim.cases["case_id"][0])
+    third = write_booklet(store, folder, NOW)
+    assert third.rendered == [victim.name] and third.pdfs == first.pdfs
+    for name in set(first.pdfs) - {victim.name}:  # carried over: the same file, not rewritten
+        assert (folder / name).stat().st_ino == inodes[name], name
+    full = write_booklet(_copy(store.root, tmp_path / "full"), tmp_path / "full-out" / "cases", NOW)
+    assert sorted(full.rendered) == sorted(full.pdfs)
+    assert _differ(folder, full.path) == []  # byte for byte, manifest included
+    assert (folder / victim.name).read_bytes() != old_victim  # the comparison can fail
+
+
+def test_a_bundle_whose_scope_did_not_change_is_not_rewritten(baseline, tmp_path) -> None:
+    store = _copy(baseline, tmp_path / "incremental")
+    out = tmp_path / "bundles"
+    first = write_bundle(store, CITY, out, NOW, pdfs=False)
+    assert not first.carried
+    index = first.path / "index.html"
+    stamp = (index.stat().st_ino, index.stat().st_mtime_ns)
+    again = write_bundle(store, CITY, out, LATER, pdfs=False)
+    assert again.carried and (index.stat().st_ino, index.stat().st_mtime_ns) == stamp
+    assert (again.files, again.bytes) == (first.files, first.bytes)
+    # A table changes without touching the scope's rows (a row of another scope goes): the bundle
+    # stays, and only its manifest's data versions follow the warehouse.
+    city = store.scan("silver", "cadre").filter(pl.col("scope_level") == "市管").select("person_no")
+    warnings = store.scan("gold", "warning").collect().with_row_index("_row")
+    outside = warnings.join(city.collect(), on="person_no", how="anti")["_row"]
+    assert outside.len(), "the baseline has warnings outside the city scope"
+    kept = warnings.filter(pl.col("_row") != outside[0]).drop("_row")
+    store.publish(store.stage("gold", "warning", kept))
+    third = write_bundle(store, CITY, out, NOW, pdfs=False)
+    assert third.carried and (index.stat().st_ino, index.stat().st_mtime_ns) == stamp
+    full = write_bundle(
+        _copy(store.root, tmp_path / "full"), CITY, tmp_path / "full-out", NOW, pdfs=False
+    )
+    assert not full.carried
+    assert _differ(first.path, full.path) == []  # byte for byte, manifest included
+    # A change inside the scope renders it again.
+    inside = (
+        store.scan("gold", "warning").collect().join(city.collect(), on="person_no", how="anti")
+    )
+    store.publish(store.stage("gold", "warning", inside))  # every city warning goes
+    assert not write_bundle(store, CITY, out, NOW, pdfs=False).carried

@@ -1,0 +1,88 @@
+"""Outputs rebuilt only for what changed: the fingerprint of what a product (a booklet volume, a
+serving table, a scope's bundle) is made from, and carrying a finished file over unchanged.
+
+A fingerprint covers the product's input rows (or the content-addressed versions of the tables it
+reads), the plain values it is rendered with (as-of, labels) and :func:`render_version`: the
+code, templates and fonts that shape it and the versions of the libraries that write it. A
+product whose fingerprint equals the one recorded beside it last time is not rebuilt, and a file
+carried into a new folder is hard-linked (no render, no rewrite of its bytes).
+"""
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from warehouse.fingerprint import code_fingerprint
+
+_HERE = Path(__file__).parent
+
+
+@functools.cache
+def render_version() -> str:
+    """16 hex digits over the publishing code, the page shaping, the templates, the vendored
+    fonts' names and sizes, and the versions of WeasyPrint, Jinja2, fontTools and openpyxl."""
+    from transforms import pages, publishing, scope
+    from warehouse.publish import booklet, bundle, excel, fonts, pdf
+    from warehouse.publish import pages as render_pages
+
+    extra = hashlib.sha256()
+    for path in sorted((_HERE / "templates").rglob("*")):
+        if path.is_file():
+            extra.update(path.name.encode() + path.read_bytes())
+    for path in sorted((_HERE / "vendor").rglob("*")):
+        if path.is_file():
+            extra.update(f"{path.name}:{path.stat().st_size}".encode())
+    for package in ("weasyprint", "jinja2", "fonttools", "openpyxl"):
+        try:
+            extra.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            extra.update(f"{package}=absent".encode())
+    modules = (pages, publishing, scope, booklet, bundle, excel, fonts, pdf, render_pages)
+    return code_fingerprint(*modules, extra=extra.hexdigest())
+
+
+def fingerprint(*parts: Any) -> str:
+    """16 hex digits of the SHA-256 of ``parts`` as JSON (dates and other values as text)."""
+    text = json.dumps(parts, default=str, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def frame_digest(frame: pl.DataFrame, ordered: bool = True) -> str:
+    """A digest of a frame's columns, types and rows (as JSON: stable across runs), in order, or
+    as a multiset when not ``ordered`` (a frame cut by a join whose row order may vary from one
+    process to the next, for pages that sort what they show)."""
+    digest = hashlib.sha256(json.dumps(list(map(str, frame.schema.items()))).encode())
+    if not ordered:
+        lines = sorted(json.dumps(row, default=str, ensure_ascii=False) for row in frame.rows())
+        digest.update("\n".join(lines).encode("utf-8"))
+        return digest.hexdigest()[:16]
+    for start in range(0, frame.height, 50_000):
+        chunk = frame.slice(start, 50_000).rows()
+        digest.update(json.dumps(chunk, default=str, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def recorded(folder: Path) -> dict[str, Any]:
+    """The ``manifest.json`` of a folder published before, or ``{}`` (none, or unreadable)."""
+    try:
+        loaded = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def carry_file(source: str | Path, target: str | Path) -> None:
+    """``source`` into ``target`` as a hard link (the same bytes, nothing rewritten), or copied
+    where the file system cannot link. (Also ``shutil.copytree``'s ``copy_function``.)"""
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
