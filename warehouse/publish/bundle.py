@@ -34,8 +34,11 @@ import polars as pl
 from transforms.pages import portrait_pages, profile_pages, search_index
 from transforms.publishing import (
     LEVEL_LABELS,
+    bottom_rank_list,
     clearance_list,
+    commendation_list,
     cst_text,
+    followup_list,
     inconsistency_list,
     profile_list,
     promotion_list,
@@ -95,6 +98,9 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
         "干部名单": profile_list(rows.profile.lazy(), cadres).collect(),
         "容错复核清单": tolerance_review_list(rows.review.lazy(), cadres).collect(),
         "数据不一致清单": inconsistency_list(rows.inconsistency.lazy(), cadres).collect(),
+        "考核排名靠后名单": bottom_rank_list(rows.warning.lazy(), cadres).collect(),
+        "影响期跟踪名单": followup_list(rows.followup.lazy(), cadres).collect(),
+        "表彰奖励资格名单": commendation_list(rows.profile.lazy(), cadres).collect(),
     }
 
 
@@ -223,6 +229,7 @@ def text_warnings(rows: ScopeRows) -> list[str]:
         "gold/promotion_check": rows.promotion, "gold/clearance": rows.clearance,
         "gold/tolerance_review": rows.review, "gold/inconsistency": rows.inconsistency,
         "gold/unit_portrait": rows.portraits, "silver/cadre_post": rows.posts,
+        "gold/sanction_followup": rows.followup,
     })  # fmt: skip
 
 
