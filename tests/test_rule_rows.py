@@ -324,19 +324,20 @@ def _followup(events: list[dict[str, object]], as_of: date) -> dict[str, object]
 
 
 MEASURE = _event(1, "sanction", "组织处理", "诫勉", D("2023-03-15"))  # ZZ-JM: 6 months
-GOOD_YEAR = _event(2, "assessment", "年度考核", "称职", D("2023-12-31"), counts_against=False)
+# The grade of a year after the decision's (2023's own grade rates the months before it too).
+GOOD_YEAR = _event(2, "assessment", "年度考核", "称职", D("2024-12-31"), counts_against=False)
 REUSE_CASES: dict[str, tuple[list[dict[str, object]], date, list[dict[str, object]], date]] = {
-    # condition: (events where it is met, as of; events where it is not, as of); the other two
-    # conditions are met in both.
-    "period_over": ([MEASURE, GOOD_YEAR], D("2024-06-30"), [MEASURE, GOOD_YEAR], D("2023-09-14")),
+    # condition: (events where it is met, as of; events where it is not, as of); in the first
+    # every condition is met, in the second this one fails (and re-use with it).
+    "period_over": ([MEASURE, GOOD_YEAR], D("2025-06-30"), [MEASURE, GOOD_YEAR], D("2023-09-14")),
     "grades_since": (
-        [MEASURE, GOOD_YEAR], D("2024-06-30"),
-        [MEASURE, _event(2, "assessment", "年度考核", "基本称职", D("2023-12-31"))], D("2024-06-30"),
+        [MEASURE, GOOD_YEAR], D("2025-06-30"),
+        [MEASURE, _event(2, "assessment", "年度考核", "基本称职", D("2024-12-31"))], D("2025-06-30"),
     ),
     "no_new_record": (
         [MEASURE, GOOD_YEAR, _event(3, "petition", "x", "不实", D("2024-01-10"), counts_against=False)],
-        D("2024-06-30"),
-        [MEASURE, GOOD_YEAR, _event(3, "petition", "x", "属实", D("2024-01-10"))], D("2024-06-30"),
+        D("2025-06-30"),
+        [MEASURE, GOOD_YEAR, _event(3, "petition", "x", "属实", D("2024-01-10"))], D("2025-06-30"),
     ),
 }  # fmt: skip
 
@@ -359,6 +360,14 @@ def test_each_reuse_condition_decides_as_its_row_says(row: dict[str, str]) -> No
     assert condition(unmet)["met"] is False and unmet["reusable"] is False, unmet
     assert condition(met)["article"] == f"{row['source_document']} {row['article']}"
     assert condition(met)["rule_id"] == row["rule_id"]
+
+
+def test_the_grade_of_the_decisions_own_year_is_not_since() -> None:
+    # A 2023 诫勉 and only 2023's annual grade (dated 2023-12-31, after the decision): that
+    # grade rates months before the decision, so no grade "since" exists and re-use waits.
+    own_year = _event(2, "assessment", "年度考核", "优秀", D("2023-12-31"), counts_against=False)
+    out = _followup([MEASURE, own_year], D("2024-06-30"))
+    assert out["assessments_since"] == [] and out["reusable"] is False
 
 
 def test_followup_lists_the_new_record_and_the_days_to_go() -> None:

@@ -262,8 +262,8 @@ def sanction_followup(
 ) -> pl.LazyFrame:
     """``gold/sanction_followup``: every linked sanction or organisational measure decided by
     ``as_of`` that has an influence period (``influence_periods.csv``; 函询、提醒谈话 have
-    none), with the period's end, the days to go, the annual grades since the decision, the new
-    records since it, and whether the cadre can be used again: every condition of ``rules`` met.
+    none), with the period's end, the days to go, the annual grades of the years after the
+    decision's year, the new records dated after the decision, and whether the cadre can be used again: every condition of ``rules`` met.
 
     ``exempt``: measures a 容错 decision covers (they bar nothing, so they are followed nothing).
     """
@@ -284,7 +284,8 @@ def sanction_followup(
     since = (
         measures.select("person_no", "event_id", "decided")
         .join(annual, on="person_no")
-        .filter(pl.col("_d") > pl.col("decided"))
+        # The year of the decision is not "since": its grade rates the months before it too.
+        .filter(pl.col("_d").dt.year() > pl.col("decided").dt.year())
         .sort("person_no", "event_id", "_d")
         .group_by("event_id", maintain_order=True)
         .agg(
@@ -324,7 +325,7 @@ def sanction_followup(
             pl.when(period_met).then(pl.lit("，已届满")).otherwise(pl.lit("，未届满")),
         )),
         condition(grades_rule, grades_met, pl.concat_str(
-            pl.lit("决定后年度考核："),
+            pl.lit("决定次年起年度考核："),
             pl.when(grades_n > 0).then(pl.col("assessments_since").list.join("、"))
             .otherwise(pl.lit("尚无")),
             pl.lit(f"（需至少 {grades_rule.min_count} 次，均为 {allowed}）"),
