@@ -21,6 +21,7 @@ from transforms import (
     deid,
     gold,
     inconsistency,
+    practices,
     profile,
     promotion,
     tolerance_cover,
@@ -36,7 +37,7 @@ from warehouse.store import StagedTable, Warehouse
 from warehouse.tolerance_decisions import FILE_NAME, read_tolerance_decisions
 
 GOLD_CODE = (gold, profile, promotion, warnings, cases, deid, tolerance_cover, inconsistency,
-             decisions_check)  # fmt: skip
+             decisions_check, practices)  # fmt: skip
 DESCRIPTIONS = {
     "promotion_check": "Every cadre as of the run's date: barred from promotion or not, until when, "
     "and why (each reason with its event, rule and article).",
@@ -56,6 +57,12 @@ DESCRIPTIONS = {
     "inconsistency": "Upstream values not trusted: audit findings marked 予以容错 without all 五个看, "
     "upstream 影响期截止 that disagree with the computed period, roster posts the post history "
     "does not hold; both values each.",
+    "assessment_composite": "Per cadre and annual assessment year: 综合得分, the year's 督查 result "
+    "(quarterly 督考联动得分 averaged, or the annual one), the weighted composite "
+    "(assessment_weighting.csv) and the rank within the unit, ties shared.",
+    "sanction_followup": "Per sanction or measure with an influence period: decision date, period "
+    "end, days to go, annual grades since, new records since (ids), and re-use eligibility with "
+    "each condition's basis (reuse_rules.csv).",
     "tolerance_case": "The de-identified typical-case library of 容错纠错 decisions, with counter-examples "
     "and, per case, how many identifiers of each kind were removed.",
 }
@@ -66,7 +73,7 @@ DECISION_SPEC = {
 }
 INPUTS = [["silver", "supervision_event"], ["silver", "cadre"], ["bronze", "petition"],
           ["bronze", "tolerance"], ["bronze", "audit"], ["bronze", "sanction"],
-          ["silver", "cadre_post"]]  # fmt: skip
+          ["silver", "cadre_post"], ["bronze", "assessment"]]  # fmt: skip
 
 
 def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
@@ -88,6 +95,9 @@ def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
         sanctions=store.scan("bronze", "sanction"),
         tolerance_decisions=checked.applied,
         posts=store.scan("silver", "cadre_post") if store.exists("silver", "cadre_post") else None,
+        assessments=(
+            store.scan("bronze", "assessment") if store.exists("bronze", "assessment") else None
+        ),
     )
 
 

@@ -58,6 +58,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=lambda m: _say(f"  {m}"),
         profile=getattr(args, "profile", "default"),
+        practices=getattr(args, "practices", False),
     )
     _say(
         f"generated sample sources for {args.cadres:,} cadres in {time.perf_counter() - start:.1f} s"
@@ -207,7 +208,7 @@ def _quality_line(warehouse: Path) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     generate_args = argparse.Namespace(
-        out=str(root / "sources"), cadres=args.cadres, seed=args.seed
+        out=str(root / "sources"), cadres=args.cadres, seed=args.seed, practices=True
     )
     cmd_generate(generate_args)
     run_args = argparse.Namespace(
@@ -386,6 +387,12 @@ def parser() -> argparse.ArgumentParser:
         default="default",
         help="region profile: the default province (its files as ever), a prefecture-level city "
         "with districts and 街道, or a minority autonomous prefecture",
+    )
+    p.add_argument(
+        "--practices",
+        action="store_true",
+        help="also plant what the practices need (quarterly 督查 scores, ties at the bottom of a "
+        "unit, 优秀 streaks, measures ending in 2026), with truth/practices.csv (demo: always)",
     )
     p.set_defaults(func=cmd_generate)
 

@@ -116,6 +116,34 @@ def covered_measures_raise_nothing(
                     "neither bars nor warns", "Polars: cited events joined to covered pairs")  # fmt: skip
 
 
+def reusable_means_every_condition(followup: pl.LazyFrame) -> Outcome:
+    """A measure is marked re-usable exactly when every condition listed with it is met, and a
+    cadre with a new record since the decision is never re-usable."""
+    all_met = pl.col("conditions").list.eval(pl.element().struct.field("met")).list.all()
+    bad, total = pl.collect_all([
+        followup.filter((pl.col("reusable") != all_met) | (pl.col("reusable") & (pl.col("new_records") > 0)))
+        .select("person_no", "event_id", "reusable", "new_records").sort("person_no", "event_id"),
+        followup.select(pl.len()),
+    ])  # fmt: skip
+    return _outcome("reuse.every_condition_met", "gold/sanction_followup", bad, total.item(),
+                    "a cadre is marked for re-use only when the period is over, the grades "
+                    "since qualify and no new record counts against them",
+                    "Polars: reusable against the conditions' met flags")  # fmt: skip
+
+
+def composite_is_weighted(composite: pl.LazyFrame) -> Outcome:
+    """Every composite is ``(1 - weight) × score + weight × supervision`` (to 0.01)."""
+    expected = (1 - pl.col("weight")) * pl.col("score") + pl.col("weight") * pl.col("supervision")
+    bad, total = pl.collect_all([
+        composite.filter(pl.col("composite").is_not_null() & ((pl.col("composite") - expected).abs() > 0.006))
+        .select("person_no", "year", "score", "supervision", "composite").sort("person_no", "year"),
+        composite.select(pl.len()),
+    ])  # fmt: skip
+    return _outcome("composite.weighted", "gold/assessment_composite", bad, total.item(),
+                    "the composite is the annual score and the 督查 result at the weight of "
+                    "assessment_weighting.csv", "Polars: recomputed from score and supervision")  # fmt: skip
+
+
 def nothing_inconsistent(inconsistency: pl.LazyFrame) -> Outcome:
     """WARN when upstream values were not trusted: an officer reads gold/inconsistency."""
     bad, total = pl.collect_all([
@@ -150,6 +178,11 @@ def gold_invariants(
     ]
     if as_of is not None:
         warning_checks.append(overdue_warnings_are_due(warned, events, rules, as_of))
+    followup = tables["sanction_followup"]
+    followed = pl.concat([
+        followup.select("person_no", "event_id"),
+        followup.select("person_no", pl.col("new_record_ids").alias("event_id")).explode("event_id").drop_nulls(),
+    ])  # fmt: skip
     reasons = (
         tables["promotion_check"].select("person_no", pl.col("reasons").alias("reason"))
         .explode("reason").drop_nulls("reason")
@@ -173,6 +206,15 @@ def gold_invariants(
         "unit_portrait": [],
         "tolerance_review": [cadres_exist("gold/tolerance_review", review, cadres)],
         "inconsistency": [nothing_inconsistent(tables["inconsistency"])],
+        "assessment_composite": [
+            cited_events_exist("gold/assessment_composite", tables["assessment_composite"].select("person_no", "event_id"), events, "events.exist"),
+            composite_is_weighted(tables["assessment_composite"]),
+        ],
+        "sanction_followup": [
+            cited_events_exist("gold/sanction_followup", followed, events, "events.exist"),
+            cadres_exist("gold/sanction_followup", tables["sanction_followup"], cadres),
+            reusable_means_every_condition(tables["sanction_followup"]),
+        ],
     }  # fmt: skip
 
 
@@ -192,5 +234,10 @@ GOLD_INVARIANTS = {
     "unit_portrait": {},
     "tolerance_review": {"person_no.in_silver_cadre": "Every pair is of a cadre of silver/cadre."},
     "inconsistency": {"upstream.consistent": "Upstream 容错, 影响期截止 and roster posts agree with what is computed (WARN)."},
+    "assessment_composite": {"events.exist": "Every row is of a linked annual assessment that exists.",
+                             "composite.weighted": "Every composite is the weighted score and 督查 result."},
+    "sanction_followup": {"events.exist": "Every measure and new record cited is a linked event.",
+                          "person_no.in_silver_cadre": "Every followed measure is of a cadre of silver/cadre.",
+                          "reuse.every_condition_met": "Re-usable exactly when every condition is met."},
 }  # fmt: skip
 """The invariants declared as Dagster checks, per gold table (the same ids as above)."""

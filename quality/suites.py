@@ -360,6 +360,21 @@ GOLD_SUITES: dict[str, tuple[tuple[str, ...], tuple[Expectation, ...]]] = {
         expect("similarity.range", "ExpectColumnValuesToBeBetween", "ERROR",
            "a bigram Jaccard lies between 0 and 1", column="similarity", min_value=0, max_value=1),
     )),
+    "gold/assessment_composite": (("person_no", "year"), (
+        expect("weight.range", "ExpectColumnValuesToBeBetween", "ERROR",
+           "the 督查 weight is a share between 0 and 1", column="weight", min_value=0, max_value=1),
+        expect("rank.within_ranked", "ExpectColumnPairValuesAToBeGreaterThanB", "ERROR",
+           "a rank is within the cadres ranked", column_A="ranked", column_B="rank",
+           or_equal=True, ignore_row_if="either_value_is_missing"),
+    )),
+    "gold/sanction_followup": (("event_id",), (
+        expect("person_no.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "a followed measure names its cadre", column="person_no"),
+        expect("days_to_go.not_negative", "ExpectColumnValuesToBeBetween", "ERROR",
+           "days to go are 0 once the period is over", column="days_to_go", min_value=0),
+        expect("reusable.present", "ExpectColumnValuesToNotBeNull", "ERROR",
+           "re-use is decided, never unknown", column="reusable"),
+    )),
     "gold/inconsistency": (("kind", "event_id"), (
         expect("kind.in_vocabulary", "ExpectColumnValuesToBeInSet", "ERROR",
            "an inconsistency is of a known kind", column="kind",

@@ -68,7 +68,7 @@ def test_gold_alone_and_a_broken_invariant_holds_it(
     result = dg.materialize([gold_assets], resources=_resources(generated, warehouse))
     from quality.suites import GOLD_SUITES  # one suite per gold table
 
-    assert result.success and _materialized(result) == set(GOLD_SUITES) and len(GOLD_SUITES) == 9
+    assert result.success and _materialized(result) == set(GOLD_SUITES) and len(GOLD_SUITES) == 11
     good = {p.name: p.resolve() for p in (warehouse / "gold").iterdir()}
 
     real = gold_module.gold_tables

@@ -30,7 +30,8 @@ def test_asset_graph_snapshot() -> None:
         f"gold/{t}": "gold"
         for t in (
             "promotion_check", "warning", "clearance", "cadre_profile", "cadre_timeline", "unit_portrait",
-            "tolerance_case", "tolerance_review", "inconsistency",
+            "tolerance_case", "tolerance_review", "inconsistency", "assessment_composite",
+            "sanction_followup",
         )
     }  # fmt: skip
     expected |= {

@@ -1,8 +1,9 @@
 """Every gold table from silver, one after another, so that a caller can write each and let it go.
 
 :func:`gold_tables` yields ``(name, table)`` in a fixed order: the 容错 review list first (the
-measures its exact or confirmed pairs cover bar and warn nothing), then promotion check, warnings and
-clearance (the profile and portrait are built from them), then the profile, the unit
+measures its exact or confirmed pairs cover bar and warn nothing), the 督考联动 composite (the
+bottom-rank warnings read its ranks), then promotion check, warnings, clearance and the
+sanction follow-up register (the profile and portrait are built from them), then the profile, the unit
 portrait, the timeline — as a generator of sorted pieces, one ``person_no`` range at a time —
 the de-identified case library and the inconsistency list. Memory holds one large table at a time (measured at 10M
 events: 2.2 GB). Polars in, Polars out: the caller reads the inputs and writes the outputs.
@@ -19,6 +20,17 @@ import polars as pl
 from transforms.cases import Exclusion, tolerance_cases
 from transforms.deid import DeidRules
 from transforms.inconsistency import CombinedCap, inconsistencies
+from transforms.link_keys import PostTerm
+from transforms.practices import (
+    COMPOSITE,
+    CommendationRule,
+    ReuseRule,
+    Weighting,
+    assessment_composite,
+    commendations,
+    latest_composite,
+    sanction_followup,
+)
 from transforms.profile import cadre_profile, cadre_timeline, clearance, split_points, unit_portrait
 from transforms.promotion import BarRule, promotion_check
 from transforms.tolerance_cover import (
@@ -28,10 +40,11 @@ from transforms.tolerance_cover import (
     matter_texts,
     tolerance_review,
 )
-from transforms.warnings import WarningRule, warning_level, warnings
+from transforms.warnings import RankInputs, WarningRule, warning_level, warnings
 
 TABLES = (
-    "tolerance_review", "promotion_check", "warning", "clearance", "cadre_profile",
+    "tolerance_review", "assessment_composite", "promotion_check", "warning", "clearance",
+    "sanction_followup", "cadre_profile",
     "unit_portrait", "cadre_timeline", "tolerance_case", "inconsistency",
 )  # fmt: skip
 TIMELINE_PIECE_EVENTS = 2_000_000
@@ -60,6 +73,14 @@ class GoldRules(Protocol):
     def tolerance_coverage(self) -> TolerancePolicy: ...
     @property
     def combined_cap(self) -> CombinedCap: ...
+    @property
+    def assessment_weighting(self) -> Weighting: ...
+    @property
+    def reuse(self) -> Sequence[ReuseRule]: ...
+    @property
+    def commendation(self) -> Sequence[CommendationRule]: ...
+    @property
+    def post_terms(self) -> Sequence[PostTerm]: ...
 
 
 @dataclass
@@ -84,6 +105,9 @@ class Silver:
     """``tolerance_decisions.csv``, read (:mod:`warehouse.tolerance_decisions`)."""
     posts: pl.LazyFrame | None = None
     """``silver/cadre_post`` (roster posts the post history disagrees with), when there is one."""
+    assessments: pl.LazyFrame | None = None
+    """``bronze/assessment`` (综合得分, 督考联动得分 and ranks for the 督考联动 composite); none: the
+    composite is empty and bottom-rank rules fire for nobody."""
 
 
 def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple[str, Table]]:
@@ -96,20 +120,40 @@ def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple
     yield "tolerance_review", review
     covered = covered_measures(review.lazy()).collect().lazy()
     events, cadres = mark_tolerated(silver.events, covered), silver.cadres
-    promotion, warning, cleared = pl.collect_all([
-        promotion_check(events, cadres, periods, bar, as_of, covered.filter("clears_bar")),
-        warnings(events, rules.warnings, periods, bar, as_of, covered.filter("clears_warning")),
+    composite = (
+        pl.DataFrame(schema=COMPOSITE)
+        if silver.assessments is None
+        else assessment_composite(
+            silver.assessments, events, cadres, rules.assessment_weighting, as_of
+        ).collect()
+    )
+    yield "assessment_composite", composite
+    ranks = RankInputs(composite.lazy(), cadres, rules.post_terms)
+    bars, quiet = covered.filter("clears_bar"), covered.filter("clears_warning")
+    promotion, warning, cleared, followup = pl.collect_all([
+        promotion_check(events, cadres, periods, bar, as_of, bars),
+        warnings(events, rules.warnings, periods, bar, as_of, quiet, ranks),
         clearance(events, silver.petitions, cadres),
+        sanction_followup(events, periods, rules.reuse, as_of, bars),
     ])  # fmt: skip
     yield "promotion_check", promotion
     yield "warning", warning
     yield "clearance", cleared
+    yield "sanction_followup", followup
+    del followup
     levels = warning_level(warning.lazy())
-    profile = cadre_profile(events, cadres, promotion.lazy(), levels, cleared.lazy(), as_of)
+    practice = latest_composite(composite.lazy()).join(
+        commendations(events, rules.commendation, as_of), on="person_no", how="full",
+        coalesce=True,
+    )  # fmt: skip
+    profile = cadre_profile(
+        events, cadres, promotion.lazy(), levels, cleared.lazy(), as_of, practice
+    )
     yield "cadre_profile", profile.collect()
     del promotion, cleared
-    yield "unit_portrait", unit_portrait(events, cadres, warning.lazy(), as_of).collect()
-    del warning
+    portrait = unit_portrait(events, cadres, warning.lazy(), as_of, composite.lazy())
+    yield "unit_portrait", portrait.collect()
+    del warning, composite
     roster = cadres.select("person_no", "name", "unit").collect()
     pieces = max(1, math.ceil(silver.event_count / TIMELINE_PIECE_EVENTS))
     bounds = split_points(roster["person_no"], pieces)

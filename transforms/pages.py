@@ -156,7 +156,11 @@ def search_index(profile: pl.DataFrame) -> list[Record]:
 
 
 def scope_portraits(
-    events: pl.LazyFrame, cadres: pl.LazyFrame, warning: pl.LazyFrame, as_of: date
+    events: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    warning: pl.LazyFrame,
+    as_of: date,
+    composite: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """``gold/unit_portrait``'s figures counted over each 管理权限's cadres apart.
 
@@ -174,6 +178,7 @@ def scope_portraits(
             people,
             warning.join(ids, on="person_no", how="semi"),
             as_of,
+            None if composite is None else composite.join(ids, on="person_no", how="semi"),
         )
         regions = people.group_by("unit").agg(pl.col("region").min().alias("_unit_region"))
         parts.append(

@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms import normalize as nz
 from transforms.events import linked_events
+from transforms.practices import AWARD
 from transforms.specs import EVENT_SOURCES
 
 SOURCES = EVENT_SOURCES
@@ -68,6 +69,8 @@ def source_counts(linked: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+PRACTICE = pl.Schema({"person_no": pl.String(), "latest_composite": pl.Float64(),
+                      "composite_text": pl.String(), "commendations": pl.List(AWARD)})  # fmt: skip
 BY_CATEGORY = pl.List(
     pl.Struct({"source": pl.String, "category": pl.String, "against": pl.Int64, "other": pl.Int64})
 )
@@ -193,9 +196,15 @@ def cadre_profile(
     levels: pl.LazyFrame,
     clearance_rows: pl.LazyFrame,
     as_of: date,
+    practice: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """``gold/cadre_profile``: one row per cadre; every count is a count of its rows in
-    :func:`cadre_timeline`."""
+    :func:`cadre_timeline`.
+
+    ``practice``: per cadre, the latest 督考联动 composite (``latest_composite``,
+    ``composite_text``: :func:`transforms.practices.latest_composite`) and the commendations the
+    annual grades make the cadre eligible for (``commendations``:
+    :func:`transforms.practices.commendations`); none: null and empty."""
     linked = _with_tolerance(linked_events(events).filter(pl.col("event_date") <= as_of))
     tolerated = linked.filter(pl.col("tolerance").is_not_null()).group_by("person_no").agg(
         pl.concat_str(
@@ -241,6 +250,7 @@ def cadre_profile(
         promotion,
         cleared,
         tolerated,
+        practice if practice is not None else pl.LazyFrame(schema=PRACTICE),
     ):
         profile = attach(profile, other)
     return (
@@ -251,6 +261,7 @@ def cadre_profile(
             pl.col("warning_rules").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("tolerated").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("by_category").fill_null(pl.lit([], dtype=BY_CATEGORY)),
+            pl.col("commendations").fill_null(pl.lit([], dtype=pl.List(AWARD))),
             (pl.col("reports_cleared").fill_null(0) > 0).alias("cleared"),
             pl.lit(as_of).alias("as_of"),
         )
@@ -262,8 +273,12 @@ def unit_portrait(
     cadres: pl.LazyFrame,
     warning: pl.LazyFrame,
     as_of: date,
+    composite: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """``gold/unit_portrait``: per unit and per region (``grain``), the figures of its cadres.
+
+    ``composite`` (``gold/assessment_composite``): last year's mean 督考联动 composite of the
+    cadres with one (``composite_mean``, over ``composite_cadres``; ``composite_year``).
 
     Events belong to the unit of the linked cadre in the roster. Rates are per 100 cadres, by
     source (``<source>_per_100``) and by source and category (``by_category``). A finding is
@@ -328,6 +343,22 @@ def unit_portrait(
                 for lv in ("red", "yellow", "blue")
             )
         )
+        last = as_of.year - 1
+        scored = (
+            composite.filter((pl.col("year") == last) & pl.col("composite").is_not_null()).select(
+                "person_no", "composite"
+            )
+            if composite is not None
+            else pl.LazyFrame(schema={"person_no": pl.String, "composite": pl.Float64})
+        )
+        mean = (
+            scored.join(people, on="person_no")
+            .group_by(key)
+            .agg(
+                pl.col("composite").mean().round(2).alias("composite_mean"),
+                pl.len().cast(pl.Int64).alias("composite_cadres"),
+            )
+        )
         per_100 = [
             (pl.col(f"{s}_events") * 100 / pl.col("cadres")).round(2).alias(f"{s}_per_100")
             for s in SOURCES
@@ -337,8 +368,12 @@ def unit_portrait(
             .join(levels, on=key, how="left")
             .join(trend, on=key, how="left")
             .join(by_category, on=key, how="left")
+            .join(mean, on=key, how="left")
             .with_columns(
-                pl.exclude(key, "cadres", "trend", "by_category", "audit_amount_wan").fill_null(0)
+                pl.exclude(
+                    key, "cadres", "trend", "by_category", "audit_amount_wan", "composite_mean"
+                ).fill_null(0),
+                pl.lit(last, dtype=pl.Int32).alias("composite_year"),
             )
             .with_columns(
                 *per_100,

@@ -418,6 +418,83 @@ def inconsistency_list(inconsistency: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.
     )
 
 
+def bottom_rank_list(warning: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """考核排名靠后名单: the warnings of ``bottom_rank`` rules (``warning_rules.csv``), one row per
+    (cadre, rule), with each year's place; the 约谈 rule (班子负责人、分管副职 last) says so in
+    its 预警事项."""
+    return (
+        warning.filter(pl.col("kind") == "bottom_rank")
+        .join(_who(cadres), on="person_no", how="inner")
+        .sort("person_no", "rule_id")
+        .select(
+            *_who_columns(),
+            pl.col("rule_id").alias("规则编号"),
+            pl.col("label").alias("预警事项"),
+            pl.col("detail").alias("排名情况"),
+            pl.col("basis").alias("依据"),
+        )
+    )
+
+
+def _conditions_text(conditions: pl.Expr) -> pl.Expr:
+    each = pl.concat_str(
+        pl.when(pl.element().struct.field("met")).then(pl.lit("✓ ")).otherwise(pl.lit("✗ ")),
+        pl.element().struct.field("detail"),
+        pl.lit("（"),
+        pl.element().struct.field("rule_id"),
+        pl.lit("：依据 "),
+        pl.element().struct.field("article"),
+        pl.lit("）"),
+    )
+    return conditions.list.eval(each).list.join("；")
+
+
+def followup_list(followup: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """影响期跟踪名单: every measure with an influence period, the period's end and days to go,
+    the grades and new records since, and whether the cadre may be used again, each condition
+    with its basis (``reuse_rules.csv``); those who may be used first."""
+    return (
+        followup.join(_who(cadres), on="person_no", how="inner")
+        .sort(pl.col("reusable").not_(), "person_no", "decided", "event_id")
+        .select(
+            *_who_columns(),
+            pl.col("measure").alias("措施"),
+            pl.col("decided").alias("决定日期"),
+            pl.col("period_end").alias("影响期截止"),
+            pl.col("days_to_go").alias("剩余天数"),
+            pl.col("assessments_since").list.join("；").alias("决定后年度考核"),
+            pl.col("new_records").alias("决定后新记录数"),
+            pl.col("new_record_ids").list.join("；").alias("新记录编号"),
+            pl.when(pl.col("reusable"))
+            .then(pl.lit("是"))
+            .otherwise(pl.lit("否"))
+            .alias("可重新使用"),
+            _conditions_text(pl.col("conditions")).alias("条件及依据"),
+        )
+    )
+
+
+def commendation_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
+    """表彰奖励资格名单: one row per (cadre, award) the annual grades make the cadre eligible for
+    (嘉奖 for an annual 优秀, 记三等功 for three consecutive: ``commendation.csv``), latest first."""
+    return (
+        profile.select("person_no", "commendations")
+        .explode("commendations")
+        .drop_nulls("commendations")
+        .unnest("commendations")
+        .join(_who(cadres), on="person_no", how="inner")
+        .sort("year", "person_no", "rule_id", descending=[True, False, False])
+        .select(
+            *_who_columns(),
+            pl.col("year").alias("年度"),
+            pl.col("award").alias("奖励"),
+            pl.col("years").alias("依据年度"),
+            pl.col("rule_id").alias("规则编号"),
+            pl.col("article").alias("依据"),
+        )
+    )
+
+
 def profile_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
     """干部名单: one row per cadre of ``profile`` with the masked ID and the profile's headline."""
     grades = pl.col("latest_grades").list.eval(
@@ -451,13 +528,14 @@ def profile_list(profile: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("events_against").alias("计入负面记录数"),
             pl.when(pl.col("cleared")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("澄清正名"),
             grades.list.join("；").alias("近三年年度考核"),
+            pl.col("composite_text").alias("督考联动综合得分"),
         )
     )
 
 
 TEXT_COLUMNS = frozenset(
     {"人员编号", "公民身份号码", "行政区划代码", "件号", "规则编号", "案例编号", "措施记录", "记录",
-     "决定", "理由", "经办人", "日期"}
+     "决定", "理由", "经办人", "日期", "新记录编号"}
 )  # fmt: skip
 """Columns a spreadsheet must keep as text (文本): codes with leading zeros or 18 digits."""
 

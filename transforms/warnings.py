@@ -1,8 +1,9 @@
 """Red/yellow/blue warnings from rule data: one row per (cadre, rule fired) with the events that fired it.
 
 The rules are rows of ``warning_rules.csv`` (loaded by ``warehouse.rules.load_warning_rules``); the
-code knows only four kinds of condition (a running influence period, a count of matching events
-in a window, an overdue finding, last year's events). A deployment changes levels, windows,
+code knows only five kinds of condition (a running influence period, a count of matching events
+in a window, an overdue finding, last year's events, a rank at the bottom of the unit in
+consecutive years). A deployment changes levels, windows,
 thresholds and what matches without touching code.
 """
 
@@ -13,10 +14,12 @@ from datetime import date
 import polars as pl
 
 from transforms.events import linked_events
+from transforms.link_keys import PostTerm
+from transforms.practices import bottom_ranks
 from transforms.promotion import BarRule, running_periods
 
 LEVEL_ORDER = {"red": 3, "yellow": 2, "blue": 1}
-KINDS = ("running_period", "count", "overdue", "last_year")
+KINDS = ("running_period", "count", "overdue", "last_year", "bottom_rank")
 
 
 @dataclass(frozen=True)
@@ -26,14 +29,19 @@ class WarningRule:
     Attributes:
         kind: ``running_period`` (an influence period of a ``match`` category is running),
             ``count`` (events of ``source`` matching within ``window_months``), ``overdue``
-            (findings past their deadline with an outcome in ``match``) or ``last_year``
-            (last calendar year's events).
+            (findings past their deadline with an outcome in ``match``), ``last_year``
+            (last calendar year's events) or ``bottom_rank`` (ranked at or under
+            ``rank_from_bottom`` from the bottom of the unit in each of the ``min_count`` years
+            before the as-of year: :func:`transforms.practices.bottom_ranks`).
         window_months: for ``count``, the window; for ``overdue``, the default rectification
             window from 反馈日期 for a finding whose export gives no 整改时限 (applied when
             ``silver/supervision_event`` is built: :func:`rectification_months`).
         match: outcomes or ``category/outcome`` pairs (``直接责任`` matches ``直接责任/未申请``).
         counts_against: only events counting against (True), only the others (False), or all.
         min_count, max_count: how many matching events fire the rule (at least one).
+        rank_from_bottom: for ``bottom_rank``, the threshold (1: the last place).
+        post_kinds: for ``bottom_rank``, only cadres whose current post is of one of these kinds
+            (``post_terms.csv``: ``head`` 班子负责人, ``deputy`` 分管副职); empty: every cadre.
     """
 
     rule_id: str
@@ -47,6 +55,8 @@ class WarningRule:
     window_months: int | None = None
     min_count: int | None = None
     max_count: int | None = None
+    rank_from_bottom: int | None = None
+    post_kinds: tuple[str, ...] = ()
 
 
 WARNING = pl.Schema(
@@ -54,6 +64,7 @@ WARNING = pl.Schema(
         "person_no": pl.String(),
         "level": pl.String(),
         "rule_id": pl.String(),
+        "kind": pl.String(),
         "label": pl.String(),
         "basis": pl.String(),
         "events": pl.Int64(),
@@ -62,7 +73,19 @@ WARNING = pl.Schema(
     }
 )
 """``detail``: what an officer checks the warning against; for an overdue finding each deadline
-and the days past it (``整改时限 2024-06-30，逾期 184 天``), null for the other kinds."""
+and the days past it (``整改时限 2024-06-30，逾期 184 天``), for a bottom rank each year's place
+(``2025年 某局 倒数第1名（第12/12，综合 70.1）``), null for the other kinds. ``kind``: the rule's
+kind (a list of one kind, 考核排名靠后名单, is cut from it)."""
+
+
+@dataclass(frozen=True)
+class RankInputs:
+    """What a ``bottom_rank`` rule reads: ``gold/assessment_composite``, the roster (posts) and
+    the post terms that say which posts are 班子负责人 or 分管副职."""
+
+    composite: pl.LazyFrame
+    cadres: pl.LazyFrame
+    terms: Sequence[PostTerm] = ()
 
 
 def matches(text: pl.Expr, entries: Sequence[str]) -> pl.Expr:
@@ -122,11 +145,13 @@ def warnings(
     bar: Mapping[str, BarRule],
     as_of: date,
     exempt: pl.LazyFrame | None = None,
+    ranks: RankInputs | None = None,
 ) -> pl.LazyFrame:
     """``gold/warning``: every rule that fires for a linked cadre as of ``as_of``.
 
     ``exempt``: the ``event_id`` of measures a 容错 decision covers (see
     :func:`transforms.tolerance_cover.covered_measures`): they raise no warning.
+    ``ranks``: what ``bottom_rank`` rules read (without it they fire for nobody).
     """
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
     if exempt is not None:
@@ -143,6 +168,13 @@ def warnings(
                     pl.lit(None, dtype=pl.String).alias("_detail"),
                 )
             )
+        elif rule.kind == "bottom_rank":
+            if ranks is None:
+                continue
+            fired = bottom_ranks(
+                ranks.composite, ranks.cadres, as_of, int(rule.min_count or 1),
+                int(rule.rank_from_bottom or 1), rule.post_kinds, ranks.terms,
+            )  # fmt: skip
         else:
             fired = _selected(linked, rule, as_of)
         grouped = fired.group_by("person_no").agg(
@@ -159,6 +191,7 @@ def warnings(
                 "person_no",
                 pl.lit(rule.level).alias("level"),
                 pl.lit(rule.rule_id).alias("rule_id"),
+                pl.lit(rule.kind).alias("kind"),
                 pl.lit(rule.label).alias("label"),
                 pl.lit(rule.basis).alias("basis"),
                 "events",

@@ -24,6 +24,13 @@ from transforms.deid import DeidRules
 from transforms.events import PetitionCounting
 from transforms.inconsistency import CombinedCap
 from transforms.linking import LinkRules, PostTerm, Rename
+from transforms.practices import (
+    MISSING_QUARTERS,
+    REUSE_CONDITIONS,
+    CommendationRule,
+    ReuseRule,
+    Weighting,
+)
 from transforms.promotion import CONDITIONS, BarRule
 from transforms.specs import EVENT_SOURCES, PETITION_RESULT, SANCTION_CLASS, TOLERANCE_RESULT
 from transforms.tolerance_cover import CoverageRule, EvidenceWeights, TolerancePolicy
@@ -267,6 +274,20 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> tuple[WarningRule, ...]:
             }
         except ValueError as error:
             raise RuleError(f"{where}: {error}") from error
+        if row["kind"] == "bottom_rank":
+            try:
+                bottom = int(row.get("rank_from_bottom") or 0)
+            except ValueError as error:
+                raise RuleError(f"{where}: rank_from_bottom: {error}") from error
+            kinds = tuple(k for k in row.get("post_kinds", "").split("|") if k)
+            if bottom < 1 or not set(kinds) <= set(POST_KINDS):
+                raise RuleError(
+                    f"{where}: a bottom_rank rule needs rank_from_bottom of 1 or more, and "
+                    f"post_kinds among {', '.join(POST_KINDS)}"
+                )
+            numbers["rank_from_bottom"] = bottom
+        else:
+            kinds = ()
         if row["kind"] in ("count", "overdue") and not numbers["window_months"]:
             raise RuleError(
                 f"{where}: a {row['kind']} rule needs window_months (for overdue: the default "
@@ -279,6 +300,7 @@ def load_warning_rules(folder: Path = DEFAULT_RULES) -> tuple[WarningRule, ...]:
             WarningRule(
                 row["rule_id"], row["level"], row["label"], row["kind"], row["source"],
                 tuple(row["match"].split("|")), row["basis"], counts, **numbers,
+                post_kinds=kinds,
             )
         )  # fmt: skip
     return tuple(out)
@@ -414,6 +436,104 @@ def load_influence_cap(folder: Path = DEFAULT_RULES) -> CombinedCap:
     return CombinedCap(str(data["category"]), months, str(data["basis"]))
 
 
+def _citation(row: dict[str, str]) -> str:
+    return f"{row['source_document']} {row['article']}"
+
+
+def load_assessment_weighting(folder: Path = DEFAULT_RULES) -> Weighting:
+    """``assessment_weighting.csv``: the 督查 result's weight in the annual composite (督考联动),
+    how missing quarters count and the source; one row.
+
+    Raises:
+        RuleError: not one row, a weight outside 0–1, an unknown missing_quarters, min_quarters
+            outside 1–4; names the file and line.
+    """
+    path = folder / "assessment_weighting.csv"
+    rows = csv_rows(path, ("rule_id", "supervision_weight", "missing_quarters", "min_quarters",
+                           "source_document", "article"))  # fmt: skip
+    if len(rows) != 1:
+        raise RuleError(f"{path}: one row expected (the weighting in force), found {len(rows)}")
+    row, where = rows[0], f"{path}, line 2"
+    try:
+        weight, least = float(row["supervision_weight"]), int(row["min_quarters"])
+    except ValueError as error:
+        raise RuleError(f"{where}: {error}") from error
+    if not 0 <= weight <= 1 or not 1 <= least <= 4:
+        raise RuleError(f"{where}: supervision_weight must be 0–1 and min_quarters 1–4")
+    if row["missing_quarters"] not in MISSING_QUARTERS:
+        raise RuleError(
+            f"{where}: missing_quarters must be one of {', '.join(MISSING_QUARTERS)}, "
+            f"found {row['missing_quarters']!r}"
+        )
+    return Weighting(row["rule_id"], weight, row["missing_quarters"], least, _citation(row))
+
+
+def load_reuse_rules(folder: Path = DEFAULT_RULES) -> tuple[ReuseRule, ...]:
+    """``reuse_rules.csv``: the conditions for re-using a sanctioned cadre, one row each, every
+    condition of :data:`~transforms.practices.REUSE_CONDITIONS` once.
+
+    Raises:
+        RuleError: an unknown or missing condition, a grades_since row without grades, a bad
+            min_count, a no_new_record row naming an unknown source; names the file and line.
+    """
+    path = folder / "reuse_rules.csv"
+    out: dict[str, ReuseRule] = {}
+    for line, row in enumerate(
+        csv_rows(path, ("rule_id", "condition", "source_document", "article")), start=2
+    ):
+        where, condition = f"{path}, line {line}", row["condition"]
+        if condition not in REUSE_CONDITIONS or condition in out:
+            raise RuleError(
+                f"{where}: condition must be one of {', '.join(REUSE_CONDITIONS)}, each once"
+            )
+        grades = tuple(g for g in row.get("grades", "").split("|") if g)
+        sources = tuple(s for s in row.get("sources", "").split("|") if s)
+        try:
+            least = int(row.get("min_count") or 0)
+        except ValueError as error:
+            raise RuleError(f"{where}: min_count: {error}") from error
+        if condition == "grades_since" and not grades:
+            raise RuleError(f"{where}: grades_since needs the grades that qualify")
+        if condition == "no_new_record" and not (sources and set(sources) <= set(EVENT_SOURCES)):
+            raise RuleError(f"{where}: sources must list sources among {', '.join(EVENT_SOURCES)}")
+        out[condition] = ReuseRule(
+            row["rule_id"], condition, _citation(row), grades, least, sources
+        )
+    if missing := [c for c in REUSE_CONDITIONS if c not in out]:
+        raise RuleError(f"{path}: no row for condition {', '.join(missing)}")
+    return tuple(out[c] for c in REUSE_CONDITIONS)
+
+
+def load_commendation(folder: Path = DEFAULT_RULES) -> tuple[CommendationRule, ...]:
+    """``commendation.csv``: the awards annual grades bring (嘉奖, 记三等功), with articles.
+
+    Raises:
+        RuleError: a grade that is not an annual grade, consecutive not 1 or more, a repeated
+            id; names the file and line.
+    """
+    path = folder / "commendation.csv"
+    out: list[CommendationRule] = []
+    for line, row in enumerate(
+        csv_rows(path, ("rule_id", "award", "grade", "consecutive", "source_document", "article")),
+        start=2,
+    ):
+        where = f"{path}, line {line}"
+        try:
+            n = int(row["consecutive"])
+        except ValueError as error:
+            raise RuleError(f"{where}: consecutive: {error}") from error
+        if (
+            n < 1
+            or row["grade"] not in ("优秀", "称职")
+            or any(r.rule_id == row["rule_id"] for r in out)
+        ):
+            raise RuleError(
+                f"{where}: consecutive must be 1 or more, grade 优秀 or 称职, ids unique"
+            )
+        out.append(CommendationRule(row["rule_id"], row["award"], row["grade"], n, _citation(row)))
+    return tuple(out)
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
     """Every rule of one rules folder, typed (see each field's loader for its file)."""
@@ -429,6 +549,14 @@ class Rules:
     deid: DeidRules
     tolerance_coverage: TolerancePolicy
     combined_cap: CombinedCap
+    assessment_weighting: Weighting
+    reuse: tuple[ReuseRule, ...]
+    commendation: tuple[CommendationRule, ...]
+
+    @property
+    def post_terms(self) -> tuple[PostTerm, ...]:
+        """The post terms of the linking rules (which posts are 班子负责人, 分管副职 …)."""
+        return self.linking.posts
 
     @property
     def files(self) -> list[str]:
@@ -461,4 +589,7 @@ def load_rules(folder: Path = DEFAULT_RULES) -> Rules:
         deid=load_deid_rules(folder),
         tolerance_coverage=load_tolerance_coverage(folder),
         combined_cap=load_influence_cap(folder),
+        assessment_weighting=load_assessment_weighting(folder),
+        reuse=load_reuse_rules(folder),
+        commendation=load_commendation(folder),
     )

@@ -3,7 +3,7 @@
 Per roster size (or on an existing warehouse with ``--warehouse``), three child processes, each
 with its own peak memory:
 
-- ``gold_tables`` staged by ``Warehouse.stage_many``: all seven gold tables, built and written as the asset does, then discarded (the
+- ``gold_tables`` staged by ``Warehouse.stage_many``: every gold table (``transforms.gold.TABLES``), built and written as the asset does, then discarded (the
   warehouse keeps its published gold); the time of each table is printed below the total;
 - the profile aggregation alone in Polars: per cadre, events counting against and not per source
   and in total (14 figures), and the ``by_category`` list per source and category;
@@ -132,7 +132,7 @@ def _bench_warehouse(label: str, target: Path) -> dict[str, Any]:
         figures[what] = {**run.records[0], "peak_mb": run.peak_mb}
     gold, ours, duck = (figures[what] for what in MEASURES)
     print(f"{label}: {events:,} events in silver")
-    print(f"  all seven gold tables, built, written  {_cost(gold)}  rows {gold['rows']}")
+    print(f"  every gold table, built, written       {_cost(gold)}  rows {gold['rows']}")
     for step in gold["steps"]:
         print(f"    {step}")
     print(f"  profile aggregation, Polars (ours)     {_cost(ours)}")

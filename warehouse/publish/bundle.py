@@ -39,8 +39,11 @@ from transforms.notices import NoticeTemplate, notice_texts
 from transforms.pages import portrait_pages, profile_pages, search_index
 from transforms.publishing import (
     LEVEL_LABELS,
+    bottom_rank_list,
     clearance_list,
+    commendation_list,
     cst_text,
+    followup_list,
     inconsistency_list,
     profile_list,
     promotion_list,
@@ -103,6 +106,9 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
         "干部名单": profile_list(rows.profile.lazy(), cadres).collect(),
         "容错复核清单": tolerance_review_list(rows.review.lazy(), cadres).collect(),
         "数据不一致清单": inconsistency_list(rows.inconsistency.lazy(), cadres).collect(),
+        "考核排名靠后名单": bottom_rank_list(rows.warning.lazy(), cadres).collect(),
+        "影响期跟踪名单": followup_list(rows.followup.lazy(), cadres).collect(),
+        "表彰奖励资格名单": commendation_list(rows.profile.lazy(), cadres).collect(),
     }
 
 
@@ -249,6 +255,7 @@ def text_warnings(rows: ScopeRows) -> list[str]:
         "gold/promotion_check": rows.promotion, "gold/clearance": rows.clearance,
         "gold/tolerance_review": rows.review, "gold/inconsistency": rows.inconsistency,
         "gold/unit_portrait": rows.portraits, "silver/cadre_post": rows.posts,
+        "gold/sanction_followup": rows.followup,
     })  # fmt: skip
 
 
@@ -339,18 +346,19 @@ def scope_fingerprint(
 ) -> str:
     """What a scope's bundle is made from: its rows (every frame, as a multiset: the semi-joins
     that cut them to the scope do not keep one row order from one process to the next, and the
-    pages sort what they show), the as-of date, the options, the booklet's files (by their
-    SHA-256) and :func:`~warehouse.publish.carry.render_version`. The generation time is not part
+    pages sort what they show), the as-of date, the options, the notices' wording, the marks of
+    reviewed links, the booklet's files (by their SHA-256) and :func:`~warehouse.publish.carry.render_version`. The generation time is not part
     of it: a carried-over bundle keeps its own."""
     frames = {
         name: frame_digest(getattr(rows, name), ordered=False)
         for name in ("cadres", "profile", "timeline", "warning", "promotion", "clearance",
-                     "review", "inconsistency", "portraits", "posts")
+                     "review", "inconsistency", "portraits", "posts", "followup", "notices")
     }  # fmt: skip
     cases = recorded(booklet).get("files") if booklet is not None else None
     wording = None if template is None else {**asdict(template), "source": None}
     return fingerprint(render_version(), rows.scope.label, rows.scope.describe(), rows.as_of,
-                       rows.posts_note, frames, note, profile_pdf, cases, wording)  # fmt: skip
+                       rows.posts_note, frames, sorted(rows.reviewed.items()), note,
+                       profile_pdf, cases, wording)  # fmt: skip
 
 
 def _carried(

@@ -9,6 +9,7 @@ import polars as pl
 
 from transforms.notices import clearance_notices
 from transforms.pages import reviewed_links, roster_posts, scope_portraits
+from transforms.practices import FOLLOWUP
 from transforms.scope import Scope, scopes_in
 from warehouse.publish.snapshot import Snapshot, SnapshotError, pin
 from warehouse.store import Warehouse
@@ -21,6 +22,10 @@ POST_COLUMNS = ("person_no", "unit", "post", "start", "end")
 SILVER_USED = ("cadre", "supervision_event")
 
 
+PRACTICE_USED = ("assessment_composite", "sanction_followup")
+"""Gold tables of issue #24, read when the warehouse has them (one built before has not)."""
+
+
 def pin_tables(store: Warehouse, booklet: bool = True) -> Snapshot:
     """Pin and verify every table a bundle (and the booklet) reads.
 
@@ -30,7 +35,8 @@ def pin_tables(store: Warehouse, booklet: bool = True) -> Snapshot:
     tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
     if booklet:
         tables.append(("gold", "tolerance_case"))
-    return pin(store, tables, optional=[("silver", "cadre_post")])
+    optional = [("silver", "cadre_post"), *(("gold", t) for t in PRACTICE_USED)]
+    return pin(store, tables, optional=optional)
 
 
 def _pinned(source: "Warehouse | Snapshot", booklet: bool = False) -> Snapshot:
@@ -57,6 +63,8 @@ class ScopeRows:
     """``gold/tolerance_review``: 容错 decisions and the measures they may cover."""
     inconsistency: pl.DataFrame
     portraits: pl.DataFrame
+    followup: pl.DataFrame
+    """``gold/sanction_followup``: the scope's sanctioned cadres followed for re-use."""
     posts: pl.DataFrame
     posts_note: str
     notices: pl.DataFrame
@@ -173,12 +181,20 @@ def _read(store: Snapshot, scope: Scope) -> ScopeRows:
     as_of = profile["as_of"].max() if profile.height else None
     if not isinstance(as_of, date):
         as_of = date.today()
+    composite, followup = (
+        cut(name).collect() if store.has("gold", name) else None for name in PRACTICE_USED
+    )
     events = store.scan("silver", "supervision_event").join(ids, on="person_no", how="semi")
-    portraits = scope_portraits(events, cadres.lazy(), warning.lazy(), as_of).collect()
+    portraits = scope_portraits(
+        events, cadres.lazy(), warning.lazy(), as_of,
+        None if composite is None else composite.lazy(),
+    ).collect()  # fmt: skip
     posts, note = _posts(store, cadres)
     notices = clearance_notices(clearance.lazy(), events, cadres.lazy()).collect()
     reviewed = dict(reviewed_links(events).collect().iter_rows())
     return ScopeRows(
         scope, as_of, cadres, profile.sort("person_no"), timeline, warning, promotion,
-        clearance, review, inconsistency, portraits, posts, note, notices, reviewed,
+        clearance, review, inconsistency, portraits,
+        pl.DataFrame(schema=FOLLOWUP) if followup is None else followup, posts, note, notices,
+        reviewed,
     )  # fmt: skip

@@ -19,6 +19,7 @@ from warehouse.samples.local import patch_roster, records, reshape, units
 from warehouse.samples.petitions import petitions, write_petitions
 from warehouse.samples.phenomena import phenomena
 from warehouse.samples.post_history import write_post_history
+from warehouse.samples.practices import followed_sanctions, plant_assessments
 from warehouse.samples.profiles import PROFILES
 from warehouse.samples.roster import roster, write_roster
 from warehouse.samples.sanctions import sanctions, write_sanctions
@@ -56,6 +57,7 @@ def generate(
     progress: Callable[[str], None] | None = None,
     profile: str = "default",
     tolerance_family: str = "default",
+    practices: bool = False,
 ) -> Path:
     """Write sample exports of all seven sources, ``sources.yaml`` and the truth into ``out``.
 
@@ -69,6 +71,9 @@ def generate(
             ``autonomous`` (see :mod:`warehouse.samples.profiles`).
         tolerance_family: ``default``, or ``paraphrase``: 容错 decisions tell the matter of the
             measure they review in other words (``tolerance.py``; only that source changes).
+        practices: plant what issue #24's practices need (quarterly 督查 scores, ties at the
+            bottom, 优秀 streaks, measures ending in 2026: :mod:`warehouse.samples.practices`),
+            with ``truth/practices.csv``; off, the default writes the bytes it always wrote.
 
     Returns:
         The path of ``sources.yaml``.
@@ -108,12 +113,16 @@ def generate(
     write_audits(root, audits(rng, people, sink), sink)
     say("audits: written (GB18030 CSV)")
     frame = assessments(rng, people)
+    if practices:
+        frame = plant_assessments(np.random.default_rng([seed, 27]), people, frame, sink)
     write_assessments(root, frame, sink)
     say(f"assessments: {frame.height:,} rows (JSONL)")
     rows = sanctions(rng, people, sink)
     paraphrase = np.random.default_rng([seed, 26]) if tolerance_family == "paraphrase" else None
     cases = tolerance(rng, people, sink, paraphrase=paraphrase)
     reviewed = tolerated_measures(np.random.default_rng([seed, 25]), cases, people, sink)
+    if practices:
+        reviewed += followed_sanctions(np.random.default_rng([seed, 28]), people, sink)
     write_sanctions(root, rows, sink, extra=reviewed)
     say(f"sanctions: {len(rows) + len(reviewed):,} rows (CSV, three encodings)")
     write_tolerance(root, cases, sink, plant=np.random.default_rng([seed, 13]))

@@ -72,6 +72,9 @@ class Sink:
         # after writing could lend its id to a later one and be placed in that row's file.
         self.kept: list[object] = []
         self.careers = Careers()
+        self.practices: list[tuple[str, str, int, str]] = []
+        """Cases planted for issue #24 (:mod:`warehouse.samples.practices`): kind, 人员编号,
+        year, what is expected."""
 
     def evidence(self, cadre: Cadre | None, *, key: bool, cls: str = "keyed") -> Evidence:
         """A record that names ``cadre`` by a key (人员编号 or ID number) or names nobody of the
@@ -284,6 +287,10 @@ class Sink:
         _write_csv(
             truth / "tolerance_pairs.csv", ("case_no", "file", "row", "covered", "why"), pairs
         )
+        if self.practices:  # only when planted: the default's truth keeps its files
+            _write_csv(
+                truth / "practices.csv", ("kind", "person_no", "year", "expected"), self.practices
+            )
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> None:
