@@ -27,7 +27,10 @@ def graph_description() -> dict[str, dict[str, object]]:
             "checks": sorted(c.name for c in node.check_keys),
             "automation": condition.get_label() if condition else None,
             "freshness": (
-                [str(freshness.warn_window.to_timedelta()), str(freshness.fail_window.to_timedelta())]
+                [
+                    str(freshness.warn_window.to_timedelta()),
+                    str(freshness.fail_window.to_timedelta()),
+                ]
                 if freshness is not None and hasattr(freshness, "warn_window")
                 else None
             ),
@@ -42,7 +45,9 @@ def graph_description() -> dict[str, dict[str, object]]:
 def test_the_asset_graph_is_as_reviewed() -> None:
     found = graph_description()
     if os.environ.get("DAJIANDU_UPDATE_SNAPSHOT") == "1":
-        SNAPSHOT.write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        SNAPSHOT.write_text(
+            json.dumps(found, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     changed = sorted(k for k in found.keys() | expected.keys() if found.get(k) != expected.get(k))
     assert not changed, (
