@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
-from orchestration.definitions import JOB_NAME, build_defs
+from orchestration.definitions import EXECUTORS, JOB_NAME, build_defs
 from orchestration.instance import execute_on_workers, execute_recorded, open_instance
 from quality import report
 from warehouse.lock import WarehouseLock, describe_holder, is_free
@@ -320,6 +320,9 @@ def run_pipeline(
     environment; this process sets ``DAJIANDU_SOURCES``/``DAJIANDU_WAREHOUSE`` to the run's.
     """
     executor = executor or os.environ.get("DAJIANDU_EXECUTOR", "")
+    if executor not in ("", *EXECUTORS):
+        return RunOutcome(False, "", [], failure=f"run: DAJIANDU_EXECUTOR={executor!r}: expected "
+                          f"one of {', '.join(EXECUTORS)}")  # fmt: skip
     warehouse.mkdir(parents=True, exist_ok=True)
     run_id = str(uuid.uuid4())
     if not is_free(warehouse):  # say so before a run is even created (the run takes the lock)

@@ -31,8 +31,6 @@ BROKER = os.environ.get("DAJIANDU_TEST_CELERY_REDIS", "redis://127.0.0.1:6379")
 WORKERS = ("dajiandu-test-a", "dajiandu-test-b")
 READY_WITHIN = 180  # seconds for a worker to connect (slow when the machine is busy)
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
 
 def _unreachable(message: str) -> None:
     if os.environ.get("CI") == "true":
@@ -107,6 +105,8 @@ def _table_bytes(warehouse: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_the_job_runs_its_steps_on_two_celery_workers_into_the_same_warehouse(
     dagster_home: tuple[Path, str],  # noqa: F811
     broker_url: str,
@@ -161,3 +161,12 @@ def test_the_job_runs_its_steps_on_two_celery_workers_into_the_same_warehouse(
 
     assert _table_bytes(warehouse) == _table_bytes(baseline)
     assert (warehouse / "gold" / "warning").is_symlink()
+
+
+def test_an_unknown_executor_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    from orchestration.runner import run_pipeline
+
+    outcome = run_pipeline(tmp_path / "sources.yaml", tmp_path / "warehouse", executor="celeri")
+    assert not outcome.success
+    assert outcome.failure == "run: DAJIANDU_EXECUTOR='celeri': expected one of in_process, celery"
+    assert not (tmp_path / "warehouse" / ".dagster").exists()
