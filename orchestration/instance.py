@@ -15,6 +15,7 @@ so that an upgrade that changes those internals fails there, not silently in the
 
 import os
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -140,4 +141,6 @@ def execute_on_workers(
         remote_job_origin=job_origin(job_name),
         job_code_origin=job.get_python_origin(),
     )
-    return execute_run(job, run, instance)
+    with warnings.catch_warnings():  # dagster-celery registers its task once per run it starts
+        warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
+        return execute_run(job, run, instance)
