@@ -46,9 +46,10 @@ class WarehouseLock:
     root: Path
     run_id: str
     taken_over: dict[str, Any] | None = None
-    alive: Callable[[str], bool] = lambda run_id: True
-    """Whether a run (by id) is still going, for a :class:`RunLease` found on the warehouse
-    (the instance knows; without one, a lease is taken as held)."""
+    alive: Callable[[str], bool] | None = None
+    """Whether a run (by id) is still going (the instance knows): given, a live run's
+    :class:`RunLease` on the warehouse refuses this lock too. A run passes it; the publishing
+    commands, which have no instance, do not (they check the ``flock`` only)."""
     _handle: IO[str] | None = None
 
     @property
@@ -77,8 +78,13 @@ class WarehouseLock:
                 f"warehouse {self.root}: cannot lock {self.path} ({error.strerror}); a warehouse "
                 "must sit on a file system with flock"
             ) from None
-        lease = RunLease(Path(self.root), self.run_id).holder()
-        if lease and lease.get("run_id") != self.run_id and self.alive(str(lease.get("run_id"))):
+        lease = RunLease(Path(self.root), self.run_id).holder() if self.alive else None
+        if (
+            lease
+            and self.alive
+            and lease.get("run_id") != self.run_id
+            and self.alive(str(lease.get("run_id")))
+        ):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
             handle.close()
             raise LockedError(describe_holder(self.root, lease))
