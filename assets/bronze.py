@@ -7,6 +7,7 @@ import dagster as dg
 from assets.guard import Guarded, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+from assets.steps import TRANSIENT_RETRY, guarded_step
 from quality.gate import validation_frame
 from quality.invariants import row_count_in_band, rows_conserved, unique_across_partitions
 from quality.row_rules import quarantine_outcomes, reader_outcomes
@@ -147,7 +148,9 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
         name=f"ingest_{spec.name}",
         specs=tables,
         check_specs=check_specs(bronze_key, BRONZE_INVARIANTS),
+        retry_policy=TRANSIENT_RETRY,  # a database or a network file system that hiccups
     )
+    @guarded_step
     def _ingest(
         context: dg.AssetExecutionContext,
         sources: SourcesResource,

@@ -13,6 +13,7 @@ import dagster as dg
 from assets.guard import Guarded, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+from assets.steps import guarded_step
 from quality.gold_checks import GOLD_INVARIANTS, gold_invariants
 from quality.invariants import decision_lines
 from transforms import (
@@ -149,6 +150,7 @@ def _metadata(
         )
     ],  # fmt: skip
 )
+@guarded_step
 def gold_assets(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
     sources: SourcesResource,

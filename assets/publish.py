@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.meta import OWNERS
 from assets.resources import COMMIT_KEY, RunSettings, WarehouseResource
+from assets.steps import TRANSIENT_RETRY, guarded_step
 from transforms import pages, publishing, scope
 from transforms.gold import TABLES as GOLD_TABLES
 from transforms.scope import Scope
@@ -44,7 +45,9 @@ def bundles_folder(root: Path) -> Path:
     kinds={"sqlite", "postgres"}, code_version=code_fingerprint(serving, serving_pg, serving_tables, *PAGES),
     description="Gold, the scoped portraits and the officers' lists in the serving database "
     "(serving.db, or PostgreSQL with row-level security when serving_url is set).",
+    retry_policy=TRANSIENT_RETRY,  # the serving server restarting, a dropped connection
 )  # fmt: skip
+@guarded_step
 def serving_db(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: RunSettings
 ) -> dg.MaterializeResult:

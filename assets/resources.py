@@ -1,5 +1,6 @@
 """Dagster resources: where the sources are described and where the warehouse lives."""
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from pydantic import PrivateAttr
 from quality import gx_runner
 from quality.gx_runner import GXEngine
 from warehouse import integrity
-from warehouse.lock import LockedError, WarehouseLock
+from warehouse.lock import LockedError, RunLease, WarehouseLock
 from warehouse.rules import DEFAULT_RULES, Rules, load_rules
 from warehouse.sources import SourceConfig, load_sources
 from warehouse.store import (
@@ -55,9 +56,17 @@ class WarehouseResource(dg.ConfigurableResource):
     publishes goes there (and is read from there by the assets downstream) until the commit
     asset makes them all current at once; a run that fails before it leaves every table as it
     was (:class:`warehouse.store.RunSnapshot`).
+
+    On the Celery executor (``shared``) every step sets the resource up in its own process, on
+    whichever host runs it: the first step of the run takes the warehouse's :class:`RunLease`
+    and does the set-up above; the others join the lease and the run's snapshot. No step
+    releases the lease or drops the snapshot: the run's end (in the instance) frees the
+    warehouse, and the next run removes the snapshot of a run that failed.
     """
 
     root: str
+    shared: bool = False
+    """Steps run in separate processes (Celery workers): a run lease, not a process's lock."""
     _lock: WarehouseLock | None = PrivateAttr(default=None)
     _snapshot: RunSnapshot | None = PrivateAttr(default=None)
 
@@ -81,18 +90,46 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run_id = context.run.run_id if context.run else ""
-        lock = WarehouseLock(Path(self.root), run_id)
+        alive = _alive_in(context.instance)
+        if self.shared:
+            lease = RunLease(Path(self.root), run_id, alive)
+            try:
+                first = lease.acquire()
+                if not first:
+                    self._snapshot = RunSnapshot.join(self.root, run_id)
+                    return
+            except (LockedError, WarehouseError) as error:
+                raise dg.Failure(str(error)) from None
+            try:
+                self._begin(context, run_id, lease.taken_over)
+            except dg.Failure as error:
+                lease.ready(failed=str(error))
+                raise
+            lease.ready()
+            return
+        lock = WarehouseLock(Path(self.root), run_id, alive=alive)
         try:
             lock.acquire()
         except LockedError as error:
             raise dg.Failure(str(error)) from None
         self._lock = lock
+        try:
+            self._begin(context, run_id, lock.taken_over)
+        except dg.Failure:
+            lock.release()
+            self._lock = None
+            raise
+
+    def _begin(
+        self, context: dg.InitResourceContext, run_id: str, taken_over: dict[str, object] | None
+    ) -> None:
+        """Holding the warehouse: fail the runs that died, clean up, heal, begin the snapshot."""
         log = context.log
-        if lock.taken_over and lock.taken_over.get("run_id"):
-            held = lock.taken_over
+        if taken_over and taken_over.get("run_id"):
+            held = taken_over
             log.warning(
-                f"took over the lock of run {held.get('run_id')} (host {held.get('host')}, pid "
-                f"{held.get('pid')}, started {held.get('started')}): that process is gone"
+                f"took over the warehouse from run {held.get('run_id')} (host {held.get('host')}, "
+                f"pid {held.get('pid')}, started {held.get('started')}): that run has ended"
             )
         if context.instance is not None:
             for dead in mark_abandoned_runs(context.instance, run_id, self.root):
@@ -109,12 +146,12 @@ class WarehouseResource(dg.ConfigurableResource):
                           f"warehouse {self.root}: not enough room for a run")  # fmt: skip
             self._snapshot = RunSnapshot(self.root, run_id)
         except WarehouseError as error:
-            lock.release()
-            self._lock = None
             raise dg.Failure(str(error)) from None
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         snapshot, self._snapshot = self._snapshot, None
+        if self.shared:  # the run's other steps go on in other processes: nothing ends here
+            return
         if snapshot is not None and not snapshot.committed:
             if _commits_at_teardown(context):
                 self._snapshot = snapshot
@@ -143,6 +180,25 @@ def _commits_at_teardown(context: dg.InitResourceContext) -> bool:
         return False
     failures = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
     return not failures
+
+
+LIVE_STATUSES = (
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+)
+
+
+def _alive_in(instance: dg.DagsterInstance | None) -> Callable[[str], bool]:
+    """Whether a run holding a lease is still going, by the instance's record of it (a run the
+    instance does not know, e.g. of another instance, counts as going: never taken over)."""
+
+    def alive(run_id: str) -> bool:
+        run = instance.get_run_by_id(run_id) if instance is not None else None
+        return run is None or run.status in LIVE_STATUSES
+
+    return alive
 
 
 WAREHOUSE_TAG = "dajiandu/warehouse"
@@ -178,6 +234,9 @@ class RunSettings(dg.ConfigurableResource):
     empty means ``serving.db`` (SQLite) in the warehouse."""
     serving_schema: str = "dajiandu"
     """The PostgreSQL schema the serving tables are published into."""
+    step_time_limit_seconds: int = 4 * 3600
+    """A step running longer fails, saying so (assets/steps.py); 0: no limit. Four hours is far
+    above the slowest step at 1,000,000 cadres; a deployment sets its own in the run config."""
 
     def rules_folder(self) -> Path:
         return Path(self.rules_dir) if self.rules_dir else DEFAULT_RULES

@@ -6,6 +6,7 @@ import polars as pl
 from assets.guard import Guarded, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+from assets.steps import guarded_step
 from quality.gate import validation_frame
 from quality.invariants import (
     decision_lines,
@@ -119,6 +120,7 @@ def _cadre_metadata(staged: dict[str, StagedTable], frame: pl.DataFrame, held: p
     ],  # fmt: skip
     check_specs=[*check_specs(CADRE, CADRE_INVARIANTS), *check_specs(POST, POST_INVARIANTS)],
 )
+@guarded_step
 def cadre(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
     sources: SourcesResource,
@@ -250,6 +252,7 @@ def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEven
         EVENT, EVENT_INVARIANTS, frozenset({"link_rate.held", "decisions.link_lines"})
     ),
 )
+@guarded_step
 def link_events(  # type: ignore[no-untyped-def]
     context: dg.AssetExecutionContext,
     sources: SourcesResource,

@@ -6,6 +6,8 @@ sources file and warehouse root come from ``DAJIANDU_SOURCES`` and ``DAJIANDU_WA
 names a folder of the deployment's own rule files (default: the shipped ``warehouse/rules``);
 ``DAJIANDU_SERVING_URL`` the serving database (default: ``serving.db`` in the warehouse). The
 scopes that get a bundle are read from ``scopes.yaml`` next to the sources file, when it exists.
+``DAJIANDU_EXECUTOR=celery`` runs the steps on Celery workers (broker and result backend from
+``DAJIANDU_CELERY_BROKER`` and ``DAJIANDU_CELERY_BACKEND``; deploy/celery/ says how).
 """
 
 import os
@@ -48,6 +50,28 @@ SOURCE_FRESHNESS = {
     "sanction": (timedelta(days=31), timedelta(days=92)),
     "tolerance": (timedelta(days=92), timedelta(days=184)),
 }
+EXECUTORS = ("in_process", "celery")
+
+
+def _executor(name: str) -> dg.ExecutorDefinition:
+    """In-process (one process per run holds the warehouse lock for the whole run, and GX is
+    imported once: the multiprocess executor imported it in every step, 3 min against 17 s), or
+    Celery: each step a task on whichever worker takes it, on any host that sees the warehouse."""
+    if name in ("", "in_process"):
+        return dg.in_process_executor
+    if name == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor.configured(
+            {
+                "broker": {"env": "DAJIANDU_CELERY_BROKER"},
+                "backend": {"env": "DAJIANDU_CELERY_BACKEND"},
+            },
+            name="celery",
+        )
+    raise ValueError(f"DAJIANDU_EXECUTOR={name!r}: expected one of {', '.join(EXECUTORS)}")
+
+
 GOLD_FRESHNESS = (timedelta(days=1, hours=6), timedelta(days=3))
 """Gold is rebuilt nightly: a day and a few hours without a new version warns, three days fail."""
 
@@ -115,17 +139,17 @@ def build_defs(
     accept_drop: str = "",
     rules_dir: str = "",
     serving_url: str = "",
+    executor: str = "",
 ) -> dg.Definitions:
     """Definitions wired to one sources file and one warehouse root (and its scopes.yaml)."""
     warehouse = str(Path(warehouse).resolve())
     scopes = load_scopes(scopes_file(sources))
-    # In-process: one process per run holds the warehouse lock for the whole run, and GX is
-    # imported once (the multiprocess executor imported it in every step: 3 min against 17 s).
+    run_on = _executor(executor)
     job = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.all(),
         description="the whole pipeline",
-        executor_def=dg.in_process_executor,
+        executor_def=run_on,
         tags={WAREHOUSE_TAG: warehouse},
     )
     # Schedules run in Beijing time and are STOPPED until an operator starts them (in the UI, or
@@ -175,14 +199,16 @@ def build_defs(
                 )
             ),
         ],
-        executor=dg.in_process_executor,
+        executor=run_on,
         jobs=[job, observe],
         schedules=[nightly, observe_often],
         sensors=[automation],
         loggers={"console": console_logger},
         resources={
             "sources": SourcesResource(path=sources),
-            "warehouse": WarehouseResource(root=warehouse),
+            "warehouse": WarehouseResource(
+                root=warehouse, shared=run_on is not dg.in_process_executor
+            ),
             "settings": RunSettings(
                 as_of=as_of, accept_drop=accept_drop, rules_dir=rules_dir, serving_url=serving_url
             ),
@@ -200,4 +226,5 @@ def defs() -> dg.Definitions:
         rules_dir=os.environ.get("DAJIANDU_RULES", ""),
         # named, not copied: Dagster keeps resource settings (a password too) in its storage
         serving_url="${DAJIANDU_SERVING_URL}" if os.environ.get("DAJIANDU_SERVING_URL") else "",
+        executor=os.environ.get("DAJIANDU_EXECUTOR", ""),
     )

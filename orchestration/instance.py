@@ -15,6 +15,7 @@ so that an upgrade that changes those internals fails there, not silently in the
 
 import os
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,37 @@ def execute_recorded(
     return dg.ExecuteInProcessResult(
         job_def=job_def, event_list=events, dagster_run=finished, output_capture={}
     )
+
+
+def execute_on_workers(
+    job_name: str,
+    instance: dg.DagsterInstance,
+    run_id: str,
+    run_config: Mapping[str, Any],
+    tags: Mapping[str, str],
+) -> dg.JobExecutionResult:
+    """Run the job as the deployment loads it (``orchestration.definitions``, configured by the
+    ``DAJIANDU_*`` environment) with its own executor, from this process: on the Celery executor
+    each step is a task a worker takes, the worker loading the same code location. Recorded
+    with the code location's origin, like :func:`execute_recorded`."""
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.execution.api import execute_run
+
+    repository = ReconstructableRepository.for_module(
+        DEFINITIONS_MODULE, "defs", working_directory=str(PROJECT_ROOT)
+    )
+    job = repository.get_reconstructable_job(job_name)
+    job_def = job.get_definition()
+    plan = create_execution_plan(job, run_config=run_config, instance_ref=instance.get_ref())
+    run = instance.create_run_for_job(
+        job_def=job_def,
+        run_config=run_config,
+        tags={**job_def.run_tags, **tags},
+        run_id=run_id,
+        execution_plan=plan,
+        remote_job_origin=job_origin(job_name),
+        job_code_origin=job.get_python_origin(),
+    )
+    with warnings.catch_warnings():  # dagster-celery registers its task once per run it starts
+        warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
+        return execute_run(job, run, instance)

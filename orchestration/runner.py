@@ -12,8 +12,8 @@ from typing import Any
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
-from orchestration.definitions import JOB_NAME, build_defs
-from orchestration.instance import execute_recorded, open_instance
+from orchestration.definitions import EXECUTORS, JOB_NAME, build_defs
+from orchestration.instance import execute_on_workers, execute_recorded, open_instance
 from quality import report
 from warehouse.lock import WarehouseLock, describe_holder, is_free
 from warehouse.sources import encode_password
@@ -21,7 +21,7 @@ from warehouse.store import SPACE_MARGIN, WarehouseError, require_space, run_byt
 
 EXPLAINED = {
     "SourceError", "ConservationError", "ConfigError", "RuleError", "WarehouseError",
-    "LockedError", "Failure", "DagsterTypeCheckDidNotPass", "ProtectedSourceError",
+    "LockedError", "Failure", "DagsterTypeCheckDidNotPass", "ProtectedSourceError", "StepTimeout",
 }  # fmt: skip
 """Errors raised where they can be explained: their message is the message a user reads."""
 WITHHELD_STEPS = {"ingest_petition"}
@@ -119,7 +119,14 @@ def dagster_home(warehouse: Path) -> Path:
 
 def _innermost(error: Any) -> Any:
     """The error that says what went wrong, under Dagster's wrappers."""
-    while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
+    while (
+        error is not None
+        and error.cause is not None
+        and (
+            error.cls_name.startswith("Dagster")
+            or error.cls_name == "NotRetried"  # assets/steps.py
+        )
+    ):
         error = error.cause
     return error
 
@@ -143,7 +150,7 @@ def explain(step: str, error: Any) -> str:
     return f"{step}: unexpected {error.cls_name}: {first} — a bug; please report it with the run id"
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str:
+def _failure(result: dg.ExecuteInProcessResult | dg.JobExecutionResult) -> str:
     messages = [
         explain(event.step_key or "run", event.step_failure_data.error)
         for event in result.get_step_failure_events()
@@ -232,7 +239,9 @@ def _published(
     )
 
 
-def _metadata(result: dg.ExecuteInProcessResult) -> dict[tuple[str, ...], dict[str, Any]]:
+def _metadata(
+    result: dg.ExecuteInProcessResult | dg.JobExecutionResult,
+) -> dict[tuple[str, ...], dict[str, Any]]:
     """The metadata of every asset the run materialised, by asset key path."""
     out: dict[tuple[str, ...], dict[str, Any]] = {}
     for event in result.get_asset_materialization_events():
@@ -301,11 +310,19 @@ def run_pipeline(
     accept_drop: str = "",
     rules_dir: str = "",
     serving_url: str = "",
+    executor: str = "",
 ) -> RunOutcome:
-    """Materialise every asset in-process against one sources file and warehouse root.
+    """Materialise every asset against one sources file and warehouse root.
 
     ``accept_drop``: comma-separated sources whose row drop below half the last run is expected.
+    ``executor`` (default ``DAJIANDU_EXECUTOR``): ``celery`` runs the steps on Celery workers
+    (:func:`execute_on_workers`), which load the code location with the same ``DAJIANDU_*``
+    environment; this process sets ``DAJIANDU_SOURCES``/``DAJIANDU_WAREHOUSE`` to the run's.
     """
+    executor = executor or os.environ.get("DAJIANDU_EXECUTOR", "")
+    if executor not in ("", *EXECUTORS):
+        return RunOutcome(False, "", [], failure=f"run: DAJIANDU_EXECUTOR={executor!r}: expected "
+                          f"one of {', '.join(EXECUTORS)}")  # fmt: skip
     warehouse.mkdir(parents=True, exist_ok=True)
     run_id = str(uuid.uuid4())
     if not is_free(warehouse):  # say so before a run is even created (the run takes the lock)
@@ -328,13 +345,17 @@ def run_pipeline(
     products, before = _products(defs), (table_links(warehouse), _files(warehouse))
     try:
         # Recorded with the code location's origin: the UI lists the run under its job.
+        run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         with open_instance(dagster_home(warehouse)) as instance:
-            result = execute_recorded(
-                job,
-                instance,
-                run_id,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
+            result: dg.ExecuteInProcessResult | dg.JobExecutionResult
+            if executor == "celery":
+                os.environ.update(DAJIANDU_EXECUTOR=executor, DAJIANDU_SOURCES=str(sources.resolve()),
+                                  DAJIANDU_WAREHOUSE=str(warehouse.resolve()))  # fmt: skip
+                settings = {"as_of": as_of, "accept_drop": accept_drop, "rules_dir": rules_dir}
+                run_config["resources"] = {"settings": {"config": settings}}
+                result = execute_on_workers(JOB_NAME, instance, run_id, run_config, job.run_tags)
+            else:
+                result = execute_recorded(job, instance, run_id, run_config)
     except (OSError, sqlite3.Error, SQLAlchemyError) as error:
         # Dagster's own run storage (SQLite under .dagster) fails outside any step: a full disk
         # or a read-only folder ends here. What was published is read from the warehouse.

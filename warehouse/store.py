@@ -303,6 +303,27 @@ class RunSnapshot:
             ) from error
         self.store = Warehouse(self.root, view=self.path)
 
+    @classmethod
+    def join(cls, root: str | os.PathLike[str], run_id: str) -> "RunSnapshot":
+        """The snapshot another process of the same run began (a step on another worker).
+
+        Raises:
+            WarehouseError: the run has no snapshot (it was never begun, or was cleaned away).
+        """
+        self = cls.__new__(cls)
+        self.root = Path(root).resolve()
+        self.path = self.root / SNAPSHOTS / re.sub(r"[^A-Za-z0-9_-]", "_", run_id or "run")
+        if not self.path.is_dir():
+            raise WarehouseError(f"warehouse {self.root}: run {run_id} has no snapshot to join")
+        current = self.root / CURRENT
+        self.committed = current.is_symlink() and current.resolve() == self.path.resolve()
+        # While the run holds the warehouse nothing else commits: what is current now (or, once
+        # this run committed, what was current before it) is what the run began with.
+        self.before = table_links(self.root / PREVIOUS if self.committed else self.root)
+        self.existing = set(self.root.glob(".versions/*/*/v-*"))
+        self.store = Warehouse(self.root, view=self.path)
+        return self
+
     def tables(self) -> dict[str, Path]:
         """The run's tables (published by it, or still the ones it began with)."""
         return table_links(self.path)
