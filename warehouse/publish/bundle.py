@@ -21,6 +21,7 @@ publish left there are removed first. The rows come from one pinned, verified se
 versions (:mod:`warehouse.publish.snapshot`).
 """
 
+import functools
 import shutil
 import uuid
 from collections.abc import Callable
@@ -34,22 +35,26 @@ import polars as pl
 from transforms.pages import portrait_pages, profile_pages, search_index
 from transforms.publishing import (
     LEVEL_LABELS,
+    cadre_pdf_stem,
     clearance_list,
     cst_text,
     inconsistency_list,
     profile_list,
     promotion_list,
+    region_label,
     text_findings,
     tolerance_review_list,
     warning_list,
+    with_region_names,
 )
 from transforms.scope import Scope
 from warehouse.publish import excel, fonts, pdf
 from warehouse.publish.manifest import swap_in, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
-from warehouse.publish.pages import render
+from warehouse.publish.pages import render, render_list
 from warehouse.publish.scoped import GOLD_USED, SILVER_USED, ScopeRows, _pinned, read_scope
 from warehouse.publish.snapshot import Snapshot
+from warehouse.rules import load_regions
 from warehouse.store import Warehouse
 
 
@@ -77,18 +82,26 @@ class _Pages:
     common: dict[str, Any]
 
 
+@functools.cache
+def region_names() -> dict[str, str]:
+    """GB/T 2260 code → name (``warehouse/rules/regions.csv``), for titles and lists."""
+    return dict(load_regions())
+
+
 def _common(rows: ScopeRows, now: datetime, root: str) -> dict[str, Any]:
     scope = rows.scope
+    where = region_label(scope.region, region_names())
     return {
-        "scope_label": scope.label, "scope_text": scope.describe(), "as_of": rows.as_of,
+        "scope_label": f"{scope.level} · {where}", "scope_text": scope.describe(
+            region_names().get(scope.region)), "as_of": rows.as_of,
         "generated_text": cst_text(now), "root": root,
-        "header_text": f"{scope.label} · 数据截至 {rows.as_of:%Y-%m-%d}",
+        "header_text": f"{scope.level} · {where} · 数据截至 {rows.as_of:%Y-%m-%d}",
     }  # fmt: skip
 
 
 def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
     cadres = rows.cadres.lazy()
-    return {
+    lists = {
         "预警名单": warning_list(rows.warning.lazy(), cadres, rows.timeline.lazy()).collect(),
         "选拔任用审查": promotion_list(rows.promotion.lazy(), cadres).collect(),
         "澄清正名名单": clearance_list(rows.clearance.lazy(), cadres).collect(),
@@ -96,6 +109,7 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
         "容错复核清单": tolerance_review_list(rows.review.lazy(), cadres).collect(),
         "数据不一致清单": inconsistency_list(rows.inconsistency.lazy(), cadres).collect(),
     }
+    return {name: with_region_names(frame, region_names()) for name, frame in lists.items()}
 
 
 def _profile_html(
@@ -118,34 +132,64 @@ def _portrait_html(
 ) -> list[dict[str, Any]]:
     portraits = portrait_pages(rows.portraits)
     for n, u in enumerate(portraits, start=1):
+        if u["grain"] == "region":
+            u["name"] = region_label(u["name"], region_names())
+        u["region_text"] = region_label(u.get("region"), region_names())
         u["path"] = f"portraits/{'region' if u['grain'] == 'region' else 'unit'}-{n:04d}.html"
         html[u["path"]] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
     return portraits
 
 
+LIST_PAGES = {
+    "预警名单": "lists/warnings.html", "选拔任用审查": "lists/promotion.html",
+    "澄清正名名单": "lists/clearance.html", "干部名单": "lists/cadres.html",
+    "容错复核清单": "lists/tolerance-review.html", "数据不一致清单": "lists/inconsistency.html",
+}  # fmt: skip
+"""Each list's page in the bundle; its spreadsheet is ``excel/<name>.xlsx`` (and ``.csv``)."""
+
+_WHO = ["姓名", "人员编号", "单位", "职务"]
+
+
 def _list_html(
     lists: dict[str, pl.DataFrame], sub: dict[str, Any], html: dict[str, str]
 ) -> dict[str, Any]:
-    """The three list pages; returns the figures the index shows (warnings by level, barred)."""
-    warnings = lists["预警名单"].to_dicts()
+    """A page for every list (:func:`~warehouse.publish.pages.render_list`); returns the
+    figures the index shows (warnings by level, barred)."""
+    warnings = lists["预警名单"]
     groups = [
-        (lv, LEVEL_LABELS[lv], [w for w in warnings if w["预警等级"] == LEVEL_LABELS[lv]])
+        (lv, LEVEL_LABELS[lv], warnings.filter(pl.col("预警等级") == LEVEL_LABELS[lv]))
         for lv in ("red", "yellow", "blue")
     ]
-    counts = {lv: len(g) for lv, _, g in groups}
-    html["lists/warnings.html"] = render(
-        "list_warnings.html", title="预警名单", groups=groups, counts=counts,
-        total=len(warnings), **sub,
+    counts = {lv: g.height for lv, _, g in groups}
+    html[LIST_PAGES["预警名单"]] = render_list(
+        warnings, "预警名单", f"截至 {sub['as_of']:%Y-%m-%d}，本范围内 {warnings.height} 条预警"
+        f"（红色 {counts['red']}、黄色 {counts['yellow']}、蓝色 {counts['blue']}），每条列出引发预警的记录。",
+        excel="预警名单", sections=[(label, g) for _, label, g in groups],
+        shown=[*_WHO, "预警事项", "依据", "相关记录"], **sub,
     )  # fmt: skip
-    promotion = lists["选拔任用审查"].to_dicts()
-    barred = sum(r["暂停提拔"] == "是" for r in promotion)
-    html["lists/promotion.html"] = render(
-        "list_promotion.html", title="选拔任用审查名单", rows=promotion, barred=barred, **sub
-    )
-    html["lists/clearance.html"] = render(
-        "list_clearance.html", title="澄清正名名单", rows=lists["澄清正名名单"].to_dicts(), **sub
-    )
-    return {"warnings": counts, "barred": barred}
+    promotion = lists["选拔任用审查"]
+    held = promotion.filter(pl.col("暂停提拔") == "是")
+    html[LIST_PAGES["选拔任用审查"]] = render_list(
+        promotion, "选拔任用审查名单",
+        f"依据《党政领导干部选拔任用工作条例》第二十四条，截至 {sub['as_of']:%Y-%m-%d}：本范围 "
+        f"{promotion.height} 名干部中 {held.height} 名暂停提拔，列于下表。",
+        excel="选拔任用审查", sections=[("暂停提拔", held)],
+        shown=[*_WHO, "限制截止日期", "原因及依据"],
+        note=f"其余 {promotion.height - held.height} 名干部截至审查基准日无暂停提拔情形，"
+        "未在此列出；全部干部的审查结果见 Excel。", **sub,
+    )  # fmt: skip
+    simple = {
+        "澄清正名名单": ("澄清正名名单", "经核查不实并澄清正名、或认定为诬告陷害的反映，共 {n} 件；这些反映不计入对干部的评价。"),
+        "干部名单": ("干部名单", "本范围干部 {n} 人，每人一行：基本信息、预警、暂停提拔、澄清正名与近三年年度考核。"),
+        "容错复核清单": ("容错复核清单", "容错认定与其可能覆盖的问责、处分措施，共 {n} 对；待复核的由专人在 tolerance_decisions.csv 中确认或否定。"),
+        "数据不一致清单": ("数据不一致清单", "上游数据与按规则计算的结果不一致之处，共 {n} 条，两者并列，请核实上游数据。"),
+    }  # fmt: skip
+    for name, (title, intro) in simple.items():
+        frame = lists[name]
+        html[LIST_PAGES[name]] = render_list(
+            frame, title, intro.format(n=frame.height), excel=name, **sub
+        )
+    return {"warnings": counts, "barred": held.height}
 
 
 def _render(
@@ -164,6 +208,7 @@ def _render(
         units=int((rows.portraits["grain"] == "unit").sum()),
         cleared=int(rows.profile["cleared"].sum()), index=search_index(rows.profile),
         portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet,
+        lists=[{"name": n, "page": LIST_PAGES[n], "rows": f.height} for n, f in lists.items()],
         **figures, **top,
     )  # fmt: skip
     return _Pages(html, top), profiles, portraits
@@ -173,6 +218,8 @@ PDF_FILES = {
     "profile": ("pdf/干部监督档案.pdf", "干部监督档案"),
     "portrait": ("pdf/单位画像.pdf", "单位画像"),
 }
+PER_CADRE = "pdf/干部监督档案"
+"""The folder of one PDF per cadre (``--profile-pdf per-cadre``), beside the volume."""
 
 
 def _books(pages: _Pages, profiles: list[dict[str, Any]], portraits: list[dict[str, Any]],
@@ -187,6 +234,17 @@ def _books(pages: _Pages, profiles: list[dict[str, Any]], portraits: list[dict[s
     }
 
 
+def _cadre_books(pages: _Pages, profiles: list[dict[str, Any]]) -> dict[str, str]:
+    """One 干部监督档案 per cadre (no cover), by its path under :data:`PER_CADRE`."""
+    return {
+        f"{PER_CADRE}/{cadre_pdf_stem(p['name'], p['person_no'])}.pdf": render(
+            "book.html", title=f"{p['name']} 干部监督档案", parts=[p], kind="profile",
+            cover=False, **pages.common,
+        )
+        for p in profiles
+    }  # fmt: skip
+
+
 def _page_note(note: str | None) -> str | None:
     """What the index tells an officer when the bundle has no PDF."""
     if note is None:
@@ -198,7 +256,7 @@ def _page_note(note: str | None) -> str | None:
 
 def _write_files(
     staging: Path, pages: _Pages, books: dict[str, str], lists: dict[str, pl.DataFrame],
-    booklet: Path | None, say: Callable[[str], None],
+    booklet: Path | None, say: Callable[[str], None], cadre_books: dict[str, str],
 ) -> None:  # fmt: skip
     """Pages, the font subset, Excel, PDFs and the booklet's copy into ``staging``."""
     for path, text in pages.html.items():
@@ -207,10 +265,14 @@ def _write_files(
         target.write_text(text, encoding="utf-8")
     fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values()])
     for name, frame in lists.items():
-        excel.write_sheet(frame, staging / "excel", name)
+        excel.write_sheet(frame, staging / "excel", name, header=pages.common["header_text"])
     for kind, html in books.items():
         pdf.write_pdf(html, staging, inside(staging, PDF_FILES[kind][0]))
         say(f"{PDF_FILES[kind][0]} written")
+    for path, html in cadre_books.items():
+        pdf.write_pdf(html, staging, inside(staging, path))
+    if cadre_books:
+        say(f"{PER_CADRE}/ written ({len(cadre_books):,} PDFs, one per cadre)")
     if booklet is not None:
         shutil.copytree(booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"))
 
@@ -234,11 +296,13 @@ def write_bundle(
     *,
     pdfs: bool = True,
     profile_pdf: bool = True,
+    per_cadre: bool = False,
     booklet: Path | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> BundleResult:
     """Publish one scope into ``out/<slug>``; ``booklet`` is a folder holding the case booklet
-    to copy in. ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
+    to copy in; ``per_cadre`` writes one profile PDF per cadre into :data:`PER_CADRE` as well
+    (beside the volume, when ``profile_pdf``). ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
     pinned :class:`Snapshot`, or a warehouse whose current versions are pinned and verified here.
 
     Raises:
@@ -256,11 +320,14 @@ def write_bundle(
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
     kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
     links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
+    if per_cadre and not note:
+        links.append({"path": f"{PER_CADRE}/", "label": "干部监督档案（每人一份）"})
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
     pages, profiles, portraits = _render(
         rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
+    cadre_books = _cadre_books(pages, profiles) if per_cadre and not note else {}
     units = int((rows.portraits["grain"] == "unit").sum())
     tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
     versions = snapshot.data_versions(f"{layer}/{name}" for layer, name in tables)
@@ -271,7 +338,7 @@ def write_bundle(
         staging = inside(out, f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}")
         staging.mkdir(parents=True)
         try:
-            _write_files(staging, pages, books, lists, booklet, say)
+            _write_files(staging, pages, books, lists, booklet, say, cadre_books)
             files = write_manifest(staging, {
                 "scope": scope.label, "scope_description": scope.describe(),
                 "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
