@@ -7,6 +7,9 @@ import numpy as np
 
 Kind = Literal["expectation", "invariant", "row rule"]
 
+SAMPLE_ROWS = 20
+"""Offending rows the report shows for each failed check or warning."""
+
 
 @dataclass
 class Outcome:
@@ -27,6 +30,8 @@ class Outcome:
         detail: what exactly ran (the GX expectation type, the threshold …).
         carried: offending rows counted in partitions validated by an earlier run and unchanged.
         checked_earlier: of ``checked``, the rows in those partitions (validated earlier).
+        rows: up to :data:`SAMPLE_ROWS` offending rows as an auditor finds them: source file,
+            row in it, the field checked and its value (never a protected field).
     """
 
     check: str
@@ -42,6 +47,7 @@ class Outcome:
     detail: str = ""
     carried: int = 0
     checked_earlier: int = 0
+    rows: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
