@@ -57,9 +57,14 @@ class Outcome:
         """One line for a run failure: the check, the partitions, a sample of values."""
         where = ", ".join(f"{p} ({n})" for p, n in sorted(self.partitions.items())[:5]) or "—"
         sample = ", ".join(self.sample[:5]) or "—"
+        rows = "; ".join(
+            f"{r['file']} row {r['row']}" + (f" ({r['field']}: {r['value']})" if r["field"] else "")
+            for r in self.rows[:3]
+        )  # fmt: skip
         return (
             f"{self.table}: {self.kind} {self.check} failed on {self.failed:,} of "
             f"{self.checked:,} rows; partitions: {where}; sample: {sample} — {self.why}"
+            + (f"; rows: {rows}" if rows else "")
         )
 
     def to_json(self) -> dict[str, Any]:

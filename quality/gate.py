@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from quality import suites
-from quality.checks import SAMPLE_ROWS, Outcome, as_text
+from quality.checks import SAMPLE_ROWS, Outcome
 from quality.gx_runner import GXEngine, GXRun
 from quality.invariants import key_column
 from quality.suites import KEY, PARTITION, Suite
@@ -184,10 +184,11 @@ def _protected_fields() -> frozenset[str]:
 def sample_rows(
     frame: pl.LazyFrame, suite: suites.Suite, outcomes: list[Outcome], limit: int = SAMPLE_ROWS
 ) -> None:
-    """Fill ``rows`` of each failed expectation on one column: up to ``limit`` rows of ``frame``
-    (the partitions just validated) whose value is one of the offending values GX sampled (or
-    empty, for a check that a value is present), as source file, row, field and value — so an
-    auditor can open the file at the row. A protected field is never looked up or shown."""
+    """Fill ``rows`` of each failed expectation on one column or a pair of columns: up to
+    ``limit`` rows of ``frame`` (the partitions just validated) whose value (``a / b`` for a
+    pair, as GX samples it) is one of the offending values GX sampled, or empty for a check that
+    a value is present — as source file, row, field and value, so that an auditor can open the
+    file at the row. A protected field is never looked up or shown."""
     names = set(frame.collect_schema().names())
     if not {"_source_file", "_source_row"} <= names:
         return
@@ -195,13 +196,15 @@ def sample_rows(
     by_id = suite.by_id()
     for o in outcomes:
         e = by_id.get(o.check)
-        column = e.kwargs.get("column") if e is not None else None
-        if o.passed or e is None or column not in names or column in protected:
+        columns = [e.kwargs[k] for k in ("column", "column_A", "column_B") if e and e.kwargs.get(k)]
+        if o.passed or e is None or not columns or not set(columns) <= names:
             continue
+        if set(columns) & protected:
+            continue
+        value = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=" / ")
         values = [v for v in o.sample if v != "∅"]
-        wanted = pl.col(column).is_null() if "null" in e.gx.lower() or not values else (
-            pl.col(column).cast(pl.String).is_in(values)
-        )  # fmt: skip
+        nulls = "null" in e.gx.lower() or not values
+        wanted = pl.col(columns[0]).is_null() if nulls else value.is_in(values)
         if e.condition is not None and e.condition[0] in names:
             wanted = wanted & (pl.col(e.condition[0]).cast(pl.String) == e.condition[1])
         found = (
@@ -209,12 +212,12 @@ def sample_rows(
             .select(
                 pl.col("_source_file").cast(pl.String).str.split("/").list.last().alias("file"),
                 pl.col("_source_row").cast(pl.String).alias("row"),
-                pl.col(column).cast(pl.String).alias("value"),
+                value.alias("value"),
             )
             .head(limit)
             .collect()
         )
         o.rows = [
-            {"file": f or "", "row": r or "", "field": str(column), "value": as_text(v)}
+            {"file": f or "", "row": r or "", "field": " / ".join(columns), "value": v or "∅"}
             for f, r, v in found.iter_rows()
         ]

@@ -76,6 +76,8 @@ def offline(page: str, vendor: str) -> str:
 
     def tag(match: re.Match[str]) -> str:
         text = _SRI.sub("", match.group(0))
+        if match.group(1).lower() == "img" and _URL.search(text):
+            return ""  # a remote image (GX's logo) would show as a broken one
 
         def url(m: re.Match[str]) -> str:
             address = m.group(0).split("=", 1)[1].strip()[1:-1]

@@ -34,7 +34,9 @@ STATUS_ZH = {
     "running": "运行中，或在结束前被中止",
 }
 
-_CODE = re.compile(r"(\b[A-Za-z][\w.-]*_[\w.-]*\b|\b[a-z]+/[\w.]+\b|--[\w-]+)")
+_CODE = re.compile(
+    r"(\bdajiandu(?: [a-z]+)?(?: --[\w-]+)*|\b[A-Za-z][\w.-]*_[\w.-]*\b|\b[a-z]+/[\w.]+\b|--[\w-]+)"
+)
 
 
 def _e(value: object) -> str:
@@ -180,7 +182,7 @@ def page(
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>数据质量报告</title><style>{CSS}</style></head><body>
 <h1>数据质量报告</h1>
-<p>运行 <code>{_e(summary["run_id"])}</code>，开始于 {_e(shown_time(summary["started"]))}（北京时间），数据截止日 {_e(summary["as_of"] or "今天")}。
+<p>运行 <code>{_e(summary["run_id"])}</code>，开始于 {_e(shown_time(summary["started"]).removesuffix(" CST"))}（北京时间），数据截止日 {_e(summary["as_of"] or "今天")}。
 {_e(STATUS_ZH.get(summary.get("status", ""), "状态未知"))}。
 阻断性问题 {summary["errors"]} 项，警告 {summary["warnings"]} 项。
 供程序读取：<a href="summary.json"><code>summary.json</code></a>、<a href="history.json"><code>history.json</code></a>（最近 {len(runs)} 次运行）。</p>

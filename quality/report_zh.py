@@ -112,7 +112,7 @@ _EXACT = {
         "gold 引用的每条记录都是 silver/supervision_event 中关联到该干部的记录",
     "every record is linked to a cadre of the roster: an empty or vanished roster (source roster) "
     "would leave all of them unlinked":
-        "每条记录都关联到名册中的干部：名册为空或缺失（来源 roster）会使全部记录无法关联",
+        "每条记录都关联到名册中的干部：名册为空或缺失会使全部记录无法关联",
     "full-width or other-script digits and compatibility forms made standard (NFKC) in codes":
         "代码中的全角或其他文字的数字及兼容字符已规范化（NFKC）",
     "gold speaks only of cadres of the roster (silver/cadre)": "gold 只涉及名册中的干部（silver/cadre）",

@@ -512,20 +512,24 @@ def list_layout(
     """How to print ``frame`` as a table on A4: upright or turned (landscape), the font size,
     and each column's share of the width, from its content.
 
-    A column in ``keep`` (names, keys, dates, codes) is as wide as its widest cell, so it never
-    breaks inside; a date column is kept too. Free text gets its 90th-percentile width, at most
-    :data:`_FREE_TEXT_CAP` half-ems, and wraps past that. The table goes landscape when it does
+    A column in ``keep`` (names, keys, codes) is as wide as its widest cell, so it never breaks
+    inside; so is a date or number column and one whose values are all short (five CJK
+    characters or ten others: 出生年月, 在职状态). Free text gets its 90th-percentile width, at most
+    :data:`_FREE_TEXT_CAP` half-ems, and wraps past that; where the page has room to spare, free
+    text grows towards its longest value. The table goes landscape when it does
     not fit upright at 9 pt, and to 8 pt when it does not fit turned either; when even that is
-    too wide, the free-text columns give up width (the kept ones never do).
+    too wide, the free-text columns give up width down to four characters (the kept ones never
+    do).
 
     Returns ``{"landscape": bool, "font_pt": float, "columns": [{"name", "pct", "keep"}]}``.
     """
     units: dict[str, tuple[int, bool]] = {}
+    longest: dict[str, int] = {}
     for name in frame.columns:
         column = frame.get_column(name)
         values = [text_units(v) for v in column.head(sample).to_list() if v is not None]
-        is_date = column.dtype in (pl.Date, pl.Datetime)
-        kept = name in keep or is_date
+        short = column.dtype.is_temporal() or column.dtype.is_numeric() or max(values or [0]) <= 10
+        kept = name in keep or short
         header = text_units(name)
         if kept:
             width = max([*values, min(header, 8)])
@@ -534,10 +538,12 @@ def list_layout(
             p90 = ordered[int(len(ordered) * 0.9)] if ordered else 0
             width = min(max(p90, min(header, 8), 4), _FREE_TEXT_CAP)
         units[name] = (width, kept)
+        longest[name] = max([*values, width])
 
-    def widths(font_pt: float) -> dict[str, float]:
-        per_unit = font_pt * 0.5 * _PT_MM
-        return {n: u * per_unit + _CELL_PADDING_MM for n, (u, _) in units.items()}
+    def widths(font_pt: float, sizes: dict[str, int] | None = None) -> dict[str, float]:
+        per_unit = font_pt * 0.55 * _PT_MM  # a digit is about 0.55 em in Noto Sans SC
+        given = sizes or {n: u for n, (u, _) in units.items()}
+        return {n: given[n] * per_unit + _CELL_PADDING_MM for n in units}
 
     font_pt, landscape = 9.0, False
     mm = widths(font_pt)
@@ -548,12 +554,27 @@ def list_layout(
             mm = widths(font_pt)
     room = LANDSCAPE_MM if landscape else PORTRAIT_MM
     total = sum(mm.values())
-    if total > room:  # the free-text columns share what the kept ones leave
+    if total > room:  # the free-text columns share what the kept ones leave, 4 characters at least
+        four = 8 * font_pt * 0.55 * _PT_MM + _CELL_PADDING_MM
         kept_mm = sum(w for n, w in mm.items() if units[n][1])
-        free_mm = total - kept_mm
-        scale = max(room - kept_mm, 0.0) / free_mm if free_mm else 1.0
-        mm = {n: (w if units[n][1] else w * scale) for n, w in mm.items()}
+        free = {n: w for n, w in mm.items() if not units[n][1]}
+        left = max(room - kept_mm, 0.0)
+        least = {n: min(w, four) for n, w in free.items()}
+        if sum(least.values()) <= left:  # each keeps four characters, the rest shared
+            spare = sum(free.values()) - sum(least.values())
+            share = (left - sum(least.values())) / spare if spare else 0.0
+            free = {n: least[n] + (w - least[n]) * share for n, w in free.items()}
+        else:  # not even that: shared in proportion
+            free = {n: w * left / sum(free.values()) for n, w in free.items()}
+        mm = {n: free.get(n, w) for n, w in mm.items()}
         total = sum(mm.values())
+    elif total < room:  # room to spare: free text grows towards its longest value
+        full = widths(font_pt, longest)
+        want = {n: full[n] - w for n, w in mm.items() if not units[n][1] and full[n] > w}
+        if want:
+            share = min(1.0, (room - total) / sum(want.values()))
+            mm = {n: w + want.get(n, 0.0) * share for n, w in mm.items()}
+            total = sum(mm.values())
     columns = [
         {"name": n, "pct": round(100 * w / total, 2) if total else 0.0, "keep": units[n][1]}
         for n, w in mm.items()

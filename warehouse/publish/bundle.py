@@ -5,9 +5,10 @@ Layout of ``<out>/<管理权限>-<region>/``::
     index.html                 the scope: figures, links, an offline search over its cadres
     profiles/<人员编号>.html    one 干部监督档案 per cadre
     portraits/<n>.html          the region's and each unit's portrait (inline SVG charts)
-    lists/warnings.html, promotion.html, clearance.html
+    lists/<list>.html          every list below laid out for A4 (:data:`LIST_PAGES`)
     excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 数据不一致清单
     pdf/干部监督档案.pdf        every profile, each from a new page (when Pango is there)
+    pdf/干部监督档案/*.pdf      or one per cadre, ``<姓名>-<人员编号>.pdf`` (``per_cadre``)
     pdf/单位画像.pdf
     cases/                     the de-identified 典型案例汇编 (HTML, PDF), when given
     assets/                    the font subset the pages use and its licence (OFL)
@@ -148,6 +149,10 @@ LIST_PAGES = {
 """Each list's page in the bundle; its spreadsheet is ``excel/<name>.xlsx`` (and ``.csv``)."""
 
 _WHO = ["姓名", "人员编号", "单位", "职务"]
+ROSTER_SHOWN = [
+    *_WHO, "性别", "出生年月", "职级", "任现职时间", "预警等级", "暂停提拔", "澄清正名", "近三年年度考核",
+]  # fmt: skip
+"""干部名单's columns on its page (A4 landscape); the spreadsheet has all 20."""
 
 
 def _list_html(
@@ -180,15 +185,17 @@ def _list_html(
     )  # fmt: skip
     simple = {
         "澄清正名名单": ("澄清正名名单", "经核查不实并澄清正名、或认定为诬告陷害的反映，共 {n} 件；这些反映不计入对干部的评价。"),
-        "干部名单": ("干部名单", "本范围干部 {n} 人，每人一行：基本信息、预警、暂停提拔、澄清正名与近三年年度考核。"),
+        "干部名单": ("干部名单", "本范围干部 {n} 人，每人一行：基本信息、预警、暂停提拔、澄清正名与近三年年度考核"
+                 "（公民身份号码、管理权限、行政区划、记录数等其余各列见 Excel）。"),
         "容错复核清单": ("容错复核清单", "容错认定与其可能覆盖的问责、处分措施，共 {n} 对；待复核的由专人在 tolerance_decisions.csv 中确认或否定。"),
         "数据不一致清单": ("数据不一致清单", "上游数据与按规则计算的结果不一致之处，共 {n} 条，两者并列，请核实上游数据。"),
     }  # fmt: skip
     for name, (title, intro) in simple.items():
         frame = lists[name]
         html[LIST_PAGES[name]] = render_list(
-            frame, title, intro.format(n=frame.height), excel=name, **sub
-        )
+            frame, title, intro.format(n=frame.height), excel=name,
+            shown=ROSTER_SHOWN if name == "干部名单" else None, **sub,
+        )  # fmt: skip
     return {"warnings": counts, "barred": held.height}
 
 

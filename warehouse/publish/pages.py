@@ -102,10 +102,12 @@ def render_list(
     姓名 linking to the cadre's profile. ``sections`` (heading, rows) split the rows under
     headings (default: all rows, no heading); ``shown`` picks and orders the columns; ``excel``
     names the spreadsheet the page links to (``excel_rows`` its row count, when the page shows
-    fewer). ``context`` is what every page shares (scope, as-of, ``root``)."""
+    fewer). The layout is measured on the rows shown. ``context`` is what every page shares
+    (scope, as-of, ``root``)."""
     columns = shown or frame.columns
-    layout = list_layout(frame.select(columns))
     parts = sections if sections is not None else [(None, frame)]
+    rows = pl.concat([part for _, part in parts]) if parts else frame
+    layout = list_layout((rows if rows.height else frame).select(columns))  # what is shown
     return render(
         "list.html", title=title, intro=intro, layout=layout, note=note, excel=excel,
         excel_rows=frame.height if excel_rows is None else excel_rows,
