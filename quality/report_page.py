@@ -35,7 +35,8 @@ STATUS_ZH = {
 }
 
 _CODE = re.compile(
-    r"(\bdajiandu(?: [a-z]+)?(?: --[\w-]+)*|\b[A-Za-z][\w.-]*_[\w.-]*\b|\b[a-z]+/[\w.]+\b|--[\w-]+)"
+    r"(\bdajiandu(?: [a-z]+)?(?: --[\w-]+)*|(?<!\w)_*[A-Za-z][\w.-]*_[\w.-]*\b|\b[a-z]+/[\w.]+\b"
+    r"|--[\w-]+)"
 )
 
 
@@ -160,9 +161,9 @@ def page(
     root: Path, summary: dict[str, Any], trend: list[dict[str, Any]], runs: list[dict[str, Any]]
 ) -> str:
     blocked = summary["blocked"]
-    failed = "".join(f"<li>{_text(line)}</li>" for line in summary.get("failures", []))
+    failed = "".join(f"<li><code>{_e(line)}</code></li>" for line in summary.get("failures", []))
     status = (
-        f'<p class="blocked">本次运行失败；未运行到的表保留上一版本：</p><ul>{failed}</ul>'
+        f'<p class="blocked">本次运行失败；未运行到的表保留上一版本。失败步骤的原始信息（运行日志原文）：</p><ul>{failed}</ul>'
         if summary.get("status") == "failed" else ""
     ) + (
         f'<p class="blocked">已阻断：{"、".join(f"<code>{_e(b)}</code>" for b in blocked)} —— 这些表保留上一版本，其下游均未重建。</p>'
