@@ -122,6 +122,7 @@ def _profile_html(
     )  # fmt: skip
     for p in profiles:
         p["posts_note"] = rows.posts_note
+        p["region_text"] = region_label(p["region"], region_names())
         html[f"profiles/{p['file']}.html"] = render(
             "profile.html", title=f"{p['name']} 干部监督档案", p=p, **sub
         )
