@@ -36,7 +36,7 @@ STATUS_ZH = {
 
 _CODE = re.compile(
     r"(\bdajiandu(?: [a-z]+)?(?: --[\w-]+)*|(?<!\w)_*[A-Za-z][\w.-]*_[\w.-]*\b|\b[a-z]+/[\w.]+\b"
-    r"|--[\w-]+)"
+    r"|--[\w-]+|\b(?:bronze|silver|gold)\b)"
 )
 
 
