@@ -422,7 +422,7 @@ def test_reports_say_what_really_happened(
     assert all(o["checked"] > 0 and o["checked_earlier"] == o["checked"]
                for o in audit["outcomes"] if o["kind"] == "expectation")  # fmt: skip
     page = (warehouse / "reports" / "quality" / "index.html").read_text(encoding="utf-8")
-    assert "CST" in page and "UTC" not in page.replace("UTC+8", "")
+    assert "（北京时间）" in page and "UTC" not in page
     # GX's page of a published table said "Status: Failed" because a WARN expectation failed.
     docs = sorted((warehouse / "reports" / "quality" / "docs").glob("*/bronze.audit.html"))
     assert docs and "Failed" not in docs[-1].read_text(encoding="utf-8").split("Expectation")[0]
