@@ -184,6 +184,8 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         print(outcome.failure, file=sys.stderr)
         _quality_line(warehouse)
+        if outcome.log_file is not None:
+            print(f"full log: {outcome.log_file}", file=sys.stderr)
         return 1
     print_summary(outcome, warehouse)
     _quality_line(warehouse)

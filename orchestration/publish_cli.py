@@ -30,6 +30,7 @@ def publish_scopes(
     profile_pdf: bool = True,
     booklet: Path | None = None,
     notice_template: Path | None = None,
+    per_cadre: bool = False,
 ) -> int:
     """The booklet once (or the one already in the folder ``booklet``), then each scope's bundle;
     prints where each is. Every table is read from one set of versions, pinned and checked
@@ -82,6 +83,7 @@ def publish_scopes(
             for scope in scopes:
                 result = write_bundle(
                     snapshot, scope, out, now, pdfs=pdfs, profile_pdf=profile_pdf,
+                    per_cadre=per_cadre,
                     booklet=booklet, notice_template=template, say=_say,
                 )  # fmt: skip
                 if result.pdf_note and result.pdf_note != told:
@@ -107,9 +109,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         scopes = list(dict.fromkeys(Scope.parse(s) for s in args.scope))
     except ScopeError as error:
         return _error(str(error))
+    chosen = "none" if args.no_profile_pdf else args.profile_pdf
     return publish_scopes(
         Path(args.warehouse), scopes, Path(args.out), pdfs=not args.no_pdf,
-        profile_pdf=not args.no_profile_pdf,
+        profile_pdf=chosen == "volume", per_cadre=chosen == "per-cadre",
         notice_template=Path(args.notice_template) if args.notice_template else None,
     )  # fmt: skip
 
@@ -153,8 +156,13 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
     p.add_argument("--warehouse", default="data/warehouse", help="the warehouse root folder")
     p.add_argument("--no-pdf", action="store_true", help="pages and Excel only, no PDF")
     p.add_argument(
+        "--profile-pdf", choices=("volume", "per-cadre", "none"), default="volume",
+        help="干部监督档案 as one PDF of every profile (volume, the default), one PDF per cadre "
+        "in pdf/干部监督档案/ named by name and 人员编号 (per-cadre), or none",
+    )  # fmt: skip
+    p.add_argument(
         "--no-profile-pdf", action="store_true",
-        help="no 干部监督档案.pdf of every profile (the portraits and booklet PDFs stay)",
+        help="the same as --profile-pdf none (the portraits and booklet PDFs stay)",
     )  # fmt: skip
     p.add_argument(
         "--notice-template", metavar="FILE",

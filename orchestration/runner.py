@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from sqlalchemy.exc import SQLAlchemyError
 
+from orchestration.console import log_path
 from orchestration.definitions import EXECUTORS, JOB_NAME, build_defs
 from orchestration.instance import execute_on_workers, execute_recorded, open_instance
 from quality import report
@@ -92,6 +93,8 @@ class RunOutcome:
     when that table was published."""
     published: Publication = field(default_factory=Publication)
     """What readers see changed (for a failed run: exactly what was published before it failed)."""
+    log_file: Path | None = None
+    """The run's full log (every line, stack traces included), once the run has begun."""
 
 
 INSTANCE_CONFIG = """\
@@ -343,9 +346,11 @@ def run_pipeline(
     )
     job = defs.resolve_job_def(JOB_NAME)
     products, before = _products(defs), (table_links(warehouse), _files(warehouse))
+    log_file = log_path(warehouse, run_id)
     try:
         # Recorded with the code location's origin: the UI lists the run under its job.
-        run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+        console = {"log_level": log_level, "log_file": str(log_file)}
+        run_config: dict[str, Any] = {"loggers": {"console": {"config": console}}}
         with open_instance(dagster_home(warehouse)) as instance:
             result: dg.ExecuteInProcessResult | dg.JobExecutionResult
             if executor == "celery":
@@ -378,4 +383,5 @@ def run_pipeline(
         posts=_post_counts(metadata),
         decisions=_decision_counts(metadata),
         published=published,
+        log_file=log_file if log_file.exists() else None,
     )

@@ -7,6 +7,9 @@ import numpy as np
 
 Kind = Literal["expectation", "invariant", "row rule"]
 
+SAMPLE_ROWS = 20
+"""Offending rows the report shows for each failed check or warning."""
+
 
 @dataclass
 class Outcome:
@@ -27,6 +30,8 @@ class Outcome:
         detail: what exactly ran (the GX expectation type, the threshold …).
         carried: offending rows counted in partitions validated by an earlier run and unchanged.
         checked_earlier: of ``checked``, the rows in those partitions (validated earlier).
+        rows: up to :data:`SAMPLE_ROWS` offending rows as an auditor finds them: source file,
+            row in it, the field checked and its value (never a protected field).
     """
 
     check: str
@@ -42,6 +47,7 @@ class Outcome:
     detail: str = ""
     carried: int = 0
     checked_earlier: int = 0
+    rows: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def blocking(self) -> bool:
@@ -51,9 +57,14 @@ class Outcome:
         """One line for a run failure: the check, the partitions, a sample of values."""
         where = ", ".join(f"{p} ({n})" for p, n in sorted(self.partitions.items())[:5]) or "—"
         sample = ", ".join(self.sample[:5]) or "—"
+        rows = "; ".join(
+            f"{r['file']} row {r['row']}" + (f" ({r['field']}: {r['value']})" if r["field"] else "")
+            for r in self.rows[:3]
+        )  # fmt: skip
         return (
             f"{self.table}: {self.kind} {self.check} failed on {self.failed:,} of "
             f"{self.checked:,} rows; partitions: {where}; sample: {sample} — {self.why}"
+            + (f"; rows: {rows}" if rows else "")
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from quality import suites
-from quality.checks import Outcome
+from quality.checks import SAMPLE_ROWS, Outcome
 from quality.gx_runner import GXEngine, GXRun
 from quality.invariants import key_column
 from quality.suites import KEY, PARTITION, Suite
@@ -72,14 +72,22 @@ def _partition_value(part_dir: str) -> str:
     return part_dir.split("=", 1)[1] if "=" in part_dir else part_dir
 
 
-def validation_frame(
+def _in_partitions(
     staged: pl.LazyFrame, suite: Suite, partitions: list[str] | None = None
 ) -> pl.LazyFrame:
-    """The rows GX sees: the suite's columns, the record key and the partition, nothing else."""
+    """The rows of ``partitions`` (all when None), with their partition in ``PARTITION``."""
     part = pl.col(suite.partition).cast(pl.String) if suite.partition else pl.lit("all")
     frame = staged.with_columns(part.fill_null("unknown").alias(PARTITION))
     if partitions is not None:
         frame = frame.filter(pl.col(PARTITION).is_in(partitions))
+    return frame
+
+
+def validation_frame(
+    staged: pl.LazyFrame, suite: Suite, partitions: list[str] | None = None
+) -> pl.LazyFrame:
+    """The rows GX sees: the suite's columns, the record key and the partition, nothing else."""
+    frame = _in_partitions(staged, suite, partitions)
     return frame.with_columns(key_column(suite.key)).select(*suite.columns(), KEY, PARTITION)
 
 
@@ -107,6 +115,7 @@ def validate_staged(
     if changed and staged.rows and suite.expectations:
         frame = validation_frame(staged.scan(), suite, changed).collect()
         gx_run = engine.validate(suite, frame)
+        sample_rows(_in_partitions(staged.scan(), suite, changed), suite, gx_run.outcomes)
     outcomes = _merge(suite, gx_run, {p: known[p] for p in carried})
     outcomes += invariants or []
     rows = {_partition_value(p): n for p, n in staged.partitions.items()}
@@ -163,3 +172,52 @@ def commit(store: Warehouse, validation: TableValidation) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(validation.ledger, ensure_ascii=False, indent=1, sort_keys=True))
     os.replace(tmp, path)
+
+
+def _protected_fields() -> frozenset[str]:
+    """Reporter fields of every source (dropped at extraction; never shown, even if present)."""
+    from transforms.specs import SPECS
+
+    return frozenset(f for spec in SPECS.values() for f in spec.protected)
+
+
+def sample_rows(
+    frame: pl.LazyFrame, suite: suites.Suite, outcomes: list[Outcome], limit: int = SAMPLE_ROWS
+) -> None:
+    """Fill ``rows`` of each failed expectation on one column or a pair of columns: up to
+    ``limit`` rows of ``frame`` (the partitions just validated) whose value (``a / b`` for a
+    pair, as GX samples it) is one of the offending values GX sampled, or empty for a check that
+    a value is present — as source file, row, field and value, so that an auditor can open the
+    file at the row. A protected field is never looked up or shown."""
+    names = set(frame.collect_schema().names())
+    if not {"_source_file", "_source_row"} <= names:
+        return
+    protected = _protected_fields()
+    by_id = suite.by_id()
+    for o in outcomes:
+        e = by_id.get(o.check)
+        columns = [e.kwargs[k] for k in ("column", "column_A", "column_B") if e and e.kwargs.get(k)]
+        if o.passed or e is None or not columns or not set(columns) <= names:
+            continue
+        if set(columns) & protected:
+            continue
+        value = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=" / ")
+        values = [v for v in o.sample if v != "∅"]
+        nulls = "null" in e.gx.lower() or not values
+        wanted = pl.col(columns[0]).is_null() if nulls else value.is_in(values)
+        if e.condition is not None and e.condition[0] in names:
+            wanted = wanted & (pl.col(e.condition[0]).cast(pl.String) == e.condition[1])
+        found = (
+            frame.filter(wanted)
+            .select(
+                pl.col("_source_file").cast(pl.String).str.split("/").list.last().alias("file"),
+                pl.col("_source_row").cast(pl.String).alias("row"),
+                value.alias("value"),
+            )
+            .head(limit)
+            .collect()
+        )
+        o.rows = [
+            {"file": f or "", "row": r or "", "field": " / ".join(columns), "value": v or "∅"}
+            for f, r, v in found.iter_rows()
+        ]

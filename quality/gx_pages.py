@@ -48,16 +48,36 @@ _FAVICON = re.compile(r"""href=(["'])[./]*static/images/favicon\.ico\1""")
 _SRI = re.compile(r"""\s(integrity|crossorigin)\s*=\s*(["'])[^"']*\2""", re.IGNORECASE)
 
 
+_FOOTER = re.compile(r"<footer>.*?</footer>", re.IGNORECASE | re.DOTALL)
+"""GX's footer: a newsletter sign-up link, nothing about the data."""
+
+_BRAND = re.compile(
+    r'<div class="float-left navbar-brand[^"]*"[^>]*>.*?</div>', re.IGNORECASE | re.DOTALL
+)
+"""GX's logo (an image from GX's web server): replaced by a link back to the report."""
+
+_REMOTE_CSS = re.compile(r"""url\((["']?)https?://[^)"']*\1\)""", re.IGNORECASE)
+
+_REMOTE_LINK = re.compile(r"""<a\b[^>]*\bhref=(["'])https?://[^"']*\1[^>]*>(.*?)</a>""",
+                          re.IGNORECASE | re.DOTALL)  # fmt: skip
+
+_HOME = re.compile(r"""href=(["'])(?:\.\./)+index\.html\1""")
+
+
 def offline(page: str, vendor: str) -> str:
     """``page`` with every CDN address pointing at ``vendor`` and anything else remote removed.
 
     Tags that fetch (``link``, ``script``, ``img`` …) get their vendored copy; an address that
     is not vendored is replaced by an empty ``data:`` URL, so opening a page never leaves the
     machine. Subresource-integrity attributes go too: they make a browser refuse local files.
+    GX's logo (from its web server), its newsletter footer and any other link off the machine
+    go as well (a link keeps its text); "Home" leads back to the quality report.
     """
 
     def tag(match: re.Match[str]) -> str:
         text = _SRI.sub("", match.group(0))
+        if match.group(1).lower() == "img" and _URL.search(text):
+            return ""  # a remote image (GX's logo) would show as a broken one
 
         def url(m: re.Match[str]) -> str:
             address = m.group(0).split("=", 1)[1].strip()[1:-1]
@@ -68,6 +88,15 @@ def offline(page: str, vendor: str) -> str:
         text = _FAVICON.sub(f'href="{vendor}/favicon.ico"', text)
         return _URL.sub(url, text)
 
+    page = _FOOTER.sub("", page)
+    page = _BRAND.sub(
+        '<div class="float-left navbar-brand m-0 h-100 pt-3">'
+        '<a style="background:none" href="../../index.html">← 数据质量报告</a></div>',
+        page,
+    )
+    page = _HOME.sub('href="../../index.html"', page)
+    page = _REMOTE_CSS.sub("none", page)
+    page = _REMOTE_LINK.sub(lambda m: m.group(2), page)
     return _FETCHING.sub(tag, page)
 
 

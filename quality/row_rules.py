@@ -8,7 +8,7 @@ Here each rule only gets the sentence that says what it guards.
 
 import polars as pl
 
-from quality.checks import Outcome
+from quality.checks import SAMPLE_ROWS, Outcome
 
 WHY = {
     "required": "a required field is empty",
@@ -54,7 +54,7 @@ def with_rules(quarantine: pl.DataFrame) -> pl.DataFrame:
 
 
 def quarantine_outcomes(
-    table: str, quarantine: pl.DataFrame, rows_read: int, sample: int = 5
+    table: str, quarantine: pl.DataFrame, rows_read: int, sample: int = SAMPLE_ROWS
 ) -> list[Outcome]:
     """One outcome per row rule that sent rows of ``table`` to quarantine.
 
@@ -72,6 +72,13 @@ def quarantine_outcomes(
             pl.format("{} row {}: {}", "file", "_source_row", pl.col("message").str.slice(0, 160))
             .head(sample)
             .alias("sample"),
+            pl.struct(
+                pl.col("file").cast(pl.String),
+                pl.col("_source_row").cast(pl.String).alias("row"),
+                pl.col("message").str.slice(0, 160).alias("value"),
+            )
+            .head(sample)
+            .alias("rows"),
         )
         .sort("rule")
     )
@@ -81,8 +88,10 @@ def quarantine_outcomes(
             rows_read, failed, list(examples),
             partitions=dict(per_file.filter(pl.col("rule") == rule).select("file", "len").iter_rows()),
             why=why(rule), detail="cleaning rule: the row is kept in quarantine with its raw values",
+            rows=[{"file": r["file"] or "", "row": r["row"] or "", "field": "", "value": r["value"] or ""}
+                  for r in rows],
         )
-        for rule, failed, examples in by_rule.iter_rows()
+        for rule, failed, examples, rows in by_rule.iter_rows()
     ]  # fmt: skip
 
 

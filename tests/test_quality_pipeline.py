@@ -141,7 +141,7 @@ def test_a_blocking_failure_holds_the_partition_and_keeps_gold(baseline, sources
     assert [o["check"] for o in failed] == ["留党察看期限.months"]
     assert failed[0]["partitions"] == {"2026-03": 1}
     page = (warehouse / "reports" / "quality" / "index.html").read_text(encoding="utf-8")
-    assert "BLOCKED" in page and "留党察看期限.months" in page
+    assert "已阻断" in page and "留党察看期限.months" in page
 
 
 def test_a_new_month_validates_only_the_new_month(baseline, sources, tmp_path):

@@ -5,6 +5,7 @@ not heal, a report that misled — and checks what happens now."""
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -379,6 +380,15 @@ def test_a_post_ending_before_it_began_fails_by_name_without_a_stack(  # type: i
     code, _, err = _run_cli(capsys, sources, tmp_path / "w")
     assert code == 1 and "免职时间.not_before_任职时间" in err and "a post cannot end before" in err
     assert "Stack Trace" not in err and 'File "' not in err and "Traceback" not in err
+    # The failure is said once: table, file, row and problem, then where the full log is; no
+    # Dagster error class names, no "Dependencies for step … were not executed: ['gold', …]".
+    assert "dagster._core" not in err and "Dependencies for step" not in err
+    assert err.count("a post cannot end before") == 1
+    assert re.search(
+        r"rows: roster\.db#cadre_post_history row \d+ \(免职时间 / 任职时间: 2001-01-01", err
+    )
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("full log: ") and Path(last.removeprefix("full log: ")).is_file()
 
 
 def test_a_full_disk_is_one_clear_line(generated: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -412,7 +422,7 @@ def test_reports_say_what_really_happened(
     assert all(o["checked"] > 0 and o["checked_earlier"] == o["checked"]
                for o in audit["outcomes"] if o["kind"] == "expectation")  # fmt: skip
     page = (warehouse / "reports" / "quality" / "index.html").read_text(encoding="utf-8")
-    assert "CST" in page and "UTC" not in page.replace("UTC+8", "")
+    assert "（北京时间）" in page and "UTC" not in page
     # GX's page of a published table said "Status: Failed" because a WARN expectation failed.
     docs = sorted((warehouse / "reports" / "quality" / "docs").glob("*/bronze.audit.html"))
     assert docs and "Failed" not in docs[-1].read_text(encoding="utf-8").split("Expectation")[0]

@@ -195,46 +195,85 @@ def scope_portraits(
     return pl.concat(parts, how="diagonal_relaxed").sort("scope_level", "grain", "name")
 
 
-def _trend_chart(trend: list[Record], width: int = 480, height: int = 160) -> Record:
-    """Bars per year (all events, and those counting against), as SVG coordinates."""
+CHART_FONT_PX = 9
+"""Font size of chart text, in SVG pixels (the template writes it on each chart)."""
+
+
+def _text_px(text: str) -> float:
+    """About how wide ``text`` is at :data:`CHART_FONT_PX` (a CJK character is one em, other
+    characters about 0.6)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in text) * CHART_FONT_PX
+
+
+def _trend_chart(trend: list[Record], width: int = 640, height: int = 170) -> Record:
+    """Bars per year (all events, and those counting against), as SVG coordinates.
+
+    A year label is shown only where it fits: every ``step``-th year back from the latest, ``step``
+    chosen so that labels never overlap; a value above a bar only when the slot is wide enough
+    for it. Every bar keeps its figures in its tooltip (``<title>``).
+    """
     trend = [t for t in trend if t is not None]
     top = max([t["events"] or 0 for t in trend] + [1])
-    slot = (width - 40) / max(len(trend), 1)
+    left, base = 34, height - 22
+    slot = (width - left - 6) / max(len(trend), 1)
+    label_px = _text_px("0000") + 6
+    step = max(1, -(-int(label_px) // max(int(slot), 1)))
+    values_fit = slot >= _text_px(str(top)) + 2
     bars = []
     for i, t in enumerate(trend):
-        x = 30 + i * slot
-        h_all = (height - 40) * (t["events"] or 0) / top
-        h_against = (height - 40) * (t["against"] or 0) / top
+        x = left + i * slot
+        h_all = (base - 14) * (t["events"] or 0) / top
+        h_against = (base - 14) * (t["against"] or 0) / top
+        labelled = (len(trend) - 1 - i) % step == 0  # counted back from the latest year
         bars.append(
             {
-                "x": round(x + slot * 0.15, 1), "w": round(slot * 0.34, 1),
+                "x": round(x + slot * 0.12, 1), "w": round(slot * 0.38, 1),
                 "x2": round(x + slot * 0.5, 1), "h": round(h_all, 1), "h2": round(h_against, 1),
-                "y": round(height - 20 - h_all, 1), "y2": round(height - 20 - h_against, 1),
+                "y": round(base - h_all, 1), "y2": round(base - h_against, 1),
                 "label": str(t["year"]), "lx": round(x + slot * 0.5, 1),
+                "show_label": labelled, "show_value": values_fit and bool(t["events"]),
                 "events": t["events"], "against": t["against"],
             }
         )  # fmt: skip
-    return {"width": width, "height": height, "bars": bars, "top": top, "base": height - 20}
+    return {
+        "width": width, "height": height, "bars": bars, "top": top, "base": base,
+        "left": left, "font_px": CHART_FONT_PX,
+    }  # fmt: skip
 
 
-def _category_chart(categories: list[Record], width: int = 480, rows: int = 10) -> Record:
-    """Horizontal bars of events per 100 cadres for the busiest (source, category) pairs."""
+def _category_chart(categories: list[Record], width: int = 640, rows: int = 10) -> Record:
+    """Horizontal bars of events per 100 cadres for the busiest (source, category) pairs; the
+    label column is as wide as the longest label (cut with … past 22 characters' width)."""
     present = [c for c in categories if c is not None]
     chosen = sorted(
         present, key=lambda c: (-(c["per_100"] or 0), c["source"] or "", c["category"] or "")
     )
     chosen = chosen[:rows]
     top = max([c["per_100"] or 0 for c in chosen] + [1.0])
+    labels = [
+        _fit(f"{SOURCE_LABELS.get(c['source'], c['source'])}·{c['category'] or '未分类'}", 22)
+        for c in chosen
+    ]
+    label_w = round(max([_text_px(t) for t in labels] + [40.0]) + 8, 1)
+    value_w = _text_px("000.00") + 8
+    span = width - label_w - value_w
     bars = [
         {
-            "y": 4 + i * 22,
-            "w": round((width - 250) * (c["per_100"] or 0) / top, 1),
-            "label": f"{SOURCE_LABELS.get(c['source'], c['source'])}·{c['category'] or '未分类'}",
-            "value": c["per_100"],
+            "y": 4 + i * 22, "x": label_w, "w": round(span * (c["per_100"] or 0) / top, 1),
+            "label": label, "value": c["per_100"],
         }
-        for i, c in enumerate(chosen)
-    ]
-    return {"width": width, "height": 8 + 22 * len(bars), "bars": bars}
+        for i, (c, label) in enumerate(zip(chosen, labels, strict=True))
+    ]  # fmt: skip
+    return {"width": width, "height": 8 + 22 * len(bars), "bars": bars, "font_px": CHART_FONT_PX}
+
+
+def _fit(text: str, ems: float) -> str:
+    """``text`` cut with … so that it is at most ``ems`` CJK characters wide."""
+    if _text_px(text) <= ems * CHART_FONT_PX:
+        return text
+    while text and _text_px(text + "…") > ems * CHART_FONT_PX:
+        text = text[:-1]
+    return text + "…"
 
 
 def portrait_pages(portraits: pl.DataFrame) -> list[Record]:

@@ -574,3 +574,134 @@ def json_text(frame: pl.DataFrame) -> pl.DataFrame:
         .alias(name)
         for name in nested
     )
+
+
+KEEP_COLUMNS = frozenset(
+    TEXT_COLUMNS | {"姓名", "性别", "管理权限", "预警等级", "暂停提拔", "澄清正名", "复核状态"}
+)
+"""Columns whose cells never break inside (a name, a key, a code, a short status word)."""
+
+PORTRAIT_MM, LANDSCAPE_MM = 184.0, 271.0
+"""The text width of an A4 page (13 mm margins), upright and turned."""
+
+_PT_MM = 0.3528
+_CELL_PADDING_MM = 3.4
+_FREE_TEXT_CAP = 36
+"""A free-text column (单位, 依据 …) is given at most this many half-ems; longer text wraps."""
+
+
+def text_units(value: object) -> int:
+    """How wide ``value`` prints, in half-ems: a CJK character counts two, others one; a date as
+    ``YYYY-MM-DD``."""
+    text = value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def list_layout(
+    frame: pl.DataFrame, keep: Collection[str] = KEEP_COLUMNS, sample: int = 2000
+) -> dict[str, object]:
+    """How to print ``frame`` as a table on A4: upright or turned (landscape), the font size,
+    and each column's share of the width, from its content.
+
+    A column in ``keep`` (names, keys, codes) is as wide as its widest cell, so it never breaks
+    inside; so is a date or number column and one whose values are all short (five CJK
+    characters or ten others: 出生年月, 在职状态). Free text gets its 90th-percentile width, at most
+    :data:`_FREE_TEXT_CAP` half-ems, and wraps past that; where the page has room to spare, free
+    text grows towards its longest value. The table goes landscape when it does
+    not fit upright at 9 pt, and to 8 pt when it does not fit turned either; when even that is
+    too wide, the free-text columns give up width down to four characters (the kept ones never
+    do).
+
+    Returns ``{"landscape": bool, "font_pt": float, "columns": [{"name", "pct", "keep"}]}``.
+    """
+    units: dict[str, tuple[int, bool]] = {}
+    longest: dict[str, int] = {}
+    for name in frame.columns:
+        column = frame.get_column(name)
+        values = [text_units(v) for v in column.head(sample).to_list() if v is not None]
+        short = column.dtype.is_temporal() or column.dtype.is_numeric() or max(values or [0]) <= 10
+        kept = name in keep or short
+        header = text_units(name)
+        if kept:
+            width = max([*values, min(header, 8)])
+        else:
+            ordered = sorted(values)
+            p90 = ordered[int(len(ordered) * 0.9)] if ordered else 0
+            width = min(max(p90, min(header, 8), 4), _FREE_TEXT_CAP)
+        units[name] = (width, kept)
+        longest[name] = max([*values, width])
+
+    def widths(font_pt: float, sizes: dict[str, int] | None = None) -> dict[str, float]:
+        per_unit = font_pt * 0.55 * _PT_MM  # a digit is about 0.55 em in Noto Sans SC
+        given = sizes or {n: u for n, (u, _) in units.items()}
+        return {n: given[n] * per_unit + _CELL_PADDING_MM for n in units}
+
+    font_pt, landscape = 9.0, False
+    mm = widths(font_pt)
+    if sum(mm.values()) > PORTRAIT_MM:
+        landscape = True
+        if sum(mm.values()) > LANDSCAPE_MM:
+            font_pt = 8.0
+            mm = widths(font_pt)
+    room = LANDSCAPE_MM if landscape else PORTRAIT_MM
+    total = sum(mm.values())
+    if total > room:  # the free-text columns share what the kept ones leave, 4 characters at least
+        four = 8 * font_pt * 0.55 * _PT_MM + _CELL_PADDING_MM
+        kept_mm = sum(w for n, w in mm.items() if units[n][1])
+        free = {n: w for n, w in mm.items() if not units[n][1]}
+        left = max(room - kept_mm, 0.0)
+        least = {n: min(w, four) for n, w in free.items()}
+        if sum(least.values()) <= left:  # each keeps four characters, the rest shared
+            spare = sum(free.values()) - sum(least.values())
+            share = (left - sum(least.values())) / spare if spare else 0.0
+            free = {n: least[n] + (w - least[n]) * share for n, w in free.items()}
+        else:  # not even that: shared in proportion
+            free = {n: w * left / sum(free.values()) for n, w in free.items()}
+        mm = {n: free.get(n, w) for n, w in mm.items()}
+        total = sum(mm.values())
+    elif total < room:  # room to spare: free text grows towards its longest value
+        full = widths(font_pt, longest)
+        want = {n: full[n] - w for n, w in mm.items() if not units[n][1] and full[n] > w}
+        if want:
+            share = min(1.0, (room - total) / sum(want.values()))
+            mm = {n: w + want.get(n, 0.0) * share for n, w in mm.items()}
+            total = sum(mm.values())
+    columns = [
+        {"name": n, "pct": round(100 * w / total, 2) if total else 0.0, "keep": units[n][1]}
+        for n, w in mm.items()
+    ]
+    return {"landscape": landscape, "font_pt": font_pt, "columns": columns}
+
+
+def region_label(code: str | None, names: dict[str, str]) -> str:
+    """A region as officers say it, with its code beside: ``兴宁区（450102）``; the code alone
+    when the table does not know it."""
+    if not code:
+        return "—"
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code
+
+
+def with_region_names(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """``frame`` with a 行政区划 column (the region's name) right before 行政区划代码, where it
+    has one; names the table lacks stay empty."""
+    if "行政区划代码" not in frame.columns or "行政区划" in frame.columns:
+        return frame
+    table = pl.DataFrame(
+        {"行政区划代码": list(names), "行政区划": list(names.values())},
+        schema={"行政区划代码": pl.String, "行政区划": pl.String},
+    )
+    out = frame.join(table, on="行政区划代码", how="left", maintain_order="left")
+    at = frame.columns.index("行政区划代码")
+    order = [*frame.columns[:at], "行政区划", *frame.columns[at:]]
+    return out.select(order)
+
+
+def cadre_pdf_stem(name: str | None, person_no: str | None) -> str:
+    """The file name (without ``.pdf``) of one cadre's own 干部监督档案: ``张三-RY00000504`` — the
+    name when it is a plain name (else left out) and the safe key of :func:`file_stem`, so two
+    cadres of the same name never share a file."""
+    key = file_stem(person_no)
+    if name and _SAFE_STEM.fullmatch(name) and name.upper() not in _RESERVED:
+        return f"{name}-{key}"
+    return key

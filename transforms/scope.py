@@ -82,11 +82,13 @@ class Scope:
         """An ASCII name for asset keys: ``county_450321``."""
         return f"{LEVEL_KEYS[self.level]}_{self.region}"
 
-    def describe(self) -> str:
-        """What the scope holds, in words an officer reads."""
+    def describe(self, name: str | None = None) -> str:
+        """What the scope holds, in words an officer reads; ``name`` is the region's name
+        (GB/T 2260), shown with the code beside it."""
+        where = f"{name}（{self.region}）" if name else self.region
         if self.kind == "县级":
-            return f"{self.level}干部，行政区划 {self.region}"
-        return f"{self.level}干部，行政区划 {self.region} 及其所辖各地（代码以 {self.prefix} 开头）"
+            return f"{self.level}干部，行政区划 {where}"
+        return f"{self.level}干部，行政区划 {where} 及其所辖各地（代码以 {self.prefix} 开头）"
 
     def covers(self, level: str | None, region: str | None) -> bool:
         """Whether a cadre with this 管理权限 and region is in the scope."""

@@ -5,11 +5,12 @@ Layout of ``<out>/<管理权限>-<region>/``::
     index.html                 the scope: figures, links, an offline search over its cadres
     profiles/<人员编号>.html    one 干部监督档案 per cadre
     portraits/<n>.html          the region's and each unit's portrait (inline SVG charts)
-    lists/warnings.html, promotion.html, clearance.html
+    lists/<list>.html          every list below laid out for A4 (:data:`LIST_PAGES`)
     notices/澄清正名通知书-<人员编号>-<件号>.pdf + .docx
                                one per report found 不实/查无实据 and cleared (PDF when Pango is there)
     excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 数据不一致清单
     pdf/干部监督档案.pdf        every profile, each from a new page (when Pango is there)
+    pdf/干部监督档案/*.pdf      or one per cadre, ``<姓名>-<人员编号>.pdf`` (``per_cadre``)
     pdf/单位画像.pdf
     cases/                     the de-identified 典型案例汇编 (HTML, PDF), when given
     assets/                    the font subset the pages use and its licence (OFL)
@@ -23,6 +24,7 @@ publish left there are removed first. The rows come from one pinned, verified se
 versions (:mod:`warehouse.publish.snapshot`).
 """
 
+import functools
 import json
 import os
 import shutil
@@ -40,6 +42,7 @@ from transforms.pages import portrait_pages, profile_pages, search_index
 from transforms.publishing import (
     LEVEL_LABELS,
     bottom_rank_list,
+    cadre_pdf_stem,
     clearance_list,
     commendation_list,
     cst_text,
@@ -47,18 +50,21 @@ from transforms.publishing import (
     inconsistency_list,
     profile_list,
     promotion_list,
+    region_label,
     text_findings,
     tolerance_review_list,
     warning_list,
+    with_region_names,
 )
 from transforms.scope import Scope
 from warehouse.publish import excel, fonts, notices, pdf
 from warehouse.publish.carry import carry_file, fingerprint, frame_digest, recorded, render_version
 from warehouse.publish.manifest import MANIFEST, swap_in, verify, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
-from warehouse.publish.pages import render
+from warehouse.publish.pages import render, render_list
 from warehouse.publish.scoped import GOLD_USED, SILVER_USED, ScopeRows, _pinned, read_scope
 from warehouse.publish.snapshot import Snapshot
+from warehouse.rules import load_regions
 from warehouse.store import Warehouse
 
 
@@ -88,18 +94,26 @@ class _Pages:
     common: dict[str, Any]
 
 
+@functools.cache
+def region_names() -> dict[str, str]:
+    """GB/T 2260 code → name (``warehouse/rules/regions.csv``), for titles and lists."""
+    return dict(load_regions())
+
+
 def _common(rows: ScopeRows, now: datetime, root: str) -> dict[str, Any]:
     scope = rows.scope
+    where = region_label(scope.region, region_names())
     return {
-        "scope_label": scope.label, "scope_text": scope.describe(), "as_of": rows.as_of,
+        "scope_label": f"{scope.level} · {where}", "scope_text": scope.describe(
+            region_names().get(scope.region)), "as_of": rows.as_of,
         "generated_text": cst_text(now), "root": root,
-        "header_text": f"{scope.label} · 数据截至 {rows.as_of:%Y-%m-%d}",
+        "header_text": f"{scope.level} · {where} · 数据截至 {rows.as_of:%Y-%m-%d}",
     }  # fmt: skip
 
 
 def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
     cadres = rows.cadres.lazy()
-    return {
+    lists = {
         "预警名单": warning_list(rows.warning.lazy(), cadres, rows.timeline.lazy()).collect(),
         "选拔任用审查": promotion_list(rows.promotion.lazy(), cadres).collect(),
         "澄清正名名单": clearance_list(rows.clearance.lazy(), cadres).collect(),
@@ -110,6 +124,7 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
         "影响期跟踪名单": followup_list(rows.followup.lazy(), cadres).collect(),
         "表彰奖励资格名单": commendation_list(rows.profile.lazy(), cadres).collect(),
     }
+    return {name: with_region_names(frame, region_names()) for name, frame in lists.items()}
 
 
 def _profile_html(
@@ -121,6 +136,7 @@ def _profile_html(
     )  # fmt: skip
     for p in profiles:
         p["posts_note"] = rows.posts_note
+        p["region_text"] = region_label(p["region"], region_names())
         html[f"profiles/{p['file']}.html"] = render(
             "profile.html", title=f"{p['name']} 干部监督档案", p=p, **sub
         )
@@ -132,36 +148,78 @@ def _portrait_html(
 ) -> list[dict[str, Any]]:
     portraits = portrait_pages(rows.portraits)
     for n, u in enumerate(portraits, start=1):
+        if u["grain"] == "region":
+            u["name"] = region_label(u["name"], region_names())
+        u["region_text"] = region_label(u.get("region"), region_names())
         u["path"] = f"portraits/{'region' if u['grain'] == 'region' else 'unit'}-{n:04d}.html"
         html[u["path"]] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
     return portraits
+
+
+LIST_PAGES = {
+    "预警名单": "lists/warnings.html", "选拔任用审查": "lists/promotion.html",
+    "澄清正名名单": "lists/clearance.html", "干部名单": "lists/cadres.html",
+    "容错复核清单": "lists/tolerance-review.html", "数据不一致清单": "lists/inconsistency.html",
+    "考核排名靠后名单": "lists/bottom-rank.html", "影响期跟踪名单": "lists/followup.html",
+    "表彰奖励资格名单": "lists/commendation.html",
+}  # fmt: skip
+"""Each list's page in the bundle; its spreadsheet is ``excel/<name>.xlsx`` (and ``.csv``)."""
+
+_WHO = ["姓名", "人员编号", "单位", "职务"]
+ROSTER_SHOWN = [
+    *_WHO, "性别", "出生年月", "职级", "任现职时间", "预警等级", "暂停提拔", "澄清正名", "近三年年度考核",
+]  # fmt: skip
+"""干部名单's columns on its page (A4 landscape); the spreadsheet has all 20."""
 
 
 def _list_html(
     lists: dict[str, pl.DataFrame], sub: dict[str, Any], html: dict[str, str],
     written: list[dict[str, Any]],
 ) -> dict[str, Any]:  # fmt: skip
-    """The three list pages; returns the figures the index shows (warnings by level, barred)."""
-    warnings = lists["预警名单"].to_dicts()
+    """A page for every list (:func:`~warehouse.publish.pages.render_list`); the clearance list
+    links its 澄清正名通知书 (``written``). Returns the figures the index shows (warnings by
+    level, barred, notices)."""
+    warnings = lists["预警名单"]
     groups = [
-        (lv, LEVEL_LABELS[lv], [w for w in warnings if w["预警等级"] == LEVEL_LABELS[lv]])
+        (lv, LEVEL_LABELS[lv], warnings.filter(pl.col("预警等级") == LEVEL_LABELS[lv]))
         for lv in ("red", "yellow", "blue")
     ]
-    counts = {lv: len(g) for lv, _, g in groups}
-    html["lists/warnings.html"] = render(
-        "list_warnings.html", title="预警名单", groups=groups, counts=counts,
-        total=len(warnings), **sub,
+    counts = {lv: g.height for lv, _, g in groups}
+    html[LIST_PAGES["预警名单"]] = render_list(
+        warnings, "预警名单", f"截至 {sub['as_of']:%Y-%m-%d}，本范围内 {warnings.height} 条预警"
+        f"（红色 {counts['red']}、黄色 {counts['yellow']}、蓝色 {counts['blue']}），每条列出引发预警的记录。",
+        excel="预警名单", sections=[(label, g) for _, label, g in groups],
+        shown=[*_WHO, "预警事项", "依据", "相关记录"], **sub,
     )  # fmt: skip
-    promotion = lists["选拔任用审查"].to_dicts()
-    barred = sum(r["暂停提拔"] == "是" for r in promotion)
-    html["lists/promotion.html"] = render(
-        "list_promotion.html", title="选拔任用审查名单", rows=promotion, barred=barred, **sub
-    )
-    html["lists/clearance.html"] = render(
-        "list_clearance.html", title="澄清正名名单", rows=lists["澄清正名名单"].to_dicts(),
-        notices=written, **sub,
+    promotion = lists["选拔任用审查"]
+    held = promotion.filter(pl.col("暂停提拔") == "是")
+    html[LIST_PAGES["选拔任用审查"]] = render_list(
+        promotion, "选拔任用审查名单",
+        f"依据《党政领导干部选拔任用工作条例》第二十四条，截至 {sub['as_of']:%Y-%m-%d}：本范围 "
+        f"{promotion.height} 名干部中 {held.height} 名暂停提拔，列于下表。",
+        excel="选拔任用审查", sections=[("暂停提拔", held)],
+        shown=[*_WHO, "限制截止日期", "原因及依据"],
+        note=f"其余 {promotion.height - held.height} 名干部截至审查基准日无暂停提拔情形，"
+        "未在此列出；全部干部的审查结果见 Excel。", **sub,
     )  # fmt: skip
-    return {"warnings": counts, "barred": barred, "notices": len(written)}
+    simple = {
+        "澄清正名名单": ("澄清正名名单", "经核查不实并澄清正名、或认定为诬告陷害的反映，共 {n} 件；这些反映不计入对干部的评价。"),
+        "干部名单": ("干部名单", "本范围干部 {n} 人，每人一行：基本信息、预警、暂停提拔、澄清正名与近三年年度考核"
+                 "（公民身份号码、管理权限、行政区划、记录数等其余各列见 Excel）。"),
+        "容错复核清单": ("容错复核清单", "容错认定与其可能覆盖的问责、处分措施，共 {n} 对；在 Excel 的“决定、理由、经办人、日期”列填写确认或否决后，用 dajiandu decisions import 导入。"),
+        "数据不一致清单": ("数据不一致清单", "上游数据与按规则计算的结果不一致之处，共 {n} 条，两者并列，请核实上游数据。"),
+        "考核排名靠后名单": ("考核排名靠后名单", "年度考核在本单位连续排名靠后的干部，及排名末位的班子负责人、分管副职（约谈），共 {n} 条。"),
+        "影响期跟踪名单": ("影响期跟踪名单", "受处分或组织处理的干部，共 {n} 条：影响期、此后的年度考核与新记录，以及能否重新使用的每项条件及其依据。"),
+        "表彰奖励资格名单": ("表彰奖励资格名单", "按年度考核结果具备嘉奖、记三等功资格的干部，共 {n} 条，列出依据条款。"),
+    }  # fmt: skip
+    for name, (title, intro) in simple.items():
+        frame = lists[name]
+        html[LIST_PAGES[name]] = render_list(
+            frame, title, intro.format(n=frame.height), excel=name,
+            shown=ROSTER_SHOWN if name == "干部名单" else None,
+            notices=written if name == "澄清正名名单" else None, **sub,
+        )  # fmt: skip
+    return {"warnings": counts, "barred": held.height, "notices": len(written)}
 
 
 def _render(
@@ -180,6 +238,7 @@ def _render(
         units=int((rows.portraits["grain"] == "unit").sum()),
         cleared=int(rows.profile["cleared"].sum()), index=search_index(rows.profile),
         portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet,
+        lists=[{"name": n, "page": LIST_PAGES[n], "rows": f.height} for n, f in lists.items()],
         **figures, **top,
     )  # fmt: skip
     return _Pages(html, top), profiles, portraits
@@ -189,6 +248,8 @@ PDF_FILES = {
     "profile": ("pdf/干部监督档案.pdf", "干部监督档案"),
     "portrait": ("pdf/单位画像.pdf", "单位画像"),
 }
+PER_CADRE = "pdf/干部监督档案"
+"""The folder of one PDF per cadre (``--profile-pdf per-cadre``), beside the volume."""
 
 
 def _books(pages: _Pages, profiles: list[dict[str, Any]], portraits: list[dict[str, Any]],
@@ -201,6 +262,17 @@ def _books(pages: _Pages, profiles: list[dict[str, Any]], portraits: list[dict[s
         kind: render("book.html", title=title, parts=parts, kind=kind, **pages.common)
         for kind, (parts, title) in books.items()
     }
+
+
+def _cadre_books(pages: _Pages, profiles: list[dict[str, Any]]) -> dict[str, str]:
+    """One 干部监督档案 per cadre (no cover), by its path under :data:`PER_CADRE`."""
+    return {
+        f"{PER_CADRE}/{cadre_pdf_stem(p['name'], p['person_no'])}.pdf": render(
+            "book.html", title=f"{p['name']} 干部监督档案", parts=[p], kind="profile",
+            cover=False, **pages.common,
+        )
+        for p in profiles
+    }  # fmt: skip
 
 
 def _page_note(note: str | None) -> str | None:
@@ -224,6 +296,7 @@ def _notices(rows: ScopeRows, template: NoticeTemplate, pdfs: bool) -> list[dict
 def _write_files(
     staging: Path, pages: _Pages, books: dict[str, str], lists: dict[str, pl.DataFrame],
     booklet: Path | None, written: list[dict[str, Any]], say: Callable[[str], None],
+    cadre_books: dict[str, str],
 ) -> None:  # fmt: skip
     """Pages, the font subset, Excel, PDFs, the notices and the booklet's copy into ``staging``."""
     for path, text in pages.html.items():
@@ -233,13 +306,17 @@ def _write_files(
     notice_pages = [notices.notice_html(n["texts"], pages.common) for n in written]
     fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values(), *notice_pages])
     for name, frame in lists.items():
-        excel.write_sheet(frame, staging / "excel", name)
+        excel.write_sheet(frame, staging / "excel", name, header=pages.common["header_text"])
     for kind, html in books.items():
         pdf.write_pdf(html, staging, inside(staging, PDF_FILES[kind][0]))
         say(f"{PDF_FILES[kind][0]} written")
     notices.write_notices(staging, written, pages.common, pdfs=bool(written) and written[0]["pdf"])
     if written:
         say(f"{len(written):,} 澄清正名通知书 written")
+    for path, html in cadre_books.items():
+        pdf.write_pdf(html, staging, inside(staging, path))
+    if cadre_books:
+        say(f"{PER_CADRE}/ written ({len(cadre_books):,} PDFs, one per cadre)")
     if booklet is not None:
         shutil.copytree(
             booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"),
@@ -267,13 +344,17 @@ def write_bundle(
     *,
     pdfs: bool = True,
     profile_pdf: bool = True,
+    per_cadre: bool = False,
     booklet: Path | None = None,
     notice_template: NoticeTemplate | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> BundleResult:
     """Publish one scope into ``out/<slug>``; ``booklet`` is a folder holding the case booklet
-    to copy in; ``notice_template`` words the 澄清正名通知书 (default: the shipped
-    ``clearance_notice.yaml``, :func:`warehouse.publish.notices.load_template`). ``now`` (Asia/Shanghai) is the generation time the pages show. ``store`` is a
+    to copy in; ``per_cadre`` writes one profile PDF per cadre into :data:`PER_CADRE` as well
+    (beside the volume, when ``profile_pdf``); ``notice_template`` words the 澄清正名通知书
+    (default: the shipped ``clearance_notice.yaml``,
+    :func:`warehouse.publish.notices.load_template`). ``now`` (Asia/Shanghai) is the generation
+    time the pages show. ``store`` is a
     pinned :class:`Snapshot`, or a warehouse whose current versions are pinned and verified here.
     A scope whose rows, options, booklet and page code are those its folder was made from
     (:func:`scope_fingerprint`) is not rendered or rewritten again.
@@ -294,7 +375,7 @@ def write_bundle(
     tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
     versions = snapshot.data_versions(f"{layer}/{name}" for layer, name in tables)
     template = notice_template if notice_template is not None else notices.load_template()
-    inputs = scope_fingerprint(rows, note, profile_pdf, booklet, template)
+    inputs = scope_fingerprint(rows, note, (profile_pdf, per_cadre), booklet, template)
     target = inside(out, scope.slug)
     with output_lock(out):
         kept = _carried(target, inputs, versions)
@@ -305,12 +386,15 @@ def write_bundle(
     lists = _lists(rows)
     kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
     links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
+    if per_cadre and not note:
+        links.append({"path": f"{PER_CADRE}/", "label": "干部监督档案（每人一份）"})
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
     written = _notices(rows, template, pdfs=note is None)
     pages, profiles, portraits = _render(
         rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None, written
     )
     books = {} if note else _books(pages, profiles, portraits, profile_pdf)
+    cadre_books = _cadre_books(pages, profiles) if per_cadre and not note else {}
     units = int((rows.portraits["grain"] == "unit").sum())
     with output_lock(out):
         for name in clean_staging(out):
@@ -318,7 +402,7 @@ def write_bundle(
         staging = inside(out, f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}")
         staging.mkdir(parents=True)
         try:
-            _write_files(staging, pages, books, lists, booklet, written, say)
+            _write_files(staging, pages, books, lists, booklet, written, say, cadre_books)
             files = write_manifest(staging, {
                 "scope": scope.label, "scope_description": scope.describe(),
                 "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
@@ -340,7 +424,7 @@ def write_bundle(
 def scope_fingerprint(
     rows: ScopeRows,
     note: str | None,
-    profile_pdf: bool,
+    profile_pdf: bool | tuple[bool, bool],
     booklet: Path | None,
     template: NoticeTemplate | None = None,
 ) -> str:

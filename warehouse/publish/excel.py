@@ -11,6 +11,7 @@ import csv
 from collections.abc import Collection
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import xlsxwriter
@@ -19,6 +20,11 @@ from transforms.publishing import TEXT_COLUMNS, csv_cell, xlsx_text
 from warehouse.publish.outdir import inside
 
 _MAX_WIDTH = 60
+A4 = 9
+"""xlsxwriter's paper code for A4."""
+PORTRAIT_CHARS = 100
+"""Past this many characters of column width a sheet prints landscape (A4 upright holds about
+100 at the default font, turned about 150; wider still is shrunk to the page's width)."""
 
 
 def _width(values: list[object], header: str) -> float:
@@ -32,31 +38,61 @@ def _width(values: list[object], header: str) -> float:
     return min(_MAX_WIDTH, max([size(header), *sample]) + 2)
 
 
+def print_setup(page: Any, widths: list[float], title: str, header: str = "") -> None:
+    """A4 print setup for a list sheet: landscape when its columns are wider than
+    :data:`PORTRAIT_CHARS`, fitted to one page wide (as many tall as it takes), the header row
+    repeated on every page, and a page header with ``header`` (scope and as-of) on the left,
+    ``title`` on the right and 第 n 页 / 共 m 页 in the footer. ``page`` is an xlsxwriter
+    worksheet; shared by every spreadsheet an officer prints."""
+    page.set_paper(A4)
+    if sum(widths) > PORTRAIT_CHARS:
+        page.set_landscape()
+    else:
+        page.set_portrait()
+    page.fit_to_pages(1, 0)
+    page.repeat_rows(0)
+    page.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+
+    def safe(text: str) -> str:  # & starts a code in Excel's header language
+        return text.replace("&", "&&")[:100]
+
+    page.set_header(f"&L&9{safe(header)}&R&9{safe(title)}", {"margin": 0.3})
+    page.set_footer("&C&9第 &P 页 / 共 &N 页", {"margin": 0.3})
+
+
 def write_xlsx(
-    frame: pl.DataFrame, path: Path, sheet: str, text_columns: Collection[str] = TEXT_COLUMNS
+    frame: pl.DataFrame,
+    path: Path,
+    sheet: str,
+    text_columns: Collection[str] = TEXT_COLUMNS,
+    header: str = "",
 ) -> None:
-    """``frame`` as one sheet named ``sheet``: header frozen, widths set, types kept."""
+    """``frame`` as one sheet named ``sheet``: header frozen, widths set, types kept, set up to
+    print on A4 (:func:`print_setup`; ``header`` is the page header's scope and as-of)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with xlsxwriter.Workbook(
         path, {"strings_to_numbers": False, "strings_to_formulas": False}
     ) as book:
         book.set_properties({"title": sheet, "author": "大监督"})
         book.set_calc_mode("manual")
-        header = book.add_format({"bold": True, "bg_color": "#EEF1F4", "border": 1})
+        bold = book.add_format({"bold": True, "bg_color": "#EEF1F4", "border": 1})
         text = book.add_format({"num_format": "@"})
         day = book.add_format({"num_format": "yyyy-mm-dd"})
         moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         page = book.add_worksheet(sheet[:31])
         page.freeze_panes(1, 0)
+        widths = []
         for col, name in enumerate(frame.columns):
             values = frame.get_column(name).to_list()
             is_text = name in text_columns
-            page.set_column(col, col, _width(values, name), text if is_text else None)
-            page.write_string(0, col, name, header)
+            widths.append(_width(values, name))
+            page.set_column(col, col, widths[-1], text if is_text else None)
+            page.write_string(0, col, name, bold)
             for row, value in enumerate(values, start=1):
                 _cell(page, row, col, value, text if is_text else None, day, moment)
         if frame.height:
             page.autofilter(0, 0, frame.height, max(0, frame.width - 1))
+        print_setup(page, widths, sheet, header)
 
 
 def _cell(page, row, col, value, text, day, moment) -> None:  # type: ignore[no-untyped-def]
@@ -86,13 +122,14 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
             writer.writerow(["" if v is None else csv_cell(v) for v in row])
 
 
-def write_sheet(frame: pl.DataFrame, folder: Path, name: str) -> list[Path]:
-    """``<name>.xlsx`` and ``<name>.csv`` in ``folder``; the files written.
+def write_sheet(frame: pl.DataFrame, folder: Path, name: str, header: str = "") -> list[Path]:
+    """``<name>.xlsx`` and ``<name>.csv`` in ``folder``; the files written. ``header`` is what
+    each printed page says at its top left (scope and as-of).
 
     Raises:
         UnsafePathError: ``name`` would not make a file inside ``folder``.
     """
     xlsx, text = inside(folder, f"{name}.xlsx"), inside(folder, f"{name}.csv")
-    write_xlsx(frame, xlsx, name)
+    write_xlsx(frame, xlsx, name, header=header)
     write_csv(frame, text)
     return [xlsx, text]

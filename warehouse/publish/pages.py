@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import polars as pl
 from markupsafe import Markup
 
-from transforms.publishing import DISPLAY_LIMIT, display_text, file_stem
+from transforms.publishing import DISPLAY_LIMIT, display_text, file_stem, list_layout
 
 TEMPLATES = Path(__file__).parent / "templates"
 PLATFORM = "大监督 · 干部监督信息综合运用"
@@ -82,3 +83,33 @@ def script_json(value: object) -> str:
     """JSON safe inside a ``<script>`` element (no ``</script>`` can close it early)."""
     text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     return text.replace("</", "<\\/")
+
+
+def render_list(
+    frame: pl.DataFrame,
+    title: str,
+    intro: str,
+    *,
+    excel: str | None = None,
+    sections: list[tuple[str | None, pl.DataFrame]] | None = None,
+    shown: list[str] | None = None,
+    note: str = "",
+    excel_rows: int | None = None,
+    **context: Any,
+) -> str:
+    """One officer list as a page laid out for A4 (:func:`~transforms.publishing.list_layout`):
+    landscape where the columns need it, widths from content, names and keys never broken,
+    姓名 linking to the cadre's profile. ``sections`` (heading, rows) split the rows under
+    headings (default: all rows, no heading); ``shown`` picks and orders the columns; ``excel``
+    names the spreadsheet the page links to (``excel_rows`` its row count, when the page shows
+    fewer). The layout is measured on the rows shown. ``context`` is what every page shares
+    (scope, as-of, ``root``)."""
+    columns = shown or frame.columns
+    parts = sections if sections is not None else [(None, frame)]
+    rows = pl.concat([part for _, part in parts]) if parts else frame
+    layout = list_layout((rows if rows.height else frame).select(columns))  # what is shown
+    return render(
+        "list.html", title=title, intro=intro, layout=layout, note=note, excel=excel,
+        excel_rows=frame.height if excel_rows is None else excel_rows,
+        sections=[(heading, rows.to_dicts()) for heading, rows in parts], **context,
+    )  # fmt: skip
