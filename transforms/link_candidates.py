@@ -124,7 +124,7 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
     unit = (
         pl.when(pl.col("unit_tail").is_null()).then(pl.lit(sim["different"]))
         .when(pl.col("unit_prefix") == pl.col("c_prefix")).then(pl.lit(sim["same"]))
-        .when(pl.col("unit_prefix").is_null() | pl.col("c_prefix").is_null()).then(pl.lit(sim["prefix_missing"]))
+        .when(_region_open()).then(pl.lit(sim["prefix_missing"]))
         .otherwise(pl.lit(sim["other_region"]))
     )  # fmt: skip
     same_post = _same_post() | pl.col("_elsewhere")
@@ -144,6 +144,18 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
     )
     name = pl.when(pl.col("typo")).then(pl.lit(rules.typo_name)).otherwise(pl.lit(1.0))
     return [name.alias("name_score"), unit.alias("unit_score"), post.alias("post_score")]
+
+
+def _region_open() -> pl.Expr:
+    """The record leaves the region open for this candidate: it names none, the roster names
+    none, or it names a short form two regions share (伊宁 of 伊宁市 and 伊宁县) of which the
+    candidate's is one. Filled from the post, and only where one candidate fits."""
+    record, held = pl.col("unit_prefix"), pl.col("c_prefix")
+    return (
+        record.is_null()
+        | held.is_null()
+        | (held.str.starts_with(record) & (held.str.len_chars() > record.str.len_chars()))
+    )
 
 
 def _same_post() -> pl.Expr:
@@ -253,10 +265,8 @@ def candidates(
     w = rules.weights
     # Another county's bureau of the same name is another unit: no candidate at all; nor is a
     # 县's bureau for a record that says 区发改局.
-    elsewhere = (
-        pl.col("unit_prefix").is_not_null()
-        & pl.col("c_prefix").is_not_null()
-        & (pl.col("unit_prefix") != pl.col("c_prefix"))
+    elsewhere = ((pl.col("unit_prefix") != pl.col("c_prefix")) & ~_region_open()).fill_null(
+        False
     ) | (pl.col("unit_level") != pl.col("c_level")).fill_null(False)
     intervals = _intervals(posts, rules)
     # Collected once: both the scoring and the look at posts held elsewhere read it.
