@@ -20,9 +20,9 @@ import polars as pl
 from transforms.link_keys import (
     NOT_CADRES,
     POST_PARTS,
-    accepted_tails,
     pinyin_key,
     skeleton_key,
+    with_renamed_tails,
 )
 
 if TYPE_CHECKING:
@@ -36,24 +36,18 @@ CANDIDATE_COLUMNS = [
 
 def _mentions(open_mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     """The record side, one row per unit tail the record may be matched on."""
-    tails = accepted_tails(
-        pl.col("unit_tail"), pl.col("event_date"), rules.lineage, rules.lineage_slack_days
-    )
+    keyed = open_mentions.select(
+        "mention_id", "name_key", "unit_prefix", "unit_tail", "unit_level", "posts", "event_date",
+    ).with_columns(
+        pinyin_key(pl.col("name_key")).alias("pinyin_key"),
+        skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
+        # A record naming no post is still compared (its post confirms nothing).
+        pl.when(pl.col("posts").list.len() > 0).then(pl.col("posts")).otherwise(
+            pl.lit([None], dtype=POST_PARTS)
+        ),
+    )  # fmt: skip
     return (
-        open_mentions.select(
-            "mention_id", "name_key", "unit_prefix", "unit_tail", "unit_level", "posts",
-            "event_date",
-        )
-        .with_columns(
-            pinyin_key(pl.col("name_key")).alias("pinyin_key"),
-            skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
-            tails.alias("tail"),
-            # A record naming no post is still compared (its post confirms nothing).
-            pl.when(pl.col("posts").list.len() > 0).then(pl.col("posts")).otherwise(
-                pl.lit([None], dtype=POST_PARTS)
-            ),
-        )
-        .explode("tail")
+        with_renamed_tails(keyed, rules.lineage, rules.lineage_slack_days)
         .explode("posts")
         .with_columns(
             *(pl.col("posts").struct.field(f) for f in ("post_key", "post_kind", "post_group")),
