@@ -308,7 +308,8 @@ def candidates(
             pl.col("conflict").is_not_null(),
             "score",
             "start",
-            descending=[False, False, False, False, True, False],
+            "c_post_key",  # of one interval's titles (党组书记、局长), always the same one
+            descending=[False, False, False, False, True, False, False],
             nulls_last=True,
         )  # fmt: skip
         .unique(["mention_id", "person_no"], keep="first", maintain_order=True)
