@@ -547,3 +547,21 @@ def test_a_township_whose_name_begins_with_another_regions_name() -> None:
     roster = [("A", "黄文", "博湖县乌兰再格森乡人民政府", "乡长")]
     row = _link_roster(roster, subject_name="黄文", unit_given="乌兰再格森乡", post_given="乡长")
     assert (row["person_no"], row["link_status"]) == ("A", "linked")
+
+
+def test_a_city_whose_name_ends_in_cheng_is_a_region() -> None:
+    # 瑞城市 (an export's own county-level city) was no region: 城市 was taken for the start of
+    # 城市管理局, so 瑞城市人力资源和社会保障局 was one opaque unit. A record's 市人社局 then found
+    # only the namesake at 奎屯市's bureau and linked him (autonomous profile, 100,000 cadres).
+    model = _model_of_roster("瑞城市人力资源和社会保障局", "奎屯市人力资源和社会保障局")
+    assert parse_unit("瑞城市人力资源和社会保障局", model) == ("瑞城", "人力资源和社会保障局")
+    assert parse_unit("中共瑞城市委员会宣传部", model) == ("瑞城", "宣传部")
+    # 城市管理 after a region's name is still the department's.
+    assert parse_unit("慈溪城市管理行政执法局", model)[1] == "城市管理行政执法局"
+    roster = [
+        ("A", "巴特尔·热合曼", "瑞城市人力资源和社会保障局", "副局长"),
+        ("B", "巴特尔·热合曼", "奎屯市人力资源和社会保障局", "副局长"),
+    ]
+    row = _link_roster(roster, subject_name="巴特尔·热合曼", unit_given="市人社局",
+                       post_given="副局长")  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == (None, "review")

@@ -132,6 +132,9 @@ _UNIT_END = re.compile(
     r"(局|委|办|部|院|所|站|队|中心|馆|处|室|会|团|厅|署|社|校|公司|集团|政府|人大常委会|政协)$"
 )
 _STOP = re.compile(r"^(?:镇|乡|街道|村|社区|局|分局)")
+_CITY_DEPT = re.compile(r"^(?:管理|建设|规划|综合|执法|更新|运行)")
+"""What follows 城市 when it belongs to the department (西台|城市管理局), not to a region's name
+(瑞城市|人社局, 长城市|审计局)."""
 _DEPT_WORD = re.compile(r"^(?:场|政局|政公用|政园林|政管理)")
 """What follows a region's 市 when the 市 belongs to the department (宁波市场监管局 = 宁波 + 市场监管局)."""
 
@@ -294,7 +297,9 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         and above < 3
         and match.group(1) not in model.regions
         and len(text) > at + len(match.group(1))
-        and not match.group(1).endswith("城市")
+        and not (
+            match.group(1).endswith("城市") and _CITY_DEPT.match(text[at + len(match.group(1)) :])
+        )
         and not (
             match.group(1).endswith("市") and _DEPT_WORD.match(text[at + len(match.group(1)) :])
         )
