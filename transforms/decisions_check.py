@@ -111,12 +111,18 @@ def _repeats(
 
 
 def _regions(frame: pl.LazyFrame, unit: str, by: str, units: UnitModel) -> pl.LazyFrame:
-    """Per ``by``: the regions (``安平``) the units of ``frame`` name, a sorted list."""
+    """Per ``by``: the regions (``安平``) the units of ``frame`` name (``_r``, a sorted list, what
+    is compared) and those units as written (``_u``, sorted: what a message prints — a region
+    key such as ``平平`` says less to a reader than ``平平市发展和改革委员会``)."""
     return (
-        frame.select(by, unit_parts(pl.col(unit), units).struct.field("prefix").alias("_r"))
+        frame.select(
+            by,
+            pl.col(unit).alias("_u"),
+            unit_parts(pl.col(unit), units).struct.field("prefix").alias("_r"),
+        )
         .drop_nulls("_r")
         .group_by(by)
-        .agg(pl.col("_r").unique().sort())
+        .agg(pl.col("_r").unique().sort(), pl.col("_u").unique().sort())
     )
 
 
@@ -159,14 +165,14 @@ def check_link_decisions(
     record_regions = _regions(
         named.with_columns(pl.concat_str(LINK_KEY, separator="\x1f").alias("_k")),
         "unit_given", "_k", units,
-    ).rename({"_r": "_record_regions"})  # fmt: skip
+    ).rename({"_r": "_record_regions", "_u": "_record_units"})  # fmt: skip
     roster = cadres.select(
         pl.col("person_no").alias("decision"), pl.col("name").alias("_cadre_name"),
         nz.name_key(pl.col("name")).alias("_cadre_key"), pl.lit(True).alias("_known"),
     )  # fmt: skip
     held = pl.concat([posts.select("person_no", "unit"), cadres.select("person_no", "unit")])
     cadre_regions = _regions(held, "unit", "person_no", units).rename(
-        {"person_no": "decision", "_r": "_cadre_regions"}
+        {"person_no": "decision", "_r": "_cadre_regions", "_u": "_cadre_units"}
     )
     judged = (
         kept.lazy()
@@ -214,10 +220,10 @@ def _link_verdict() -> list[pl.Expr]:
         ),
         pl.when(away).then(
             pl.format(
-                "outside the record's region: the record's unit is in {}, cadre {} held posts only in {}",
-                pl.col("_record_regions").list.join("、"),
+                "outside the record's region: the record names {}, cadre {} held posts only in {}",
+                pl.col("_record_units").list.join("、"),
                 pl.col("decision"),
-                pl.col("_cadre_regions").list.join("、"),
+                pl.col("_cadre_units").list.join("、"),
             )
         ),
     ).list.drop_nulls().list.join("; ") + pl.lit(

@@ -20,9 +20,9 @@ import polars as pl
 from transforms.link_keys import (
     NOT_CADRES,
     POST_PARTS,
-    accepted_tails,
     pinyin_key,
     skeleton_key,
+    with_renamed_tails,
 )
 
 if TYPE_CHECKING:
@@ -36,24 +36,18 @@ CANDIDATE_COLUMNS = [
 
 def _mentions(open_mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     """The record side, one row per unit tail the record may be matched on."""
-    tails = accepted_tails(
-        pl.col("unit_tail"), pl.col("event_date"), rules.lineage, rules.lineage_slack_days
-    )
+    keyed = open_mentions.select(
+        "mention_id", "name_key", "unit_prefix", "unit_tail", "unit_level", "posts", "event_date",
+    ).with_columns(
+        pinyin_key(pl.col("name_key")).alias("pinyin_key"),
+        skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
+        # A record naming no post is still compared (its post confirms nothing).
+        pl.when(pl.col("posts").list.len() > 0).then(pl.col("posts")).otherwise(
+            pl.lit([None], dtype=POST_PARTS)
+        ),
+    )  # fmt: skip
     return (
-        open_mentions.select(
-            "mention_id", "name_key", "unit_prefix", "unit_tail", "unit_level", "posts",
-            "event_date",
-        )
-        .with_columns(
-            pinyin_key(pl.col("name_key")).alias("pinyin_key"),
-            skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
-            tails.alias("tail"),
-            # A record naming no post is still compared (its post confirms nothing).
-            pl.when(pl.col("posts").list.len() > 0).then(pl.col("posts")).otherwise(
-                pl.lit([None], dtype=POST_PARTS)
-            ),
-        )
-        .explode("tail")
+        with_renamed_tails(keyed, rules.lineage, rules.lineage_slack_days)
         .explode("posts")
         .with_columns(
             *(pl.col("posts").struct.field(f) for f in ("post_key", "post_kind", "post_group")),
@@ -124,7 +118,7 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
     unit = (
         pl.when(pl.col("unit_tail").is_null()).then(pl.lit(sim["different"]))
         .when(pl.col("unit_prefix") == pl.col("c_prefix")).then(pl.lit(sim["same"]))
-        .when(pl.col("unit_prefix").is_null() | pl.col("c_prefix").is_null()).then(pl.lit(sim["prefix_missing"]))
+        .when(_region_open()).then(pl.lit(sim["prefix_missing"]))
         .otherwise(pl.lit(sim["other_region"]))
     )  # fmt: skip
     same_post = _same_post() | pl.col("_elsewhere")
@@ -144,6 +138,18 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
     )
     name = pl.when(pl.col("typo")).then(pl.lit(rules.typo_name)).otherwise(pl.lit(1.0))
     return [name.alias("name_score"), unit.alias("unit_score"), post.alias("post_score")]
+
+
+def _region_open() -> pl.Expr:
+    """The record leaves the region open for this candidate: it names none, the roster names
+    none, or it names a short form two regions share (伊宁 of 伊宁市 and 伊宁县) of which the
+    candidate's is one. Filled from the post, and only where one candidate fits."""
+    record, held = pl.col("unit_prefix"), pl.col("c_prefix")
+    return (
+        record.is_null()
+        | held.is_null()
+        | (held.str.starts_with(record) & (held.str.len_chars() > record.str.len_chars()))
+    )
 
 
 def _same_post() -> pl.Expr:
@@ -253,10 +259,8 @@ def candidates(
     w = rules.weights
     # Another county's bureau of the same name is another unit: no candidate at all; nor is a
     # 县's bureau for a record that says 区发改局.
-    elsewhere = (
-        pl.col("unit_prefix").is_not_null()
-        & pl.col("c_prefix").is_not_null()
-        & (pl.col("unit_prefix") != pl.col("c_prefix"))
+    elsewhere = ((pl.col("unit_prefix") != pl.col("c_prefix")) & ~_region_open()).fill_null(
+        False
     ) | (pl.col("unit_level") != pl.col("c_level")).fill_null(False)
     intervals = _intervals(posts, rules)
     # Collected once: both the scoring and the look at posts held elsewhere read it.
@@ -304,7 +308,8 @@ def candidates(
             pl.col("conflict").is_not_null(),
             "score",
             "start",
-            descending=[False, False, False, False, True, False],
+            "c_post_key",  # of one interval's titles (党组书记、局长), always the same one
+            descending=[False, False, False, False, True, False, False],
             nulls_last=True,
         )  # fmt: skip
         .unique(["mention_id", "person_no"], keep="first", maintain_order=True)

@@ -194,23 +194,46 @@ class Rename:
     document: str
 
 
-def accepted_tails(tail: pl.Expr, when: pl.Expr, lineage: Sequence[Rename], slack: int) -> pl.Expr:
-    """The unit tails a record may be matched on, as a list: its own, plus, where the record's
-    date agrees, its unit's other name — the new name for an old name used before the rename, the
-    old names for a new name used after it (an S8 export may keep the name a post began under).
-    Within ``slack`` days of the rename both hold; a record without a date takes both."""
-    extra = []
-    for rename in lineage:
-        before = when.is_null() | (when < rename.effective + timedelta(days=slack))
-        after = when.is_null() | (when >= rename.effective - timedelta(days=slack))
-        extra.append(pl.when((tail == rename.old) & before).then(pl.lit(rename.new)))
-        extra.append(pl.when((tail == rename.new) & after).then(pl.lit(rename.old)))
-    others = (
-        pl.concat_list(*extra).list.drop_nulls() if extra else pl.lit([], dtype=pl.List(pl.String))
+def renamed_tails(lineage: Sequence[Rename], slack: int) -> pl.LazyFrame:
+    """The other names a unit tail may be matched on, and when: ``tail`` → ``other`` where the
+    record's date agrees — the new name for an old name used before the rename (``before``: the
+    date is earlier than it), the old names for a new name used after it (``since``: the date is
+    that or later; an S8 export may keep the name a post began under). Within ``slack`` days of
+    the rename both hold; a record without a date takes both. A table joined on the tail (a list
+    built from one expression per rename was the slowest step of the linker)."""
+    days = timedelta(days=slack)
+    rows = [
+        row
+        for r in lineage
+        for row in (
+            (r.old, r.new, None, r.effective + days),
+            (r.new, r.old, r.effective - days, None),
+        )
+    ]
+    schema = {"tail": pl.String, "other": pl.String, "since": pl.Date, "before": pl.Date}
+    return pl.LazyFrame(rows, schema=schema, orient="row")
+
+
+def with_renamed_tails(frame: pl.LazyFrame, lineage: Sequence[Rename], slack: int) -> pl.LazyFrame:
+    """``frame`` (``unit_tail``, ``event_date``, ``mention_id``) with a ``tail`` column: one row with
+    its own tail (even null: a record naming no unit), and one more per other name its unit had
+    at the record's date (:func:`renamed_tails`)."""
+    own = frame.with_columns(pl.col("unit_tail").alias("tail"))
+    if not lineage:
+        return own
+    date = pl.col("event_date")
+    agrees = date.is_null() | (
+        (pl.col("since").is_null() | (date >= pl.col("since")))
+        & (pl.col("before").is_null() | (date < pl.col("before")))
     )
-    # The record's own tail comes first and stays even when null (a record naming no unit): an
-    # empty list would drop the record when the tails are exploded.
-    return pl.concat_list(tail, others).list.unique(maintain_order=True)
+    others = (
+        frame.join(renamed_tails(lineage, slack), left_on="unit_tail", right_on="tail")
+        .filter(agrees & (pl.col("other") != pl.col("unit_tail")))
+        .unique(["mention_id", "other"])
+        .drop("since", "before")
+        .rename({"other": "tail"})
+    )
+    return pl.concat([own, others], how="diagonal")
 
 
 def _keyed(frame: pl.LazyFrame, unit: str, post: str, rules: "LinkRules") -> pl.LazyFrame:

@@ -34,8 +34,9 @@ _UNKNOWN_CHAR = r"[?？□■〓*＊_]"
 
 def blank_to_null(expr: pl.Expr) -> pl.Expr:
     """Strip ASCII and full-width white space; an empty cell becomes null."""
-    stripped = expr.str.strip_chars(" \t\r\n\u3000\u00a0")
-    return pl.when(stripped == "").then(None).otherwise(stripped)
+    # One reference to ``expr``, not two (when/then/otherwise): an expression holding a Python
+    # batch function (to_simplified) was evaluated twice, once per reference.
+    return expr.str.strip_chars(" \t\r\n\u3000\u00a0").replace("", None)
 
 
 def to_half_width(expr: pl.Expr) -> pl.Expr:

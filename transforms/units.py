@@ -90,6 +90,9 @@ _ETHNIC = "|".join(
     sorted({*ETHNIC_GROUPS, *(g[:-1] for g in ETHNIC_GROUPS if len(g) > 2)}, key=len, reverse=True)
 )
 """Each nationality as autonomous regions name it, with and without 族 (伊犁哈萨克自治州)."""
+_ETHNIC_TOWNSHIP = re.compile(rf"(?<=..)(?:{_ETHNIC})+民?族?乡$")
+"""The nationality of a 民族乡 (三宫回族乡, 科克浩特浩尔蒙古民族乡, 阿什里哈萨克族乡): records write the
+place alone (三宫乡), so a township is keyed without it."""
 _REGION_SUFFIX = re.compile(
     rf"^(?P<short>.+?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
     r"矿区|特区|省|市|区|县|旗|盟|州)$"
@@ -103,6 +106,7 @@ LEVEL_WORDS = "区县市州旗盟"
 _LEVEL_WORD = re.compile(
     r"^(?:本县|本区|本市|本州|本旗|县|区|市|州|旗)(?!场|政(?!府|协)|民(?!政|宗|族)|域|直|属|级)"
 )
+_LEVEL_ORGAN = re.compile(r"[区县市州旗盟](?:委|政府|人大常委会|政协|纪委)")
 _PARTY_DEPT = re.compile(r"^党?委(?=.{1,6}部$)")
 TOWNSHIP_ORGANS = frozenset(
     {"", "委", "党委", "党工委", "工委", "政府", "办事处", "办", "人大", "人大主席团", "人大工委",
@@ -128,6 +132,9 @@ _UNIT_END = re.compile(
     r"(局|委|办|部|院|所|站|队|中心|馆|处|室|会|团|厅|署|社|校|公司|集团|政府|人大常委会|政协)$"
 )
 _STOP = re.compile(r"^(?:镇|乡|街道|村|社区|局|分局)")
+_CITY_DEPT = re.compile(r"^(?:管理|建设|规划|综合|执法|更新|运行)")
+"""What follows 城市 when it belongs to the department (西台|城市管理局), not to a region's name
+(瑞城市|人社局, 长城市|审计局)."""
 _DEPT_WORD = re.compile(r"^(?:场|政局|政公用|政园林|政管理)")
 """What follows a region's 市 when the 市 belongs to the department (宁波市场监管局 = 宁波 + 市场监管局)."""
 
@@ -143,6 +150,9 @@ class UnitModel:
     longest: int
     suffixes: Mapping[str, str]
     """Region key → the level word its full name ends with (北仑 → 区, 察布查尔 → 县)."""
+    roster: frozenset[str] = frozenset()
+    """The keys of the regions the roster names (empty when not known): a short name of another
+    region before a township is the township's own name (乌兰再格森乡 of 博湖县, not 乌兰县's 再格森乡)."""
 
 
 def short_region(name: str) -> str:
@@ -229,7 +239,7 @@ def unit_model(
     forms = {core(k): core(v) for k, v in abbreviations.items()}
     longest = max((len(n) for n in table), default=0)
     suffixes = {table[n][0]: n[-1] for n in level if table[n][0] and n[-1] in LEVEL_WORDS}
-    return UnitModel(table, forms, longest, suffixes)
+    return UnitModel(table, forms, longest, suffixes, frozenset(table[n][0] for n in here))
 
 
 def core(name: str) -> str:
@@ -247,9 +257,10 @@ def core(name: str) -> str:
 
 def _township(text: str) -> str | None:
     """The 街道/镇/乡 ``text`` names (with only its committee, office or congress after it), trying
-    every place its name may end: 五乡镇党委 is 五乡镇, 章镇镇 is 章镇镇; None when it names none."""
+    every place its name may end: 五乡镇党委 is 五乡镇, 章镇镇 is 章镇镇; None when it names none.
+    A 民族乡 is named by its place (:data:`_ETHNIC_TOWNSHIP`): 三宫回族乡 and a clerk's 三宫乡 are one."""
     for end in re.finditer(r"街道|民族乡|镇|乡", text):
-        name, organ = text[: end.end()], text[end.end() :]
+        name, organ = _ETHNIC_TOWNSHIP.sub("乡", text[: end.end()]), text[end.end() :]
         if 1 < len(name) <= 10 and not re.search(r"[\d、，,]", name) and organ in TOWNSHIP_ORGANS:
             return name
     return None
@@ -259,6 +270,8 @@ def _is_unit(rest: str, model: UnitModel) -> bool:
     """``rest`` (what follows a short region name) reads as a unit, not as the rest of a word."""
     if len(rest) < 2 or _STOP.match(rest):
         return False
+    if _LEVEL_ORGAN.fullmatch(rest):
+        return True  # 巴州|州委, 伊犁|州政府: the short name, then its level word and an organ
     township = _township(rest)
     if township:
         # 北仑|白峰街道 is a place; 平安|江镇 is not (a township's name has two characters or
@@ -274,13 +287,19 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
     伊宁市 (a county), 伊犁 begins a place's name (伊犁河路街道), not a region. A name ending in a
     region word that the table lacks (安平蒙古自治州) outranks a shorter name it begins with."""
     known = _known_region_at(text, at, above, model)
+    if known is not None and _written_level(text, at, known[1], model):
+        # 山城|县教育局 where the table holds only 山城区: the region is written with its own level
+        # word (the roster's 山城县), and it is read with it (named_regions learns 山城县).
+        return known[0], known[1] + 1, known[2]
     match = _UNKNOWN_REGION.match(text[at:])
     if (
         match
         and above < 3
         and match.group(1) not in model.regions
         and len(text) > at + len(match.group(1))
-        and not match.group(1).endswith("城市")
+        and not (
+            match.group(1).endswith("城市") and _CITY_DEPT.match(text[at + len(match.group(1)) :])
+        )
         and not (
             match.group(1).endswith("市") and _DEPT_WORD.match(text[at + len(match.group(1)) :])
         )
@@ -289,6 +308,23 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         name = match.group(1)
         return short_region(name), len(name), 2 if re.search(r"(州|盟|地区)$", name) else 3
     return known
+
+
+def _written_level(text: str, at: int, size: int, model: UnitModel) -> bool:
+    """The region at ``at`` is a bare short name (``山城``) followed by a level word the table
+    does not give it (``县``: only 山城区 is known), and a unit after that: the level word is the
+    region's (the export's own county), not the department's (宁波|市场监管局, 县直, 区域)."""
+    piece, rest = text[at : at + size], text[at + size :]
+    return (
+        short_region(piece) == piece
+        and piece + rest[:1] not in model.regions
+        and _LEVEL_WORD.match(rest) is not None
+        and not rest.startswith(("本", "州"))
+        and (
+            len(rest) == 1 or _is_unit(rest[1:], model) or _LEVEL_ORGAN.fullmatch(rest) is not None
+        )
+        and not (rest.startswith("市") and _DEPT_WORD.match(rest[1:]) is not None)
+    )
 
 
 def _known_region_at(
@@ -306,6 +342,8 @@ def _known_region_at(
                 continue  # a short name inside a word: 公安局, 东城街道, 清河镇
             if level <= 2 and _township(rest):
                 continue  # 伊犁河路街道: a prefecture's short name does not stand before a 街道
+            if model.roster and key not in model.roster and _township(rest):
+                continue  # 乌兰再格森乡: a region the roster never names begins a township's name
         if piece.endswith("市") and _DEPT_WORD.match(rest):
             continue  # 宁波|市场监管局: the 市 is the department's
         return key, size, level
@@ -358,7 +396,9 @@ def parse_unit_level(
         piece = text[at : at + found[1]]
         written = short_region(piece) != piece and piece[-1] in LEVEL_WORDS  # 温州 is no 州
         level = piece[-1] if written else model.suffixes.get(found[0])
-        region, at, above = found[0] or None, at + found[1], found[2]
+        # A short name two regions share (伊宁: 伊宁市 and 伊宁县) is kept as written: it names
+        # one of them (the linker compares it with both), never a region left open.
+        region, at, above = found[0] or short_region(piece), at + found[1], found[2]
     rest = re.sub(r"^政府(?=.+(?:街道|镇|乡))", "", text[at:])
     bare = _LEVEL_WORD.match(rest)
     if level is None and bare:
