@@ -113,6 +113,7 @@ def build_defs(
     warehouse: str,
     as_of: str = "",
     accept_drop: str = "",
+    full_refresh: str = "",
     rules_dir: str = "",
     serving_url: str = "",
 ) -> dg.Definitions:
@@ -184,8 +185,12 @@ def build_defs(
             "sources": SourcesResource(path=sources),
             "warehouse": WarehouseResource(root=warehouse),
             "settings": RunSettings(
-                as_of=as_of, accept_drop=accept_drop, rules_dir=rules_dir, serving_url=serving_url
-            ),
+                as_of=as_of,
+                accept_drop=accept_drop,
+                rules_dir=rules_dir,
+                serving_url=serving_url,
+                full_refresh=full_refresh,
+            ),  # fmt: skip
             "gx": GXResource(),
         },
     )

@@ -301,10 +301,12 @@ def run_pipeline(
     accept_drop: str = "",
     rules_dir: str = "",
     serving_url: str = "",
+    full_refresh: str = "",
 ) -> RunOutcome:
     """Materialise every asset in-process against one sources file and warehouse root.
 
     ``accept_drop``: comma-separated sources whose row drop below half the last run is expected.
+    ``full_refresh``: comma-separated SQL sources read in full, not from their watermark.
     """
     warehouse.mkdir(parents=True, exist_ok=True)
     run_id = str(uuid.uuid4())
@@ -323,6 +325,7 @@ def run_pipeline(
         accept_drop,
         rules_dir,
         config_safe_url(serving_url),
+        full_refresh,
     )
     job = defs.resolve_job_def(JOB_NAME)
     products, before = _products(defs), (table_links(warehouse), _files(warehouse))
