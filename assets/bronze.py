@@ -183,8 +183,7 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
         if inputs.unchanged:
             yield from _unchanged(spec, inputs, store)
             return
-        tables = bronze_tables(inputs.rows, inputs.rejects, inputs.carried_bronze,
-                               inputs.carried_quarantine, spec, inputs.as_of)  # fmt: skip
+        tables = bronze_tables(inputs.frames, spec)
         previous = store.manifest("bronze", spec.name)
         staged = stage_bronze(store, inputs, tables, log)
         gated = _guarded(spec, staged, settings, previous["rows"] if previous else None)

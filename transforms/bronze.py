@@ -21,6 +21,7 @@ from transforms.cleaning import (
     PARTITION,
     annotate,
     bronze_rows,
+    flag_counts,
     quarantine_rows,
     reason,
     split_duplicates,
@@ -29,6 +30,8 @@ from transforms.specs import SourceSpec
 
 UPDATED = "更新时间"
 """The column a SQL source is read incrementally by (the contract's incremental column)."""
+STAMP = "%Y-%m-%d %H:%M:%S"
+"""How a database gives a timestamp as text (PostgreSQL, MariaDB, the SQLite exports)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,16 @@ class BronzeTables:
 
     bronze: pl.DataFrame
     quarantine: pl.DataFrame
+    extract: pl.DataFrame | None = None
+    """A SQL source's rows after the read, merged (:func:`merge_versions`): its next state."""
+    watermark: str | None = None
+    """The latest ``更新时间`` read, not after the read (:func:`high_watermark`)."""
+    future: int = 0
+    """Rows of the extract stamped after the read (read again on every run)."""
+
+    @property
+    def flags(self) -> dict[str, int]:
+        return flag_counts(self.bronze)
 
     @property
     def recheck(self) -> list[str]:
@@ -69,37 +82,73 @@ def reader_rejects(rejects: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
     )
 
 
-def bronze_tables(
-    rows: pl.DataFrame,
-    rejects: pl.DataFrame,
-    carried_bronze: pl.DataFrame | None,
-    carried_quarantine: pl.DataFrame | None,
-    spec: SourceSpec,
-    as_of: date,
-) -> BronzeTables:
-    """Type and check ``rows`` (text, lineage) and add the carried-over rows of unchanged files.
+@dataclass(frozen=True)
+class BronzeFrames:
+    """What a source's bronze is computed from: frames and plain values, no reader.
+
+    ``rows``: text rows with lineage, masked at extraction (a SQL source: the rows changed since
+    the watermark). ``rejects``: rows a reader could not split. ``carried_*``: the rows of
+    unchanged files as stored (None: nothing carried). A SQL source gives ``state`` (the rows
+    extracted before; empty for a full read) and ``read_at`` (when it was read).
+    """
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    as_of: date
+    carried_bronze: pl.DataFrame | None = None
+    carried_quarantine: pl.DataFrame | None = None
+    state: pl.DataFrame | None = None
+    read_at: datetime | None = None
+
+
+def bronze_tables(frames: BronzeFrames, spec: SourceSpec) -> BronzeTables:
+    """Type and check a source's rows (a SQL source's merged into its state first,
+    :func:`merge_versions`) and add the carried-over rows of unchanged files.
 
     Bronze gets the rows without a hard error, quarantine the rest with every reason (and the
-    reader's ``rejects``); an exact copy of a row lands once, its copies are quarantined. Both
-    are in file, then row order. ``carried_*`` are shaped like the result (None: nothing carried).
+    reader's rejects); an exact copy of a row lands once, its copies are quarantined. Both are in
+    file, then row order.
     """
+    rows, rejects, state, read_at = frames.rows, frames.rejects, frames.state, frames.read_at
+    carried_bronze, carried_quarantine, as_of = (
+        frames.carried_bronze, frames.carried_quarantine, frames.as_of
+    )  # fmt: skip
+    extract, watermark, future = None, None, 0
+    if state is not None:
+        moment = read_at or datetime.now()
+        extract = merge_versions(state if state.width else rows.clear(), rows, spec)
+        watermark = high_watermark(rows, moment)
+        if UPDATED in extract.columns:
+            future = int((extract.get_column(UPDATED) > moment.strftime(STAMP)).sum())
+        rows = extract
     annotated = annotate(rows.lazy(), spec, as_of).collect()
     bronze = bronze_rows(annotated.lazy(), spec).collect()
     quarantine = quarantine_rows(annotated.lazy(), spec).collect()
     if rejects.width:
         quarantine = pl.concat([quarantine, reader_rejects(rejects, spec)])
     if carried_bronze is not None:
-        bronze = pl.concat([bronze, carried_bronze.select(bronze.columns).cast(bronze.schema)])
+        bronze = pl.concat([bronze, _shaped(carried_bronze, bronze)])
     if carried_quarantine is not None:
-        quarantine = pl.concat(
-            [quarantine, carried_quarantine.select(quarantine.columns).cast(quarantine.schema)]
-        )
+        quarantine = pl.concat([quarantine, _shaped(carried_quarantine, quarantine)])
     bronze, copies = split_duplicates(bronze, spec, annotated)
     quarantine = pl.concat([quarantine, copies])
     return BronzeTables(
         bronze.sort("_source_file", "_source_row"),
         quarantine.sort("_source_file", "_source_row"),
+        extract,
+        watermark,
+        future,
     )
+
+
+def _shaped(carried: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """Carried-over rows in the columns and types of ``like`` (a column they lack: null)."""
+    missing = [
+        pl.lit(None, dtype=like.schema[c]).alias(c)
+        for c in like.columns
+        if c not in carried.columns
+    ]
+    return carried.with_columns(missing).select(like.columns).cast(like.schema)
 
 
 def merge_versions(state: pl.DataFrame, delta: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
@@ -132,6 +181,6 @@ def high_watermark(delta: pl.DataFrame, now: datetime) -> str | None:
     if UPDATED not in delta.columns or delta.height == 0:
         return None
     stamps = delta.get_column(UPDATED).drop_nulls()
-    stamps = stamps.filter(stamps <= now.strftime("%Y-%m-%d %H:%M:%S"))
+    stamps = stamps.filter(stamps <= now.strftime(STAMP))
     latest = stamps.max()
     return str(latest) if latest is not None else None

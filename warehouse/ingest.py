@@ -20,9 +20,10 @@ from typing import Any
 
 import polars as pl
 
+from transforms import bronze as bronze_transform
 from transforms import cleaning, deid, normalize, recognisers, reporter_mask, specs
-from transforms.bronze import UPDATED, BronzeTables, bronze_tables, high_watermark, merge_versions
-from transforms.cleaning import PARTITION, annotate, bronze_rows, flag_counts
+from transforms.bronze import BronzeFrames, BronzeTables, bronze_tables
+from transforms.cleaning import PARTITION, annotate, bronze_rows
 from transforms.deid import DeidRules
 from transforms.specs import SPECS, SourceSpec
 from warehouse.fingerprint import code_fingerprint
@@ -96,7 +97,7 @@ def _counts_by_file(staged: StagedTable) -> dict[str, int]:
 def cleaning_modules(spec: SourceSpec) -> tuple[ModuleType, ...]:
     """The code the landed rows of a source depend on (masking code too for reporter fields)."""
     masking = (deid, recognisers, reporter_mask) if spec.protected else ()
-    return (normalize, cleaning, specs, *masking)
+    return (normalize, cleaning, bronze_transform, specs, *masking)
 
 
 def cleaning_fingerprint(spec: SourceSpec) -> str:
@@ -135,21 +136,19 @@ def _reusable(
 
 
 def _previous_rows(
-    spec: SourceSpec, store: Warehouse, files: list[str], like: pl.DataFrame, layer: str
-) -> pl.DataFrame:
-    """The rows of ``files`` in the current version of ``layer/<source>``, shaped like ``like``."""
+    spec: SourceSpec, store: Warehouse, files: list[str], layer: str
+) -> pl.DataFrame | None:
+    """The rows of ``files`` in the current version of ``layer/<source>`` (its partition column
+    as ``_partition``; null in quarantine), or None when there are none to carry."""
     if not files:
-        return like.clear()
+        return None
     previous = store.scan(layer, spec.name).filter(pl.col("_source_file").is_in(files))
     key = (store.manifest(layer, spec.name) or {}).get("partition_key")
     if key and key in previous.collect_schema().names():
         previous = previous.rename({key: PARTITION})
-    missing = [
-        pl.lit(None, dtype=like.schema[c]).alias(c)
-        for c in like.columns
-        if c not in previous.collect_schema()
-    ]
-    return previous.with_columns(missing).select(like.columns).cast(like.schema).collect()
+    if PARTITION not in previous.collect_schema().names():
+        previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION))
+    return previous.collect()
 
 
 @dataclass(frozen=True)
@@ -159,27 +158,21 @@ class BronzeInputs:
     ``version`` is the fingerprint of the inputs: the source's data version
     (:func:`warehouse.source_version.source_version`), the cleaning code and spec, the masking
     rules, and the as-of date where it matters. ``unchanged``: it equals the version the current
-    bronze table was made from, and nothing was read — the asset does no work.
+    bronze table was made from, and nothing was read — the asset does no work. ``frames``: what
+    :func:`transforms.bronze.bronze_tables` computes from.
     """
 
     spec: SourceSpec
     configured: bool
     version: str
-    as_of: date
     unchanged: bool
-    rows: pl.DataFrame
-    rejects: pl.DataFrame
-    carried_bronze: pl.DataFrame | None
-    carried_quarantine: pl.DataFrame | None
-    files: tuple[FileRead, ...]
-    reused_files: int
-    text_counts: dict[str, dict[str, int]]
-    skipped_files: dict[str, str]
-    extra: dict[str, object]
+    frames: BronzeFrames
+    files: tuple[FileRead, ...] = ()
+    reused_files: int = 0
+    text_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped_files: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
     """What the bronze manifest keeps: fingerprints, files, as-of, a SQL source's watermark."""
-    extract: pl.DataFrame | None = None
-    """A SQL source's rows as extracted (masked text), the state its next incremental read
-    merges into; None for files."""
 
 
 @dataclass
@@ -231,9 +224,7 @@ def stage_ingest(
     inputs = read_bronze_inputs(
         spec, config, store, log, deid_rules, as_of, skip_unchanged=False, full_refresh=full_refresh
     )
-    tables = bronze_tables(inputs.rows, inputs.rejects, inputs.carried_bronze,
-                           inputs.carried_quarantine, spec, inputs.as_of)  # fmt: skip
-    return stage_bronze(store, inputs, tables, log)
+    return stage_bronze(store, inputs, bronze_tables(inputs.frames, spec), log)
 
 
 def _masking_fingerprint(spec: SourceSpec, deid_rules: DeidRules | None) -> str:
@@ -315,9 +306,8 @@ def read_bronze_inputs(
     sql_due = config is not None and config.kind == "sql" and _sql_due(config, manifest, store)
     if skip_unchanged and not full_refresh and not sql_due and _unchanged(manifest, version, as_of):
         log(f"{spec.name}: unchanged since the last run (inputs {version}): nothing to do")
-        empty = empty_rows(spec)
-        return BronzeInputs(spec, config is not None, version, as_of, True, empty,
-                            pl.DataFrame(), None, None, (), 0, {}, {}, {})  # fmt: skip
+        nothing = BronzeFrames(empty_rows(spec), pl.DataFrame(), as_of)
+        return BronzeInputs(spec, config is not None, version, True, nothing)
     extra: dict[str, object] = {
         "cleaning": fingerprint,
         "inputs": version,
@@ -325,8 +315,8 @@ def read_bronze_inputs(
     }
     if config is None:
         log(f"{spec.name}: not named in sources.yaml — no data yet")
-        return BronzeInputs(spec, False, version, as_of, False, empty_rows(spec), pl.DataFrame(),
-                            None, None, (), 0, {}, {}, extra | {"files": []})  # fmt: skip
+        nothing = BronzeFrames(empty_rows(spec), pl.DataFrame(), as_of)
+        return BronzeInputs(spec, False, version, False, nothing, extra=extra | {"files": []})
     if config.kind == "sql":
         return _read_sql_inputs(spec, config, store, log, deid_rules, manifest, extra, full_refresh)
     reused, skip = _reusable(spec, config, store, fingerprint, as_of)
@@ -339,13 +329,12 @@ def read_bronze_inputs(
             f"{spec.name}: {len(reused)} file(s) unchanged since the last run, their rows carried over"
         )
     carried = [f.file for f in reused]
-    annotated_like = bronze_tables(empty_rows(spec), pl.DataFrame(), None, None, spec, as_of)
     files = tuple(sorted([*batch.files, *reused], key=lambda f: f.file))
+    frames = BronzeFrames(batch.rows, batch.rejects, as_of,
+                          _previous_rows(spec, store, carried, "bronze"),
+                          _previous_rows(spec, store, carried, "quarantine"))  # fmt: skip
     return BronzeInputs(
-        spec, True, version, as_of, False, batch.rows, batch.rejects,
-        _previous_rows(spec, store, carried, annotated_like.bronze, "bronze"),
-        _previous_rows(spec, store, carried, annotated_like.quarantine.drop(PARTITION),
-                       "quarantine").with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION)),
+        spec, True, version, False, frames,
         files, len(reused), batch.text_counts, batch.skipped_files,
         extra | {"files": [asdict(f) for f in files]},
     )  # fmt: skip
@@ -364,26 +353,19 @@ def _read_sql_inputs(
     batch = read_source(config, spec, deid=deid_rules, since=since)
     previous = (manifest or {}).get("extra", {}).get("sql") or {}
     if since is None:
-        rows = merge_versions(batch.rows.clear(), batch.rows, spec)
-        log(f"{spec.name}: full read, {rows.height:,} rows of {config.display}")
-        full_read_on, high = today.isoformat(), high_watermark(rows, now)
+        log(f"{spec.name}: full read, {batch.rows_read:,} rows of {config.display}")
+        state, full_read_on = batch.rows.clear(), today.isoformat()
     else:
         state = store.scan("extract", spec.name).collect()
-        rows = merge_versions(state, batch.rows, spec)
         log(f"{spec.name}: {batch.rows_read:,} row(s) changed since {watermark} read from "
-            f"{config.display}, {rows.height:,} rows in all")  # fmt: skip
+            f"{config.display}")  # fmt: skip
         full_read_on = str(previous.get("full_read_on"))
-        high = max(filter(None, [watermark, high_watermark(batch.rows, now)]))
-    read = FileRead(config.lineage, batch.files[0].load_id, rows.height)
-    stamp = pl.col(UPDATED) if UPDATED in rows.columns else pl.lit(None, dtype=pl.String)
-    future = rows.select((stamp > since_text).sum()).item()
-    sql = {"watermark": high, "full_read_on": full_read_on, "read": read.load_id,
-           "changed_rows": batch.rows_read if since else None, "future": future}  # fmt: skip
-    return BronzeInputs(
-        spec, True, str(extra["inputs"]), date.fromisoformat(str(extra["as_of"])), False, rows,
-        batch.rejects, None, None, (read,), 0, batch.text_counts, batch.skipped_files,
-        extra | {"files": [asdict(read)], "sql": sql}, extract=rows,
-    )  # fmt: skip
+    sql = {"since": watermark, "full_read_on": full_read_on, "read": batch.files[0].load_id,
+           "changed_rows": batch.rows_read if since else None}  # fmt: skip
+    as_of = date.fromisoformat(str(extra["as_of"]))
+    frames = BronzeFrames(batch.rows, batch.rejects, as_of, state=state, read_at=now)
+    return BronzeInputs(spec, True, str(extra["inputs"]), False, frames, tuple(batch.files), 0,
+                        batch.text_counts, batch.skipped_files, extra | {"sql": sql})  # fmt: skip
 
 
 def stage_bronze(
@@ -401,26 +383,34 @@ def stage_bronze(
         "recheck": tables.recheck,
         "dated_after_as_of": tables.dated_after_as_of,
     }
+    files = list(inputs.files)
+    if tables.extract is not None:  # a SQL read: the table's rows are the merged state
+        files = [FileRead(f.file, f.load_id, tables.extract.height) for f in files]
+        read = dict(inputs.extra.get("sql") or {})  # type: ignore[call-overload]
+        since = read.pop("since", None)
+        high = max(filter(None, [since, tables.watermark]), default=None)
+        extra |= {"files": [asdict(f) for f in files],
+                  "sql": read | {"watermark": high, "future": tables.future}}  # fmt: skip
     key = spec.partition[1] if spec.partition else "part"
     staged_bronze = store.stage(
         "bronze", spec.name, tables.bronze, PARTITION if spec.partition else None, key, extra
     )
     staged_quarantine = store.stage("quarantine", spec.name, tables.quarantine.drop(PARTITION))
     staged_extract = (
-        store.stage("extract", spec.name, inputs.extract) if inputs.extract is not None else None
+        store.stage("extract", spec.name, tables.extract) if tables.extract is not None else None
     )
     report = IngestReport(
         source=spec.name,
         configured=inputs.configured,
-        files=list(inputs.files),
+        files=files,
         landed_by_file=_counts_by_file(staged_bronze),
         quarantined_by_file=_counts_by_file(staged_quarantine),
         partitions=staged_bronze.partitions,
         reasons=Counter(r["rule"] for rs in tables.quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
         flags={
-            **flag_counts(tables.bronze),
-            **encoding_flags(list(inputs.files)),
+            **tables.flags,
+            **encoding_flags(files),
             **boundary_flags(inputs.text_counts, inputs.skipped_files),
         },
         reused_files=inputs.reused_files,
