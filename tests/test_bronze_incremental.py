@@ -194,3 +194,56 @@ def test_an_unchanged_source_does_no_bronze_work(
     assert all(e.passed for e in again.get_asset_check_evaluations())
     assert sorted((tmp_path / "w" / ".versions").glob("*/*/v-*")) == versions
     assert {p: p.resolve() for p in links} == links
+
+
+def test_a_full_read_comes_round_every_full_refresh_days(tmp_path: Path) -> None:
+    # The watermark is used until the last full read is full_refresh_days old; then (and after
+    # a cleaning change, or without an extract to merge into) the source is read in full.
+    from datetime import date
+
+    from warehouse.ingest import _sql_plan
+
+    config = _roster_db(tmp_path / "roster.db", [("A1", "张伟", "2025-01-01 08:00:00")])
+    store = Warehouse(tmp_path / "w")
+    ingest(ROSTER, config, store)
+    manifest = store.manifest("bronze", "roster")
+    fingerprint = manifest["extra"]["cleaning"]  # type: ignore[index]
+    read_on = date.fromisoformat(manifest["extra"]["sql"]["full_read_on"])  # type: ignore[index]
+    weekly = SourceConfig("roster", "sql", url=config.url, table=config.table, full_refresh_days=7)
+    later = date.fromordinal(read_on.toordinal() + 6)
+    assert _sql_plan(weekly, manifest, store, fingerprint, False, later) == "2025-01-01 08:00:00"
+    week = date.fromordinal(read_on.toordinal() + 7)
+    assert _sql_plan(weekly, manifest, store, fingerprint, False, week) is None
+    assert _sql_plan(weekly, manifest, store, fingerprint, True, later) is None  # --full-refresh
+    assert _sql_plan(weekly, manifest, store, "new cleaning code", False, later) is None
+
+
+@pytest.mark.parametrize("days", ["0", "seven", "true"])
+def test_full_refresh_days_must_be_a_whole_number_of_days(tmp_path: Path, days: str) -> None:
+    from warehouse.sources import ConfigError, load_sources
+
+    file = tmp_path / "sources.yaml"
+    (tmp_path / "r.db").touch()
+    file.write_text(
+        f'roster: {{sql: "sqlite:///r.db", table: t, full_refresh_days: {days}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="full_refresh_days must be a whole number of days"):
+        load_sources(file)
+    file.write_text('roster: {sql: "sqlite:///r.db", table: t, full_refresh_days: 2}\n')
+    assert load_sources(file)["roster"].full_refresh_days == 2
+
+
+def test_full_refresh_names_a_sql_source_of_the_sources_file(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A typo (or a file source) stops the run before anything is read, naming the SQL sources.
+    from orchestration.cli import main
+
+    args = ["run", "--sources", str(generated / "sources.yaml"), "--warehouse", str(tmp_path)]
+    assert main([*args, "--full-refresh", "audit"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "--full-refresh audit: not a SQL source" in err and "petition, post_history, roster" in err
+    )
+    assert not (tmp_path / "bronze").exists()
