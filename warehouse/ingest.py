@@ -1,11 +1,12 @@
-"""Ingest one source into bronze and quarantine: read, clean, stage, prove conservation.
+"""Bronze inputs and staging: what a source's bronze is computed from, read with its version;
+the computed tables staged with the proof that every row read is in one of them.
 
-The storage side of the bronze assets (no Dagster): which files are unchanged since the last run
-and can keep their rows, reading the rest, cleaning them (:mod:`transforms.cleaning`, pure),
-staging bronze and quarantine, and checking that every row read is in one of them. The asset
-calls :func:`stage_ingest`, passes the staged tables through the quality gate, and turns the
-:class:`IngestReport` into materialisation metadata; :func:`ingest` publishes without a gate
-(for tests and tools).
+The asset calls :func:`read_bronze_inputs` (nothing is read when the source's inputs are those
+of its current bronze), :func:`transforms.bronze.bronze_tables` (pure) and :func:`stage_bronze`,
+passes the staged tables through the quality gate, and turns the :class:`IngestReport` into
+materialisation metadata. Files unchanged since the last run keep their rows; a SQL source is
+read from its ``更新时间`` watermark. :func:`ingest` does the three steps and publishes without a
+gate (for tests and tools).
 """
 
 import hashlib
