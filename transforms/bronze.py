@@ -157,18 +157,16 @@ def merge_versions(state: pl.DataFrame, delta: pl.DataFrame, spec: SourceSpec) -
     rows changed since the watermark) replaced by the delta's rows of that key — the latest
     version of a key wins. A row deleted upstream stays until a full read (``state`` empty).
 
-    Rows are numbered (``_source_row``) in ``spec.sql_order`` (then by every other field, text
-    order, nulls last), the same for a full read and an incremental one, so the merged state
-    equals a full read of the same table row for row; ``_load_id`` still names the read that
-    brought each row.
+    Rows are numbered (``_source_row``) in ``spec.sql_order`` (text order, empty first, as
+    the SQL reader's ORDER BY on SQLite and MariaDB; ties in the order read), the same for a full
+    read and an incremental one, so the merged state equals a full read of the same table row
+    for row; ``_load_id`` still names the read that brought each row.
     """
     key = list(spec.key)
     kept = state.join(delta.select(key).unique(), on=key, how="anti", nulls_equal=True)
     merged = pl.concat([kept, delta.select(state.columns).cast(state.schema)])
-    fields = [c for c in merged.columns if c not in LINEAGE]
-    order = [c for c in spec.sql_order if c in fields]
-    order += [c for c in fields if c not in order and merged.schema[c] == pl.String]
-    ranked = merged.sort(order, nulls_last=True, maintain_order=True)
+    order = [c for c in spec.sql_order if c in merged.columns] or ["_source_row"]
+    ranked = merged.sort(order, nulls_last=False, maintain_order=True)
     return ranked.with_columns(
         pl.int_range(1, ranked.height + 1, dtype=pl.Int64).alias("_source_row")
     )
