@@ -247,3 +247,45 @@ def test_full_refresh_names_a_sql_source_of_the_sources_file(
         "--full-refresh audit: not a SQL source" in err and "petition, post_history, roster" in err
     )
     assert not (tmp_path / "bronze").exists()
+
+
+def test_a_sql_table_without_a_stamp_is_read_but_not_cleaned_again_when_its_rows_are_the_same(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The post history (S8) has no 更新时间: every run reads it in full, and when the rows read
+    # are the ones the current bronze was made from (same digest) nothing is cleaned, staged or
+    # validated.
+    import assets.bronze as bronze_module
+    from assets.bronze import bronze_assets
+    from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+    from quality import gx_runner
+    from transforms.specs import POST_HISTORY
+
+    resources = {
+        "sources": SourcesResource(path=str(generated / "sources.yaml")),
+        "warehouse": WarehouseResource(root=str(tmp_path / "w")),
+        "settings": RunSettings(as_of="2025-12-31"),
+        "gx": GXResource(data_docs=False),
+    }
+    assets = [bronze_assets(POST_HISTORY)]
+    assert dg.materialize(assets, resources=resources).success
+    reads: list[str] = []
+    real_read = ingest_module.read_source
+    monkeypatch.setattr(
+        ingest_module, "read_source", lambda *a, **k: reads.append("read") or real_read(*a, **k)
+    )
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the same rows were cleaned, staged or validated again")
+
+    monkeypatch.setattr(ingest_module, "bronze_tables", no_work)
+    monkeypatch.setattr(bronze_module, "bronze_tables", no_work)
+    monkeypatch.setattr(bronze_module, "stage_bronze", no_work)
+    monkeypatch.setattr(gx_runner, "engine", no_work)
+    again = dg.materialize(assets, resources=resources)
+    assert again.success and reads == ["read"]
+    meta = {
+        "/".join(e.asset_key.path): e.materialization.metadata
+        for e in again.get_asset_materialization_events()
+    }
+    assert meta["bronze/post_history"]["unchanged"].value is True
