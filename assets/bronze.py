@@ -1,6 +1,7 @@
 """Bronze and quarantine assets: one pair per upstream source, made by one factory."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
@@ -55,22 +56,14 @@ def _markdown_reasons(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
-def _read(
-    spec: SourceSpec,
-    sources: SourcesResource,
-    settings: RunSettings,
-    warehouse: WarehouseResource,
-    log: Callable[[str], None],
-) -> BronzeInputs:
-    """Read one source's inputs (nothing when unchanged). For a source with protected reporter
-    fields, an error we did not raise ourselves (a library's, whose text may quote a row) is
-    replaced by one naming only its kind: Dagster keeps error texts in its run storage, and a
-    reporter's name must never get there."""
-    masking = settings.rules().deid if spec.protected else None
-    config = sources.load().get(spec.name)
+@contextmanager
+def _withheld(spec: SourceSpec) -> Iterator[None]:
+    """For a source with protected reporter fields, an error we did not raise ourselves while
+    reading, computing or staging it (a library's, whose text may quote a row) is replaced by one
+    naming only its kind: Dagster keeps error texts in its run storage, and a reporter's name
+    must never get there."""
     try:
-        return read_bronze_inputs(spec, config, warehouse.store(), log, masking,
-                                  settings.as_of_date(), full_refresh=settings.refresh(spec.name))  # fmt: skip
+        yield
     except (SourceError, ConservationError, WarehouseError, ConfigError):
         raise
     except Exception as error:
@@ -179,13 +172,15 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
         gx: GXResource,
     ):  # type: ignore[no-untyped-def]
         store, log = warehouse.store(), context.log.info
-        inputs = _read(spec, sources, settings, warehouse, log)
-        if inputs.unchanged:
-            yield from _unchanged(spec, inputs, store)
-            return
-        tables = bronze_tables(inputs.frames, spec)
+        masking = settings.rules().deid if spec.protected else None
         previous = store.manifest("bronze", spec.name)
-        staged = stage_bronze(store, inputs, tables, log)
+        with _withheld(spec):
+            inputs = read_bronze_inputs(spec, sources.load().get(spec.name), store, log, masking,
+                                        settings.as_of_date(), full_refresh=settings.refresh(spec.name))  # fmt: skip
+            if inputs.unchanged:
+                yield from _unchanged(spec, inputs, store)
+                return
+            staged = stage_bronze(store, inputs, bronze_tables(inputs.frames, spec), log)
         gated = _guarded(spec, staged, settings, previous["rows"] if previous else None)
         yield from guarded_publish(
             context, warehouse, settings, gx, [gated], lambda: _materializations(spec, staged)

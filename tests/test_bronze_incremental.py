@@ -289,3 +289,31 @@ def test_a_sql_table_without_a_stamp_is_read_but_not_cleaned_again_when_its_rows
         for e in again.get_asset_materialization_events()
     }
     assert meta["bronze/post_history"]["unchanged"].value is True
+
+
+def test_an_unexpected_error_while_computing_petitions_is_withheld(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The computation now runs outside the reader: an error it did not expect (whose text might
+    # quote a row) is still replaced by one naming only its kind.
+    import assets.bronze as bronze_module
+    from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+    from transforms.specs import PETITION
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("row 3: 举报人李举报 13900000001")
+
+    monkeypatch.setattr(bronze_module, "bronze_tables", boom)
+    result = dg.materialize(
+        [bronze_module.bronze_assets(PETITION)],
+        resources={
+            "sources": SourcesResource(path=str(generated / "sources.yaml")),
+            "warehouse": WarehouseResource(root=str(tmp_path / "w")),
+            "settings": RunSettings(as_of="2025-12-31"),
+            "gx": GXResource(data_docs=False),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = str(result.get_step_failure_events()[0].step_failure_data.error)
+    assert "unexpected ValueError" in failure and "李举报" not in failure
