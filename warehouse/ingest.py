@@ -30,7 +30,7 @@ from transforms.specs import SPECS, SourceSpec
 from warehouse.fingerprint import code_fingerprint
 from warehouse.readers import FileRead, empty_rows, file_load_id, read_source
 from warehouse.source_version import source_version
-from warehouse.sources import SourceConfig
+from warehouse.sources import SourceConfig, SourceError
 from warehouse.store import StagedTable, Warehouse
 
 
@@ -275,6 +275,17 @@ def _sql_due(config: SourceConfig, manifest: dict[str, Any] | None, store: Wareh
     return plan is None or bool((extra.get("sql") or {}).get("future", True))
 
 
+def _data_version(config: SourceConfig | None) -> str:
+    """The source's data version; "unknown" where it cannot be observed (the read that follows
+    then fails with the reader's own message, naming the source and the problem)."""
+    if config is None:
+        return "none"
+    try:
+        return source_version(config)[0]
+    except SourceError:
+        return "unknown"
+
+
 def read_bronze_inputs(
     spec: SourceSpec,
     config: SourceConfig | None,
@@ -302,10 +313,17 @@ def read_bronze_inputs(
     as_of = as_of or date.today()
     fingerprint = _masking_fingerprint(spec, deid_rules)
     manifest = store.manifest("bronze", spec.name)
-    data_version = source_version(config)[0] if config is not None else "none"
+    data_version = _data_version(config)
     version = hashlib.sha256(f"{data_version}\t{fingerprint}".encode()).hexdigest()[:16]
     sql_due = config is not None and config.kind == "sql" and _sql_due(config, manifest, store)
-    if skip_unchanged and not full_refresh and not sql_due and _unchanged(manifest, version, as_of):
+    known = data_version != "unknown"
+    if (
+        skip_unchanged
+        and known
+        and not full_refresh
+        and not sql_due
+        and _unchanged(manifest, version, as_of)
+    ):
         log(f"{spec.name}: unchanged since the last run (inputs {version}): nothing to do")
         nothing = BronzeFrames(empty_rows(spec), pl.DataFrame(), as_of)
         return BronzeInputs(spec, config is not None, version, True, nothing)

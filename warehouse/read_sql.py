@@ -40,7 +40,7 @@ def read_sql(
     A full read's ``_load_id`` is a digest of what it read; an incremental read's names its
     watermark (``>=<watermark>``), so each row says which read brought it."""
     url, where = str(config.url), config.display
-    _check_sqlite_file(url, spec.name, where)
+    check_sqlite_file(url, spec.name, where)
     try:
         engine = sa.create_engine(url, connect_args=_connect_args(url))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
@@ -135,7 +135,7 @@ def _flag_expr(table: sa.TableClause, protected: list[str]) -> sa.ColumnElement[
     return sa.case((sa.or_(*filled), "是"), else_="否")
 
 
-def _check_sqlite_file(url: str, source: str, where: str) -> None:
+def check_sqlite_file(url: str, source: str, where: str) -> None:
     """SQLite would quietly create a missing file: a missing database is an error instead."""
     parsed = sa.make_url(url)
     database = parsed.database
