@@ -1,6 +1,7 @@
 """Bronze and quarantine assets: one pair per upstream source, made by one factory."""
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
@@ -12,16 +13,19 @@ from quality.gate import validation_frame
 from quality.invariants import row_count_in_band, rows_conserved, unique_across_partitions
 from quality.row_rules import quarantine_outcomes, reader_outcomes
 from quality.suites import suite_for
+from transforms.bronze import bronze_tables
 from transforms.specs import SPECS, SourceSpec
 from warehouse.ingest import (
+    BronzeInputs,
     ConservationError,
     IngestReport,
     StagedIngest,
     cleaning_modules,
-    stage_ingest,
+    read_bronze_inputs,
+    stage_bronze,
 )
 from warehouse.sources import ConfigError, SourceError
-from warehouse.store import WarehouseError
+from warehouse.store import Warehouse, WarehouseError
 
 BRONZE_INVARIANTS = {
     "rows.conserved": "Per file: rows read = rows landed in bronze + rows quarantined.",
@@ -53,22 +57,14 @@ def _markdown_reasons(report: IngestReport) -> str:
     return "\n".join(lines)
 
 
-def _stage(
-    spec: SourceSpec,
-    sources: SourcesResource,
-    settings: RunSettings,
-    warehouse: WarehouseResource,
-    log: Callable[[str], None],
-) -> StagedIngest:
-    """Stage one source. For a source with protected reporter fields, an error we did not raise
-    ourselves (a library's, whose text may quote a row) is replaced by one naming only its kind:
-    Dagster keeps error texts in its run storage, and a reporter's name must never get there."""
-    masking = settings.rules().deid if spec.protected else None
-    config = sources.load().get(spec.name)
+@contextmanager
+def _withheld(spec: SourceSpec) -> Iterator[None]:
+    """For a source with protected reporter fields, an error we did not raise ourselves while
+    reading, computing or staging it (a library's, whose text may quote a row) is replaced by one
+    naming only its kind: Dagster keeps error texts in its run storage, and a reporter's name
+    must never get there."""
     try:
-        return stage_ingest(
-            spec, config, warehouse.store(), log, masking, as_of=settings.as_of_date()
-        )
+        yield
     except (SourceError, ConservationError, WarehouseError, ConfigError):
         raise
     except Exception as error:
@@ -78,6 +74,26 @@ def _stage(
             f"source {spec.name}: unexpected {type(error).__name__} while reading it (its text is "
             "withheld: this source carries protected reporter fields)"
         ) from None
+
+
+def _unchanged(
+    spec: SourceSpec, inputs: BronzeInputs, store: Warehouse
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """A source whose inputs are those of its current tables: nothing read, staged or validated;
+    Dagster hears that the tables are current as they were (their checks passed when published)."""
+    for layer in ("bronze", "quarantine"):
+        manifest = store.manifest(layer, spec.name) or {}
+        yield dg.MaterializeResult(
+            asset_key=[layer, spec.name],
+            metadata={"unchanged": True, "inputs": inputs.version,
+                      "dagster/row_count": int(manifest.get("rows", 0))},
+            data_version=dg.DataVersion(inputs.version),
+        )  # fmt: skip
+    for check in check_specs(dg.AssetKey(["bronze", spec.name]), BRONZE_INVARIANTS):
+        yield dg.AssetCheckResult(
+            asset_key=check.asset_key, check_name=check.name, passed=True,
+            metadata={"carried_over": True}, description="inputs unchanged: not validated again",
+        )  # fmt: skip
 
 
 def _guarded(
@@ -90,7 +106,7 @@ def _guarded(
     return Guarded(
         dg.AssetKey(["bronze", spec.name]),
         staged.bronze,
-        [staged.quarantine],
+        staged.companions,
         [
             rows_conserved(table, report.conservation()),
             unique_across_partitions(table, validation_frame(staged.bronze.scan(), suite)),
@@ -158,8 +174,16 @@ def bronze_assets(spec: SourceSpec) -> dg.AssetsDefinition:
         settings: RunSettings,
         gx: GXResource,
     ):  # type: ignore[no-untyped-def]
-        previous = warehouse.store().manifest("bronze", spec.name)
-        staged = _stage(spec, sources, settings, warehouse, context.log.info)
+        store, log = warehouse.store(), context.log.info
+        masking = settings.rules().deid if spec.protected else None
+        previous = store.manifest("bronze", spec.name)
+        with _withheld(spec):
+            inputs = read_bronze_inputs(spec, sources.load().get(spec.name), store, log, masking,
+                                        settings.as_of_date(), full_refresh=settings.refresh(spec.name))  # fmt: skip
+            if inputs.unchanged:
+                yield from _unchanged(spec, inputs, store)
+                return
+            staged = stage_bronze(store, inputs, bronze_tables(inputs.frames, spec), log)
         gated = _guarded(spec, staged, settings, previous["rows"] if previous else None)
         yield from guarded_publish(
             context, warehouse, settings, gx, [gated], lambda: _materializations(spec, staged)

@@ -15,14 +15,11 @@ from transforms import pages, publishing, scope
 from transforms.gold import TABLES as GOLD_TABLES
 from transforms.scope import Scope
 from warehouse.fingerprint import code_fingerprint
-from warehouse.publish import booklet as booklet_module
-from warehouse.publish import bundle as bundle_module
-from warehouse.publish import catalog as catalog_module
-from warehouse.publish import serving, serving_pg, serving_tables
-from warehouse.publish.booklet import write_booklet
-from warehouse.publish.bundle import write_bundle
-from warehouse.publish.catalog import write_catalog
-from warehouse.publish.serving import publish_serving
+
+# The publishing code (fontTools, psycopg, DuckDB, xlsxwriter: seconds to import) is imported when
+# an asset runs, not when the definitions load: its code versions are taken by module name.
+SERVING = ("warehouse.publish.serving", "warehouse.publish.serving_pg",
+           "warehouse.publish.serving_tables")  # fmt: skip
 
 CST = ZoneInfo("Asia/Shanghai")
 GOLD_KEYS = [dg.AssetKey(["gold", name]) for name in GOLD_TABLES]
@@ -42,7 +39,7 @@ def bundles_folder(root: Path) -> Path:
 
 @dg.asset(
     key=["publish", "serving_db"], deps=[*GOLD_KEYS, *SILVER_KEYS[:2], COMMIT_KEY], **COMMON,
-    kinds={"sqlite", "postgres"}, code_version=code_fingerprint(serving, serving_pg, serving_tables, *PAGES),
+    kinds={"sqlite", "postgres"}, code_version=code_fingerprint(*SERVING, *PAGES),
     description="Gold, the scoped portraits and the officers' lists in the serving database "
     "(serving.db, or PostgreSQL with row-level security when serving_url is set).",
     retry_policy=TRANSIENT_RETRY,  # the serving server restarting, a dropped connection
@@ -51,6 +48,8 @@ def bundles_folder(root: Path) -> Path:
 def serving_db(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: RunSettings
 ) -> dg.MaterializeResult:
+    from warehouse.publish.serving import publish_serving  # noqa: PLC0415 (see SERVING)
+
     result = publish_serving(
         warehouse.store(), settings.serving_url, settings.serving_schema, datetime.now(CST)
     )
@@ -70,11 +69,13 @@ def serving_db(
 
 @dg.asset(
     key=["publish", "catalog"], deps=[*GOLD_KEYS, *SILVER_KEYS, COMMIT_KEY], **COMMON,
-    kinds={"duckdb"}, code_version=code_fingerprint(catalog_module), description="catalog.duckdb: views over the current silver and gold tables.",
+    kinds={"duckdb"}, code_version=code_fingerprint("warehouse.publish.catalog"), description="catalog.duckdb: views over the current silver and gold tables.",
 )  # fmt: skip
 def catalog(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
+    from warehouse.publish.catalog import write_catalog  # noqa: PLC0415 (see SERVING)
+
     path, views = write_catalog(warehouse.store())
     context.log.info(f"catalog {path}: {len(views)} views")
     return dg.MaterializeResult(metadata={"path": str(path), "views": dg.MetadataValue.json(views)})
@@ -82,12 +83,14 @@ def catalog(
 
 @dg.asset(
     key=BOOKLET_KEY, deps=[dg.AssetKey(["gold", "tolerance_case"]), dg.AssetKey(["gold", "cadre_profile"]), COMMIT_KEY],
-    **COMMON, kinds={"html", "pdf"}, code_version=code_fingerprint(booklet_module, *PAGES),
+    **COMMON, kinds={"html", "pdf"}, code_version=code_fingerprint("warehouse.publish.booklet", *PAGES),
     description="典型案例汇编: the de-identified case library as a booklet (HTML and PDF).",
 )  # fmt: skip
 def case_booklet(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
+    from warehouse.publish.booklet import write_booklet  # noqa: PLC0415 (see SERVING)
+
     store = warehouse.store()
     result = write_booklet(store, booklet_folder(store.root), datetime.now(CST))
     if result.pdf_note:
@@ -108,13 +111,15 @@ def bundle_asset(chosen: Scope) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=["publish", f"bundle_{chosen.key}"], deps=[*GOLD_KEYS, SILVER_KEYS[1], BOOKLET_KEY, COMMIT_KEY],
-        **COMMON, kinds={"html", "pdf", "excel"}, code_version=code_fingerprint(bundle_module, *PAGES),
+        **COMMON, kinds={"html", "pdf", "excel"}, code_version=code_fingerprint("warehouse.publish.bundle", *PAGES),
         description=f"The bundle of scope {chosen.label} ({chosen.describe()}): pages, PDFs, "
         "Excel and manifest.json.",
     )  # fmt: skip
     def bundle(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
+        from warehouse.publish.bundle import write_bundle  # noqa: PLC0415 (see SERVING)
+
         store = warehouse.store()
         booklet = booklet_folder(store.root)
         result = write_bundle(

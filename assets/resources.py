@@ -228,6 +228,9 @@ class RunSettings(dg.ConfigurableResource):
     rules_dir: str = ""
     accept_drop: str = ""
     """Sources (comma-separated) whose row drop below half of the previous run is expected."""
+    full_refresh: str = ""
+    """SQL sources (comma-separated) read in full this run, not from their ``更新时间``
+    watermark: rows deleted upstream leave bronze (``dajiandu run --full-refresh SOURCE``)."""
     _rules: Rules | None = PrivateAttr(default=None)
     serving_url: str = ""
     """The serving database (``postgresql+psycopg://…``, ``${VAR}`` read from the environment);
@@ -265,6 +268,9 @@ class RunSettings(dg.ConfigurableResource):
         if day > date.today():
             raise dg.Failure(f"as_of {day} is in the future (today is {date.today()})")
         return day
+
+    def refresh(self, source: str) -> bool:
+        return source in {s.strip() for s in self.full_refresh.split(",") if s.strip()}
 
     def drop_accepted(self, source: str) -> bool:
         return source in {s.strip() for s in self.accept_drop.split(",") if s.strip()}

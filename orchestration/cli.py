@@ -127,10 +127,18 @@ def decisions_line(counts: dict[str, dict[str, int]]) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     sources, warehouse = Path(args.sources), Path(args.warehouse)
     try:
-        load_sources(sources)  # fail fast, before Dagster starts, on a broken sources.yaml
+        configured = load_sources(
+            sources
+        )  # fail fast, before Dagster starts, on a broken sources.yaml
     except ConfigError as error:
         print(f"dajiandu: {error}", file=sys.stderr)
         return 2
+    sql = sorted(name for name, config in configured.items() if config.kind == "sql")
+    for name in getattr(args, "full_refresh", None) or []:
+        if name not in sql:
+            print(f"dajiandu: --full-refresh {name}: not a SQL source of {sources} (SQL sources: "
+                  f"{', '.join(sql) or 'none'})", file=sys.stderr)  # fmt: skip
+            return 2
     serving_url = getattr(args, "serving_url", None) or os.environ.get("DAJIANDU_SERVING_URL", "")
     try:
         load_scopes(scopes_file(sources))  # a broken scopes.yaml stops the run before it starts
@@ -167,6 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             as_of=args.as_of or "",
             log_level="WARNING" if args.quiet else "INFO",
             accept_drop=",".join(args.accept_drop or []),
+            full_refresh=",".join(getattr(args, "full_refresh", None) or []),
             rules_dir=str(rules.resolve()) if args.rules else "",
             serving_url=getattr(args, "serving_url", None)
             or os.environ.get("DAJIANDU_SERVING_URL", ""),
@@ -219,6 +228,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         as_of=None,
         quiet=False,
         accept_drop=None,
+        full_refresh=None,
         rules=None,
         serving_url=None,
     )
@@ -408,6 +418,14 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         metavar="SOURCE",
         help="accept that SOURCE has under half the rows of the last run (repeatable)",
+    )
+    p.add_argument(
+        "--full-refresh",
+        action="append",
+        metavar="SOURCE",
+        help="read SQL source SOURCE in full, not only the rows changed since its 更新时间 "
+        "watermark: rows deleted upstream leave the warehouse (repeatable; done on its own every "
+        "full_refresh_days, default 7)",
     )
     p.add_argument(
         "--rules",

@@ -137,6 +137,7 @@ def build_defs(
     warehouse: str,
     as_of: str = "",
     accept_drop: str = "",
+    full_refresh: str = "",
     rules_dir: str = "",
     serving_url: str = "",
     executor: str = "",
@@ -210,8 +211,12 @@ def build_defs(
                 root=warehouse, shared=run_on is not dg.in_process_executor
             ),
             "settings": RunSettings(
-                as_of=as_of, accept_drop=accept_drop, rules_dir=rules_dir, serving_url=serving_url
-            ),
+                as_of=as_of,
+                accept_drop=accept_drop,
+                rules_dir=rules_dir,
+                serving_url=serving_url,
+                full_refresh=full_refresh,
+            ),  # fmt: skip
             "gx": GXResource(),
         },
     )

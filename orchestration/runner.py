@@ -314,6 +314,7 @@ def run_pipeline(
     rules_dir: str = "",
     serving_url: str = "",
     executor: str = "",
+    full_refresh: str = "",
 ) -> RunOutcome:
     """Materialise every asset against one sources file and warehouse root.
 
@@ -321,6 +322,7 @@ def run_pipeline(
     ``executor`` (default ``DAJIANDU_EXECUTOR``): ``celery`` runs the steps on Celery workers
     (:func:`execute_on_workers`), which load the code location with the same ``DAJIANDU_*``
     environment; this process sets ``DAJIANDU_SOURCES``/``DAJIANDU_WAREHOUSE`` to the run's.
+    ``full_refresh``: comma-separated SQL sources read in full, not from their watermark.
     """
     executor = executor or os.environ.get("DAJIANDU_EXECUTOR", "")
     if executor not in ("", *EXECUTORS):
@@ -343,6 +345,7 @@ def run_pipeline(
         accept_drop,
         rules_dir,
         config_safe_url(serving_url),
+        full_refresh,
     )
     job = defs.resolve_job_def(JOB_NAME)
     products, before = _products(defs), (table_links(warehouse), _files(warehouse))
@@ -356,7 +359,12 @@ def run_pipeline(
             if executor == "celery":
                 os.environ.update(DAJIANDU_EXECUTOR=executor, DAJIANDU_SOURCES=str(sources.resolve()),
                                   DAJIANDU_WAREHOUSE=str(warehouse.resolve()))  # fmt: skip
-                settings = {"as_of": as_of, "accept_drop": accept_drop, "rules_dir": rules_dir}
+                settings = {
+                    "as_of": as_of,
+                    "accept_drop": accept_drop,
+                    "rules_dir": rules_dir,
+                    "full_refresh": full_refresh,
+                }
                 run_config["resources"] = {"settings": {"config": settings}}
                 result = execute_on_workers(JOB_NAME, instance, run_id, run_config, job.run_tags)
             else:

@@ -1,9 +1,8 @@
 """The outcome of one check, whatever ran it: a GX expectation, a Polars invariant or a row rule."""
 
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
-
-import numpy as np
 
 Kind = Literal["expectation", "invariant", "row rule"]
 
@@ -73,7 +72,8 @@ class Outcome:
 
 def as_text(value: object) -> str:
     """A sample value as an auditor reads it (dates without a time of day, no numpy noise)."""
-    if isinstance(value, np.datetime64):
+    np = sys.modules.get("numpy")  # numpy values come from GX (pandas): numpy is loaded then
+    if np is not None and isinstance(value, np.datetime64):
         value = value.astype("datetime64[s]").item()
     if isinstance(value, tuple | list):
         return " / ".join(as_text(v) for v in value)

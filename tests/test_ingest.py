@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from transforms import bronze as bronze_module
 from transforms.specs import SANCTION
 from warehouse import ingest as ingest_module
 from warehouse.ingest import ConservationError, ingest
@@ -98,9 +99,9 @@ def test_rows_lost_between_read_and_write_stop_the_publish(
     store = Warehouse(tmp_path / "w")
     ingest(SANCTION, load_sources(sources / "sources.yaml")["sanction"], store)
     before = _bytes(store, "bronze", "sanction")
-    real = ingest_module.bronze_rows
+    real = bronze_module.bronze_rows
     monkeypatch.setattr(
-        ingest_module, "bronze_rows", lambda annotated, spec: real(annotated, spec).slice(1)
+        bronze_module, "bronze_rows", lambda annotated, spec: real(annotated, spec).slice(1)
     )
     monkeypatch.setattr(ingest_module, "cleaning_fingerprint", lambda _spec: "changed")
     with pytest.raises(

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -190,3 +191,62 @@ def test_a_server_masks_every_form_and_keeps_an_accused_who_shares_the_reporters
     assert rows["XF4"]["问题摘要"] == "[举报人]（[举报人]）反映[举报人]问题"
     assert "举报人与被反映人同名" in rows["XF4"]["脱敏计数"]
     assert [k for k, r in rows.items() if "同名" in r["脱敏计数"]] == ["XF4"]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ],
+)
+def test_an_incremental_read_from_a_server_equals_a_full_read(kind: str, tmp_path: Path) -> None:
+    # Issue 20, on the servers' own DATETIME → text cast and comparison: the second read takes
+    # only the rows stamped since the watermark (and the unstamped one), and the merged state
+    # equals a full read of the table.
+    from polars.testing import assert_frame_equal
+
+    from transforms.specs import ROSTER
+    from warehouse.ingest import ingest
+    from warehouse.store import Warehouse
+
+    engine = _engine(kind)
+    name = f"roster_{uuid.uuid4().hex[:8]}"
+    meta = sa.MetaData()
+    table = sa.Table(
+        name, meta, sa.Column("人员编号", sa.String(16), primary_key=True),
+        sa.Column("姓名", sa.String(32)), sa.Column("单位名称", sa.String(64)),
+        sa.Column("管理权限", sa.String(8)), sa.Column("更新时间", sa.DateTime),
+    )  # fmt: skip
+    meta.create_all(engine)
+    row = {"单位名称": "县财政局", "管理权限": "县管"}
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), [
+                {"人员编号": "A1", "姓名": "张伟", "更新时间": datetime(2025, 1, 1, 8), **row},
+                {"人员编号": "B2", "姓名": "李强", "更新时间": datetime(2025, 1, 2, 8), **row},
+                {"人员编号": "D4", "姓名": "赵六", "更新时间": None, **row},
+            ])  # fmt: skip
+        config = SourceConfig("roster", "sql", url=SERVERS[kind], table=name)
+        store = Warehouse(tmp_path / "incremental")
+        ingest(ROSTER, config, store)
+        with engine.begin() as conn:
+            conn.execute(table.update().where(table.c["人员编号"] == "A1")
+                         .values(姓名="张卫", 更新时间=datetime(2025, 5, 1, 8)))  # fmt: skip
+            conn.execute(table.insert(), [
+                {"人员编号": "C3", "姓名": "王五", "更新时间": datetime(2025, 5, 2, 8), **row}
+            ])  # fmt: skip
+        ingest(ROSTER, config, store)
+        full = Warehouse(tmp_path / "full")
+        ingest(ROSTER, config, full)
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()
+    sql = store.manifest("bronze", "roster")["extra"]["sql"]  # type: ignore[index]
+    assert sql["changed_rows"] == 4  # B2 (at the watermark), A1, C3, D4 (unstamped)
+    assert sql["watermark"] == "2025-05-02 08:00:00"
+    for layer in ("extract", "bronze", "quarantine"):
+        assert_frame_equal(
+            store.scan(layer, "roster").collect().drop("_load_id"),
+            full.scan(layer, "roster").collect().drop("_load_id"),
+        )

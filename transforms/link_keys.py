@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import polars as pl
-from pypinyin import lazy_pinyin
 
 from transforms import normalize as nz
 from transforms.units import (
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
 
 def _pinyin_batch(values: pl.Series) -> pl.Series:
     uniques = values.drop_nulls().unique()
+    from pypinyin import lazy_pinyin  # noqa: PLC0415 (its dictionaries take a second to load)
+
     keys = pl.Series(["".join(lazy_pinyin(v)) for v in uniques.to_list()], dtype=pl.String)
     return values.replace_strict(uniques, keys, default=None, return_dtype=pl.String)
 

@@ -1,11 +1,12 @@
-"""Ingest one source into bronze and quarantine: read, clean, stage, prove conservation.
+"""Bronze inputs and staging: what a source's bronze is computed from, read with its version;
+the computed tables staged with the proof that every row read is in one of them.
 
-The storage side of the bronze assets (no Dagster): which files are unchanged since the last run
-and can keep their rows, reading the rest, cleaning them (:mod:`transforms.cleaning`, pure),
-staging bronze and quarantine, and checking that every row read is in one of them. The asset
-calls :func:`stage_ingest`, passes the staged tables through the quality gate, and turns the
-:class:`IngestReport` into materialisation metadata; :func:`ingest` publishes without a gate
-(for tests and tools).
+The asset calls :func:`read_bronze_inputs` (nothing is read when the source's inputs are those
+of its current bronze), :func:`transforms.bronze.bronze_tables` (pure) and :func:`stage_bronze`,
+passes the staged tables through the quality gate, and turns the :class:`IngestReport` into
+materialisation metadata. Files unchanged since the last run keep their rows; a SQL source is
+read from its ``更新时间`` watermark. :func:`ingest` does the three steps and publishes without a
+gate (for tests and tools).
 """
 
 import hashlib
@@ -13,29 +14,23 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import polars as pl
 
+from transforms import bronze as bronze_transform
 from transforms import cleaning, deid, normalize, recognisers, reporter_mask, specs
-from transforms.cleaning import (
-    DUPLICATE_RULE,
-    LINEAGE,
-    PARTITION,
-    annotate,
-    bronze_rows,
-    flag_counts,
-    quarantine_rows,
-    reason,
-    split_duplicates,
-)
+from transforms.bronze import BronzeFrames, BronzeTables, bronze_tables
+from transforms.cleaning import PARTITION, annotate, bronze_rows
 from transforms.deid import DeidRules
 from transforms.specs import SPECS, SourceSpec
 from warehouse.fingerprint import code_fingerprint
-from warehouse.readers import FileRead, RawBatch, empty_rows, file_load_id, read_source
-from warehouse.sources import SourceConfig
+from warehouse.readers import FileRead, empty_rows, file_load_id, read_source
+from warehouse.source_version import source_version
+from warehouse.sources import SourceConfig, SourceError
 from warehouse.store import StagedTable, Warehouse
 
 
@@ -95,18 +90,6 @@ class IngestReport:
         )
 
 
-def _reader_rejects(batch: RawBatch, spec: SourceSpec) -> pl.DataFrame:
-    why = reason(pl.col("rule"), None, pl.lit(None), pl.col("reason"))
-    return batch.rejects.select(
-        pl.lit(spec.name).alias("source"),
-        *LINEAGE,
-        "reason",
-        pl.concat_list(why).alias("reasons"),
-        "raw",
-        pl.lit(None, dtype=pl.String).alias(PARTITION),
-    )
-
-
 def _counts_by_file(staged: StagedTable) -> dict[str, int]:
     counts = staged.scan().group_by("_source_file").len().collect()
     return dict(zip(counts["_source_file"].to_list(), counts["len"].to_list(), strict=True))
@@ -115,17 +98,12 @@ def _counts_by_file(staged: StagedTable) -> dict[str, int]:
 def cleaning_modules(spec: SourceSpec) -> tuple[ModuleType, ...]:
     """The code the landed rows of a source depend on (masking code too for reporter fields)."""
     masking = (deid, recognisers, reporter_mask) if spec.protected else ()
-    return (normalize, cleaning, specs, *masking)
+    return (normalize, cleaning, bronze_transform, specs, *masking)
 
 
 def cleaning_fingerprint(spec: SourceSpec) -> str:
     """What the landed rows of a file depend on besides its bytes: the spec and the code."""
     return code_fingerprint(*cleaning_modules(spec), extra=repr(spec))
-
-
-_RECHECK = (".plausible_date", DUPLICATE_RULE)
-"""Quarantine rules whose verdict depends on more than the file's bytes: the as-of date, and the
-other files (the first copy of a row may be in one that changed)."""
 
 
 def _reusable(
@@ -159,34 +137,63 @@ def _reusable(
 
 
 def _previous_rows(
-    spec: SourceSpec, store: Warehouse, files: list[str], like: pl.DataFrame, layer: str
-) -> pl.DataFrame:
-    """The rows of ``files`` in the current version of ``layer/<source>``, shaped like ``like``."""
+    spec: SourceSpec, store: Warehouse, files: list[str], layer: str
+) -> pl.DataFrame | None:
+    """The rows of ``files`` in the current version of ``layer/<source>`` (its partition column
+    as ``_partition``; null in quarantine), or None when there are none to carry."""
     if not files:
-        return like.clear()
+        return None
     previous = store.scan(layer, spec.name).filter(pl.col("_source_file").is_in(files))
     key = (store.manifest(layer, spec.name) or {}).get("partition_key")
     if key and key in previous.collect_schema().names():
         previous = previous.rename({key: PARTITION})
-    missing = [
-        pl.lit(None, dtype=like.schema[c]).alias(c)
-        for c in like.columns
-        if c not in previous.collect_schema()
-    ]
-    return previous.with_columns(missing).select(like.columns).cast(like.schema).collect()
+    if PARTITION not in previous.collect_schema().names():
+        previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION))
+    return previous.collect()
+
+
+@dataclass(frozen=True)
+class BronzeInputs:
+    """What one source's bronze is computed from, read by the warehouse, with its version.
+
+    ``version`` is the fingerprint of the inputs: the source's data version
+    (:func:`warehouse.source_version.source_version`), the cleaning code and spec, the masking
+    rules, and the as-of date where it matters. ``unchanged``: it equals the version the current
+    bronze table was made from, and nothing was read — the asset does no work. ``frames``: what
+    :func:`transforms.bronze.bronze_tables` computes from.
+    """
+
+    spec: SourceSpec
+    configured: bool
+    version: str
+    unchanged: bool
+    frames: BronzeFrames
+    files: tuple[FileRead, ...] = ()
+    reused_files: int = 0
+    text_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped_files: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
+    """What the bronze manifest keeps: fingerprints, files, as-of, a SQL source's watermark."""
 
 
 @dataclass
 class StagedIngest:
-    """A source's bronze and quarantine, written but not yet published."""
+    """A source's bronze and quarantine (and a SQL source's extract), written, not published."""
 
     report: IngestReport
     bronze: StagedTable
     quarantine: StagedTable
+    extract: StagedTable | None = None
+
+    @property
+    def companions(self) -> list[StagedTable]:
+        """The tables published or discarded with bronze."""
+        return [self.quarantine, *([self.extract] if self.extract else [])]
 
     def publish(self, store: Warehouse) -> None:
         store.publish(self.bronze)
-        store.publish(self.quarantine)
+        for table in self.companions:
+            store.publish(table)
 
 
 def ingest(
@@ -196,9 +203,10 @@ def ingest(
     log: Callable[[str], None] = lambda _m: None,
     deid_rules: DeidRules | None = None,
     as_of: date | None = None,
+    full_refresh: bool = False,
 ) -> IngestReport:
     """Land one source and publish it at once (no quality gate): see :func:`stage_ingest`."""
-    staged = stage_ingest(spec, config, store, log, deid_rules, as_of)
+    staged = stage_ingest(spec, config, store, log, deid_rules, as_of, full_refresh)
     staged.publish(store)
     return staged.report
 
@@ -210,90 +218,245 @@ def stage_ingest(
     log: Callable[[str], None] = lambda _m: None,
     deid_rules: DeidRules | None = None,
     as_of: date | None = None,
+    full_refresh: bool = False,
 ) -> StagedIngest:
-    """Stage one source: bronze gets the rows that pass, quarantine the rest with every reason.
+    """Read (:func:`read_bronze_inputs`), compute (:func:`transforms.bronze.bronze_tables`) and
+    stage (:func:`stage_bronze`) one source, even when its inputs are unchanged (for tools)."""
+    inputs = read_bronze_inputs(
+        spec, config, store, log, deid_rules, as_of, skip_unchanged=False, full_refresh=full_refresh
+    )
+    return stage_bronze(store, inputs, bronze_tables(inputs.frames, spec), log)
 
-    A file whose bytes are unchanged since the last run (same SHA-256, same cleaning code) is not
-    parsed again: its landed and quarantined rows are carried over, so a new month of exports costs
-    the new files. The per-file row counts are read back from the staged Parquet and must add up
-    to the rows read, or both staged tables are discarded and :class:`ConservationError` is
-    raised. The caller publishes (after the quality gate). A source that is not configured, or
-    whose glob matches nothing, lands as empty. ``deid_rules`` mask reporters in a petition's text
-    (the shipped rules when None). ``as_of`` is the run's date (today when None): a date after
-    it quarantines its row. Exact duplicate rows land once, the copies are quarantined.
-    """
-    start = time.perf_counter()
-    as_of = as_of or date.today()
+
+def _masking_fingerprint(spec: SourceSpec, deid_rules: DeidRules | None) -> str:
     fingerprint = cleaning_fingerprint(spec)
     if spec.protected and deid_rules is not None:  # a deployment's own masking rules
-        fingerprint = hashlib.sha256((fingerprint + deid_rules.fingerprint()).encode()).hexdigest()[
-            :16
-        ]
-    reused, skip = _reusable(spec, config, store, fingerprint, as_of)
-    if config is None:
-        log(f"{spec.name}: not named in sources.yaml — no data yet")
-        batch = RawBatch(empty_rows(spec), pl.DataFrame(), [])
-    else:
-        batch = read_source(config, spec, skip=skip, deid=deid_rules)
-        log(
-            f"{spec.name}: read {batch.rows_read:,} rows from {len(batch.files)} file(s) of {config.display}"
-        )
-        if reused:
-            log(
-                f"{spec.name}: {len(reused)} file(s) unchanged since the last run, their rows carried over"
-            )
-    annotated = annotate(batch.rows.lazy(), spec, as_of).collect()
-    bronze = bronze_rows(annotated.lazy(), spec).collect()
-    quarantine = quarantine_rows(annotated.lazy(), spec).collect()
-    if batch.rejects.width:
-        quarantine = pl.concat([quarantine, _reader_rejects(batch, spec)])
-    carried = [f.file for f in reused]
-    bronze = pl.concat([bronze, _previous_rows(spec, store, carried, bronze, "bronze")])
-    quarantine = pl.concat(
-        [
-            quarantine,
-            _previous_rows(
-                spec, store, carried, quarantine.drop(PARTITION), "quarantine"
-            ).with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION)),
-        ]
+        fingerprint = hashlib.sha256((fingerprint + deid_rules.fingerprint()).encode()).hexdigest()
+    return fingerprint[:16]
+
+
+def _unchanged(manifest: dict[str, Any] | None, version: str, as_of: date) -> bool:
+    """The current bronze was made from these inputs, and a run at ``as_of`` would land the same
+    rows: the same date, or a later one where no row was held for a date after the earlier."""
+    extra = (manifest or {}).get("extra", {})
+    if extra.get("inputs") != version:
+        return False
+    before = extra.get("as_of", "")
+    return before == as_of.isoformat() or (
+        before < as_of.isoformat() and not extra.get("dated_after_as_of", True)
     )
-    bronze, copies = split_duplicates(bronze, spec, annotated)
-    quarantine = pl.concat([quarantine, copies])
-    bronze = bronze.sort("_source_file", "_source_row")
-    quarantine = quarantine.sort("_source_file", "_source_row")
-    files = sorted([*batch.files, *reused], key=lambda f: f.file)
+
+
+def _sql_plan(
+    config: SourceConfig, manifest: dict[str, Any] | None, store: Warehouse, fingerprint: str,
+    full_refresh: bool, today: date,
+) -> str | None:  # fmt: skip
+    """The watermark to read a SQL source from, or None for a full read: the first read, a new
+    cleaning or masking code, ``--full-refresh``, or the last full read ``full_refresh_days`` old."""
+    extra = (manifest or {}).get("extra", {})
+    sql = extra.get("sql") or {}
+    if full_refresh or extra.get("cleaning") != fingerprint or not sql.get("watermark"):
+        return None
+    if not store.exists("extract", config.name):
+        return None
+    last_full = date.fromisoformat(sql.get("full_read_on", "1970-01-01"))
+    if (today - last_full).days >= config.full_refresh_days:
+        return None
+    return str(sql["watermark"])
+
+
+def _sql_due(config: SourceConfig, manifest: dict[str, Any] | None, store: Warehouse) -> bool:
+    """A SQL source must be read though its data version (row count, latest ``更新时间``) is
+    unchanged: its full read is due, or it holds rows stamped after the last read (the latest
+    stamp then hides a change to another row). Rows with an empty ``更新时间`` are read by every
+    run that reads the source, and by the full reads."""
+    extra = (manifest or {}).get("extra", {})
+    plan = _sql_plan(config, manifest, store, str(extra.get("cleaning")), False, date.today())
+    return plan is None or bool((extra.get("sql") or {}).get("future", True))
+
+
+def _data_version(config: SourceConfig | None) -> str:
+    """The source's data version; "unknown" where it cannot be observed (the read that follows
+    then fails with the reader's own message, naming the source and the problem)."""
+    if config is None:
+        return "none"
+    try:
+        return source_version(config)[0]
+    except SourceError:
+        return "unknown"
+
+
+def read_bronze_inputs(
+    spec: SourceSpec,
+    config: SourceConfig | None,
+    store: Warehouse,
+    log: Callable[[str], None] = lambda _m: None,
+    deid_rules: DeidRules | None = None,
+    as_of: date | None = None,
+    skip_unchanged: bool = True,
+    full_refresh: bool = False,
+) -> BronzeInputs:
+    """Read what one source's bronze depends on, or nothing when it is unchanged.
+
+    Files: a file whose bytes (and cleaning code) are unchanged since the last run is not parsed
+    again: its landed and quarantined rows are carried over. SQL: only the rows changed since
+    the last good ``更新时间`` watermark are read and merged into the rows extracted before (the
+    latest version of a key wins, :func:`transforms.bronze.merge_versions`); a full read
+    (``full_refresh``, the first, or every ``full_refresh_days``) reconciles deletions. Rows
+    whose ``更新时间`` is empty or after the read's time are read on every run. ``deid_rules``
+    mask reporters at extraction (the shipped rules when None). ``as_of``: the run's date
+    (today when None).
+
+    Raises:
+        SourceError: the source cannot be read (names the source, file or table, and problem).
+    """
+    as_of = as_of or date.today()
+    fingerprint = _masking_fingerprint(spec, deid_rules)
+    manifest = store.manifest("bronze", spec.name)
+    data_version = _data_version(config)
+    version = hashlib.sha256(f"{data_version}\t{fingerprint}".encode()).hexdigest()[:16]
+    sql_due = config is not None and config.kind == "sql" and _sql_due(config, manifest, store)
+    known = data_version != "unknown"
+    if (
+        skip_unchanged
+        and known
+        and not full_refresh
+        and not sql_due
+        and _unchanged(manifest, version, as_of)
+    ):
+        log(f"{spec.name}: unchanged since the last run (inputs {version}): nothing to do")
+        nothing = BronzeFrames(empty_rows(spec), pl.DataFrame(), as_of)
+        return BronzeInputs(spec, config is not None, version, True, nothing)
     extra: dict[str, object] = {
         "cleaning": fingerprint,
-        "files": [asdict(f) for f in files],
+        "inputs": version,
         "as_of": as_of.isoformat(),
-        "recheck": _recheck(quarantine),
     }
+    if config is None:
+        log(f"{spec.name}: not named in sources.yaml — no data yet")
+        nothing = BronzeFrames(empty_rows(spec), pl.DataFrame(), as_of)
+        return BronzeInputs(spec, False, version, False, nothing, extra=extra | {"files": []})
+    if config.kind == "sql":
+        inputs = _read_sql_inputs(
+            spec, config, store, log, deid_rules, manifest, extra, full_refresh
+        )
+        if skip_unchanged and _same_full_read(manifest, inputs, as_of):
+            log(f"{spec.name}: read in full, the same rows as the last run: nothing more to do")
+            return BronzeInputs(spec, True, version, True, inputs.frames)
+        return inputs
+    reused, skip = _reusable(spec, config, store, fingerprint, as_of)
+    batch = read_source(config, spec, skip=skip, deid=deid_rules)
+    log(
+        f"{spec.name}: read {batch.rows_read:,} rows from {len(batch.files)} file(s) of {config.display}"
+    )
+    if reused:
+        log(
+            f"{spec.name}: {len(reused)} file(s) unchanged since the last run, their rows carried over"
+        )
+    carried = [f.file for f in reused]
+    files = tuple(sorted([*batch.files, *reused], key=lambda f: f.file))
+    frames = BronzeFrames(batch.rows, batch.rejects, as_of,
+                          _previous_rows(spec, store, carried, "bronze"),
+                          _previous_rows(spec, store, carried, "quarantine"))  # fmt: skip
+    return BronzeInputs(
+        spec, True, version, False, frames,
+        files, len(reused), batch.text_counts, batch.skipped_files,
+        extra | {"files": [asdict(f) for f in files]},
+    )  # fmt: skip
+
+
+def _same_full_read(manifest: dict[str, Any] | None, inputs: BronzeInputs, as_of: date) -> bool:
+    """A SQL table without ``更新时间`` (read in full on every run) gave exactly the rows (the
+    read's digest) the current bronze was made from, with the same code and rules."""
+    before: dict[str, Any] = ((manifest or {}).get("extra", {}).get("sql")) or {}
+    read = inputs.extra.get("sql")
+    if not isinstance(read, dict) or before.get("watermark") or read.get("since"):
+        return False
+    same = before.get("read") is not None and read.get("read") == before.get("read")
+    return same and _unchanged(manifest, inputs.version, as_of)
+
+
+def _read_sql_inputs(
+    spec: SourceSpec, config: SourceConfig, store: Warehouse, log: Callable[[str], None],
+    deid_rules: DeidRules | None, manifest: dict[str, Any] | None, extra: dict[str, object],
+    full_refresh: bool,
+) -> BronzeInputs:  # fmt: skip
+    now = datetime.now()
+    today = now.date()
+    watermark = _sql_plan(config, manifest, store, str(extra["cleaning"]), full_refresh, today)
+    since_text = now.strftime("%Y-%m-%d %H:%M:%S")
+    since = (watermark, since_text) if watermark else None
+    batch = read_source(config, spec, deid=deid_rules, since=since)
+    previous = (manifest or {}).get("extra", {}).get("sql") or {}
+    if since is None:
+        log(f"{spec.name}: full read, {batch.rows_read:,} rows of {config.display}")
+        state, full_read_on = batch.rows.clear(), today.isoformat()
+    else:
+        state = store.scan("extract", spec.name).collect()
+        log(f"{spec.name}: {batch.rows_read:,} row(s) changed since {watermark} read from "
+            f"{config.display}")  # fmt: skip
+        full_read_on = str(previous.get("full_read_on"))
+    sql = {"since": watermark, "full_read_on": full_read_on, "read": batch.files[0].load_id,
+           "changed_rows": batch.rows_read if since else None}  # fmt: skip
+    as_of = date.fromisoformat(str(extra["as_of"]))
+    frames = BronzeFrames(batch.rows, batch.rejects, as_of, state=state, read_at=now)
+    return BronzeInputs(spec, True, str(extra["inputs"]), False, frames, tuple(batch.files), 0,
+                        batch.text_counts, batch.skipped_files, extra | {"sql": sql})  # fmt: skip
+
+
+def stage_bronze(
+    store: Warehouse,
+    inputs: BronzeInputs,
+    tables: BronzeTables,
+    log: Callable[[str], None] = lambda _m: None,
+) -> StagedIngest:
+    """Stage bronze, quarantine (and a SQL source's extract) and prove conservation: the per-file
+    row counts read back from the staged Parquet must add up to the rows read, or every staged
+    table is discarded and :class:`ConservationError` is raised. The caller publishes (after the
+    quality gate)."""
+    start, spec = time.perf_counter(), inputs.spec
+    extra = inputs.extra | {
+        "recheck": tables.recheck,
+        "dated_after_as_of": tables.dated_after_as_of,
+    }
+    files = list(inputs.files)
+    if tables.extract is not None:  # a SQL read: the table's rows are the merged state
+        files = [FileRead(f.file, f.load_id, tables.extract.height) for f in files]
+        read = dict(inputs.extra.get("sql") or {})  # type: ignore[call-overload]
+        since = read.pop("since", None)
+        high = max(filter(None, [since, tables.watermark]), default=None)
+        extra |= {"files": [asdict(f) for f in files],
+                  "sql": read | {"watermark": high, "future": tables.future}}  # fmt: skip
     key = spec.partition[1] if spec.partition else "part"
     staged_bronze = store.stage(
-        "bronze", spec.name, bronze, PARTITION if spec.partition else None, key, extra
+        "bronze", spec.name, tables.bronze, PARTITION if spec.partition else None, key, extra
     )
-    staged_quarantine = store.stage("quarantine", spec.name, quarantine.drop(PARTITION))
+    staged_quarantine = store.stage("quarantine", spec.name, tables.quarantine.drop(PARTITION))
+    staged_extract = (
+        store.stage("extract", spec.name, tables.extract) if tables.extract is not None else None
+    )
     report = IngestReport(
         source=spec.name,
-        configured=config is not None,
+        configured=inputs.configured,
         files=files,
         landed_by_file=_counts_by_file(staged_bronze),
         quarantined_by_file=_counts_by_file(staged_quarantine),
         partitions=staged_bronze.partitions,
-        reasons=Counter(r["rule"] for rs in quarantine["reasons"].to_list() for r in rs),
+        reasons=Counter(r["rule"] for rs in tables.quarantine["reasons"].to_list() for r in rs),
         bronze_version=staged_bronze.path.name,
         flags={
-            **flag_counts(bronze),
-            **encoding_flags(batch.files),
-            **boundary_flags(batch.text_counts, batch.skipped_files),
+            **tables.flags,
+            **encoding_flags(files),
+            **boundary_flags(inputs.text_counts, inputs.skipped_files),
         },
-        reused_files=len(reused),
-        text_counts=batch.text_counts,
-        skipped_files=batch.skipped_files,
+        reused_files=inputs.reused_files,
+        text_counts=inputs.text_counts,
+        skipped_files=inputs.skipped_files,
     )
     if not report.conserved():
-        store.discard(staged_bronze)
-        store.discard(staged_quarantine)
+        for staged in (staged_bronze, staged_quarantine, staged_extract):
+            if staged is not None:
+                store.discard(staged)
         lost = [row for row in report.conservation() if row[1] != row[2] + row[3]]
         raise ConservationError(
             f"source {spec.name}: rows lost or invented, nothing published: {lost[:5]}"
@@ -303,16 +466,7 @@ def stage_ingest(
         f"{spec.name}: landed {report.landed:,}, quarantined {report.quarantined:,} "
         f"in {len(report.partitions)} partition(s), {report.seconds:.1f} s"
     )
-    return StagedIngest(report, staged_bronze, staged_quarantine)
-
-
-def _recheck(quarantine: pl.DataFrame) -> list[str]:
-    """Files holding a row quarantined by a rule of :data:`_RECHECK`."""
-    rules = quarantine.select(
-        "_source_file", pl.col("reasons").list.eval(pl.element().struct.field("rule")).alias("r")
-    ).explode("r")
-    hit = pl.col("r").str.ends_with(_RECHECK[0]) | (pl.col("r") == _RECHECK[1])
-    return sorted(rules.filter(hit).get_column("_source_file").unique().to_list())
+    return StagedIngest(report, staged_bronze, staged_quarantine, staged_extract)
 
 
 def encoding_flags(files: list[FileRead]) -> dict[str, int]:

@@ -25,9 +25,22 @@ from warehouse.sources import SourceConfig, SourceError, safe_url
 _BATCH = 100_000
 
 
-def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None) -> RawBatch:
+UPDATED = "更新时间"
+
+
+def read_sql(
+    config: SourceConfig,
+    spec: ReadSpec,
+    deid: DeidRules | None = None,
+    since: tuple[str, str] | None = None,
+) -> RawBatch:
+    """Read the table (every row, or with ``since`` = ``(watermark, now)`` only the rows whose
+    ``更新时间`` is at or after the watermark, after ``now``, or empty), masked at extraction.
+
+    A full read's ``_load_id`` is a digest of what it read; an incremental read's names its
+    watermark (``>=<watermark>``), so each row says which read brought it."""
     url, where = str(config.url), config.display
-    _check_sqlite_file(url, spec.name, where)
+    check_sqlite_file(url, spec.name, where)
     try:
         engine = sa.create_engine(url, connect_args=_connect_args(url))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
@@ -76,9 +89,13 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
             order = [table.c[c] for c in spec.sql_order if c in columns] or [
                 table.c[c] for c in columns
             ]
-            result = conn.execution_options(stream_results=True).execute(
-                sa.select(*select).order_by(*order)
-            )
+            query = sa.select(*select).order_by(*order)
+            if since is not None and UPDATED in columns:
+                stamp = sa.cast(table.c[UPDATED], sa.Text)
+                query = query.where(
+                    sa.or_(table.c[UPDATED].is_(None), stamp >= since[0], stamp > since[1])
+                )
+            result = conn.execution_options(stream_results=True).execute(query)
             while batch := result.fetchmany(_BATCH):
                 frame = pl.DataFrame(
                     batch, schema={n: pl.String for n in [*fields, *extra]}, orient="row"
@@ -92,7 +109,7 @@ def read_sql(config: SourceConfig, spec: ReadSpec, deid: DeidRules | None = None
         raise SourceError(spec.name, where, f"cannot read the database: {problem}") from error
     finally:
         engine.dispose()
-    load_id = digest.hexdigest()[:16]
+    load_id = digest.hexdigest()[:16] if since is None else f">={since[0]}"
     rows = pl.concat([empty_rows(spec).select(fields), *batches])
     lineage = config.lineage
     frame = rows.with_columns(
@@ -118,7 +135,7 @@ def _flag_expr(table: sa.TableClause, protected: list[str]) -> sa.ColumnElement[
     return sa.case((sa.or_(*filled), "是"), else_="否")
 
 
-def _check_sqlite_file(url: str, source: str, where: str) -> None:
+def check_sqlite_file(url: str, source: str, where: str) -> None:
     """SQLite would quietly create a missing file: a missing database is an error instead."""
     parsed = sa.make_url(url)
     database = parsed.database

@@ -38,18 +38,20 @@ def read_source(
     spec: ReadSpec,
     skip: frozenset[Path] = frozenset(),
     deid: DeidRules | None = None,
+    since: tuple[str, str] | None = None,
 ) -> RawBatch:
     """Read every row of one configured source (files in ``skip`` are left out).
 
     A source with reporter fields is masked on the way (:mod:`warehouse.protection`, with the
-    ``deid`` rules; the shipped ones when None).
+    ``deid`` rules; the shipped ones when None). ``since``: a SQL table's watermark and the
+    time of the read (:func:`warehouse.read_sql.read_sql`); None reads every row.
 
     Raises:
         SourceError: the database is unreachable, a table or file cannot be read, or a required
             column is missing. The message names the source, the file or table, and the problem.
     """
     if config.kind == "sql":
-        return read_sql(config, spec, deid)
+        return read_sql(config, spec, deid, since)
     collector = Collector()
     files: list[FileRead] = []
     for path in config.files():

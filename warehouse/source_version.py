@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from warehouse.read_sql import check_sqlite_file
 from warehouse.sources import SourceConfig, SourceError, safe_url
 
 UPDATED = "更新时间"
@@ -43,6 +44,7 @@ def source_version(config: SourceConfig) -> tuple[str, dict[str, Any]]:
             digest.update(line.encode())
         return digest.hexdigest()[:16], {"files": len(files), "bytes": size}
     url, table = str(config.url), str(config.table)
+    check_sqlite_file(url, config.name, config.display)  # SQLite would create a missing file
     try:
         engine = sa.create_engine(url)
         try:

@@ -63,6 +63,9 @@ class SourceConfig:
         url: the SQLAlchemy URL (sql), with ``${VAR}`` filled in and relative SQLite paths resolved.
         table: the table (sql).
         pattern: the absolute glob (files).
+        full_refresh_days: a SQL source is read in full (deletions reconciled) when its last
+            full read is this many days old; between, only rows changed since the last good
+            ``更新时间`` watermark are read (``full_refresh_days`` in ``sources.yaml``, default 7).
     """
 
     name: str
@@ -72,6 +75,7 @@ class SourceConfig:
     pattern: str | None = None
     base: str | None = None
     allow_outside: bool = False
+    full_refresh_days: int = 7
 
     def _matched(self) -> list[Path]:
         assert self.pattern is not None
@@ -270,9 +274,15 @@ def _entry(name: str, entry: object, base: Path, where: str) -> SourceConfig:
         url = encode_password(_resolve_sqlite(_expand(str(entry["sql"]), where), base))
         _confine(_sqlite_path(url), base, outside, where)
         table = _expand(str(entry["table"]), where)
+        days = entry.get("full_refresh_days", 7)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise ConfigError(
+                f"{where}: full_refresh_days must be a whole number of days, 1 or more"
+            )
         return SourceConfig(
-            name, "sql", url=url, table=table, base=str(base), allow_outside=outside
-        )
+            name, "sql", url=url, table=table, base=str(base), allow_outside=outside,
+            full_refresh_days=days,
+        )  # fmt: skip
     if "files" in entry:
         pattern = str(base / _expand(str(entry["files"]), where))
         _confine(_glob_root(pattern), base, outside, where)

@@ -34,7 +34,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 KEEP_VERSIONS = 3
-LAYERS = ("bronze", "quarantine", "silver", "gold")
+LAYERS = ("extract", "bronze", "quarantine", "silver", "gold")
+"""The layers of tables: ``extract`` holds a SQL source's rows as extracted (masked text), the
+state its next incremental read merges into."""
 SNAPSHOTS = ".snapshots"
 CURRENT = ".current"
 PREVIOUS = ".previous"

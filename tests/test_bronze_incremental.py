@@ -1,0 +1,319 @@
+"""Bronze costs what changed (issue 20): a SQL source read by its ``更新时间`` watermark, merged
+(the latest version of a key wins), equal to a full read; a source whose inputs are unchanged
+does no work at all."""
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from transforms.bronze import high_watermark, merge_versions
+from transforms.specs import ROSTER
+from warehouse import ingest as ingest_module
+from warehouse.ingest import ingest
+from warehouse.sources import SourceConfig
+from warehouse.store import Warehouse
+
+NOW = datetime(2025, 6, 1, 12, 0)
+COLUMNS = ["人员编号", "姓名", "单位名称", "管理权限", "更新时间"]
+
+
+def _raw(rows: list[tuple[str, str, str | None]], load_id: str) -> pl.DataFrame:
+    """Roster rows as a reader gives them: (key, name, 更新时间), every other field empty."""
+    frame = pl.DataFrame(
+        {"人员编号": [r[0] for r in rows], "姓名": [r[1] for r in rows],
+         "更新时间": [r[2] for r in rows]},
+        schema={"人员编号": pl.String, "姓名": pl.String, "更新时间": pl.String},
+    )  # fmt: skip
+    return frame.with_columns(
+        pl.lit("roster.db#cadre_roster").alias("_source_file"),
+        pl.lit(0, dtype=pl.Int64).alias("_source_row"),
+        pl.lit(load_id).alias("_load_id"),
+    )
+
+
+def test_the_latest_version_of_a_key_wins_and_rows_are_numbered_as_a_full_read() -> None:
+    # A changed row replaces its earlier version (not added beside it); a new row joins; an
+    # untouched row keeps the read that brought it (lineage per row).
+    state = _raw(
+        [("A1", "张伟", "2025-01-01 08:00:00"), ("B2", "李强", "2025-01-02 08:00:00")], "r1"
+    )
+    delta = _raw(
+        [("A1", "張偉", "2025-05-01 08:00:00"), ("C3", "王五", "2025-05-02 08:00:00")], "r2"
+    )
+    merged = merge_versions(state, delta, ROSTER)
+    assert merged.select("人员编号", "姓名", "_source_row", "_load_id").rows() == [
+        ("A1", "張偉", 1, "r2"),
+        ("B2", "李强", 2, "r1"),
+        ("C3", "王五", 3, "r2"),
+    ]
+    # The same table read in full gives the same rows and numbers; only the lineage differs.
+    full = merge_versions(state.clear(), pl.concat([delta[0], state[1], delta[1]]), ROSTER)
+    assert_frame_equal(full.drop("_load_id"), merged.drop("_load_id"))
+
+
+def test_a_deletion_is_seen_only_by_a_full_read() -> None:
+    # An incremental read cannot see a row that is gone; a full read (empty state) reconciles.
+    state = _raw(
+        [("A1", "张伟", "2025-01-01 08:00:00"), ("B2", "李强", "2025-01-02 08:00:00")], "r1"
+    )
+    nothing = _raw([], "r2")
+    assert merge_versions(state, nothing, ROSTER)["人员编号"].to_list() == ["A1", "B2"]
+    full = merge_versions(state.clear(), state.filter(pl.col("人员编号") == "A1"), ROSTER)
+    assert full["人员编号"].to_list() == ["A1"]
+
+
+def test_the_watermark_ignores_empty_and_future_stamps() -> None:
+    # A row without 更新时间, or stamped after the read, is read on every run: it must not move
+    # the watermark past rows that arrive later with an earlier stamp.
+    delta = _raw(
+        [("A1", "a", None), ("B2", "b", "2025-05-01 08:00:00"), ("C3", "c", "2031-01-01 00:00:00")],
+        "r",
+    )
+    assert high_watermark(delta, NOW) == "2025-05-01 08:00:00"
+    assert high_watermark(_raw([("A1", "a", None)], "r"), NOW) is None
+
+
+def _roster_db(path: Path, rows: list[tuple[str, str, str | None]]) -> SourceConfig:
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"CREATE TABLE cadre_roster ({', '.join(COLUMNS)})")
+        conn.executemany("INSERT INTO cadre_roster VALUES (?, ?, '县财政局', '县管', ?)", rows)
+    return SourceConfig("roster", "sql", url=f"sqlite:///{path}", table="cadre_roster")
+
+
+def _state(store: Warehouse) -> dict[str, pl.DataFrame]:
+    return {
+        layer: store.scan(layer, "roster").collect().drop("_load_id")
+        for layer in ("extract", "bronze", "quarantine")
+    }
+
+
+def _assert_equal(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
+    for layer in a:
+        assert_frame_equal(a[layer], b[layer], check_row_order=True)
+
+
+def test_an_incremental_read_equals_a_full_read_until_a_row_is_deleted(tmp_path: Path) -> None:
+    db = tmp_path / "roster.db"
+    config = _roster_db(db, [("A1", "张伟", "2025-01-01 08:00:00"),
+                             ("B2", "李强", "2025-01-02 08:00:00"),
+                             ("D4", "赵六", None),
+                             ("F6", "周八", "2024-12-01 08:00:00")])  # fmt: skip
+    store = Warehouse(tmp_path / "incremental")
+    ingest(ROSTER, config, store)
+    first = dict(store.scan("bronze", "roster").select("人员编号", "_load_id").collect().rows())
+    with sqlite3.connect(db) as conn:  # a new month upstream
+        conn.execute(
+            "UPDATE cadre_roster SET 姓名='张卫', 更新时间='2025-05-01 08:00:00' WHERE 人员编号='A1'"
+        )
+        conn.execute(
+            "INSERT INTO cadre_roster VALUES ('C3', '王五', '县财政局', '县管', '2025-05-02 08:00:00')"
+        )
+        conn.execute(
+            "UPDATE cadre_roster SET 姓名='赵陆' WHERE 人员编号='D4'"
+        )  # no stamp: read every run
+        conn.execute(
+            "INSERT INTO cadre_roster VALUES ('E5', '孙七', '县财政局', '县管', '1999-01-01 00:00:00')"
+        )
+    ingest(ROSTER, config, store)
+    sql = store.manifest("bronze", "roster")["extra"]["sql"]  # type: ignore[index]
+    # Read: the rows stamped at or after the watermark (B2 at it: a row committed late in the
+    # same second is not lost), and D4 (no stamp). E5, inserted with an old stamp, is missed
+    # until a full read (the documented limit of a watermark).
+    assert sql["changed_rows"] == 4 and sql["watermark"] == "2025-05-02 08:00:00"
+    rows = store.scan("bronze", "roster").select("人员编号", "姓名", "_load_id").collect()
+    assert rows.select("人员编号", "姓名").rows() == [
+        ("A1", "张卫"), ("B2", "李强"), ("C3", "王五"), ("D4", "赵陆"), ("F6", "周八")
+    ]  # fmt: skip
+    loads = dict(rows.select("人员编号", "_load_id").rows())
+    assert loads["A1"] == ">=2025-01-02 08:00:00" and loads["F6"] == first["F6"] != loads["A1"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM cadre_roster WHERE 人员编号='E5'")
+    full = Warehouse(tmp_path / "full")
+    ingest(ROSTER, config, full)
+    _assert_equal(_state(store), _state(full))
+    with sqlite3.connect(db) as conn:  # deleted upstream: only a full read sees it
+        conn.execute("DELETE FROM cadre_roster WHERE 人员编号='B2'")
+    ingest(ROSTER, config, store)
+    assert "B2" in store.scan("bronze", "roster").collect()["人员编号"].to_list()
+    ingest(ROSTER, config, store, full_refresh=True)
+    refreshed = Warehouse(tmp_path / "refreshed")
+    ingest(ROSTER, config, refreshed)
+    _assert_equal(_state(store), _state(refreshed))
+    assert "B2" not in store.scan("bronze", "roster").collect()["人员编号"].to_list()
+    assert store.manifest("bronze", "roster")["extra"]["sql"]["changed_rows"] is None  # type: ignore[index]
+
+
+def test_an_unchanged_source_does_no_bronze_work(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second run of the roster and the sanctions (SQL and files) reads nothing, writes
+    # nothing and never builds Great Expectations: the tables stay the versions they were.
+    from assets.bronze import bronze_assets
+    from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+    from quality import gx_runner
+    from transforms.specs import SANCTION
+
+    resources = {
+        "sources": SourcesResource(path=str(generated / "sources.yaml")),
+        "warehouse": WarehouseResource(root=str(tmp_path / "w")),
+        "settings": RunSettings(as_of="2025-12-31"),
+        "gx": GXResource(data_docs=False),
+    }
+    assets = [bronze_assets(ROSTER), bronze_assets(SANCTION)]
+    assert dg.materialize(assets, resources=resources).success
+    versions = sorted((tmp_path / "w" / ".versions").glob("*/*/v-*"))
+    links = {p: p.resolve() for p in (tmp_path / "w").glob("*/*") if p.is_symlink()}
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an unchanged source was read, staged or validated again")
+
+    monkeypatch.setattr(ingest_module, "read_source", no_work)
+    monkeypatch.setattr(ingest_module, "bronze_tables", no_work)
+    monkeypatch.setattr(gx_runner, "engine", no_work)
+    import assets.bronze as bronze_module
+
+    monkeypatch.setattr(bronze_module, "stage_bronze", no_work)
+    again = dg.materialize(assets, resources=resources)
+    assert again.success
+    meta = {
+        "/".join(e.asset_key.path): e.materialization.metadata
+        for e in again.get_asset_materialization_events()
+    }
+    assert set(meta) == {
+        "bronze/roster",
+        "quarantine/roster",
+        "bronze/sanction",
+        "quarantine/sanction",
+    }
+    assert all(m["unchanged"].value is True for m in meta.values())
+    assert all(e.passed for e in again.get_asset_check_evaluations())
+    assert sorted((tmp_path / "w" / ".versions").glob("*/*/v-*")) == versions
+    assert {p: p.resolve() for p in links} == links
+
+
+def test_a_full_read_comes_round_every_full_refresh_days(tmp_path: Path) -> None:
+    # The watermark is used until the last full read is full_refresh_days old; then (and after
+    # a cleaning change, or without an extract to merge into) the source is read in full.
+    from datetime import date
+
+    from warehouse.ingest import _sql_plan
+
+    config = _roster_db(tmp_path / "roster.db", [("A1", "张伟", "2025-01-01 08:00:00")])
+    store = Warehouse(tmp_path / "w")
+    ingest(ROSTER, config, store)
+    manifest = store.manifest("bronze", "roster")
+    fingerprint = manifest["extra"]["cleaning"]  # type: ignore[index]
+    read_on = date.fromisoformat(manifest["extra"]["sql"]["full_read_on"])  # type: ignore[index]
+    weekly = SourceConfig("roster", "sql", url=config.url, table=config.table, full_refresh_days=7)
+    later = date.fromordinal(read_on.toordinal() + 6)
+    assert _sql_plan(weekly, manifest, store, fingerprint, False, later) == "2025-01-01 08:00:00"
+    week = date.fromordinal(read_on.toordinal() + 7)
+    assert _sql_plan(weekly, manifest, store, fingerprint, False, week) is None
+    assert _sql_plan(weekly, manifest, store, fingerprint, True, later) is None  # --full-refresh
+    assert _sql_plan(weekly, manifest, store, "new cleaning code", False, later) is None
+
+
+@pytest.mark.parametrize("days", ["0", "seven", "true"])
+def test_full_refresh_days_must_be_a_whole_number_of_days(tmp_path: Path, days: str) -> None:
+    from warehouse.sources import ConfigError, load_sources
+
+    file = tmp_path / "sources.yaml"
+    (tmp_path / "r.db").touch()
+    file.write_text(
+        f'roster: {{sql: "sqlite:///r.db", table: t, full_refresh_days: {days}}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="full_refresh_days must be a whole number of days"):
+        load_sources(file)
+    file.write_text('roster: {sql: "sqlite:///r.db", table: t, full_refresh_days: 2}\n')
+    assert load_sources(file)["roster"].full_refresh_days == 2
+
+
+def test_full_refresh_names_a_sql_source_of_the_sources_file(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A typo (or a file source) stops the run before anything is read, naming the SQL sources.
+    from orchestration.cli import main
+
+    args = ["run", "--sources", str(generated / "sources.yaml"), "--warehouse", str(tmp_path)]
+    assert main([*args, "--full-refresh", "audit"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "--full-refresh audit: not a SQL source" in err and "petition, post_history, roster" in err
+    )
+    assert not (tmp_path / "bronze").exists()
+
+
+def test_a_sql_table_without_a_stamp_is_read_but_not_cleaned_again_when_its_rows_are_the_same(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The post history (S8) has no 更新时间: every run reads it in full, and when the rows read
+    # are the ones the current bronze was made from (same digest) nothing is cleaned, staged or
+    # validated.
+    import assets.bronze as bronze_module
+    from assets.bronze import bronze_assets
+    from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+    from quality import gx_runner
+    from transforms.specs import POST_HISTORY
+
+    resources = {
+        "sources": SourcesResource(path=str(generated / "sources.yaml")),
+        "warehouse": WarehouseResource(root=str(tmp_path / "w")),
+        "settings": RunSettings(as_of="2025-12-31"),
+        "gx": GXResource(data_docs=False),
+    }
+    assets = [bronze_assets(POST_HISTORY)]
+    assert dg.materialize(assets, resources=resources).success
+    reads: list[str] = []
+    real_read = ingest_module.read_source
+    monkeypatch.setattr(
+        ingest_module, "read_source", lambda *a, **k: reads.append("read") or real_read(*a, **k)
+    )
+
+    def no_work(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the same rows were cleaned, staged or validated again")
+
+    monkeypatch.setattr(ingest_module, "bronze_tables", no_work)
+    monkeypatch.setattr(bronze_module, "bronze_tables", no_work)
+    monkeypatch.setattr(bronze_module, "stage_bronze", no_work)
+    monkeypatch.setattr(gx_runner, "engine", no_work)
+    again = dg.materialize(assets, resources=resources)
+    assert again.success and reads == ["read"]
+    meta = {
+        "/".join(e.asset_key.path): e.materialization.metadata
+        for e in again.get_asset_materialization_events()
+    }
+    assert meta["bronze/post_history"]["unchanged"].value is True
+
+
+def test_an_unexpected_error_while_computing_petitions_is_withheld(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The computation now runs outside the reader: an error it did not expect (whose text might
+    # quote a row) is still replaced by one naming only its kind.
+    import assets.bronze as bronze_module
+    from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
+    from transforms.specs import PETITION
+
+    def boom(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("row 3: 举报人李举报 13900000001")
+
+    monkeypatch.setattr(bronze_module, "bronze_tables", boom)
+    result = dg.materialize(
+        [bronze_module.bronze_assets(PETITION)],
+        resources={
+            "sources": SourcesResource(path=str(generated / "sources.yaml")),
+            "warehouse": WarehouseResource(root=str(tmp_path / "w")),
+            "settings": RunSettings(as_of="2025-12-31"),
+            "gx": GXResource(data_docs=False),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = str(result.get_step_failure_events()[0].step_failure_data.error)
+    assert "unexpected ValueError" in failure and "李举报" not in failure

@@ -1,0 +1,184 @@
+"""Bronze: one source's text rows in, its bronze and quarantine frames out (pure).
+
+The warehouse reads a source's inputs (:func:`warehouse.ingest.read_bronze_inputs`): the rows
+read this run (masked at extraction), the reader's rejects, and the rows of unchanged files
+carried over from the last version. :func:`bronze_tables` types and checks them
+(:mod:`transforms.cleaning`); the asset stages and guards the result.
+
+A SQL source is read by its ``更新时间`` watermark: :func:`merge_versions` folds the rows changed
+since the last good watermark into the rows extracted before (the latest version of a key wins)
+and :func:`high_watermark` says how far the read got.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from transforms.cleaning import (
+    DUPLICATE_RULE,
+    LINEAGE,
+    PARTITION,
+    annotate,
+    bronze_rows,
+    flag_counts,
+    quarantine_rows,
+    reason,
+    split_duplicates,
+)
+from transforms.specs import SourceSpec
+
+UPDATED = "更新时间"
+"""The column a SQL source is read incrementally by (the contract's incremental column)."""
+STAMP = "%Y-%m-%d %H:%M:%S"
+"""How a database gives a timestamp as text (PostgreSQL, MariaDB, the SQLite exports)."""
+
+
+@dataclass(frozen=True)
+class BronzeTables:
+    """A source's bronze rows (with ``_partition``) and its quarantine rows."""
+
+    bronze: pl.DataFrame
+    quarantine: pl.DataFrame
+    extract: pl.DataFrame | None = None
+    """A SQL source's rows after the read, merged (:func:`merge_versions`): its next state."""
+    watermark: str | None = None
+    """The latest ``更新时间`` read, not after the read (:func:`high_watermark`)."""
+    future: int = 0
+    """Rows of the extract stamped after the read (read again on every run)."""
+
+    @property
+    def flags(self) -> dict[str, int]:
+        return flag_counts(self.bronze)
+
+    @property
+    def recheck(self) -> list[str]:
+        """Files holding a row quarantined for a date after the as-of date or as a copy of
+        another row: their verdict may change on a later run (another date, another file)."""
+        rules = self.quarantine.select(
+            "_source_file",
+            pl.col("reasons").list.eval(pl.element().struct.field("rule")).alias("r"),
+        ).explode("r")
+        hit = pl.col("r").str.ends_with(".plausible_date") | (pl.col("r") == DUPLICATE_RULE)
+        return sorted(rules.filter(hit).get_column("_source_file").unique().to_list())
+
+    @property
+    def dated_after_as_of(self) -> bool:
+        """A row is held for a date after the as-of date: a later run may land it."""
+        rules = self.quarantine.get_column("reasons").list.eval(pl.element().struct.field("rule"))
+        return bool(rules.explode().str.ends_with(".plausible_date").any())
+
+
+def reader_rejects(rejects: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
+    """Rows a reader could not split into fields, as quarantine rows."""
+    why = reason(pl.col("rule"), None, pl.lit(None), pl.col("reason"))
+    return rejects.select(
+        pl.lit(spec.name).alias("source"),
+        *LINEAGE,
+        "reason",
+        pl.concat_list(why).alias("reasons"),
+        "raw",
+        pl.lit(None, dtype=pl.String).alias(PARTITION),
+    )
+
+
+@dataclass(frozen=True)
+class BronzeFrames:
+    """What a source's bronze is computed from: frames and plain values, no reader.
+
+    ``rows``: text rows with lineage, masked at extraction (a SQL source: the rows changed since
+    the watermark). ``rejects``: rows a reader could not split. ``carried_*``: the rows of
+    unchanged files as stored (None: nothing carried). A SQL source gives ``state`` (the rows
+    extracted before; empty for a full read) and ``read_at`` (when it was read).
+    """
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    as_of: date
+    carried_bronze: pl.DataFrame | None = None
+    carried_quarantine: pl.DataFrame | None = None
+    state: pl.DataFrame | None = None
+    read_at: datetime | None = None
+
+
+def bronze_tables(frames: BronzeFrames, spec: SourceSpec) -> BronzeTables:
+    """Type and check a source's rows (a SQL source's merged into its state first,
+    :func:`merge_versions`) and add the carried-over rows of unchanged files.
+
+    Bronze gets the rows without a hard error, quarantine the rest with every reason (and the
+    reader's rejects); an exact copy of a row lands once, its copies are quarantined. Both are in
+    file, then row order.
+    """
+    rows, rejects, state, read_at = frames.rows, frames.rejects, frames.state, frames.read_at
+    carried_bronze, carried_quarantine, as_of = (
+        frames.carried_bronze, frames.carried_quarantine, frames.as_of
+    )  # fmt: skip
+    extract, watermark, future = None, None, 0
+    if state is not None:
+        moment = read_at or datetime.now()
+        extract = merge_versions(state if state.width else rows.clear(), rows, spec)
+        watermark = high_watermark(rows, moment)
+        if UPDATED in extract.columns:
+            future = int((extract.get_column(UPDATED) > moment.strftime(STAMP)).sum())
+        rows = extract
+    annotated = annotate(rows.lazy(), spec, as_of).collect()
+    bronze = bronze_rows(annotated.lazy(), spec).collect()
+    quarantine = quarantine_rows(annotated.lazy(), spec).collect()
+    if rejects.width:
+        quarantine = pl.concat([quarantine, reader_rejects(rejects, spec)])
+    if carried_bronze is not None:
+        bronze = pl.concat([bronze, _shaped(carried_bronze, bronze)])
+    if carried_quarantine is not None:
+        quarantine = pl.concat([quarantine, _shaped(carried_quarantine, quarantine)])
+    bronze, copies = split_duplicates(bronze, spec, annotated)
+    quarantine = pl.concat([quarantine, copies])
+    return BronzeTables(
+        bronze.sort("_source_file", "_source_row"),
+        quarantine.sort("_source_file", "_source_row"),
+        extract,
+        watermark,
+        future,
+    )
+
+
+def _shaped(carried: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """Carried-over rows in the columns and types of ``like`` (a column they lack: null)."""
+    missing = [
+        pl.lit(None, dtype=like.schema[c]).alias(c)
+        for c in like.columns
+        if c not in carried.columns
+    ]
+    return carried.with_columns(missing).select(like.columns).cast(like.schema)
+
+
+def merge_versions(state: pl.DataFrame, delta: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
+    """The rows of a SQL source after an incremental read: ``state`` (the rows extracted
+    before, text with lineage) with every row whose key (``spec.key``) appears in ``delta`` (the
+    rows changed since the watermark) replaced by the delta's rows of that key — the latest
+    version of a key wins. A row deleted upstream stays until a full read (``state`` empty).
+
+    Rows are numbered (``_source_row``) in ``spec.sql_order`` (text order, empty first, as
+    the SQL reader's ORDER BY on SQLite and MariaDB; ties in the order read), the same for a full
+    read and an incremental one, so the merged state equals a full read of the same table row
+    for row; ``_load_id`` still names the read that brought each row.
+    """
+    key = list(spec.key)
+    kept = state.join(delta.select(key).unique(), on=key, how="anti", nulls_equal=True)
+    merged = pl.concat([kept, delta.select(state.columns).cast(state.schema)])
+    order = [c for c in spec.sql_order if c in merged.columns] or ["_source_row"]
+    ranked = merged.sort(order, nulls_last=False, maintain_order=True)
+    return ranked.with_columns(
+        pl.int_range(1, ranked.height + 1, dtype=pl.Int64).alias("_source_row")
+    )
+
+
+def high_watermark(delta: pl.DataFrame, now: datetime) -> str | None:
+    """The latest ``更新时间`` among ``delta`` not after ``now`` (text, as the database gave it),
+    or None when it has none. A row without one, or stamped after ``now``, is read on every run
+    (it cannot be placed against a watermark) and never moves it."""
+    if UPDATED not in delta.columns or delta.height == 0:
+        return None
+    stamps = delta.get_column(UPDATED).drop_nulls()
+    stamps = stamps.filter(stamps <= now.strftime(STAMP))
+    latest = stamps.max()
+    return str(latest) if latest is not None else None
