@@ -87,7 +87,7 @@ def _roster_db(path: Path, rows: list[tuple[str, str, str | None]]) -> SourceCon
 
 def _state(store: Warehouse) -> dict[str, pl.DataFrame]:
     return {
-        layer: store.scan(layer, "roster").collect().drop("_load_id")
+        layer: store.scan(layer, "roster").collect()  # lineage included: it names row versions
         for layer in ("extract", "bronze", "quarantine")
     }
 
@@ -130,7 +130,10 @@ def test_an_incremental_read_equals_a_full_read_until_a_row_is_deleted(tmp_path:
         ("A1", "张卫"), ("B2", "李强"), ("C3", "王五"), ("D4", "赵陆"), ("F6", "周八")
     ]  # fmt: skip
     loads = dict(rows.select("人员编号", "_load_id").rows())
-    assert loads["A1"] == ">=2025-01-02 08:00:00" and loads["F6"] == first["F6"] != loads["A1"]
+    # Each row names the version read (table and 更新时间), whichever read brought it.
+    assert loads["A1"] == "cadre_roster@2025-05-01 08:00:00" != first["A1"]
+    assert loads["F6"] == first["F6"] == "cadre_roster@2024-12-01 08:00:00"
+    assert loads["D4"] == "cadre_roster@-"
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM cadre_roster WHERE 人员编号='E5'")
     full = Warehouse(tmp_path / "full")

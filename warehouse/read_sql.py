@@ -37,8 +37,11 @@ def read_sql(
     """Read the table (every row, or with ``since`` = ``(watermark, now)`` only the rows whose
     ``更新时间`` is at or after the watermark, after ``now``, or empty), masked at extraction.
 
-    A full read's ``_load_id`` is a digest of what it read; an incremental read's names its
-    watermark (``>=<watermark>``), so each row says which read brought it."""
+    Each row's ``_load_id`` names the version of the row that was read: ``<table>@<更新时间>``
+    (``@-`` when the row has none), the same whether a full or an incremental read brought it, so
+    an incremental warehouse equals a full rebuild byte for byte. A table without ``更新时间`` is
+    always read in full: its rows carry the digest of what was read. The read itself (a digest,
+    or ``>=<watermark>``) is recorded in the manifest's file list (:class:`FileRead`)."""
     url, where = str(config.url), config.display
     check_sqlite_file(url, spec.name, where)
     try:
@@ -112,10 +115,15 @@ def read_sql(
     load_id = digest.hexdigest()[:16] if since is None else f">={since[0]}"
     rows = pl.concat([empty_rows(spec).select(fields), *batches])
     lineage = config.lineage
+    row_version = (
+        pl.concat_str(pl.lit(f"{config.table}@"), pl.col(UPDATED).fill_null("-"))
+        if UPDATED in fields
+        else pl.lit(load_id, dtype=pl.String)
+    )
     frame = rows.with_columns(
         pl.lit(lineage, dtype=pl.String).alias("_source_file"),
         pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("_source_row"),
-        pl.lit(load_id, dtype=pl.String).alias("_load_id"),
+        row_version.alias("_load_id"),
     )
     return RawBatch(
         frame,
