@@ -105,6 +105,40 @@ def guarded_publish(
         raise blocked(held)
 
 
+def carried_over(
+    store: Warehouse, carried: dict[str, StagedTable] | None, guarded: Sequence[str]
+) -> dict[str, list[Outcome]] | None:
+    """The invariants each ``guarded`` table of ``carried`` (a layer's current tables, computed
+    from the very inputs this run read) showed when it was published; None, so that the layer
+    is computed afresh, when there is nothing to carry or the ledger does not hold them."""
+    if carried is None:
+        return None
+    found = {name: gate.carried_invariants(store, carried[name]) for name in guarded}
+    if any(f is None for f in found.values()):
+        return None
+    return {n: f for n, f in found.items() if f is not None}
+
+
+def carried_guards(
+    staged: dict[str, StagedTable],
+    replay: dict[str, list[Outcome]],
+    keys: dict[str, dg.AssetKey],
+    companions: dict[str, str] | None = None,
+) -> list[Guarded]:
+    """Tables carried over (:func:`carried_over`): published again as they are, each with what
+    its invariants found when it was published (``companions``: table → the one it carries)."""
+    with_ = companions or {}
+    return [
+        Guarded(
+            key,
+            staged[name],
+            [staged[with_[name]]] if name in with_ else [],
+            invariants=replay[name],
+        )  # fmt: skip
+        for name, key in keys.items()
+    ]
+
+
 def _settle(
     store: Warehouse, tables: Sequence[Guarded], validations: list[TableValidation], publish: bool
 ) -> None:

@@ -41,6 +41,8 @@ class LinkedEvents:
     linked_now: int
     decisions: DecisionCheck | None = None
     """The verdict on every line of ``link_decisions.csv`` (set by the caller that checked it)."""
+    context: str = ""
+    """The link context the events were linked in (:func:`transforms.silver.link_context`)."""
 
 
 def mentions(
