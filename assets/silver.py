@@ -155,7 +155,11 @@ def _counts_markdown(linked: pl.DataFrame) -> str:
 def _stage_events(
     store: Warehouse, read: Inputs[silver.EventFrames], linked: event_links.LinkedEvents
 ):  # type: ignore[no-untyped-def]
-    extra = {"context": linked.context, "inputs": read.fingerprint}
+    extra = {
+        "context": linked.context,
+        "inputs": read.fingerprint,
+        "roster": dict(read.frames.roster),
+    }
     events = store.stage("silver", "supervision_event", linked.events, "source", "source", extra)
     review = store.stage("silver", "link_review", linked.review, extra={"inputs": read.fingerprint})
     return {"supervision_event": events, "link_review": review}

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from orchestration.runner import run_pipeline
@@ -108,3 +109,52 @@ def test_a_rerun_carries_silver_and_gold_and_a_new_month_equals_a_full_build(
         assert incremental[table] == full[table], table
     assert incremental["silver/supervision_event"] != first["silver/supervision_event"]
     assert incremental["silver/cadre_post"] != first["silver/cadre_post"]
+
+
+def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
+    baseline: Path, sources: Path, tmp_path: Path
+) -> None:
+    """One S8 row changes: the records that could name its cadre are linked again, the others
+    keep their decision, and the result is what linking everything afresh gives."""
+    from polars.testing import assert_frame_equal
+
+    from transforms import silver
+    from transforms.specs import POST_HISTORY
+    from warehouse.ingest import ingest
+    from warehouse.layer_inputs import cadre_inputs, event_inputs
+    from warehouse.rules import load_rules
+    from warehouse.sources import load_sources
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(baseline, warehouse, symlinks=True)
+    store = Warehouse(warehouse)
+    named = (  # the cadre most records are linked to
+        store.scan("silver", "supervision_event")
+        .filter(pl.col("link_status") == "linked")
+        .group_by("person_no")
+        .len()
+        .sort("len", "person_no", descending=[True, False])
+        .collect()["person_no"][0]
+    )
+    with sqlite3.connect(sources / "inbox" / "roster.db") as conn:
+        changed = conn.execute(
+            "UPDATE cadre_post_history SET 任职时间 = '1990-01-01' WHERE rowid = "
+            "(SELECT min(rowid) FROM cadre_post_history WHERE 人员编号 = ?)",
+            (named,),
+        ).rowcount
+    assert changed == 1
+    rules = load_rules()
+    ingest(POST_HISTORY, load_sources(sources / "sources.yaml")["post_history"], store)
+    tables = silver.cadre_tables(cadre_inputs(store, rules).frames, rules.linking)
+    for name in ("cadre", "cadre_post", "unit_alias"):
+        store.publish(store.stage("silver", name, getattr(tables, name)))
+    decisions = sources / "link_decisions.csv"
+    again = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
+    total = again.events.height
+    assert 0 < again.linked_now < total / 10 and again.reused + again.linked_now == total
+
+    (warehouse / "silver" / "supervision_event").unlink()  # no earlier decisions
+    full = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
+    assert full.linked_now == total
+    assert_frame_equal(again.events, full.events)
+    assert_frame_equal(again.review, full.review)

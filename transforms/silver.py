@@ -92,29 +92,40 @@ class EventFrames:
     """``silver/cadre_post``."""
     decisions: pl.DataFrame
     """The lines of ``link_decisions.csv`` (:mod:`warehouse.decisions`)."""
-    roster_context: str
-    """The fingerprint of the linking code and rules and of the versions of ``silver/cadre`` and
-    ``silver/cadre_post``: with the decisions applied, what a link decision depends on besides
-    the record's own evidence."""
+    code_context: str
+    """The fingerprint of the linking code and rules: with the decisions applied and the
+    roster's regions, the context of a link decision (:func:`link_context`)."""
+    roster: Mapping[str, str]
+    """The versions of ``silver/cadre`` and ``silver/cadre_post`` read (``cadre``, ``cadre_post``)."""
     earlier: pl.LazyFrame | None = None
     """The previous ``silver/supervision_event``, if any."""
     earlier_review: pl.LazyFrame | None = None
     """The previous ``silver/link_review``, if any."""
     earlier_context: str | None = None
     """The link context the previous ``silver/supervision_event`` was linked in."""
+    earlier_roster: Mapping[str, str] | None = None
+    """The versions of ``silver/cadre`` and ``silver/cadre_post`` it was linked against."""
+    earlier_roster_frames: tuple[pl.LazyFrame, pl.LazyFrame] | None = None
+    """Those two tables, while the warehouse still keeps them."""
 
 
-def link_context(roster_context: str, applied: pl.DataFrame) -> str:
-    """The context of a linking pass: ``roster_context`` and the reviewed decisions applied."""
+def link_context(code_context: str, rules: linking.LinkRules, applied: pl.DataFrame) -> str:
+    """The context of a linking pass: the code and rules, the roster's regions (``rules``, from
+    :func:`~transforms.event_links.roster_rules`) and the reviewed decisions applied."""
     reviewed = applied.sort(applied.columns).write_csv()
-    return hashlib.sha256((roster_context + reviewed).encode()).hexdigest()[:16]
+    regions = "|".join((*rules.learned_regions, "#", *rules.roster_regions))
+    return hashlib.sha256((code_context + regions + reviewed).encode()).hexdigest()[:16]
 
 
 def link_tables(frames: EventFrames, rules: SilverRules) -> LinkedEvents:
-    """Link every person named by every event record. The earlier decisions are kept, and only
-    new or changed records linked, when the context (:func:`link_context`) is the earlier one's;
-    the lines of ``link_decisions.csv`` that the check applies are applied, the verdict on every
-    line is ``LinkedEvents.decisions``."""
+    """Link every person named by every event record; the lines of ``link_decisions.csv`` that
+    the check applies are applied, the verdict on every line is ``LinkedEvents.decisions``.
+
+    The earlier decisions are kept, and only new or changed records linked, when the context
+    (:func:`link_context`) is the earlier one's; when the roster changed since, the records that
+    could name a cadre who changed are linked again too
+    (:func:`~transforms.event_links.stale_records`), and all of them when the earlier roster is
+    no longer kept."""
     named = event_links.mentions(
         frames.bronze, rules.petition_counting, rectification_months(rules.warnings)
     ).collect()
@@ -126,16 +137,27 @@ def link_tables(frames: EventFrames, rules: SilverRules) -> LinkedEvents:
         link_keys.model_of(rules.linking),
     )
     applied = checked.applied.drop("file", "line")
-    context = link_context(frames.roster_context, applied)
-    reuse = frames.earlier_context == context
+    roster_rules = event_links.roster_rules(rules.linking, frames.cadres, frames.posts)
+    context = link_context(frames.code_context, roster_rules, applied)
+    earlier = frames.earlier if frames.earlier_context == context else None
+    stale = None
+    if earlier is not None and dict(frames.earlier_roster or {}) != dict(frames.roster):
+        if frames.earlier_roster_frames is None:
+            earlier = None
+        else:
+            now = (frames.cadres, frames.posts)
+            stale = event_links.stale_records(
+                named, earlier, roster_rules, frames.earlier_roster_frames, now
+            )
     linked = event_links.link_events(
         named,
         frames.cadres,
         frames.posts,
-        rules.linking,
+        roster_rules,
         applied,
-        frames.earlier if reuse else None,
-        frames.earlier_review if reuse else None,
+        earlier,
+        frames.earlier_review if earlier is not None else None,
+        stale,
     )
     linked.decisions, linked.context = checked, context
     return linked

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import polars as pl
+
 from transforms import silver
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
 from transforms.gold import GOLD_CODE, TABLES, Silver
@@ -93,17 +95,21 @@ def event_inputs(
     roster = versions(store, (("silver", "cadre"), ("silver", "cadre_post")))
     earlier = store.exists("silver", "supervision_event")
     manifest = store.manifest("silver", "supervision_event") or {}
+    linked_against = manifest.get("extra", {}).get("roster")
     frames = silver.EventFrames(
         bronze={s: store.scan("bronze", s) for s in EVENT_SOURCES},
         cadres=store.scan("silver", "cadre"),
         posts=store.scan("silver", "cadre_post"),
         decisions=lines,
-        roster_context=_fingerprint(code, rules.linking_fingerprint(), roster),
+        code_context=_fingerprint(code, rules.linking_fingerprint()),
+        roster={t: store.table_path("silver", t).resolve().name for t in ("cadre", "cadre_post")},
         earlier=store.scan("silver", "supervision_event") if earlier else None,
         earlier_review=store.scan("silver", "link_review")
         if store.exists("silver", "link_review")
         else None,
         earlier_context=manifest.get("extra", {}).get("context"),
+        earlier_roster=linked_against,
+        earlier_roster_frames=_earlier_roster(store, linked_against),
     )
     read = versions(store, tuple(("bronze", s) for s in EVENT_SOURCES))
     reviewed = lines.sort(lines.columns).write_csv()
@@ -114,6 +120,18 @@ def event_inputs(
         store.carried("silver", EVENT_TABLES, fingerprint),
         previous_rows=int(manifest["rows"]) if manifest else None,
     )
+
+
+def _earlier_roster(
+    store: Warehouse, linked_against: dict[str, str] | None
+) -> tuple[pl.LazyFrame, pl.LazyFrame] | None:
+    """``silver/cadre`` and ``silver/cadre_post`` as the earlier events were linked against
+    them, while the warehouse keeps those versions."""
+    if not linked_against:
+        return None
+    cadres = store.scan_version("silver", "cadre", str(linked_against.get("cadre", "")))
+    posts = store.scan_version("silver", "cadre_post", str(linked_against.get("cadre_post", "")))
+    return (cadres, posts) if cadres is not None and posts is not None else None
 
 
 def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:

@@ -95,6 +95,13 @@ class Warehouse:
             raise WarehouseError(f"table {layer}/{name} does not exist yet in {self.root}")
         return _scan(path.resolve())
 
+    def scan_version(self, layer: str, name: str, version: str) -> pl.LazyFrame | None:
+        """An earlier version of a table (``v-…``), lazily, while the warehouse keeps it."""
+        path = self.root / ".versions" / layer / name / version
+        if not re.fullmatch(r"v-[0-9a-f]+", version) or not (path / "_manifest.json").is_file():
+            return None
+        return _scan(path)
+
     def manifest(self, layer: str, name: str) -> dict[str, Any] | None:
         """The manifest of the current version of a table, or None if it was never written."""
         path = self.table_path(layer, name) / "_manifest.json"
