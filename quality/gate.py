@@ -14,6 +14,7 @@ same, and its date bound has not shrunk; its earlier ``WARN`` counts are carried
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,10 +88,11 @@ def validate_staged(
     store: Warehouse,
     staged: StagedTable,
     as_of: date,
-    engine: GXEngine,
+    engine: Callable[[], GXEngine],
     invariants: list[Outcome] | None = None,
 ) -> TableValidation:
-    """Run the table's suite on its changed partitions, add ``invariants``, say what blocks."""
+    """Run the table's suite on its changed partitions, add ``invariants``, say what blocks.
+    ``engine`` gives the GX engine, asked for only when a partition needs validating."""
     start = time.perf_counter()
     table = f"{staged.layer}/{staged.name}"
     suite = suites.suite_for(table, as_of)
@@ -106,7 +108,7 @@ def validate_staged(
     gx_run = None
     if changed and staged.rows and suite.expectations:
         frame = validation_frame(staged.scan(), suite, changed).collect()
-        gx_run = engine.validate(suite, frame)
+        gx_run = engine().validate(suite, frame)
     outcomes = _merge(suite, gx_run, {p: known[p] for p in carried})
     outcomes += invariants or []
     rows = {_partition_value(p): n for p, n in staged.partitions.items()}
