@@ -128,20 +128,45 @@ def roster_rules(
     return linking.with_roster_regions(rules, units)
 
 
-def _signatures(
-    cadres: pl.LazyFrame, posts: pl.LazyFrame, rules: linking.LinkRules
-) -> pl.LazyFrame:
-    """Per cadre, what the linker sees of them: their ``silver/cadre`` row and every interval
-    of theirs as the linker prepares it (keys, unit aliases learnt from everyone's posts), as
-    hashes (``person_no``, ``_cadre``, ``_posts``)."""
+def _signatures(cadres: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFrame:
+    """Per cadre, their ``silver/cadre`` row and their ``silver/cadre_post`` rows, as hashes
+    (``person_no``, ``_cadre``, ``_posts``)."""
     row = pl.struct(pl.all()).hash(seed=11)
-    held = linking.prepare_posts(posts, cadres, rules).select("person_no", row.alias("_h"))
+    held = posts.select("person_no", row.alias("_h"))
     return cadres.select("person_no", row.alias("_cadre")).join(
         held.group_by("person_no").agg(pl.col("_h").sort().alias("_posts")),
         on="person_no",
         how="full",
         coalesce=True,
     )
+
+
+def changed_cadres(
+    before: tuple[pl.LazyFrame, pl.LazyFrame], after: tuple[pl.LazyFrame, pl.LazyFrame]
+) -> pl.LazyFrame:
+    """The cadres (``person_no``) the linker may see otherwise now that the roster went from
+    ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those whose row or
+    posts changed, who came or went, and everyone holding a post at a unit code one of their
+    posts names (a unit's aliases are learnt from every post at it, and from the posts that
+    moved to or from it: :func:`~transforms.link_keys.unit_aliases`)."""
+    old, new = _signatures(*before), _signatures(*after)
+    same = [pl.col(c).eq_missing(pl.col(f"{c}_new")) for c in ("_cadre", "_posts")]
+    changed = (
+        old.join(new, on="person_no", how="full", coalesce=True, suffix="_new")
+        .filter(~pl.all_horizontal(same))
+        .select("person_no")
+    )
+    codes = (
+        pl.concat(
+            [before[1].select("person_no", "unit_code"), after[1].select("person_no", "unit_code")]
+        )
+        .join(changed, on="person_no", how="semi")
+        .select("unit_code")
+        .drop_nulls()
+        .unique()
+    )
+    colleagues = after[1].join(codes, on="unit_code", how="semi").select("person_no")
+    return pl.concat([changed, colleagues]).unique()
 
 
 def stale_records(
@@ -153,17 +178,12 @@ def stale_records(
 ) -> pl.DataFrame:
     """The records (:data:`IDENTITY`) whose earlier decision may not be kept now that the roster
     went from ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those
-    that could name a cadre whose row or intervals changed (or who came or went) — the same name
-    key, pinyin or look-alike skeleton (how candidates are found), the same ID number or 人员编号 —
-    and those linked to such a cadre. Every other record has the same candidates, seen the same
-    way, so its decision stands (``rules``, with the roster's regions, are the same both times)."""
-    old, new = _signatures(*before, rules), _signatures(*after, rules)
-    same = [pl.col(c).eq_missing(pl.col(f"{c}_new")) for c in ("_cadre", "_posts")]
-    changed = (
-        old.join(new, on="person_no", how="full", coalesce=True, suffix="_new")
-        .filter(~pl.all_horizontal(same))
-        .select("person_no")
-    )
+    that could name a cadre the linker may see otherwise (:func:`changed_cadres`) — the same
+    name key, pinyin or look-alike skeleton (how candidates are found), the same ID number or
+    人员编号 — and those linked to such a cadre. Every other record has the same candidates, seen
+    the same way, so its decision stands (``rules``, with the roster's regions, are the same
+    both times)."""
+    changed = changed_cadres(before, after)
     people = (
         pl.concat([before[0], after[0]], how="diagonal_relaxed")
         .join(changed, on="person_no", how="semi")

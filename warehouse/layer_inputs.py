@@ -3,8 +3,8 @@ depend on, and the current tables when they were computed from that very fingerp
 
 A layer is computed as *read* (here) → *compute* (one pure entry of :mod:`transforms`) → *stage*
 (:meth:`~warehouse.store.Warehouse.stage`) → *guard* (:mod:`assets.guard`). The fingerprint of a
-layer is the SHA-256 of its code (:mod:`warehouse.fingerprint`), of its rule files, of the version
-names of the tables it reads (a version name is the hash of the table's bytes), of the review
+layer is the SHA-256 of its code (:mod:`warehouse.fingerprint`), of its rule files, of the files
+of the tables it reads (their SHA-256, from the manifests), of the review
 decisions and, for gold, of the as-of date. Its tables are staged with the fingerprint in their
 manifests (``extra["inputs"]``); when the next run finds the same fingerprint, :attr:`Inputs.carried`
 holds the current versions and the layer is neither recomputed nor rewritten nor re-validated.
@@ -57,11 +57,19 @@ class Inputs(Generic[F]):
 
 
 def versions(store: Warehouse, tables: tuple[tuple[str, str], ...]) -> str:
-    """The version names of ``tables`` (``-`` for one not written yet), in order, as one text."""
-    return ";".join(
-        f"{layer}/{name}={store.table_path(layer, name).resolve().name if store.exists(layer, name) else '-'}"
-        for layer, name in tables
-    )
+    """What ``tables`` hold, in order, as one text: each one's files and their SHA-256 (from its
+    manifest; ``-`` for a table not written yet). Their content, not their version names, which
+    also hold the fingerprint they were computed from: a table computed again into the same
+    bytes (after a code change upstream) leaves what reads it carried over."""
+    parts = []
+    for layer, name in tables:
+        manifest = store.manifest(layer, name)
+        if manifest and manifest.get("files"):
+            parts.append(f"{layer}/{name}={sorted(manifest['files'].items())}")
+        else:  # not written yet, or written before manifests listed their files
+            path = store.table_path(layer, name)
+            parts.append(f"{layer}/{name}={path.resolve().name if path.exists() else '-'}")
+    return ";".join(parts)
 
 
 def _fingerprint(*parts: str) -> str:
