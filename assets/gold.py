@@ -6,39 +6,22 @@ them (suites per table, invariants across tables: :mod:`quality.gold_checks`) an
 all together, or none: officers never see a profile from one run beside warnings from another.
 """
 
-from pathlib import Path
-
 import dagster as dg
 
-from assets.guard import Guarded, check_specs, guarded_publish
+from assets.guard import Guarded, carried_guards, carried_over, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from assets.steps import guarded_step
 from quality.gold_checks import GOLD_INVARIANTS, gold_invariants
 from quality.invariants import decision_lines
-from transforms import (
-    cases,
-    decisions_check,
-    deid,
-    gold,
-    inconsistency,
-    practices,
-    profile,
-    promotion,
-    tolerance_cover,
-    warnings,
-)
-from transforms.decisions_check import (
-    DecisionCheck,
-    check_tolerance_decisions,
-    stale_tolerance_decisions,
-)
-from transforms.gold import TABLES, Silver, gold_tables
+from transforms.decisions_check import DecisionCheck, stale_tolerance_decisions
+from transforms.gold import GOLD_CODE, TABLES, Silver, gold_tables
+from warehouse.layer_inputs import GOLD_READS, Inputs, gold_inputs
 from warehouse.store import StagedTable, Warehouse
-from warehouse.tolerance_decisions import FILE_NAME, read_tolerance_decisions
+from warehouse.tolerance_decisions import FILE_NAME
 
-GOLD_CODE = (gold, profile, promotion, warnings, cases, deid, tolerance_cover, inconsistency,
-             decisions_check, practices)  # fmt: skip
+__all__ = ["GOLD_ASSETS", "GOLD_CODE", "gold_assets"]
+KEYS = {name: dg.AssetKey(["gold", name]) for name in TABLES}
 DESCRIPTIONS = {
     "promotion_check": "Every cadre as of the run's date: barred from promotion or not, until when, "
     "and why (each reason with its event, rule and article).",
@@ -72,34 +55,6 @@ DECISION_SPEC = {
     DECISION_CHECK: "Every line of tolerance_decisions.csv is applied (a WARN lists each line "
     "rejected or stale, with file, line and reason)."
 }
-INPUTS = [["silver", "supervision_event"], ["silver", "cadre"], ["bronze", "petition"],
-          ["bronze", "tolerance"], ["bronze", "audit"], ["bronze", "sanction"],
-          ["silver", "cadre_post"], ["bronze", "assessment"]]  # fmt: skip
-
-
-def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
-    """What gold reads: silver, the four bronze tables it needs and the 容错 review decisions
-    (``tolerance_decisions.csv`` at ``decisions``; none when not given or not there yet), those
-    :func:`~transforms.decisions_check.check_tolerance_decisions` applies."""
-    return _silver(store, check_tolerance_decisions(read_tolerance_decisions(decisions)))
-
-
-def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
-    events = store.manifest("silver", "supervision_event") or {}
-    return Silver(
-        events=store.scan("silver", "supervision_event"),
-        cadres=store.scan("silver", "cadre"),
-        petitions=store.scan("bronze", "petition"),
-        tolerance=store.scan("bronze", "tolerance"),
-        audit=store.scan("bronze", "audit"),
-        event_count=int(events.get("rows", 0)),
-        sanctions=store.scan("bronze", "sanction"),
-        tolerance_decisions=checked.applied,
-        posts=store.scan("silver", "cadre_post") if store.exists("silver", "cadre_post") else None,
-        assessments=(
-            store.scan("bronze", "assessment") if store.exists("bronze", "assessment") else None
-        ),
-    )
 
 
 def _metadata(
@@ -132,11 +87,43 @@ def _metadata(
     ]
 
 
+def _decision_check(
+    context: dg.AssetExecutionContext, read: Inputs[Silver], staged: dict[str, StagedTable]
+) -> DecisionCheck:
+    """The verdict on each line of ``tolerance_decisions.csv``, stale ones found in the review."""
+    assert read.decisions is not None  # gold_inputs always checks the decisions
+    checked = stale_tolerance_decisions(read.decisions, staged["tolerance_review"].scan())
+    for line in checked.listed():
+        context.log.warning(f"容错 decision not applied: {line}")
+    return checked
+
+
+def _gold_guards(  # type: ignore[no-untyped-def]
+    store: Warehouse,
+    staged: dict[str, StagedTable],
+    read: Inputs[Silver],
+    rules,
+    as_of,
+    checked: DecisionCheck,
+) -> list[Guarded]:
+    """Gold's gate: its invariants across tables, and the lines of ``tolerance_decisions.csv``."""
+    tables = {n: t.scan() for n, t in staged.items()}
+    silver = read.frames
+    found = gold_invariants(tables, silver.events, silver.cadres, rules.warnings, as_of)
+    found["tolerance_review"].append(
+        decision_lines("gold/tolerance_review", DECISION_CHECK, FILE_NAME, checked)
+    )
+    return [Guarded(KEYS[n], staged[n], invariants=found[n]) for n in TABLES]
+
+
 @dg.multi_asset(
     name="gold",
     specs=[
         asset_spec(
-            ["gold", name], DESCRIPTIONS[name], GOLD_CODE, deps=[dg.AssetKey(k) for k in INPUTS]
+            ["gold", name],
+            DESCRIPTIONS[name],
+            GOLD_CODE,
+            deps=[dg.AssetKey(list(k)) for k in GOLD_READS],
         )
         for name in TABLES
     ],  # fmt: skip
@@ -158,34 +145,26 @@ def gold_assets(  # type: ignore[no-untyped-def]
     settings: RunSettings,
     gx: GXResource,
 ):
-    store, as_of = warehouse.store(), settings.as_of_date()
-    judged = check_tolerance_decisions(read_tolerance_decisions(sources.tolerance_decisions_path()))
-    silver = _silver(store, judged)
-    staged = store.stage_many(
-        "gold", gold_tables(silver, settings.rules(), as_of), context.log.info
-    )
-    tables = {n: t.scan() for n, t in staged.items()}
-    found = gold_invariants(tables, silver.events, silver.cadres, settings.rules().warnings, as_of)
-    checked = stale_tolerance_decisions(judged, tables["tolerance_review"])
-    for line in checked.listed():
-        context.log.warning(f"容错 decision not applied: {line}")
-    found["tolerance_review"].append(
-        decision_lines("gold/tolerance_review", DECISION_CHECK, FILE_NAME, checked)
-    )
+    store, as_of, rules = warehouse.store(), settings.as_of_date(), settings.rules()
+    read = gold_inputs(store, rules, as_of, sources.tolerance_decisions_path())
+    replay = carried_over(store, read.carried, TABLES)
+    if read.carried is not None and replay is not None:
+        context.log.info(f"gold: inputs unchanged ({read.fingerprint}): every table carried over")
+        staged, gated = read.carried, carried_guards(read.carried, replay, KEYS)
+        checked = _decision_check(context, read, staged)
+    else:
+        tables = gold_tables(read.frames, rules, as_of)
+        extra = {"inputs": read.fingerprint}
+        staged = store.stage_many("gold", tables, context.log.info, extra)
+        checked = _decision_check(context, read, staged)
+        gated = _gold_guards(store, staged, read, rules, as_of, checked)
     figures = {
         "decisions_applied": checked.applied.height,
         "decisions_rejected": checked.count("rejected"),
         "decisions_stale": checked.count("stale"),
     }
-    gated = [Guarded(dg.AssetKey(["gold", n]), staged[n], invariants=found[n]) for n in TABLES]
-    yield from guarded_publish(
-        context,
-        warehouse,
-        settings,
-        gx,
-        gated,
-        lambda: _metadata(staged, as_of.isoformat(), figures),
-    )
+    done = lambda: _metadata(staged, as_of.isoformat(), figures)  # noqa: E731
+    yield from guarded_publish(context, warehouse, settings, gx, gated, done)
 
 
 GOLD_ASSETS = [gold_assets]

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from assets.guard import Guarded, check_specs, guarded_publish
+from assets.guard import Guarded, carried_guards, carried_over, check_specs, guarded_publish
 from assets.meta import asset_spec, schema_metadata
 from assets.resources import GXResource, RunSettings, SourcesResource, WarehouseResource
 from assets.steps import guarded_step
@@ -18,40 +18,17 @@ from quality.invariants import (
     unique_across_partitions,
 )
 from quality.suites import suite_for
-from transforms import (
-    decisions_check,
-    event_links,
-    events,
-    link_candidates,
-    link_keys,
-    linking,
-    normalize,
-    posts,
-    units,
-)
+from transforms import event_links, silver
+from transforms.silver import CADRE_CODE, LINK_CODE
 from transforms.specs import EVENT_SOURCES
-from transforms.warnings import rectification_months
-from warehouse.decisions import FILE_NAME, read_decisions
-from warehouse.fingerprint import code_fingerprint
-from warehouse.ingest import scan_bronze
-from warehouse.rules import Rules
+from warehouse.decisions import FILE_NAME
+from warehouse.layer_inputs import Inputs, cadre_inputs, event_inputs
 from warehouse.store import StagedTable, Warehouse
 
 CADRE = dg.AssetKey(["silver", "cadre"])
 POST = dg.AssetKey(["silver", "cadre_post"])
 EVENT = dg.AssetKey(["silver", "supervision_event"])
 REVIEW = dg.AssetKey(["silver", "link_review"])
-CADRE_CODE = (events, link_keys, normalize, posts, units)
-LINK_CODE = (
-    event_links,
-    linking,
-    link_candidates,
-    link_keys,
-    events,
-    normalize,
-    units,
-    decisions_check,
-)
 
 CADRE_INVARIANTS = {
     "rows.roster_present": "The roster gave cadres (an empty one would leave every record unlinked).",
@@ -71,28 +48,46 @@ EVENT_INVARIANTS = {
 }
 
 
-def _cadre_tables(store: Warehouse, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``silver/cadre`` (prepared for linking) and ``silver/cadre_post`` from bronze."""
-    history = scan_bronze(store, "post_history")
-    return posts.cadre_tables(store.scan("bronze", "roster"), history, rules.linking)
+def _stage_cadre(store: Warehouse, read: Inputs[silver.RosterFrames], tables: silver.CadreTables):  # type: ignore[no-untyped-def]
+    extra = {"inputs": read.fingerprint}
+    return {name: store.stage("silver", name, getattr(tables, name), extra=extra)
+            for name in ("cadre", "cadre_post", "unit_alias")}  # fmt: skip
 
 
-def _posts_guard(
-    staged: StagedTable, aliases: StagedTable, frame: pl.DataFrame, settings: RunSettings
-) -> Guarded:
-    suite = suite_for("silver/cadre_post", settings.as_of_date())
-    return Guarded(POST, staged, [aliases], invariants=[
-        unique_across_partitions("silver/cadre_post", validation_frame(staged.scan(), suite)),
-        posts_reference_cadres(staged.scan(), frame.lazy()),
-    ])  # fmt: skip
+def _cadre_guards(  # type: ignore[no-untyped-def]
+    store: Warehouse,
+    staged: dict[str, StagedTable],
+    tables: silver.CadreTables,
+    read,
+    sources,
+    settings,
+) -> list[Guarded]:
+    """The gate of ``silver/cadre`` and of ``silver/cadre_post`` (with ``unit_alias``)."""
+    frame, suite = tables.cadre, suite_for("silver/cadre", settings.as_of_date())
+    accepted = settings.drop_accepted("roster")
+    post_suite = suite_for("silver/cadre_post", settings.as_of_date())
+    return [
+        Guarded(CADRE, staged["cadre"], invariants=[
+            roster_not_empty("silver/cadre", frame.height, sources.load_display("roster")),
+            unique_across_partitions("silver/cadre", validation_frame(staged["cadre"].scan(), suite)),
+            row_count_in_band("silver/cadre", frame.height, read.previous_rows, accepted),
+        ]),
+        Guarded(POST, staged["cadre_post"], [staged["unit_alias"]], invariants=[
+            unique_across_partitions("silver/cadre_post", validation_frame(staged["cadre_post"].scan(), post_suite)),
+            posts_reference_cadres(staged["cadre_post"].scan(), frame.lazy()),
+        ]),
+    ]  # fmt: skip
 
 
-def _cadre_metadata(staged: dict[str, StagedTable], frame: pl.DataFrame, held: pl.DataFrame):  # type: ignore[no-untyped-def]
-    from_history = int((held["origin"] == "post_history").sum())
-    cadre_meta = {**schema_metadata(staged["cadre"]), "dagster/row_count": frame.height,
-                  "with_valid_id_number": int(frame["id_number"].is_not_null().sum())}  # fmt: skip
-    post_meta = {**schema_metadata(staged["cadre_post"]), "dagster/row_count": held.height,
-                 "from_post_history": from_history, "current_posts_only": from_history == 0}  # fmt: skip
+def _cadre_metadata(staged: dict[str, StagedTable], tables: silver.CadreTables | None):  # type: ignore[no-untyped-def]
+    cadre_meta = {**schema_metadata(staged["cadre"]), "dagster/row_count": staged["cadre"].rows,
+                  "carried_over": tables is None}  # fmt: skip
+    post_meta = {**schema_metadata(staged["cadre_post"]), "dagster/row_count": staged["cadre_post"].rows,
+                 "carried_over": tables is None}  # fmt: skip
+    if tables is not None:
+        from_history = int((tables.cadre_post["origin"] == "post_history").sum())
+        cadre_meta["with_valid_id_number"] = int(tables.cadre["id_number"].is_not_null().sum())
+        post_meta |= {"from_post_history": from_history, "current_posts_only": from_history == 0}
     return [
         dg.MaterializeResult(asset_key=CADRE, metadata=cadre_meta),
         dg.MaterializeResult(asset_key=POST, metadata=post_meta),
@@ -128,44 +123,24 @@ def cadre(  # type: ignore[no-untyped-def]
     settings: RunSettings,
     gx: GXResource,
 ):
-    store = warehouse.store()
-    frame, held = _cadre_tables(store, settings.rules())
-    previous = store.manifest("silver", "cadre")
-    aliases = link_keys.unit_alias_table(held.lazy(), settings.rules().linking).collect()
-    staged = {
-        "cadre": store.stage("silver", "cadre", frame),
-        "cadre_post": store.stage("silver", "cadre_post", held),
-        "unit_alias": store.stage("silver", "unit_alias", aliases),
-    }
-    suite = suite_for("silver/cadre", settings.as_of_date())
-    accepted = settings.drop_accepted("roster")
-    gated = Guarded(CADRE, staged["cadre"], invariants=[
-        roster_not_empty("silver/cadre", frame.height, sources.load_display("roster")),
-        unique_across_partitions("silver/cadre", validation_frame(staged["cadre"].scan(), suite)),
-        row_count_in_band("silver/cadre", frame.height, previous["rows"] if previous else None, accepted),
-    ])  # fmt: skip
-    if not (held["origin"] == "post_history").any():
-        context.log.warning(
-            "no post history (S8 任职经历): linking uses each cadre's current post only"
-        )
-    done = lambda: _cadre_metadata(staged, frame, held)  # noqa: E731
-    yield from guarded_publish(
-        context,
-        warehouse,
-        settings,
-        gx,
-        [gated, _posts_guard(staged["cadre_post"], staged["unit_alias"], frame, settings)],
-        done,
-    )
-
-
-def link_context(store: Warehouse, rules: Rules, decisions: pl.DataFrame) -> str:
-    """The fingerprint of everything besides a record's evidence that its link depends on: the
-    linking code and rules, the reviewed decisions and the versions of ``silver/cadre`` and
-    ``silver/cadre_post``."""
-    roster = "".join(store.table_path("silver", t).resolve().name for t in ("cadre", "cadre_post"))
-    reviewed = decisions.sort(decisions.columns).write_csv()
-    return code_fingerprint(*LINK_CODE, extra=rules.linking_fingerprint() + reviewed + roster)
+    store, rules = warehouse.store(), settings.rules()
+    read = cadre_inputs(store, rules)
+    replay = carried_over(store, read.carried, ("cadre", "cadre_post"))
+    if read.carried is not None and replay is not None:
+        context.log.info(f"silver/cadre: inputs unchanged ({read.fingerprint}): carried over")
+        staged, tables = read.carried, None
+        gated = carried_guards(staged, replay, {"cadre": CADRE, "cadre_post": POST},
+                                {"cadre_post": "unit_alias"})  # fmt: skip
+    else:
+        tables = silver.cadre_tables(read.frames, rules.linking)
+        staged = _stage_cadre(store, read, tables)
+        gated = _cadre_guards(store, staged, tables, read, sources, settings)
+        if not (tables.cadre_post["origin"] == "post_history").any():
+            context.log.warning(
+                "no post history (S8 任职经历): linking uses each cadre's current post only"
+            )
+    done = lambda: _cadre_metadata(staged, tables)  # noqa: E731
+    yield from guarded_publish(context, warehouse, settings, gx, gated, done)
 
 
 def _counts_markdown(linked: pl.DataFrame) -> str:
@@ -179,53 +154,66 @@ def _counts_markdown(linked: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def link_all(
-    store: Warehouse, rules: Rules, decisions: pl.DataFrame
-) -> tuple[event_links.LinkedEvents, str]:
-    """Link every event, keeping the earlier decisions when nothing they depend on changed.
-    ``decisions``: the lines of ``link_decisions.csv``; those the check applies are applied, the
-    verdict on every line is ``LinkedEvents.decisions``."""
-    named = event_links.mentions(
-        {s: store.scan("bronze", s) for s in EVENT_SOURCES},
-        rules.petition_counting,
-        rectification_months(rules.warnings),
-    ).collect()
-    cadres, held = store.scan("silver", "cadre"), store.scan("silver", "cadre_post")
-    checked = decisions_check.check_link_decisions(
-        decisions, named.lazy(), cadres, held, link_keys.model_of(rules.linking)
-    )
-    applied = checked.applied.drop("file", "line")
-    fingerprint = link_context(store, rules, applied)
-    manifest = store.manifest("silver", "supervision_event") or {}
-    reuse = manifest.get("extra", {}).get("context") == fingerprint
-    earlier = store.scan("silver", "supervision_event") if reuse else None
-    queue = (
-        store.scan("silver", "link_review")
-        if reuse and store.exists("silver", "link_review")
-        else None
-    )
-    linked = event_links.link_events(named, cadres, held, rules.linking, applied, earlier, queue)
-    linked.decisions = checked
-    return linked, fingerprint
-
-
-def _event_metadata(staged_events, staged_review, linked: event_links.LinkedEvents):  # type: ignore[no-untyped-def]
-    by_status = dict(linked.events.group_by("link_status").len().iter_rows())
-    records = linked.review.select("source", "source_key").n_unique()
-    checked = linked.decisions
-    reviewed = {
-        "reviewed_decisions": checked.applied.height if checked else 0,
-        "decisions_rejected": checked.count("rejected") if checked else 0,
-        "decisions_stale": checked.count("stale") if checked else 0,
+def _stage_events(
+    store: Warehouse, read: Inputs[silver.EventFrames], linked: event_links.LinkedEvents
+):  # type: ignore[no-untyped-def]
+    extra = {
+        "context": linked.context,
+        "inputs": read.fingerprint,
+        "roster": dict(read.frames.roster),
     }
-    events_meta = {
-        **schema_metadata(staged_events), "dagster/row_count": linked.events.height,
-        **{s: by_status.get(s, 0) for s in ("linked", "review", "unlinked")},
-        "links": dg.MetadataValue.md(_counts_markdown(linked.events)),
-        **reviewed, "linked_now": linked.linked_now, "kept_earlier_decision": linked.reused,
-    }  # fmt: skip
-    review_meta = {**schema_metadata(staged_review), "dagster/row_count": linked.review.height,
-                   "records_in_review": records}  # fmt: skip
+    events = store.stage("silver", "supervision_event", linked.events, "source", "source", extra)
+    review = store.stage("silver", "link_review", linked.review, extra={"inputs": read.fingerprint})
+    return {"supervision_event": events, "link_review": review}
+
+
+def _event_guard(  # type: ignore[no-untyped-def]
+    store: Warehouse,
+    staged: dict[str, StagedTable],
+    linked: event_links.LinkedEvents,
+    read,
+    settings,
+) -> Guarded:
+    checked = linked.decisions
+    assert checked is not None  # link_tables always checks the decisions
+    suite = suite_for("silver/supervision_event", settings.as_of_date())
+    return Guarded(EVENT, staged["supervision_event"], [staged["link_review"]], [
+        unique_across_partitions("silver/supervision_event", validation_frame(linked.events.lazy(), suite)),
+        events_reference_cadres(linked.events.lazy(), store.scan("silver", "cadre")),
+        link_rate_held(linked.events.lazy(), read.frames.earlier),
+        decision_lines("silver/supervision_event", "decisions.link_lines", FILE_NAME, checked),
+    ])  # fmt: skip
+
+
+def _link_log(context: dg.AssetExecutionContext, linked: event_links.LinkedEvents) -> None:
+    checked = linked.decisions
+    assert checked is not None  # link_tables always checks the decisions
+    for line in checked.listed():
+        context.log.warning(f"link decision not applied: {line}")
+    context.log.info(
+        f"silver/supervision_event: {linked.events.height:,} events; {checked.applied.height} reviewed "
+        f"decision(s) applied, {checked.count('rejected')} rejected, {checked.count('stale')} stale; "
+        f"{linked.linked_now:,} linked now, {linked.reused:,} kept their decision"
+    )
+
+
+def _event_metadata(staged: dict[str, StagedTable], linked: event_links.LinkedEvents | None):  # type: ignore[no-untyped-def]
+    events, review = staged["supervision_event"], staged["link_review"]
+    events_meta = {**schema_metadata(events), "dagster/row_count": events.rows,
+                   "carried_over": linked is None}  # fmt: skip
+    review_meta = {**schema_metadata(review), "dagster/row_count": review.rows}
+    if linked is not None:
+        by_status = dict(linked.events.group_by("link_status").len().iter_rows())
+        checked = linked.decisions
+        events_meta |= {
+            **{s: by_status.get(s, 0) for s in ("linked", "review", "unlinked")},
+            "links": dg.MetadataValue.md(_counts_markdown(linked.events)),
+            "reviewed_decisions": checked.applied.height if checked else 0,
+            "decisions_rejected": checked.count("rejected") if checked else 0,
+            "decisions_stale": checked.count("stale") if checked else 0,
+            "linked_now": linked.linked_now, "kept_earlier_decision": linked.reused,
+        }  # fmt: skip
+        review_meta["records_in_review"] = linked.review.select("source", "source_key").n_unique()
     return [
         dg.MaterializeResult(asset_key=EVENT, metadata=events_meta),
         dg.MaterializeResult(asset_key=REVIEW, metadata=review_meta),
@@ -260,36 +248,23 @@ def link_events(  # type: ignore[no-untyped-def]
     settings: RunSettings,
     gx: GXResource,
 ):
-    store = warehouse.store()
-    decisions = read_decisions(sources.decisions_path())
-    linked, fingerprint = link_all(store, settings.rules(), decisions)
-    checked = linked.decisions
-    assert checked is not None  # link_all always checks the decisions
-    for line in checked.listed():
-        context.log.warning(f"link decision not applied: {line}")
-    previous = (
-        store.scan("silver", "supervision_event")
-        if store.exists("silver", "supervision_event")
-        else None
-    )
-    staged = store.stage(
-        "silver", "supervision_event", linked.events, "source", "source", {"context": fingerprint}
-    )
-    staged_review = store.stage("silver", "link_review", linked.review)
-    suite = suite_for("silver/supervision_event", settings.as_of_date())
-    gated = Guarded(EVENT, staged, [staged_review], [
-        unique_across_partitions("silver/supervision_event", validation_frame(linked.events.lazy(), suite)),
-        events_reference_cadres(linked.events.lazy(), store.scan("silver", "cadre")),
-        link_rate_held(linked.events.lazy(), previous),
-        decision_lines("silver/supervision_event", "decisions.link_lines", FILE_NAME, checked),
-    ])  # fmt: skip
-    context.log.info(
-        f"silver/supervision_event: {linked.events.height:,} events; {checked.applied.height} reviewed "
-        f"decision(s) applied, {checked.count('rejected')} rejected, {checked.count('stale')} stale; "
-        f"{linked.linked_now:,} linked now, {linked.reused:,} kept their decision"
-    )
-    done = lambda: _event_metadata(staged, staged_review, linked)  # noqa: E731
-    yield from guarded_publish(context, warehouse, settings, gx, [gated], done)
+    store, rules = warehouse.store(), settings.rules()
+    read = event_inputs(store, rules, sources.decisions_path())
+    replay = carried_over(store, read.carried, ("supervision_event",))
+    if read.carried is not None and replay is not None:
+        context.log.info(
+            f"silver/supervision_event: inputs unchanged ({read.fingerprint}): carried over"
+        )
+        staged, linked = read.carried, None
+        gated = carried_guards(staged, replay, {"supervision_event": EVENT},
+                                {"supervision_event": "link_review"})  # fmt: skip
+    else:
+        linked = silver.link_tables(read.frames, rules)
+        _link_log(context, linked)
+        staged = _stage_events(store, read, linked)
+        gated = [_event_guard(store, staged, linked, read, settings)]
+    done = lambda: _event_metadata(staged, linked)  # noqa: E731
+    yield from guarded_publish(context, warehouse, settings, gx, gated, done)
 
 
 SILVER_ASSETS = [cadre, link_events]

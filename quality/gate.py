@@ -15,7 +15,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -131,10 +131,23 @@ def validate_staged(
         }
         for p in digests
     }
-    ledger = {"structure": structure, "bound": bound, "partitions": partitions}
+    ledger = {"structure": structure, "bound": bound, "partitions": partitions,
+              "invariants": [asdict(o) for o in invariants or []]}  # fmt: skip
     return TableValidation(
         table, suite, outcomes, changed, carried, gx_run, time.perf_counter() - start, ledger
     )
+
+
+def carried_invariants(store: Warehouse, staged: StagedTable) -> list[Outcome] | None:
+    """What the invariants found on a version carried over unchanged (its inputs' fingerprint is
+    the one it was computed from), as the ledger recorded when that version was published; None
+    when the ledger is of another version or predates this record."""
+    earlier = _read_ledger(store, f"{staged.layer}/{staged.name}")
+    digests = {_partition_value(p): d for p, d in staged.digests.items()}
+    recorded = {p: r.get("digest") for p, r in earlier.get("partitions", {}).items()}
+    if recorded != digests or "invariants" not in earlier:
+        return None
+    return [Outcome(**o) for o in earlier["invariants"]]
 
 
 def _warn_counts(gx_run: GXRun | None, partition: str) -> dict[str, int]:

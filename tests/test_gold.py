@@ -466,8 +466,8 @@ def test_a_gold_step_that_fails_discards_what_it_staged(baseline, tmp_path, monk
     import shutil
 
     import transforms.gold as gold_module
-    from assets.gold import silver_inputs
     from transforms.gold import gold_tables
+    from warehouse.layer_inputs import silver_inputs
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 

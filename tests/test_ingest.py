@@ -118,9 +118,9 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
 
     from polars.testing import assert_frame_equal
 
-    from assets.silver import link_all
+    from transforms.silver import link_tables
     from transforms.specs import PETITION
-    from warehouse.decisions import read_decisions
+    from warehouse.layer_inputs import event_inputs
     from warehouse.rules import load_rules
 
     warehouse = tmp_path / "warehouse"
@@ -136,14 +136,14 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
         )
     store = Warehouse(warehouse)
     ingest(PETITION, load_sources(sources / "sources.yaml")["petition"], store)
-    rules, decisions = load_rules(), read_decisions(sources / "link_decisions.csv")
+    rules, decisions = load_rules(), sources / "link_decisions.csv"
     before = store.scan("silver", "supervision_event").select(pl.len()).collect().item()
-    report, _ = link_all(store, rules, decisions)
+    report = link_tables(event_inputs(store, rules, decisions).frames, rules)
     assert report.linked_now == 3 and report.reused == before  # the new month only
     full_copy = tmp_path / "full"
     shutil.copytree(warehouse, full_copy, symlinks=True)
     (full_copy / "silver" / "supervision_event").unlink()  # no earlier decisions: link everything
-    full, _ = link_all(Warehouse(full_copy), rules, decisions)
+    full = link_tables(event_inputs(Warehouse(full_copy), rules, decisions).frames, rules)
     assert full.linked_now == before + 3
     assert_frame_equal(report.events, full.events)
     assert_frame_equal(report.review, full.review)

@@ -160,7 +160,7 @@ def merge_versions(state: pl.DataFrame, delta: pl.DataFrame, spec: SourceSpec) -
     Rows are numbered (``_source_row``) in ``spec.sql_order`` (text order, empty first, as
     the SQL reader's ORDER BY on SQLite and MariaDB; ties in the order read), the same for a full
     read and an incremental one, so the merged state equals a full read of the same table row
-    for row; ``_load_id`` still names the read that brought each row.
+    for row, and so is ``_load_id``, which names the row version read (``<table>@<更新时间>``).
     """
     key = list(spec.key)
     kept = state.join(delta.select(key).unique(), on=key, how="anti", nulls_equal=True)

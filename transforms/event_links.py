@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import events, linking
+from transforms import normalize as nz
 from transforms.decisions_check import DecisionCheck
+from transforms.link_keys import pinyin_key, skeleton_key
 from transforms.specs import EVENT_SOURCES
 
 EVIDENCE = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
@@ -41,6 +43,8 @@ class LinkedEvents:
     linked_now: int
     decisions: DecisionCheck | None = None
     """The verdict on every line of ``link_decisions.csv`` (set by the caller that checked it)."""
+    context: str = ""
+    """The link context the events were linked in (:func:`transforms.silver.link_context`)."""
 
 
 def mentions(
@@ -75,23 +79,26 @@ def link_events(
     decisions: pl.DataFrame,
     earlier: pl.LazyFrame | None = None,
     earlier_review: pl.LazyFrame | None = None,
+    stale: pl.DataFrame | None = None,
 ) -> LinkedEvents:
     """Link every mention of ``named`` (:func:`mentions`, collected) to ``cadres`` (prepared
-    ``silver/cadre``) and the posts they held (``silver/cadre_post``, as it is stored).
+    ``silver/cadre``) and the posts they held (``silver/cadre_post``, as it is stored), with
+    ``rules`` that know the roster's regions (:func:`roster_rules`).
 
     ``earlier``/``earlier_review``: the previous ``silver/supervision_event`` and
-    ``silver/link_review`` when their decisions may be kept (same rules, decisions and roster),
-    else None: everything is linked afresh.
+    ``silver/link_review`` when their decisions may be kept (same rules and decisions), else
+    None: everything is linked afresh. ``stale``: the records (:data:`IDENTITY`) among them
+    whose decision may not be kept (:func:`stale_records`): linked afresh too.
     """
     if earlier is not None:
         kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
+        if stale is not None:
+            kept = kept.join(stale, on=IDENTITY, how="anti")
         known: pl.DataFrame | None = named.join(kept, on=IDENTITY, how="inner")
         fresh = named.join(kept.select(IDENTITY), on=IDENTITY, how="anti")
     else:
         known, fresh = None, named
     fresh = fresh.with_row_index("mention_id")
-    units = pl.concat([cadres.select("unit"), posts.select("unit")]).collect().to_series()
-    rules = linking.with_roster_regions(rules, units)
     prepared = linking.prepare_mentions(fresh.lazy(), rules)
     held = linking.prepare_posts(posts, cadres, rules)
     linked, review = linking.link(prepared, cadres, held, rules, decisions.lazy())
@@ -111,6 +118,113 @@ def link_events(
     )
     queue = _review(known, fresh_review.drop("mention_id"), earlier_review)
     return LinkedEvents(frame, queue, 0 if known is None else known.height, fresh.height)
+
+
+def roster_rules(
+    rules: linking.LinkRules, cadres: pl.LazyFrame, posts: pl.LazyFrame
+) -> linking.LinkRules:
+    """``rules`` that know the regions the roster's and the post history's unit names hold."""
+    units = pl.concat([cadres.select("unit"), posts.select("unit")]).collect().to_series()
+    return linking.with_roster_regions(rules, units)
+
+
+def _signatures(cadres: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFrame:
+    """Per cadre, their ``silver/cadre`` row and their ``silver/cadre_post`` rows, as hashes
+    (``person_no``, ``_cadre``, ``_posts``)."""
+    row = pl.struct(pl.all()).hash(seed=11)
+    held = posts.select("person_no", row.alias("_h"))
+    return cadres.select("person_no", row.alias("_cadre")).join(
+        held.group_by("person_no").agg(pl.col("_h").sort().alias("_posts")),
+        on="person_no",
+        how="full",
+        coalesce=True,
+    )
+
+
+def changed_cadres(
+    before: tuple[pl.LazyFrame, pl.LazyFrame], after: tuple[pl.LazyFrame, pl.LazyFrame]
+) -> pl.LazyFrame:
+    """The cadres (``person_no``) the linker may see otherwise now that the roster went from
+    ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those whose row or
+    posts changed, who came or went, and everyone holding a post at a unit code one of their
+    posts names (a unit's aliases are learnt from every post at it, and from the posts that
+    moved to or from it: :func:`~transforms.link_keys.unit_aliases`)."""
+    old, new = _signatures(*before), _signatures(*after)
+    same = [pl.col(c).eq_missing(pl.col(f"{c}_new")) for c in ("_cadre", "_posts")]
+    changed = (
+        old.join(new, on="person_no", how="full", coalesce=True, suffix="_new")
+        .filter(~pl.all_horizontal(same))
+        .select("person_no")
+    )
+    codes = (
+        pl.concat(
+            [before[1].select("person_no", "unit_code"), after[1].select("person_no", "unit_code")]
+        )
+        .join(changed, on="person_no", how="semi")
+        .select("unit_code")
+        .drop_nulls()
+        .unique()
+    )
+    colleagues = after[1].join(codes, on="unit_code", how="semi").select("person_no")
+    return pl.concat([changed, colleagues]).unique()
+
+
+def stale_records(
+    named: pl.DataFrame,
+    earlier: pl.LazyFrame,
+    rules: linking.LinkRules,
+    before: tuple[pl.LazyFrame, pl.LazyFrame],
+    after: tuple[pl.LazyFrame, pl.LazyFrame],
+) -> pl.DataFrame:
+    """The records (:data:`IDENTITY`) whose earlier decision may not be kept now that the roster
+    went from ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those
+    that could name a cadre the linker may see otherwise (:func:`changed_cadres`) — the same
+    name key, pinyin or look-alike skeleton (how candidates are found), the same ID number or
+    人员编号 — and those linked to such a cadre. Every other record has the same candidates, seen
+    the same way, so its decision stands (``rules``, with the roster's regions, are the same
+    both times)."""
+    changed = changed_cadres(before, after)
+    people = (
+        pl.concat([before[0], after[0]], how="diagonal_relaxed")
+        .join(changed, on="person_no", how="semi")
+        .select("person_no", "name_key", "id_number")
+        .collect()
+    )
+    names = _name_keys(people["name_key"], rules)
+    record = named.lazy().select(
+        *IDENTITY,
+        nz.name_key(pl.col("subject_name")).alias("name_key"),
+        nz.normalize_id_number(pl.col("id_given")).alias("id_number"),
+        nz.blank_to_null(pl.col("person_no_given")).alias("person_no_given"),
+    )
+    keys = record.select("name_key").unique().collect()["name_key"]
+    hit = _name_keys(keys, rules)
+    matched = hit.filter(
+        pl.col("name_key").is_in(names["name_key"].implode())
+        | pl.col("pinyin").is_in(names["pinyin"].implode())
+        | pl.col("skeleton").is_in(names["skeleton"].implode())
+    )["name_key"]
+    persons, ids = people["person_no"].drop_nulls(), people["id_number"].drop_nulls()
+    by_evidence = record.filter(
+        pl.col("name_key").is_in(matched.implode())
+        | pl.col("id_number").is_in(ids.implode())
+        | pl.col("person_no_given").is_in(persons.implode())
+    ).select(IDENTITY)
+    by_link = earlier.filter(pl.col("person_no").is_in(persons.implode())).select(IDENTITY)
+    return pl.concat([by_evidence, by_link]).unique().collect()
+
+
+def _name_keys(keys: pl.Series, rules: linking.LinkRules) -> pl.DataFrame:
+    """Name keys with their pinyin and look-alike skeleton (the three ways to a candidate)."""
+    return (
+        keys.drop_nulls()
+        .unique()
+        .to_frame("name_key")
+        .with_columns(
+            pinyin_key(pl.col("name_key")).alias("pinyin"),
+            skeleton_key(pl.col("name_key"), rules.confusables).alias("skeleton"),
+        )
+    )
 
 
 def _review(

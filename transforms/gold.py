@@ -10,6 +10,7 @@ events: 2.2 GB). Polars in, Polars out: the caller reads the inputs and writes t
 """
 
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,17 @@ from typing import Protocol
 
 import polars as pl
 
+import transforms.warnings as warning_rules
+from transforms import (
+    cases,
+    decisions_check,
+    deid,
+    inconsistency,
+    practices,
+    profile,
+    promotion,
+    tolerance_cover,
+)
 from transforms.cases import Exclusion, tolerance_cases
 from transforms.deid import DeidRules
 from transforms.inconsistency import CombinedCap, inconsistencies
@@ -47,6 +59,9 @@ TABLES = (
     "sanction_followup", "cadre_profile",
     "unit_portrait", "cadre_timeline", "tolerance_case", "inconsistency",
 )  # fmt: skip
+GOLD_CODE = (sys.modules[__name__], profile, promotion, warning_rules, cases, deid, tolerance_cover,
+             inconsistency, decisions_check, practices)  # fmt: skip
+"""The modules gold is computed by (its code version)."""
 TIMELINE_PIECE_EVENTS = 2_000_000
 """Events per piece of the timeline when it is sorted and written: a piece is what memory holds
 (at 10M events, 5 pieces peak at about 1.7 GB where one piece took 4.2 GB; measured)."""

@@ -563,6 +563,14 @@ class Rules:
         """The rule files of the folder."""
         return sorted(p.name for p in self.folder.iterdir() if p.suffix in (".csv", ".yaml"))
 
+    def fingerprint(self) -> str:
+        """16 hex digits of the SHA-256 of every rule file of the folder (name and bytes): what
+        a table computed with these rules depends on."""
+        digest = hashlib.sha256()
+        for name in self.files:
+            digest.update(name.encode() + b"\0" + (self.folder / name).read_bytes() + b"\0")
+        return digest.hexdigest()[:16]
+
     def linking_fingerprint(self) -> str:
         """The linking rules as one stable text (what a link decision depends on)."""
         body = json.dumps(

@@ -97,6 +97,13 @@ class Warehouse:
             raise WarehouseError(f"table {layer}/{name} does not exist yet in {self.root}")
         return _scan(path.resolve())
 
+    def scan_version(self, layer: str, name: str, version: str) -> pl.LazyFrame | None:
+        """An earlier version of a table (``v-…``), lazily, while the warehouse keeps it."""
+        path = self.root / ".versions" / layer / name / version
+        if not re.fullmatch(r"v-[0-9a-f]+", version) or not (path / "_manifest.json").is_file():
+            return None
+        return _scan(path)
+
     def manifest(self, layer: str, name: str) -> dict[str, Any] | None:
         """The manifest of the current version of a table, or None if it was never written."""
         path = self.table_path(layer, name) / "_manifest.json"
@@ -104,6 +111,34 @@ class Warehouse:
             return None
         loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return loaded
+
+    def carried(
+        self, layer: str, names: Iterable[str], inputs: str
+    ) -> dict[str, StagedTable] | None:
+        """The current versions of ``names``, as staged tables to publish again, when every one
+        was computed from the same ``inputs`` (the fingerprint kept as ``extra["inputs"]`` in its
+        manifest); else None. Nothing is read but the manifests: a table carried
+        over is neither recomputed, rewritten nor re-validated (its partitions' digests are the
+        ones the gate's ledger already holds)."""
+        found = {}
+        for name in names:
+            manifest = self.manifest(layer, name)
+            if manifest is None or manifest.get("extra", {}).get("inputs") != inputs:
+                return None
+            files = manifest.get("files") or {}
+            parts = manifest.get("partitions") or {}
+            if set(files) != {_file_name(p) for p in parts}:
+                return None
+            found[name] = StagedTable(
+                layer,
+                name,
+                self.table_path(layer, name).resolve(),
+                manifest.get("partition_key"),
+                int(manifest.get("rows", 0)),
+                {p: int(n) for p, n in parts.items()},
+                {p: files[_file_name(p)] for p in parts},
+            )
+        return found
 
     def stage(
         self,
@@ -201,16 +236,18 @@ class Warehouse:
         layer: str,
         tables: Iterable[tuple[str, pl.DataFrame | Iterable[pl.DataFrame]]],
         progress: Callable[[str], None] = lambda _m: None,
+        extra: dict[str, object] | None = None,
     ) -> dict[str, StagedTable]:
         """Stage each ``(name, table)`` as it comes (a generator computing one table at a time
         keeps one in memory); ``progress`` hears of each (rows, seconds). If any table fails to
         be computed or written, every table staged so far is discarded before the error goes on.
+        ``extra`` goes into every table's manifest (:meth:`stage`).
         """
         staged: dict[str, StagedTable] = {}
         clock = time.perf_counter()
         try:
             for name, table in tables:
-                staged[name] = self.stage(layer, name, table)
+                staged[name] = self.stage(layer, name, table, extra=extra)
                 now = time.perf_counter()
                 progress(
                     f"{layer}/{name}: {staged[name].rows:,} rows staged in {now - clock:.1f} s"

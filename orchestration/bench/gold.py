@@ -166,10 +166,10 @@ def _measure(what: str, warehouse: str) -> None:
     """Child: one timed measurement (imports happen before the clock starts), as JSON."""
     import duckdb
 
-    from assets.gold import silver_inputs
     from transforms.events import linked_events
     from transforms.gold import gold_tables
     from transforms.profile import category_counts, source_counts
+    from warehouse.layer_inputs import silver_inputs
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 

@@ -206,16 +206,20 @@ def _evidence(warehouse: Path | str, sources: "Iterable[str]", history: bool = T
     False drops S8 (each cadre's current post is then its only interval)."""
     from transforms import linking as lk
     from transforms.event_links import mentions
-    from transforms.posts import cadre_tables
+    from transforms.silver import RosterFrames, cadre_tables
     from transforms.specs import EVENT_SOURCES
-    from warehouse.ingest import empty_bronze, scan_bronze
+    from warehouse.ingest import empty_bronze
+    from warehouse.layer_inputs import cadre_inputs
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
     store = Warehouse(warehouse)
     rules = load_rules()
-    s8 = scan_bronze(store, "post_history") if history else empty_bronze("post_history")
-    cadres, posts = cadre_tables(store.scan("bronze", "roster"), s8, rules.linking)
+    frames = cadre_inputs(store, rules).frames  # what silver/cadre reads
+    if not history:
+        frames = RosterFrames(frames.roster, empty_bronze("post_history"))
+    built = cadre_tables(frames, rules.linking)
+    cadres, posts = built.cadre, built.cadre_post
     # As silver/supervision_event links: the roster's own region names are known too.
     linking = lk.with_roster_regions(rules.linking, pl.concat([cadres["unit"], posts["unit"]]))
     held = lk.prepare_posts(posts.lazy(), cadres.lazy(), linking)

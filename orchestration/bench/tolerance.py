@@ -92,9 +92,9 @@ def _score(warehouse: str, truth: str) -> None:
 
     import polars as pl
 
-    from assets.gold import silver_inputs
     from transforms.tolerance_cover import candidate_pairs, matter_texts, tolerance_review
     from transforms.warning_quality import pair_quality
+    from warehouse.layer_inputs import silver_inputs
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 

@@ -1,0 +1,160 @@
+"""Silver and gold cost what changed: a rerun on unchanged inputs carries every silver and gold
+table over by reference (no new version is written), and a warehouse brought up to date run by run
+holds the same bytes as one built in a single run from the final inputs.
+
+What the store promises (:mod:`warehouse.store`): a table's partitions are Parquet files whose
+SHA-256 its manifest lists, and writing the same rows gives the same bytes. So "the same" here is
+the same files (path and SHA-256) and row counts, table by table, and the same version names.
+"""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from orchestration.runner import run_pipeline
+from warehouse.store import Warehouse, table_links
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2025-12-31"
+LAYERS_HERE = ("silver", "gold")
+
+
+def _run(sources: Path, warehouse: Path) -> None:
+    outcome = run_pipeline(sources / "sources.yaml", warehouse, as_of=AS_OF, log_level="WARNING")
+    assert outcome.success, outcome.failure
+
+
+def _tables(warehouse: Path) -> dict[str, tuple[int, dict[str, str], str]]:
+    """Each silver and gold table: its rows, its files with their SHA-256, its version name."""
+    store, out = Warehouse(warehouse), {}
+    for table, version in table_links(warehouse).items():
+        layer, name = table.split("/")
+        if layer in LAYERS_HERE:
+            manifest = store.manifest(layer, name)
+            assert manifest is not None
+            out[table] = (manifest["rows"], manifest["files"], version.name)
+    return out
+
+
+def _versions(warehouse: Path) -> set[Path]:
+    return {p for layer in LAYERS_HERE for p in warehouse.glob(f".versions/{layer}/*/v-*")}
+
+
+def _new_month(sources: Path) -> None:
+    """New petition rows, one new audit file, one changed S8 row."""
+    inbox = sources / "inbox"
+    with sqlite3.connect(inbox / "petition.db") as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(petition)")]
+        named = conn.execute(
+            "SELECT 被反映人姓名, 被反映人单位 FROM petition WHERE 被反映人姓名 IS NOT NULL LIMIT 6"
+        ).fetchall()
+        new = [{**dict.fromkeys(columns), "件号": f"XF2026-{i:07d}", "收件日期": f"2025-12-{10 + i}",
+                "被反映人姓名": name, "被反映人单位": unit, "办理结果": "办理中",
+                "更新时间": "2025-12-20 10:00:00"}
+               for i, (name, unit) in enumerate(named)]  # fmt: skip
+        conn.executemany(
+            f"INSERT INTO petition VALUES ({', '.join('?' for _ in columns)})",
+            [[r[c] for c in columns] for r in new],
+        )
+    audits = sorted((inbox / "audits").glob("*.csv"))
+    lines = audits[-1].read_bytes().decode("gb18030").splitlines()
+    fresh = [lines[0]] + [line.replace("SJ2025-", "SJ2025-9") for line in lines[1:4]]
+    (inbox / "audits" / "2025年12月审计发现问题.csv").write_bytes(
+        ("\n".join(fresh) + "\n").encode("gb18030")
+    )
+    with sqlite3.connect(inbox / "roster.db") as conn:
+        changed = conn.execute(
+            "UPDATE cadre_post_history SET 职务 = 职务 || '（兼）' "
+            "WHERE rowid = (SELECT min(rowid) FROM cadre_post_history WHERE 职务 IS NOT NULL)"
+        ).rowcount
+    assert changed == 1
+
+
+def _recomputed(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("a layer whose inputs did not change was computed again")
+
+
+def test_a_rerun_carries_silver_and_gold_and_a_new_month_equals_a_full_build(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assets import gold
+    from transforms import silver
+
+    sources = tmp_path / "sources"
+    shutil.copytree(generated, sources)
+    b, c = tmp_path / "b", tmp_path / "c"
+    _run(sources, b)
+    first, written = _tables(b), _versions(b)
+    assert {t.split("/")[0] for t in first} == set(LAYERS_HERE) and len(first) > 10
+
+    # Nothing changed: nothing computed, the same versions, not one new version directory.
+    with monkeypatch.context() as patched:
+        for module, name in ((silver, "cadre_tables"), (silver, "link_tables"),
+                             (gold, "gold_tables")):  # fmt: skip
+            patched.setattr(module, name, _recomputed)
+        _run(sources, b)
+    assert _tables(b) == first
+    assert _versions(b) == written
+
+    _new_month(sources)
+    _run(sources, b)  # brought up to date
+    _run(sources, c)  # built in one run from the same inputs
+    incremental, full = _tables(b), _tables(c)
+    assert incremental.keys() == full.keys()
+    for table in sorted(full):
+        assert incremental[table] == full[table], table
+    assert incremental["silver/supervision_event"] != first["silver/supervision_event"]
+    assert incremental["silver/cadre_post"] != first["silver/cadre_post"]
+
+
+def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
+    baseline: Path, sources: Path, tmp_path: Path
+) -> None:
+    """One S8 row changes: the records that could name its cadre are linked again, the others
+    keep their decision, and the result is what linking everything afresh gives."""
+    from polars.testing import assert_frame_equal
+
+    from transforms import silver
+    from transforms.specs import POST_HISTORY
+    from warehouse.ingest import ingest
+    from warehouse.layer_inputs import cadre_inputs, event_inputs
+    from warehouse.rules import load_rules
+    from warehouse.sources import load_sources
+
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(baseline, warehouse, symlinks=True)
+    store = Warehouse(warehouse)
+    named = (  # the cadre most records are linked to
+        store.scan("silver", "supervision_event")
+        .filter(pl.col("link_status") == "linked")
+        .group_by("person_no")
+        .len()
+        .sort("len", "person_no", descending=[True, False])
+        .collect()["person_no"][0]
+    )
+    with sqlite3.connect(sources / "inbox" / "roster.db") as conn:
+        changed = conn.execute(
+            "UPDATE cadre_post_history SET 任职时间 = '1990-01-01' WHERE rowid = "
+            "(SELECT min(rowid) FROM cadre_post_history WHERE 人员编号 = ?)",
+            (named,),
+        ).rowcount
+    assert changed == 1
+    rules = load_rules()
+    ingest(POST_HISTORY, load_sources(sources / "sources.yaml")["post_history"], store)
+    tables = silver.cadre_tables(cadre_inputs(store, rules).frames, rules.linking)
+    for name in ("cadre", "cadre_post", "unit_alias"):
+        store.publish(store.stage("silver", name, getattr(tables, name)))
+    decisions = sources / "link_decisions.csv"
+    again = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
+    total = again.events.height
+    assert 0 < again.linked_now < total / 10 and again.reused + again.linked_now == total
+
+    (warehouse / "silver" / "supervision_event").unlink()  # no earlier decisions
+    full = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
+    assert full.linked_now == total
+    assert_frame_equal(again.events, full.events)
+    assert_frame_equal(again.review, full.review)

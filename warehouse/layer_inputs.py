@@ -1,0 +1,182 @@
+"""What silver and gold read: each layer's inputs as frames, with one fingerprint of all they
+depend on, and the current tables when they were computed from that very fingerprint.
+
+A layer is computed as *read* (here) → *compute* (one pure entry of :mod:`transforms`) → *stage*
+(:meth:`~warehouse.store.Warehouse.stage`) → *guard* (:mod:`assets.guard`). The fingerprint of a
+layer is the SHA-256 of its code (:mod:`warehouse.fingerprint`), of its rule files, of the files
+of the tables it reads (their SHA-256, from the manifests), of the review
+decisions and, for gold, of the as-of date. Its tables are staged with the fingerprint in their
+manifests (``extra["inputs"]``); when the next run finds the same fingerprint, :attr:`Inputs.carried`
+holds the current versions and the layer is neither recomputed nor rewritten nor re-validated.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import polars as pl
+
+from transforms import silver
+from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
+from transforms.gold import GOLD_CODE, TABLES, Silver
+from transforms.specs import EVENT_SOURCES
+from warehouse import rules as rules_module
+from warehouse.decisions import read_decisions
+from warehouse.fingerprint import code_fingerprint
+from warehouse.ingest import scan_bronze
+from warehouse.rules import Rules
+from warehouse.store import StagedTable, Warehouse
+from warehouse.tolerance_decisions import read_tolerance_decisions
+
+F = TypeVar("F")
+
+CADRE_TABLES = ("cadre", "cadre_post", "unit_alias")
+EVENT_TABLES = ("supervision_event", "link_review")
+GOLD_READS = (("silver", "supervision_event"), ("silver", "cadre"), ("bronze", "petition"),
+              ("bronze", "tolerance"), ("bronze", "audit"), ("bronze", "sanction"),
+              ("silver", "cadre_post"), ("bronze", "assessment"))  # fmt: skip
+"""The tables gold reads (its asset's dependencies)."""
+
+
+@dataclass(frozen=True)
+class Inputs(Generic[F]):
+    """One layer's inputs: the frames its pure entry computes from, and their fingerprint."""
+
+    frames: F
+    fingerprint: str
+    """Inputs (the versions read) + code + rules (+ decisions, + as-of for gold)."""
+    carried: dict[str, StagedTable] | None
+    """The layer's current tables when they were computed from :attr:`fingerprint`: staged
+    as they are, to publish again; None when they must be computed."""
+    decisions: DecisionCheck | None = None
+    """Gold: the verdict on each line of ``tolerance_decisions.csv``."""
+    previous_rows: int | None = None
+    """Rows of the layer's main table in its current version (None: never written)."""
+
+
+def versions(store: Warehouse, tables: tuple[tuple[str, str], ...]) -> str:
+    """What ``tables`` hold, in order, as one text: each one's files and their SHA-256 (from its
+    manifest; ``-`` for a table not written yet). Their content, not their version names, which
+    also hold the fingerprint they were computed from: a table computed again into the same
+    bytes (after a code change upstream) leaves what reads it carried over."""
+    parts = []
+    for layer, name in tables:
+        manifest = store.manifest(layer, name)
+        if manifest and manifest.get("files"):
+            parts.append(f"{layer}/{name}={sorted(manifest['files'].items())}")
+        else:  # not written yet, or written before manifests listed their files
+            path = store.table_path(layer, name)
+            parts.append(f"{layer}/{name}={path.resolve().name if path.exists() else '-'}")
+    return ";".join(parts)
+
+
+def _fingerprint(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def cadre_inputs(store: Warehouse, rules: Rules) -> Inputs[silver.RosterFrames]:
+    """What ``silver/cadre`` (with ``cadre_post`` and ``unit_alias``) reads: bronze roster and
+    post history."""
+    frames = silver.RosterFrames(store.scan("bronze", "roster"), scan_bronze(store, "post_history"))
+    code = code_fingerprint(silver, rules_module, *silver.CADRE_CODE)
+    read = versions(store, (("bronze", "roster"), ("bronze", "post_history")))
+    fingerprint = _fingerprint(code, rules.fingerprint(), read)
+    previous = store.manifest("silver", "cadre")
+    return Inputs(
+        frames,
+        fingerprint,
+        store.carried("silver", CADRE_TABLES, fingerprint),
+        previous_rows=int(previous["rows"]) if previous else None,
+    )
+
+
+def event_inputs(
+    store: Warehouse, rules: Rules, decisions: Path | None
+) -> Inputs[silver.EventFrames]:
+    """What ``silver/supervision_event`` (with ``link_review``) reads: the bronze event sources,
+    ``silver/cadre`` and ``silver/cadre_post``, the lines of ``link_decisions.csv`` at
+    ``decisions`` and the earlier linked events (whose decisions may be kept)."""
+    lines = read_decisions(decisions)
+    code = code_fingerprint(silver, rules_module, *silver.LINK_CODE)
+    roster = versions(store, (("silver", "cadre"), ("silver", "cadre_post")))
+    earlier = store.exists("silver", "supervision_event")
+    manifest = store.manifest("silver", "supervision_event") or {}
+    linked_against = manifest.get("extra", {}).get("roster")
+    frames = silver.EventFrames(
+        bronze={s: store.scan("bronze", s) for s in EVENT_SOURCES},
+        cadres=store.scan("silver", "cadre"),
+        posts=store.scan("silver", "cadre_post"),
+        decisions=lines,
+        code_context=_fingerprint(code, rules.linking_fingerprint()),
+        roster={t: store.table_path("silver", t).resolve().name for t in ("cadre", "cadre_post")},
+        earlier=store.scan("silver", "supervision_event") if earlier else None,
+        earlier_review=store.scan("silver", "link_review")
+        if store.exists("silver", "link_review")
+        else None,
+        earlier_context=manifest.get("extra", {}).get("context"),
+        earlier_roster=linked_against,
+        earlier_roster_frames=_earlier_roster(store, linked_against),
+    )
+    read = versions(store, tuple(("bronze", s) for s in EVENT_SOURCES))
+    reviewed = lines.sort(lines.columns).write_csv()
+    fingerprint = _fingerprint(code, rules.fingerprint(), roster, read, reviewed)
+    return Inputs(
+        frames,
+        fingerprint,
+        store.carried("silver", EVENT_TABLES, fingerprint),
+        previous_rows=int(manifest["rows"]) if manifest else None,
+    )
+
+
+def _earlier_roster(
+    store: Warehouse, linked_against: dict[str, str] | None
+) -> tuple[pl.LazyFrame, pl.LazyFrame] | None:
+    """``silver/cadre`` and ``silver/cadre_post`` as the earlier events were linked against
+    them, while the warehouse keeps those versions."""
+    if not linked_against:
+        return None
+    cadres = store.scan_version("silver", "cadre", str(linked_against.get("cadre", "")))
+    posts = store.scan_version("silver", "cadre_post", str(linked_against.get("cadre_post", "")))
+    return (cadres, posts) if cadres is not None and posts is not None else None
+
+
+def silver_inputs(store: Warehouse, decisions: Path | None = None) -> Silver:
+    """What gold reads: silver, the four bronze tables it needs and the 容错 review decisions
+    (``tolerance_decisions.csv`` at ``decisions``; none when not given or not there yet), those
+    :func:`~transforms.decisions_check.check_tolerance_decisions` applies."""
+    checked = check_tolerance_decisions(read_tolerance_decisions(decisions))
+    return _silver(store, checked)
+
+
+def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
+    events = store.manifest("silver", "supervision_event") or {}
+    return Silver(
+        events=store.scan("silver", "supervision_event"),
+        cadres=store.scan("silver", "cadre"),
+        petitions=store.scan("bronze", "petition"),
+        tolerance=store.scan("bronze", "tolerance"),
+        audit=store.scan("bronze", "audit"),
+        event_count=int(events.get("rows", 0)),
+        sanctions=store.scan("bronze", "sanction"),
+        tolerance_decisions=checked.applied,
+        posts=store.scan("silver", "cadre_post") if store.exists("silver", "cadre_post") else None,
+        assessments=(
+            store.scan("bronze", "assessment") if store.exists("bronze", "assessment") else None
+        ),
+    )
+
+
+def gold_inputs(
+    store: Warehouse, rules: Rules, as_of: date, decisions: Path | None = None
+) -> Inputs[Silver]:
+    """:func:`silver_inputs`, fingerprinted with gold's code, ``rules`` and ``as_of``."""
+    checked = check_tolerance_decisions(read_tolerance_decisions(decisions))
+    frames = _silver(store, checked)
+    code = code_fingerprint(rules_module, *GOLD_CODE)
+    applied = checked.applied.sort(checked.applied.columns).write_csv()
+    fingerprint = _fingerprint(
+        code, rules.fingerprint(), as_of.isoformat(), versions(store, GOLD_READS), applied
+    )
+    return Inputs(frames, fingerprint, store.carried("gold", TABLES, fingerprint), checked)
