@@ -129,6 +129,15 @@ _EXACT = {
         "读取时已去除零宽、BOM、双向或控制字符（李\u200b勇 即 李勇）",
     "files the glob matched that are no export (Office lock files ~$…, hidden files): skipped, "
     "not read": "匹配到但不是导出文件的文件（Office 锁文件 ~$…、隐藏文件）：已跳过，未读取",
+    "the 督查 weight is a share between 0 and 1": "督查结果权重为 0 到 1 之间的比例",
+    "a rank is within the cadres ranked": "名次不超过参与排名的人数",
+    "a followed measure names its cadre": "跟踪的措施须指明干部",
+    "days to go are 0 once the period is over": "影响期届满后剩余天数为 0",
+    "re-use is decided, never unknown": "能否重新使用须有结论，不得为空",
+    "a cadre is marked for re-use only when the period is over, the grades since qualify and no "
+    "new record counts against them": "仅当影响期届满、此后年度考核等次符合、且无新的不利记录时，方标为可重新使用",
+    "the composite is the annual score and the 督查 result at the weight of "
+    "assessment_weighting.csv": "综合得分为年度考核得分与督查结果按 assessment_weighting.csv 所定权重加权",
 }  # fmt: skip
 
 

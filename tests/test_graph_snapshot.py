@@ -1,5 +1,7 @@
 """The asset graph as a reviewed file: keys, dependencies, groups, checks, automation, freshness,
-owners, kinds and the op (step) of every asset, in ``tests/data/asset_graph.json``.
+owners, kinds, code version and the op (step) of every asset, in ``tests/data/asset_graph.json``.
+The code version is the fingerprint of the modules an asset is computed by: a change to them
+shows here too (and tells Dagster the asset is stale).
 
 A change to the graph changes that file, so it shows in review. After an intended change:
 ``DAJIANDU_UPDATE_SNAPSHOT=1 .venv/bin/pytest tests/test_graph_snapshot.py`` rewrites it.
@@ -38,6 +40,7 @@ def graph_description() -> dict[str, dict[str, object]]:
             "kinds": sorted(node.kinds),
             "observable": node.is_observable,
             "step": node.assets_def.node_def.name,
+            "code_version": node.code_version,
         }
     return out
 
