@@ -341,11 +341,11 @@ def run_pipeline(
     defs = build_defs(
         str(sources.resolve()),
         str(warehouse.resolve()),
-        as_of,
-        accept_drop,
-        rules_dir,
-        config_safe_url(serving_url),
-        full_refresh,
+        as_of=as_of,
+        accept_drop=accept_drop,
+        full_refresh=full_refresh,
+        rules_dir=rules_dir,
+        serving_url=config_safe_url(serving_url),
     )
     job = defs.resolve_job_def(JOB_NAME)
     products, before = _products(defs), (table_links(warehouse), _files(warehouse))

@@ -129,6 +129,7 @@ _EXACT = {
         "读取时已去除零宽、BOM、双向或控制字符（李\u200b勇 即 李勇）",
     "files the glob matched that are no export (Office lock files ~$…, hidden files): skipped, "
     "not read": "匹配到但不是导出文件的文件（Office 锁文件 ~$…、隐藏文件）：已跳过，未读取",
+    "one row per person_no + year": "每名干部（person_no）每年度一行",
     "the 督查 weight is a share between 0 and 1": "督查结果权重为 0 到 1 之间的比例",
     "a rank is within the cadres ranked": "名次不超过参与排名的人数",
     "a followed measure names its cadre": "跟踪的措施须指明干部",

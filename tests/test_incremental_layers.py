@@ -49,12 +49,17 @@ def _new_month(sources: Path) -> None:
     inbox = sources / "inbox"
     with sqlite3.connect(inbox / "petition.db") as conn:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(petition)")]
+        # Stamped after every row read so far, as a system stamps what it writes (a row written
+        # with an older stamp is the watermark's documented limit, seen by the next full read).
+        (stamp,) = conn.execute(
+            "SELECT datetime(max(更新时间), '+1 second') FROM petition WHERE 更新时间 <= datetime('now')"
+        ).fetchone()
         named = conn.execute(
             "SELECT 被反映人姓名, 被反映人单位 FROM petition WHERE 被反映人姓名 IS NOT NULL LIMIT 6"
         ).fetchall()
         new = [{**dict.fromkeys(columns), "件号": f"XF2026-{i:07d}", "收件日期": f"2025-12-{10 + i}",
                 "被反映人姓名": name, "被反映人单位": unit, "办理结果": "办理中",
-                "更新时间": "2025-12-20 10:00:00"}
+                "更新时间": stamp}
                for i, (name, unit) in enumerate(named)]  # fmt: skip
         conn.executemany(
             f"INSERT INTO petition VALUES ({', '.join('?' for _ in columns)})",

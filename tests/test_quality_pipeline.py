@@ -146,15 +146,17 @@ def test_a_blocking_failure_holds_the_partition_and_keeps_gold(baseline, sources
 
 def test_a_new_month_validates_only_the_new_month(baseline, sources, tmp_path):
     warehouse = _warehouse_copy(baseline, tmp_path)
-    unchanged = _table(_summary(warehouse), "bronze/sanction")  # the baseline run validated all
     assert run(sources, warehouse).success
-    # Issue 20: a source whose inputs did not change does no work at all (nothing validated).
-    assert "bronze/sanction" not in {t["table"] for t in _summary(warehouse)["tables"]}
+    # Issue 20: a source whose inputs did not change does no work at all (nothing validated);
+    # the report still shows it, as last validated, every partition carried.
+    unchanged = _table(_summary(warehouse), "bronze/sanction")
+    assert unchanged["validated_partitions"] == [] and unchanged["carried_partitions"]
+    assert unchanged.get("carried_forward") is True
     _add_sanction(sources, "2026-10-15")
     assert run(sources, warehouse).success
     sanction = _table(_summary(warehouse), "bronze/sanction")
     assert sanction["validated_partitions"] == ["2026-10"]
-    assert len(sanction["carried_partitions"]) == len(unchanged["validated_partitions"])
+    assert len(sanction["carried_partitions"]) == len(unchanged["carried_partitions"])
     # Warnings found earlier in carried partitions are still reported.
     before = {o["check"]: o["failed"] for o in unchanged["outcomes"]}
     now = {o["check"]: o["failed"] for o in sanction["outcomes"]}

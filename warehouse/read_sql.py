@@ -114,6 +114,8 @@ def read_sql(
         engine.dispose()
     load_id = digest.hexdigest()[:16] if since is None else f">={since[0]}"
     rows = pl.concat([empty_rows(spec).select(fields), *batches])
+    if UPDATED in fields:  # one text per instant, whichever server: 08:00:00.000000 is 08:00:00
+        rows = rows.with_columns(pl.col(UPDATED).str.replace(r"\.0+$", ""))
     lineage = config.lineage
     row_version = (
         pl.concat_str(pl.lit(f"{config.table}@"), pl.col(UPDATED).fill_null("-"))
