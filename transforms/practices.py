@@ -93,6 +93,14 @@ def _rows(assessments: pl.LazyFrame, events: pl.LazyFrame, as_of: date) -> pl.La
     ).join(linked, on=["_source_file", "_source_row"])  # fmt: skip
 
 
+_UNIT = 10_000
+"""Scores are summed in ten-thousandths, as integers: the same rows give the same bits."""
+
+
+def _units(score: pl.Expr) -> pl.Expr:
+    return (score * _UNIT).round(0).cast(pl.Int64)
+
+
 def assessment_composite(
     assessments: pl.LazyFrame,
     events: pl.LazyFrame,
@@ -120,11 +128,12 @@ def assessment_composite(
             quarter.alias("q"),
         )
         .group_by("person_no", "year", "q")
-        .agg(pl.col("督考联动得分").mean().alias("s"))
+        # in ten-thousandths (integers): a float mean's bits would follow the order it adds in
+        .agg((_units(pl.col("督考联动得分")).sum() / pl.len()).alias("s"))
         .group_by("person_no", "year")
         .agg(
-            pl.col("s").mean().alias("q_mean"),
-            pl.col("s").sum().alias("q_sum"),
+            (pl.col("s").sum() / pl.len() / _UNIT).alias("q_mean"),
+            (pl.col("s").sum() / _UNIT).alias("q_sum"),
             pl.len().cast(pl.Int32).alias("quarters"),
             pl.col("q").sort().cast(pl.String).str.join(",").alias("q_list"),
         )

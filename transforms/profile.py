@@ -268,6 +268,11 @@ def cadre_profile(
     )  # fmt: skip
 
 
+def _cents(value: pl.Expr) -> pl.Expr:
+    """A score in whole hundredths, as an integer: sums of it do not depend on their order."""
+    return (value * 100).round(0).cast(pl.Int64)
+
+
 def unit_portrait(
     events: pl.LazyFrame,
     cadres: pl.LazyFrame,
@@ -355,7 +360,11 @@ def unit_portrait(
             scored.join(people, on="person_no")
             .group_by(key)
             .agg(
-                pl.col("composite").mean().round(2).alias("composite_mean"),
+                # summed in whole cents: a float mean's last bits follow the order the threads
+                # add in, and a rounding at .xx5 flipped between runs on the same rows
+                (_cents(pl.col("composite")).sum() / pl.len() / 100)
+                .round(2)
+                .alias("composite_mean"),
                 pl.len().cast(pl.Int64).alias("composite_cadres"),
             )
         )
