@@ -565,3 +565,23 @@ def test_a_city_whose_name_ends_in_cheng_is_a_region() -> None:
     row = _link_roster(roster, subject_name="巴特尔·热合曼", unit_given="市人社局",
                        post_given="副局长")  # fmt: skip
     assert (row["person_no"], row["link_status"]) == (None, "review")
+
+
+def test_a_prefecture_level_city_the_table_lacks_is_read_with_its_districts() -> None:
+    # An export's own prefecture-level city (嘉平市, not in GB/T 2260) was learnt as a county-level
+    # one, so the district under it was never read: 嘉平市新林区司法局 became 嘉平's 新林区司法局 and a
+    # record's 新林区司法局 found no unit (prefecture profile, 100,000 cadres: recall 0.733).
+    roster = ("嘉平市新林区司法局", "嘉平市石湾县财政局", "嘉平市人民政府")
+    model = _model_of_roster(*roster)
+    assert parse_unit("嘉平市新林区司法局", model) == ("新林区", "司法局")
+    assert parse_unit("嘉平市石湾县财政局", model) == ("石湾", "财政局")
+    assert parse_unit("石湾县财政局", model) == parse_unit("嘉平市石湾县财政局", model)
+    assert parse_unit("嘉平市人民政府", model) == ("嘉平", "政府")
+    # A zone is no district: a county-level city with a 开发区 stays a county-level city.
+    zone = _model_of_roster("安远市高新技术开发区管委会", "安远市财政局")
+    assert parse_unit("安远市高新技术开发区管委会", zone)[0] == "安远市"
+    row = _link_roster(
+        [("A", "韦振宇", "嘉平市新林区司法局", "副局长"), ("B", "韦振宇", "嘉平市石湾县司法局", "副局长")],
+        subject_name="韦振宇", unit_given="新林区司法局", post_given="副局长",
+    )  # fmt: skip
+    assert (row["person_no"], row["link_status"]) == ("A", "linked")

@@ -19,6 +19,7 @@ from transforms.units import (
     learned_code,
     named_regions,
     parse_unit_level,
+    region_below,
     short_region,
     unit_model,
 )
@@ -55,7 +56,9 @@ def model_of(rules: "LinkRules") -> UnitModel:
     """The unit-name model of ``rules`` (regions and abbreviations), built once per rules object."""
     cached = _MODELS.get(id(rules))
     if cached is None or cached[0] is not rules:
-        regions = (*rules.regions, *((learned_code(n), n) for n in rules.learned_regions))
+        prefectures = set(rules.learned_prefectures)
+        learned = ((learned_code(n, n in prefectures), n) for n in rules.learned_regions)
+        regions = (*rules.regions, *learned)
         cached = (rules, unit_model(regions, rules.abbreviations, rules.roster_regions))
         if len(_MODELS) >= 8:  # a long-lived process (the daemon) links run after run
             _MODELS.pop(next(iter(_MODELS)))
@@ -66,19 +69,39 @@ def model_of(rules: "LinkRules") -> UnitModel:
 def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
     """``rules`` that also know the regions the roster's and post history's unit names hold
     beyond the GB/T 2260 table (an export's own county, a district made after the table), so a
-    record's short form of them (``西台教育局``) is read as the roster's ``西台县教育局``."""
-    model = model_of(rules)
+    record's short form of them (``西台教育局``) is read as the roster's ``西台县教育局``.
+
+    A learnt ``…市`` under which the roster names a district or county (``嘉平市新林区司法局``) is
+    a prefecture-level city; its districts and counties are then learnt too (a second pass)."""
     names = nz.to_simplified(pl.col("u")).alias("u")
-    found = {
-        region
-        for unit in units.to_frame("u").select(names).drop_nulls().unique().to_series().to_list()
-        for region in named_regions(unit, model)
-    }
-    learned = tuple(sorted(r for r in found if r not in model.regions))
-    present = tuple(sorted(r for r in found if short_region(r) != r))
-    if not learned and not present:
+    distinct = units.to_frame("u").select(names).drop_nulls().unique().to_series().to_list()
+    known = model_of(rules).regions
+    learnt = rules
+    for _ in range(2):
+        model = model_of(learnt)
+        found = {unit: named_regions(unit, model) for unit in distinct}
+        regions = {region for held in found.values() for region in held}
+        learned = tuple(sorted(r for r in regions if r not in known))
+        cities = {r for r in learned if r.endswith("市") and r not in learnt.learned_prefectures}
+        above = {
+            held[-1]
+            for unit, held in found.items()
+            if held and held[-1] in cities and region_below(unit, held[-1], model)
+        }
+        present = tuple(sorted(r for r in regions if short_region(r) != r))
+        learnt = dataclasses.replace(
+            learnt, learned_regions=learned, roster_regions=present,
+            learned_prefectures=tuple(sorted({*learnt.learned_prefectures, *above})),
+        )  # fmt: skip
+        if not above:
+            break
+    if (
+        learnt.learned_regions == rules.learned_regions
+        and learnt.roster_regions == rules.roster_regions
+        and learnt.learned_prefectures == rules.learned_prefectures
+    ):
         return rules
-    return dataclasses.replace(rules, learned_regions=learned, roster_regions=present)
+    return learnt
 
 
 def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:

@@ -72,6 +72,8 @@ class LinkRules:
     """Regions the roster's unit names hold beyond ``regions`` (:func:`with_roster_regions`)."""
     roster_regions: tuple[str, ...] = ()
     """The regions the roster's unit names hold, in full: their short forms are read as them."""
+    learned_prefectures: tuple[str, ...] = ()
+    """Learnt ``…市`` the roster names districts or counties under: prefecture-level cities."""
     regions: tuple[tuple[str, str], ...] = ()
     """Regions of GB/T 2260, (code, name) (``regions.csv``): how unit names are read (:mod:`transforms.units`)."""
 

@@ -113,7 +113,9 @@ def link_context(code_context: str, rules: linking.LinkRules, applied: pl.DataFr
     """The context of a linking pass: the code and rules, the roster's regions (``rules``, from
     :func:`~transforms.event_links.roster_rules`) and the reviewed decisions applied."""
     reviewed = applied.sort(applied.columns).write_csv()
-    regions = "|".join((*rules.learned_regions, "#", *rules.roster_regions))
+    regions = "|".join(
+        (*rules.learned_regions, "#", *rules.roster_regions, "#", *rules.learned_prefectures)
+    )
     return hashlib.sha256((code_context + regions + reviewed).encode()).hexdigest()[:16]
 
 

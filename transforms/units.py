@@ -183,10 +183,32 @@ def named_regions(name: str | None, model: UnitModel) -> list[str]:
     return found
 
 
-def learned_code(name: str) -> str:
+def learned_code(name: str, prefecture: bool = False) -> str:
     """A stand-in GB/T 2260 code for a region learnt from the roster: its level is read from
-    its name (…州/盟/地区 a prefecture, else a county)."""
-    return "990100" if re.search(r"(州|盟|地区)$", name) else "990101"
+    its name (…州/盟/地区 a prefecture, else a county), or ``prefecture`` when the roster names
+    a county-level region under it (:func:`region_below`)."""
+    return "990100" if prefecture or re.search(r"(州|盟|地区)$", name) else "990101"
+
+
+_NOT_A_REGION = re.compile(r"(开发|园|景|工业|保税|示范|试验|管理|高新|经济|风景|自贸|合作|港)区$")
+"""Names ending in 区 that are zones inside a city, not districts (嘉平市|高新技术开发区管委会)."""
+
+
+def region_below(name: str, region: str, model: UnitModel) -> bool:
+    """``name`` names a county-level region right after ``region`` (嘉平市|新林区司法局,
+    嘉平市|石湾县财政局), which is then a prefecture-level city, not a county-level one. A zone
+    (开发区, 高新区 …) is no district."""
+    text = core(name)
+    at = text.find(region)
+    if at < 0:
+        return False
+    after = at + len(region)
+    hit = _region_at(text, after, 2, model)
+    return (
+        hit is not None
+        and hit[2] == 3
+        and _NOT_A_REGION.search(text[after : after + hit[1]]) is None
+    )
 
 
 def unit_model(
