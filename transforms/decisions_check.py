@@ -39,6 +39,9 @@ PROBLEMS = pl.Schema(
 contradictory, unknown_record, unknown_cadre, name_differs, outside_region, stale) and the reason
 an auditor reads."""
 LINK_KEY = ["source", "source_key", "_name_key"]
+LINK_RECORD = ["source", "source_key", "subject_name"]
+"""What one line of ``link_decisions.csv`` decides about, as the file writes it: the key its
+history (:func:`in_force`) follows."""
 TOLERANCE_KEY = ["case_no", "measure_source", "measure_key"]
 
 
@@ -149,6 +152,8 @@ def check_link_decisions(
     """
     if "override" not in lines.columns:
         lines = lines.with_columns(pl.lit(None, dtype=pl.String).alias("override"))
+    # The history read forward: replaced and undone lines are history, not applied.
+    lines, unfollowed = in_force(lines, LINK_RECORD)
     keyed = lines.with_columns(nz.name_key(pl.col("subject_name")).alias("_name_key"))
     kept, contradictory = _repeats(keyed, LINK_KEY, "record")
     # Only the records and cadres the file names are looked at (the file is small, the sources
@@ -191,7 +196,7 @@ def check_link_decisions(
         pl.when(pl.col("kind") == STALE).then(pl.lit(STALE)).otherwise(pl.lit(REJECTED)).alias("status"),
         "kind", "reason",
     )  # fmt: skip
-    problems = pl.concat([_line_problems(lines), contradictory, found]).cast(PROBLEMS)
+    problems = pl.concat([_line_problems(lines), unfollowed, contradictory, found]).cast(PROBLEMS)
     return DecisionCheck(applied.sort("line"), problems.sort("file", "line"))
 
 
