@@ -17,6 +17,9 @@ bad, its ``problem``). Here each line is judged against what this run holds:
   apply it to. Listed the same way, counted apart: the file has aged, it is not wrong.
 - **applied**: the rest. Identical repeats of one decision are applied once and counted once.
 
+Both files are histories when their lines carry ``replaces`` (:func:`in_force`): a replaced or
+undone line is history, not judged again; a ``replaces`` that cannot be followed is rejected.
+
 Polars in, Polars out: the events, the roster and the review list arrive as frames.
 """
 
@@ -140,7 +143,9 @@ def check_link_decisions(
 
     Args:
         lines: ``file``, ``line``, ``source``, ``source_key``, ``subject_name``, ``decision``,
-            ``decided_by``, ``override`` (null when absent) and the reader's ``problem``.
+            ``decided_by``, ``override`` (null when absent), optionally ``replaces`` (the history
+            is read forward first: :func:`in_force` keyed on :data:`LINK_RECORD`) and the
+            reader's ``problem``.
         mentions: every person named in every record this run (``source``, ``source_key``,
             ``subject_name``, ``unit_given``).
         cadres: ``silver/cadre`` (``person_no``, ``name``, ``unit``).
