@@ -454,8 +454,8 @@ def parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", required=True)
     q = actions.add_parser(
         "import",
-        help="append the decisions typed into 容错复核清单.xlsx (决定, 理由, 经办人, 日期) to "
-        "tolerance_decisions.csv beside sources.yaml",
+        help="append the decisions typed into 容错复核清单.xlsx or 关联复核清单.xlsx (决定, 理由, "
+        "经办人, 日期) to tolerance_decisions.csv or link_decisions.csv beside sources.yaml",
     )
     q.add_argument("file", help="the review list's .xlsx with the decision columns filled")
     q.add_argument(

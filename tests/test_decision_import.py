@@ -105,7 +105,8 @@ def test_every_bad_row_is_named_and_nothing_is_written(tmp_path: Path) -> None:
 def test_a_sheet_without_the_decision_columns_is_refused_naming_them(tmp_path: Path) -> None:
     sheet = _sheet(tmp_path / "预警名单.xlsx", ["人员编号", "姓名"], [["RY1", "张伟"]])
     with pytest.raises(
-        ImportError_, match=r"row 1: not a 容错复核清单 with decision columns: missing 案例编号"
+        ImportError_,
+        match=r"row 1: not a review list with decision columns \(容错复核清单: missing 案例编号",
     ):
         import_decisions(sheet, tmp_path, TODAY)
 

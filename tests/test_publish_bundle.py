@@ -51,14 +51,19 @@ def _roster(baseline: Path) -> pl.DataFrame:
     return silver.join(bronze.unique("person_no"), on="person_no", how="left").collect()
 
 
-def _leaks(texts: dict[str, str], inside: pl.DataFrame, outside: pl.DataFrame) -> list[str]:
+def _leaks(
+    texts: dict[str, str], inside: pl.DataFrame, outside: pl.DataFrame, written: frozenset[str] = frozenset()
+) -> list[str]:  # fmt: skip
     """Every 人员编号 or ID number of an outside cadre, and every name only outside cadres bear,
-    found in the texts (a name inside a longer name of an inside cadre is not a leak)."""
+    found in the texts (a name inside a longer name of an inside cadre is not a leak, nor inside
+    a longer name a record in link review ``written`` — 李萍力 holds 李萍 —; a record that writes
+    exactly an outside cadre's name is)."""
     keys = sorted(k for k in outside["person_no"].to_list() if k)
     ids = sorted({i for c in ("id_number", "raw_id") for i in outside[c].drop_nulls().to_list()})
     inside_names = set(inside["name"].drop_nulls().to_list())
     names = sorted(set(outside["name"].drop_nulls().to_list()) - inside_names, key=len)
-    longer = sorted((n for n in inside_names if any(o in n for o in names)), key=len, reverse=True)
+    shadowing = inside_names | (written - set(names))
+    longer = sorted((n for n in shadowing if any(o in n for o in names)), key=len, reverse=True)
     patterns = {
         "人员编号": re.compile(rf"(?<![0-9A-Z])(?:{'|'.join(keys)})(?![0-9])") if keys else None,
         "ID number": re.compile("|".join(map(re.escape, ids))) if ids else None,
@@ -83,7 +88,9 @@ def test_a_bundle_holds_nothing_of_a_cadre_outside_its_scope(published, baseline
     outside = roster.filter(~result.scope.expr())
     assert inside.height == result.cadres > 0 and outside.height > 0
     texts = bundle_texts(result.path)
-    assert _leaks(texts, inside, outside) == []
+    # The names the records in link review write, beside this scope's candidates only.
+    written = pl.read_csv(result.path / "excel" / "关联复核清单.csv", infer_schema=False)
+    assert _leaks(texts, inside, outside, frozenset(written["记录所写姓名"].drop_nulls())) == []
     # The scan sees what it scans: every inside cadre's 人员编号 is in the Excel list and in the
     # index, and (for the bundle with profile PDFs) in the PDF's text.
     everything = "\n".join(texts.values())

@@ -17,6 +17,9 @@ bad, its ``problem``). Here each line is judged against what this run holds:
   apply it to. Listed the same way, counted apart: the file has aged, it is not wrong.
 - **applied**: the rest. Identical repeats of one decision are applied once and counted once.
 
+Both files are histories when their lines carry ``replaces`` (:func:`in_force`): a replaced or
+undone line is history, not judged again; a ``replaces`` that cannot be followed is rejected.
+
 Polars in, Polars out: the events, the roster and the review list arrive as frames.
 """
 
@@ -39,6 +42,9 @@ PROBLEMS = pl.Schema(
 contradictory, unknown_record, unknown_cadre, name_differs, outside_region, stale) and the reason
 an auditor reads."""
 LINK_KEY = ["source", "source_key", "_name_key"]
+LINK_RECORD = ["source", "source_key", "subject_name"]
+"""What one line of ``link_decisions.csv`` decides about, as the file writes it: the key its
+history (:func:`in_force`) follows."""
 TOLERANCE_KEY = ["case_no", "measure_source", "measure_key"]
 
 
@@ -137,7 +143,9 @@ def check_link_decisions(
 
     Args:
         lines: ``file``, ``line``, ``source``, ``source_key``, ``subject_name``, ``decision``,
-            ``decided_by``, ``override`` (null when absent) and the reader's ``problem``.
+            ``decided_by``, ``override`` (null when absent), optionally ``replaces`` (the history
+            is read forward first: :func:`in_force` keyed on :data:`LINK_RECORD`) and the
+            reader's ``problem``.
         mentions: every person named in every record this run (``source``, ``source_key``,
             ``subject_name``, ``unit_given``).
         cadres: ``silver/cadre`` (``person_no``, ``name``, ``unit``).
@@ -149,6 +157,8 @@ def check_link_decisions(
     """
     if "override" not in lines.columns:
         lines = lines.with_columns(pl.lit(None, dtype=pl.String).alias("override"))
+    # The history read forward: replaced and undone lines are history, not applied.
+    lines, unfollowed = in_force(lines, LINK_RECORD)
     keyed = lines.with_columns(nz.name_key(pl.col("subject_name")).alias("_name_key"))
     kept, contradictory = _repeats(keyed, LINK_KEY, "record")
     # Only the records and cadres the file names are looked at (the file is small, the sources
@@ -191,7 +201,7 @@ def check_link_decisions(
         pl.when(pl.col("kind") == STALE).then(pl.lit(STALE)).otherwise(pl.lit(REJECTED)).alias("status"),
         "kind", "reason",
     )  # fmt: skip
-    problems = pl.concat([_line_problems(lines), contradictory, found]).cast(PROBLEMS)
+    problems = pl.concat([_line_problems(lines), unfollowed, contradictory, found]).cast(PROBLEMS)
     return DecisionCheck(applied.sort("line"), problems.sort("file", "line"))
 
 

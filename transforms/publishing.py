@@ -390,6 +390,50 @@ def tolerance_review_list(review: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.Lazy
     )
 
 
+def link_review_list(
+    review: pl.LazyFrame, events: pl.LazyFrame, cadres: pl.LazyFrame
+) -> pl.LazyFrame:
+    """关联复核清单: one row per record the linker could not settle and each candidate cadre of
+    ``cadres`` (the scope's: a candidate outside it is never shown, and a record none of whose
+    candidates is in the scope is not listed), with the record's source, key (ID numbers
+    masked), date, the name and unit as the record writes them, the candidate and the score. A
+    person types 确认 beside the right candidate and ``dajiandu decisions import`` appends the
+    link to ``link_decisions.csv``. The linker's free-text reason is left out: it quotes the
+    record's text, and a list carries only fields the warehouse keeps as they are.
+
+    Args:
+        review: ``silver/link_review``.
+        events: ``silver/supervision_event`` (``source``, ``source_key``, ``subject_index``,
+            ``event_date``): the record's date.
+        cadres: the scope's ``silver/cadre`` rows.
+    """
+    dates = events.select("source", "source_key", "subject_index", "event_date").unique(
+        subset=["source", "source_key", "subject_index"], keep="first"
+    )
+    return (
+        review.join(_who(cadres).rename({"person_no": "candidate_person_no"}),
+                    on="candidate_person_no", how="inner")
+        .join(dates, on=["source", "source_key", "subject_index"], how="left")
+        .sort("source", "source_key", "subject_index", "score", "candidate_person_no",
+              descending=[False, False, False, True, False])
+        .select(
+            _label("source", SOURCE_LABELS).alias("来源"),
+            mask_id_numbers(pl.col("source_key")).alias("记录"),
+            pl.col("event_date").alias("记录日期"),
+            pl.col("subject_name").alias("记录所写姓名"),
+            pl.col("unit_given").alias("记录所写单位"),
+            pl.col("candidate_person_no").alias("人员编号"),
+            pl.col("name").alias("姓名"),
+            pl.col("unit").alias("单位"),
+            pl.col("post").alias("职务"),
+            pl.concat_str("candidate_unit", "candidate_post", separator=" ", ignore_nulls=True)
+            .alias("当时任职"),
+            pl.col("score").round(2).alias("匹配得分"),
+            *decision_columns(),
+        )
+    )  # fmt: skip
+
+
 DECISION_HEADERS = ("决定", "理由", "经办人", "日期")
 """The columns an officer fills in a review list's Excel (决定: 确认 / 否决 / 撤销) and
 ``dajiandu decisions import`` reads back (:mod:`warehouse.decision_import`)."""

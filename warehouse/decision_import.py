@@ -1,21 +1,29 @@
 """``dajiandu decisions import FILE.xlsx``: the decisions an officer typed into a review list's
 Excel, checked like a source row and appended to the decisions file the pipeline reads.
 
-The review list (``容错复核清单.xlsx`` of a bundle) ends with four columns an officer fills:
-``决定`` (确认 / 否决 / 撤销), ``理由``, ``经办人``, ``日期``
-(:data:`transforms.publishing.DECISION_HEADERS`). The English names of ``tolerance_decisions.csv``
-(``decision``, ``note``, ``decided_by``, ``decided_at``, ``case_no``, ``measure_source``,
-``measure_key``) are accepted as well. Every row with a 决定 is one decision:
+Two review lists of a bundle end with the four columns an officer fills — ``决定`` (确认 / 否决 /
+撤销), ``理由``, ``经办人``, ``日期`` (:data:`transforms.publishing.DECISION_HEADERS`) — and the
+sheet's columns say which it is (:data:`KINDS`):
 
-- checked like a source row — the pair's columns present and not empty, 措施来源 one of the
-  list's labels (处分与组织处理, 审计) or codes, 决定 one of the words, 经办人 given, 日期 a date
-  (empty: the day of the import), 理由 given for 否决 and 撤销, the same pair decided once in
-  the sheet, and a 撤销 only where a decision about the pair is in force —; any problem stops the
-  import naming the file, the Excel row and the problem, and nothing is written;
-- appended to ``tolerance_decisions.csv`` (next to ``sources.yaml``) with ``replaces`` naming the
-  line of the decision in force about the same pair, if any: the file keeps who decided what,
-  when, why, and what it replaced; an 撤销 takes the decision in force back
-  (:func:`transforms.decisions_check.in_force`).
+- ``容错复核清单.xlsx``: one row per 容错 decision and measure it may cover; a decision goes to
+  ``tolerance_decisions.csv``. English names (``case_no``, ``measure_source``, ``measure_key``,
+  ``decision``, ``note``, ``decided_by``, ``decided_at``) are accepted too.
+- ``关联复核清单.xlsx``: one row per record in link review and candidate cadre; a 确认 says "this
+  record is this cadre" and goes to ``link_decisions.csv`` (its ``decision`` the row's 人员编号).
+  English names ``source``, ``source_key``, ``subject_name``, ``person_no`` and the four above.
+  A 否决 is refused: the file says who a record is, not who it is not — leave the row empty (the
+  record stays in review) or 确认 the right candidate. So is a row whose 记录 is masked (a
+  sanction's key holds an ID number the list does not print): that decision is written into
+  ``link_decisions.csv`` by hand.
+
+Every row with a 决定 is one decision, checked like a source row — the columns identifying what it
+decides present and not empty, the source one of the list's labels or codes, 决定 one of the
+words, 经办人 given, 日期 a date (empty: the day of the import), 理由 given for 否决 and 撤销,
+the same pair or record decided once in the sheet, and a 撤销 only where a decision about it is in
+force —; any problem stops the import naming the file, the Excel row and the problem, and nothing
+is written. The decisions are appended with ``replaces`` naming the line of the decision in force
+about the same pair or record, if any: the file keeps who decided what, when, why, and what it
+replaced; an 撤销 takes the decision in force back (:func:`transforms.decisions_check.in_force`).
 
 Rows without a 决定 are pairs nobody decided yet; they are counted, not written.
 """
@@ -24,33 +32,104 @@ import csv
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 from python_calamine import CalamineError, CalamineWorkbook
 
-from transforms.decisions_check import TOLERANCE_KEY, in_force
+from transforms.decisions_check import LINK_RECORD, TOLERANCE_KEY, in_force
 from transforms.publishing import SOURCE_LABELS
+from transforms.specs import EVENT_SOURCES
 from transforms.tolerance_cover import DECISION_COLUMNS
+from warehouse import decisions as link_file
+from warehouse import tolerance_decisions as tolerance_file
 from warehouse.encoding import decode_text
 from warehouse.sources import SourceError
-from warehouse.tolerance_decisions import (
-    DECISIONS,
-    FILE_NAME,
-    MEASURE_SOURCES,
-    OPTIONAL,
-    read_tolerance_decisions,
-)
+from warehouse.tolerance_decisions import DECISIONS, MEASURE_SOURCES
 
-HEADERS = {
-    "案例编号": "case_no", "措施来源": "measure_source", "措施记录": "measure_key",
-    "决定": "decision", "理由": "note", "经办人": "decided_by", "日期": "decided_at",
-}  # fmt: skip
-"""The review list's Chinese headers and the decisions file's columns they fill."""
-FILE_COLUMNS = (*DECISION_COLUMNS, *OPTIONAL)
-SOURCE_CODES = {SOURCE_LABELS[s]: s for s in MEASURE_SOURCES} | {s: s for s in MEASURE_SOURCES}
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_SHARED = {"决定": "decision", "理由": "note", "经办人": "decided_by", "日期": "decided_at"}
+
+
+def _codes(sources: tuple[str, ...]) -> dict[str, str]:
+    """A source's label on the list (审计) or its code (audit) → its code."""
+    return {SOURCE_LABELS[s]: s for s in sources} | {s: s for s in sources}
+
+
+def _tolerance(values: dict[str, str]) -> str | None:
+    source = _codes(MEASURE_SOURCES).get(values["measure_source"])
+    if source is None:
+        codes = ", ".join(sorted(_codes(MEASURE_SOURCES)))
+        return f"措施来源 {values['measure_source']!r} is not one of {codes}"
+    values["measure_source"] = source
+    return None
+
+
+def _link(values: dict[str, str]) -> str | None:
+    source = _codes(EVENT_SOURCES).get(values["source"])
+    if source is None:
+        return f"来源 {values['source']!r} is not one of {', '.join(sorted(_codes(EVENT_SOURCES)))}"
+    values["source"] = source
+    if "*" in values["source_key"]:
+        return (
+            f"记录 {values['source_key']!r} is masked (it holds an ID number): write this "
+            f"decision into {link_file.FILE_NAME} by hand, with the record's key as the source has it"
+        )
+    if values["decision"] == "reject":
+        return (
+            "否决 cannot be recorded for a link: link_decisions.csv says who a record is, not who "
+            "it is not; leave the row empty (the record stays in review) or 确认 the right candidate"
+        )
+    if values["decision"] == "confirm":
+        if not values["person_no"]:
+            return "empty 人员编号: a 确认 names the cadre the record is"
+        values["decision"] = values["person_no"]
+    return None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One review list the importer reads, and the decisions file it appends to."""
+
+    name: str
+    headers: dict[str, str]
+    """The list's Chinese headers and the columns they fill (the English names are the columns)."""
+    columns: tuple[str, ...]
+    """Every column a sheet of this kind may have."""
+    key: tuple[str, ...]
+    """What one decision is about (one pair, one record): given, once per sheet, and the key the
+    history follows."""
+    required: tuple[str, ...]
+    """The columns a sheet of this kind must have."""
+    what: str
+    file_name: str
+    file_columns: tuple[str, ...]
+    read: Callable[[Path], pl.DataFrame]
+    check: Callable[[dict[str, str]], str | None]
+    """Turns a checked row's values into the file's (in place), or says why it cannot."""
+
+
+TOLERANCE = Kind(
+    "容错复核清单",
+    {"案例编号": "case_no", "措施来源": "measure_source", "措施记录": "measure_key", **_SHARED},
+    (*DECISION_COLUMNS, "decided_at", "note"), tuple(TOLERANCE_KEY),
+    (*TOLERANCE_KEY, "decision", "decided_by"), "pair", tolerance_file.FILE_NAME,
+    (*DECISION_COLUMNS, *tolerance_file.OPTIONAL), tolerance_file.read_tolerance_decisions,
+    _tolerance,
+)  # fmt: skip
+LINK = Kind(
+    "关联复核清单",
+    {"来源": "source", "记录": "source_key", "记录所写姓名": "subject_name", "人员编号": "person_no",
+     **_SHARED},
+    (*LINK_RECORD, "person_no", "decision", "decided_by", "decided_at", "note"), tuple(LINK_RECORD),
+    (*LINK_RECORD, "person_no", "decision", "decided_by"), "record", link_file.FILE_NAME,
+    (*link_file.COLUMNS, *link_file.OPTIONAL), link_file.read_decisions, _link,
+)  # fmt: skip
+KINDS = (TOLERANCE, LINK)
+"""The review lists ``dajiandu decisions import`` reads, told apart by their columns."""
 
 
 class ImportError_(Exception):  # noqa: N801 (ImportError is a builtin)
@@ -65,6 +144,8 @@ class ImportError_(Exception):  # noqa: N801 (ImportError is a builtin)
 class Imported:
     """What one import appended."""
 
+    kind: str
+    """The review list the sheet is (``容错复核清单``, ``关联复核清单``)."""
     target: Path
     lines: list[int]
     """The line numbers the decisions got in the decisions file."""
@@ -111,45 +192,47 @@ def read_sheet(path: Path) -> list[list[object]]:
         raise ImportError_([f"{path}: cannot read it as an Excel workbook ({error})"]) from None
 
 
-def _columns(path: Path, header: list[object]) -> dict[str, int]:
+def _columns(path: Path, header: list[object]) -> tuple[Kind, dict[str, int]]:
+    """Which review list the sheet is, and the column of each value it fills."""
     names = [_text(h) for h in header]
-    found: dict[str, int] = {}
-    for index, name in enumerate(names):
-        column = HEADERS.get(name, name if name in FILE_COLUMNS else None)
-        if column is None:
-            continue
-        if column in found:
-            raise ImportError_([f"{path}, row 1: two columns fill {column} ({name})"])
-        found[column] = index
-    missing = [c for c in (*TOLERANCE_KEY, "decision", "decided_by") if c not in found]
-    if missing:
-        chinese = {v: k for k, v in HEADERS.items()}
-        raise ImportError_([
-            f"{path}, row 1: not a 容错复核清单 with decision columns: missing "
-            + ", ".join(f"{chinese.get(c, c)} ({c})" for c in missing)
-        ])  # fmt: skip
-    return found
+    missing: list[str] = []
+    for kind in KINDS:
+        found: dict[str, int] = {}
+        for index, name in enumerate(names):
+            column = kind.headers.get(name, name if name in kind.columns else None)
+            if column is None:
+                continue
+            if column in found:
+                raise ImportError_([f"{path}, row 1: two columns fill {column} ({name})"])
+            found[column] = index
+        lacking = [c for c in kind.required if c not in found]
+        if not lacking:
+            return kind, found
+        chinese = {v: k for k, v in kind.headers.items()}
+        missing.append(
+            f"{kind.name}: missing " + ", ".join(f"{chinese.get(c, c)} ({c})" for c in lacking)
+        )
+    raise ImportError_([
+        f"{path}, row 1: not a review list with decision columns ({'; '.join(missing)})"
+    ])  # fmt: skip
 
 
-def _decision(cells: dict[str, object], today: date) -> dict[str, str] | str:
+def _decision(kind: Kind, cells: dict[str, object], today: date) -> dict[str, str] | str:
     """One decided row as a line of the decisions file, or its problem."""
-    values = {c: _text(cells.get(c)) for c in FILE_COLUMNS}
-    empty = [c for c in (*TOLERANCE_KEY, "decided_by") if not values[c]]
+    values = {c: _text(cells.get(c)) for c in kind.columns}
+    empty = [c for c in (*kind.key, "decided_by") if not values[c]]
     if empty:
-        chinese = {v: k for k, v in HEADERS.items()}
+        chinese = {v: k for k, v in kind.headers.items()}
         return "empty " + ", ".join(chinese.get(c, c) for c in empty)
     word = values["decision"]
     if word not in DECISIONS:
         return f"决定 must be 确认, 否决 or 撤销 (confirm, reject, undo), found {word!r}"
     values["decision"] = DECISIONS[word]
-    source = SOURCE_CODES.get(values["measure_source"])
-    if source is None:
-        return (
-            f"措施来源 {values['measure_source']!r} is not one of {', '.join(sorted(SOURCE_CODES))}"
-        )
-    values["measure_source"] = source
     if values["decision"] in ("reject", "undo") and not values["note"]:
         return f"理由 is empty: a {word} needs the reason"
+    problem = kind.check(values)
+    if problem is not None:
+        return problem
     day = _day(cells.get("decided_at"), today)
     if isinstance(day, str):
         return day
@@ -158,19 +241,19 @@ def _decision(cells: dict[str, object], today: date) -> dict[str, str] | str:
     return values
 
 
-def _existing(target: Path) -> tuple[str, list[str], dict[tuple[str, ...], int], int]:
-    """The decisions file's text, header, the line in force per pair, and its last line."""
+def _existing(kind: Kind, target: Path) -> tuple[str, list[str], dict[tuple[str, ...], int], int]:
+    """The decisions file's text, header, the line in force per pair or record, and its last
+    line."""
     if not target.exists():
         return "", [], {}, 1
-    lines = read_tolerance_decisions(target)
-    current, _ = in_force(lines)
+    current, _ = in_force(kind.read(target), kind.key)
     force = {
-        tuple(r[k] for k in TOLERANCE_KEY): r["line"]
+        tuple(r[k] for k in kind.key): r["line"]
         for r in current.filter(current["problem"].is_null()).iter_rows(named=True)
     }
     try:
         text, _ = decode_text(target.read_bytes(), target.stem, str(target))
-    except SourceError as error:  # read_tolerance_decisions raised already; kept for mypy
+    except SourceError as error:  # the reader raised already; kept for mypy
         raise ImportError_([f"{target}: {error.problem}"]) from None
     header = next(csv.reader(io.StringIO(text)), [])
     physical = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
@@ -178,8 +261,9 @@ def _existing(target: Path) -> tuple[str, list[str], dict[tuple[str, ...], int],
 
 
 def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
-    """Check every decided row of ``sheet`` and append them to ``folder/tolerance_decisions.csv``
-    (written whole to a temporary file and renamed: all rows or none).
+    """Check every decided row of ``sheet`` and append them to the decisions file of its kind in
+    ``folder`` (``tolerance_decisions.csv`` or ``link_decisions.csv``; written whole to a
+    temporary file and renamed: all rows or none).
 
     Raises:
         ImportError_: the sheet or a row is bad (each problem named with file and row), or the
@@ -191,10 +275,10 @@ def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
     rows = read_sheet(sheet)
     if not rows:
         raise ImportError_([f"{sheet}: the first sheet is empty"])
-    columns = _columns(sheet, rows[0])
-    target = folder / FILE_NAME
+    kind, columns = _columns(sheet, rows[0])
+    target = folder / kind.file_name
     try:
-        text, header, force, last = _existing(target)
+        text, header, force, last = _existing(kind, target)
     except RuleError as error:
         raise ImportError_([str(error)]) from None
     problems: list[str] = []
@@ -206,20 +290,22 @@ def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
         if not _text(cells.get("decision")):
             undecided += 1
             continue
-        values = _decision(cells, today)
+        values = _decision(kind, cells, today)
         if isinstance(values, str):
             problems.append(f"{sheet}, row {number}: {values}")
             continue
-        pair = tuple(values[k] for k in TOLERANCE_KEY)
+        pair = tuple(values[k] for k in kind.key)
         if pair in seen:
-            problems.append(f"{sheet}, row {number}: decides the same pair as row {seen[pair]}")
+            problems.append(
+                f"{sheet}, row {number}: decides the same {kind.what} as row {seen[pair]}"
+            )
             continue
         seen[pair] = number
         if pair in force:
             values["replaces"] = str(force[pair])
         elif values["decision"] == "undo":
             problems.append(
-                f"{sheet}, row {number}: 撤销, but no decision about this pair is in force "
+                f"{sheet}, row {number}: 撤销, but no decision about this {kind.what} is in force "
                 f"in {target} to take back"
             )
             continue
@@ -227,10 +313,10 @@ def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
     if problems:
         raise ImportError_(problems)
     if not decided:
-        return Imported(target, [], undecided)
-    missing = [c for c in FILE_COLUMNS if c not in header]
+        return Imported(kind.name, target, [], undecided)
+    missing = [c for c in kind.file_columns if c not in header]
     if not header:
-        header, body = list(FILE_COLUMNS), ""
+        header, body = list(kind.file_columns), ""
         last = 1
     else:
         _, _, body = text.partition("\n")
@@ -247,7 +333,7 @@ def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
         writer.writerow([values.get(h, "") for h in header])
     head, _, added = out.getvalue().partition("\n")
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{FILE_NAME}.import-{os.getpid()}")
+    temporary = target.with_name(f".{kind.file_name}.import-{os.getpid()}")
     temporary.write_text(f"{head}\n{body}{added}", encoding="utf-8")
     os.replace(temporary, target)
-    return Imported(target, numbers, undecided)
+    return Imported(kind.name, target, numbers, undecided)

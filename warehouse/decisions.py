@@ -1,10 +1,14 @@
 """Reviewed link decisions (a CSV a person maintains), read like a source on every run.
 
 Columns: ``source``, ``source_key``, ``subject_name``, ``decision`` (a 人员编号, or
-``NOT_IN_ROSTER``), ``decided_by``; optionally ``override`` (the reason a decision is applied
-although the cadre's name differs from the record's subject, or the cadre held no post in the
-record's region), and ``decided_at``/``note`` (kept as a person wrote them, not read). The file is
-``link_decisions.csv`` next to ``sources.yaml``.
+``NOT_IN_ROSTER``, or ``undo``), ``decided_by``; optionally ``override`` (the reason a decision
+is applied although the cadre's name differs from the record's subject, or the cadre held no post
+in the record's region), ``decided_at``/``note`` (kept as a person wrote them) and ``replaces``:
+the line number of the decision about the same record this line takes the place of (an ``undo``
+line must name one; it takes that decision back, and what that one replaced is in force again —
+:func:`transforms.decisions_check.in_force`, as for ``tolerance_decisions.csv``). The file is
+``link_decisions.csv`` next to ``sources.yaml``; ``dajiandu decisions import`` appends to it the
+decisions typed into a bundle's ``关联复核清单.xlsx``.
 
 What stops the run and what rejects one line:
 
@@ -33,7 +37,9 @@ from warehouse.sources import SourceError
 
 FILE_NAME = "link_decisions.csv"
 COLUMNS = ("source", "source_key", "subject_name", "decision", "decided_by")
-OPTIONAL = ("override",)
+OPTIONAL = ("override", "decided_at", "note", "replaces")
+UNDO = "undo"
+"""The ``decision`` of a line that takes the decision it ``replaces`` back."""
 SOURCES = set(EVENT_SOURCES)
 LINE_COLUMNS = ("file", "line", *COLUMNS, *OPTIONAL, "problem")
 """What :func:`read_decisions` returns: every line with its number, ``problem`` null when the line
@@ -122,10 +128,20 @@ def _line(
     return (file, line, *values.values(), problem)
 
 
+def replaces_problem(values: dict[str, str | None], undo: bool) -> str | None:
+    """Why a line's ``replaces`` cell is bad (not a line number; an undo naming none), or None."""
+    replaces = values.get("replaces")
+    if replaces is not None and not (replaces.isascii() and replaces.isdigit()):
+        return f"replaces must be the number of a line of this file, found {replaces!r}"
+    if undo and replaces is None:
+        return "undo/撤销 names no line: write the line it takes back in replaces"
+    return None
+
+
 def _link_line(values: dict[str, str | None]) -> str | None:
     if values["source"] not in SOURCES:
         return f"unknown source {values['source']!r} (one of {', '.join(sorted(SOURCES))})"
-    return None
+    return replaces_problem(values, values["decision"] == UNDO)
 
 
 def read_decisions(path: Path | None) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.tolerance_cover import DECISION_COLUMNS
-from warehouse.decisions import read_lines
+from warehouse.decisions import read_lines, replaces_problem
 
 FILE_NAME = "tolerance_decisions.csv"
 DECISIONS = {
@@ -39,12 +39,7 @@ def _line(values: dict[str, str | None]) -> str | None:
         return (
             f"decision must be confirm/确认, reject/否决 or undo/撤销, found {values['decision']!r}"
         )
-    replaces = values.get("replaces")
-    if replaces is not None and not (replaces.isascii() and replaces.isdigit()):
-        return f"replaces must be the number of a line of this file, found {replaces!r}"
-    if DECISIONS[values["decision"]] == "undo" and replaces is None:
-        return "undo/撤销 names no line: write the line it takes back in replaces"
-    return None
+    return replaces_problem(values, DECISIONS[values["decision"]] == "undo")
 
 
 def read_tolerance_decisions(path: Path | None) -> pl.DataFrame:

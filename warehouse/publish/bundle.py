@@ -8,7 +8,8 @@ Layout of ``<out>/<管理权限>-<region>/``::
     lists/<list>.html          every list below laid out for A4 (:data:`LIST_PAGES`)
     notices/澄清正名通知书-<人员编号>-<件号>.pdf + .docx
                                one per report found 不实/查无实据 and cleared (PDF when Pango is there)
-    excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 数据不一致清单
+    excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 关联复核清单,
+                               数据不一致清单, …
     pdf/干部监督档案.pdf        every profile, each from a new page (when Pango is there)
     pdf/干部监督档案/*.pdf      or one per cadre, ``<姓名>-<人员编号>.pdf`` (``per_cadre``)
     pdf/单位画像.pdf
@@ -119,6 +120,7 @@ def _lists(rows: ScopeRows) -> dict[str, pl.DataFrame]:
         "澄清正名名单": clearance_list(rows.clearance.lazy(), cadres).collect(),
         "干部名单": profile_list(rows.profile.lazy(), cadres).collect(),
         "容错复核清单": tolerance_review_list(rows.review.lazy(), cadres).collect(),
+        "关联复核清单": rows.links,
         "数据不一致清单": inconsistency_list(rows.inconsistency.lazy(), cadres).collect(),
         "考核排名靠后名单": bottom_rank_list(rows.warning.lazy(), cadres).collect(),
         "影响期跟踪名单": followup_list(rows.followup.lazy(), cadres).collect(),
@@ -159,7 +161,8 @@ def _portrait_html(
 LIST_PAGES = {
     "预警名单": "lists/warnings.html", "选拔任用审查": "lists/promotion.html",
     "澄清正名名单": "lists/clearance.html", "干部名单": "lists/cadres.html",
-    "容错复核清单": "lists/tolerance-review.html", "数据不一致清单": "lists/inconsistency.html",
+    "容错复核清单": "lists/tolerance-review.html", "关联复核清单": "lists/link-review.html",
+    "数据不一致清单": "lists/inconsistency.html",
     "考核排名靠后名单": "lists/bottom-rank.html", "影响期跟踪名单": "lists/followup.html",
     "表彰奖励资格名单": "lists/commendation.html",
 }  # fmt: skip
@@ -207,6 +210,7 @@ def _list_html(
         "干部名单": ("干部名单", "本范围干部 {n} 人，每人一行：基本信息、预警、暂停提拔、澄清正名与近三年年度考核"
                  "（公民身份号码、管理权限、行政区划、记录数等其余各列见 Excel）。"),
         "容错复核清单": ("容错复核清单", "容错认定与其可能覆盖的问责、处分措施，共 {n} 对；在 Excel 的“决定、理由、经办人、日期”列填写确认或否决后，用 dajiandu decisions import 导入。"),
+        "关联复核清单": ("关联复核清单", "可能属于多名干部、未能自动关联的记录，共 {n} 行（每行一条记录与本范围内的一名候选干部）；在 Excel 中于正确的候选人一行的“决定”列填写确认（或撤销此前的决定），填写理由、经办人、日期后，用 dajiandu decisions import 导入。"),
         "数据不一致清单": ("数据不一致清单", "上游数据与按规则计算的结果不一致之处，共 {n} 条，两者并列，请核实上游数据。"),
         "考核排名靠后名单": ("考核排名靠后名单", "年度考核在本单位连续排名靠后的干部，及排名末位的班子负责人、分管副职（约谈），共 {n} 条。"),
         "影响期跟踪名单": ("影响期跟踪名单", "受处分或组织处理的干部，共 {n} 条：影响期、此后的年度考核与新记录，以及能否重新使用的每项条件及其依据。"),
@@ -436,7 +440,7 @@ def scope_fingerprint(
     frames = {
         name: frame_digest(getattr(rows, name), ordered=False)
         for name in ("cadres", "profile", "timeline", "warning", "promotion", "clearance",
-                     "review", "inconsistency", "portraits", "posts", "followup", "notices")
+                     "review", "inconsistency", "portraits", "posts", "followup", "notices", "links")
     }  # fmt: skip
     cases = recorded(booklet).get("files") if booklet is not None else None
     wording = None if template is None else {**asdict(template), "source": None}

@@ -10,6 +10,7 @@ import polars as pl
 from transforms.notices import clearance_notices
 from transforms.pages import reviewed_links, roster_posts, scope_portraits
 from transforms.practices import FOLLOWUP
+from transforms.publishing import link_review_list
 from transforms.scope import Scope, scopes_in
 from warehouse.publish.snapshot import Snapshot, SnapshotError, pin
 from warehouse.store import Warehouse
@@ -19,6 +20,12 @@ GOLD_USED = (
     "tolerance_review", "inconsistency",
 )  # fmt: skip
 POST_COLUMNS = ("person_no", "unit", "post", "start", "end")
+LINK_REVIEW = {
+    "candidate_person_no": pl.String, "candidate_unit": pl.String, "candidate_post": pl.String,
+    "score": pl.Float64, "source": pl.String, "source_key": pl.String,
+    "subject_name": pl.String, "subject_index": pl.Int32, "unit_given": pl.String,
+}  # fmt: skip
+"""What the 关联复核清单 reads of ``silver/link_review``; a warehouse without it lists none."""
 SILVER_USED = ("cadre", "supervision_event")
 
 
@@ -35,7 +42,8 @@ def pin_tables(store: Warehouse, booklet: bool = True) -> Snapshot:
     tables = [("silver", t) for t in SILVER_USED] + [("gold", t) for t in GOLD_USED]
     if booklet:
         tables.append(("gold", "tolerance_case"))
-    optional = [("silver", "cadre_post"), *(("gold", t) for t in PRACTICE_USED)]
+    optional = [("silver", "cadre_post"), ("silver", "link_review"),
+                *(("gold", t) for t in PRACTICE_USED)]  # fmt: skip
     return pin(store, tables, optional=optional)
 
 
@@ -71,6 +79,9 @@ class ScopeRows:
     """The 澄清正名通知书 to write (:func:`transforms.notices.clearance_notices`)."""
     reviewed: dict[str, str]
     """Per event linked by a person's decision, the profile's mark (:func:`reviewed_links`)."""
+    links: pl.DataFrame
+    """关联复核清单 (:func:`~transforms.publishing.link_review_list`): the records in link review
+    with the candidates of this scope only."""
 
 
 def data_versions(
@@ -192,9 +203,14 @@ def _read(store: Snapshot, scope: Scope) -> ScopeRows:
     posts, note = _posts(store, cadres)
     notices = clearance_notices(clearance.lazy(), events, cadres.lazy()).collect()
     reviewed = dict(reviewed_links(events).collect().iter_rows())
+    links = link_review_list(
+        store.scan("silver", "link_review") if store.has("silver", "link_review")
+        else pl.LazyFrame(schema=LINK_REVIEW),
+        store.scan("silver", "supervision_event"), cadres.lazy(),
+    ).collect()  # fmt: skip
     return ScopeRows(
         scope, as_of, cadres, profile.sort("person_no"), timeline, warning, promotion,
         clearance, review, inconsistency, portraits,
         pl.DataFrame(schema=FOLLOWUP) if followup is None else followup, posts, note, notices,
-        reviewed,
+        reviewed, links,
     )  # fmt: skip

@@ -1,0 +1,266 @@
+"""关联复核清单: the records the linker could not settle, published per scope with that scope's
+candidates only, and the officers' 确认 / 撤销 typed into its Excel imported into
+``link_decisions.csv`` by the same importer as the 容错 list (one importer, two sheet kinds).
+
+Small cases on hand-made frames and workbooks, then the round trip on generated sources: a 确认
+typed into the published list links the record to that cadre with the reviewed mark on the
+profile; a 撤销 restores ``silver/supervision_event`` byte for byte.
+"""
+
+import csv
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from orchestration.cli import main
+from orchestration.publish_cli import CST
+from orchestration.runner import run_pipeline
+from transforms.decisions_check import check_link_decisions
+from transforms.link_keys import model_of
+from transforms.publishing import DECISION_HEADERS, link_review_list
+from transforms.scope import Scope
+from warehouse.decision_import import ImportError_, import_decisions
+from warehouse.decisions import read_decisions
+from warehouse.publish.bundle import write_bundle
+from warehouse.rule_files import DEFAULT_RULES
+from warehouse.rules import load_linking_rules
+from warehouse.store import Warehouse
+
+TODAY = date(2026, 12, 6)
+LIST_HEADER = ["来源", "记录", "记录日期", "记录所写姓名", "记录所写单位", "人员编号", "姓名",
+               "单位", "职务", "当时任职", "匹配得分", *DECISION_HEADERS]  # fmt: skip
+
+
+def _review() -> pl.LazyFrame:
+    """One audit record with two candidates, one in each of two scopes; one petition record whose
+    only candidate is in the other scope."""
+    return pl.LazyFrame({
+        "candidate_person_no": ["RY1", "RY2", "RY2"], "candidate_unit": ["甲局", "乙局", "乙局"],
+        "candidate_post": ["局长", "局长", "局长"], "score": [0.65, 0.7, 0.9],
+        "source": ["audit", "audit", "petition"], "source_key": ["SJ1/1", "SJ1/1", "XF1"],
+        "subject_name": ["李明", "李明", "王芳"], "subject_index": [0, 0, 0],
+        "unit_given": ["甲局", "甲局", "乙局"], "reason": ["r", "r", "r"],
+    }, schema_overrides={"subject_index": pl.Int32})  # fmt: skip
+
+
+def _events() -> pl.LazyFrame:
+    return pl.LazyFrame({
+        "source": ["audit", "petition"], "source_key": ["SJ1/1", "XF1"], "subject_index": [0, 0],
+        "event_date": [date(2024, 5, 1), date(2024, 6, 1)],
+    }, schema_overrides={"subject_index": pl.Int32})  # fmt: skip
+
+
+def _cadres(*person_nos: str) -> pl.LazyFrame:
+    every = pl.LazyFrame({
+        "person_no": ["RY1", "RY2"], "name": ["李明", "李明"], "unit": ["甲局", "乙局"],
+        "post": ["局长", "局长"], "scope_level": ["县管", "市管"], "region": ["450101", "450101"],
+    })  # fmt: skip
+    return every.filter(pl.col("person_no").is_in(list(person_nos)))
+
+
+def test_a_scope_sees_only_its_own_candidates_and_only_records_it_has_one_for() -> None:
+    # The 县管 scope holds RY1 only: the audit record is listed with RY1 beside it, never RY2
+    # (a cadre of another scope), and the petition, whose only candidate is RY2, not at all.
+    listed = link_review_list(_review(), _events(), _cadres("RY1")).collect()
+    assert listed.columns == LIST_HEADER
+    assert listed.rows() == [
+        ("审计", "SJ1/1", date(2024, 5, 1), "李明", "甲局", "RY1", "李明", "甲局", "局长",
+         "甲局 局长", 0.65, None, None, None, None),
+    ]  # fmt: skip
+    other = link_review_list(_review(), _events(), _cadres("RY2")).collect()
+    assert other["人员编号"].to_list() == ["RY2", "RY2"]
+    assert "reason" not in other.columns and "依据" not in other.columns
+
+
+def test_a_sanction_key_is_printed_masked() -> None:
+    review = _review().with_columns(
+        pl.lit("sanction").alias("source"), pl.lit("450101198001016109/记大过/2023-02-10").alias("source_key")
+    )  # fmt: skip
+    events = _events().with_columns(
+        pl.lit("sanction").alias("source"), pl.lit("450101198001016109/记大过/2023-02-10").alias("source_key")
+    )  # fmt: skip
+    listed = link_review_list(review, events, _cadres("RY1")).collect()
+    assert listed["记录"].to_list() == ["450101********6109/记大过/2023-02-10"]
+
+
+def _sheet(path: Path, rows: list[list[object]]) -> Path:
+    book = Workbook()
+    page = book.active
+    assert page is not None
+    page.append(LIST_HEADER)
+    for row in rows:
+        page.append(row)
+    book.save(path)
+    return path
+
+
+def _row(person: str = "RY1", decision: str = "", reason: str = "", who: str = "", key: str = "SJ1/1") -> list[object]:  # fmt: skip
+    return ["审计", key, "2024-05-01", "李明", "甲局", person, "李明", "甲局", "局长", "甲局 局长",
+            0.65, decision, reason, who, "2026-12-01"]  # fmt: skip
+
+
+def _lines(folder: Path) -> list[dict[str, str]]:
+    with (folder / "link_decisions.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_confirmed_candidate_becomes_a_link_decision_and_an_undo_takes_it_back(tmp_path: Path) -> None:  # fmt: skip
+    done = import_decisions(
+        _sheet(tmp_path / "a.xlsx", [_row("RY1", "确认", "", "李明"), _row("RY2")]), tmp_path, TODAY
+    )
+    assert (done.kind, done.lines, done.undecided) == ("关联复核清单", [2], 1)
+    assert not (tmp_path / "tolerance_decisions.csv").exists()
+    [line] = _lines(tmp_path)
+    assert (line["source"], line["source_key"], line["subject_name"], line["decision"]) == (
+        "audit", "SJ1/1", "李明", "RY1",
+    )  # fmt: skip
+    assert (line["decided_by"], line["decided_at"], line["replaces"]) == ("李明", "2026-12-01", "")
+    import_decisions(
+        _sheet(tmp_path / "b.xlsx", [_row("RY1", "撤销", "误判", "李明")]), tmp_path, TODAY
+    )
+    assert [(r["decision"], r["replaces"]) for r in _lines(tmp_path)] == [
+        ("RY1", ""),
+        ("undo", "2"),
+    ]
+    # Read forward, the history applies nothing: the confirmation was taken back.
+    mentions = pl.LazyFrame({"source": ["audit"], "source_key": ["SJ1/1"], "subject_name": ["李明"],
+                             "unit_given": ["甲局"]})  # fmt: skip
+    posts = _cadres("RY1").select("person_no", "unit")
+    check = check_link_decisions(
+        read_decisions(tmp_path / "link_decisions.csv"), mentions, _cadres("RY1"), posts,
+        model_of(load_linking_rules()),
+    )  # fmt: skip
+    assert check.applied.height == 0 and check.problems.height == 0
+
+
+def test_every_bad_link_row_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    sheet = _sheet(tmp_path / "关联复核清单.xlsx", [
+        _row("RY1", "否决", "不是他", "李明"),                           # a rejection cannot be written
+        _row("RY1", "确认", "", "李明", key="450101********6109/记大过"),  # masked key
+        _row("", "确认", "", "李明", key="SJ9/1"),                        # no 人员编号 to link to
+        _row("RY1", "撤销", "错了", "李明", key="SJ8/1"),                 # nothing in force
+        _row("RY1", "确认", "", "李明", key="SJ7/1"), _row("RY2", "确认", "", "王芳", key="SJ7/1"),
+    ])  # fmt: skip
+    with pytest.raises(ImportError_) as raised:
+        import_decisions(sheet, tmp_path, TODAY)
+    said = raised.value.problems
+    assert [p.split(": ", 1)[0] for p in said] == [f"{sheet}, row {n}" for n in (2, 3, 4, 5, 7)]
+    assert "否决 cannot be recorded for a link" in said[0] and "is masked" in said[1]
+    assert "empty 人员编号" in said[2] and "no decision about this record is in force" in said[3]
+    assert "same record as row 6" in said[4]
+    assert not (tmp_path / "link_decisions.csv").exists()
+
+
+# --- the round trip on generated sources ---------------------------------------------------------
+
+
+def _table_bytes(warehouse: Path, layer: str, name: str) -> list[bytes]:
+    folder = Warehouse(warehouse).table_path(layer, name).resolve()
+    return [p.read_bytes() for p in sorted(folder.rglob("*.parquet"))]
+
+
+def _type_into(bundle: Path, key: str, person: str, cells: dict[str, str]) -> Path:
+    """What an officer does: open the published list, type beside the candidate, save."""
+    path = bundle / "excel" / "关联复核清单.xlsx"
+    book = load_workbook(path)
+    page = book.active
+    assert page is not None
+    header = [c.value for c in page[1]]
+    for row in page.iter_rows(min_row=2):
+        values = dict(zip(header, (c.value for c in row), strict=True))
+        if values["记录"] == key and values["人员编号"] == person:
+            for name, value in cells.items():
+                row[header.index(name)].value = value
+            break
+    else:
+        raise AssertionError(f"{key} / {person} is not in {path}")
+    typed = bundle.parent / f"typed-{len(list(bundle.parent.glob('typed-*')))}.xlsx"
+    book.save(typed)
+    return typed
+
+
+def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_restores_the_events(
+    baseline: Path, sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Warehouse(baseline)
+    cadres = store.scan("silver", "cadre").select("person_no", "name", "scope_level", "region")
+    # A record in review whose candidate has the record's name (so no override is needed) and
+    # whose key holds no ID number (the list prints those masked).
+    review = (
+        store.scan("silver", "link_review")
+        .join(cadres, left_on="candidate_person_no", right_on="person_no")
+        .filter((pl.col("name") == pl.col("subject_name")) & ~pl.col("source_key").str.contains(r"\d{17}"))
+        .sort("source", "source_key", "candidate_person_no")
+        .collect()
+    )  # fmt: skip
+    assert review.height > 0, "the generated sources hold no record in link review to confirm"
+    pick = review.row(0, named=True)
+    person, key = pick["candidate_person_no"], pick["source_key"]
+    scope = Scope(pick["scope_level"], pick["region"])
+    warehouse = tmp_path / "warehouse"
+
+    def run() -> pl.DataFrame:
+        outcome = run_pipeline(sources / "sources.yaml", warehouse, log_level="WARNING",
+                               rules_dir=str(DEFAULT_RULES))  # fmt: skip
+        assert outcome.success, outcome.failure
+        return (
+            Warehouse(warehouse).scan("silver", "supervision_event")
+            .filter((pl.col("source") == pick["source"]) & (pl.col("source_key") == key)
+                    & (pl.col("subject_name") == pick["subject_name"]))
+            .collect()
+        )  # fmt: skip
+
+    def publish() -> Path:
+        return write_bundle(Warehouse(warehouse), scope, tmp_path / "out", datetime.now(CST),
+                            pdfs=False).path  # fmt: skip
+
+    [event] = run().rows(named=True)
+    assert event["link_status"] == "review" and event["person_no"] is None
+    before = _table_bytes(warehouse, "silver", "supervision_event")
+    bundle = publish()
+    kept = tmp_path / "kept" / "excel"  # the officer's copy of the first list
+    kept.mkdir(parents=True)
+    shutil.copy(bundle / "excel" / "关联复核清单.xlsx", kept)
+    listed = pl.read_csv(bundle / "excel" / "关联复核清单.csv", infer_schema=False)
+    in_scope = set(
+        Warehouse(warehouse).scan("silver", "cadre").filter(scope.expr())
+        .select("person_no").collect()["person_no"]
+    )  # fmt: skip
+    assert listed.height > 0 and set(listed["人员编号"]) <= in_scope, (
+        "a candidate outside the scope"
+    )
+    assert 'href="lists/link-review.html"' in (bundle / "index.html").read_text(encoding="utf-8")
+    assert (bundle / "lists" / "link-review.html").exists()
+
+    typed = _type_into(bundle, key, person,
+                       {"决定": "确认", "理由": "同一人", "经办人": "李明", "日期": "2026-12-01"})  # fmt: skip
+    assert (
+        main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
+    )
+    assert "imported 1 decision(s)" in capsys.readouterr().out
+    [event] = run().rows(named=True)
+    assert (event["person_no"], event["link_method"], event["link_status"]) == (
+        person, "manual", "linked",
+    )  # fmt: skip
+    bundle = publish()
+    page = (bundle / "profiles" / f"{person}.html").read_text(encoding="utf-8")
+    assert "关联经人工复核（李明）" in page, "the profile does not mark the reviewed link"
+    listed = pl.read_csv(bundle / "excel" / "关联复核清单.csv", infer_schema=False)
+    assert key not in listed["记录"].to_list(), "a linked record is still listed for review"
+
+    # The undo is typed into the list the officer still has (the record left the new one).
+    typed = _type_into(kept.parent, key, person,
+                       {"决定": "撤销", "理由": "误判，撤回", "经办人": "李明"})  # fmt: skip
+    assert (
+        main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
+    )
+    run()
+    assert _table_bytes(warehouse, "silver", "supervision_event") == before
+    with (sources / "link_decisions.csv").open(encoding="utf-8") as handle:
+        history = [(r["decision"], r["decided_by"], r["replaces"]) for r in csv.DictReader(handle)]
+    assert history == [(person, "李明", ""), ("undo", "李明", "2")]
+    shutil.rmtree(tmp_path / "out")
