@@ -35,7 +35,8 @@ def read_sql(
     since: tuple[str, str] | None = None,
 ) -> RawBatch:
     """Read the table (every row, or with ``since`` = ``(watermark, now)`` only the rows whose
-    ``更新时间`` is at or after the watermark, after ``now``, or empty), masked at extraction.
+    ``更新时间`` is at or after the watermark, after ``now``, or empty — with every other row of
+    their key, and every row without a key), masked at extraction.
 
     Each row's ``_load_id`` names the version of the row that was read: ``<table>@<更新时间>``
     (``@-`` when the row has none), the same whether a full or an incremental read brought it, so
@@ -95,9 +96,18 @@ def read_sql(
             query = sa.select(*select).order_by(*order)
             if since is not None and UPDATED in columns:
                 stamp = sa.cast(table.c[UPDATED], sa.Text)
-                query = query.where(
-                    sa.or_(table.c[UPDATED].is_(None), stamp >= since[0], stamp > since[1])
-                )
+                changed = sa.or_(table.c[UPDATED].is_(None), stamp >= since[0], stamp > since[1])
+                keys = [table.c[c] for c in spec.key if c in columns]
+                if keys:
+                    # Every row of a key that has a changed row (an export may hold two rows of
+                    # one key: the merge replaces a key's rows by the ones read), and every row
+                    # without a key (it cannot be matched to its earlier version).
+                    touched = sa.select(*keys).where(changed)
+                    of_key = (
+                        keys[0].in_(touched) if len(keys) == 1 else sa.tuple_(*keys).in_(touched)
+                    )
+                    changed = sa.or_(of_key, *(k.is_(None) for k in keys))
+                query = query.where(changed)
             result = conn.execution_options(stream_results=True).execute(query)
             while batch := result.fetchmany(_BATCH):
                 frame = pl.DataFrame(

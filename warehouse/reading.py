@@ -57,6 +57,9 @@ class ReadSpec(Protocol):
     @property
     def required(self) -> tuple[str, ...]: ...
 
+    @property
+    def key(self) -> tuple[str, ...]: ...
+
 
 @dataclass
 class FileRead:
