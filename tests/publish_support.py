@@ -109,3 +109,32 @@ def files_outside(top: Path, allowed: list[Path]) -> list[str]:
         if path.is_file() and not any(path == a or a in path.parents for a in allowed):
             bad.append(str(path.relative_to(top)))
     return sorted(bad)
+
+
+def table_bytes(warehouse: Path, layer: str, name: str) -> list[bytes]:
+    """The Parquet files of a table's current version, in order: what byte equality compares."""
+    folder = Warehouse(warehouse).table_path(layer, name).resolve()
+    return [p.read_bytes() for p in sorted(folder.rglob("*.parquet"))]
+
+
+def type_into_list(bundle: Path, sheet: str, row_of: dict[str, str], cells: dict[str, str]) -> Path:
+    """What an officer does: open the bundle's list ``excel/<sheet>.xlsx``, type ``cells`` into
+    the row whose columns hold ``row_of``, save it as a new file beside the bundle."""
+    from openpyxl import load_workbook
+
+    path = bundle / "excel" / f"{sheet}.xlsx"
+    book = load_workbook(path)
+    page = book.active
+    assert page is not None
+    header = [c.value for c in page[1]]
+    for row in page.iter_rows(min_row=2):
+        values = dict(zip(header, (c.value for c in row), strict=True))
+        if all(values[k] == v for k, v in row_of.items()):
+            for name, value in cells.items():
+                row[header.index(name)].value = value
+            break
+    else:
+        raise AssertionError(f"{row_of} is not in {path}")
+    typed = bundle.parent / f"typed-{len(list(bundle.parent.glob('typed-*')))}.xlsx"
+    book.save(typed)
+    return typed

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from orchestration.cli import main
 from orchestration.publish_cli import CST
 from orchestration.runner import run_pipeline
+from tests.publish_support import table_bytes, type_into_list
 from transforms.decisions_check import check_tolerance_decisions
 from transforms.pages import reviewed_links
 from transforms.publishing import DECISION_HEADERS
@@ -159,31 +160,6 @@ def test_a_link_a_person_decided_is_marked_with_who_decided_it() -> None:
 # --- the round trip on generated sources ---------------------------------------------------------
 
 
-def _gold_bytes(warehouse: Path, name: str) -> list[bytes]:
-    folder = Warehouse(warehouse).table_path("gold", name).resolve()
-    return [p.read_bytes() for p in sorted(folder.rglob("*.parquet"))]
-
-
-def _type_into_list(bundle: Path, case_no: str, measure_key: str, cells: dict[str, str]) -> Path:
-    """What an officer does: open the published list, type in the pair's row, save."""
-    path = bundle / "excel" / "容错复核清单.xlsx"
-    book = load_workbook(path)
-    page = book.active
-    assert page is not None
-    header = [c.value for c in page[1]]
-    for row in page.iter_rows(min_row=2):
-        values = dict(zip(header, (c.value for c in row), strict=True))
-        if values["案例编号"] == case_no and values["措施记录"] == measure_key:
-            for name, value in cells.items():
-                row[header.index(name)].value = value
-            break
-    else:
-        raise AssertionError(f"{case_no} is not in {path}")
-    typed = bundle.parent / f"typed-{len(list(bundle.parent.glob('typed-*')))}.xlsx"
-    book.save(typed)
-    return typed
-
-
 def test_a_decision_typed_into_the_list_changes_the_bar_and_the_profile_and_undoing_it_restores_them(
     baseline: Path, sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -229,11 +205,11 @@ def test_a_decision_typed_into_the_list_changes_the_bar_and_the_profile_and_undo
         f"{pair['measure']} does not bar {person}"
     )
     before_bar, before_profile = (
-        _gold_bytes(warehouse, "promotion_check"),
-        _gold_bytes(warehouse, "cadre_profile"),
+        table_bytes(warehouse, "gold", "promotion_check"),
+        table_bytes(warehouse, "gold", "cadre_profile"),
     )
 
-    typed = _type_into_list(publish(), pair["case_no"], pair["measure_key"],
+    typed = type_into_list(publish(), "容错复核清单", {"案例编号": pair["case_no"], "措施记录": pair["measure_key"]},
                             {"决定": "确认", "理由": "核实为同一事项", "经办人": "李明", "日期": "2026-12-01"})  # fmt: skip
     assert (
         main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
@@ -243,21 +219,21 @@ def test_a_decision_typed_into_the_list_changes_the_bar_and_the_profile_and_undo
     measures = [r["measure"] for r in bar["reasons"]]
     assert pair["measure"] not in measures, "the confirmed 容错 decision still bars"
     assert any("经李明复核确认" in t for t in profile["tolerated"])
-    assert _gold_bytes(warehouse, "promotion_check") != before_bar
+    assert table_bytes(warehouse, "gold", "promotion_check") != before_bar
 
     bundle = publish()
     page = (bundle / "profiles" / f"{person}.html").read_text(encoding="utf-8")
     assert f"{pair['case_no']} 经李明复核确认" in page, (
         "the profile page does not say who confirmed it"
     )
-    typed = _type_into_list(bundle, pair["case_no"], pair["measure_key"],
+    typed = type_into_list(bundle, "容错复核清单", {"案例编号": pair["case_no"], "措施记录": pair["measure_key"]},
                             {"决定": "撤销", "理由": "误判，撤回确认", "经办人": "李明"})  # fmt: skip
     assert (
         main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
     )
     run()
-    assert _gold_bytes(warehouse, "promotion_check") == before_bar
-    assert _gold_bytes(warehouse, "cadre_profile") == before_profile
+    assert table_bytes(warehouse, "gold", "promotion_check") == before_bar
+    assert table_bytes(warehouse, "gold", "cadre_profile") == before_profile
     history = _lines(sources)
     assert [(r["decision"], r["decided_by"], r["replaces"]) for r in history] == [
         ("confirm", "李明", ""),

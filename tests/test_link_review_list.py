@@ -14,11 +14,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from orchestration.cli import main
 from orchestration.publish_cli import CST
 from orchestration.runner import run_pipeline
+from tests.publish_support import table_bytes, type_into_list
 from transforms.decisions_check import check_link_decisions
 from transforms.link_keys import model_of
 from transforms.publishing import DECISION_HEADERS, link_review_list
@@ -158,31 +159,6 @@ def test_every_bad_link_row_is_named_and_nothing_is_written(tmp_path: Path) -> N
 # --- the round trip on generated sources ---------------------------------------------------------
 
 
-def _table_bytes(warehouse: Path, layer: str, name: str) -> list[bytes]:
-    folder = Warehouse(warehouse).table_path(layer, name).resolve()
-    return [p.read_bytes() for p in sorted(folder.rglob("*.parquet"))]
-
-
-def _type_into(bundle: Path, key: str, person: str, cells: dict[str, str]) -> Path:
-    """What an officer does: open the published list, type beside the candidate, save."""
-    path = bundle / "excel" / "关联复核清单.xlsx"
-    book = load_workbook(path)
-    page = book.active
-    assert page is not None
-    header = [c.value for c in page[1]]
-    for row in page.iter_rows(min_row=2):
-        values = dict(zip(header, (c.value for c in row), strict=True))
-        if values["记录"] == key and values["人员编号"] == person:
-            for name, value in cells.items():
-                row[header.index(name)].value = value
-            break
-    else:
-        raise AssertionError(f"{key} / {person} is not in {path}")
-    typed = bundle.parent / f"typed-{len(list(bundle.parent.glob('typed-*')))}.xlsx"
-    book.save(typed)
-    return typed
-
-
 def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_restores_the_events(
     baseline: Path, sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -220,7 +196,7 @@ def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_r
 
     [event] = run().rows(named=True)
     assert event["link_status"] == "review" and event["person_no"] is None
-    before = _table_bytes(warehouse, "silver", "supervision_event")
+    before = table_bytes(warehouse, "silver", "supervision_event")
     bundle = publish()
     kept = tmp_path / "kept" / "excel"  # the officer's copy of the first list
     kept.mkdir(parents=True)
@@ -236,7 +212,7 @@ def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_r
     assert 'href="lists/link-review.html"' in (bundle / "index.html").read_text(encoding="utf-8")
     assert (bundle / "lists" / "link-review.html").exists()
 
-    typed = _type_into(bundle, key, person,
+    typed = type_into_list(bundle, "关联复核清单", {"记录": key, "人员编号": person},
                        {"决定": "确认", "理由": "同一人", "经办人": "李明", "日期": "2026-12-01"})  # fmt: skip
     assert (
         main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
@@ -253,13 +229,13 @@ def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_r
     assert key not in listed["记录"].to_list(), "a linked record is still listed for review"
 
     # The undo is typed into the list the officer still has (the record left the new one).
-    typed = _type_into(kept.parent, key, person,
+    typed = type_into_list(kept.parent, "关联复核清单", {"记录": key, "人员编号": person},
                        {"决定": "撤销", "理由": "误判，撤回", "经办人": "李明"})  # fmt: skip
     assert (
         main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
     )
     run()
-    assert _table_bytes(warehouse, "silver", "supervision_event") == before
+    assert table_bytes(warehouse, "silver", "supervision_event") == before
     with (sources / "link_decisions.csv").open(encoding="utf-8") as handle:
         history = [(r["decision"], r["decided_by"], r["replaces"]) for r in csv.DictReader(handle)]
     assert history == [(person, "李明", ""), ("undo", "李明", "2")]
