@@ -57,7 +57,10 @@ def model_of(rules: "LinkRules") -> UnitModel:
     cached = _MODELS.get(id(rules))
     if cached is None or cached[0] is not rules:
         prefectures = set(rules.learned_prefectures)
-        learned = ((learned_code(n, n in prefectures), n) for n in rules.learned_regions)
+        # A prefecture the roster shows (districts under it) is one even where the table holds a
+        # county-level city of that name: its learnt code makes it level 2.
+        names = dict.fromkeys((*rules.learned_regions, *rules.learned_prefectures))
+        learned = ((learned_code(n, n in prefectures), n) for n in names)
         regions = (*rules.regions, *learned)
         cached = (rules, unit_model(regions, rules.abbreviations, rules.roster_regions))
         if len(_MODELS) >= 8:  # a long-lived process (the daemon) links run after run
@@ -82,7 +85,14 @@ def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
         found = {unit: named_regions(unit, model) for unit in distinct}
         regions = {region for held in found.values() for region in held}
         learned = tuple(sorted(r for r in regions if r not in known))
-        cities = {r for r in learned if r.endswith("市") and r not in learnt.learned_prefectures}
+        # A city the table holds as county-level (兴平市) is a prefecture here all the same when
+        # the roster names districts under it: the roster says what its regions are.
+        county_cities = (r for r in regions if known.get(r, ("", 2))[1] == 3)
+        cities = {
+            r
+            for r in (*learned, *county_cities)
+            if r.endswith("市") and r not in learnt.learned_prefectures
+        }
         above = {
             held[-1]
             for unit, held in found.items()

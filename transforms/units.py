@@ -94,7 +94,7 @@ _ETHNIC_TOWNSHIP = re.compile(rf"(?<=..)(?:{_ETHNIC})+民?族?乡$")
 """The nationality of a 民族乡 (三宫回族乡, 科克浩特浩尔蒙古民族乡, 阿什里哈萨克族乡): records write the
 place alone (三宫乡), so a township is keyed without it."""
 _REGION_SUFFIX = re.compile(
-    rf"^(?P<short>.+?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
+    rf"^(?P<short>.{{2,}}?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
     r"矿区|特区|省|市|区|县|旗|盟|州)$"
 )
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
@@ -389,7 +389,10 @@ def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
         return None, model.abbreviations[rest]
     branch = _BRANCH.match(rest)
     if branch:
-        return short_region(branch.group("place")), _expand(branch.group("dept"), model) + "分局"
+        # keyed as the region's own name is (新源 of a roster's 新源区, where 新源县 is elsewhere)
+        place = branch.group("place")
+        key = model.regions.get(place, ("",))[0] or short_region(place)
+        return key, _expand(branch.group("dept"), model) + "分局"
     if rest.endswith("分局") and len(rest) > 2:
         return None, _expand(rest[:-2], model) + "分局"
     return None, model.abbreviations.get(rest, rest)
