@@ -634,3 +634,16 @@ def test_a_branch_bureau_is_keyed_as_its_districts_name() -> None:
     # A district the table knows alone keeps its short name (宁波市…北仑分局 → 北仑).
     ningbo = _model_of_roster("宁波市国土资源局北仑分局", "宁波市北仑区教育局")
     assert parse_unit("宁波市国土资源局北仑分局", ningbo) == ("北仑", "国土资源局分局")
+
+
+def test_a_former_joint_title_is_former_in_every_part() -> None:
+    # 原党组书记、局长 was read as a former 党组书记 and a 局长 held now, so the namesake who holds
+    # both posts now (the successor) was linked: three wrong links of cadres who left.
+    assert split_posts("原党组书记、局长") == [("党组书记", True), ("局长", True)]
+    assert split_posts("原副局长兼党组书记") == [("副局长", True), ("党组书记", True)]
+    assert split_posts("原局长（现调研员）") == [("局长", True), ("调研员", False)]
+    roster = [("A", "韩娟鹏", "永平市临水区司法局", "党组书记、局长")]
+    said = {"subject_name": "韩娟鹏", "unit_given": "临水司法局", "post_given": "原党组书记、局长"}
+    row = _link_roster(roster, **said)
+    assert row["person_no"] is None
+    assert _link_roster(roster, **{**said, "post_given": "党组书记、局长"})["person_no"] == "A"

@@ -177,15 +177,17 @@ _SPLIT = re.compile(r"[、，,;；/()]|兼任?|并任")
 def split_posts(text: str | None) -> list[tuple[str, bool]]:
     """The posts one written title holds, each with whether it is a former post: ``党组书记、局长``
     and ``区委常委兼宣传部部长`` are two; ``副县长（挂职）`` is 副县长 (a secondment is a post held at
-    the host unit); ``原局长`` is 局长, held before."""
+    the host unit); ``原局长`` is 局长, held before, and so are both of ``原党组书记、局长``."""
     if not text:
         return []
     clean = re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", text))
     clean = _QUALIFIER.sub("", clean).replace("挂职", "")
-    parts = []
+    parts, former = [], False
     for piece in _SPLIT.split(clean):
-        former = bool(_FORMER.match(piece))
-        piece = _FORMER.sub("", piece)
+        # 原 before the first of joint titles makes them all former (原党组书记、局长: both);
+        # 现 says the rest is held now.
+        former = (former or bool(_FORMER.match(piece))) and not piece.startswith("现")
+        piece = _FORMER.sub("", piece).removeprefix("现")
         if piece:
             parts.append((piece, former))
     return parts
