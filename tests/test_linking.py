@@ -329,6 +329,27 @@ def test_a_joint_petition_gives_one_event_per_person_with_its_post() -> None:
     ]  # an ID number cannot say whose of the two it is  # fmt: skip
 
 
+def test_an_inspection_naming_two_people_gives_each_their_own_posts() -> None:
+    # 责任人 张鹏、李强, 责任人职务 党组书记、局长、副局长: the first holds both concurrent titles. Each
+    # was given the title in its own place (李强 局长, which contradicts the 副局长 he is: records
+    # lost on the prefecture profile at 100,000 cadres), and one person named alone only the first
+    # of his titles.
+    from transforms.events import inspection_events
+
+    bronze = pl.LazyFrame(
+        {"轮次": ["R1", "R1"], "问题编号": ["1", "2"], "责任人": ["张鹏、李强", "王芳"],
+         "责任人职务": ["党组书记、局长、副局长", "党组书记、局长"], "被巡察单位": ["某局", "某局"],
+         "问题类别": ["x", "x"], "整改状态": ["未整改", "未整改"], "整改时限": [None, None],
+         "反馈日期": [date(2025, 4, 29), date(2025, 4, 29)], "_source_file": ["f", "f"],
+         "_source_row": [1, 2]},
+        schema_overrides={"整改时限": pl.Date},
+    )  # fmt: skip
+    events = inspection_events(bronze).collect().sort("source_key", "subject_index")
+    assert events.select("subject_name", "post_given").rows() == [
+        ("张鹏", "党组书记、局长"), ("李强", "副局长"), ("王芳", "党组书记、局长"),
+    ]  # fmt: skip
+
+
 def test_person_number_links_and_unknown_number_is_noted() -> None:
     assert _one(subject_name="赵敏", person_no_given="RY8")["link_method"] == "person_no"
     row = _one(subject_name="赵敏", person_no_given="RY99", unit_given="安平县市场监督管理局", post_given="股长")  # fmt: skip

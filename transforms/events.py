@@ -148,7 +148,7 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         pl.col("_names").alias("subject_name"),
         pl.col("_i").alias("subject_index"),
         pl.col("被巡察单位").alias("unit_given"),
-        pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True).alias("post_given"),
+        pl.col("_post").alias("post_given"),
         pl.coalesce("反馈日期", "整改时限").alias("event_date"),
         pl.coalesce("整改时限", pl.col("反馈日期").dt.offset_by(f"{rectification_months}mo")).alias(
             "due_date"
