@@ -631,6 +631,11 @@ def test_a_branch_bureau_is_keyed_as_its_districts_name() -> None:
     assert official == ("新源区", "国土资源局分局")
     assert parse_unit("新源国土分局", model) == official
     assert parse_unit("新源区国土分局", model) == official
+    # 长平 is the roster's 长平市 (a prefecture) and 长平区: a branch is in the district.
+    model = _model_of_roster(
+        "宁平市国土资源局长平分局", "宁平市长平区教育局", "长平市人民政府", "长平市东江区教育局"
+    )
+    assert parse_unit("宁平市国土资源局长平分局", model) == parse_unit("长平区国土分局", model)
     # A district the table knows alone keeps its short name (宁波市…北仑分局 → 北仑).
     ningbo = _model_of_roster("宁波市国土资源局北仑分局", "宁波市北仑区教育局")
     assert parse_unit("宁波市国土资源局北仑分局", ningbo) == ("北仑", "国土资源局分局")

@@ -380,6 +380,21 @@ def _expand(dept: str, model: UnitModel) -> str:
     return dept
 
 
+def _branch_place(place: str, model: UnitModel) -> str:
+    """The region key of the place a branch bureau names (北仑 of 国土资源局北仑分局). A branch is
+    in a district or county: where the short name is shared (长平 of 长平市 and 长平区), the one
+    county-level region of the roster it names is meant."""
+    key = model.regions.get(place, ("",))[0]
+    if key:
+        return key
+    below = {
+        model.regions[name][0]
+        for name in (place + word for word in LEVEL_WORDS)
+        if name in model.regions and model.regions[name][1] == 3
+    } & model.roster
+    return below.pop() if len(below) == 1 else short_region(place)
+
+
 def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
     """The unit within a region, and the region a branch names (a city bureau's district branch,
     ``国土资源局北仑分局``, is a unit of 北仑 for a record: ``北仑国土分局``)."""
@@ -390,9 +405,9 @@ def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
     branch = _BRANCH.match(rest)
     if branch:
         # keyed as the region's own name is (新源 of a roster's 新源区, where 新源县 is elsewhere)
-        place = branch.group("place")
-        key = model.regions.get(place, ("",))[0] or short_region(place)
-        return key, _expand(branch.group("dept"), model) + "分局"
+        return _branch_place(branch.group("place"), model), _expand(
+            branch.group("dept"), model
+        ) + "分局"
     if rest.endswith("分局") and len(rest) > 2:
         return None, _expand(rest[:-2], model) + "分局"
     return None, model.abbreviations.get(rest, rest)
