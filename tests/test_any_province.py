@@ -610,7 +610,9 @@ def test_a_city_the_table_holds_as_county_level_with_districts_under_it_is_a_pre
     # The roster's 兴平市 has districts (兴平市河溪区…); the table's 兴平市 (陕西) is county-level,
     # so no region was read after it: 中共兴平市河溪区长江街道工作委员会 became 兴平's
     # 河溪区长江街道, and a record's 长江街道 or 河溪区长江街道 found no unit.
-    model = _model_of_roster("中共兴平市河溪区长江街道工作委员会", "兴平市河溪区教育局", "兴平市人民政府")
+    model = _model_of_roster(
+        "中共兴平市河溪区长江街道工作委员会", "兴平市河溪区教育局", "兴平市人民政府"
+    )
     official = parse_unit("中共兴平市河溪区长江街道工作委员会", model)
     assert official == ("河溪", "长江街道")
     assert parse_unit("河溪区长江街道", model) == official
