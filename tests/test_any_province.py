@@ -648,9 +648,12 @@ def test_a_city_the_table_holds_as_county_level_with_districts_under_it_is_a_pre
     assert parse_unit("长江街道党工委", model)[1] == official[1]
     assert parse_unit("河溪教育局", model) == parse_unit("兴平市河溪区教育局", model)
     assert parse_unit("兴平市人民政府", model) == ("兴平", "政府")
-    # Without districts under it, the table's county-level city stays one.
+    # Without districts under it, the table's county-level city stays one; a zone (慈溪市's
+    # 杭州湾新区) is no district, and 宁波市慈溪市教育局 is still read with both regions.
     county = _model_of_roster("兴平市教育局")
     assert parse_unit("兴平市教育局", county) == ("兴平", "教育局")
+    zone = _model_of_roster("慈溪市杭州湾新区管理委员会", "宁波市慈溪市教育局")
+    assert parse_unit("宁波市慈溪市教育局", zone) == ("慈溪", "教育局")
 
 
 def test_a_branch_bureau_is_keyed_as_its_districts_name() -> None:

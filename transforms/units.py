@@ -199,8 +199,11 @@ def learned_code(name: str, prefecture: bool = False) -> str:
     return "990100" if prefecture or re.search(r"(州|盟|地区)$", name) else "990101"
 
 
-_NOT_A_REGION = re.compile(r"(开发|园|景|工业|保税|示范|试验|管理|高新|经济|风景|自贸|合作|港)区$")
-"""Names ending in 区 that are zones inside a city, not districts (嘉平市|高新技术开发区管委会)."""
+_NOT_A_REGION = re.compile(
+    r"(开发|园|景|工业|保税|示范|试验|管理|高新|经济|风景|自贸|合作|港|新)区$"
+)
+"""Names ending in 区 that are zones inside a city, not districts (嘉平市|高新技术开发区管委会,
+慈溪市|杭州湾新区管委会: a 新区 that is a district, 浦东新区, is in the table)."""
 
 
 def region_below(name: str, region: str, model: UnitModel) -> bool:
