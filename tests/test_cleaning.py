@@ -106,3 +106,21 @@ def test_no_rows_gives_empty_typed_tables() -> None:
     bronze, quarantine = _split(PETITION, [])
     assert bronze.height == 0 and quarantine.height == 0
     assert bronze.schema["收件日期"] == pl.Date
+
+
+def test_a_cadre_who_left_may_have_no_unit() -> None:
+    # A retired or transferred cadre's roster row names no unit (nor post): it was quarantined as
+    # 单位名称 empty (required), so the cadre never landed and a record about them linked the
+    # namesake who now holds the post (prefecture profile, 100,000 cadres: 651 rows, 868 records).
+    from transforms.specs import ROSTER
+
+    base = {"人员编号": "RY1", "姓名": "李云", "管理权限": "县管", "单位名称": None}
+    rows = [
+        {**base, "在职状态": "退休"},
+        {**base, "人员编号": "RY2", "在职状态": "调离"},
+        {**base, "人员编号": "RY3", "在职状态": "在职"},
+        {**base, "人员编号": "RY4"},  # no status: in service, as a roster without the column
+    ]
+    bronze, quarantine = _split(ROSTER, rows)
+    assert bronze["人员编号"].to_list() == ["RY1", "RY2"]
+    assert quarantine["reason"].to_list() == ["单位名称: empty (required)"] * 2

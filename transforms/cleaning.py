@@ -82,7 +82,11 @@ def _reasons(spec: FieldSpec, as_of: date | None) -> list[pl.Expr]:
         out.append(pl.when(condition).then(reason(f"{spec.name}.{check}", spec.name, raw, message)))
 
     if spec.required:
-        when(raw.is_null(), "required", pl.lit(f"{spec.name}: empty (required)"))
+        empty = raw.is_null()
+        if spec.unless is not None:
+            other, waived = spec.unless
+            empty = empty & ~pl.col(other).is_in(list(waived)).fill_null(False)
+        when(empty, "required", pl.lit(f"{spec.name}: empty (required)"))
     if spec.kind == "enum":
         known = "、".join(dict.fromkeys((spec.vocabulary or {}).values()))
         message = pl.format(f"{spec.name}: '{{}}' is not a known value ({known})", raw)
@@ -222,6 +226,7 @@ def _as_raw(spec: FieldSpec) -> FieldSpec:
         name=f"raw:{spec.name}",
         kind=spec.kind,
         required=spec.required,
+        unless=spec.unless,
         vocabulary=spec.vocabulary,
         output=spec.column,
     )

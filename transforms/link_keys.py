@@ -57,7 +57,10 @@ def model_of(rules: "LinkRules") -> UnitModel:
     cached = _MODELS.get(id(rules))
     if cached is None or cached[0] is not rules:
         prefectures = set(rules.learned_prefectures)
-        learned = ((learned_code(n, n in prefectures), n) for n in rules.learned_regions)
+        # A prefecture the roster shows (districts under it) is one even where the table holds a
+        # county-level city of that name: its learnt code makes it level 2.
+        names = dict.fromkeys((*rules.learned_regions, *rules.learned_prefectures))
+        learned = ((learned_code(n, n in prefectures), n) for n in names)
         regions = (*rules.regions, *learned)
         cached = (rules, unit_model(regions, rules.abbreviations, rules.roster_regions))
         if len(_MODELS) >= 8:  # a long-lived process (the daemon) links run after run
@@ -82,7 +85,14 @@ def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
         found = {unit: named_regions(unit, model) for unit in distinct}
         regions = {region for held in found.values() for region in held}
         learned = tuple(sorted(r for r in regions if r not in known))
-        cities = {r for r in learned if r.endswith("市") and r not in learnt.learned_prefectures}
+        # A city the table holds as county-level (兴平市) is a prefecture here all the same when
+        # the roster names districts under it: the roster says what its regions are.
+        county_cities = (r for r in regions if known.get(r, ("", 2))[1] == 3)
+        cities = {
+            r
+            for r in (*learned, *county_cities)
+            if r.endswith("市") and r not in learnt.learned_prefectures
+        }
         above = {
             held[-1]
             for unit, held in found.items()
@@ -167,15 +177,17 @@ _SPLIT = re.compile(r"[、，,;；/()]|兼任?|并任")
 def split_posts(text: str | None) -> list[tuple[str, bool]]:
     """The posts one written title holds, each with whether it is a former post: ``党组书记、局长``
     and ``区委常委兼宣传部部长`` are two; ``副县长（挂职）`` is 副县长 (a secondment is a post held at
-    the host unit); ``原局长`` is 局长, held before."""
+    the host unit); ``原局长`` is 局长, held before, and so are both of ``原党组书记、局长``."""
     if not text:
         return []
     clean = re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", text))
     clean = _QUALIFIER.sub("", clean).replace("挂职", "")
-    parts = []
+    parts, former = [], False
     for piece in _SPLIT.split(clean):
-        former = bool(_FORMER.match(piece))
-        piece = _FORMER.sub("", piece)
+        # 原 before the first of joint titles makes them all former (原党组书记、局长: both);
+        # 现 says the rest is held now.
+        former = (former or bool(_FORMER.match(piece))) and not piece.startswith("现")
+        piece = _FORMER.sub("", piece).removeprefix("现")
         if piece:
             parts.append((piece, former))
     return parts

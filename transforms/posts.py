@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from transforms import events, linking
+from transforms import events, linking, specs
 
 if TYPE_CHECKING:
     from transforms.linking import LinkRules
@@ -22,8 +22,7 @@ POST_COLUMNS = pl.Schema({
 })  # fmt: skip
 
 
-LEFT = ("退休", "调离", "去世")
-"""在职状态 of a cadre who has left: no post of theirs is open unless the post history says so."""
+LEFT = specs.LEFT
 KEY = ["person_no", "unit", "post", "start"]
 
 

@@ -24,6 +24,8 @@ class FieldSpec:
         name: the header as ``SOURCES.md`` spells it.
         kind: how the text is read (see ``transforms.normalize``).
         required: an empty cell is a hard error (the row goes to quarantine).
+        unless: (another field, its values) where ``required`` is waived: the roster's 单位名称
+            of a cadre whose 在职状态 says they left (a retired cadre has no unit).
         vocabulary: for ``enum``: every accepted spelling → canonical value.
         aliases: other spellings of the header seen upstream.
         output: the bronze column name when it differs from ``name``.
@@ -34,6 +36,7 @@ class FieldSpec:
     name: str
     kind: FieldKind = "text"
     required: bool = False
+    unless: tuple[str, tuple[str, ...]] | None = None
     vocabulary: Mapping[str, str] | None = None
     aliases: tuple[str, ...] = ()
     output: str | None = None
@@ -194,6 +197,9 @@ SCOPE = _vocab(
     ["省管", "市管", "县管"], {"省委管理": "省管", "市委管理": "市管", "县委管理": "县管"}
 )
 SERVICE_STATUS = _vocab(["在职", "退休", "调离", "去世"], {"离退休": "退休", "病故": "去世"})
+LEFT = ("退休", "调离", "去世")
+"""在职状态 of a cadre who has left: no post of theirs is open unless the post history says so,
+and the roster may name no unit for them."""
 
 ROSTER = SourceSpec(
     name="roster",
@@ -207,7 +213,7 @@ ROSTER = SourceSpec(
         FieldSpec("公民身份号码", "id_number"),
         FieldSpec("出生年月", "year_month"),
         FieldSpec("单位代码"),
-        FieldSpec("单位名称", required=True),
+        FieldSpec("单位名称", required=True, unless=("在职状态", LEFT)),
         FieldSpec("现任职务"),
         FieldSpec("职级"),
         FieldSpec("管理权限", "enum", required=True, vocabulary=SCOPE),

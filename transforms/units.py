@@ -94,7 +94,7 @@ _ETHNIC_TOWNSHIP = re.compile(rf"(?<=..)(?:{_ETHNIC})+民?族?乡$")
 """The nationality of a 民族乡 (三宫回族乡, 科克浩特浩尔蒙古民族乡, 阿什里哈萨克族乡): records write the
 place alone (三宫乡), so a township is keyed without it."""
 _REGION_SUFFIX = re.compile(
-    rf"^(?P<short>.+?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
+    rf"^(?P<short>.{{2,}}?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
     r"矿区|特区|省|市|区|县|旗|盟|州)$"
 )
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
@@ -155,10 +155,19 @@ class UnitModel:
     region before a township is the township's own name (乌兰再格森乡 of 博湖县, not 乌兰县's 再格森乡)."""
 
 
+_PLAIN_DISTRICT = re.compile(r"^(?P<short>.{2,}?)区$")
+_SHORT_ZONE = re.compile(r"^(?:.{1,2}林区|.(?:新区|矿区|特区))$")
+"""A district whose name ends in 林 or 新 before its 区 (碑林区, 万柏林区, 清林区, 清新区): the 区
+alone is the suffix. A 林区 is a region only with a longer name (神农架林区 → 神农架); a 新区, 矿区
+or 特区 is one unless it would leave one character (浦东新区 → 浦东, 井陉矿区 → 井陉)."""
+
+
 def short_region(name: str) -> str:
-    """A region's short name: ``北仑区`` → ``北仑``, ``黔东南苗族侗族自治州`` → ``黔东南``; a name
-    whose short form would be one character keeps its suffix (``沙县``)."""
-    match = _REGION_SUFFIX.match(name)
+    """A region's short name: ``北仑区`` → ``北仑``, ``黔东南苗族侗族自治州`` → ``黔东南``, ``碑林区`` →
+    ``碑林`` (:data:`_SHORT_ZONE`); a name whose short form would be one character keeps its
+    suffix (``沙县``)."""
+    match = _PLAIN_DISTRICT.match(name) if _SHORT_ZONE.match(name) else None
+    match = match or _REGION_SUFFIX.match(name)
     if match is None or len(match.group("short")) < 2:
         return name
     return match.group("short")
@@ -190,8 +199,11 @@ def learned_code(name: str, prefecture: bool = False) -> str:
     return "990100" if prefecture or re.search(r"(州|盟|地区)$", name) else "990101"
 
 
-_NOT_A_REGION = re.compile(r"(开发|园|景|工业|保税|示范|试验|管理|高新|经济|风景|自贸|合作|港)区$")
-"""Names ending in 区 that are zones inside a city, not districts (嘉平市|高新技术开发区管委会)."""
+_NOT_A_REGION = re.compile(
+    r"(开发|园|景|工业|保税|示范|试验|管理|高新|经济|风景|自贸|合作|港|新)区$"
+)
+"""Names ending in 区 that are zones inside a city, not districts (嘉平市|高新技术开发区管委会,
+慈溪市|杭州湾新区管委会: a 新区 that is a district, 浦东新区, is in the table)."""
 
 
 def region_below(name: str, region: str, model: UnitModel) -> bool:
@@ -380,6 +392,21 @@ def _expand(dept: str, model: UnitModel) -> str:
     return dept
 
 
+def _branch_place(place: str, model: UnitModel) -> str:
+    """The region key of the place a branch bureau names (北仑 of 国土资源局北仑分局). A branch is
+    in a district or county: where the short name is shared (长平 of 长平市 and 长平区), the one
+    county-level region of the roster it names is meant."""
+    key = model.regions.get(place, ("",))[0]
+    if key:
+        return key
+    below = {
+        model.regions[name][0]
+        for name in (place + word for word in LEVEL_WORDS)
+        if name in model.regions and model.regions[name][1] == 3
+    } & model.roster
+    return below.pop() if len(below) == 1 else short_region(place)
+
+
 def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
     """The unit within a region, and the region a branch names (a city bureau's district branch,
     ``国土资源局北仑分局``, is a unit of 北仑 for a record: ``北仑国土分局``)."""
@@ -389,7 +416,10 @@ def _department(rest: str, model: UnitModel) -> tuple[str | None, str]:
         return None, model.abbreviations[rest]
     branch = _BRANCH.match(rest)
     if branch:
-        return short_region(branch.group("place")), _expand(branch.group("dept"), model) + "分局"
+        # keyed as the region's own name is (新源 of a roster's 新源区, where 新源县 is elsewhere)
+        return _branch_place(branch.group("place"), model), _expand(
+            branch.group("dept"), model
+        ) + "分局"
     if rest.endswith("分局") and len(rest) > 2:
         return None, _expand(rest[:-2], model) + "分局"
     return None, model.abbreviations.get(rest, rest)
