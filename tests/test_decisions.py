@@ -107,6 +107,27 @@ def test_an_unknown_source_is_rejected(tmp_path: Path) -> None:
     assert "unknown source 'petitions'" in check.listed()[0]
 
 
+def test_a_rejection_names_its_cadre_and_needs_no_likeness(tmp_path: Path) -> None:
+    # Why: a ``reject`` line says who the record is not, in ``rejected``: without it the line says
+    # nothing (rejected), ``rejected`` on a link line is a slip (rejected); a rejection of a cadre
+    # of another name (周涛 for 王芳's record) needs no override — only a link is checked for
+    # likeness — but one of a 人员编号 not on the roster is.
+    path = tmp_path / "link_decisions.csv"
+    path.write_text(
+        HEADER.rstrip("\n") + ",rejected\n"
+        "petition,XF2,王芳,reject,审核员,,\n"
+        "petition,XF2,王芳,RY2,审核员,,RY3\n"
+        "petition,XF2,王芳,reject,审核员,,RY5\n"
+        "petition,XF2,王芳,reject,审核员,,RY9\n",
+        encoding="utf-8",
+    )
+    check = check_link_decisions(read_decisions(path), MENTIONS, CADRES, POSTS, UNITS)
+    assert _kinds(check) == {2: "invalid", 3: "invalid", 5: "unknown_cadre"}
+    assert "reject names no cadre" in check.listed()[0]
+    assert "rejected is for reject lines only" in check.listed()[1]
+    assert check.applied.select("line", "rejected").rows() == [(4, "RY5")]
+
+
 # --- files that cannot be read at all: the run stops, naming file and line ---------------------
 
 

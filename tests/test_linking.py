@@ -374,3 +374,56 @@ def test_reviewed_decision_is_applied(decision: str, person_no: str | None, stat
         "manual",
     )
     assert "审核员甲" in str(row["link_note"])
+
+
+def _rejection(person: str, name: str, key: str = "XF0") -> pl.DataFrame:
+    """A reviewed line: the record ``key`` is not cadre ``person``."""
+    return pl.DataFrame({
+        "source": ["petition"], "source_key": [key], "subject_name": [name], "decision": [lk.REJECT],
+        "decided_by": ["审核员甲"], "rejected": [person],
+    })  # fmt: skip
+
+
+def test_a_rejected_twin_leaves_the_other_in_review_not_linked() -> None:
+    # Why: the two 李强 tie; an officer saying "not RY3" is no evidence that it is RY4 — the
+    # rejection takes RY3 out of the choice and out of the review queue, never links RY4.
+    petition = {"subject_name": "李强", "unit_given": "安平县住建局", "post_given": "副局长"}
+    _, before = _link(petition)
+    assert sorted(before["candidate_person_no"]) == ["RY3", "RY4"]
+    out, review = _link(petition, decisions=_rejection("RY3", "李强"))
+    row = out.row(0, named=True)
+    assert (row["person_no"], row["link_status"]) == (None, "review")
+    assert review["candidate_person_no"].to_list() == ["RY4"]
+    assert "not RY3: rejected by 审核员甲" in str(row["link_note"])
+
+
+def test_rejecting_the_linked_cadre_unlinks_without_promoting_the_runner_up() -> None:
+    # Why: RY5 was linked on its own evidence; rejected, the record is not given to anyone else
+    # (RY6's post contradicts the record: ruled out), and RY5 is never linked again.
+    petition = {"subject_name": "王芳", "unit_given": "安平县住建局", "post_given": "局长"}
+    assert _link(petition)[0]["person_no"].to_list() == ["RY5"]
+    out, review = _link(petition, decisions=_rejection("RY5", "王芳"))
+    row = out.row(0, named=True)
+    assert (row["person_no"], row["link_status"]) == (None, "unlinked") and review.is_empty()
+
+
+def test_a_rejection_leaves_a_link_made_on_its_own_evidence() -> None:
+    # Why: RY6 clears RY5 by the post; rejecting RY5 changes nothing about RY6's link.
+    petition = {"subject_name": "王芳", "unit_given": "安平县住建局", "post_given": "副局长"}
+    row = _link(petition, decisions=_rejection("RY5", "王芳"))[0].row(0, named=True)
+    assert (row["person_no"], row["link_method"], row["link_status"]) == (
+        "RY6",
+        "name_unit",
+        "linked",
+    )
+
+
+def test_a_rejected_id_number_link_is_not_used() -> None:
+    # Why: the ID number names RY1 and an officer said the record is not RY1: the number is no
+    # evidence, and the namesake RY2 (no unit to confirm) only goes to review.
+    petition = {"subject_name": "张伟", "id_given": "110105 19491231 002x"}
+    out, review = _link(petition, decisions=_rejection("RY1", "张伟"))
+    row = out.row(0, named=True)
+    assert (row["person_no"], row["link_status"]) == (None, "review")
+    assert review["candidate_person_no"].to_list() == ["RY2"]
+    assert "id_number names RY1, whom 审核员甲 rejected" in str(row["link_note"])

@@ -8,11 +8,14 @@ bad, its ``problem``). Here each line is judged against what this run holds:
 - **rejected** (a WARN in the quality report, listed with file, line and reason; never applied):
   the line is bad (ragged, an empty cell, an unknown source or decision); it contradicts another
   line about the same record or pair (both, or all, are rejected: nobody can tell which is
-  right); it names a person the record does not name (``unknown_record``); its cadre is not on the
+  right — for links also a record said to be a cadre and, by a ``reject`` line, not to be them);
+  a masked key (``450101********6109/…``, as the review list prints it) more than one record of
+  the run fits (``ambiguous``; one fitting: read as that record); it names a person the record
+  does not name (``unknown_record``); its cadre (the one confirmed or rejected) is not on the
   roster (``unknown_cadre``); the cadre's name differs from the record's subject
   (``name_differs``) or the cadre never held a post in the region the record's unit names
   (``outside_region``) — these two are applied only when the line's ``override`` column gives
-  the reason.
+  the reason, and never asked of a ``reject`` (saying who a record is not needs no likeness).
 - **stale**: the line names a record (link) or a pair (容错) this run no longer has: nothing to
   apply it to. Listed the same way, counted apart: the file has aged, it is not wrong.
 - **applied**: the rest. Identical repeats of one decision are applied once and counted once.
@@ -33,13 +36,15 @@ from transforms.link_keys import unit_parts
 from transforms.units import UnitModel
 
 NOT_IN_ROSTER = "NOT_IN_ROSTER"
+REJECT = "reject"
+"""A ``link_decisions.csv`` line saying the record is not the cadre in its ``rejected`` column."""
 REJECTED, STALE = "rejected", "stale"
 PROBLEMS = pl.Schema(
     {"file": pl.String(), "line": pl.Int64(), "status": pl.String(), "kind": pl.String(),
      "reason": pl.String()}
 )  # fmt: skip
 """One row per line not applied: ``status`` rejected or stale, ``kind`` (ragged, empty, invalid,
-contradictory, unknown_record, unknown_cadre, name_differs, outside_region, stale) and the reason
+contradictory, ambiguous, unknown_record, unknown_cadre, name_differs, outside_region, stale) and the reason
 an auditor reads."""
 LINK_KEY = ["source", "source_key", "_name_key"]
 LINK_RECORD = ["source", "source_key", "subject_name"]
@@ -155,16 +160,25 @@ def check_link_decisions(
     Returns:
         The lines applied (``apply_decisions`` input) and those rejected or stale, with reasons.
     """
-    if "override" not in lines.columns:
-        lines = lines.with_columns(pl.lit(None, dtype=pl.String).alias("override"))
+    lines = lines.with_columns(
+        pl.lit(None, dtype=pl.String).alias(c) for c in ("override", "rejected") if c not in lines.columns
+    )  # fmt: skip
     # The history read forward: replaced and undone lines are history, not applied.
     lines, unfollowed = in_force(lines, LINK_RECORD)
+    lines, ambiguous = _unmasked(lines, mentions)
     keyed = lines.with_columns(nz.name_key(pl.col("subject_name")).alias("_name_key"))
-    kept, contradictory = _repeats(keyed, LINK_KEY, "record")
+    rejecting = pl.col("decision") == REJECT
+    kept, contradictory = _repeats(keyed.filter(~rejecting), LINK_KEY, "record")
+    # Rejections: one per record and cadre (repeats applied once); a record said to be a cadre
+    # and not to be them rejects both lines.
+    refused, _ = _repeats(keyed.filter(rejecting), [*LINK_KEY, "rejected"], "record and cadre")
+    kept, refused, clashes = _clashes(kept, refused)
+    kept = pl.concat([kept, refused])
+    person = pl.when(rejecting).then(pl.col("rejected")).otherwise(pl.col("decision"))
     # Only the records and cadres the file names are looked at (the file is small, the sources
     # are not): the regions of their units are the costly part.
     wanted = kept.lazy().select("source", "source_key").unique()
-    chosen = kept.lazy().select(pl.col("decision").alias("person_no")).unique()
+    chosen = kept.lazy().select(person.alias("person_no")).unique()
     named = mentions.join(wanted, on=["source", "source_key"], how="semi").select(
         "source", "source_key", nz.name_key(pl.col("subject_name")).alias("_name_key"), "unit_given"
     )
@@ -177,21 +191,23 @@ def check_link_decisions(
         "unit_given", "_k", units,
     ).rename({"_r": "_record_regions", "_u": "_record_units"})  # fmt: skip
     roster = cadres.select(
-        pl.col("person_no").alias("decision"), pl.col("name").alias("_cadre_name"),
+        pl.col("person_no").alias("_person"), pl.col("name").alias("_cadre_name"),
         nz.name_key(pl.col("name")).alias("_cadre_key"), pl.lit(True).alias("_known"),
     )  # fmt: skip
     held = pl.concat([posts.select("person_no", "unit"), cadres.select("person_no", "unit")])
     cadre_regions = _regions(held, "unit", "person_no", units).rename(
-        {"person_no": "decision", "_r": "_cadre_regions", "_u": "_cadre_units"}
+        {"person_no": "_person", "_r": "_cadre_regions", "_u": "_cadre_units"}
     )
     judged = (
         kept.lazy()
-        .with_columns(pl.concat_str(LINK_KEY, separator="\x1f").alias("_k"))
+        .with_columns(
+            pl.concat_str(LINK_KEY, separator="\x1f").alias("_k"), person.alias("_person")
+        )
         .join(records, on=["source", "source_key"], how="left")
         .join(subjects, on=LINK_KEY, how="left")
         .join(record_regions, on="_k", how="left")
-        .join(roster, on="decision", how="left")
-        .join(cadre_regions, on="decision", how="left")
+        .join(roster, on="_person", how="left")
+        .join(cadre_regions, on="_person", how="left")
         .with_columns(_link_verdict())
         .collect()
     )
@@ -201,8 +217,83 @@ def check_link_decisions(
         pl.when(pl.col("kind") == STALE).then(pl.lit(STALE)).otherwise(pl.lit(REJECTED)).alias("status"),
         "kind", "reason",
     )  # fmt: skip
-    problems = pl.concat([_line_problems(lines), unfollowed, contradictory, found]).cast(PROBLEMS)
+    problems = pl.concat(
+        [_line_problems(lines), unfollowed, ambiguous, contradictory, clashes, found]
+    ).cast(PROBLEMS)
     return DecisionCheck(applied.sort("line"), problems.sort("file", "line"))
+
+
+def _clashes(
+    kept: pl.DataFrame, rejections: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The lines saying a record is a cadre (``kept``) and those saying it is not (``rejections``)
+    without the pairs said both ways, and those lines rejected: nobody can tell which is right."""
+    said = kept.select("file", *LINK_KEY, pl.col("decision").alias("rejected"), "line")
+    denied = rejections.select("file", *LINK_KEY, "rejected", "line")
+    met = said.join(denied, on=["file", *LINK_KEY, "rejected"], suffix="_denied")
+    both = pl.concat([
+        met.select("file", "line", pl.col("line_denied").alias("_other"), "rejected"),
+        met.select("file", pl.col("line_denied").alias("line"), pl.col("line").alias("_other"), "rejected"),
+    ])  # fmt: skip
+    clashes = both.select(
+        "file", "line", pl.lit(REJECTED).alias("status"), pl.lit("contradictory").alias("kind"),
+        pl.format(
+            "contradictory: line {} decides the same record otherwise (it is / it is not {}); "
+            "neither is applied", "_other", "rejected",
+        ).alias("reason"),
+    ).unique(["file", "line"], keep="first", maintain_order=True)  # fmt: skip
+    gone = clashes.select("line")
+    return (kept.join(gone, on="line", how="anti"), rejections.join(gone, on="line", how="anti"),
+            clashes)  # fmt: skip
+
+
+def _unmasked(lines: pl.DataFrame, mentions: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``lines`` with each masked ``source_key`` (an ID number shown ``450101********6109``, as
+    the 关联复核清单 prints a sanction's key and the importer writes it) read as the one record of
+    this run's sources with that source, masked key and subject name key; and the masked lines
+    more than one record fits, rejected (``ambiguous``). A masked key no record fits is left as it
+    is: the check finds it stale."""
+    masked = lines.filter(pl.col("problem").is_null() & pl.col("source_key").str.contains("*", literal=True))  # fmt: skip
+    if masked.is_empty():
+        return lines, pl.DataFrame(schema=PROBLEMS)
+    wanted = masked.select(
+        "line", "source", pl.col("source_key").alias("_masked"),
+        nz.name_key(pl.col("subject_name")).alias("_name_key"),
+    )  # fmt: skip
+    records = (
+        mentions.filter(pl.col("source").is_in(wanted["source"].unique().implode()))
+        .select(
+            "source", "source_key",
+            nz.mask_id_numbers(pl.col("source_key")).alias("_masked"),
+            nz.name_key(pl.col("subject_name")).alias("_name_key"),
+        )
+        .unique()
+        .join(wanted.lazy(), on=["source", "_masked", "_name_key"])
+        .group_by("line")
+        .agg(pl.col("source_key").unique().sort().alias("_keys"))
+        .collect()
+    )  # fmt: skip
+    one = records.filter(pl.col("_keys").list.len() == 1).select(
+        "line", pl.col("_keys").list.first().alias("_key")
+    )
+    ambiguous = (
+        records.filter(pl.col("_keys").list.len() > 1)
+        .join(lines.select("file", "line", "source_key"), on="line")
+        .select(
+            "file", "line", pl.lit(REJECTED).alias("status"), pl.lit("ambiguous").alias("kind"),
+            pl.format(
+                "ambiguous: {} records of this run have the masked key {} and the name: write the "
+                "record's key as the source has it", pl.col("_keys").list.len(), "source_key",
+            ).alias("reason"),
+        )
+    )  # fmt: skip
+    resolved = (
+        lines.join(one, on="line", how="left")
+        .with_columns(pl.coalesce("_key", "source_key").alias("source_key"))
+        .drop("_key")
+        .join(ambiguous.select("line"), on="line", how="anti")
+    )
+    return resolved, ambiguous.cast(PROBLEMS)
 
 
 def _link_verdict() -> list[pl.Expr]:
@@ -216,8 +307,11 @@ def _link_verdict() -> list[pl.Expr]:
         & (pl.col("_cadre_regions").list.len() > 0)
         & (shared == 0)
     ).fill_null(False)
-    differs = (pl.col("_cadre_key") != pl.col("_name_key")).fill_null(False) & ~overridden
-    away = outside & ~overridden
+    # Saying a record is not a cadre needs no likeness: only a link is checked against the name
+    # and the region.
+    linking = pl.col("decision") != REJECT
+    differs = (pl.col("_cadre_key") != pl.col("_name_key")).fill_null(False) & ~overridden & linking
+    away = outside & ~overridden & linking
     # A line failing both says both, so that one override reason answers both.
     refused = pl.concat_list(
         pl.when(differs).then(
@@ -246,7 +340,7 @@ def _link_verdict() -> list[pl.Expr]:
          pl.format("unknown record: {} names nobody called {}", record, pl.col("subject_name"))),
         (pl.col("decision") == NOT_IN_ROSTER, None, None),
         (pl.col("_known").is_null(), "unknown_cadre",
-         pl.format("unknown cadre: {} is not a 人员编号 of the roster (silver/cadre)", pl.col("decision"))),
+         pl.format("unknown cadre: {} is not a 人员编号 of the roster (silver/cadre)", pl.col("_person"))),
         (differs, "name_differs", refused),
         (away, "outside_region", refused),
     ]  # fmt: skip

@@ -17,6 +17,13 @@ what the previous left open:
    cadre holds (村党支部书记, 聘用人员), rules the candidate out, with the reason.
 4. ``manual``: a reviewed decision ("this record is this cadre" or "not in roster") overrides all.
 
+A reviewed rejection ("this record is not this cadre", a ``reject`` line of
+``link_decisions.csv``) takes that cadre out of the choice at every stage: a 人员编号 or ID number
+naming them is not used (the record goes to the candidate stage), and as a candidate they are never
+chosen. They stay in the contest all the same: the best remaining candidate must still clear them
+by the margin, so a rejection alone never links a record to the runner-up — it only unlinks, or
+leaves the record in review with the remaining candidates (:func:`_decide`).
+
 Everything here is Polars in, Polars out; rules arrive as arguments (``LinkRules``).
 """
 
@@ -44,6 +51,8 @@ __all__ = [
 ]  # fmt: skip
 
 NOT_IN_ROSTER = "NOT_IN_ROSTER"
+REJECT = "reject"
+"""The ``decision`` of a reviewed line saying the record is not the cadre in its ``rejected``."""
 LINKED, REVIEW, UNLINKED = "linked", "review", "unlinked"
 
 
@@ -139,7 +148,11 @@ def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame
 def _decide(scored: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
     """Per mention: linked (a clear best that may link), review (close, a typo, no unit or no
     post to confirm), unlinked (nobody plausible, or only candidates ruled out)."""
-    free = pl.col("conflict").is_null()
+    # A candidate in conflict with the record is out of the contest; one a person rejected
+    # (``rejected``) stays in it — the best must still clear them by the margin — but is never
+    # chosen: a rejection alone makes no link.
+    contest = pl.col("conflict").is_null()
+    free = contest & ~pl.col("rejected")
     may_link = free & ~pl.col("typo") & ~pl.col("name_only") & ~pl.col("in_slack")
     ranked = scored.sort(["mention_id", "score", "person_no"], descending=[False, True, False])
     plausible = free & (
@@ -148,16 +161,20 @@ def _decide(scored: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
     best = ranked.group_by("mention_id").agg(
         pl.col("person_no").filter(free).first().alias("_best_person"),
         pl.col("score").filter(free).first().alias("_best"),
-        pl.col("score").filter(free).get(1, null_on_oob=True).alias("_second"),
+        pl.col("score").filter(contest).first().alias("_top"),
+        pl.col("rejected").filter(contest).first().alias("_top_rejected"),
+        pl.col("score").filter(contest).get(1, null_on_oob=True).alias("_next"),
         may_link.filter(free).first().alias("_best_may_link"),
         plausible.sum().alias("_plausible"),
         pl.col("name_only").filter(free).sum().alias("_name_only"),
-        pl.col("reason").filter(~free).first().alias("_ruled_out"),
+        pl.col("reason").filter(~contest).first().alias("_ruled_out"),
         pl.col("reason").filter(free).first().alias("_best_reason"),
+        pl.col("reason").filter(pl.col("rejected")).str.join("; ").alias("_rejected"),
     )
-    clear = pl.col("_second").is_null() | (
-        pl.col("_best") - pl.col("_second") >= rules.margin - 1e-9
-    )
+    # The runner-up the best must clear: the contest's first when a person rejected that one
+    # (it scores at least the best), else the contest's second.
+    second = pl.when(pl.col("_top_rejected")).then(pl.col("_top")).otherwise(pl.col("_next"))
+    clear = second.is_null() | (pl.col("_best") - second >= rules.margin - 1e-9)
     linkable = (pl.col("_best") >= rules.link_threshold - 1e-9) & pl.col(
         "_best_may_link"
     ).fill_null(False)
@@ -167,7 +184,7 @@ def _decide(scored: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
         .when((pl.col("_plausible") > 0) & ~too_many).then(pl.lit(REVIEW))
         .otherwise(pl.lit(UNLINKED))
         .alias("_decision")
-    )  # fmt: skip
+    ).drop("_top", "_top_rejected", "_next")  # fmt: skip
 
 
 def _note() -> pl.Expr:
@@ -179,13 +196,15 @@ def _note() -> pl.Expr:
         pl.when((status == REVIEW) & pl.col("_best_reason").is_not_null()).then(pl.col("_best_reason")),
         pl.when((status == UNLINKED) & pl.col("_ruled_out").is_not_null()).then(
             pl.format("ruled out: {}", pl.col("_ruled_out"))),
-        pl.when((status == UNLINKED) & pl.col("_best").is_null() & pl.col("_ruled_out").is_null()).then(
+        pl.when((status == UNLINKED) & pl.col("_best").is_null() & pl.col("_ruled_out").is_null()
+                & pl.col("_rejected").fill_null("").eq("")).then(
             pl.lit("no cadre with this name held a post in this unit at the record's date")),
         pl.when((status == UNLINKED) & pl.col("_best").is_not_null()).then(
             pl.format("best candidate scored {}, below the review threshold", pl.col("_best"))),
         pl.when((pl.col("link_method").is_null() | (pl.col("link_method") == "name_unit"))
                 & pl.col("event_date").is_null()).then(
             pl.lit("no usable date: compared with every post the candidates held")),
+        pl.when(pl.col("_rejected") != "").then(pl.col("_rejected")),
     )  # fmt: skip
 
 
@@ -205,17 +224,32 @@ def link(
         posts: :func:`prepare_posts` output: every post every cadre held, with its span.
         rules: thresholds, weights and tables.
         decisions: reviewed decisions: ``source``, ``source_key``, ``subject_name``, ``decision``
-            (a 人员编号 or ``NOT_IN_ROSTER``), ``decided_by``.
+            (a 人员编号, ``NOT_IN_ROSTER``, or ``reject`` with the cadre in ``rejected``),
+            ``decided_by``.
 
     Returns:
         The mentions with ``person_no``, ``link_method``, ``link_score``, ``link_status`` and
         ``link_note``; and the review queue (one row per mention and candidate, with its scores
         and what speaks for or against it).
     """
+    rejected = _rejections(mentions, decisions)
     # Both outputs (the links and the review queue) read these two: computed once, not once per
     # output (collect_all does not share them: it doubled the linking time).
-    first = _deterministic(mentions, cadres).collect().lazy()
-    scored = candidates(first.filter(pl.col("person_no").is_null()), posts, rules).collect().lazy()
+    first = _unless_rejected(_deterministic(mentions, cadres), rejected).collect().lazy()
+    scored = (
+        candidates(first.filter(pl.col("person_no").is_null()), posts, rules)
+        .join(rejected, on=["mention_id", "person_no"], how="left")
+        .with_columns(
+            pl.col("_rejected_by").is_not_null().alias("rejected"),
+            pl.when(pl.col("_rejected_by").is_not_null())
+            .then(pl.format("not {}: rejected by {}", "person_no", "_rejected_by"))
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
+        )
+        .drop("_rejected_by")
+        .collect()
+        .lazy()
+    )
     decided = _decide(scored, rules)
     linked_now = pl.col("link_status") == LINKED
     out = (
@@ -230,8 +264,8 @@ def link(
             pl.when(pl.col("link_method").is_not_null()).then(pl.lit(1.0)).otherwise(pl.col("_best")).alias("link_score"),
         )
         .with_columns(_joined_notes(pl.col("_notes"), _note()).fill_null("").alias("link_note"))
-        .drop("_notes", "_best_person", "_best", "_second", "_plausible", "_decision", "_best_may_link",
-              "_name_only", "_ruled_out", "_best_reason")
+        .drop("_notes", "_best_person", "_best", "_plausible", "_decision", "_best_may_link",
+              "_name_only", "_ruled_out", "_best_reason", "_rejected")
     )  # fmt: skip
     if decisions is not None:
         out = apply_decisions(out, decisions)
@@ -239,18 +273,60 @@ def link(
     return out, review
 
 
+def _rejections(mentions: pl.LazyFrame, decisions: pl.LazyFrame | None) -> pl.LazyFrame:
+    """``mention_id``, ``person_no``, ``_rejected_by``: the cadres a reviewed ``reject`` line says
+    a mention is not (matched on source, source_key and the subject's name key, as
+    :func:`apply_decisions` matches)."""
+    schema = pl.Schema({"mention_id": mentions.collect_schema()["mention_id"],
+                        "person_no": pl.String(), "_rejected_by": pl.String()})  # fmt: skip
+    empty = pl.LazyFrame(schema=schema)
+    if decisions is None or "rejected" not in decisions.collect_schema().names():
+        return empty
+    lines = decisions.filter(pl.col("decision").str.strip_chars() == REJECT).select(
+        "source", "source_key", nz.name_key(pl.col("subject_name")).alias("name_key"),
+        pl.col("rejected").str.strip_chars().alias("person_no"),
+        pl.col("decided_by").alias("_rejected_by"),
+    )  # fmt: skip
+    return (
+        mentions.select("mention_id", "source", "source_key", "name_key")
+        .join(lines, on=["source", "source_key", "name_key"])
+        .select("mention_id", "person_no", "_rejected_by")
+        .unique(["mention_id", "person_no"], keep="first", maintain_order=True)
+        .cast(schema)
+    )
+
+
+def _unless_rejected(first: pl.LazyFrame, rejected: pl.LazyFrame) -> pl.LazyFrame:
+    """Stages 1 and 2 without the links a person rejected: the 人员编号 or ID number names a cadre
+    the record is not, so it is no evidence; the record goes on to the candidates."""
+    hit = pl.col("_rejected_by").is_not_null()
+    return (
+        first.join(rejected, on=["mention_id", "person_no"], how="left")
+        .with_columns(
+            pl.when(hit).then(None).otherwise(pl.col("person_no")).alias("person_no"),
+            pl.when(hit).then(None).otherwise(pl.col("link_method")).alias("link_method"),
+            _joined_notes(pl.col("_notes"), pl.when(hit).then(pl.format(
+                "the record's {} names {}, whom {} rejected: not used", pl.col("link_method"),
+                pl.col("person_no"), pl.col("_rejected_by")))).alias("_notes"),
+        )
+        .drop("_rejected_by")
+    )  # fmt: skip
+
+
 def _review(scored: pl.LazyFrame, out: pl.LazyFrame, mentions: pl.LazyFrame) -> pl.LazyFrame:
-    """The candidates of every mention in review, with the record's own evidence beside them."""
+    """The candidates of every mention in review, with the record's own evidence beside them;
+    a candidate a person rejected is not listed again."""
     in_review = out.filter(pl.col("link_status") == REVIEW).select("mention_id")
     record = mentions.select(
         "mention_id", "source", "source_key", "subject_name", "subject_index", "unit_given", "post_given"
     )  # fmt: skip
     return (
-        scored.join(in_review, on="mention_id")
+        scored.filter(~pl.col("rejected"))
+        .join(in_review, on="mention_id")
         .join(record, on="mention_id")
         .rename({"person_no": "candidate_person_no", "unit": "candidate_unit", "post": "candidate_post",
                  "start": "candidate_from", "end": "candidate_to"})
-        .drop("conflict")
+        .drop("conflict", "rejected")
         .sort("mention_id", "score", "candidate_person_no", descending=[False, True, False])
     )  # fmt: skip
 
@@ -258,11 +334,13 @@ def _review(scored: pl.LazyFrame, out: pl.LazyFrame, mentions: pl.LazyFrame) -> 
 def apply_decisions(linked: pl.LazyFrame, decisions: pl.LazyFrame) -> pl.LazyFrame:
     """Reviewed decisions win over the linker: they are applied on every run, matched on
     (source, source_key, the subject's name key). ``decisions`` are the lines
-    :func:`transforms.decisions_check.check_link_decisions` applies; a record decided two ways
+    :func:`transforms.decisions_check.check_link_decisions` applies (a ``reject`` line is
+    :func:`link`'s, not applied here); a record decided two ways
     here all the same is left to the linker (never "last wins"). An ``override`` (the reason a
     decision stands against the name or region check) is written into the note."""
     names = decisions.collect_schema().names()
     override = pl.col("override") if "override" in names else pl.lit(None, dtype=pl.String)
+    decisions = decisions.filter(pl.col("decision").str.strip_chars() != REJECT)
     key = ["source", "source_key", "name_key"]
     manual = (
         decisions.select(

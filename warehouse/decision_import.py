@@ -9,21 +9,22 @@ sheet's columns say which it is (:data:`KINDS`):
   ``tolerance_decisions.csv``. English names (``case_no``, ``measure_source``, ``measure_key``,
   ``decision``, ``note``, ``decided_by``, ``decided_at``) are accepted too.
 - ``关联复核清单.xlsx``: one row per record in link review and candidate cadre; a 确认 says "this
-  record is this cadre" and goes to ``link_decisions.csv`` (its ``decision`` the row's 人员编号).
-  English names ``source``, ``source_key``, ``subject_name``, ``person_no`` and the four above.
-  A 否决 is refused: the file says who a record is, not who it is not — leave the row empty (the
-  record stays in review) or 确认 the right candidate. So is a row whose 记录 is masked (a
-  sanction's key holds an ID number the list does not print): that decision is written into
-  ``link_decisions.csv`` by hand.
+  record is this cadre" and goes to ``link_decisions.csv`` (its ``decision`` the row's 人员编号),
+  a 否决 "this record is not this cadre" (``decision`` ``reject``, the 人员编号 in ``rejected``:
+  the linker never links the pair again). English names ``source``, ``source_key``,
+  ``subject_name``, ``person_no`` and the four above. A 记录 the list prints masked (a sanction's
+  key holds an ID number) is written as the list shows it: the run reads it as the one record
+  that fits (:func:`transforms.decisions_check.check_link_decisions`).
 
 Every row with a 决定 is one decision, checked like a source row — the columns identifying what it
 decides present and not empty, the source one of the list's labels or codes, 决定 one of the
 words, 经办人 given, 日期 a date (empty: the day of the import), 理由 given for 否决 and 撤销,
-the same pair or record decided once in the sheet, and a 撤销 only where a decision about it is in
-force —; any problem stops the import naming the file, the Excel row and the problem, and nothing
-is written. The decisions are appended with ``replaces`` naming the line of the decision in force
-about the same pair or record, if any: the file keeps who decided what, when, why, and what it
-replaced; an 撤销 takes the decision in force back (:func:`transforms.decisions_check.in_force`).
+the same pair (record and candidate) decided once in the sheet and a record confirmed as one cadre
+only, and a 撤销 only where a decision about it is in force —; any problem stops the import naming
+the file, the Excel row and the problem, and nothing is written. The decisions are appended with
+``replaces`` naming the line of the decision in force they take the place of, if any
+(:attr:`Kind.replaces`): the file keeps who decided what, when, why, and what it replaced; an 撤销
+takes the decision in force back (:func:`transforms.decisions_check.in_force`).
 
 Rows without a 决定 are pairs nobody decided yet; they are counted, not written.
 """
@@ -73,21 +74,48 @@ def _link(values: dict[str, str]) -> str | None:
     if source is None:
         return f"来源 {values['source']!r} is not one of {', '.join(sorted(_codes(EVENT_SOURCES)))}"
     values["source"] = source
-    if "*" in values["source_key"]:
-        return (
-            f"记录 {values['source_key']!r} is masked (it holds an ID number): write this "
-            f"decision into {link_file.FILE_NAME} by hand, with the record's key as the source has it"
-        )
-    if values["decision"] == "reject":
-        return (
-            "否决 cannot be recorded for a link: link_decisions.csv says who a record is, not who "
-            "it is not; leave the row empty (the record stays in review) or 确认 the right candidate"
-        )
+    if not values["person_no"]:
+        return "empty 人员编号: a decision here is about the record and that candidate"
     if values["decision"] == "confirm":
-        if not values["person_no"]:
-            return "empty 人员编号: a 确认 names the cadre the record is"
         values["decision"] = values["person_no"]
+    elif values["decision"] == link_file.REJECT:
+        values["rejected"] = values["person_no"]
     return None
+
+
+InForce = list[dict[str, str | int | None]]
+"""The lines of a decisions file in force about one pair or record (``line``, ``decision``, …)."""
+
+
+def _tolerance_replaces(values: dict[str, str], current: InForce) -> int | str | None:
+    """A 容错 decision takes the place of the one in force about its pair; an 撤销 needs one."""
+    if current:
+        return int(str(current[-1]["line"]))
+    return "no decision about this pair is in force" if values["decision"] == "undo" else None
+
+
+def _link_replaces(values: dict[str, str], current: InForce) -> int | str | None:
+    """The line a link decision about a record and candidate P takes the place of: a 确认 the
+    record's 确认 (of anyone) or else a 否决 of P; a 否决 a 确认 of P or an earlier 否决 of P; an 撤销
+    the 否决 of P or the 确认 of P — the decision made in P's row."""
+    person = values["person_no"]
+    said = [r for r in current if r["decision"] != link_file.REJECT]
+    denied = [r for r in current if r["decision"] == link_file.REJECT and r["rejected"] == person]
+    mine = [r for r in said if r["decision"] == person]
+    if values["decision"] == link_file.REJECT:
+        target = mine or denied
+    elif values["decision"] == link_file.UNDO:
+        target = denied or mine
+        if not target:
+            other = f" (the record is decided {said[-1]['decision']}, line {said[-1]['line']}: " \
+                    "撤销 in that row)" if said else ""  # fmt: skip
+            return f"no decision about this record and 人员编号 {person} is in force{other}"
+    else:
+        if said and denied:
+            return (f"the record is decided {said[-1]['decision']} (line {said[-1]['line']}) and "
+                    f"{person} rejected (line {denied[-1]['line']}): 撤销 one of them first")  # fmt: skip
+        target = said or denied
+    return int(str(target[-1]["line"])) if target else None
 
 
 @dataclass(frozen=True)
@@ -100,8 +128,9 @@ class Kind:
     columns: tuple[str, ...]
     """Every column a sheet of this kind may have."""
     key: tuple[str, ...]
-    """What one decision is about (one pair, one record): given, once per sheet, and the key the
-    history follows."""
+    """What the history follows (one pair, one record): given, and what ``replaces`` may name."""
+    pair: tuple[str, ...]
+    """What one row decides: once per sheet."""
     required: tuple[str, ...]
     """The columns a sheet of this kind must have."""
     what: str
@@ -110,23 +139,27 @@ class Kind:
     read: Callable[[Path], pl.DataFrame]
     check: Callable[[dict[str, str]], str | None]
     """Turns a checked row's values into the file's (in place), or says why it cannot."""
+    replaces: Callable[[dict[str, str], InForce], int | str | None]
+    """The line in force (of those about the row's ``key``) the row takes the place of, none, or
+    why it cannot be written."""
 
 
 TOLERANCE = Kind(
     "容错复核清单",
     {"案例编号": "case_no", "措施来源": "measure_source", "措施记录": "measure_key", **_SHARED},
-    (*DECISION_COLUMNS, "decided_at", "note"), tuple(TOLERANCE_KEY),
+    (*DECISION_COLUMNS, "decided_at", "note"), tuple(TOLERANCE_KEY), tuple(TOLERANCE_KEY),
     (*TOLERANCE_KEY, "decision", "decided_by"), "pair", tolerance_file.FILE_NAME,
     (*DECISION_COLUMNS, *tolerance_file.OPTIONAL), tolerance_file.read_tolerance_decisions,
-    _tolerance,
+    _tolerance, _tolerance_replaces,
 )  # fmt: skip
 LINK = Kind(
     "关联复核清单",
     {"来源": "source", "记录": "source_key", "记录所写姓名": "subject_name", "人员编号": "person_no",
      **_SHARED},
     (*LINK_RECORD, "person_no", "decision", "decided_by", "decided_at", "note"), tuple(LINK_RECORD),
-    (*LINK_RECORD, "person_no", "decision", "decided_by"), "record", link_file.FILE_NAME,
-    (*link_file.COLUMNS, *link_file.OPTIONAL), link_file.read_decisions, _link,
+    (*LINK_RECORD, "person_no"), (*LINK_RECORD, "person_no", "decision", "decided_by"),
+    "record and candidate", link_file.FILE_NAME, (*link_file.COLUMNS, *link_file.OPTIONAL),
+    link_file.read_decisions, _link, _link_replaces,
 )  # fmt: skip
 KINDS = (TOLERANCE, LINK)
 """The review lists ``dajiandu decisions import`` reads, told apart by their columns."""
@@ -241,16 +274,17 @@ def _decision(kind: Kind, cells: dict[str, object], today: date) -> dict[str, st
     return values
 
 
-def _existing(kind: Kind, target: Path) -> tuple[str, list[str], dict[tuple[str, ...], int], int]:
-    """The decisions file's text, header, the line in force per pair or record, and its last
+def _existing(
+    kind: Kind, target: Path
+) -> tuple[str, list[str], dict[tuple[str, ...], InForce], int]:
+    """The decisions file's text, header, the lines in force per pair or record, and its last
     line."""
     if not target.exists():
         return "", [], {}, 1
     current, _ = in_force(kind.read(target), kind.key)
-    force = {
-        tuple(r[k] for k in kind.key): r["line"]
-        for r in current.filter(current["problem"].is_null()).iter_rows(named=True)
-    }
+    force: dict[tuple[str, ...], InForce] = {}
+    for r in current.filter(current["problem"].is_null()).sort("line").iter_rows(named=True):
+        force.setdefault(tuple(r[k] for k in kind.key), []).append(r)
     try:
         text, _ = decode_text(target.read_bytes(), target.stem, str(target))
     except SourceError as error:  # the reader raised already; kept for mypy
@@ -284,6 +318,8 @@ def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
     problems: list[str] = []
     decided: list[dict[str, str]] = []
     seen: dict[tuple[str, ...], int] = {}
+    confirmed: dict[tuple[str, ...], int] = {}
+    taken: dict[int, int] = {}
     undecided = 0
     for number, row in enumerate(rows[1:], start=2):
         cells = {c: row[i] if i < len(row) else None for c, i in columns.items()}
@@ -294,21 +330,33 @@ def import_decisions(sheet: Path, folder: Path, today: date) -> Imported:
         if isinstance(values, str):
             problems.append(f"{sheet}, row {number}: {values}")
             continue
-        pair = tuple(values[k] for k in kind.key)
+        pair, key = tuple(values[k] for k in kind.pair), tuple(values[k] for k in kind.key)
         if pair in seen:
             problems.append(
                 f"{sheet}, row {number}: decides the same {kind.what} as row {seen[pair]}"
             )
             continue
         seen[pair] = number
-        if pair in force:
-            values["replaces"] = str(force[pair])
-        elif values["decision"] == "undo":
-            problems.append(
-                f"{sheet}, row {number}: 撤销, but no decision about this {kind.what} is in force "
-                f"in {target} to take back"
-            )
+        if values["decision"] not in ("reject", "undo"):  # what the pair or record is: once
+            if key in confirmed:
+                problems.append(f"{sheet}, row {number}: confirms another candidate of the same "
+                                f"record as row {confirmed[key]}")  # fmt: skip
+                continue
+            confirmed[key] = number
+        replaces = kind.replaces(values, force.get(key, []))
+        if isinstance(replaces, str):
+            word = "撤销" if values["decision"] == "undo" else "this decision"
+            problems.append(f"{sheet}, row {number}: {word}, but {replaces} in {target}")
             continue
+        if replaces is not None:
+            if replaces in taken:
+                problems.append(
+                    f"{sheet}, row {number}: takes the place of line {replaces} of {target} as row "
+                    f"{taken[replaces]} does: decide one now, the other after this import"
+                )
+                continue
+            taken[replaces] = number
+            values["replaces"] = str(replaces)
         decided.append(values)
     if problems:
         raise ImportError_(problems)

@@ -1,12 +1,16 @@
 """Reviewed link decisions (a CSV a person maintains), read like a source on every run.
 
-Columns: ``source``, ``source_key``, ``subject_name``, ``decision`` (a 人员编号, or
-``NOT_IN_ROSTER``, or ``undo``), ``decided_by``; optionally ``override`` (the reason a decision
+Columns: ``source``, ``source_key``, ``subject_name``, ``decision`` (a 人员编号: the record is
+this cadre; ``NOT_IN_ROSTER``; ``reject``: the record is not the cadre in ``rejected``, whom the
+linker then never links it to; or ``undo``), ``decided_by``; optionally ``override`` (the reason a decision
 is applied although the cadre's name differs from the record's subject, or the cadre held no post
 in the record's region), ``decided_at``/``note`` (kept as a person wrote them) and ``replaces``:
 the line number of the decision about the same record this line takes the place of (an ``undo``
 line must name one; it takes that decision back, and what that one replaced is in force again —
-:func:`transforms.decisions_check.in_force`, as for ``tolerance_decisions.csv``). The file is
+:func:`transforms.decisions_check.in_force`, as for ``tolerance_decisions.csv``) and ``rejected``
+(the 人员编号 a ``reject`` line says the record is not; on no other line). A ``source_key`` may be
+written masked as the review list prints a sanction's (``450101********6109/记大过/2023-02-10``): the
+check reads it as the one record of the run that fits. The file is
 ``link_decisions.csv`` next to ``sources.yaml``; ``dajiandu decisions import`` appends to it the
 decisions typed into a bundle's ``关联复核清单.xlsx``.
 
@@ -37,8 +41,8 @@ from warehouse.sources import SourceError
 
 FILE_NAME = "link_decisions.csv"
 COLUMNS = ("source", "source_key", "subject_name", "decision", "decided_by")
-OPTIONAL = ("override", "decided_at", "note", "replaces")
-UNDO = "undo"
+OPTIONAL = ("override", "decided_at", "note", "replaces", "rejected")
+UNDO, REJECT = "undo", "reject"
 """The ``decision`` of a line that takes the decision it ``replaces`` back."""
 SOURCES = set(EVENT_SOURCES)
 LINE_COLUMNS = ("file", "line", *COLUMNS, *OPTIONAL, "problem")
@@ -141,6 +145,10 @@ def replaces_problem(values: dict[str, str | None], undo: bool) -> str | None:
 def _link_line(values: dict[str, str | None]) -> str | None:
     if values["source"] not in SOURCES:
         return f"unknown source {values['source']!r} (one of {', '.join(sorted(SOURCES))})"
+    if values["decision"] == REJECT and not values["rejected"]:
+        return "reject names no cadre: write the 人员编号 the record is not in rejected"
+    if values["decision"] != REJECT and values["rejected"]:
+        return f"rejected is for reject lines only, this one decides {values['decision']!r}"
     return replaces_problem(values, values["decision"] == UNDO)
 
 
