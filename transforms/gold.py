@@ -61,8 +61,9 @@ TABLES = (
 )  # fmt: skip
 DATELESS = ("tolerance_review", "clearance", "tolerance_case", "inconsistency")
 """The tables computed without the as-of date (nor from a table that reads it): a run on the same
-inputs at another date may keep them (:func:`gold_tables`' ``kept``). Every other table reads it
-in every row (``cadre_profile.as_of``, days to go, periods running, the timeline's cut-off)."""
+inputs at another date may keep them (:func:`gold_tables`' ``kept``). Every other table is
+computed with it (``cadre_profile`` holds it in every row; days to go, periods running, the
+timeline's cut-off), so a new date computes those again."""
 GOLD_CODE = (sys.modules[__name__], profile, promotion, warning_rules, cases, deid, tolerance_cover,
              inconsistency, decisions_check, practices)  # fmt: skip
 """The modules gold is computed by (its code version)."""
