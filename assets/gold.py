@@ -116,6 +116,19 @@ def _gold_guards(  # type: ignore[no-untyped-def]
     return [Guarded(KEYS[n], staged[n], invariants=found[n]) for n in TABLES]
 
 
+def _compute(
+    context: dg.AssetExecutionContext, store: Warehouse, read: Inputs[Silver], rules, as_of
+):  # type: ignore[no-untyped-def]
+    """Every table staged, but those computed without the date from the same inputs (kept)."""
+    kept = read.kept or {}
+    if kept:
+        context.log.info(f"gold: {', '.join(kept)} kept (inputs unchanged but the date)")
+    tables = gold_tables(read.frames, rules, as_of, {n: t.scan() for n, t in kept.items()})
+    extra = lambda name: {"inputs": read.inputs_of(name)}  # noqa: E731
+    computed = store.stage_many("gold", tables, context.log.info, extra)
+    return {name: kept[name] if name in kept else computed[name] for name in TABLES}
+
+
 @dg.multi_asset(
     name="gold",
     specs=[
@@ -153,9 +166,7 @@ def gold_assets(  # type: ignore[no-untyped-def]
         staged, gated = read.carried, carried_guards(read.carried, replay, KEYS)
         checked = _decision_check(context, read, staged)
     else:
-        tables = gold_tables(read.frames, rules, as_of)
-        extra = {"inputs": read.fingerprint}
-        staged = store.stage_many("gold", tables, context.log.info, extra)
+        staged = _compute(context, store, read, rules, as_of)
         checked = _decision_check(context, read, staged)
         gated = _gold_guards(store, staged, read, rules, as_of, checked)
     figures = {

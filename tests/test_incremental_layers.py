@@ -23,8 +23,8 @@ AS_OF = "2025-12-31"
 LAYERS_HERE = ("silver", "gold")
 
 
-def _run(sources: Path, warehouse: Path) -> None:
-    outcome = run_pipeline(sources / "sources.yaml", warehouse, as_of=AS_OF, log_level="WARNING")
+def _run(sources: Path, warehouse: Path, as_of: str = AS_OF) -> None:
+    outcome = run_pipeline(sources / "sources.yaml", warehouse, as_of=as_of, log_level="WARNING")
     assert outcome.success, outcome.failure
 
 
@@ -163,3 +163,30 @@ def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
     assert full.linked_now == total
     assert_frame_equal(again.events, full.events)
     assert_frame_equal(again.review, full.review)
+
+
+def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_build(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nightly run's as-of date moves on every night: the tables computed without it (the
+    容错 review and case library, clearance, inconsistency: ``DATELESS``) keep their versions and
+    are not computed again (the case library's de-identification is gold's costliest step); the
+    others are computed at the new date, and the whole equals a build made at that date."""
+    from transforms import gold
+    from transforms.gold import DATELESS, TABLES
+
+    sources = tmp_path / "sources"
+    shutil.copytree(generated, sources)
+    b, c, later = tmp_path / "b", tmp_path / "c", "2026-01-01"
+    _run(sources, b)
+    first = _tables(b)
+    with monkeypatch.context() as patched:
+        patched.setattr(gold, "tolerance_cases", _recomputed)
+        patched.setattr(gold, "inconsistencies", _recomputed)
+        _run(sources, b, later)
+    _run(sources, c, later)
+    moved, full = _tables(b), _tables(c)
+    assert moved == full
+    for name in TABLES:
+        kept = moved[f"gold/{name}"] == first[f"gold/{name}"]
+        assert kept == (name in DATELESS), name

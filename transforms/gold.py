@@ -59,6 +59,11 @@ TABLES = (
     "sanction_followup", "cadre_profile",
     "unit_portrait", "cadre_timeline", "tolerance_case", "inconsistency",
 )  # fmt: skip
+DATELESS = ("tolerance_review", "clearance", "tolerance_case", "inconsistency")
+"""The tables computed without the as-of date (nor from a table that reads it): a run on the same
+inputs at another date may keep them (:func:`gold_tables`' ``kept``). Every other table is
+computed with it (``cadre_profile`` holds it in every row; days to go, periods running, the
+timeline's cut-off), so a new date computes those again."""
 GOLD_CODE = (sys.modules[__name__], profile, promotion, warning_rules, cases, deid, tolerance_cover,
              inconsistency, decisions_check, practices)  # fmt: skip
 """The modules gold is computed by (its code version)."""
@@ -125,14 +130,25 @@ class Silver:
     composite is empty and bottom-rank rules fire for nobody."""
 
 
-def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple[str, Table]]:
-    """Every gold table as of ``as_of``, in :data:`TABLES` order."""
+def gold_tables(
+    silver: Silver,
+    rules: GoldRules,
+    as_of: date,
+    kept: Mapping[str, pl.LazyFrame] | None = None,
+) -> Iterator[tuple[str, Table]]:
+    """Every gold table as of ``as_of``, in :data:`TABLES` order, but those of ``kept``: tables
+    of :data:`DATELESS` computed from the same inputs (at another date), read where the others
+    need them and not yielded."""
+    kept = kept or {}
     periods, bar = rules.influence_periods, rules.promotion_bar
-    matters = matter_texts(silver.sanctions, silver.audit, silver.tolerance)
-    review = tolerance_review(
-        silver.events, matters, silver.tolerance_decisions, rules.tolerance_coverage
-    ).collect()
-    yield "tolerance_review", review
+    if "tolerance_review" in kept:
+        review = kept["tolerance_review"].collect()
+    else:
+        matters = matter_texts(silver.sanctions, silver.audit, silver.tolerance)
+        review = tolerance_review(
+            silver.events, matters, silver.tolerance_decisions, rules.tolerance_coverage
+        ).collect()
+        yield "tolerance_review", review
     covered = covered_measures(review.lazy()).collect().lazy()
     events, cadres = mark_tolerated(silver.events, covered), silver.cadres
     composite = (
@@ -148,12 +164,13 @@ def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple
     promotion, warning, cleared, followup = pl.collect_all([
         promotion_check(events, cadres, periods, bar, as_of, bars),
         warnings(events, rules.warnings, periods, bar, as_of, quiet, ranks),
-        clearance(events, silver.petitions, cadres),
+        kept.get("clearance", clearance(events, silver.petitions, cadres)),
         sanction_followup(events, periods, rules.reuse, as_of, bars),
     ])  # fmt: skip
     yield "promotion_check", promotion
     yield "warning", warning
-    yield "clearance", cleared
+    if "clearance" not in kept:
+        yield "clearance", cleared
     yield "sanction_followup", followup
     del followup
     levels = warning_level(warning.lazy())
@@ -178,27 +195,29 @@ def gold_tables(silver: Silver, rules: GoldRules, as_of: date) -> Iterator[tuple
         "cadre_timeline",
         (piece.collect(engine="in-memory") for piece in cadre_timeline(events, as_of, bounds)),
     )
-    yield (
-        "tolerance_case",
-        tolerance_cases(
-            silver.tolerance.collect(),
-            silver.audit.collect(),
-            roster["name"].drop_nulls().unique().to_list(),
-            roster["unit"].drop_nulls().unique().to_list(),
-            rules.tolerance_exclusions,
-            rules.fields,
-            deid_rules=rules.deid,
-        ),
-    )
-    yield (
-        "inconsistency",
-        inconsistencies(
-            silver.events,
-            silver.sanctions,
-            silver.audit,
-            periods,
-            rules.combined_cap,
-            cadres,
-            silver.posts,
-        ).collect(),
-    )
+    if "tolerance_case" not in kept:
+        yield (
+            "tolerance_case",
+            tolerance_cases(
+                silver.tolerance.collect(),
+                silver.audit.collect(),
+                roster["name"].drop_nulls().unique().to_list(),
+                roster["unit"].drop_nulls().unique().to_list(),
+                rules.tolerance_exclusions,
+                rules.fields,
+                deid_rules=rules.deid,
+            ),
+        )
+    if "inconsistency" not in kept:
+        yield (
+            "inconsistency",
+            inconsistencies(
+                silver.events,
+                silver.sanctions,
+                silver.audit,
+                periods,
+                rules.combined_cap,
+                cadres,
+                silver.posts,
+            ).collect(),
+        )

@@ -20,7 +20,7 @@ import polars as pl
 
 from transforms import silver
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
-from transforms.gold import GOLD_CODE, TABLES, Silver
+from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver
 from transforms.specs import EVENT_SOURCES
 from warehouse import rules as rules_module
 from warehouse.decisions import read_decisions
@@ -54,6 +54,17 @@ class Inputs(Generic[F]):
     """Gold: the verdict on each line of ``tolerance_decisions.csv``."""
     previous_rows: int | None = None
     """Rows of the layer's main table in its current version (None: never written)."""
+    dateless: str | None = None
+    """Gold: the fingerprint without the as-of date, that of the tables of
+    :data:`~transforms.gold.DATELESS` (computed without it)."""
+    kept: dict[str, StagedTable] | None = None
+    """Gold: those tables as they are, when computed from :attr:`dateless` (at another date, or
+    the same): carried while the others are computed."""
+
+    def inputs_of(self, table: str) -> str:
+        """The fingerprint a table is staged with: :attr:`dateless` for a table computed without
+        the as-of date, else :attr:`fingerprint`."""
+        return self.dateless if self.dateless and table in DATELESS else self.fingerprint
 
 
 def versions(store: Warehouse, tables: tuple[tuple[str, str], ...]) -> str:
@@ -171,12 +182,16 @@ def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
 def gold_inputs(
     store: Warehouse, rules: Rules, as_of: date, decisions: Path | None = None
 ) -> Inputs[Silver]:
-    """:func:`silver_inputs`, fingerprinted with gold's code, ``rules`` and ``as_of``."""
+    """:func:`silver_inputs`, fingerprinted with gold's code, ``rules`` and ``as_of`` — and
+    without ``as_of`` for the tables computed without it (:data:`~transforms.gold.DATELESS`):
+    those are kept when only the date moved on."""
     checked = check_tolerance_decisions(read_tolerance_decisions(decisions))
     frames = _silver(store, checked)
     code = code_fingerprint(rules_module, *GOLD_CODE)
     applied = checked.applied.sort(checked.applied.columns).write_csv()
-    fingerprint = _fingerprint(
-        code, rules.fingerprint(), as_of.isoformat(), versions(store, GOLD_READS), applied
-    )
-    return Inputs(frames, fingerprint, store.carried("gold", TABLES, fingerprint), checked)
+    read = (code, rules.fingerprint(), versions(store, GOLD_READS), applied)
+    fingerprint, dateless = _fingerprint(as_of.isoformat(), *read), _fingerprint(*read)
+    dated = store.carried("gold", [t for t in TABLES if t not in DATELESS], fingerprint)
+    kept = store.carried("gold", DATELESS, dateless)
+    carried = None if dated is None or kept is None else {t: {**dated, **kept}[t] for t in TABLES}
+    return Inputs(frames, fingerprint, carried, checked, dateless=dateless, kept=kept)

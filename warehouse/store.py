@@ -236,18 +236,18 @@ class Warehouse:
         layer: str,
         tables: Iterable[tuple[str, pl.DataFrame | Iterable[pl.DataFrame]]],
         progress: Callable[[str], None] = lambda _m: None,
-        extra: dict[str, object] | None = None,
+        extra: Callable[[str], dict[str, object]] | None = None,
     ) -> dict[str, StagedTable]:
         """Stage each ``(name, table)`` as it comes (a generator computing one table at a time
         keeps one in memory); ``progress`` hears of each (rows, seconds). If any table fails to
         be computed or written, every table staged so far is discarded before the error goes on.
-        ``extra`` goes into every table's manifest (:meth:`stage`).
+        ``extra(name)`` goes into that table's manifest (:meth:`stage`).
         """
         staged: dict[str, StagedTable] = {}
         clock = time.perf_counter()
         try:
             for name, table in tables:
-                staged[name] = self.stage(layer, name, table, extra=extra)
+                staged[name] = self.stage(layer, name, table, extra=extra(name) if extra else None)
                 now = time.perf_counter()
                 progress(
                     f"{layer}/{name}: {staged[name].rows:,} rows staged in {now - clock:.1f} s"
