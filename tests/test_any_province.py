@@ -573,7 +573,7 @@ def test_a_prefecture_level_city_the_table_lacks_is_read_with_its_districts() ->
     # record's 新林区司法局 found no unit (prefecture profile, 100,000 cadres: recall 0.733).
     roster = ("嘉平市新林区司法局", "嘉平市石湾县财政局", "嘉平市人民政府")
     model = _model_of_roster(*roster)
-    assert parse_unit("嘉平市新林区司法局", model) == ("新林区", "司法局")
+    assert parse_unit("嘉平市新林区司法局", model) == ("新林", "司法局")
     assert parse_unit("嘉平市石湾县财政局", model) == ("石湾", "财政局")
     assert parse_unit("石湾县财政局", model) == parse_unit("嘉平市石湾县财政局", model)
     assert parse_unit("嘉平市人民政府", model) == ("嘉平", "政府")
@@ -585,3 +585,32 @@ def test_a_prefecture_level_city_the_table_lacks_is_read_with_its_districts() ->
         subject_name="韦振宇", unit_given="新林区司法局", post_given="副局长",
     )  # fmt: skip
     assert (row["person_no"], row["link_status"]) == ("A", "linked")
+
+
+def test_a_district_whose_name_ends_in_lin_or_xin_before_its_qu() -> None:
+    # 清林区 (an export's own district), 碑林区, 万柏林区 and 清新区 are districts named 清林, 碑林,
+    # 万柏林 and 清新: 林区 and 新区 were taken for the suffix, which left one character (so the
+    # region was keyed by its full name and a clerk's 清林教育局 or 清林区委 named no region) or cut
+    # the name (万柏林财政局 → 万柏 + 林财政局). A 林区 or 新区 proper keeps its suffix's reading.
+    from transforms.units import short_region
+
+    model = _model_of_roster("嘉平市清林区教育局", "中共嘉平市清林区委员会", "嘉平市石湾县财政局")
+    assert (
+        parse_unit("清林教育局", model)
+        == parse_unit("嘉平市清林区教育局", model)
+        == ("清林", "教育局")
+    )
+    assert parse_unit("清林区委", model) == parse_unit("中共嘉平市清林区委员会", model)
+    assert (
+        parse_unit("碑林教育局", MODEL)
+        == parse_unit("西安市碑林区教育局", MODEL)
+        == ("碑林", "教育局")
+    )
+    assert parse_unit("万柏林财政局", MODEL) == ("万柏林", "财政局")
+    assert parse_unit("清新教育局", MODEL)[0] == "清新"
+    assert [short_region(n) for n in ("神农架林区", "浦东新区", "井陉矿区", "六枝特区")] == [
+        "神农架",
+        "浦东",
+        "井陉",
+        "六枝",
+    ]

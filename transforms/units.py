@@ -155,10 +155,19 @@ class UnitModel:
     region before a township is the township's own name (乌兰再格森乡 of 博湖县, not 乌兰县's 再格森乡)."""
 
 
+_PLAIN_DISTRICT = re.compile(r"^(?P<short>.{2,}?)区$")
+_SHORT_ZONE = re.compile(r"^(?:.{1,2}林区|.(?:新区|矿区|特区))$")
+"""A district whose name ends in 林 or 新 before its 区 (碑林区, 万柏林区, 清林区, 清新区): the 区
+alone is the suffix. A 林区 is a region only with a longer name (神农架林区 → 神农架); a 新区, 矿区
+or 特区 is one unless it would leave one character (浦东新区 → 浦东, 井陉矿区 → 井陉)."""
+
+
 def short_region(name: str) -> str:
-    """A region's short name: ``北仑区`` → ``北仑``, ``黔东南苗族侗族自治州`` → ``黔东南``; a name
-    whose short form would be one character keeps its suffix (``沙县``)."""
-    match = _REGION_SUFFIX.match(name)
+    """A region's short name: ``北仑区`` → ``北仑``, ``黔东南苗族侗族自治州`` → ``黔东南``, ``碑林区`` →
+    ``碑林`` (:data:`_SHORT_ZONE`); a name whose short form would be one character keeps its
+    suffix (``沙县``)."""
+    match = _PLAIN_DISTRICT.match(name) if _SHORT_ZONE.match(name) else None
+    match = match or _REGION_SUFFIX.match(name)
     if match is None or len(match.group("short")) < 2:
         return name
     return match.group("short")
