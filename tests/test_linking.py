@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from transforms import linking as lk
-from transforms.events import PetitionCounting, petition_events
+from transforms.events import PetitionCounting, inspection_events, petition_events
 from transforms.posts import cadre_posts
 from warehouse.rules import load_linking_rules
 
@@ -327,6 +327,28 @@ def test_a_joint_petition_gives_one_event_per_person_with_its_post() -> None:
     assert events.select("source_key", "subject_name", "subject_index", "post_given", "id_given").rows() == [
         ("XF1", "王芳", 0, "局长", None), ("XF1", "李强", 1, "副局长", None),
     ]  # an ID number cannot say whose of the two it is  # fmt: skip
+
+
+def test_a_joint_finding_with_concurrent_titles_gives_each_person_their_own() -> None:
+    # 责任人 李春、陶勇明, 责任人职务 党组书记、主任、办公室主任: 李春 is 党组书记、主任, 陶勇明 办公室主任.
+    # Inspections took the post in the person's place (陶勇明 主任: ruled out against the 办公室主任
+    # he held), and the leading titles went to the first person whoever held them (局长、党组书记、
+    # 局长 gave the second person 局长 only, the first 局长、党组书记).
+    bronze = pl.LazyFrame(
+        {"轮次": ["2023年第1轮"] * 3, "问题编号": ["WT1", "WT2", "WT3"],
+         "被巡察单位": ["县发改委", "县人社局", "县审计局"],
+         "责任人": ["李春、陶勇明", "严燕文、李芳洋", "张伟、李强"],
+         "责任人职务": ["党组书记、主任、办公室主任", "局长、党组书记、局长", "局长、副局长"],
+         "反馈日期": [date(2023, 2, 16)] * 3, "整改时限": [None] * 3, "问题类别": ["x"] * 3,
+         "整改状态": ["整改中"] * 3, "_source_file": ["f"] * 3, "_source_row": [1, 2, 3]},
+        schema_overrides={"整改时限": pl.Date},
+    )  # fmt: skip
+    events = inspection_events(bronze).collect().sort("source_key", "subject_index")
+    assert events.select("subject_name", "post_given").rows() == [
+        ("李春", "党组书记、主任"), ("陶勇明", "办公室主任"),
+        ("严燕文", "局长"), ("李芳洋", "党组书记、局长"),
+        ("张伟", "局长"), ("李强", "副局长"),
+    ]  # fmt: skip
 
 
 def test_person_number_links_and_unknown_number_is_noted() -> None:

@@ -78,6 +78,38 @@ def split_posts(text: str | None) -> list[str]:
     return [p for p in re.split(r"[、，,;；/\s]+", text) if p] if text else []
 
 
+_LEADING = re.compile(r"^(?:党组|党委|党工委)(?:副?书记|成员)$|委常委$")
+"""A title written before the one it is held with (党组书记、局长; 县委常委、宣传部部长)."""
+
+
+def posts_per_person(posts: list[str], people: int) -> list[str]:
+    """The posts of a record naming ``people`` persons, one entry each, in their order.
+
+    A list with more posts than people holds concurrent titles: a leading title (党组书记, 党组成员,
+    县委常委 …) is joined to the title after it, from the left, until each person has one
+    (``局长、党组书记、局长`` for two people: 局长 / 党组书记、局长). Titles still left over go to
+    the first person. Fewer posts than people: the last ones have none (empty)."""
+    own = list(posts)
+    at = 0
+    while len(own) > people and at < len(own) - 1:
+        if _LEADING.search(own[at]) and not _LEADING.search(own[at + 1]):
+            own[at : at + 2] = [f"{own[at]}、{own[at + 1]}"]
+        at += 1
+    extra = max(len(own) - people, 0)
+    own = ["、".join(own[: extra + 1]), *own[extra + 1 :]] if own else []
+    return own + [""] * (people - len(own))
+
+
+def _own_posts_of(key: str | None) -> list[str]:
+    """:func:`posts_per_person` of a key ``people␞post␟post…`` (see :func:`_people`)."""
+    people, _, posts = (key or "0\x1e").partition("\x1e")
+    return posts_per_person([p for p in posts.split("\x1f") if p], int(people))
+
+
+def _own_posts_batch(values: pl.Series) -> pl.Series:
+    return _map_unique_to_lists(values, _own_posts_of)
+
+
 def _split_batch(values: pl.Series) -> pl.Series:
     return _map_unique_to_lists(values, split_names)
 
@@ -110,24 +142,18 @@ def _people(frame: pl.LazyFrame, names: pl.Expr, posts: pl.Expr) -> pl.LazyFrame
         posts.alias("_post_text"),
         posts.map_batches(_split_posts_batch, return_dtype=pl.List(pl.String)).alias("_posts"),
     ).filter(pl.col("_names").list.len() > 0)
+    key = pl.format("{}\x1e{}", pl.col("_names").list.len(), pl.col("_posts").list.join("\x1f"))
+    own = key.map_batches(_own_posts_batch, return_dtype=pl.List(pl.String))
     people = split.with_columns(
         pl.int_ranges(pl.col("_names").list.len()).alias("_i"),
-        pl.col("_names").list.len().alias("_names_n"),
         (pl.col("_names").list.len() > 1).alias("_joint"),
-    ).explode("_names", "_i")
-    # More posts than names (党组书记、局长、科员 for two people): a leading person holds the
-    # concurrent titles — the last names take the last posts one each, the first takes the rest.
-    extra = (pl.col("_posts").list.len() - pl.col("_names_n")).clip(lower_bound=0)
-    own = (
-        pl.when(pl.col("_posts").list.len() == 0)
-        .then(None)
-        .when(pl.col("_i") == 0)
-        .then(pl.col("_posts").list.head(extra + 1).list.join("、"))
-        .otherwise(pl.col("_posts").list.get(pl.col("_i") + extra, null_on_oob=True))
-    )
+        own.alias("_own_posts"),
+    ).explode("_names", "_i", "_own_posts")
+    # More posts than names (党组书记、局长、科员 for two people): :func:`posts_per_person`.
+    own_post = pl.col("_own_posts").replace("", None)
     return people.with_columns(
         nz.normalize_name(pl.col("_names")).alias("_name"),
-        pl.when(pl.col("_joint")).then(own).otherwise(pl.col("_post_text")).alias("_post"),
+        pl.when(pl.col("_joint")).then(own_post).otherwise(pl.col("_post_text")).alias("_post"),
     )
 
 
@@ -148,7 +174,7 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         pl.col("_names").alias("subject_name"),
         pl.col("_i").alias("subject_index"),
         pl.col("被巡察单位").alias("unit_given"),
-        pl.col("_posts").list.get(pl.col("_i"), null_on_oob=True).alias("post_given"),
+        pl.col("_post").alias("post_given"),
         pl.coalesce("反馈日期", "整改时限").alias("event_date"),
         pl.coalesce("整改时限", pl.col("反馈日期").dt.offset_by(f"{rectification_months}mo")).alias(
             "due_date"
