@@ -20,6 +20,7 @@ EVENT_COLUMNS = {
     "subject_name": pl.String,
     "subject_index": pl.Int32,
     "unit_given": pl.String,
+    "unit_code_given": pl.String,
     "post_given": pl.String,
     "person_no_given": pl.String,
     "id_given": pl.String,
@@ -174,6 +175,7 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         pl.col("_names").alias("subject_name"),
         pl.col("_i").alias("subject_index"),
         pl.col("被巡察单位").alias("unit_given"),
+        pl.col("被巡察单位代码").alias("unit_code_given"),
         pl.col("_post").alias("post_given"),
         pl.coalesce("反馈日期", "整改时限").alias("event_date"),
         pl.coalesce("整改时限", pl.col("反馈日期").dt.offset_by(f"{rectification_months}mo")).alias(
