@@ -79,8 +79,9 @@ def split_posts(text: str | None) -> list[str]:
     return [p for p in re.split(r"[、，,;；/\s]+", text) if p] if text else []
 
 
-_LEADING = re.compile(r"^(?:党组|党委|党工委)(?:副?书记|成员)$|委常委$")
-"""A title written before the one it is held with (党组书记、局长; 县委常委、宣传部部长)."""
+_LEADING = re.compile(r"^(?:原|前)?(?:党组|党委|党工委)(?:副?书记|成员)$|委常委$")
+"""A title written before the one it is held with (党组书记、局长; 县委常委、宣传部部长; a former
+原党组书记、局长)."""
 
 
 def posts_per_person(posts: list[str], people: int) -> list[str]:
