@@ -169,6 +169,8 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         subset=["轮次", "问题编号"], keep="last"
     )
     people = _people(latest, pl.col("责任人"), pl.col("责任人职务"))
+    code = "被巡察单位代码"  # optional: an export may not carry it
+    given = pl.col(code) if code in bronze.collect_schema().names() else pl.lit(None, pl.String)
     return _events(
         people,
         "inspection",
@@ -176,7 +178,7 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         pl.col("_names").alias("subject_name"),
         pl.col("_i").alias("subject_index"),
         pl.col("被巡察单位").alias("unit_given"),
-        pl.col("被巡察单位代码").alias("unit_code_given"),
+        given.alias("unit_code_given"),
         pl.col("_post").alias("post_given"),
         pl.coalesce("反馈日期", "整改时限").alias("event_date"),
         pl.coalesce("整改时限", pl.col("反馈日期").dt.offset_by(f"{rectification_months}mo")).alias(
