@@ -448,17 +448,18 @@ def _model_of_roster(*units: str):  # type: ignore[no-untyped-def]
     return model_of(with_roster_regions(RULES, pl.Series(units)))
 
 
-def _link_roster(roster: list[tuple[str, str, str, str]], **mention: object) -> dict[str, object]:
-    """A mention linked against a small roster (person_no, name, unit, post; all serving since
-    2015, no S8), read with the regions that roster names, as silver/supervision_event does."""
+def _link_roster(roster: list[tuple[str, ...]], **mention: object) -> dict[str, object]:
+    """A mention linked against a small roster (person_no, name, unit, post and optionally the
+    unit's code; all serving since 2015, no S8), read with the regions that roster names, as
+    silver/supervision_event does."""
     from transforms.link_keys import with_roster_regions
 
     cadres = pl.DataFrame(
-        [(*r, date(2015, 1, 1)) for r in roster],
-        schema=["person_no", "name", "unit", "post", "post_since"], orient="row",
+        [(*r[:4], r[4] if len(r) > 4 else None, date(2015, 1, 1)) for r in roster],
+        schema={"person_no": pl.String, "name": pl.String, "unit": pl.String, "post": pl.String,
+                "unit_code": pl.String, "post_since": pl.Date}, orient="row",
     ).with_columns(
         nz.name_key(pl.col("name")).alias("name_key"),
-        pl.lit(None, dtype=pl.String).alias("unit_code"),
         pl.lit(None, dtype=pl.String).alias("id_number"), pl.lit("在职").alias("status"),
     )  # fmt: skip
     rules = with_roster_regions(RULES, cadres["unit"])
@@ -468,7 +469,9 @@ def _link_roster(roster: list[tuple[str, str, str, str]], **mention: object) -> 
                 "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
     )  # fmt: skip
     posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, rules)
-    columns = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
+    columns = [
+        "subject_name", "unit_given", "unit_code_given", "post_given", "person_no_given", "id_given",
+    ]  # fmt: skip
     frame = pl.DataFrame(
         [{c: mention.get(c) for c in columns} | {"event_date": date(2024, 5, 1)}],
         schema={**{c: pl.String for c in columns}, "event_date": pl.Date},
@@ -686,3 +689,26 @@ def test_a_former_joint_title_is_former_in_every_part() -> None:
     row = _link_roster(roster, **said)
     assert row["person_no"] is None
     assert _link_roster(roster, **{**said, "post_given": "党组书记、局长"})["person_no"] == "A"
+
+
+def test_a_unit_written_without_its_county_is_placed_by_the_code_the_record_carries() -> None:
+    # 巡察 findings name the inspected unit as clerks write it (县财政局) and carry its code
+    # (被巡察单位代码). The code was never read: 张阳 局长 of 尼勒克县财政局 went to review beside 张洋 局长
+    # of 霍城县财政局 (a homophone, the record might misspell him), and two 张阳 both 局长 of a 县财政局
+    # could not be told apart (autonomous profile, within_county). The code names one unit.
+    nileke = ("A", "张阳", "尼勒克县财政局", "局长", "654028015")
+    huocheng = ("B", "张洋", "霍城县财政局", "局长", "654023015")
+    namesake = ("C", "张阳", "霍城县财政局", "局长", "654023015")
+    said = {"subject_name": "张阳", "unit_given": "县财政局", "post_given": "局长"}
+    row = _link_roster([nileke, huocheng], **said, unit_code_given="654028015")
+    assert (row["person_no"], row["link_status"]) == ("A", "linked")
+    assert "read from the unit code 654028015" in str(row["link_note"])
+    assert _link_roster([nileke, namesake], **said, unit_code_given="654028015")["person_no"] == "A"
+    # Without a code, or with one the roster holds for another unit (霍城县教育局) or for none,
+    # the region stays open: review.
+    for code in (None, "654023011", "91654028MA7XXXXX0K"):
+        row = _link_roster([nileke, huocheng], **said, unit_code_given=code)
+        assert (row["person_no"], row["link_status"]) == (None, "review"), code
+    # A record naming the county keeps it whatever the code says.
+    wrong = {**said, "unit_given": "霍城县财政局", "unit_code_given": "654028015"}
+    assert _link_roster([nileke, namesake], **wrong)["person_no"] == "C"

@@ -336,9 +336,9 @@ def test_a_joint_finding_with_concurrent_titles_gives_each_person_their_own() ->
     # 局长 gave the second person 局长 only, the first 局长、党组书记).
     bronze = pl.LazyFrame(
         {"轮次": ["2023年第1轮"] * 3, "问题编号": ["WT1", "WT2", "WT3"],
-         "被巡察单位": ["县发改委", "县人社局", "县审计局"],
-         "责任人": ["李春、陶勇明", "严燕文、李芳洋", "张伟、李强"],
-         "责任人职务": ["党组书记、主任、办公室主任", "局长、党组书记、局长", "局长、副局长"],
+         "被巡察单位": ["县发改委", "县人社局", "县审计局"], "被巡察单位代码": [None] * 3,
+         "责任人": ["李春、陶勇明", "严燕文、李芳洋", "李勇雪、别克·托合提"],
+         "责任人职务": ["党组书记、主任、办公室主任", "局长、党组书记、局长", "局长、原党组书记、局长"],
          "反馈日期": [date(2023, 2, 16)] * 3, "整改时限": [None] * 3, "问题类别": ["x"] * 3,
          "整改状态": ["整改中"] * 3, "_source_file": ["f"] * 3, "_source_row": [1, 2, 3]},
         schema_overrides={"整改时限": pl.Date},
@@ -347,7 +347,7 @@ def test_a_joint_finding_with_concurrent_titles_gives_each_person_their_own() ->
     assert events.select("subject_name", "post_given").rows() == [
         ("李春", "党组书记、主任"), ("陶勇明", "办公室主任"),
         ("严燕文", "局长"), ("李芳洋", "党组书记、局长"),
-        ("张伟", "局长"), ("李强", "副局长"),
+        ("李勇雪", "局长"), ("别克·托合提", "原党组书记、局长"),
     ]  # fmt: skip
 
 

@@ -354,3 +354,42 @@ def _damaged_people(root: Path) -> set[str]:
     roster = _table(root, "roster.db", "cadre_roster")["人员编号"].drop_nulls()
     missing = set(roster) - set(s8["人员编号"].drop_nulls())  # a defect blanked the row's 人员编号
     return set(broken["人员编号"].drop_nulls()) | missing
+
+
+def test_a_record_carrying_its_units_code_names_that_unit_in_the_truth() -> None:
+    # Why: an inspection finding writes the inspected unit as a clerk does (县财政局: any county's)
+    # and carries its code (被巡察单位代码). The truth took only the written form, so a namesake
+    # 局长 of another county's 财政局 made the record a homonym's, and the bench counted the
+    # linker's correct links (the code names one unit) as homonym links.
+    from datetime import date
+
+    from warehouse.samples.careers import Post
+    from warehouse.samples.local import units
+    from warehouse.samples.models import Cadre
+
+    profile = PROFILES["autonomous"]
+    assert profile is not None
+    geo = profile.geography(2_000)
+    known = units(geo)
+    finance = [u for u in known.values() if u.full.endswith("县财政局")][:2]
+    assert "县财政局" in {t for t, _ in geo.specs[finance[0].code].forms()}
+    sink = Sink(geo)
+    people = [
+        Cadre(f"RY{i}", "张阳", "", u.full, u.code, u.short, "局长", u.region)
+        for i, u in enumerate(finance)
+    ]
+    for c, u in zip(people, finance, strict=True):
+        sink.careers.add(c, [Post(c.person_no, u, "局长", date(2015, 1, 1), None)])
+    post = sink.careers.posts["RY0"][0]
+    said = {
+        "key": False,
+        "titled": True,
+        "cls": "current",
+        "unit_text": "县财政局",
+        "title": "局长",
+    }
+    day = date(2024, 5, 1)
+    written = sink.evidence_at(people[0], day, post, **said)  # type: ignore[arg-type]
+    coded = sink.evidence_at(people[0], day, post, **said, unit_code=finance[0].code)  # type: ignore[arg-type]
+    assert (written.resolvable, written.homonym, written.cls) == (False, True, "within_county")
+    assert (coded.resolvable, coded.homonym, coded.cls) == (True, False, "within_county")

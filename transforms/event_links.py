@@ -18,7 +18,9 @@ from transforms.decisions_check import DecisionCheck
 from transforms.link_keys import pinyin_key, skeleton_key
 from transforms.specs import EVENT_SOURCES
 
-EVIDENCE = ["subject_name", "unit_given", "post_given", "person_no_given", "id_given"]
+EVIDENCE = [
+    "subject_name", "unit_given", "unit_code_given", "post_given", "person_no_given", "id_given",
+]  # fmt: skip
 IDENTITY = ["source", "source_key", "subject_index", "_evidence"]
 DECISION = ["person_no", "link_method", "link_score", "link_status", "link_note", "id_status"]
 EVENT_OUTPUT = [

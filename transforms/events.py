@@ -20,6 +20,7 @@ EVENT_COLUMNS = {
     "subject_name": pl.String,
     "subject_index": pl.Int32,
     "unit_given": pl.String,
+    "unit_code_given": pl.String,
     "post_given": pl.String,
     "person_no_given": pl.String,
     "id_given": pl.String,
@@ -78,8 +79,9 @@ def split_posts(text: str | None) -> list[str]:
     return [p for p in re.split(r"[、，,;；/\s]+", text) if p] if text else []
 
 
-_LEADING = re.compile(r"^(?:党组|党委|党工委)(?:副?书记|成员)$|委常委$")
-"""A title written before the one it is held with (党组书记、局长; 县委常委、宣传部部长)."""
+_LEADING = re.compile(r"^(?:原|前)?(?:党组|党委|党工委)(?:副?书记|成员)$|委常委$")
+"""A title written before the one it is held with (党组书记、局长; 县委常委、宣传部部长; a former
+原党组书记、局长)."""
 
 
 def posts_per_person(posts: list[str], people: int) -> list[str]:
@@ -167,6 +169,8 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         subset=["轮次", "问题编号"], keep="last"
     )
     people = _people(latest, pl.col("责任人"), pl.col("责任人职务"))
+    code = "被巡察单位代码"  # optional: an export may not carry it
+    given = pl.col(code) if code in bronze.collect_schema().names() else pl.lit(None, pl.String)
     return _events(
         people,
         "inspection",
@@ -174,6 +178,7 @@ def inspection_events(bronze: pl.LazyFrame, rectification_months: int = 0) -> pl
         pl.col("_names").alias("subject_name"),
         pl.col("_i").alias("subject_index"),
         pl.col("被巡察单位").alias("unit_given"),
+        given.alias("unit_code_given"),
         pl.col("_post").alias("post_given"),
         pl.coalesce("反馈日期", "整改时限").alias("event_date"),
         pl.coalesce("整改时限", pl.col("反馈日期").dt.offset_by(f"{rectification_months}mo")).alias(

@@ -145,6 +145,49 @@ def _deterministic(mentions: pl.LazyFrame, cadres: pl.LazyFrame) -> pl.LazyFrame
     )
 
 
+def _region_from_code(mentions: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFrame:
+    """A record that leaves its unit's region open (``县人社局``) but carries the unit's code
+    (``unit_code_given``: an inspection's 被巡察单位代码) takes the region of the unit the post
+    history knows under that code — only where the code's unit has the record's name (tail and
+    kind of region) and one region: the code then names exactly one unit. ``_code_region``
+    says where it did. A code the post history does not hold (another code system) changes
+    nothing."""
+    if "unit_code_given" not in mentions.collect_schema().names():
+        mentions = mentions.with_columns(pl.lit(None, dtype=pl.String).alias("unit_code_given"))
+    if "unit_code" not in posts.collect_schema().names():
+        return mentions.with_columns(pl.lit(False).alias("_code_region"))
+    tails = "aliases" if "aliases" in posts.collect_schema().names() else "unit_tail"
+    units = (
+        posts.select("unit_code", "unit_prefix", "unit_level", pl.col(tails).alias("unit_tail"))
+        .explode("unit_tail")
+        .drop_nulls(["unit_code", "unit_prefix", "unit_tail"])
+        .unique()
+        .filter(pl.col("unit_prefix").n_unique().over("unit_code") == 1)
+    )
+    found = (
+        mentions.filter(
+            pl.col("unit_prefix").is_null()
+            & pl.col("unit_tail").is_not_null()
+            & pl.col("unit_code_given").is_not_null()
+        )
+        .select("mention_id", "unit_code_given", "unit_tail", pl.col("unit_level").alias("_level"))
+        .join(units, left_on=["unit_code_given", "unit_tail"], right_on=["unit_code", "unit_tail"])
+        .filter(pl.col("_level").is_null() | (pl.col("_level") == pl.col("unit_level")))
+        .group_by("mention_id")
+        .agg(pl.col("unit_prefix").unique().alias("_prefixes"))
+        .filter(pl.col("_prefixes").list.len() == 1)
+        .select("mention_id", pl.col("_prefixes").list.first().alias("_code_prefix"))
+    )
+    return (
+        mentions.join(found, on="mention_id", how="left")
+        .with_columns(
+            pl.coalesce("unit_prefix", "_code_prefix").alias("unit_prefix"),
+            pl.col("_code_prefix").is_not_null().alias("_code_region"),
+        )
+        .drop("_code_prefix")
+    )
+
+
 def _decide(scored: pl.LazyFrame, rules: LinkRules) -> pl.LazyFrame:
     """Per mention: linked (a clear best that may link), review (close, a typo, no unit or no
     post to confirm), unlinked (nobody plausible, or only candidates ruled out)."""
@@ -205,6 +248,9 @@ def _note() -> pl.Expr:
                 & pl.col("event_date").is_null()).then(
             pl.lit("no usable date: compared with every post the candidates held")),
         pl.when(pl.col("_rejected") != "").then(pl.col("_rejected")),
+        pl.when(pl.col("_code_region") & (pl.col("link_method").is_null()
+                | (pl.col("link_method") == "name_unit"))).then(
+            pl.format("region {} read from the unit code {}", "unit_prefix", "unit_code_given")),
     )  # fmt: skip
 
 
@@ -235,7 +281,11 @@ def link(
     rejected = _rejections(mentions, decisions)
     # Both outputs (the links and the review queue) read these two: computed once, not once per
     # output (collect_all does not share them: it doubled the linking time).
-    first = _unless_rejected(_deterministic(mentions, cadres), rejected).collect().lazy()
+    first = (
+        _region_from_code(_unless_rejected(_deterministic(mentions, cadres), rejected), posts)
+        .collect()
+        .lazy()
+    )
     scored = (
         candidates(first.filter(pl.col("person_no").is_null()), posts, rules)
         .join(rejected, on=["mention_id", "person_no"], how="left")
@@ -265,7 +315,8 @@ def link(
         )
         .with_columns(_joined_notes(pl.col("_notes"), _note()).fill_null("").alias("link_note"))
         .drop("_notes", "_best_person", "_best", "_plausible", "_decision", "_best_may_link",
-              "_name_only", "_ruled_out", "_best_reason", "_rejected")
+              "_name_only", "_ruled_out", "_best_reason", "_rejected",
+              "_code_region")
     )  # fmt: skip
     if decisions is not None:
         out = apply_decisions(out, decisions)

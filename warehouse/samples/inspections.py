@@ -91,7 +91,7 @@ def _finding(
     ):
         evidence = sink.evidence_at(
             c, dated, post, key=False, titled=True, cls=record_class(post, dated),
-            unit_text=inspected, title=title,
+            unit_text=inspected, title=title, unit_code=unit.code,
         )  # fmt: skip
         sink.link(row, "inspection", f"{label}/{number}", shown, c, evidence, index)
     return row

@@ -94,9 +94,11 @@ class Sink:
         cls: str,
         unit_text: str | None = None,
         title: str | None = None,
+        unit_code: str | None = None,
     ) -> Evidence:
         """A record of ``day`` naming ``cadre`` by name and the unit of ``post`` (and its title,
-        when ``titled``).
+        when ``titled``); ``unit_code``: the unit's code, where the record carries it (an
+        inspection's 被巡察单位代码), which names that one unit whatever form ``unit_text`` has.
 
         Resolvable — a careful person could tell who it is from the record — when it carries a key,
         or names the title, the day lies well inside the post (no rotation within the linker's
@@ -106,7 +108,7 @@ class Sink:
         """
         if self.geo is not None:
             return self._profile_evidence(cadre, day, post, key, title if titled else None,
-                                          unit_text, cls)  # fmt: skip
+                                          unit_text, cls, unit_code)  # fmt: skip
         alone = self.careers.alone(cadre, post, day)
         clear = titled and self.careers.comfortably_held(cadre, day)
         without = clear and self.careers.alone(cadre, post, day, current_only=True)
@@ -122,19 +124,25 @@ class Sink:
         title: str | None,
         unit_text: str | None,
         cls: str,
+        unit_code: str | None = None,
     ) -> Evidence:
         """:meth:`evidence_at` for a region profile's record, whose unit is written as
         ``unit_text`` and post as ``title`` (None: no post named).
 
         The written unit may denote several units (``区发改局``, ``白峰街道``): a namesake holding
-        the post at any of them makes the record a homonym's. A record received after the cadre
+        the post at any of them makes the record a homonym's — unless the record carries the
+        unit's code, which names one unit. A record received after the cadre
         left names the former post (``原局长``): it is resolvable when nobody else of the name held
         that post there in the ten years before. Without S8 only the roster is known: its current
         post (and the last post of a cadre who left, where it keeps it).
         """
         assert self.geo is not None
         careers = self.careers
-        codes = self.geo.denotes(unit_text or "") or frozenset({post.unit.code})
+        codes = (
+            frozenset({unit_code})
+            if unit_code
+            else self.geo.denotes(unit_text or "") or frozenset({post.unit.code})
+        )
         after = careers.left_before(cadre, day)
         if after:
             cls = "left_cadre"
