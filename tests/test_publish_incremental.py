@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import sqlite3
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -224,15 +225,16 @@ def test_a_bundle_whose_scope_did_not_change_is_not_rewritten(baseline, tmp_path
 
 
 def _same_file(one: Path, other: Path) -> bool:
-    """Byte for byte; a workbook by its cells (its bytes carry the second it was saved)."""
-    if one.suffix != ".xlsx":
+    """Byte for byte; a workbook or .docx by its parts, but for ``docProps/core.xml`` (it and the
+    zip entries carry the second the file was saved)."""
+    if one.suffix not in (".xlsx", ".docx"):
         return one.read_bytes() == other.read_bytes()
 
-    def cells(path: Path) -> str:
-        book = openpyxl.load_workbook(path)
-        return repr([list(ws.iter_rows(values_only=True)) for ws in book.worksheets])
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as book:
+            return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
 
-    return cells(one) == cells(other)
+    return parts(one) == parts(other)
 
 
 def _outcome_changed(store: Warehouse, person_no: str) -> None:
@@ -300,3 +302,26 @@ def test_a_changed_cadre_re_renders_only_its_page_and_its_volume(
         twin = fresh[NOW if made == NOW else LATER].path / entry["path"]
         assert _same_file(second.path / entry["path"], twin), entry["path"]
     assert (second.path / volume).read_bytes() != (fresh[NOW].path / volume).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("units", "size", "expected"),
+    [
+        # One volume per unit, units by name, a unit's cadres in the order given (人员编号).
+        (["乙局", "甲局", "乙局"], 5, [("乙局", ["0", "2"]), ("甲局", ["1"])]),
+        # A unit over the size comes in parts of that many, numbered; the others stay whole.
+        (["甲局"] * 5 + ["乙局"], 2, [("乙局", ["5"]), ("甲局-01", ["0", "1"]),
+                                      ("甲局-02", ["2", "3"]), ("甲局-03", ["4"])]),
+        # A unit named like another's part gets a hash, never the other's file.
+        (["某局"] * 3 + ["某局-02"], 2, [("某局-01", ["0", "1"]), ("某局-02", ["2"]), ("_h", ["3"])]),
+        # No unit: a volume of its own, last (（未填单位）, no plain file name: a hash).
+        ([None, "甲局"], 5, [("甲局", ["1"]), ("_h", ["0"])]),
+    ],
+)  # fmt: skip
+def test_profile_volumes_by_unit(units, size, expected) -> None:
+    profiles = [{"unit": u, "file": str(n)} for n, u in enumerate(units)]
+    got = bundle_module.volumes(profiles, size)
+    stems = [v.path.removeprefix(f"{PROFILE_VOLUMES}/").removesuffix(".pdf") for v in got]
+    assert [(s[:2] if s.startswith("_h") else s) for s in stems] == [e[0] for e in expected]
+    assert [[p["file"] for p in v.parts] for v in got] == [e[1] for e in expected]
+    assert len({v.path for v in got}) == len(got)

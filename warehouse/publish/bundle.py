@@ -273,17 +273,17 @@ def volumes(profiles: list[dict[str, Any]], size: int | None = None) -> list[Vol
     units: dict[str, list[dict[str, Any]]] = {}
     for p in profiles:
         units.setdefault(p.get("unit") or NO_UNIT, []).append(p)
-    out = []
+    out: list[Volume] = []
     for unit in sorted(units):
         members = units[unit]
         chunks = range(0, len(members), size)
         for k, start in enumerate(chunks, start=1):
             many = len(chunks) > 1
-            stem = file_stem(f"{unit}-{k:02d}" if many else unit)
+            path = f"{PROFILE_VOLUMES}/{file_stem(f'{unit}-{k:02d}' if many else unit)}.pdf"
+            if any(v.path == path for v in out):  # a unit named 某局-02 beside 某局's part 2
+                path = f"{PROFILE_VOLUMES}/{file_stem(f'{unit}{chr(0)}{k}')}.pdf"  # a hash
             label = f"{unit}（第 {k} 册）" if many else unit
-            out.append(
-                Volume(f"{PROFILE_VOLUMES}/{stem}.pdf", label, members[start : start + size])
-            )
+            out.append(Volume(path, label, members[start : start + size]))
     return out
 
 
