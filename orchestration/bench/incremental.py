@@ -313,7 +313,8 @@ def _show(phases: list[Phase], p: Phase) -> None:
                         harness.ratio(cpu, full.outputs[name]), None, None))  # fmt: skip
     if p.bundle_files.get("files"):
         made, total = p.bundle_files["made"], p.bundle_files["files"]
-        print(TABLE.aside(f"bundles: {made:,} of {total:,} files made, the others carried over"))
+        print(TABLE.aside(f"bundles: {made:,} of {total:,} files made; the others hard-linked "
+                          "(unchanged since the last run, or the booklet's copy)"))  # fmt: skip
     if p.outputs:
         data, base = p.cpu - sum(p.outputs.values()), full.cpu - sum(full.outputs.values())
         print(TABLE.aside(f"without the outputs: {data:.1f} s CPU = {harness.ratio(data, base):.2f}× "
