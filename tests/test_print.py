@@ -25,7 +25,13 @@ from transforms.publishing import (
     with_region_names,
 )
 from transforms.scope import Scope
-from warehouse.publish.bundle import LIST_PAGES, PER_CADRE, BundleResult, write_bundle
+from warehouse.publish.bundle import (
+    LIST_PAGES,
+    PER_CADRE,
+    PROFILE_VOLUMES,
+    BundleResult,
+    write_bundle,
+)
 from warehouse.store import Warehouse
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -154,7 +160,7 @@ def test_one_profile_pdf_per_cadre_beside_the_volume(bundle: BundleResult) -> No
     need_pdf()
     each = sorted((bundle.path / PER_CADRE).glob("*.pdf"))
     assert len(each) == bundle.cadres
-    assert (bundle.path / "pdf" / "干部监督档案.pdf").is_file()
+    assert list((bundle.path / PROFILE_VOLUMES).glob("*.pdf"))
     assert all(re.fullmatch(r"[^/]+-[0-9A-Za-z_]+\.pdf", p.name) for p in each)
 
 

@@ -3,8 +3,10 @@
 row for row), to a full rebuild from the same warehouse."""
 
 import json
+import re
 import shutil
 import sqlite3
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,12 +17,13 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from tests.publish_support import need_pdf
+from tests.publish_support import need_pdf, pdf_text
 from tests.test_publish_serving import POSTGRES, pg_schema  # noqa: F401  (a fixture)
 from transforms.scope import Scope
 from warehouse.publish import booklet as booklet_module
+from warehouse.publish import bundle as bundle_module
 from warehouse.publish.booklet import write_booklet
-from warehouse.publish.bundle import write_bundle
+from warehouse.publish.bundle import PROFILE_VOLUMES, write_bundle
 from warehouse.publish.serving import publish_serving
 from warehouse.store import Warehouse
 
@@ -219,3 +222,106 @@ def test_a_bundle_whose_scope_did_not_change_is_not_rewritten(baseline, tmp_path
     )
     store.publish(store.stage("gold", "warning", inside))  # every city warning goes
     assert not write_bundle(store, CITY, out, NOW, pdfs=False).carried
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Byte for byte; a workbook or .docx by its parts, but for ``docProps/core.xml`` (it and the
+    zip entries carry the second the file was saved)."""
+    if one.suffix not in (".xlsx", ".docx"):
+        return one.read_bytes() == other.read_bytes()
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as book:
+            return {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+
+    return parts(one) == parts(other)
+
+
+def _outcome_changed(store: Warehouse, person_no: str) -> None:
+    """One timeline row of ``person_no`` says its outcome twice: only that cadre's page and volume
+    show it (in characters the pages already hold: the font subset stays as it is)."""
+    timeline = store.scan("gold", "cadre_timeline").collect().with_row_index("_row")
+    mine = timeline.filter(pl.col("person_no") == person_no, pl.col("outcome").is_not_null())
+    changed = timeline.with_columns(
+        outcome=pl.when(pl.col("_row") == mine["_row"][0])
+        .then(pl.col("outcome") + "；" + pl.col("outcome"))
+        .otherwise("outcome")
+    ).drop("_row")
+    store.publish(store.stage("gold", "cadre_timeline", changed))
+
+
+def test_a_changed_cadre_re_renders_only_its_page_and_its_volume(
+    baseline, tmp_path, monkeypatch
+) -> None:
+    need_pdf()
+    monkeypatch.setattr(bundle_module, "VOLUME_CADRES", 3)  # the city's one unit in parts
+    store = _copy(baseline, tmp_path / "incremental")
+    out = tmp_path / "bundles"
+    first = write_bundle(store, CITY, out, NOW)
+    manifest = json.loads((first.path / "manifest.json").read_text(encoding="utf-8"))
+    volumes = sorted(f["path"] for f in manifest["files"] if f["path"].startswith(PROFILE_VOLUMES))
+    assert len(volumes) > 2, "the city scope has several volumes"
+    inodes = {p: (first.path / p).stat().st_ino for p in (f["path"] for f in manifest["files"])}
+    # A cadre of the scope with a timeline row, in a unit whose volume is not the only one.
+    city = store.scan("silver", "cadre").filter(pl.col("scope_level") == "市管").collect()
+    timeline = store.scan("gold", "cadre_timeline").filter(pl.col("outcome").is_not_null())
+    timeline = timeline.select("person_no").collect()
+    person = city.join(timeline, on="person_no", how="semi").sort("person_no")["person_no"][0]
+    _outcome_changed(store, person)
+    second = write_bundle(store, CITY, out, LATER)
+    assert not second.carried
+    index = (first.path / "index.html").read_text(encoding="utf-8")
+    found = re.search(rf'href="profiles/{person}\.html".*?<a href="([^"]+)">分册</a>', index)
+    assert found is not None, "the index links each cadre's volume"
+    volume = found.group(1)
+    assert volume in volumes and person in pdf_text(first.path / volume)
+    assert sorted(second.rendered) == sorted([f"profiles/{person}.html", volume])
+    after = json.loads((second.path / "manifest.json").read_text(encoding="utf-8"))
+    for entry in after["files"]:  # the others: the previous files, not written again
+        path = entry["path"]
+        if path in second.rendered:
+            assert entry["generated_at"] == LATER.isoformat(timespec="seconds")
+            assert (second.path / path).stat().st_ino != inodes[path]
+        elif not path.startswith("cases/"):
+            assert (second.path / path).stat().st_ino == inodes[path], path
+            assert entry["generated_at"] == NOW.isoformat(timespec="seconds"), path
+    # A fresh publish from the same warehouse: every file made from the same inputs, and equal
+    # byte for byte to the fresh file made at the time the incremental one was made.
+    fresh = {
+        when: write_bundle(
+            _copy(store.root, tmp_path / f"full-{n}"), CITY, tmp_path / f"o{n}", when
+        )
+        for n, when in enumerate((NOW, LATER))
+    }
+    full = json.loads((fresh[LATER].path / "manifest.json").read_text(encoding="utf-8"))
+    assert {f["path"]: f["inputs"] for f in full["files"] if "inputs" in f} == {
+        f["path"]: f["inputs"] for f in after["files"] if "inputs" in f
+    }
+    for entry in after["files"]:
+        made = datetime.fromisoformat(entry.get("generated_at", LATER.isoformat()))
+        twin = fresh[NOW if made == NOW else LATER].path / entry["path"]
+        assert _same_file(second.path / entry["path"], twin), entry["path"]
+    assert (second.path / volume).read_bytes() != (fresh[NOW].path / volume).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("units", "size", "expected"),
+    [
+        # One volume per unit, units by name, a unit's cadres in the order given (人员编号).
+        (["乙局", "甲局", "乙局"], 5, [("乙局", ["0", "2"]), ("甲局", ["1"])]),
+        # A unit over the size comes in parts of that many, numbered; the others stay whole.
+        (["甲局"] * 5 + ["乙局"], 2, [("乙局", ["5"]), ("甲局-01", ["0", "1"]),
+                                      ("甲局-02", ["2", "3"]), ("甲局-03", ["4"])]),
+        # A unit named like another's part gets a hash, never the other's file.
+        (["某局"] * 3 + ["某局-02"], 2, [("某局-01", ["0", "1"]), ("某局-02", ["2"]), ("_h", ["3"])]),
+        # No unit: a volume of its own, last (（未填单位）, no plain file name: a hash).
+        ([None, "甲局"], 5, [("甲局", ["1"]), ("_h", ["0"])]),
+    ],
+)  # fmt: skip
+def test_profile_volumes_by_unit(units, size, expected) -> None:
+    profiles = [{"unit": u, "file": str(n)} for n, u in enumerate(units)]
+    got = bundle_module.volumes(profiles, size)
+    stems = [v.path.removeprefix(f"{PROFILE_VOLUMES}/").removesuffix(".pdf") for v in got]
+    assert [(s[:2] if s.startswith("_h") else s) for s in stems] == [e[0] for e in expected]
+    assert [[p["file"] for p in v.parts] for v in got] == [e[1] for e in expected]
+    assert len({v.path for v in got}) == len(got)

@@ -44,6 +44,8 @@ class Phase:
     peak_mb: float
     load: float
     outputs: dict[str, float] = field(default_factory=dict)
+    bundle_files: dict[str, int] = field(default_factory=dict)
+    """The bundles' files this run made, and all their files (the others were carried over)."""
 
 
 def _cpu_children() -> float:
@@ -55,10 +57,11 @@ def _measured(phase: str, cadres: int, command: list[str]) -> Phase:
     load = os.getloadavg()[0]
     before = _cpu_children()
     child = harness.timed(command, f"{phase} at {cadres:,} cadres")
-    outputs = next((r["outputs"] for r in child.records if "outputs" in r), {})
+    record = next((r for r in child.records if "outputs" in r), {})
     return Phase(
-        phase, cadres, child.seconds, _cpu_children() - before, child.peak_mb, load, outputs
-    )
+        phase, cadres, child.seconds, _cpu_children() - before, child.peak_mb, load,
+        record.get("outputs", {}), record.get("bundle_files", {}),
+    )  # fmt: skip
 
 
 def run_command(sources_yaml: Path, warehouse: Path) -> list[str]:
@@ -72,12 +75,17 @@ def _run(sources_yaml: str, warehouse: str) -> None:
     from orchestration.runner import run_pipeline
 
     spent = dict.fromkeys(OUTPUTS, 0.0)
+    files = {"made": 0, "files": 0}
 
     def timing(name: str, function: Any) -> Any:
         def measured(*args: Any, **kwargs: Any) -> Any:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                if name == "bundles":  # how much of each bundle was made, not carried over
+                    files["made"] += len(result.rendered)
+                    files["files"] += result.files
+                return result
             finally:
                 after = resource.getrusage(resource.RUSAGE_SELF)
                 spent[name] += (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
@@ -95,7 +103,7 @@ def _run(sources_yaml: str, warehouse: str) -> None:
     outcome = run_pipeline(Path(sources_yaml), Path(warehouse), log_level="WARNING")
     if not outcome.success:
         raise SystemExit(f"run failed: {outcome.failure}")
-    harness.emit({"outputs": spent})
+    harness.emit({"outputs": spent, "bundle_files": files})
 
 
 def scopes_yaml(sources_yaml: Path) -> None:
@@ -303,6 +311,10 @@ def _show(phases: list[Phase], p: Phase) -> None:
         cpu = p.outputs[name]
         print(TABLE.row(None, f"  of which {name}", None, cpu, None,
                         harness.ratio(cpu, full.outputs[name]), None, None))  # fmt: skip
+    if p.bundle_files.get("files"):
+        made, total = p.bundle_files["made"], p.bundle_files["files"]
+        print(TABLE.aside(f"bundles: {made:,} of {total:,} files made; the others hard-linked "
+                          "(unchanged since the last run, or the booklet's copy)"))  # fmt: skip
     if p.outputs:
         data, base = p.cpu - sum(p.outputs.values()), full.cpu - sum(full.outputs.values())
         print(TABLE.aside(f"without the outputs: {data:.1f} s CPU = {harness.ratio(data, base):.2f}× "

@@ -88,41 +88,30 @@ def _page(cases: pl.DataFrame, as_of: date, now: datetime, volume: str) -> str:
     )  # fmt: skip
 
 
-def _print_fonts(staging: Path) -> Path:
-    """A folder whose ``assets/`` links the vendored fonts whole: a volume's PDF is rendered
-    against them (WeasyPrint embeds only the glyphs it uses), so its bytes depend on its own
-    cases only, not on a subset made for the whole library."""
-    base = staging / ".print"
-    (base / "assets").mkdir(parents=True)
-    for weight, source in fonts.WEIGHTS.items():
-        (base / "assets" / f"NotoSansSC-{weight}.ttf").symlink_to(source.resolve())
-    return base
-
-
 def _write_pdfs(
     staging: Path, folder: Path, parts: list[Volume], prints: dict[str, str], before: dict[str, Any],
     as_of: date, now: datetime,
-) -> tuple[dict[str, int], list[str]]:  # fmt: skip
+) -> tuple[dict[str, int], list[str], dict[str, str]]:  # fmt: skip
     """Each volume's PDF into ``staging``: carried over from ``folder`` when its fingerprint is
-    the one recorded there (``before``), else rendered. Returns each volume's pages, and the
-    volumes rendered."""
+    the one recorded there (``before``), else rendered. Returns each volume's pages, the
+    volumes rendered, and when each was (a carried volume's cover shows its own time)."""
     pages: dict[str, int] = {}
     rendered: list[str] = []
+    made: dict[str, str] = {}
     old = before.get("volumes") or {}
-    base = _print_fonts(staging)
-    try:
+    with pdf.print_fonts(staging) as base:
         for part in parts:
             previous, was = folder / part.name, old.get(part.name) or {}
             if was.get("inputs") == prints[part.name] and previous.is_file() and "pages" in was:
                 carry_file(previous, inside(staging, part.name))
                 pages[part.name] = int(was["pages"])
+                made[part.name] = str(was.get("generated_at") or before.get("generated_at"))
                 continue
             html = _page(part.cases, as_of, now, part.label)
             pages[part.name] = pdf.write_pdf(html, base, inside(staging, part.name))
             rendered.append(part.name)
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-    return pages, rendered
+            made[part.name] = now.isoformat(timespec="seconds")
+    return pages, rendered, made
 
 
 def write_booklet(
@@ -166,7 +155,7 @@ def write_booklet(
         try:
             (staging / HTML_NAME).write_text(html, encoding="utf-8")
             fonts.write_fonts(staging / "assets", [html])
-            counts, rendered = ({}, []) if note else _write_pdfs(
+            counts, rendered, made = ({}, [], {}) if note else _write_pdfs(
                 staging, folder, parts, prints, before, as_of, now
             )  # fmt: skip
             names = [v.name for v in parts]
@@ -175,7 +164,8 @@ def write_booklet(
                 "generated_at": now.isoformat(timespec="seconds"), "pdf": note or names,
                 "data_versions": versions, "inputs": inputs,
                 "volumes": {v.name: {"inputs": prints[v.name], "cases": v.cases.height,
-                                     "pages": counts[v.name]} for v in parts},
+                                     "pages": counts[v.name], "generated_at": made[v.name]}
+                            for v in parts},
             })  # fmt: skip
             swap_in(staging, folder)
         except BaseException:

@@ -10,12 +10,17 @@ Layout of ``<out>/<管理权限>-<region>/``::
                                one per report found 不实/查无实据 and cleared (PDF when Pango is there)
     excel/<list>.xlsx + .csv   预警名单, 选拔任用审查, 澄清正名名单, 干部名单, 容错复核清单, 关联复核清单,
                                数据不一致清单, …
-    pdf/干部监督档案.pdf        every profile, each from a new page (when Pango is there)
-    pdf/干部监督档案/*.pdf      or one per cadre, ``<姓名>-<人员编号>.pdf`` (``per_cadre``)
+    pdf/干部监督档案-按单位/<单位>.pdf   the profiles, one volume per unit (when Pango is there)
+    pdf/干部监督档案/*.pdf      and one per cadre, ``<姓名>-<人员编号>.pdf`` (``per_cadre``)
     pdf/单位画像.pdf
     cases/                     the de-identified 典型案例汇编 (HTML, PDF), when given
     assets/                    the font subset the pages use and its licence (OFL)
-    manifest.json              scope, as-of, data versions, every file with its SHA-256
+    manifest.json              scope, as-of, data versions, every file with its SHA-256, what it
+                               was made from and when
+
+A scope whose rows did not change is left as it was. Otherwise each file is made again only when
+what it is made from changed (:func:`_make`): the others are hard-linked from the previous bundle
+and keep the generation time they show (the manifest's ``generated_at`` of each file).
 
 The folder is built beside the target and swapped in with renames, so a failed publish leaves
 the previous bundle as it was. Every path is checked to stay inside its folder (a profile's file
@@ -25,16 +30,18 @@ publish left there are removed first. The rows come from one pinned, verified se
 versions (:mod:`warehouse.publish.snapshot`).
 """
 
+import contextlib
 import functools
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -47,6 +54,7 @@ from transforms.publishing import (
     clearance_list,
     commendation_list,
     cst_text,
+    file_stem,
     followup_list,
     inconsistency_list,
     profile_list,
@@ -59,8 +67,15 @@ from transforms.publishing import (
 )
 from transforms.scope import Scope
 from warehouse.publish import excel, fonts, notices, pdf
-from warehouse.publish.carry import carry_file, fingerprint, frame_digest, recorded, render_version
-from warehouse.publish.manifest import MANIFEST, swap_in, verify, write_manifest
+from warehouse.publish.carry import (
+    Stamp,
+    carry_file,
+    fingerprint,
+    frame_digest,
+    recorded,
+    render_version,
+)
+from warehouse.publish.manifest import MANIFEST, intact, swap_in, verify, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render, render_list
 from warehouse.publish.scoped import GOLD_USED, SILVER_USED, ScopeRows, _pinned, read_scope
@@ -85,6 +100,9 @@ class BundleResult:
     """WARN lines: fields whose values pages show cut or stripped (named, never the value)."""
     carried: bool = False
     """True when the scope's inputs were unchanged and its folder was left as it was."""
+    rendered: list[str] = field(default_factory=list)
+    """The files this publish made; the bundle's other files were carried over from the previous
+    one (hard-linked: made from the same inputs, they keep the time they were made at)."""
 
 
 @dataclass
@@ -101,13 +119,13 @@ def region_names() -> dict[str, str]:
     return dict(load_regions())
 
 
-def _common(rows: ScopeRows, now: datetime, root: str) -> dict[str, Any]:
+def _common(rows: ScopeRows, stamp: Stamp, root: str) -> dict[str, Any]:
     scope = rows.scope
     where = region_label(scope.region, region_names())
     return {
         "scope_label": f"{scope.level} · {where}", "scope_text": scope.describe(
             region_names().get(scope.region)), "as_of": rows.as_of,
-        "generated_text": cst_text(now), "root": root,
+        "generated_text": stamp.token, "root": root,
         "header_text": f"{scope.level} · {where} · 数据截至 {rows.as_of:%Y-%m-%d}",
     }  # fmt: skip
 
@@ -226,57 +244,96 @@ def _list_html(
     return {"warnings": counts, "barred": held.height, "notices": len(written)}
 
 
+PORTRAIT_PDF = "pdf/单位画像.pdf"
+PROFILE_VOLUMES = "pdf/干部监督档案-按单位"
+"""The folder of the profile volumes (分册): one per unit, ``<单位>.pdf`` (:func:`volumes`)."""
+PER_CADRE = "pdf/干部监督档案"
+"""The folder of one PDF per cadre (``--profile-pdf per-cadre``), beside the volumes."""
+VOLUME_CADRES = 200
+"""At most this many cadres per profile volume: a unit with more is split (``<单位>-02.pdf`` …)."""
+NO_UNIT = "（未填单位）"
+
+
+@dataclass(frozen=True)
+class Volume:
+    """One profile volume: its path, the unit (and part) its cover names, its cadres' records."""
+
+    path: str
+    label: str
+    parts: list[dict[str, Any]]
+
+
+def volumes(profiles: list[dict[str, Any]], size: int | None = None) -> list[Volume]:
+    """The profiles in volumes an officer prints for one unit: one per unit (by name; in
+    人员编号 order within it), a unit of more than ``size`` (:data:`VOLUME_CADRES`) cadres in
+    parts of that many. A change to a cadre's rows re-renders only its unit's volume (its
+    part); the file is the unit's name when that is a plain name, else a hash
+    (:func:`~transforms.publishing.file_stem`), and the index links every volume by its unit."""
+    size = size or VOLUME_CADRES
+    units: dict[str, list[dict[str, Any]]] = {}
+    for p in profiles:
+        units.setdefault(p.get("unit") or NO_UNIT, []).append(p)
+    out: list[Volume] = []
+    for unit in sorted(units):
+        members = units[unit]
+        chunks = range(0, len(members), size)
+        for k, start in enumerate(chunks, start=1):
+            many = len(chunks) > 1
+            path = f"{PROFILE_VOLUMES}/{file_stem(f'{unit}-{k:02d}' if many else unit)}.pdf"
+            if any(v.path == path for v in out):  # a unit named 某局-02 beside 某局's part 2
+                path = f"{PROFILE_VOLUMES}/{file_stem(f'{unit}{chr(0)}{k}')}.pdf"  # a hash
+            label = f"{unit}（第 {k} 册）" if many else unit
+            out.append(Volume(path, label, members[start : start + size]))
+    return out
+
+
 def _render(
-    rows: ScopeRows, lists: dict[str, pl.DataFrame], now: datetime, pdf_links: list[dict[str, str]],
+    rows: ScopeRows, lists: dict[str, pl.DataFrame], stamp: Stamp, pdf_links: list[dict[str, str]],
     pdf_note: str | None, booklet: list[str] | None, written: list[dict[str, Any]],
-) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
-    """Every page of the bundle as HTML, and the profile and portrait records (for the PDFs)."""
-    sub = _common(rows, now, "../")
+    profile_volumes: bool,
+) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]], list[Volume]]:  # fmt: skip
+    """Every page of the bundle as HTML (the generation time as ``stamp``'s token), the profile
+    and portrait records and the profile volumes (when ``profile_volumes``), for the PDFs."""
+    sub = _common(rows, stamp, "../")
     html: dict[str, str] = {}
     profiles = _profile_html(rows, sub, html)
     portraits = _portrait_html(rows, sub, html)
     figures = _list_html(lists, sub, html, written)
-    top = _common(rows, now, "")
+    top = _common(rows, stamp, "")
+    books = volumes(profiles) if profile_volumes else []
+    where = {p["file"]: v.path for v in books for p in v.parts}
+    index = [{**c, "v": where.get(c["f"])} for c in search_index(rows.profile)]
     html["index.html"] = render(
         "index.html", title="目录", cadres=rows.profile.height,
         units=int((rows.portraits["grain"] == "unit").sum()),
-        cleared=int(rows.profile["cleared"].sum()), index=search_index(rows.profile),
-        portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet,
+        cleared=int(rows.profile["cleared"].sum()), index=index,
+        portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet, volumes=books,
         lists=[{"name": n, "page": LIST_PAGES[n], "rows": f.height} for n, f in lists.items()],
         **figures, **top,
     )  # fmt: skip
-    return _Pages(html, top), profiles, portraits
+    return _Pages(html, top), profiles, portraits, books
 
 
-PDF_FILES = {
-    "profile": ("pdf/干部监督档案.pdf", "干部监督档案"),
-    "portrait": ("pdf/单位画像.pdf", "单位画像"),
-}
-PER_CADRE = "pdf/干部监督档案"
-"""The folder of one PDF per cadre (``--profile-pdf per-cadre``), beside the volume."""
-
-
-def _books(pages: _Pages, profiles: list[dict[str, Any]], portraits: list[dict[str, Any]],
-           profile_pdf: bool) -> dict[str, str]:  # fmt: skip
-    """The HTML of each PDF: the same page bodies one after another, each from a new page."""
-    books = {"portrait": (portraits, "单位画像")}
-    if profile_pdf:
-        books["profile"] = (profiles, "干部监督档案")
-    return {
-        kind: render("book.html", title=title, parts=parts, kind=kind, **pages.common)
-        for kind, (parts, title) in books.items()
-    }
-
-
-def _cadre_books(pages: _Pages, profiles: list[dict[str, Any]]) -> dict[str, str]:
-    """One 干部监督档案 per cadre (no cover), by its path under :data:`PER_CADRE`."""
-    return {
-        f"{PER_CADRE}/{cadre_pdf_stem(p['name'], p['person_no'])}.pdf": render(
-            "book.html", title=f"{p['name']} 干部监督档案", parts=[p], kind="profile",
-            cover=False, **pages.common,
+def _books(
+    pages: _Pages, books: list[Volume], portraits: list[dict[str, Any]],
+    profiles: list[dict[str, Any]], per_cadre: bool,
+) -> dict[str, str]:  # fmt: skip
+    """The HTML of each PDF by its path: the portraits, each profile volume and (``per_cadre``)
+    one 干部监督档案 per cadre (no cover) — the same page bodies one after another, each from a
+    new page."""
+    common = pages.common
+    html = {PORTRAIT_PDF: render("book.html", title="单位画像", parts=portraits, kind="portrait",
+                                 **common)}  # fmt: skip
+    for v in books:
+        html[v.path] = render(
+            "book.html", title=f"干部监督档案 · {v.label}", parts=v.parts, kind="profile", **common
         )
-        for p in profiles
-    }  # fmt: skip
+    for p in profiles if per_cadre else []:
+        html[f"{PER_CADRE}/{cadre_pdf_stem(p['name'], p['person_no'])}.pdf"] = render(
+            "book.html", title=f"{p['name']} 干部监督档案", parts=[p], kind="profile",
+            cover=False, **common,
+        )  # fmt: skip
+    return html
 
 
 def _page_note(note: str | None) -> str | None:
@@ -297,35 +354,100 @@ def _notices(rows: ScopeRows, template: NoticeTemplate, pdfs: bool) -> list[dict
     return out
 
 
-def _write_files(
-    staging: Path, pages: _Pages, books: dict[str, str], lists: dict[str, pl.DataFrame],
-    booklet: Path | None, written: list[dict[str, Any]], say: Callable[[str], None],
-    cadre_books: dict[str, str],
-) -> None:  # fmt: skip
-    """Pages, the font subset, Excel, PDFs, the notices and the booklet's copy into ``staging``."""
-    for path, text in pages.html.items():
-        target = inside(staging, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    notice_pages = [notices.notice_html(n["texts"], pages.common) for n in written]
-    fonts.write_fonts(staging / "assets", [*pages.html.values(), *books.values(), *notice_pages])
-    for name, frame in lists.items():
-        excel.write_sheet(frame, staging / "excel", name, header=pages.common["header_text"])
-    for kind, html in books.items():
-        pdf.write_pdf(html, staging, inside(staging, PDF_FILES[kind][0]))
-        say(f"{PDF_FILES[kind][0]} written")
-    notices.write_notices(staging, written, pages.common, pdfs=bool(written) and written[0]["pdf"])
-    if written:
-        say(f"{len(written):,} 澄清正名通知书 written")
-    for path, html in cadre_books.items():
-        pdf.write_pdf(html, staging, inside(staging, path))
-    if cadre_books:
-        say(f"{PER_CADRE}/ written ({len(cadre_books):,} PDFs, one per cadre)")
-    if booklet is not None:
-        shutil.copytree(
-            booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"),
-            copy_function=carry_file,
+@dataclass(frozen=True)
+class _Piece:
+    """Files made together (a page; a list's .xlsx and .csv; a notice's .docx and .pdf; a PDF;
+    the font subset), what they are made from (:meth:`Stamp.key`), and how to make them into a
+    folder at a time."""
+
+    paths: tuple[str, ...]
+    inputs: str
+    make: Callable[[Path, datetime], object]
+
+
+def _pieces(
+    pages: _Pages, books: dict[str, str], lists: dict[str, pl.DataFrame],
+    written: list[dict[str, Any]], stamp: Stamp, print_base: Callable[[], Path],
+) -> list[_Piece]:  # fmt: skip
+    """Every file of the bundle but the booklet's copy and the manifest, as pieces. PDFs are
+    rendered against the whole vendored fonts (``print_base``, :func:`~warehouse.publish.pdf.
+    print_fonts`), so that a PDF depends on its own HTML only."""
+
+    def page(path: str, text: str) -> _Piece:
+        def make(folder: Path, when: datetime) -> None:
+            target = inside(folder, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(stamp.fill(text, when), encoding="utf-8")
+
+        return _Piece((path,), stamp.key("page", text), make)
+
+    def book(path: str, text: str) -> _Piece:
+        def make(folder: Path, when: datetime) -> None:
+            pdf.write_pdf(stamp.fill(text, when), print_base(), inside(folder, path))
+
+        return _Piece((path,), stamp.key("pdf", text), make)
+
+    def sheet(name: str, frame: pl.DataFrame) -> _Piece:
+        header = pages.common["header_text"]
+        return _Piece(
+            (f"excel/{name}.xlsx", f"excel/{name}.csv"),
+            stamp.key("excel", name, header, frame_digest(frame)),
+            lambda folder, _: excel.write_sheet(frame, folder / "excel", name, header=header),
         )  # fmt: skip
+
+    def notice(n: dict[str, Any]) -> _Piece:
+        folder_name = f"{notices.FOLDER}/{n['stem']}"
+        html = notices.notice_html(n["texts"], pages.common)
+
+        def make(folder: Path, when: datetime) -> None:
+            notices.write_docx(n["texts"], inside(folder, f"{folder_name}.docx"))
+            if n["pdf"]:
+                base = print_base() / notices.FOLDER
+                pdf.write_pdf(stamp.fill(html, when), base, inside(folder, f"{folder_name}.pdf"))
+
+        paths = (f"{folder_name}.docx", *([f"{folder_name}.pdf"] if n["pdf"] else []))
+        return _Piece(paths, stamp.key("notice", n["texts"], html if n["pdf"] else None), make)
+
+    shown = [*pages.html.values(), *books.values(), *(
+        notices.notice_html(n["texts"], pages.common) for n in written)]  # fmt: skip
+    characters = "".join(sorted(set("".join(shown).replace(stamp.token, cst_text(_EPOCH)))))
+    font = _Piece(
+        ("assets/NotoSansSC-Bold.ttf", "assets/NotoSansSC-Regular.ttf", "assets/OFL.txt"),
+        stamp.key("fonts", characters),
+        lambda folder, _: fonts.write_fonts(folder / "assets", [characters]),
+    )  # fmt: skip
+    return [
+        font, *(page(path, text) for path, text in pages.html.items()),
+        *(sheet(name, frame) for name, frame in lists.items()),
+        *(notice(n) for n in written), *(book(path, text) for path, text in books.items()),
+    ]  # fmt: skip
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+"""Any time: what the generation time adds to the pages' characters (digits, 北京时间 …)."""
+
+
+def _make(
+    staging: Path, target: Path, pieces: list[_Piece], now: datetime
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Each piece into ``staging``: hard-linked from the bundle at ``target`` when every one of
+    its files is there, intact, and made from the same inputs; else made at ``now``. Returns
+    each file's inputs and generation time (for the manifest), and the files made."""
+    old = {f["path"]: f for f in intact(target) if "inputs" in f and "generated_at" in f}
+    made: dict[str, dict[str, str]] = {}
+    rendered: list[str] = []
+    for piece in pieces:
+        was = [old.get(p) or {} for p in piece.paths]
+        if all(w.get("inputs") == piece.inputs for w in was):
+            for path in piece.paths:
+                carry_file(target / path, inside(staging, path))
+            when = str(was[0]["generated_at"])
+        else:
+            piece.make(staging, now)
+            rendered.extend(piece.paths)
+            when = now.isoformat(timespec="seconds")
+        made.update({path: {"inputs": piece.inputs, "generated_at": when} for path in piece.paths})
+    return made, rendered
 
 
 def text_warnings(rows: ScopeRows) -> list[str]:
@@ -388,17 +510,17 @@ def write_bundle(
         return BundleResult(scope, target, rows.profile.height, kept["units"], kept["files"],
                             kept["bytes"], note, warnings, carried=True)  # fmt: skip
     lists = _lists(rows)
-    kinds = [] if note else (["profile", "portrait"] if profile_pdf else ["portrait"])
-    links = [{"path": PDF_FILES[k][0], "label": PDF_FILES[k][1]} for k in kinds]
+    links = [] if note else [{"path": PORTRAIT_PDF, "label": "单位画像"}]
     if per_cadre and not note:
         links.append({"path": f"{PER_CADRE}/", "label": "干部监督档案（每人一份）"})
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
     written = _notices(rows, template, pdfs=note is None)
-    pages, profiles, portraits = _render(
-        rows, lists, now, links, _page_note(note), booklet_pdfs if booklet else None, written
-    )
-    books = {} if note else _books(pages, profiles, portraits, profile_pdf)
-    cadre_books = _cadre_books(pages, profiles) if per_cadre and not note else {}
+    stamp = Stamp()
+    pages, profiles, portraits, books = _render(
+        rows, lists, stamp, links, _page_note(note), booklet_pdfs if booklet else None, written,
+        profile_volumes=profile_pdf and not note,
+    )  # fmt: skip
+    html = {} if note else _books(pages, books, portraits, profiles, per_cadre)
     units = int((rows.portraits["grain"] == "unit").sum())
     with output_lock(out):
         for name in clean_staging(out):
@@ -406,7 +528,15 @@ def write_bundle(
         staging = inside(out, f".{scope.slug}.staging-{uuid.uuid4().hex[:8]}")
         staging.mkdir(parents=True)
         try:
-            _write_files(staging, pages, books, lists, booklet, written, say, cadre_books)
+            with contextlib.ExitStack() as stack:
+                fonts_base = functools.cache(lambda: stack.enter_context(pdf.print_fonts(staging)))
+                pieces = _pieces(pages, html, lists, written, stamp, fonts_base)
+                made, rendered = _make(staging, target, pieces, now)
+            if booklet is not None:
+                shutil.copytree(
+                    booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"),
+                    copy_function=carry_file,
+                )  # fmt: skip
             files = write_manifest(staging, {
                 "scope": scope.label, "scope_description": scope.describe(),
                 "as_of": rows.as_of.isoformat(), "generated_at": now.isoformat(timespec="seconds"),
@@ -414,14 +544,15 @@ def write_bundle(
                 "data_versions": versions, "pdf": note or "written", "warnings": warnings,
                 "notices": len(written),
                 "inputs": inputs,
-            })  # fmt: skip
+            }, made)  # fmt: skip
             swap_in(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    say(f"{scope.slug}: {len(rendered):,} of {len(made):,} files made, the others carried over")
     return BundleResult(
         scope, target, rows.profile.height, units, len(files), sum(f["bytes"] for f in files),
-        note, warnings,
+        note, warnings, rendered=rendered,
     )  # fmt: skip
 
 

@@ -13,12 +13,16 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from transforms.publishing import cst_text
 from warehouse.fingerprint import code_fingerprint
 
 _HERE = Path(__file__).parent
@@ -86,3 +90,25 @@ def carry_file(source: str | Path, target: str | Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The generation time a page shows (生成于 …), kept out of what the page is made from.
+
+    Pages are rendered with :attr:`token` where the time goes; :meth:`key` fingerprints a page
+    without it, and :meth:`fill` puts in the time the file is written at. A file carried over
+    (its key unchanged) keeps the time it was written at, which its folder's manifest records
+    beside it: it is that file, made from the same inputs then."""
+
+    token: str = field(default_factory=lambda: f"@@generated-{uuid.uuid4().hex}@@")
+
+    def key(self, *parts: Any) -> str:
+        """:func:`fingerprint` of :func:`render_version` and ``parts``, texts without the token."""
+        return fingerprint(render_version(), *(
+            p.replace(self.token, "") if isinstance(p, str) else p for p in parts
+        ))  # fmt: skip
+
+    def fill(self, text: str, when: datetime) -> str:
+        """``text`` with the time ``when`` (:func:`~transforms.publishing.cst_text`) shown."""
+        return text.replace(self.token, cst_text(when))

@@ -26,17 +26,36 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
-def write_manifest(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """Write ``folder/manifest.json``: ``meta`` plus every file (path, bytes, sha256)."""
-    files = [
-        {"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
-        for p in _files(folder)
-    ]
+def write_manifest(
+    folder: Path, meta: dict[str, Any], made: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Write ``folder/manifest.json``: ``meta`` plus every file (path, bytes, sha256, and what
+    ``made`` says of it: what it was made from, when)."""
+    made = made or {}
+    files = []
+    for p in _files(folder):
+        name = p.relative_to(folder).as_posix()
+        entry = {"path": name, "bytes": p.stat().st_size, "sha256": _sha256(p)}
+        files.append({**entry, **made.get(name, {})})
     body = {**meta, "files": files}
     (folder / MANIFEST).write_text(
         json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return files
+
+
+def intact(folder: Path) -> list[dict[str, Any]]:
+    """The entries of ``folder``'s manifest whose file is there with the bytes listed (none when
+    there is no readable manifest)."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [
+        f for f in listed
+        if isinstance(f, dict) and isinstance(f.get("path"), str)
+        and (folder / f["path"]).is_file() and _sha256(folder / f["path"]) == f.get("sha256")
+    ]  # fmt: skip
 
 
 def verify(folder: Path) -> list[str]:

@@ -5,6 +5,9 @@ WeasyPrint needs the system's Pango. Where Pango cannot be loaded, :func:`unavai
 """
 
 import functools
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PANGO_HINT = (
@@ -38,3 +41,21 @@ def write_pdf(html: str, base: Path, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     document.write_pdf(target)
     return len(document.pages)
+
+
+@contextmanager
+def print_fonts(folder: Path) -> Iterator[Path]:
+    """A folder (made inside ``folder``, removed after) whose ``assets/`` links the vendored fonts
+    whole: a PDF rendered against it (WeasyPrint embeds only the glyphs it uses) depends on its
+    own HTML only, not on a subset made for every page of its folder, so one whose HTML did not
+    change can be carried over and still equal a fresh render byte for byte."""
+    from warehouse.publish import fonts
+
+    base = folder / ".print"
+    (base / "assets").mkdir(parents=True)
+    try:
+        for weight, source in fonts.WEIGHTS.items():
+            (base / "assets" / f"NotoSansSC-{weight}.ttf").symlink_to(source.resolve())
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
