@@ -345,6 +345,8 @@ LEVELS = ("街道", "县", "镇", "乡", "区", "市")
 
 
 def _place_name(name: str, not_places: Sequence[str], not_names: frozenset[str]) -> bool:
+    """A place's name: 2-5 Chinese characters, not starting with a word that is no place
+    (``not_places``) and not a word that is no name (``not_names``: 高新 of 高新区)."""
     return (
         2 <= len(name) <= 5
         and all("\u4e00" <= c <= "\u9fff" for c in name)
@@ -374,7 +376,7 @@ def addresses(
             name = tok.word[: -len(suffix)]
             if _place_name(name, not_places, not_names):
                 yield Span(tok.start, tok.end, "address", suffix)
-    yield from _named_settlements(text, tokens, not_places, not_names, surnames)
+    yield from _named_settlements(text, tokens, not_places, surnames)
     for m in _HOUSE.finditer(norm):
         start = m.start()
         before = next((t for t in tokens if t.end == start), None)
@@ -412,7 +414,6 @@ def _named_settlements(
     text: str,
     tokens: Sequence[Token],
     not_places: Sequence[str],
-    not_names: frozenset[str],
     surnames: frozenset[str] = frozenset(),
 ) -> Iterator[Span]:
     """``新塘村``, ``幸福里社区``, ``高岭屯``, ``瓦窑组`` where the segmenter did not cut the name
@@ -434,7 +435,9 @@ def _named_settlements(
         for size in (3, 2):
             start = m.start() - size
             name = text[start : m.start()]
-            if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, not_names):
+            # A village's name may be a word that is no person's or district's (龙头 of 龙头企业):
+            # before 屯/村/社区/组 it is a settlement's (龙头屯), so only ``not_places`` rule it out.
+            if start < 0 or name[0] in _BOUNDARY or not _place_name(name, not_places, frozenset()):
                 continue
             if group and not _hamlet(name, surnames):
                 continue
