@@ -20,7 +20,7 @@ what the previous left open:
 Everything here is Polars in, Polars out; rules arrive as arguments (``LinkRules``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -42,6 +42,9 @@ __all__ = [
     "LinkRules", "PostTerm", "Rename", "candidates", "link", "pinyin_key", "prepare_cadres",
     "prepare_mentions", "prepare_posts", "unit_parts", "with_roster_regions",
 ]  # fmt: skip
+
+Checkpoint = Callable[[str, pl.DataFrame], None]
+"""Told each stage of :func:`link` as it is collected: its name and its frame."""
 
 NOT_IN_ROSTER = "NOT_IN_ROSTER"
 LINKED, REVIEW, UNLINKED = "linked", "review", "unlinked"
@@ -195,6 +198,7 @@ def link(
     posts: pl.LazyFrame,
     rules: LinkRules,
     decisions: pl.LazyFrame | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Link prepared mentions to the cadres and the posts they held.
 
@@ -206,6 +210,9 @@ def link(
         rules: thresholds, weights and tables.
         decisions: reviewed decisions: ``source``, ``source_key``, ``subject_name``, ``decision``
             (a 人员编号 or ``NOT_IN_ROSTER``), ``decided_by``.
+        checkpoint: called with a stage's name and the frame it collected, as each is made
+            (``deterministic``, ``joined``, ``candidates``): how a bench sees where time and
+            memory go; the outputs stay lazy after the last.
 
     Returns:
         The mentions with ``person_no``, ``link_method``, ``link_score``, ``link_status`` and
@@ -214,12 +221,17 @@ def link(
     """
     # Both outputs (the links and the review queue) read these two: computed once, not once per
     # output (collect_all does not share them: it doubled the linking time).
-    first = _deterministic(mentions, cadres).collect().lazy()
-    scored = candidates(first.filter(pl.col("person_no").is_null()), posts, rules).collect().lazy()
-    decided = _decide(scored, rules)
+    first = _deterministic(mentions, cadres).collect()
+    if checkpoint is not None:
+        checkpoint("deterministic", first)
+    open_mentions = first.lazy().filter(pl.col("person_no").is_null())
+    scored = candidates(open_mentions, posts, rules, checkpoint).collect()
+    if checkpoint is not None:
+        checkpoint("candidates", scored)
+    decided = _decide(scored.lazy(), rules)
     linked_now = pl.col("link_status") == LINKED
     out = (
-        first.join(decided, on="mention_id", how="left")
+        first.lazy().join(decided, on="mention_id", how="left")
         .with_columns(
             pl.when(pl.col("person_no").is_not_null()).then(pl.lit(LINKED))
             .otherwise(pl.col("_decision").fill_null(UNLINKED)).alias("link_status")
@@ -235,7 +247,7 @@ def link(
     )  # fmt: skip
     if decisions is not None:
         out = apply_decisions(out, decisions)
-    review = _review(scored, out, mentions)
+    review = _review(scored.lazy(), out, mentions)
     return out, review
 
 
