@@ -28,8 +28,9 @@ re-timed on one warehouse, e.g. at 1,000,000 cadres, ``dajiandu bench link --cad
 memory when the links were made (before scoring) and the machine's load average before and after.
 
 Two children are started by hand, not by the bench: ``scale WAREHOUSE COPIES`` links every event
-repeated; ``stages WAREHOUSE`` runs our linker a stage at a time (:func:`stages`) and prints each
-stage's seconds, peak memory and the size of the frame it made: what the memory is spent on.
+repeated; ``stages WAREHOUSE [COPIES]`` runs our linker a stage at a time (:func:`stages`) and
+prints each stage's seconds, peak memory and the size of the frames it made: what the memory is
+spent on.
 
 Splink is an optional extra (``pip install .[bench]``); it is imported only here. The linker and
 the store are imported by the children alone (see :mod:`orchestration.bench.harness`).
@@ -501,13 +502,11 @@ def scale(warehouse: str, copies: str) -> None:
     times: a measure of time and memory at volume, printed as JSON. Started by hand
     (``python -m orchestration.bench.link scale WAREHOUSE COPIES``); no bench calls it."""
     from transforms import linking as lk
-    from transforms.specs import EVENT_SOURCES
 
     start = time.perf_counter()
-    e = _evidence(warehouse, EVENT_SOURCES)
-    repeated = pl.concat([e.mentions.drop("mention_id")] * int(copies)).with_row_index("mention_id")
+    e = _repeated(warehouse, int(copies))
     loaded = time.perf_counter() - start
-    prepared = lk.prepare_mentions(repeated.lazy(), e.rules)
+    prepared = lk.prepare_mentions(e.mentions.lazy(), e.rules)
     linked, review = lk.link(prepared, e.cadres.lazy(), e.posts.lazy(), e.rules)
     out, queue = pl.collect_all([linked, review])
     total = time.perf_counter() - start
@@ -526,24 +525,40 @@ def scale(warehouse: str, copies: str) -> None:
     )
 
 
-def stages(warehouse: str) -> None:
-    """Child: our linker on a warehouse's truth sources (as the ``ours`` child links them), a
-    stage at a time: for the evidence and each stage :func:`transforms.linking.link` collects,
-    its seconds, CPU seconds, the peak resident memory while it ran (Linux: the high-water mark
-    is reset before each stage), the memory held after it, and the rows and estimated size of
-    the frames it made. Started by hand (``python -m orchestration.bench.link stages
-    WAREHOUSE``); prints one JSON line a stage, as it ends."""
+def _repeated(warehouse: str, copies: int) -> Evidence:
+    """The evidence of every event of a warehouse (all six sources), repeated ``copies`` times
+    (new mention ids)."""
+    from transforms.specs import EVENT_SOURCES
+
+    e = _evidence(warehouse, EVENT_SOURCES)
+    repeated = pl.concat([e.mentions.drop("mention_id")] * copies).with_row_index("mention_id")
+    return Evidence(e.cadres, e.posts, repeated, e.rules)
+
+
+def stages(warehouse: str, copies: str = "") -> None:
+    """Child: our linker a stage at a time: for the evidence and each stage
+    :func:`transforms.linking.link` collects, its seconds, CPU seconds, the peak resident memory
+    while it ran (Linux: the high-water mark is reset before each stage), the memory held after
+    it, and the rows and estimated size of the frames it made. Without ``copies``, the truth
+    sources linked as the ``ours`` child links them; with it, every event repeated ``copies``
+    times, links and review queue, as ``scale`` links them. Started by hand (``python -m
+    orchestration.bench.link stages WAREHOUSE [COPIES]``); prints one JSON line a stage, as it
+    ends."""
     from transforms import linking as lk
 
     stage = _Stages()
-    e = _evidence(warehouse, TRUTH_SOURCES)
+    e = _repeated(warehouse, int(copies)) if copies else _evidence(warehouse, TRUTH_SOURCES)
     stage.done("evidence", cadres=e.cadres, posts=e.posts, mentions=e.mentions)
     prepared = lk.prepare_mentions(e.mentions.lazy(), e.rules)
-    linked, _ = lk.link(
+    linked, review = lk.link(
         prepared, e.cadres.lazy(), e.posts.lazy(), e.rules,
         checkpoint=lambda name, frame: stage.done(name, **{name: frame}),
     )  # fmt: skip
-    stage.done("decided", decided=linked.collect())
+    if copies:
+        out, queue = pl.collect_all([linked, review])
+        stage.done("decided", decided=out, review=queue)
+    else:
+        stage.done("decided", decided=linked.collect())
 
 
 class _Stages:
