@@ -290,6 +290,13 @@ def test_link_stages_say_where_the_memory_goes(
     for s in said:
         assert 0 < s["rss_mb"] <= s["peak_mb"] + 1 and s["seconds"] >= 0
         assert all(f["mb"] >= 0 and f["bytes_per_row"] > 0 for f in s["frames"].values())
+    # With COPIES, as the scale child: every event of the six sources, repeated, and the review queue.
+    stages(str(baseline), "2")
+    scaled = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    events = scaled[0]["frames"]["mentions"]["rows"]
+    assert events > 2 * mentions and events % 2 == 0
+    assert scaled[-1]["frames"]["decided"]["rows"] == events
+    assert scaled[-1]["frames"]["review"]["rows"] > 0
 
 
 def test_every_cadre_gets_a_promotion_check_with_cited_reasons(baseline: Path) -> None:
