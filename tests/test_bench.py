@@ -156,6 +156,24 @@ def test_a_class_of_ours_below_the_floor_is_flagged_and_splinks_is_not(
     assert row.split()[-5:] == ["0.5000", "0.500", "1", "5", "0"]  # Splink beside ours
 
 
+def test_a_linker_not_run_leaves_its_columns_blank(capsys: pytest.CaptureFixture[str]) -> None:
+    # Why: `--linker ours` alone must still print the class table; Splink and ours-noS8 were
+    # not run, which is not a nan (run, with nothing to score) nor a 0.
+    figures = {"run": "ok", "ours": {"per_class": [_class("current", 5, 0, 1.0)]}}
+    assert _print_classes("default", 2000, figures) == []
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("current"))
+    assert row.split() == ["current", "10", "8", "1.0000", "0.500", "1", "0", "0"]
+
+
+def test_bench_link_takes_linkers_and_refuses_an_unknown_one() -> None:
+    # Why: `--linker` is repeatable and limited to the bench's linkers; `--reuse` is off unless asked.
+    args = parser().parse_args(["bench", "link", "--linker", "ours", "--linker", "splink"])
+    assert args.linker == ["ours", "splink"] and args.reuse is False
+    assert parser().parse_args(["bench", "link", "--reuse"]).reuse is True
+    with pytest.raises(SystemExit):
+        parser().parse_args(["bench", "link", "--linker", "fellegi"])
+
+
 def test_why_a_run_stopped_is_its_failure_line() -> None:
     # Why: a profile whose run stops is still benched; the table says why it stopped.
     stderr = "Traceback …\nSystemExit: run failed: cadre: silver/cadre_post was not published\n"

@@ -233,14 +233,70 @@ def test_link_bench_runs_both_linkers_on_the_same_data(baseline: Path, generated
 
     truth = pl.scan_parquet(generated / "truth" / "links.parquet")
     for runner in (run_ours, run_splink):
-        out, cadres, seconds = runner(baseline)
+        out, cadres, spent = runner(baseline)
         overall = (
             evaluate(out.lazy(), truth, cadres.lazy())
             .filter(pl.col("source") == "all")
             .row(0, named=True)
         )
-        assert seconds > 0 and overall["records"] > 100
+        assert spent.seconds > 0 and spent.cpu_seconds > 0 and overall["records"] > 100
         assert overall["precision"] >= 0.99, (runner.__name__, overall)
+
+
+def test_link_bench_reuses_a_kept_warehouse_and_runs_only_the_linker_asked_for(
+    baseline: Path, generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Why: at 1,000,000 cadres generating and running take half an hour; `--reuse --linker ours`
+    # re-times our linker alone on the warehouse a previous bench made (issue 19).
+    import json
+
+    from orchestration.bench.link import SAMPLE_RECORD, bench_link
+    from tests.conftest import SMALL
+
+    root = tmp_path / str(SMALL)
+    root.mkdir()
+    (root / "sources").symlink_to(generated)
+    (root / "warehouse").symlink_to(baseline)
+    made = {"cadres": SMALL, "seed": 11, "profile": "default", "run": "ok"}
+    (root / SAMPLE_RECORD).write_text(json.dumps(made))
+    assert bench_link([SMALL], tmp_path, seed=11, linkers=["ours"], reuse=True) == 0
+    printed = capsys.readouterr().out
+    assert f"reusing {root} (run: ok)" in printed
+    rows = [line.split() for line in printed.splitlines() if line.strip().startswith(str(SMALL))]
+    assert [row[1] for row in rows] == ["ours"]  # neither ours-noS8 nor Splink ran
+    assert "CPU seconds;" in printed and "load average" in printed
+    assert (root / "sources").is_symlink() and (root / "warehouse").is_symlink()  # not remade
+    saved = json.loads((tmp_path / "bench-link.json").read_text())[0]
+    assert saved["run"] == "ok" and "splink" not in saved and saved["ours"]["cpu_seconds"] > 0
+
+
+def test_link_stages_say_where_the_memory_goes(
+    baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Why: issue 19 asks what the linker's memory is spent on at 1,000,000 cadres; the stages
+    # child names each stage link() collects, with its peak and the frames it made.
+    import json
+
+    from orchestration.bench.link import stages
+
+    stages(str(baseline))
+    said = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [s["stage"] for s in said] == [
+        "evidence", "deterministic", "joined", "candidates", "decided",
+    ]  # fmt: skip
+    mentions = said[0]["frames"]["mentions"]["rows"]
+    assert mentions > 100 and said[-1]["frames"]["decided"]["rows"] == mentions
+    assert said[1]["frames"]["deterministic"]["rows"] == mentions
+    for s in said:
+        assert 0 < s["rss_mb"] <= s["peak_mb"] + 1 and s["seconds"] >= 0
+        assert all(f["mb"] >= 0 and f["bytes_per_row"] > 0 for f in s["frames"].values())
+    # With COPIES, as the scale child: every event of the six sources, repeated, and the review queue.
+    stages(str(baseline), "2")
+    scaled = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    events = scaled[0]["frames"]["mentions"]["rows"]
+    assert events > 2 * mentions and events % 2 == 0
+    assert scaled[-1]["frames"]["decided"]["rows"] == events
+    assert scaled[-1]["frames"]["review"]["rows"] > 0
 
 
 def test_every_cadre_gets_a_promotion_check_with_cited_reasons(baseline: Path) -> None:

@@ -26,7 +26,7 @@ from transforms.link_keys import (
 )
 
 if TYPE_CHECKING:
-    from transforms.linking import LinkRules
+    from transforms.linking import Checkpoint, LinkRules
 
 CANDIDATE_COLUMNS = [
     "mention_id", "person_no", "unit", "post", "start", "end", "name_score", "unit_score",
@@ -246,7 +246,10 @@ def _held_elsewhere(joined: pl.LazyFrame, intervals: pl.LazyFrame) -> pl.LazyFra
 
 
 def candidates(
-    open_mentions: pl.LazyFrame, posts: pl.LazyFrame, rules: "LinkRules"
+    open_mentions: pl.LazyFrame,
+    posts: pl.LazyFrame,
+    rules: "LinkRules",
+    checkpoint: "Checkpoint | None" = None,
 ) -> pl.LazyFrame:
     """One row per (mention, plausible cadre): the best of the cadre's posts held at the record's
     date, its scores, and what speaks against it (:data:`CANDIDATE_COLUMNS`).
@@ -255,7 +258,8 @@ def candidates(
     the post held then contradicts the record, a neighbouring post that would agree does not
     save the candidate (a 副县长 record against the 县长 of that date is ruled out, whatever the
     cadre held half a year later). A candidate found only through the slack (``in_slack``) is
-    never linked: a person places a record near a rotation."""
+    never linked: a person places a record near a rotation. ``checkpoint`` is told the
+    (mention, interval) pairs when they are collected (``joined``; see :func:`~transforms.linking.link`)."""
     w = rules.weights
     # Another county's bureau of the same name is another unit: no candidate at all; nor is a
     # 县's bureau for a record that says 区发改局.
@@ -264,12 +268,14 @@ def candidates(
     ) | (pl.col("unit_level") != pl.col("c_level")).fill_null(False)
     intervals = _intervals(posts, rules)
     # Collected once: both the scoring and the look at posts held elsewhere read it.
-    joined = (
+    pairs = (
         _joined(_mentions(open_mentions, rules), intervals, rules)
         .filter(_in_time(rules.date_slack_days) & ~elsewhere)
         .collect()
-        .lazy()
     )
+    if checkpoint is not None:
+        checkpoint("joined", pairs)
+    joined = pairs.lazy()
     joined = joined.join(
         _held_elsewhere(joined, intervals), on=["mention_id", "person_no", "post_key"],
         how="left", nulls_equal=True,

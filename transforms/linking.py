@@ -27,7 +27,7 @@ leaves the record in review with the remaining candidates (:func:`_decide`).
 Everything here is Polars in, Polars out; rules arrive as arguments (``LinkRules``).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -49,6 +49,9 @@ __all__ = [
     "LinkRules", "PostTerm", "Rename", "candidates", "link", "pinyin_key", "prepare_cadres",
     "prepare_mentions", "prepare_posts", "unit_parts", "with_roster_regions",
 ]  # fmt: skip
+
+Checkpoint = Callable[[str, pl.DataFrame], None]
+"""Told each stage of :func:`link` as it is collected: its name and its frame."""
 
 NOT_IN_ROSTER = "NOT_IN_ROSTER"
 REJECT = "reject"
@@ -260,6 +263,7 @@ def link(
     posts: pl.LazyFrame,
     rules: LinkRules,
     decisions: pl.LazyFrame | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Link prepared mentions to the cadres and the posts they held.
 
@@ -272,6 +276,9 @@ def link(
         decisions: reviewed decisions: ``source``, ``source_key``, ``subject_name``, ``decision``
             (a 人员编号, ``NOT_IN_ROSTER``, or ``reject`` with the cadre in ``rejected``),
             ``decided_by``.
+        checkpoint: called with a stage's name and the frame it collected, as each is made
+            (``deterministic``, ``joined``, ``candidates``): how a bench sees where time and
+            memory go; the outputs stay lazy after the last.
 
     Returns:
         The mentions with ``person_no``, ``link_method``, ``link_score``, ``link_status`` and
@@ -281,13 +288,14 @@ def link(
     rejected = _rejections(mentions, decisions)
     # Both outputs (the links and the review queue) read these two: computed once, not once per
     # output (collect_all does not share them: it doubled the linking time).
-    first = (
-        _region_from_code(_unless_rejected(_deterministic(mentions, cadres), rejected), posts)
-        .collect()
-        .lazy()
-    )
+    first = _region_from_code(
+        _unless_rejected(_deterministic(mentions, cadres), rejected), posts
+    ).collect()
+    if checkpoint is not None:
+        checkpoint("deterministic", first)
+    open_mentions = first.lazy().filter(pl.col("person_no").is_null())
     scored = (
-        candidates(first.filter(pl.col("person_no").is_null()), posts, rules)
+        candidates(open_mentions, posts, rules, checkpoint)
         .join(rejected, on=["mention_id", "person_no"], how="left")
         .with_columns(
             pl.col("_rejected_by").is_not_null().alias("rejected"),
@@ -298,12 +306,13 @@ def link(
         )
         .drop("_rejected_by")
         .collect()
-        .lazy()
     )
-    decided = _decide(scored, rules)
+    if checkpoint is not None:
+        checkpoint("candidates", scored)
+    decided = _decide(scored.lazy(), rules)
     linked_now = pl.col("link_status") == LINKED
     out = (
-        first.join(decided, on="mention_id", how="left")
+        first.lazy().join(decided, on="mention_id", how="left")
         .with_columns(
             pl.when(pl.col("person_no").is_not_null()).then(pl.lit(LINKED))
             .otherwise(pl.col("_decision").fill_null(UNLINKED)).alias("link_status")
@@ -320,7 +329,7 @@ def link(
     )  # fmt: skip
     if decisions is not None:
         out = apply_decisions(out, decisions)
-    review = _review(scored, out, mentions)
+    review = _review(scored.lazy(), out, mentions)
     return out, review
 
 

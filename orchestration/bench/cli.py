@@ -49,6 +49,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             Path(args.workdir),
             seed=args.seed,
             profiles=args.profile or ["default"],
+            linkers=args.linker or ["ours", "ours-noS8", "splink"],
+            reuse=args.reuse,
         )
     from orchestration.bench.ingest import bench_ingest
 
@@ -85,6 +87,19 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                 action="append",
                 choices=["default", "prefecture", "autonomous"],
                 help="the generator's region profile; repeat for several (default: default)",
+            )
+            b.add_argument(
+                "--linker",
+                action="append",
+                choices=["ours", "ours-noS8", "splink"],
+                help="run only this linker; repeat for several (default: all three)",
+            )
+            b.add_argument(
+                "--reuse",
+                action="store_true",
+                help="keep the sources and warehouse a previous bench made in the workdir with "
+                "the same size, seed and profile (nothing generated or run again): to re-time "
+                "a linker on one warehouse, e.g. --cadres 1000000 --reuse --linker ours",
             )
         if what == "gold":
             b.add_argument(

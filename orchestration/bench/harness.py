@@ -107,11 +107,12 @@ def child_main(
 
 @dataclass(frozen=True)
 class Sample:
-    """Sample sources generated under ``root``, and the warehouse a run of them fills."""
+    """Sample sources generated under ``root``, and the warehouse a run of them fills.
+    ``generation``: the child that generated them, None when a previous bench did."""
 
     cadres: int
     root: Path
-    generation: ChildRun
+    generation: ChildRun | None = None
 
     @property
     def sources_yaml(self) -> Path:
