@@ -549,7 +549,9 @@ def write_bundle(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    say(f"{scope.slug}: {len(rendered):,} of {len(made):,} files made, the others carried over")
+    unchanged = len(made) - len(rendered)
+    said = f"{unchanged:,} unchanged ones carried over" if unchanged else "none carried over"
+    say(f"{scope.slug}: {len(rendered):,} of {len(made):,} files made, {said}")
     return BundleResult(
         scope, target, rows.profile.height, units, len(files), sum(f["bytes"] for f in files),
         note, warnings, rendered=rendered,
