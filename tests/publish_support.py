@@ -138,3 +138,17 @@ def type_into_list(bundle: Path, sheet: str, row_of: dict[str, str], cells: dict
     typed = bundle.parent / f"typed-{len(list(bundle.parent.glob('typed-*')))}.xlsx"
     book.save(typed)
     return typed
+
+
+def write_sheet(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    """An officer's spreadsheet: ``header`` then ``rows`` on the first sheet, saved at ``path``."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    page = book.active
+    assert page is not None
+    page.append(header)
+    for row in rows:
+        page.append(row)
+    book.save(path)
+    return path

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from openpyxl import Workbook
 
 from orchestration.cli import main
 from orchestration.publish_cli import CST
 from orchestration.runner import run_pipeline
-from tests.publish_support import table_bytes, type_into_list
+from tests.publish_support import table_bytes, type_into_list, write_sheet
 from transforms.decisions_check import check_tolerance_decisions
 from transforms.pages import reviewed_links
 from transforms.publishing import DECISION_HEADERS
@@ -35,17 +34,6 @@ LIST_HEADER = ["人员编号", "案例编号", "措施来源", "措施记录", "
 TODAY = date(2026, 12, 6)
 
 
-def _sheet(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    book = Workbook()
-    page = book.active
-    assert page is not None
-    page.append(header)
-    for row in rows:
-        page.append(row)
-    book.save(path)
-    return path
-
-
 def _pair(case: str = "RC1", decision: str = "", reason: str = "", who: str = "", day: object = "") -> list[object]:  # fmt: skip
     return ["RY1", case, "处分与组织处理", "4501********1234/诫勉/2024-06-24", "待复核",
             decision, reason, who, day]  # fmt: skip
@@ -57,7 +45,7 @@ def _lines(folder: Path) -> list[dict[str, str]]:
 
 
 def test_a_decided_row_is_appended_with_the_code_words_and_undecided_rows_are_left(tmp_path: Path) -> None:  # fmt: skip
-    sheet = _sheet(tmp_path / "容错复核清单.xlsx", LIST_HEADER, [
+    sheet = write_sheet(tmp_path / "容错复核清单.xlsx", LIST_HEADER, [
         _pair("RC1", "确认", "同一事项", "李明", "2026-12-01"), _pair("RC2"),
     ])  # fmt: skip
     done = import_decisions(sheet, tmp_path, TODAY)
@@ -72,7 +60,7 @@ def test_a_decided_row_is_appended_with_the_code_words_and_undecided_rows_are_le
 
 def test_english_column_names_are_accepted(tmp_path: Path) -> None:
     header = ["case_no", "measure_source", "measure_key", "decision", "decided_by", "note"]
-    sheet = _sheet(
+    sheet = write_sheet(
         tmp_path / "d.xlsx", header, [["RC1", "audit", "SJ1/3", "reject", "王芳", "另一事项"]]
     )
     import_decisions(sheet, tmp_path, TODAY)
@@ -85,7 +73,7 @@ def test_english_column_names_are_accepted(tmp_path: Path) -> None:
 
 
 def test_every_bad_row_is_named_and_nothing_is_written(tmp_path: Path) -> None:
-    sheet = _sheet(tmp_path / "容错复核清单.xlsx", LIST_HEADER, [
+    sheet = write_sheet(tmp_path / "容错复核清单.xlsx", LIST_HEADER, [
         _pair("RC1", "同意", "", "李明"),             # not a decision word
         _pair("RC2", "否决", "", "李明"),             # a 否决 without 理由
         _pair("RC3", "确认", "", ""),                 # nobody decided it
@@ -104,7 +92,7 @@ def test_every_bad_row_is_named_and_nothing_is_written(tmp_path: Path) -> None:
 
 
 def test_a_sheet_without_the_decision_columns_is_refused_naming_them(tmp_path: Path) -> None:
-    sheet = _sheet(tmp_path / "预警名单.xlsx", ["人员编号", "姓名"], [["RY1", "张伟"]])
+    sheet = write_sheet(tmp_path / "预警名单.xlsx", ["人员编号", "姓名"], [["RY1", "张伟"]])
     with pytest.raises(
         ImportError_,
         match=r"row 1: not a review list with decision columns \(容错复核清单: missing 案例编号",
@@ -121,7 +109,7 @@ def test_a_later_decision_replaces_one_and_an_undo_brings_the_earlier_back(tmp_p
         ("撤销", "误操作", "李明"),
     ]
     for n, (word, why, who) in enumerate(decided):
-        sheet = _sheet(tmp_path / f"s{n}.xlsx", LIST_HEADER, [_pair("RC1", word, why, who)])
+        sheet = write_sheet(tmp_path / f"s{n}.xlsx", LIST_HEADER, [_pair("RC1", word, why, who)])
         import_decisions(sheet, tmp_path, TODAY)
         check = check_tolerance_decisions(
             read_tolerance_decisions(tmp_path / "tolerance_decisions.csv")

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from openpyxl import Workbook
 
 from orchestration.cli import main
 from orchestration.publish_cli import CST
 from orchestration.runner import run_pipeline
-from tests.publish_support import table_bytes, type_into_list
+from tests.publish_support import table_bytes, type_into_list, write_sheet
 from transforms.decisions_check import check_link_decisions
 from transforms.link_keys import model_of
 from transforms.publishing import DECISION_HEADERS, link_review_list
@@ -89,14 +88,7 @@ def test_a_sanction_key_is_printed_masked() -> None:
 
 
 def _sheet(path: Path, rows: list[list[object]]) -> Path:
-    book = Workbook()
-    page = book.active
-    assert page is not None
-    page.append(LIST_HEADER)
-    for row in rows:
-        page.append(row)
-    book.save(path)
-    return path
+    return write_sheet(path, LIST_HEADER, rows)
 
 
 def _row(person: str = "RY1", decision: str = "", reason: str = "", who: str = "", key: str = "SJ1/1") -> list[object]:  # fmt: skip
