@@ -200,6 +200,12 @@ def messy_row(draw: st.DrawFn, source: SourceSpec, index: int, file_no: int, kin
         values[spec.name] = text
         if rule:
             rules.add(rule)
+    for spec in source.fields:
+        if spec.unless is not None and f"{spec.name}.required" in rules:
+            other, waived = spec.unless
+            vocabulary = next(f.vocabulary or {} for f in source.fields if f.name == other)
+            if vocabulary.get(values.get(other) or "") in waived:
+                rules.discard(f"{spec.name}.required")  # a roster names no unit for one who left
     if source.name == "sanction" and draw(st.integers(0, 20)) == 0:
         values["人员编号"] = None  # and no ID number either: the row names nobody
         rules.add("person_key.present")
