@@ -101,6 +101,7 @@ _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
 _AUTONOMOUS = re.compile(r"(自治州|自治县|自治旗|地区|盟)$")
 _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
+_COUNTY_AFTER = re.compile(r"^[^\d\W]{3,5}?县")
 LEVEL_WORDS = "区县市州旗盟"
 """The words a region's name ends with that say its kind: a record's 区发改局 is a district's."""
 _LEVEL_WORD = re.compile(
@@ -337,11 +338,27 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         and not (
             match.group(1).endswith("市") and _DEPT_WORD.match(text[at + len(match.group(1)) :])
         )
-        and (known is None or _AUTONOMOUS.search(match.group(1)) and len(match.group(1)) > known[1])
+        and (
+            known is None
+            or len(match.group(1)) > known[1]
+            and (_AUTONOMOUS.search(match.group(1)) or _county_in_county(text, at, known))
+        )
     ):
         name = match.group(1)
         return short_region(name), len(name), 2 if re.search(r"(州|盟|地区)$", name) else 3
     return known
+
+
+def _county_in_county(text: str, at: int, known: tuple[str, int, int]) -> bool:
+    """The known region at ``at`` is a county's bare short name and a longer name ending in 县
+    follows (青川|临县, 龙江|平县): a county lies in no county, so the whole is one county the table
+    lacks (青川临县), not 青川 with a department 临县文广旅局."""
+    piece = text[at : at + known[1]]
+    return (
+        known[2] == 3
+        and short_region(piece) == piece
+        and _COUNTY_AFTER.match(text[at:]) is not None
+    )
 
 
 def _written_level(text: str, at: int, size: int, model: UnitModel) -> bool:
