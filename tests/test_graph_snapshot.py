@@ -57,3 +57,19 @@ def test_the_asset_graph_is_as_reviewed() -> None:
         f"the asset graph changed at {changed}; if intended, rewrite {SNAPSHOT.name} with "
         "DAJIANDU_UPDATE_SNAPSHOT=1 and let the diff be reviewed"
     )
+
+
+def test_every_asset_body_reads_computes_stages_and_guards_in_25_lines_or_fewer() -> None:
+    # Issue 20: an asset only stages and guards; what a layer reads and computes lives in
+    # warehouse/ and transforms/. A body that grows past 25 lines has taken work of theirs.
+    import ast
+
+    found = {}
+    for path in sorted((Path(__file__).parents[1] / "assets").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            decorators = [ast.unparse(d) for d in getattr(node, "decorator_list", [])]
+            if isinstance(node, ast.FunctionDef) and any("asset" in d for d in decorators):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                found[f"{path.stem}.{node.name}"] = body[-1].end_lineno - body[0].lineno + 1  # type: ignore[operator]
+    assert len(found) >= 8, found  # every layer's asset factories were seen
+    assert {name: n for name, n in found.items() if n > 25} == {}
