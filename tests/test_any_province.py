@@ -729,3 +729,21 @@ def test_a_county_the_table_lacks_whose_name_begins_with_a_real_countys() -> Non
     )
     assert parse_unit("青川开发区管委会", model)[0] == "青川"
     assert parse_unit("临县教育局", model)[0] == "临县"
+
+
+def test_a_region_whose_name_goes_on_past_another_is_not_its_short_form() -> None:
+    # 宁阳青 (of 宁阳青县, a county the table lacks) begins with 宁阳 (of 宁阳县): the record's
+    # 宁阳县生态环境局 was taken for a short form of 宁阳青's unit, and linked that county's 局长
+    # when the one at 宁阳县 was a 副局长 (1,000,000 cadres: an outsider linked in another county).
+    roster = [
+        ("A", "陈凯", "宁阳县生态环境局", "副局长"),
+        ("B", "陈凯", "宁阳青县生态环境局", "局长"),
+    ]
+    row = _link_roster(
+        roster, subject_name="陈凯", unit_given="宁阳县生态环境局", post_given="局长"
+    )
+    assert row["person_no"] != "B" and row["link_status"] != "linked"
+    # A short name two regions share is still read as either's (伊宁 of 伊宁市 and 伊宁县).
+    shared = [("A", "马丽", "伊宁市财政局", "局长"), ("B", "马丽", "伊宁县教育局", "局长")]
+    row = _link_roster(shared, subject_name="马丽", unit_given="伊宁财政局", post_given="局长")
+    assert (row["person_no"], row["link_status"]) == ("A", "linked")
