@@ -15,6 +15,7 @@ Drawn from a random stream of their own and appended to the petitions, so other 
 """
 
 from datetime import date, timedelta
+from functools import cache
 
 import numpy as np
 
@@ -135,11 +136,26 @@ def _joint(rng: np.random.Generator, sink: Sink, cadres: list[Cadre], n: int, k:
     return rows
 
 
+@cache
+def _held_together() -> dict[str, frozenset[str]]:
+    """Each title and the titles one person commonly holds with it (``post_terms.csv``'s groups:
+    a bureau's 局长 is usually also its 党组书记), the title itself included."""
+    from warehouse.rules import load_post_terms  # noqa: PLC0415
+
+    groups: dict[str, set[str]] = {}
+    for term in load_post_terms():
+        if term.group:
+            groups.setdefault(term.group, set()).add(term.canonical)
+    return {t: frozenset(g) for g in groups.values() for t in g}
+
+
 def _held_by_anyone(sink: Sink, name: str, unit_code: str, title: str | None, day: date) -> bool:
-    """Somebody of the roster called ``name`` held ``title`` (any title, for None) at the unit
-    near ``day``: then a record naming them there is no outsider's, nor a typo."""
+    """Somebody of the roster called ``name`` held ``title`` (any title, for None), or a title
+    one person commonly holds with it (a record's 局长 for a namesake who is 党组书记), at the
+    unit near ``day``: then a record naming them there is no outsider's, nor a typo."""
+    titles = _held_together().get(title or "", frozenset({title}))
     return any(
-        (title is None or p.title == title) and p.holds(day, SLACK)
+        (title is None or not p.parts.isdisjoint(titles)) and p.holds(day, SLACK)
         for p in sink.careers.at_unit[(name, unit_code)]
     )
 
