@@ -183,7 +183,7 @@ def _portrait_html(
         if u["grain"] == "region":
             u["name"] = region_label(u["name"], region_names())
         u["region_text"] = region_label(u.get("region"), region_names())
-        u["path"] = path
+        u["path"], u["pdf"] = path, None  # its PDF: set by portrait_volumes when there are PDFs
         html[path] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
     return portraits
 
