@@ -132,11 +132,12 @@ def _pdffonts(path: Path) -> list[list[str]]:
 
 
 def test_every_pdf_uses_only_the_bundles_own_embedded_font(bundle: BundleResult) -> None:
-    # The charts of 单位画像.pdf came out in DejaVu Sans and Noto Sans CJK JP (the system's
+    # The charts of the portraits' PDF came out in DejaVu Sans and Noto Sans CJK JP (the system's
     # fallbacks, at a larger size), so their labels overlapped.
     need_pdf()
     pdfs = sorted(bundle.path.rglob("*.pdf"))
-    assert any(p.name == "单位画像.pdf" for p in pdfs)
+    assert any(p.parent.name == "单位画像-按单位" for p in pdfs)
+    assert any(p.name == "区域画像.pdf" for p in pdfs)
     for path in pdfs:
         fonts = _pdffonts(path)
         assert fonts, path
@@ -149,8 +150,9 @@ def test_every_pdf_uses_only_the_bundles_own_embedded_font(bundle: BundleResult)
 def test_the_portrait_pdf_renders_to_png(bundle: BundleResult, tmp_path: Path) -> None:
     need_pdf()
     subprocess.run(
-        ["pdftoppm", "-r", "50", "-png", "-f", "2", "-l", "2",
-         str(bundle.path / "pdf" / "单位画像.pdf"), str(tmp_path / "page")], check=True,
+        ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1",
+         str(next((bundle.path / "pdf" / "单位画像-按单位").glob("*.pdf"))), str(tmp_path / "page")],
+        check=True,
     )  # fmt: skip
     pages = list(tmp_path.glob("page*.png"))
     assert len(pages) == 1 and pages[0].stat().st_size > 5_000

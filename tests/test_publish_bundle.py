@@ -17,7 +17,13 @@ from tests.publish_support import POPPLER, bundle_texts, need_pdf, pdf_text
 from transforms.scope import Scope
 from warehouse.publish import excel
 from warehouse.publish.booklet import write_booklet
-from warehouse.publish.bundle import PROFILE_VOLUMES, BundleResult, write_bundle
+from warehouse.publish.bundle import (
+    PORTRAIT_VOLUMES,
+    PROFILE_VOLUMES,
+    REGION_PDF,
+    BundleResult,
+    write_bundle,
+)
 from warehouse.publish.manifest import verify
 from warehouse.publish.pdf import unavailable
 from warehouse.publish.scoped import ScopeEmptyError
@@ -151,14 +157,21 @@ def test_a_portrait_of_a_unit_wholly_in_scope_has_gold_figures(published, baseli
     whole = levels.filter(pl.col("levels") == ["县管"])["unit"].sort().to_list()
     assert whole, "the baseline has units whose cadres are all 县管"
     gold = store.scan("gold", "unit_portrait").filter(pl.col("name") == whole[0]).collect()
-    page = next(
-        p for p in (published["county"].path / "portraits").glob("unit-*.html")
-        if f"<h1>{whole[0]}<" in p.read_text(encoding="utf-8")
-    )  # fmt: skip
-    text = page.read_text(encoding="utf-8")
+    # Its page and its PDF are named by the unit (not by its place among the units: one coming or
+    # going would move every later page, and a bookmark would open another unit's portrait).
+    folder = published["county"].path
+    text = (folder / "portraits" / f"unit-{whole[0]}.html").read_text(encoding="utf-8")
+    assert f"<h1>{whole[0]}<" in text
     assert f"干部人数<b>{gold['cadres'][0]:,}</b>" in text
     assert f"信访举报<b>{gold['reports'][0]:,}</b>" in text
     assert "<svg" in text and "<rect" in text
+    if unavailable() is None and POPPLER:  # its PDF, linked from the index beside its page
+        index = (folder / "index.html").read_text(encoding="utf-8")
+        own = f'href="portraits/unit-{whole[0]}.html">{whole[0]}</a>'
+        link = f'<a class="small" href="{PORTRAIT_VOLUMES}/{whole[0]}.pdf">PDF</a>'
+        assert re.search(rf"{re.escape(own)} <span[^<]*</span> {re.escape(link)}", index)
+        pdf = re.sub(r"\s", "", pdf_text(folder / PORTRAIT_VOLUMES / f"{whole[0]}.pdf"))
+        assert f"{whole[0]}单位政治生态画像" in pdf and "第1页/共" in pdf  # its own page numbers
 
 
 def test_excel_lists_keep_text_dates_and_a_frozen_chinese_header(published) -> None:
@@ -221,7 +234,8 @@ def test_pdfs_embed_the_cjk_font_and_render_every_page(published, tmp_path) -> N
     need_pdf()
     folder = published["city"].path
     volume = sorted(folder.glob(f"{PROFILE_VOLUMES}/*.pdf"))[0].relative_to(folder).as_posix()
-    for name in (volume, "pdf/单位画像.pdf", "cases/典型案例汇编.pdf"):
+    portrait = sorted(folder.glob(f"{PORTRAIT_VOLUMES}/*.pdf"))[0].relative_to(folder).as_posix()
+    for name in (volume, portrait, REGION_PDF, "cases/典型案例汇编.pdf"):
         fonts = subprocess.run(["pdffonts", str(folder / name)], capture_output=True, text=True,
                                check=True).stdout  # fmt: skip
         rows = [line.split() for line in fonts.splitlines()[2:]]

@@ -23,7 +23,7 @@ from transforms.scope import Scope
 from warehouse.publish import booklet as booklet_module
 from warehouse.publish import bundle as bundle_module
 from warehouse.publish.booklet import write_booklet
-from warehouse.publish.bundle import PROFILE_VOLUMES, write_bundle
+from warehouse.publish.bundle import PORTRAIT_VOLUMES, PROFILE_VOLUMES, REGION_PDF, write_bundle
 from warehouse.publish.serving import publish_serving
 from warehouse.store import Warehouse
 
@@ -302,6 +302,65 @@ def test_a_changed_cadre_re_renders_only_its_page_and_its_volume(
         twin = fresh[NOW if made == NOW else LATER].path / entry["path"]
         assert _same_file(second.path / entry["path"], twin), entry["path"]
     assert (second.path / volume).read_bytes() != (fresh[NOW].path / volume).read_bytes()
+
+
+COUNTY = Scope.parse("县管/450101")
+
+
+def test_a_unit_whose_figures_changed_re_renders_only_its_portrait_and_the_regions(
+    baseline, tmp_path
+) -> None:
+    # The portraits were one PDF of every unit and the region: a month that changed a few units
+    # (and so the region, whose figures sum them all) rendered every unit's portrait again.
+    need_pdf()
+    store = _copy(baseline, tmp_path / "incremental")
+    out = tmp_path / "bundles"
+    first = write_bundle(store, COUNTY, out, NOW, profile_pdf=False)
+    pdfs = sorted(p.relative_to(first.path).as_posix() for p in first.path.rglob("*画像*/*.pdf"))
+    assert len(pdfs) > 5, "the county scope has many units"
+    inodes = {p: (first.path / p).stat().st_ino for p in pdfs}
+    # One warning of a county cadre goes: its unit's warning count, and the region's, change.
+    county = store.scan("silver", "cadre").filter(COUNTY.expr()).collect()
+    warnings = store.scan("gold", "warning").collect().with_row_index("_row")
+    mine = warnings.join(county.select("person_no", "unit"), on="person_no").sort("_row")
+    unit = mine["unit"][0]
+    kept = warnings.filter(pl.col("_row") != mine["_row"][0]).drop("_row")
+    store.publish(store.stage("gold", "warning", kept))
+    second = write_bundle(store, COUNTY, out, LATER, profile_pdf=False)
+    portraits = [p for p in second.rendered if p.startswith(("portraits/", "pdf/"))]
+    region = next(p for p in portraits if p.startswith("portraits/region-"))
+    assert sorted(portraits) == sorted(
+        [f"portraits/unit-{unit}.html", f"{PORTRAIT_VOLUMES}/{unit}.pdf", region, REGION_PDF]
+    )
+    for path in set(pdfs) - set(portraits):  # every other unit's PDF: the previous file
+        assert (second.path / path).stat().st_ino == inodes[path], path
+    # A full publish at the later time makes the re-rendered ones byte for byte.
+    fresh = write_bundle(_copy(store.root, tmp_path / "full"), COUNTY, tmp_path / "o", LATER,
+                         profile_pdf=False)  # fmt: skip
+    for path in portraits:
+        assert (second.path / path).read_bytes() == (fresh.path / path).read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        # The regions together first (one PDF), then one PDF per unit, named by the unit.
+        ([("region", "450101"), ("unit", "乙局"), ("unit", "甲局")],
+         [("区域画像", ["450101"]), ("乙局", ["乙局"]), ("甲局", ["甲局"])]),
+        # No region row (no PDF of regions); a unit without a name: its own file, a hash.
+        ([("unit", None), ("unit", "甲局")], [("_h", [None]), ("甲局", ["甲局"])]),
+        # Two rows of one name never share a file.
+        ([("unit", "甲局"), ("unit", "甲局")], [("甲局", ["甲局"]), ("_h", ["甲局"])]),
+    ],
+)  # fmt: skip
+def test_portrait_pdfs_one_per_unit(names, expected) -> None:
+    portraits = [{"grain": g, "name": n} for g, n in names]
+    got = bundle_module.portrait_volumes(portraits)
+    stems = [v.path.rsplit("/", 1)[1].removesuffix(".pdf") for v in got]
+    assert [(s[:2] if s.startswith("_h") else s) for s in stems] == [e[0] for e in expected]
+    assert [[u["name"] for u in v.parts] for v in got] == [e[1] for e in expected]
+    assert len({v.path for v in got}) == len(got)
+    assert all(u["pdf"] == v.path for v in got for u in v.parts)  # the index links each
 
 
 @pytest.mark.parametrize(

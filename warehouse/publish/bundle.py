@@ -4,7 +4,8 @@ Layout of ``<out>/<管理权限>-<region>/``::
 
     index.html                 the scope: figures, links, an offline search over its cadres
     profiles/<人员编号>.html    one 干部监督档案 per cadre
-    portraits/<n>.html          the region's and each unit's portrait (inline SVG charts)
+    portraits/region-<code>.html, portraits/unit-<单位>.html
+                               the region's and each unit's portrait (inline SVG charts)
     lists/<list>.html          every list below laid out for A4 (:data:`LIST_PAGES`)
     notices/澄清正名通知书-<人员编号>-<件号>.pdf + .docx
                                one per report found 不实/查无实据 and cleared (PDF when Pango is there)
@@ -12,7 +13,8 @@ Layout of ``<out>/<管理权限>-<region>/``::
                                数据不一致清单, …
     pdf/干部监督档案-按单位/<单位>.pdf   the profiles, one volume per unit (when Pango is there)
     pdf/干部监督档案/*.pdf      and one per cadre, ``<姓名>-<人员编号>.pdf`` (``per_cadre``)
-    pdf/单位画像.pdf
+    pdf/单位画像-按单位/<单位>.pdf   the portraits, one per unit (when Pango is there)
+    pdf/区域画像.pdf             and the scope's regions' portraits
     cases/                     the de-identified 典型案例汇编 (HTML, PDF), when given
     assets/                    the font subset the pages use and its licence (OFL)
     manifest.json              scope, as-of, data versions, every file with its SHA-256, what it
@@ -166,13 +168,23 @@ def _profile_html(
 def _portrait_html(
     rows: ScopeRows, sub: dict[str, Any], html: dict[str, str]
 ) -> list[dict[str, Any]]:
+    """Each portrait's page, at a path named by its unit (or region code) — not by its place in
+    the list, so that a unit coming or going neither moves another unit's page (a bookmark of
+    it would open another unit's portrait) nor makes it again."""
     portraits = portrait_pages(rows.portraits)
-    for n, u in enumerate(portraits, start=1):
+    taken: set[str] = set()
+    for u in portraits:
+        grain = "region" if u["grain"] == "region" else "unit"
+        path = f"portraits/{grain}-{file_stem(u['name'])}.html"
+        if path in taken:  # two rows of one name: never one page for both
+            again = f"{u['name']}{chr(0)}{len(taken)}"
+            path = f"portraits/{grain}-{file_stem(again)}.html"
+        taken.add(path)
         if u["grain"] == "region":
             u["name"] = region_label(u["name"], region_names())
         u["region_text"] = region_label(u.get("region"), region_names())
-        u["path"] = f"portraits/{'region' if u['grain'] == 'region' else 'unit'}-{n:04d}.html"
-        html[u["path"]] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
+        u["path"], u["pdf"] = path, None  # its PDF: set by portrait_volumes when there are PDFs
+        html[path] = render("portrait.html", title=f"{u['name']} 画像", u=u, **sub)
     return portraits
 
 
@@ -244,7 +256,10 @@ def _list_html(
     return {"warnings": counts, "barred": held.height, "notices": len(written)}
 
 
-PORTRAIT_PDF = "pdf/单位画像.pdf"
+PORTRAIT_VOLUMES = "pdf/单位画像-按单位"
+"""The folder of the unit portraits' PDFs: one per unit, ``<单位>.pdf`` (:func:`portrait_volumes`)."""
+REGION_PDF = "pdf/区域画像.pdf"
+"""The scope's regions' portraits in one PDF."""
 PROFILE_VOLUMES = "pdf/干部监督档案-按单位"
 """The folder of the profile volumes (分册): one per unit, ``<单位>.pdf`` (:func:`volumes`)."""
 PER_CADRE = "pdf/干部监督档案"
@@ -287,13 +302,37 @@ def volumes(profiles: list[dict[str, Any]], size: int | None = None) -> list[Vol
     return out
 
 
+def portrait_volumes(portraits: list[dict[str, Any]]) -> list[Volume]:
+    """The portraits' PDFs: one per unit (its portrait alone, a page or two, no cover), named as
+    its profile volume is (:func:`volumes`), and the scope's regions together
+    (:data:`REGION_PDF`). Each unit's figures are its own cadres', so a month that changes some
+    units re-renders their PDFs and the regions' (whose figures sum every unit), not every unit's
+    as one volume of all did. Sets each record's ``pdf`` (its file) for the index."""
+    out: list[Volume] = []
+    regions = [u for u in portraits if u["grain"] == "region"]
+    if regions:
+        out.append(Volume(REGION_PDF, "区域画像", regions))
+    for u in portraits:
+        if u["grain"] != "region":
+            name = u["name"] or NO_UNIT
+            path = f"{PORTRAIT_VOLUMES}/{file_stem(name)}.pdf"
+            if any(v.path == path for v in out):  # one name twice: never one file for both
+                path = f"{PORTRAIT_VOLUMES}/{file_stem(name + chr(0) + str(len(out)))}.pdf"
+            out.append(Volume(path, name, [u]))
+    for v in out:
+        for u in v.parts:
+            u["pdf"] = v.path
+    return out
+
+
 def _render(
     rows: ScopeRows, lists: dict[str, pl.DataFrame], stamp: Stamp, pdf_links: list[dict[str, str]],
     pdf_note: str | None, booklet: list[str] | None, written: list[dict[str, Any]],
     profile_volumes: bool,
-) -> tuple[_Pages, list[dict[str, Any]], list[dict[str, Any]], list[Volume]]:  # fmt: skip
+) -> tuple[_Pages, list[dict[str, Any]], list[Volume], list[Volume]]:  # fmt: skip
     """Every page of the bundle as HTML (the generation time as ``stamp``'s token), the profile
-    and portrait records and the profile volumes (when ``profile_volumes``), for the PDFs."""
+    records, the portraits' PDFs (when ``pdf_note`` is None: there are PDFs) and the profile
+    volumes (when ``profile_volumes``), for the PDFs."""
     sub = _common(rows, stamp, "../")
     html: dict[str, str] = {}
     profiles = _profile_html(rows, sub, html)
@@ -301,6 +340,7 @@ def _render(
     figures = _list_html(lists, sub, html, written)
     top = _common(rows, stamp, "")
     books = volumes(profiles) if profile_volumes else []
+    pictures = portrait_volumes(portraits) if pdf_note is None else []
     where = {p["file"]: v.path for v in books for p in v.parts}
     index = [{**c, "v": where.get(c["f"])} for c in search_index(rows.profile)]
     html["index.html"] = render(
@@ -308,22 +348,29 @@ def _render(
         units=int((rows.portraits["grain"] == "unit").sum()),
         cleared=int(rows.profile["cleared"].sum()), index=index,
         portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet, volumes=books,
+        portrait_pdfs=sum(1 for v in pictures if v.path != REGION_PDF),
         lists=[{"name": n, "page": LIST_PAGES[n], "rows": f.height} for n, f in lists.items()],
         **figures, **top,
     )  # fmt: skip
-    return _Pages(html, top), profiles, portraits, books
+    return _Pages(html, top), profiles, pictures, books
 
 
 def _books(
-    pages: _Pages, books: list[Volume], portraits: list[dict[str, Any]],
+    pages: _Pages, books: list[Volume], pictures: list[Volume],
     profiles: list[dict[str, Any]], per_cadre: bool,
 ) -> dict[str, str]:  # fmt: skip
-    """The HTML of each PDF by its path: the portraits, each profile volume and (``per_cadre``)
-    one 干部监督档案 per cadre (no cover) — the same page bodies one after another, each from a
-    new page."""
+    """The HTML of each PDF by its path: the portraits (:func:`portrait_volumes`: a unit's
+    alone without a cover, the regions' with one when there are several), each profile volume
+    and (``per_cadre``) one 干部监督档案 per cadre (no cover) — the same page bodies one after
+    another, each from a new page."""
     common = pages.common
-    html = {PORTRAIT_PDF: render("book.html", title="单位画像", parts=portraits, kind="portrait",
-                                 **common)}  # fmt: skip
+    html: dict[str, str] = {}
+    for v in pictures:
+        regions = v.path == REGION_PDF
+        html[v.path] = render(
+            "book.html", title=v.label if regions else f"单位画像 · {v.label}", parts=v.parts,
+            kind="portrait", cover=regions and len(v.parts) > 1, **common,
+        )  # fmt: skip
     for v in books:
         html[v.path] = render(
             "book.html", title=f"干部监督档案 · {v.label}", parts=v.parts, kind="profile", **common
@@ -510,17 +557,17 @@ def write_bundle(
         return BundleResult(scope, target, rows.profile.height, kept["units"], kept["files"],
                             kept["bytes"], note, warnings, carried=True)  # fmt: skip
     lists = _lists(rows)
-    links = [] if note else [{"path": PORTRAIT_PDF, "label": "单位画像"}]
+    links = [] if note else [{"path": REGION_PDF, "label": "区域画像"}]
     if per_cadre and not note:
         links.append({"path": f"{PER_CADRE}/", "label": "干部监督档案（每人一份）"})
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
     written = _notices(rows, template, pdfs=note is None)
     stamp = Stamp()
-    pages, profiles, portraits, books = _render(
+    pages, profiles, pictures, books = _render(
         rows, lists, stamp, links, _page_note(note), booklet_pdfs if booklet else None, written,
         profile_volumes=profile_pdf and not note,
     )  # fmt: skip
-    html = {} if note else _books(pages, books, portraits, profiles, per_cadre)
+    html = {} if note else _books(pages, books, pictures, profiles, per_cadre)
     units = int((rows.portraits["grain"] == "unit").sum())
     with output_lock(out):
         for name in clean_staging(out):
