@@ -3,15 +3,18 @@
 Per roster size (the post history S8 included, as the generator writes it), each in its own child
 process (so each has its own peak memory; CPU is the child's user + system time):
 
-1. ``full``: ``dajiandu run`` into an empty warehouse (with a ``scopes.yaml`` of two scopes, so
-   the bundles are part of the run beside the case booklet and the serving database);
-2. ``no change``: the same run again on the same sources;
-3. ``new month``: the sources change as a month does — new and updated petition rows in the SQL
+1. ``full``: ``dajiandu run --as-of <yesterday>`` into an empty warehouse (with a ``scopes.yaml``
+   of two scopes, so the bundles are part of the run beside the case booklet and the serving
+   database);
+2. ``no change``: the same run again on the same sources, the same day;
+3. ``next day``: the same sources, the as-of date moved on one day (today): what a nightly run
+   costs when nothing arrived, since a scheduled run takes today's date;
+4. ``new month``: the sources change as a month does — new and updated petition rows in the SQL
    table (their ``更新时间`` moved on), one new inspection workbook and one new audit file, one
    changed S8 row — and the run goes again;
-4. ``full, same inputs``: a run into an empty warehouse on those changed sources. The warehouse
-   of step 3 must equal it byte for byte, table by table (:func:`differences`);
-5. ``duckdb reference``: a floor, not an equivalent — the same exports read with plain readers,
+5. ``full, same inputs``: a run into an empty warehouse on those changed sources. The warehouse
+   of step 4 must equal it byte for byte, table by table (:func:`differences`);
+6. ``duckdb reference``: a floor, not an equivalent — the same exports read with plain readers,
    typed, linked on exact keys and summed into a per-cadre profile in DuckDB SQL.
 
 The outputs (case booklet, serving database, bundles) are timed inside each run, each on its own
@@ -24,6 +27,7 @@ import os
 import resource
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +68,11 @@ def _measured(phase: str, cadres: int, command: list[str]) -> Phase:
     )  # fmt: skip
 
 
-def run_command(sources_yaml: Path, warehouse: Path) -> list[str]:
-    return harness.child_command("incremental", "run", sources_yaml, warehouse)
+def run_command(sources_yaml: Path, warehouse: Path, as_of: str = "") -> list[str]:
+    return harness.child_command("incremental", "run", sources_yaml, warehouse, as_of)
 
 
-def _run(sources_yaml: str, warehouse: str) -> None:
+def _run(sources_yaml: str, warehouse: str, as_of: str = "") -> None:
     """Child: ``dajiandu run``, the outputs' CPU seconds measured as they are written."""
     import importlib
 
@@ -100,7 +104,7 @@ def _run(sources_yaml: str, warehouse: str) -> None:
     ):
         owner = importlib.import_module(module)
         setattr(owner, attribute, timing(name, getattr(owner, attribute)))
-    outcome = run_pipeline(Path(sources_yaml), Path(warehouse), log_level="WARNING")
+    outcome = run_pipeline(Path(sources_yaml), Path(warehouse), as_of=as_of, log_level="WARNING")
     if not outcome.success:
         raise SystemExit(f"run failed: {outcome.failure}")
     harness.emit({"outputs": spent, "bundle_files": files})
@@ -322,7 +326,7 @@ def _show(phases: list[Phase], p: Phase) -> None:
 
 
 def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7) -> int:
-    """The five phases at each roster size, each line printed as it is measured (the DuckDB
+    """The six phases at each roster size, each line printed as it is measured (the DuckDB
     reference first, so every run has its ratio to it); the figures are saved as JSON.
 
     Returns 1 when an incremental warehouse differs from the full rebuild on the same inputs."""
@@ -349,7 +353,7 @@ def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7) -> int:
 def measure(
     workdir: Path, cadres: int, seed: int, show: Callable[[Phase], None] = lambda _: None
 ) -> tuple[list[str], dict[str, int]]:
-    """Generate, then the five phases (each handed to ``show`` as it ends): the differences
+    """Generate, then the six phases (each handed to ``show`` as it ends): the differences
     between the new-month warehouse and the full rebuild on the same inputs, and what the new
     month changed."""
     sample = harness.generate_sample(workdir, cadres, seed)
@@ -359,8 +363,10 @@ def measure(
         "incremental", "reference", sources, root / "reference.parquet"
     )
     show(_measured("duckdb reference", cadres, reference))
-    show(_measured("full", cadres, run_command(sources, root / "warehouse")))
-    show(_measured("no change", cadres, run_command(sources, root / "warehouse")))
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    show(_measured("full", cadres, run_command(sources, root / "warehouse", yesterday)))
+    show(_measured("no change", cadres, run_command(sources, root / "warehouse", yesterday)))
+    show(_measured("next day", cadres, run_command(sources, root / "warehouse")))
     changes = new_month(sources)
     show(_measured("new month", cadres, run_command(sources, root / "warehouse")))
     show(_measured("full, same inputs", cadres, run_command(sources, root / "full")))
