@@ -7,7 +7,7 @@ import re
 import shutil
 import sqlite3
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -384,3 +384,24 @@ def test_profile_volumes_by_unit(units, size, expected) -> None:
     assert [(s[:2] if s.startswith("_h") else s) for s in stems] == [e[0] for e in expected]
     assert [[p["file"] for p in v.parts] for v in got] == [e[1] for e in expected]
     assert len({v.path for v in got}) == len(got)
+
+
+def test_a_booklet_volume_is_carried_when_only_the_date_moved_on(baseline, tmp_path) -> None:
+    # A nightly run takes today's date. The cases are computed without it, yet every volume
+    # named the as-of date and was fingerprinted with it, so each night re-rendered the whole
+    # booklet (232 s CPU at 1,000,000 cadres). Now only the HTML, which names the date, is new.
+    need_pdf()
+    store = _copy(baseline, tmp_path / "incremental")
+    folder = tmp_path / "out" / "cases"
+    first = write_booklet(store, folder, NOW)
+    inodes = {name: (folder / name).stat().st_ino for name in first.pdfs}
+    profile = store.scan("gold", "cadre_profile").collect()
+    day = profile["as_of"][0]
+    store.publish(store.stage("gold", "cadre_profile", profile.with_columns(
+        as_of=pl.lit(day + timedelta(days=1))
+    )))  # fmt: skip
+    later = write_booklet(store, folder, LATER)
+    assert not later.carried and later.rendered == [] and later.pdfs == first.pdfs
+    assert {name: (folder / name).stat().st_ino for name in first.pdfs} == inodes
+    html = (folder / "典型案例汇编.html").read_text(encoding="utf-8")
+    assert f"{day + timedelta(days=1):%Y-%m-%d}" in html

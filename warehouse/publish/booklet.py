@@ -79,18 +79,22 @@ def volumes(cases: pl.DataFrame, size: int | None = None) -> list[Volume]:
     return out
 
 
-def _page(cases: pl.DataFrame, as_of: date, now: datetime, volume: str) -> str:
+def _page(cases: pl.DataFrame, as_of: date | None, now: datetime, volume: str) -> str:
+    """The booklet's HTML; a PDF volume's (``as_of`` None) names no as-of date: its cases are
+    computed without the date (:data:`~transforms.gold.DATELESS`), so a volume whose cases did
+    not change is carried over when the date moves on, and says when it was made."""
+    dated = f" · 数据截至 {as_of:%Y-%m-%d}" if as_of else ""
     return render(
         "booklet.html", title="典型案例汇编", book=booklet(cases), volume=volume,
         scope_label="全部（已脱敏）", scope_text="不含可识别个人的信息", as_of=as_of,
-        generated_text=cst_text(now), root="", header_text=f"典型案例汇编{volume} · 数据截至 {as_of:%Y-%m-%d}",
+        generated_text=cst_text(now), root="", header_text=f"典型案例汇编{volume}{dated}",
         display_limit=BOOKLET_LIMIT,
     )  # fmt: skip
 
 
 def _write_pdfs(
     staging: Path, folder: Path, parts: list[Volume], prints: dict[str, str], before: dict[str, Any],
-    as_of: date, now: datetime,
+    now: datetime,
 ) -> tuple[dict[str, int], list[str], dict[str, str]]:  # fmt: skip
     """Each volume's PDF into ``staging``: carried over from ``folder`` when its fingerprint is
     the one recorded there (``before``), else rendered. Returns each volume's pages, the
@@ -107,7 +111,7 @@ def _write_pdfs(
                 pages[part.name] = int(was["pages"])
                 made[part.name] = str(was.get("generated_at") or before.get("generated_at"))
                 continue
-            html = _page(part.cases, as_of, now, part.label)
+            html = _page(part.cases, None, now, part.label)
             pages[part.name] = pdf.write_pdf(html, base, inside(staging, part.name))
             rendered.append(part.name)
             made[part.name] = now.isoformat(timespec="seconds")
@@ -136,7 +140,7 @@ def write_booklet(
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
     parts = [] if note else volumes(cases)
     version = render_version()
-    prints = {v.name: fingerprint(version, as_of, v.label, frame_digest(v.cases)) for v in parts}
+    prints = {v.name: fingerprint(version, v.label, frame_digest(v.cases)) for v in parts}
     versions = store.data_versions(["gold/tolerance_case"])
     inputs = fingerprint(version, as_of, frame_digest(cases), note, prints, versions)
     before = recorded(folder)
@@ -156,7 +160,7 @@ def write_booklet(
             (staging / HTML_NAME).write_text(html, encoding="utf-8")
             fonts.write_fonts(staging / "assets", [html])
             counts, rendered, made = ({}, [], {}) if note else _write_pdfs(
-                staging, folder, parts, prints, before, as_of, now
+                staging, folder, parts, prints, before, now
             )  # fmt: skip
             names = [v.name for v in parts]
             write_manifest(staging, {
