@@ -217,3 +217,24 @@ def test_a_new_month_run_equals_a_full_rebuild_and_the_check_sees_one_byte(
     data.write_bytes(bytes(raw))
     found = differences(incremental, tmp_path / "full")
     assert found == [f"gold/warning: {data.relative_to(version).as_posix()} differs"]
+
+
+def test_a_bronze_table_carried_from_an_earlier_day_equals_one_cleaned_today(tmp_path) -> None:
+    # Why: the next-day phase carries an unchanged source's bronze, whose manifest keeps the date
+    # it was cleaned at; the full rebuild cleans it today. The rows are the same; anything else
+    # in a manifest (or the date of another layer's table) still counts.
+    import json
+
+    from orchestration.bench.incremental import _same_file
+
+    def manifest(name: str, table: str, **extra: object) -> Path:
+        path = tmp_path / name / "_manifest.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps({"table": table, "extra": extra}), encoding="utf-8")
+        return path
+
+    old = manifest("a", "bronze/roster", as_of="2026-12-05", inputs="x")
+    assert _same_file(old, manifest("b", "bronze/roster", as_of="2026-12-06", inputs="x"))
+    assert not _same_file(old, manifest("c", "bronze/roster", as_of="2026-12-06", inputs="y"))
+    gold = manifest("d", "gold/warning", as_of="2026-12-05")
+    assert not _same_file(gold, manifest("e", "gold/warning", as_of="2026-12-06"))
