@@ -24,6 +24,7 @@ from transforms.link_keys import (
     skeleton_key,
     with_renamed_tails,
 )
+from transforms.units import LEVEL_SUFFIX
 
 if TYPE_CHECKING:
     from transforms.linking import Checkpoint, LinkRules
@@ -143,20 +144,16 @@ def _scores(rules: "LinkRules") -> list[pl.Expr]:
 def _region_open() -> pl.Expr:
     """The record leaves the region open for this candidate: it names none, the roster names
     none, or it names a short form two regions share (伊宁 of 伊宁市 and 伊宁县) of which the
-    candidate's is one. Filled from the post, and only where one candidate fits."""
+    candidate's is one: the candidate's key adds a level word to it (伊宁|市), not more of a
+    name (宁阳 of 宁阳青县 is another region). Filled from the post, and only where one
+    candidate fits."""
     record, held = pl.col("unit_prefix"), pl.col("c_prefix")
     rest = held.str.slice(record.str.len_chars())
     return (
         record.is_null()
         | held.is_null()
-        | (held.str.starts_with(record) & rest.str.contains(_LEVEL_SUFFIX)).fill_null(False)
+        | (held.str.starts_with(record) & rest.str.contains(f"^{LEVEL_SUFFIX}$")).fill_null(False)
     )
-
-
-_LEVEL_SUFFIX = r"^(?:.*自治[州县旗区]|特别行政区|地区|林区|新区|矿区|特区|省|市|区|县|旗|盟|州)$"
-"""What a region's full name adds to its short name (伊宁|市, 三江|侗族自治县). A longer key
-that goes on with more of a name (宁阳|青 of 宁阳青县, a county the table lacks) is another
-region: 宁阳县 is no short form of it."""
 
 
 def _same_post() -> pl.Expr:

@@ -93,15 +93,13 @@ _ETHNIC = "|".join(
 _ETHNIC_TOWNSHIP = re.compile(rf"(?<=..)(?:{_ETHNIC})+民?族?乡$")
 """The nationality of a 民族乡 (三宫回族乡, 科克浩特浩尔蒙古民族乡, 阿什里哈萨克族乡): records write the
 place alone (三宫乡), so a township is keyed without it."""
-_REGION_SUFFIX = re.compile(
-    rf"^(?P<short>.{{2,}}?)(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|"
-    r"矿区|特区|省|市|区|县|旗|盟|州)$"
-)
+LEVEL_SUFFIX = rf"(?:(?:{_ETHNIC})*(?:自治州|自治县|自治旗|自治区)|特别行政区|地区|林区|新区|矿区|特区|省|市|区|县|旗|盟|州)"
+"""What a region's full name adds to its short name (伊宁|市, 三江|侗族自治县)."""
+_REGION_SUFFIX = re.compile(rf"^(?P<short>.{{2,}}?){LEVEL_SUFFIX}$")
 _REGION_WORD = r"(?:自治州|自治县|自治旗|省|市|县|区|旗|州)"
 _AUTONOMOUS = re.compile(r"(自治州|自治县|自治旗|地区|盟)$")
 _UNKNOWN_REGION = re.compile(rf"^([^\d\W]{{2,5}}?{_REGION_WORD})")
 """A name ending in a region word that the table does not hold (an export's own county name)."""
-_COUNTY_AFTER = re.compile(r"^[^\d\W]{3,5}?县")
 LEVEL_WORDS = "区县市州旗盟"
 """The words a region's name ends with that say its kind: a record's 区发改局 is a district's."""
 _LEVEL_WORD = re.compile(
@@ -341,7 +339,7 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
         and (
             known is None
             or len(match.group(1)) > known[1]
-            and (_AUTONOMOUS.search(match.group(1)) or _county_in_county(text, at, known))
+            and (_AUTONOMOUS.search(match.group(1)) or _county_in_county(text, at, known, match))
         )
     ):
         name = match.group(1)
@@ -349,16 +347,14 @@ def _region_at(text: str, at: int, above: int, model: UnitModel) -> tuple[str, i
     return known
 
 
-def _county_in_county(text: str, at: int, known: tuple[str, int, int]) -> bool:
-    """The known region at ``at`` is a county's bare short name and a longer name ending in 县
-    follows (青川|临县, 龙江|平县): a county lies in no county, so the whole is one county the table
-    lacks (青川临县), not 青川 with a department 临县文广旅局."""
+def _county_in_county(
+    text: str, at: int, known: tuple[str, int, int], longer: re.Match[str]
+) -> bool:
+    """The known region at ``at`` is a county's bare short name and the longer name read there
+    ends in 县 (青川|临县, 龙江|平县): a county lies in no county, so the whole is one county the
+    table lacks (青川临县), not 青川 with a department 临县文广旅局."""
     piece = text[at : at + known[1]]
-    return (
-        known[2] == 3
-        and short_region(piece) == piece
-        and _COUNTY_AFTER.match(text[at:]) is not None
-    )
+    return known[2] == 3 and short_region(piece) == piece and longer.group(1).endswith("县")
 
 
 def _written_level(text: str, at: int, size: int, model: UnitModel) -> bool:
