@@ -231,6 +231,15 @@ def test_a_masked_record_is_decided_as_the_list_shows_it(tmp_path: Path) -> None
 # --- the round trip on generated sources ---------------------------------------------------------
 
 
+def _undo_in_list(folder: Path, key: str, person: str, reason: str, sources: Path) -> None:
+    """撤销 typed into the officer's list in ``folder`` for (``key``, ``person``) and imported."""
+    typed = type_into_list(folder, "关联复核清单", {"记录": key, "人员编号": person},
+                           {"决定": "撤销", "理由": reason, "经办人": "李明"})  # fmt: skip
+    assert (
+        main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
+    )
+
+
 def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_restores_the_events(
     baseline: Path, sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -301,15 +310,10 @@ def test_a_candidate_confirmed_in_the_list_is_linked_with_the_mark_and_undoing_r
     assert key not in listed["记录"].to_list(), "a linked record is still listed for review"
 
     # The undo is typed into the list the officer still has (the record left the new one).
-    typed = type_into_list(kept.parent, "关联复核清单", {"记录": key, "人员编号": person},
-                       {"决定": "撤销", "理由": "误判，撤回", "经办人": "李明"})  # fmt: skip
-    assert (
-        main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
-    )
+    _undo_in_list(kept.parent, key, person, "误判，撤回", sources)
     run()
     assert table_bytes(warehouse, "silver", "supervision_event") == before
-    with (sources / "link_decisions.csv").open(encoding="utf-8") as handle:
-        history = [(r["decision"], r["decided_by"], r["replaces"]) for r in csv.DictReader(handle)]
+    history = [(r["decision"], r["decided_by"], r["replaces"]) for r in _lines(sources)]
     assert history == [(person, "李明", ""), ("undo", "李明", "2")]
     shutil.rmtree(tmp_path / "out")
 
@@ -389,13 +393,8 @@ def test_a_candidate_rejected_in_the_list_leaves_it_and_undoing_restores_the_eve
                           pdfs=False).path  # fmt: skip
     assert listed(bundle) == (in_scope if status == "review" else set())
 
-    typed = type_into_list(kept.parent, "关联复核清单", {"记录": key, "人员编号": person},
-                           {"决定": "撤销", "理由": "看错了，撤回", "经办人": "李明"})  # fmt: skip
-    assert (
-        main(["decisions", "import", str(typed), "--sources", str(sources / "sources.yaml")]) == 0
-    )
+    _undo_in_list(kept.parent, key, person, "看错了，撤回", sources)
     run()
     assert table_bytes(warehouse, "silver", "supervision_event") == before
-    with (sources / "link_decisions.csv").open(encoding="utf-8") as handle:
-        history = [(r["decision"], r["rejected"], r["replaces"]) for r in csv.DictReader(handle)]
+    history = [(r["decision"], r["rejected"], r["replaces"]) for r in _lines(sources)]
     assert history == [("reject", person, ""), ("undo", "", "2")]
