@@ -5,9 +5,12 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms import linking as lk
 from transforms.events import PetitionCounting, inspection_events, petition_events
+from transforms.link_keys import toneless_pinyin
 from transforms.posts import cadre_posts
 from warehouse.rules import load_linking_rules
 
@@ -427,3 +430,20 @@ def test_a_rejected_id_number_link_is_not_used() -> None:
     assert (row["person_no"], row["link_status"]) == (None, "review")
     assert review["candidate_person_no"].to_list() == ["RY2"]
     assert "id_number names RY1, whom 审核员甲 rejected" in str(row["link_note"])
+
+
+# Characters that make words of pypinyin's phrase dictionary with each other (长孙, 单于, 曾经,
+# 乐乐, 重庆 …), readings that change inside a word, and what a name key may hold besides Han
+# characters (the dot of a transliterated name, Latin letters, a character outside the BMP).
+NAME_CHARS = "长孙单于曾经乐重庆朝阳行会藏王张章伟芳欧阳修·AbX𠀀1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=NAME_CHARS, max_size=6), max_size=20))
+def test_the_fast_pinyin_reads_every_name_as_pypinyin_does(names: list[str]) -> None:
+    """Why: ``toneless_pinyin`` reads most names a character at a time, which is only right
+    where pypinyin would not read a word of its phrase dictionary; names full of such words
+    (and of what is not Han) must come out as ``lazy_pinyin`` reads them."""
+    from pypinyin import lazy_pinyin
+
+    assert toneless_pinyin(names) == ["".join(lazy_pinyin(n)) for n in names]
