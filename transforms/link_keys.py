@@ -69,23 +69,30 @@ def skeleton_key(name_key: pl.Expr, confusables: Sequence[str]) -> pl.Expr:
     return name_key.str.replace_many(sources, targets) if sources else name_key
 
 
-_MODELS: dict[int, tuple[object, UnitModel]] = {}
+_MODELS: dict[tuple[object, ...], tuple[object, UnitModel]] = {}
 
 
 def model_of(rules: "LinkRules") -> UnitModel:
-    """The unit-name model of ``rules`` (regions and abbreviations), built once per rules object."""
-    cached = _MODELS.get(id(rules))
-    if cached is None or cached[0] is not rules:
+    """The unit-name model of ``rules`` (regions and abbreviations), built once per content: rules
+    learnt again from the same roster (``silver/cadre``, then the linker) share one model, and
+    with it the names it has parsed (:func:`unit_parts`)."""
+    key = (
+        id(rules.regions), id(rules.abbreviations), rules.learned_regions,
+        rules.learned_prefectures, rules.roster_regions,
+    )  # fmt: skip
+    cached = _MODELS.get(key)
+    if cached is None:
         prefectures = set(rules.learned_prefectures)
         # A prefecture the roster shows (districts under it) is one even where the table holds a
         # county-level city of that name: its learnt code makes it level 2.
         names = dict.fromkeys((*rules.learned_regions, *rules.learned_prefectures))
         learned = ((learned_code(n, n in prefectures), n) for n in names)
         regions = (*rules.regions, *learned)
+        # the rules are kept with their model: the tables whose ids the key holds stay alive
         cached = (rules, unit_model(regions, rules.abbreviations, rules.roster_regions))
         if len(_MODELS) >= 8:  # a long-lived process (the daemon) links run after run
             _MODELS.pop(next(iter(_MODELS)))
-        _MODELS[id(rules)] = cached
+        _MODELS[key] = cached
     return cached[1]
 
 
@@ -102,7 +109,11 @@ def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
     learnt = rules
     for _ in range(2):
         model = model_of(learnt)
-        found = {unit: named_regions(unit, model) for unit in distinct}
+        memo = model.held
+        found = {
+            u: memo[u] if u in memo else memo.setdefault(u, named_regions(u, model))
+            for u in distinct
+        }
         regions = {region for held in found.values() for region in held}
         learned = tuple(sorted(r for r in regions if r not in known))
         # A city the table holds as county-level (兴平市) is a prefecture here all the same when
@@ -138,12 +149,16 @@ def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:
     """``{prefix, tail, level}`` of a unit name (:func:`transforms.units.parse_unit_level`): the
     most specific region it names (``北仑``, null when none is named), the unit within it (forms
     made one, abbreviations spelled out: 发改局 → 发展和改革局) and the kind of region (区, 县 …).
-    Each distinct name is parsed once."""
+    Each distinct name is parsed once per model (``UnitModel.parsed``)."""
     dtype = pl.Struct({"prefix": pl.String, "tail": pl.String, "level": pl.String})
 
     def batch(values: pl.Series) -> pl.Series:
         uniques = values.unique()
-        parsed = [parse_unit_level(v, model) for v in uniques.to_list()]
+        memo = model.parsed
+        parsed = [
+            memo[v] if v in memo else memo.setdefault(v, parse_unit_level(v, model))
+            for v in uniques.to_list()
+        ]
         table = pl.DataFrame({
             "unit": uniques,
             "parts": pl.Series(

@@ -74,9 +74,11 @@ class CadreTables:
 
 
 def cadre_tables(frames: RosterFrames, rules: linking.LinkRules) -> CadreTables:
-    """``silver/cadre``, ``silver/cadre_post`` and ``silver/unit_alias`` from bronze."""
+    """``silver/cadre``, ``silver/cadre_post`` and ``silver/unit_alias`` from bronze. The aliases
+    are read as the linker reads the posts: with the regions the roster's own names hold."""
     cadre, held = posts.cadre_tables(frames.roster, frames.post_history, rules)
-    aliases = link_keys.unit_alias_table(held.lazy(), rules).collect()
+    learnt = event_links.roster_rules(rules, cadre.lazy(), held.lazy())
+    aliases = link_keys.unit_alias_table(held.lazy(), learnt).collect()
     return CadreTables(cadre, held, aliases)
 
 

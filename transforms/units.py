@@ -24,7 +24,7 @@ thousand), used through :func:`transforms.link_keys.unit_parts`.
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ETHNIC_GROUPS = [
     "蒙古族",
@@ -152,6 +152,12 @@ class UnitModel:
     roster: frozenset[str] = frozenset()
     """The keys of the regions the roster names (empty when not known): a short name of another
     region before a township is the township's own name (乌兰再格森乡 of 博湖县, not 乌兰县's 再格森乡)."""
+    parsed: dict[str | None, tuple[str | None, str | None, str | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """The names parsed with this model so far (:func:`parse_unit_level`), each parsed once."""
+    held: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+    """The regions each name holds (:func:`named_regions`), for the names read so far."""
 
 
 _PLAIN_DISTRICT = re.compile(r"^(?P<short>.{2,}?)区$")
