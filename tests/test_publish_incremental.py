@@ -405,3 +405,52 @@ def test_a_booklet_volume_is_carried_when_only_the_date_moved_on(baseline, tmp_p
     assert {name: (folder / name).stat().st_ino for name in first.pdfs} == inodes
     html = (folder / "典型案例汇编.html").read_text(encoding="utf-8")
     assert f"{day + timedelta(days=1):%Y-%m-%d}" in html
+
+
+def _date_moved_on(store: Warehouse) -> tuple[object, object]:
+    """The as-of date of every gold table that holds it moved on a day (a nightly run on which no
+    source changed and no period ended); returns the dates before and after."""
+    day = store.scan("gold", "cadre_profile").select("as_of").collect()["as_of"][0]
+    for table in ("cadre_profile", "promotion_check"):
+        frame = store.scan("gold", table).collect()
+        store.publish(store.stage("gold", table, frame.with_columns(
+            as_of=pl.lit(day + timedelta(days=1))
+        )))  # fmt: skip
+    return day, day + timedelta(days=1)
+
+
+def test_a_bundle_whose_date_alone_moved_on_makes_only_its_index_and_lists(
+    baseline, tmp_path
+) -> None:
+    # A nightly run takes today's date, and every page and PDF printed it: each night the
+    # bundles were made again whole (249 s CPU of a 267 s night at 5,000 cadres). A page now
+    # shows the as-of date it was made at; what it says still holds, so it is carried over.
+    need_pdf()
+    store = _copy(baseline, tmp_path / "incremental")
+    out = tmp_path / "bundles"
+    first = write_bundle(store, CITY, out, NOW)
+    before = json.loads((first.path / "manifest.json").read_text(encoding="utf-8"))
+    inodes = {f["path"]: (first.path / f["path"]).stat().st_ino for f in before["files"]}
+    day, next_day = _date_moved_on(store)
+    second = write_bundle(store, CITY, out, LATER)
+    assert not second.carried
+    assert sorted(second.rendered) == sorted(
+        ["index.html", *(f["path"] for f in before["files"] if f["path"].startswith("excel/"))]
+    )
+    after = json.loads((second.path / "manifest.json").read_text(encoding="utf-8"))
+    assert after["as_of"] == f"{next_day:%Y-%m-%d}"
+    for entry in after["files"]:
+        path = entry["path"]
+        if path in second.rendered:
+            assert entry["as_of"] == f"{next_day:%Y-%m-%d}", path
+        elif not path.startswith("cases/"):
+            assert (second.path / path).stat().st_ino == inodes[path], path
+            assert entry["as_of"] == f"{day:%Y-%m-%d}", path
+    index = (second.path / "index.html").read_text(encoding="utf-8")
+    assert f"数据截至 {next_day:%Y-%m-%d}" in index
+    page = next(p for p in (second.path / "profiles").glob("*.html"))
+    assert f"数据截至 {day:%Y-%m-%d}" in page.read_text(encoding="utf-8")
+    assert "@@" not in page.read_text(encoding="utf-8") + index
+    for book in (second.path / "excel").glob("*.xlsx"):  # the print header names the run's date
+        headers = [ws.oddHeader.left.text or "" for ws in openpyxl.load_workbook(book).worksheets]
+        assert all(f"数据截至 {next_day:%Y-%m-%d}" in h for h in headers), (book.name, headers)

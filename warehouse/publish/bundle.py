@@ -40,7 +40,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -126,9 +126,9 @@ def _common(rows: ScopeRows, stamp: Stamp, root: str) -> dict[str, Any]:
     where = region_label(scope.region, region_names())
     return {
         "scope_label": f"{scope.level} · {where}", "scope_text": scope.describe(
-            region_names().get(scope.region)), "as_of": rows.as_of,
+            region_names().get(scope.region)), "as_of": stamp.date_token,
         "generated_text": stamp.token, "root": root,
-        "header_text": f"{scope.level} · {where} · 数据截至 {rows.as_of:%Y-%m-%d}",
+        "header_text": f"{scope.level} · {where} · 数据截至 {stamp.date_token}",
     }  # fmt: skip
 
 
@@ -157,6 +157,7 @@ def _profile_html(
         rows.posts, rows.reviewed,
     )  # fmt: skip
     for p in profiles:
+        p["as_of"] = sub["as_of"]  # the stamp's: a page carried over keeps the date it was made at
         p["posts_note"] = rows.posts_note
         p["region_text"] = region_label(p["region"], region_names())
         html[f"profiles/{p['file']}.html"] = render(
@@ -219,7 +220,7 @@ def _list_html(
     ]
     counts = {lv: g.height for lv, _, g in groups}
     html[LIST_PAGES["预警名单"]] = render_list(
-        warnings, "预警名单", f"截至 {sub['as_of']:%Y-%m-%d}，本范围内 {warnings.height} 条预警"
+        warnings, "预警名单", f"截至 {sub['as_of']}，本范围内 {warnings.height} 条预警"
         f"（红色 {counts['red']}、黄色 {counts['yellow']}、蓝色 {counts['blue']}），每条列出引发预警的记录。",
         excel="预警名单", sections=[(label, g) for _, label, g in groups],
         shown=[*_WHO, "预警事项", "依据", "相关记录"], **sub,
@@ -228,7 +229,7 @@ def _list_html(
     held = promotion.filter(pl.col("暂停提拔") == "是")
     html[LIST_PAGES["选拔任用审查"]] = render_list(
         promotion, "选拔任用审查名单",
-        f"依据《党政领导干部选拔任用工作条例》第二十四条，截至 {sub['as_of']:%Y-%m-%d}：本范围 "
+        f"依据《党政领导干部选拔任用工作条例》第二十四条，截至 {sub['as_of']}：本范围 "
         f"{promotion.height} 名干部中 {held.height} 名暂停提拔，列于下表。",
         excel="选拔任用审查", sections=[("暂停提拔", held)],
         shown=[*_WHO, "限制截止日期", "原因及依据"],
@@ -350,7 +351,7 @@ def _render(
         portraits=portraits, pdfs=pdf_links, pdf_note=pdf_note, booklet=booklet, volumes=books,
         portrait_pdfs=sum(1 for v in pictures if v.path != REGION_PDF),
         lists=[{"name": n, "page": LIST_PAGES[n], "rows": f.height} for n, f in lists.items()],
-        **figures, **top,
+        **figures, **{**top, "as_of": rows.as_of},  # the index is the run's: made every time
     )  # fmt: skip
     return _Pages(html, top), profiles, pictures, books
 
@@ -435,7 +436,7 @@ def _pieces(
         return _Piece((path,), stamp.key("pdf", text), make)
 
     def sheet(name: str, frame: pl.DataFrame) -> _Piece:
-        header = pages.common["header_text"]
+        header = stamp.dated(pages.common["header_text"])
         return _Piece(
             (f"excel/{name}.xlsx", f"excel/{name}.csv"),
             stamp.key("excel", name, header, frame_digest(frame)),
@@ -457,7 +458,8 @@ def _pieces(
 
     shown = [*pages.html.values(), *books.values(), *(
         notices.notice_html(n["texts"], pages.common) for n in written)]  # fmt: skip
-    characters = "".join(sorted(set("".join(shown).replace(stamp.token, cst_text(_EPOCH)))))
+    any_time = "".join(shown).replace(stamp.token, cst_text(_EPOCH))
+    characters = "".join(sorted(set(any_time.replace(stamp.date_token, "0123456789-"))))
     font = _Piece(
         ("assets/NotoSansSC-Bold.ttf", "assets/NotoSansSC-Regular.ttf", "assets/OFL.txt"),
         stamp.key("fonts", characters),
@@ -475,11 +477,12 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _make(
-    staging: Path, target: Path, pieces: list[_Piece], now: datetime
+    staging: Path, target: Path, pieces: list[_Piece], now: datetime, as_of: date
 ) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Each piece into ``staging``: hard-linked from the bundle at ``target`` when every one of
     its files is there, intact, and made from the same inputs; else made at ``now``. Returns
-    each file's inputs and generation time (for the manifest), and the files made."""
+    each file's inputs, generation time and the as-of date it shows (for the manifest), and the
+    files made."""
     old = {f["path"]: f for f in intact(target) if "inputs" in f and "generated_at" in f}
     made: dict[str, dict[str, str]] = {}
     rendered: list[str] = []
@@ -488,12 +491,15 @@ def _make(
         if all(w.get("inputs") == piece.inputs for w in was):
             for path in piece.paths:
                 carry_file(target / path, inside(staging, path))
-            when = str(was[0]["generated_at"])
+            when, dated = str(was[0]["generated_at"]), str(was[0].get("as_of") or "")
         else:
             piece.make(staging, now)
             rendered.extend(piece.paths)
-            when = now.isoformat(timespec="seconds")
-        made.update({path: {"inputs": piece.inputs, "generated_at": when} for path in piece.paths})
+            when, dated = now.isoformat(timespec="seconds"), as_of.isoformat()
+        made.update({
+            path: {"inputs": piece.inputs, "generated_at": when, "as_of": dated}
+            for path in piece.paths
+        })  # fmt: skip
     return made, rendered
 
 
@@ -562,7 +568,7 @@ def write_bundle(
         links.append({"path": f"{PER_CADRE}/", "label": "干部监督档案（每人一份）"})
     booklet_pdfs = sorted(p.name for p in booklet.glob("*.pdf")) if booklet else []
     written = _notices(rows, template, pdfs=note is None)
-    stamp = Stamp()
+    stamp = Stamp(rows.as_of)
     pages, profiles, pictures, books = _render(
         rows, lists, stamp, links, _page_note(note), booklet_pdfs if booklet else None, written,
         profile_volumes=profile_pdf and not note,
@@ -578,7 +584,7 @@ def write_bundle(
             with contextlib.ExitStack() as stack:
                 fonts_base = functools.cache(lambda: stack.enter_context(pdf.print_fonts(staging)))
                 pieces = _pieces(pages, html, lists, written, stamp, fonts_base)
-                made, rendered = _make(staging, target, pieces, now)
+                made, rendered = _make(staging, target, pieces, now, rows.as_of)
             if booklet is not None:
                 shutil.copytree(
                     booklet, staging / "cases", ignore=shutil.ignore_patterns("manifest.json"),

@@ -15,7 +15,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -94,21 +94,34 @@ def carry_file(source: str | Path, target: str | Path) -> None:
 
 @dataclass(frozen=True)
 class Stamp:
-    """The generation time a page shows (生成于 …), kept out of what the page is made from.
+    """The generation time and the as-of date a page shows (生成于 …, 数据截至 …), kept out of
+    what the page is made from.
 
-    Pages are rendered with :attr:`token` where the time goes; :meth:`key` fingerprints a page
-    without it, and :meth:`fill` puts in the time the file is written at. A file carried over
-    (its key unchanged) keeps the time it was written at, which its folder's manifest records
-    beside it: it is that file, made from the same inputs then."""
+    Pages are rendered with :attr:`token` where the time goes and :attr:`date_token` where the
+    as-of date goes; :meth:`key` fingerprints a page without them, and :meth:`fill` puts in the
+    time the file is written at and the run's as-of date. A file carried over (its key unchanged)
+    keeps the time and the as-of date it was written with, which its folder's manifest records
+    beside it: it is that file, made from the same inputs then, and what it says held on its
+    date and still holds (a statement that changed with the date changed the page).
+    ``as_of`` None: pages show no as-of date but where it is written in."""
 
+    as_of: date | None = None
     token: str = field(default_factory=lambda: f"@@generated-{uuid.uuid4().hex}@@")
+    date_token: str = field(default_factory=lambda: f"@@as-of-{uuid.uuid4().hex}@@")
 
     def key(self, *parts: Any) -> str:
-        """:func:`fingerprint` of :func:`render_version` and ``parts``, texts without the token."""
+        """:func:`fingerprint` of :func:`render_version` and ``parts``, texts without the tokens."""
         return fingerprint(render_version(), *(
-            p.replace(self.token, "") if isinstance(p, str) else p for p in parts
+            p.replace(self.token, "").replace(self.date_token, "") if isinstance(p, str) else p
+            for p in parts
         ))  # fmt: skip
 
     def fill(self, text: str, when: datetime) -> str:
-        """``text`` with the time ``when`` (:func:`~transforms.publishing.cst_text`) shown."""
-        return text.replace(self.token, cst_text(when))
+        """``text`` with the time ``when`` (:func:`~transforms.publishing.cst_text`) and the
+        as-of date shown."""
+        return self.dated(text).replace(self.token, cst_text(when))
+
+    def dated(self, text: str) -> str:
+        """``text`` with the as-of date shown (a file that is not carried over: a list's Excel)."""
+        shown = "" if self.as_of is None else f"{self.as_of:%Y-%m-%d}"
+        return text.replace(self.date_token, shown)
