@@ -191,3 +191,53 @@ def test_a_scoped_role_sees_exactly_its_scope_on_postgresql(warehouse, pg_schema
             count("SELECT count(*) FROM S.unit_portrait")  # counts every 管理权限 together
     with psycopg.connect(as_reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(f'INSERT INTO "{pg_schema}".cadre_profile (person_no) VALUES (%s)', ("X",))
+
+
+def test_sqlite_serving_stores_each_type_as_sqlites_own_adapters_would(tmp_path) -> None:
+    # Why: the tables are loaded from Arrow (ADBC bulk ingest), not bound row by row by the
+    # sqlite3 module; a reader of serving.db must find the same values as before: dates as
+    # YYYY-MM-DD text, times as datetime.isoformat(" "), booleans as 0/1, nested as JSON text,
+    # nulls as NULL — over several batches.
+    from datetime import date, datetime, timedelta, timezone
+
+    from transforms.publishing import json_text
+    from warehouse.publish.serving import _publish_sqlite, sql_table
+    from warehouse.publish.serving_tables import ServingTable
+
+    zone = timezone(timedelta(hours=8))
+    frame = pl.DataFrame(
+        {
+            "k": ["a", "b", None],
+            "n": pl.Series([1, None, 3], dtype=pl.UInt32),
+            "x": [1.5, None, -2.25],
+            "ok": [True, False, None],
+            "day": [date(2026, 12, 6), None, date(1999, 1, 31)],
+            "at": [
+                datetime(2026, 12, 6, 2, 0, tzinfo=zone),
+                None,
+                datetime(2026, 1, 1, 9, 30, 5, 7, tzinfo=zone),
+            ],
+            "tags": [["甲", "乙"], None, []],
+            "blank": [None, None, None],
+        }
+    )
+    batches = [frame.head(2), frame.tail(1)]
+    table = ServingTable("t", lambda: iter(batches), "public", inputs_version="v1")
+    result = _publish_sqlite(tmp_path / "serving.db", [table], lambda _: None)
+    assert result.tables == {"t": 3}
+    with sqlite3.connect(tmp_path / "serving.db") as conn:
+        got = conn.execute("SELECT * FROM t ORDER BY rowid").fetchall()
+    # The reference: the sqlite3 module binding the same rows with its default adapters.
+    with sqlite3.connect(tmp_path / "reference.db") as conn:
+        created = sa.schema.CreateTable(sql_table(sa.MetaData(), "t", frame))
+        conn.execute(str(created.compile(dialect=sa.dialects.sqlite.dialect())))
+        flat = json_text(frame).with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+        rows = [
+            tuple(v.isoformat(" ") if isinstance(v, datetime) else v for v in r)
+            for r in flat.rows()
+        ]
+        conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * frame.width)})", rows)
+        expected = conn.execute("SELECT * FROM t ORDER BY rowid").fetchall()
+    assert got == expected
+    assert (got[0][4], got[0][6], got[1][3], got[1][4]) == ("2026-12-06", '["甲","乙"]', 0, None)
+    assert got[0][5].startswith("2026-12-0") and got[0][5][10] == " "  # isoformat(" ")

@@ -33,9 +33,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import adbc_driver_sqlite.dbapi as adbc_sqlite
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from transforms.publishing import json_text
 from warehouse.fingerprint import code_fingerprint
@@ -193,53 +195,54 @@ def _publish_sqlite(
     building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
     if before:
         shutil.copyfile(target, building)
-    engine = sa.create_engine(f"sqlite:///{building}")
     try:
-        raw = engine.raw_connection()
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA journal_mode = OFF")
-        cursor.execute("PRAGMA synchronous = OFF")
-        cursor.execute(
-            f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
-        )
-        load = 0.0
-        for name in [*gone, *(t.name for t in changed)]:
-            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
-            cursor.execute(f'DELETE FROM "{VERSIONS}" WHERE name = ?', (name,))  # noqa: S608
-        for table in changed:
-            rows, seconds = _sqlite_table(engine, cursor, table)
+        # Autocommit: the file is a copy, renamed over ``target`` only when all went well.
+        with closing(adbc_sqlite.connect(str(building), autocommit=True)) as connection:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode = OFF")
+            cursor.execute("PRAGMA synchronous = OFF")
             cursor.execute(
-                f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?)',
-                (table.name, table.inputs_version, rows),
-            )  # noqa: S608
-            result.tables[table.name] = rows
-            load += seconds
-            say(f"serving {table.name}: {rows:,} rows")
-        raw.commit()
-        raw.close()
+                f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
+            )
+            load = 0.0
+            for name in [*gone, *(t.name for t in changed)]:
+                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+                cursor.execute(f'DELETE FROM "{VERSIONS}" WHERE name = ?', (name,))  # noqa: S608
+            for table in changed:
+                rows, seconds = _sqlite_table(cursor, table)
+                cursor.execute(
+                    f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?)',
+                    (table.name, table.inputs_version, rows),
+                )  # noqa: S608
+                result.tables[table.name] = rows
+                load += seconds
+                say(f"serving {table.name}: {rows:,} rows")
+            cursor.close()
         result.load_seconds = load
     except BaseException:
-        engine.dispose()
         building.unlink(missing_ok=True)
         raise
-    engine.dispose()
     os.replace(building, target)
     return result
 
 
-def _sqlite_table(engine: sa.Engine, cursor, table: ServingTable) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def _sqlite_table(cursor: Any, table: ServingTable) -> tuple[int, float]:
+    """Create ``table`` and load its batches from Arrow (ADBC's bulk ingest, one statement a
+    batch): dates as ``YYYY-MM-DD`` text and times as ``datetime.isoformat(" ")``, as SQLite's
+    own adapters write them; nested columns as JSON text."""
     meta = sa.MetaData()
-    rows, seconds, insert = 0, 0.0, ""
+    rows, seconds, created = 0, 0.0, False
     for batch in table.batches():
-        if not insert:
-            created = sql_table(meta, table.name, batch)
-            cursor.execute(str(sa.schema.CreateTable(created).compile(engine)))
-            marks = ", ".join("?" for _ in batch.columns)
-            names = ", ".join(f'"{c}"' for c in batch.columns)
-            insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 (names from our schema)
+        if not created:
+            ddl = sa.schema.CreateTable(sql_table(meta, table.name, batch))
+            cursor.execute(str(ddl.compile(dialect=sqlite_dialect.dialect())))
+            created = True
         clock = time.perf_counter()
-        flat = json_text(batch).with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
-        cursor.executemany(insert, flat.rows())
+        flat = json_text(batch).with_columns(
+            pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
+            pl.col(pl.Datetime).map_elements(lambda v: v.isoformat(" "), return_dtype=pl.String),
+        )
+        cursor.adbc_ingest(table.name, flat.to_arrow(), mode="append")
         seconds += time.perf_counter() - clock
         rows += batch.height
     for column in table.index:
