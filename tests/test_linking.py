@@ -439,7 +439,7 @@ NAME_CHARS = "长孙单于曾经乐重庆朝阳行会藏王张章伟芳欧阳修
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet=NAME_CHARS, max_size=6), max_size=20))
+@given(st.lists(st.text(alphabet=NAME_CHARS, max_size=24), max_size=20))
 def test_the_fast_pinyin_reads_every_name_as_pypinyin_does(names: list[str]) -> None:
     """Why: ``toneless_pinyin`` reads most names a character at a time, which is only right
     where pypinyin would not read a word of its phrase dictionary; names full of such words

@@ -241,3 +241,24 @@ def test_sqlite_serving_stores_each_type_as_sqlites_own_adapters_would(tmp_path)
     assert got == expected
     assert (got[0][4], got[0][6], got[1][3], got[1][4]) == ("2026-12-06", '["甲","乙"]', 0, None)
     assert got[0][5].startswith("2026-12-0") and got[0][5][10] == " "  # isoformat(" ")
+
+
+def test_a_serving_load_that_fills_the_disk_says_so_and_leaves_the_old_file(tmp_path) -> None:
+    # Why: ADBC's own rollback after SQLite's had replaced "database or disk is full" with
+    # "cannot rollback - no transaction is active" (an error no one could act on, not retried,
+    # and the run's message lost "is full"). The load runs in one transaction and SQLite's words
+    # come out as the sqlite3 module's error, as they did before ADBC.
+    from orchestration.runner import storage_problem
+    from tests.conftest import small_tmpfs
+    from warehouse.publish.serving import _publish_sqlite
+    from warehouse.publish.serving_tables import ServingTable
+
+    frame = pl.DataFrame({"a": list(range(30_000)), "b": ["监督" * 60] * 30_000})  # ~11 MB
+    table = ServingTable("t", lambda: iter([frame]), "public", inputs_version="v1")
+    with small_tmpfs(tmp_path / "disk", "4m") as disk:
+        with pytest.raises(sqlite3.OperationalError, match="database or disk is full") as raised:
+            _publish_sqlite(disk / "serving.db", [table], lambda _: None)
+        assert sorted(p.name for p in disk.iterdir()) == []  # no half-built copy left
+        assert storage_problem(raised.value, disk).startswith(
+            f"the disk holding {disk.resolve()} is full"
+        )

@@ -4,6 +4,7 @@ post's title, kind and group (``post_terms.csv``). Polars in, Polars out.
 """
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -42,11 +43,13 @@ def toneless_pinyin(names: Sequence[str]) -> list[str]:
     from pypinyin import lazy_pinyin  # noqa: PLC0415 (its dictionaries take a second to load)
     from pypinyin.constants import PHRASES_DICT  # noqa: PLC0415
 
+    longest = _longest_phrase()
     chars: dict[str, str] = {}
     keys = []
     for name in names:
         n = len(name)
-        if any(name[i:j] in PHRASES_DICT for i in range(n - 1) for j in range(i + 2, n + 1)):
+        ends = ((i, j) for i in range(n - 1) for j in range(i + 2, min(n, i + longest) + 1))
+        if any(name[i:j] in PHRASES_DICT for i, j in ends):
             keys.append("".join(lazy_pinyin(name)))
             continue
         for c in name:
@@ -54,6 +57,15 @@ def toneless_pinyin(names: Sequence[str]) -> list[str]:
                 chars[c] = "".join(lazy_pinyin(c))
         keys.append("".join([chars[c] for c in name]))
     return keys
+
+
+@functools.cache
+def _longest_phrase() -> int:
+    """The length of the longest word of pypinyin's phrase dictionary (10): a name is looked up in
+    it by pieces no longer than that, so a long field costs in proportion to its length."""
+    from pypinyin.constants import PHRASES_DICT  # noqa: PLC0415
+
+    return max(map(len, PHRASES_DICT), default=0)
 
 
 def pinyin_key(name_key: pl.Expr) -> pl.Expr:

@@ -27,7 +27,7 @@ from transforms import (
 from transforms.event_links import LinkedEvents
 from transforms.warnings import WarningRule, rectification_months
 
-CADRE_CODE = (events, link_keys, normalize, posts, units)
+CADRE_CODE = (event_links, events, link_keys, normalize, posts, units)
 """The modules ``silver/cadre`` and ``silver/cadre_post`` are computed by (their code version)."""
 LINK_CODE = (
     event_links,

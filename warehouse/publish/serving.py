@@ -196,15 +196,31 @@ def _publish_sqlite(
     if before:
         shutil.copyfile(target, building)
     try:
-        # Autocommit: the file is a copy, renamed over ``target`` only when all went well.
-        with closing(adbc_sqlite.connect(str(building), autocommit=True)) as connection:
+        _load_sqlite(building, changed, gone, result, say)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        raise
+    os.replace(building, target)
+    return result
+
+
+def _load_sqlite(
+    building: Path,
+    changed: list[ServingTable],
+    gone: list[str],
+    result: ServingResult,
+    say: Callable[[str], None],
+) -> None:
+    """Drop ``gone`` and the ``changed`` tables from ``building`` and load the changed ones, in one
+    transaction. SQLite's own errors (a full disk among them) are raised as the ``sqlite3``
+    module raises them, with SQLite's words."""
+    try:
+        with closing(adbc_sqlite.connect(str(building), autocommit=False)) as connection:
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode = OFF")
-            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.execute("PRAGMA journal_mode = OFF")  # a copy: renamed over the file when done
             cursor.execute(
                 f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
             )
-            load = 0.0
             for name in [*gone, *(t.name for t in changed)]:
                 cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
                 cursor.execute(f'DELETE FROM "{VERSIONS}" WHERE name = ?', (name,))  # noqa: S608
@@ -215,15 +231,13 @@ def _publish_sqlite(
                     (table.name, table.inputs_version, rows),
                 )  # noqa: S608
                 result.tables[table.name] = rows
-                load += seconds
+                result.load_seconds += seconds
                 say(f"serving {table.name}: {rows:,} rows")
             cursor.close()
-        result.load_seconds = load
-    except BaseException:
-        building.unlink(missing_ok=True)
-        raise
-    os.replace(building, target)
-    return result
+            connection.commit()
+    except adbc_sqlite.Error as error:  # "INTERNAL: failed to execute: database or disk is full"
+        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise sqlite3.OperationalError(said.split(": ", 1)[-1]) from error
 
 
 def _sqlite_table(cursor: Any, table: ServingTable) -> tuple[int, float]:
