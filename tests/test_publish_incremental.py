@@ -7,7 +7,7 @@ import re
 import shutil
 import sqlite3
 import zipfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -386,28 +386,7 @@ def test_profile_volumes_by_unit(units, size, expected) -> None:
     assert len({v.path for v in got}) == len(got)
 
 
-def test_a_booklet_volume_is_carried_when_only_the_date_moved_on(baseline, tmp_path) -> None:
-    # A nightly run takes today's date. The cases are computed without it, yet every volume
-    # named the as-of date and was fingerprinted with it, so each night re-rendered the whole
-    # booklet (232 s CPU at 1,000,000 cadres). Now only the HTML, which names the date, is new.
-    need_pdf()
-    store = _copy(baseline, tmp_path / "incremental")
-    folder = tmp_path / "out" / "cases"
-    first = write_booklet(store, folder, NOW)
-    inodes = {name: (folder / name).stat().st_ino for name in first.pdfs}
-    profile = store.scan("gold", "cadre_profile").collect()
-    day = profile["as_of"][0]
-    store.publish(store.stage("gold", "cadre_profile", profile.with_columns(
-        as_of=pl.lit(day + timedelta(days=1))
-    )))  # fmt: skip
-    later = write_booklet(store, folder, LATER)
-    assert not later.carried and later.rendered == [] and later.pdfs == first.pdfs
-    assert {name: (folder / name).stat().st_ino for name in first.pdfs} == inodes
-    html = (folder / "典型案例汇编.html").read_text(encoding="utf-8")
-    assert f"{day + timedelta(days=1):%Y-%m-%d}" in html
-
-
-def _date_moved_on(store: Warehouse) -> tuple[object, object]:
+def _date_moved_on(store: Warehouse) -> tuple[date, date]:
     """The as-of date of every gold table that holds it moved on a day (a nightly run on which no
     source changed and no period ended); returns the dates before and after."""
     day = store.scan("gold", "cadre_profile").select("as_of").collect()["as_of"][0]
@@ -417,6 +396,23 @@ def _date_moved_on(store: Warehouse) -> tuple[object, object]:
             as_of=pl.lit(day + timedelta(days=1))
         )))  # fmt: skip
     return day, day + timedelta(days=1)
+
+
+def test_a_booklet_volume_is_carried_when_only_the_date_moved_on(baseline, tmp_path) -> None:
+    # A nightly run takes today's date. The cases are computed without it, yet every volume
+    # named the as-of date and was fingerprinted with it, so each night re-rendered the whole
+    # booklet (232 s CPU at 1,000,000 cadres). Now only the HTML, which names the date, is new.
+    need_pdf()
+    store = _copy(baseline, tmp_path / "incremental")
+    folder = tmp_path / "out" / "cases"
+    first = write_booklet(store, folder, NOW)
+    inodes = {name: (folder / name).stat().st_ino for name in first.pdfs}
+    _, next_day = _date_moved_on(store)
+    later = write_booklet(store, folder, LATER)
+    assert not later.carried and later.rendered == [] and later.pdfs == first.pdfs
+    assert {name: (folder / name).stat().st_ino for name in first.pdfs} == inodes
+    html = (folder / "典型案例汇编.html").read_text(encoding="utf-8")
+    assert f"{next_day:%Y-%m-%d}" in html
 
 
 def test_a_bundle_whose_date_alone_moved_on_makes_only_its_index_and_lists(

@@ -7,10 +7,10 @@ import dataclasses
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -121,11 +121,8 @@ def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
     learnt = rules
     for _ in range(2):
         model = model_of(learnt)
-        memo = model.held
-        found = {
-            u: memo[u] if u in memo else memo.setdefault(u, named_regions(u, model))
-            for u in distinct
-        }
+        read = _remembered(model.held, distinct, model, named_regions)
+        found = dict(zip(distinct, read, strict=True))
         regions = {region for held in found.values() for region in held}
         learned = tuple(sorted(r for r in regions if r not in known))
         # A city the table holds as county-level (兴平市) is a prefecture here all the same when
@@ -157,6 +154,19 @@ def with_roster_regions(rules: "LinkRules", units: pl.Series) -> "LinkRules":
     return learnt
 
 
+def _remembered(
+    memo: dict[Any, Any],
+    names: Sequence[Any],
+    model: UnitModel,
+    read: Callable[[Any, UnitModel], Any],
+) -> list[Any]:
+    """``read(name, model)`` of each name, each read once per model (``memo`` is the model's)."""
+    for name in names:
+        if name not in memo:
+            memo[name] = read(name, model)
+    return [memo[name] for name in names]
+
+
 def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:
     """``{prefix, tail, level}`` of a unit name (:func:`transforms.units.parse_unit_level`): the
     most specific region it names (``北仑``, null when none is named), the unit within it (forms
@@ -166,11 +176,7 @@ def unit_parts(unit: pl.Expr, model: UnitModel) -> pl.Expr:
 
     def batch(values: pl.Series) -> pl.Series:
         uniques = values.unique()
-        memo = model.parsed
-        parsed = [
-            memo[v] if v in memo else memo.setdefault(v, parse_unit_level(v, model))
-            for v in uniques.to_list()
-        ]
+        parsed = _remembered(model.parsed, uniques.to_list(), model, parse_unit_level)
         table = pl.DataFrame({
             "unit": uniques,
             "parts": pl.Series(

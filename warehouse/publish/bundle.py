@@ -176,11 +176,8 @@ def _portrait_html(
     taken: set[str] = set()
     for u in portraits:
         grain = "region" if u["grain"] == "region" else "unit"
-        path = f"portraits/{grain}-{file_stem(u['name'])}.html"
-        if path in taken:  # two rows of one name: never one page for both
-            again = f"{u['name']}{chr(0)}{len(taken)}"
-            path = f"portraits/{grain}-{file_stem(again)}.html"
-        taken.add(path)
+        again = f"{u['name']}{chr(0)}{len(taken)}"  # two rows of one name: never one page
+        path = _unique_path(taken, f"portraits/{grain}-", u["name"], again, ".html")
         if u["grain"] == "region":
             u["name"] = region_label(u["name"], region_names())
         u["region_text"] = region_label(u.get("region"), region_names())
@@ -270,6 +267,17 @@ VOLUME_CADRES = 200
 NO_UNIT = "（未填单位）"
 
 
+def _unique_path(taken: set[str], prefix: str, name: str | None, again: str, suffix: str) -> str:
+    """``prefix`` + the file stem of ``name`` (:func:`~transforms.publishing.file_stem`) +
+    ``suffix``, or, when another file of the bundle took that path, the stem of ``again`` (a
+    hash: never the other's file); the path is added to ``taken``."""
+    path = f"{prefix}{file_stem(name)}{suffix}"
+    if path in taken:
+        path = f"{prefix}{file_stem(again)}{suffix}"
+    taken.add(path)
+    return path
+
+
 @dataclass(frozen=True)
 class Volume:
     """One profile volume: its path, the unit (and part) its cover names, its cadres' records."""
@@ -290,14 +298,14 @@ def volumes(profiles: list[dict[str, Any]], size: int | None = None) -> list[Vol
     for p in profiles:
         units.setdefault(p.get("unit") or NO_UNIT, []).append(p)
     out: list[Volume] = []
+    taken: set[str] = set()
     for unit in sorted(units):
         members = units[unit]
         chunks = range(0, len(members), size)
         for k, start in enumerate(chunks, start=1):
             many = len(chunks) > 1
-            path = f"{PROFILE_VOLUMES}/{file_stem(f'{unit}-{k:02d}' if many else unit)}.pdf"
-            if any(v.path == path for v in out):  # a unit named 某局-02 beside 某局's part 2
-                path = f"{PROFILE_VOLUMES}/{file_stem(f'{unit}{chr(0)}{k}')}.pdf"  # a hash
+            plain = f"{unit}-{k:02d}" if many else unit  # a unit named 某局-02: 某局's part 2?
+            path = _unique_path(taken, f"{PROFILE_VOLUMES}/", plain, f"{unit}{chr(0)}{k}", ".pdf")
             label = f"{unit}（第 {k} 册）" if many else unit
             out.append(Volume(path, label, members[start : start + size]))
     return out
@@ -313,12 +321,12 @@ def portrait_volumes(portraits: list[dict[str, Any]]) -> list[Volume]:
     regions = [u for u in portraits if u["grain"] == "region"]
     if regions:
         out.append(Volume(REGION_PDF, "区域画像", regions))
+    taken: set[str] = set()
     for u in portraits:
         if u["grain"] != "region":
             name = u["name"] or NO_UNIT
-            path = f"{PORTRAIT_VOLUMES}/{file_stem(name)}.pdf"
-            if any(v.path == path for v in out):  # one name twice: never one file for both
-                path = f"{PORTRAIT_VOLUMES}/{file_stem(name + chr(0) + str(len(out)))}.pdf"
+            again = name + chr(0) + str(len(out))  # one name twice: never one file for both
+            path = _unique_path(taken, f"{PORTRAIT_VOLUMES}/", name, again, ".pdf")
             out.append(Volume(path, name, [u]))
     for v in out:
         for u in v.parts:

@@ -236,7 +236,7 @@ def _load_sqlite(
             cursor.close()
             connection.commit()
     except adbc_sqlite.Error as error:  # "INTERNAL: failed to execute: database or disk is full"
-        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        said = (str(error).strip() or type(error).__name__).splitlines()[0]
         raise sqlite3.OperationalError(said.split(": ", 1)[-1]) from error
 
 
