@@ -264,32 +264,43 @@ def test_a_large_case_library_is_printed_in_volumes_that_stay_put_when_cases_are
     from warehouse.publish.booklet import PDF_NAME, volumes
 
     # Thousands of cases cannot be laid out as one PDF in memory: they go in volumes, a field's
-    # cases (at most `size`) in each, refusals last, so that a new case changes one volume only.
+    # cases of one year (at most `size`) in each, refusals last, so that a new case changes only
+    # its field's volumes of its year.
     cases = pl.DataFrame(
         {
-            "case_id": [f"TC-{i:03d}" for i in range(7)],
-            "field": ["乙", "甲", "甲", "乙", "甲", "丙", "甲"],
-            "year": [2024] * 7,
-            "counter_example": [False, False, True, False, False, False, False],
+            "case_id": [f"TC-{i:03d}" for i in range(8)],
+            "field": ["乙", "甲", "甲", "乙", "甲", "丙", "甲", "甲"],
+            "year": [2024, 2024, 2024, 2024, 2024, 2024, 2024, None],
+            "counter_example": [False, False, True, False, False, False, False, False],
         }
     )
     parts = volumes(cases, size=2)
     assert [(p.name, p.label, list(p.cases["case_id"])) for p in parts] == [
-        ("典型案例汇编-丙-01.pdf", "（丙）", ["TC-005"]),
-        ("典型案例汇编-乙-01.pdf", "（乙）", ["TC-000", "TC-003"]),
-        ("典型案例汇编-甲-01.pdf", "（甲 第 1 册）", ["TC-001", "TC-004"]),
-        ("典型案例汇编-甲-02.pdf", "（甲 第 2 册）", ["TC-006"]),
-        ("典型案例汇编-不予容错-01.pdf", "（不予容错）", ["TC-002"]),
-    ]  # fields in code-point order, as the booklet's sections; refusals last
-    # A new case of the latest year lands in its field's last volume; every other volume is as it was.
-    grown = pl.concat([cases, pl.DataFrame({"case_id": ["TC-100"], "field": ["乙"], "year": [2025],
-                                            "counter_example": [False]})])  # fmt: skip
-    changed = {p.name for p in volumes(grown, size=2)} ^ {p.name for p in parts}
+        ("典型案例汇编-丙-2024-01.pdf", "（丙 · 2024年）", ["TC-005"]),
+        ("典型案例汇编-乙-2024-01.pdf", "（乙 · 2024年）", ["TC-000", "TC-003"]),
+        ("典型案例汇编-甲-2024-01.pdf", "（甲 · 2024年 第 1 册）", ["TC-001", "TC-004"]),
+        ("典型案例汇编-甲-2024-02.pdf", "（甲 · 2024年 第 2 册）", ["TC-006"]),
+        ("典型案例汇编-甲-年份不详-01.pdf", "（甲 · 年份不详）", ["TC-007"]),
+        ("典型案例汇编-不予容错-2024-01.pdf", "（不予容错 · 2024年）", ["TC-002"]),
+    ]  # fields in code-point order, as the booklet's sections, years in order; refusals last
     same = {p.name: list(p.cases["case_id"]) for p in parts}
-    moved = [p.name for p in volumes(grown, size=2) if same.get(p.name) != list(p.cases["case_id"])]
-    assert changed == {"典型案例汇编-乙-02.pdf"} and moved == ["典型案例汇编-乙-02.pdf"]
+
+    def touched(grown: pl.DataFrame) -> set[str]:
+        after = {p.name: list(p.cases["case_id"]) for p in volumes(grown, size=2)}
+        return {n for n in same.keys() | after.keys() if same.get(n) != after.get(n)}
+
+    def case(case_id: str, field: str, year: int) -> pl.DataFrame:
+        return pl.DataFrame({"case_id": [case_id], "field": [field], "year": [year],
+                             "counter_example": [False]}, schema=cases.schema)  # fmt: skip
+
+    # A month's new case, of a new year, is a new volume; every other volume is as it was.
+    assert touched(pl.concat([cases, case("TC-100", "乙", 2025)])) == {"典型案例汇编-乙-2025-01.pdf"}
+    # A case id is a hash: a new case of a year falls anywhere in it, and moves that year's
+    # volumes of its field only (甲's cases of 2024 shift; 乙, 丙 and 甲's undated ones stay).
+    assert touched(pl.concat([cases, case("TC-002a", "甲", 2024)])) == {
+        "典型案例汇编-甲-2024-01.pdf", "典型案例汇编-甲-2024-02.pdf"}  # fmt: skip
     # A library that fits in one volume is one booklet, as is an empty one.
-    assert [(p.name, p.label) for p in volumes(cases, size=7)] == [(PDF_NAME, "")]
+    assert [(p.name, p.label) for p in volumes(cases, size=8)] == [(PDF_NAME, "")]
     assert len(volumes(cases.head(0))) == 1
 
 

@@ -128,9 +128,12 @@ def new_month(sources_yaml: Path, seed: int = 11) -> dict[str, int]:
     - petitions (SQL): 0.6 % of the rows again as new ones (new 件号, received next month, still
       open) and 0.2 % updated (办理结果, 办结日期), each with ``更新时间`` in the new month;
     - one new inspection workbook (the latest round's findings, as next round's, new 问题编号);
-    - one new audit file (the latest year's, as next year's, new 审计项目编号);
+    - one new audit file (the latest year's findings as next year's: new 审计项目编号, reported
+      this month);
     - one changed S8 row (a post's 任免文号).
     """
+    import csv
+    import io
     import shutil
     import sqlite3
 
@@ -181,11 +184,15 @@ def new_month(sources_yaml: Path, seed: int = 11) -> dict[str, int]:
     sheet.cell(1, 1).value = "XX市委巡察办 2026年第5轮巡察问题清单"
     book.save(inbox / "inspections" / "2026年第5轮巡察问题清单.xlsx")
     audit = sorted((inbox / "audits").glob("*.csv"))[-1]
-    text = (
-        audit.read_bytes().decode("gb18030").replace(",SJ20", ",SJ29").replace("\nSJ20", "\nSJ29")
-    )
+    rows = list(csv.reader(io.StringIO(audit.read_bytes().decode("gb18030"), newline="")))
+    project, reported = rows[0].index("审计项目编号"), rows[0].index("报告日期")
+    for row in rows[1:]:  # next year's file: new project numbers, reported this month
+        row[project] = row[project].replace("SJ20", "SJ29", 1)
+        row[reported] = "2026-12-01"
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
     target = inbox / "audits" / "2026年审计发现问题.csv"
-    target.write_bytes(text.encode("gb18030"))
+    target.write_bytes(text.getvalue().encode("gb18030"))
     shutil.copystat(audit, target)
     return {"petitions_new": len(fresh), "petitions_updated": len(updated), "s8_changed": 1,
             "inspection_findings": findings, "audit_files": 1}  # fmt: skip

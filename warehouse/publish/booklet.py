@@ -55,9 +55,11 @@ class Volume:
 
 def volumes(cases: pl.DataFrame, size: int | None = None) -> list[Volume]:
     """The cases in booklet order (tolerated by field, then refusals), in volumes that stay put
-    when cases are added: a volume holds one field's cases (or the refusals') in (year, case id)
-    order, at most ``size`` (:data:`VOLUME_CASES`) of them, so a new case re-renders only the volume it falls in — the
-    field's last one when it is the newest. A library of ``size`` cases or fewer is one volume."""
+    when cases are added: a volume holds one field's cases (or the refusals') of one year, in
+    case id order, at most ``size`` (:data:`VOLUME_CASES`) of them. A new case re-renders only
+    its field's volumes of its year: a month's new cases, of the current year, never touch an
+    earlier year's volume (a case id is a hash, so within a year a new case falls anywhere). A
+    library of ``size`` cases or fewer is one volume."""
     size = size or VOLUME_CASES
     ordered = cases.sort("counter_example", "field", "year", "case_id", nulls_last=True)
     if ordered.height <= size:
@@ -66,15 +68,17 @@ def volumes(cases: pl.DataFrame, size: int | None = None) -> list[Volume]:
         pl.when(pl.col("counter_example")).then(pl.lit("不予容错"))
         .otherwise(pl.col("field").fill_null("其他"))
     )  # fmt: skip
+    year = pl.col("year").cast(pl.String).fill_null("年份不详")
     out: list[Volume] = []
-    for (title,), group in ordered.with_columns(_section=section).group_by(
-        "_section", maintain_order=True
+    for (title, when), group in ordered.with_columns(_section=section, _year=year).group_by(
+        "_section", "_year", maintain_order=True
     ):
-        part = group.drop("_section")
+        part = group.drop("_section", "_year")
         chunks = range(0, part.height, size)
         for k, start in enumerate(chunks, start=1):
-            stem = file_stem(f"典型案例汇编-{title}-{k:02d}")
-            label = f"（{title}{f' 第 {k} 册' if len(chunks) > 1 else ''}）"
+            stem = file_stem(f"典型案例汇编-{title}-{when}-{k:02d}")
+            shown = f"{when}年" if str(when).isdigit() else str(when)
+            label = f"（{title} · {shown}{f' 第 {k} 册' if len(chunks) > 1 else ''}）"
             out.append(Volume(f"{stem}.pdf", label, part.slice(start, size)))
     return out
 
