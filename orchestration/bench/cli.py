@@ -40,7 +40,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "incremental":
         from orchestration.bench.incremental import bench_incremental
 
-        return bench_incremental(args.cadres or [100_000], Path(args.workdir), seed=args.seed)
+        return bench_incremental(
+            args.cadres or [100_000], Path(args.workdir), seed=args.seed, bundles=not args.no_bundles
+        )
     if args.what == "link":
         from orchestration.bench.link import bench_link
 
@@ -100,6 +102,13 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                 help="keep the sources and warehouse a previous bench made in the workdir with "
                 "the same size, seed and profile (nothing generated or run again): to re-time "
                 "a linker on one warehouse, e.g. --cadres 1000000 --reuse --linker ours",
+            )
+        if what == "incremental":
+            b.add_argument(
+                "--no-bundles",
+                action="store_true",
+                help="no scopes.yaml, so the runs write no bundles (the booklet and the serving "
+                "database stay): at 1,000,000 cadres the two scopes' bundles take hours",
             )
         if what == "gold":
             b.add_argument(

@@ -5,7 +5,7 @@ process (so each has its own peak memory; CPU is the child's user + system time)
 
 1. ``full``: ``dajiandu run --as-of <yesterday>`` into an empty warehouse (with a ``scopes.yaml``
    of two scopes, so the bundles are part of the run beside the case booklet and the serving
-   database);
+   database; ``--no-bundles`` leaves it out);
 2. ``no change``: the same run again on the same sources, the same day;
 3. ``next day``: the same sources, the as-of date moved on one day (today): what a nightly run
    costs when nothing arrived, since a scheduled run takes today's date;
@@ -336,7 +336,7 @@ def _show(phases: list[Phase], p: Phase) -> None:
                           f"the full run's, {harness.ratio(data, reference.cpu):.1f}× the DuckDB reference"), flush=True)  # fmt: skip
 
 
-def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7) -> int:
+def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7, bundles: bool = True) -> int:
     """The six phases at each roster size, each line printed as it is measured (the DuckDB
     reference first, so every run has its ratio to it); the figures are saved as JSON.
 
@@ -347,7 +347,8 @@ def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7) -> int:
         print(TABLE.header(), flush=True)
         phases: list[Phase] = []
 
-        found, changes = measure(workdir, cadres, seed, lambda p, seen=phases: _show(seen, p))
+        show = lambda p, seen=phases: _show(seen, p)  # noqa: E731
+        found, changes = measure(workdir, cadres, seed, show, bundles)
         print(TABLE.aside(f"new month: {changes}"))
         verdict = "equal byte for byte, table by table" if not found else f"DIFFERENT: {found[:10]}"
         print(
@@ -362,13 +363,18 @@ def bench_incremental(sizes: list[int], workdir: Path, seed: int = 7) -> int:
 
 
 def measure(
-    workdir: Path, cadres: int, seed: int, show: Callable[[Phase], None] = lambda _: None
+    workdir: Path,
+    cadres: int,
+    seed: int,
+    show: Callable[[Phase], None] = lambda _: None,
+    bundles: bool = True,
 ) -> tuple[list[str], dict[str, int]]:
     """Generate, then the six phases (each handed to ``show`` as it ends): the differences
     between the new-month warehouse and the full rebuild on the same inputs, and what the new
-    month changed."""
+    month changed. ``bundles``: with a ``scopes.yaml`` of two scopes, so the runs write bundles."""
     sample = harness.generate_sample(workdir, cadres, seed)
-    scopes_yaml(sample.sources_yaml)
+    if bundles:
+        scopes_yaml(sample.sources_yaml)
     root, sources = sample.root, sample.sources_yaml
     reference = harness.child_command(
         "incremental", "reference", sources, root / "reference.parquet"
