@@ -124,8 +124,7 @@ def _compute(
     if kept:
         context.log.info(f"gold: {', '.join(kept)} kept (inputs unchanged but the date)")
     tables = gold_tables(read.frames, rules, as_of, {n: t.scan() for n, t in kept.items()})
-    extra = lambda name: {"inputs": read.inputs_of(name)}  # noqa: E731
-    computed = store.stage_many("gold", tables, context.log.info, extra)
+    computed = store.stage_many("gold", tables, context.log.info, read.extra_of)
     return {name: kept[name] if name in kept else computed[name] for name in TABLES}
 
 

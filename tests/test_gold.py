@@ -347,6 +347,44 @@ def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out(
     assert case["facts"] == "张某推进项目"
 
 
+def test_a_case_whose_row_did_not_change_is_taken_from_the_earlier_library_as_it_was():
+    # De-identifying a case is gold's costliest step; a month adds a few cases to thousands. A
+    # case whose source row (the columns read) is the one the earlier library was made from is
+    # taken as it was; a changed row, a new row and a key written twice are made again, and a
+    # row gone takes its case with it. The result equals a library made from scratch.
+    from transforms.cases import EarlierCases
+
+    base = {"姓名": "张伟", "人员编号": "A", "单位": "安平县发改局", "职务": "局长", "领域": "项目建设",
+            "事项描述": "张伟推进项目", "申请日期": date(2024, 1, 1), "认定日期": date(2024, 2, 1),
+            "认定机关": "县委组织部", "动机态度": "符合", "客观条件": "符合", "程序方法": "符合",
+            "性质程度": "符合", "后果影响": "符合", "挽回损失": "符合", "三个区分开来": "区分",
+            "纠错措施": "整改", "认定结果": "予以容错", "不予容错情形": None, "可否公开": True}  # fmt: skip
+    audit = pl.DataFrame(schema={"容错认定": pl.String, **{c: pl.Boolean for c in ("符合改革方向", "经集体研究", "未造成重大不良后果", "未发现利益输送", "尽力避免损失")}})  # fmt: skip
+    before = pl.DataFrame([
+        base | {"案例编号": "SAME"}, base | {"案例编号": "EDITED"}, base | {"案例编号": "GONE"},
+        base | {"案例编号": "TWICE"}, base | {"案例编号": "TWICE", "认定机关": "市委组织部"},
+    ])  # fmt: skip
+    after = pl.DataFrame([
+        base | {"案例编号": "SAME", "认定机关": "市委组织部"},  # a column no case shows: unchanged
+        base | {"案例编号": "EDITED", "事项描述": "张伟推进另一项目"}, base | {"案例编号": "NEW"},
+        base | {"案例编号": "TWICE"}, base | {"案例编号": "TWICE", "认定机关": "市委组织部"},
+    ])  # fmt: skip
+    made = tolerance_cases(before, audit, [], [], deid_rules=DEID)
+    # What the earlier run wrote, marked: a case taken from it keeps the mark.
+    marked = made.with_columns(facts=pl.col("facts") + "【上次】")
+    earlier = EarlierCases(marked.lazy(), before.lazy(), audit.lazy())
+    again = tolerance_cases(after, audit, [], [], deid_rules=DEID, earlier=earlier)
+    ids = {public_id("tolerance", k): k for k in ("SAME", "EDITED", "GONE", "TWICE", "NEW")}
+    taken = {
+        ids[c] for c, f in again.select("case_id", "facts").iter_rows() if f.endswith("【上次】")
+    }
+    assert taken == {"SAME"}
+    assert sorted(ids[c] for c in again["case_id"]) == ["EDITED", "NEW", "SAME", "TWICE", "TWICE"]
+    fresh = tolerance_cases(after, audit, [], [], deid_rules=DEID)
+    unmarked = again.with_columns(facts=pl.col("facts").str.replace("【上次】", "", literal=True))
+    assert unmarked.equals(fresh)
+
+
 @pytest.mark.slow
 def test_gold_on_generated_sources(baseline, generated):
     import re

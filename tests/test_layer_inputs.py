@@ -51,3 +51,20 @@ def test_the_fingerprint_follows_what_the_layer_reads_and_its_rules(tmp_path: Pa
     target = own / "promotion_bar.csv"
     target.write_text(target.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert cadre_inputs(store, load_rules(own)).fingerprint != second  # a rule file changed
+
+
+def test_a_code_version_covers_every_pure_module_the_computation_imports() -> None:
+    # Gold's hand-kept list of modules missed the recognisers and the name segmenter its case
+    # library is de-identified with: a change to either left the library carried over, made by
+    # the old code. A code version now follows the imports into transforms/, direct or not.
+    from warehouse.fingerprint import _imports, code_fingerprint, pure_imports
+
+    got = pure_imports("transforms.gold")
+    assert {"transforms.deid", "transforms.recognisers", "transforms.names"} <= set(got)
+    for name in got:  # closed: what a listed module imports is listed
+        assert _imports(name) <= set(got), name
+    # A module outside transforms/ is a root only: its own pure imports are followed.
+    booklet = pure_imports("warehouse.publish.booklet")
+    assert booklet[0] == "warehouse.publish.booklet" and "transforms.pages" in booklet
+    assert not any(n.startswith("warehouse.") for n in booklet[1:])
+    assert code_fingerprint("transforms.gold") == code_fingerprint(*got)

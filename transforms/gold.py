@@ -29,7 +29,7 @@ from transforms import (
     promotion,
     tolerance_cover,
 )
-from transforms.cases import Exclusion, tolerance_cases
+from transforms.cases import EarlierCases, Exclusion, tolerance_cases
 from transforms.deid import DeidRules
 from transforms.inconsistency import CombinedCap, inconsistencies
 from transforms.link_keys import PostTerm
@@ -128,6 +128,9 @@ class Silver:
     assessments: pl.LazyFrame | None = None
     """``bronze/assessment`` (综合得分, 督考联动得分 and ranks for the 督考联动 composite); none: the
     composite is empty and bottom-rank rules fire for nobody."""
+    earlier_cases: EarlierCases | None = None
+    """The case library an earlier run made from the same roster names, rules and code, with the
+    bronze rows it was made from: its cases whose rows did not change are taken as they are."""
 
 
 def gold_tables(
@@ -206,6 +209,7 @@ def gold_tables(
                 rules.tolerance_exclusions,
                 rules.fields,
                 deid_rules=rules.deid,
+                earlier=silver.earlier_cases,
             ),
         )
     if "inconsistency" not in kept:

@@ -11,7 +11,8 @@ holds the current versions and the layer is neither recomputed nor rewritten nor
 """
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -19,6 +20,7 @@ from typing import Generic, TypeVar
 import polars as pl
 
 from transforms import silver
+from transforms.cases import EarlierCases
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
 from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver
 from transforms.specs import EVENT_SOURCES
@@ -60,11 +62,18 @@ class Inputs(Generic[F]):
     kept: dict[str, StagedTable] | None = None
     """Gold: those tables as they are, when computed from :attr:`dateless` (at another date, or
     the same): carried while the others are computed."""
+    notes: dict[str, dict[str, object]] = field(default_factory=dict)
+    """What a table's manifest records beside its fingerprint, by table (gold/tolerance_case:
+    what its cases were made from, for the next run to take those whose rows are the same)."""
 
     def inputs_of(self, table: str) -> str:
         """The fingerprint a table is staged with: :attr:`dateless` for a table computed without
         the as-of date, else :attr:`fingerprint`."""
         return self.dateless if self.dateless and table in DATELESS else self.fingerprint
+
+    def extra_of(self, table: str) -> dict[str, object]:
+        """What a table's manifest records: :meth:`inputs_of` and its :attr:`notes`."""
+        return {"inputs": self.inputs_of(table), **self.notes.get(table, {})}
 
 
 def versions(store: Warehouse, tables: tuple[tuple[str, str], ...]) -> str:
@@ -179,12 +188,42 @@ def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
     )
 
 
+CASE_SOURCES = ("tolerance", "audit")
+"""The bronze tables the case library is made from (:func:`~transforms.cases.tolerance_cases`)."""
+
+
+def _case_context(code: str, rules: Rules, cadres: pl.LazyFrame) -> str:
+    """What every case's de-identification depends on beside its own row: gold's code, the
+    rules, and the roster's names and units (removed wherever they appear)."""
+    words = cadres.select(
+        pl.col("name").drop_nulls().unique().sort().implode(),
+        pl.col("unit").drop_nulls().unique().sort().implode(),
+    ).collect()
+    roster = json.dumps(words.row(0), ensure_ascii=False)
+    return _fingerprint(code, rules.fingerprint(), hashlib.sha256(roster.encode()).hexdigest())
+
+
+def _earlier_cases(store: Warehouse, context: str) -> EarlierCases | None:
+    """The current case library and the bronze rows it was made from, when it was made in the
+    same ``context`` and the warehouse still keeps those rows' versions."""
+    extra = (store.manifest("gold", "tolerance_case") or {}).get("extra", {})
+    made_from = extra.get("case_sources") or {}
+    if extra.get("case_context") != context:
+        return None
+    rows = {s: store.scan_content("bronze", s, made_from.get(s) or {}) for s in CASE_SOURCES}
+    if rows["tolerance"] is None or rows["audit"] is None:
+        return None
+    return EarlierCases(store.scan("gold", "tolerance_case"), rows["tolerance"], rows["audit"])
+
+
 def gold_inputs(
     store: Warehouse, rules: Rules, as_of: date, decisions: Path | None = None
 ) -> Inputs[Silver]:
     """:func:`silver_inputs`, fingerprinted with gold's code, ``rules`` and ``as_of`` — and
     without ``as_of`` for the tables computed without it (:data:`~transforms.gold.DATELESS`):
-    those are kept when only the date moved on."""
+    those are kept when only the date moved on. When the case library is made again, the cases
+    of the current one whose rows did not change go with the frames
+    (:attr:`~transforms.gold.Silver.earlier_cases`)."""
     checked = check_tolerance_decisions(read_tolerance_decisions(decisions))
     frames = _silver(store, checked)
     code = code_fingerprint(rules_module, *GOLD_CODE)
@@ -194,4 +233,10 @@ def gold_inputs(
     dated = store.carried("gold", [t for t in TABLES if t not in DATELESS], fingerprint)
     kept = store.carried("gold", DATELESS, dateless)
     carried = None if dated is None or kept is None else {t: {**dated, **kept}[t] for t in TABLES}
-    return Inputs(frames, fingerprint, carried, checked, dateless=dateless, kept=kept)
+    notes: dict[str, dict[str, object]] = {}
+    if carried is None and "tolerance_case" not in (kept or {}):
+        context = _case_context(code, rules, frames.cadres)
+        frames = replace(frames, earlier_cases=_earlier_cases(store, context))
+        made_from = {s: (store.manifest("bronze", s) or {}).get("files") for s in CASE_SOURCES}
+        notes["tolerance_case"] = {"case_context": context, "case_sources": made_from}
+    return Inputs(frames, fingerprint, carried, checked, dateless=dateless, kept=kept, notes=notes)

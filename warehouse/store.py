@@ -104,6 +104,18 @@ class Warehouse:
             return None
         return _scan(path)
 
+    def scan_content(self, layer: str, name: str, files: dict[str, str]) -> pl.LazyFrame | None:
+        """A version of a table the warehouse keeps whose files are ``files`` (name → SHA-256,
+        as its manifest lists them), lazily: the rows an earlier result was computed from,
+        found by what they hold, not by a version name (which a full rebuild would not share)."""
+        for version in sorted((self.root / ".versions" / layer / name).glob("v-*")):
+            manifest = version / "_manifest.json"
+            if not files or not manifest.is_file():
+                continue
+            if json.loads(manifest.read_text(encoding="utf-8")).get("files") == files:
+                return _scan(version)
+        return None
+
     def manifest(self, layer: str, name: str) -> dict[str, Any] | None:
         """The manifest of the current version of a table, or None if it was never written."""
         path = self.table_path(layer, name) / "_manifest.json"
