@@ -294,11 +294,19 @@ def test_a_large_case_library_is_printed_in_volumes_that_stay_put_when_cases_are
                              "counter_example": [False]}, schema=cases.schema)  # fmt: skip
 
     # A month's new case, of a new year, is a new volume; every other volume is as it was.
-    assert touched(pl.concat([cases, case("TC-100", "乙", 2025)])) == {"典型案例汇编-乙-2025-01.pdf"}
+    assert touched(pl.concat([cases, case("TC-100", "乙", 2025)])) == {
+        "典型案例汇编-乙-2025-01.pdf"
+    }
     # A case id is a hash: a new case of a year falls anywhere in it, and moves that year's
     # volumes of its field only (甲's cases of 2024 shift; 乙, 丙 and 甲's undated ones stay).
     assert touched(pl.concat([cases, case("TC-002a", "甲", 2024)])) == {
         "典型案例汇编-甲-2024-01.pdf", "典型案例汇编-甲-2024-02.pdf"}  # fmt: skip
+    # Refusals of every field share their section: its volumes go by year, not by field.
+    refusals = pl.concat([case("TC-200", "乙", 2025), case("TC-201", "甲", 2024)]).with_columns(
+        counter_example=True
+    )
+    assert [p.name for p in volumes(refusals, size=1)] == [
+        "典型案例汇编-不予容错-2024-01.pdf", "典型案例汇编-不予容错-2025-01.pdf"]  # fmt: skip
     # A library that fits in one volume is one booklet, as is an empty one.
     assert [(p.name, p.label) for p in volumes(cases, size=8)] == [(PDF_NAME, "")]
     assert len(volumes(cases.head(0))) == 1

@@ -231,3 +231,22 @@ def test_a_tool_publishing_one_table_after_a_run_swaps_it_in_the_current_snapsho
     copy = tmp_path.parent / f"{tmp_path.name}-copy"
     shutil.copytree(tmp_path, copy, symlinks=True)  # relative links: a copy is a warehouse
     assert Warehouse(copy).scan("bronze", "t").collect().height == 2
+
+
+def test_an_earlier_version_is_found_by_what_it_holds_and_never_when_damaged(
+    tmp_path: Path,
+) -> None:
+    # The case library finds the bronze rows its cases were made from by their files' digests,
+    # not by a version name (a full rebuild names its versions otherwise). A kept version whose
+    # file was damaged is not used: the library is then made again, as from nothing.
+    store = Warehouse(tmp_path / "wh")
+    first = store.stage("bronze", "audit", pl.DataFrame({"x": [1, 2]}))
+    store.publish(first)
+    files = store.manifest("bronze", "audit")["files"]  # type: ignore[index]
+    store.publish(store.stage("bronze", "audit", pl.DataFrame({"x": [3]})))
+    found = store.scan_content("bronze", "audit", files)
+    assert found is not None and found.collect()["x"].to_list() == [1, 2]
+    assert store.scan_content("bronze", "audit", {"data.parquet": "0" * 64}) is None
+    assert store.scan_content("bronze", "audit", {}) is None
+    (first.path / "data.parquet").write_bytes(b"damaged")
+    assert store.scan_content("bronze", "audit", files) is None

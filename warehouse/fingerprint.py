@@ -37,17 +37,32 @@ def _name(module: ModuleType | str) -> str:
 
 @functools.cache
 def _imports(name: str) -> frozenset[str]:
-    """The :data:`PURE` modules ``name`` imports itself (read from its source, not imported)."""
+    """The :data:`PURE` modules ``name`` imports itself (read from its source, not imported):
+    ``import transforms.x``, ``from transforms.x import …``, ``from transforms import x`` (a
+    name that is no module of it is no import of one) and relative imports within it."""
+    package = name if module_file(name).name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(module_file(name).read_bytes())):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module == PURE:  # from transforms import cases, deid
-                found |= {f"{PURE}.{alias.name}" for alias in node.names}
-            elif node.module.startswith(PURE + "."):
-                found.add(node.module)
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # from . import x, from .x import y: against the module's package
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, *([node.module] if node.module else [])])
+            if (base == PURE or base.startswith(PURE + ".")) and _is_module(base):
+                found.add(base)
+                if module_file(base).name == "__init__.py":  # a package: its names may be modules
+                    found |= {f"{base}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith(PURE + ".")}
-    return frozenset(found)
+            found |= {a.name for a in node.names if a.name.split(".")[0] == PURE}
+    return frozenset(n for n in found if _is_module(n))
+
+
+def _is_module(name: str) -> bool:
+    try:
+        module_file(name)
+    except (ModuleNotFoundError, ValueError):
+        return False
+    return True
 
 
 def pure_imports(*modules: ModuleType | str) -> list[str]:

@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -192,15 +193,25 @@ CASE_SOURCES = ("tolerance", "audit")
 """The bronze tables the case library is made from (:func:`~transforms.cases.tolerance_cases`)."""
 
 
-def _case_context(code: str, rules: Rules, cadres: pl.LazyFrame) -> str:
-    """What every case's de-identification depends on beside its own row: gold's code, the
-    rules, and the roster's names and units (removed wherever they appear)."""
+CASE_LIBRARIES = ("jieba", "phonenumbers", "python-stdnum")
+"""The libraries a case's de-identification reads with (segmenter, phone and ID recognisers):
+pinned in ``requirements.lock``, and an upgrade may find what the old version did not."""
+
+
+def _case_context(rules: Rules, cadres: pl.LazyFrame) -> str:
+    """What every case's de-identification depends on beside its own row: the code that makes a
+    case (:mod:`transforms.cases` and what it imports, the reading of ``deid_rules.csv``), the
+    libraries it reads with, the de-identification rules, and the roster's names and units
+    (removed wherever they appear). Not the other rules: what they decide of a case
+    (``exclusion_id``, ``field_class``) is decided again for every case."""
+    code = code_fingerprint("transforms.cases", "warehouse.deid_rules", "warehouse.rule_files")
+    libraries = [f"{name}=={metadata.version(name)}" for name in CASE_LIBRARIES]
     words = cadres.select(
         pl.col("name").drop_nulls().unique().sort().implode(),
         pl.col("unit").drop_nulls().unique().sort().implode(),
     ).collect()
-    roster = json.dumps(words.row(0), ensure_ascii=False)
-    return _fingerprint(code, rules.fingerprint(), hashlib.sha256(roster.encode()).hexdigest())
+    roster = json.dumps([libraries, words.row(0)], ensure_ascii=False)
+    return _fingerprint(code, rules.deid.fingerprint(), hashlib.sha256(roster.encode()).hexdigest())
 
 
 def _earlier_cases(store: Warehouse, context: str) -> EarlierCases | None:
@@ -235,7 +246,7 @@ def gold_inputs(
     carried = None if dated is None or kept is None else {t: {**dated, **kept}[t] for t in TABLES}
     notes: dict[str, dict[str, object]] = {}
     if carried is None and "tolerance_case" not in (kept or {}):
-        context = _case_context(code, rules, frames.cadres)
+        context = _case_context(rules, frames.cadres)
         frames = replace(frames, earlier_cases=_earlier_cases(store, context))
         made_from = {s: (store.manifest("bronze", s) or {}).get("files") for s in CASE_SOURCES}
         notes["tolerance_case"] = {"case_context": context, "case_sources": made_from}

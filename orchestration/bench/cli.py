@@ -41,7 +41,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from orchestration.bench.incremental import bench_incremental
 
         return bench_incremental(
-            args.cadres or [100_000], Path(args.workdir), seed=args.seed, bundles=not args.no_bundles
+            args.cadres or [100_000],
+            Path(args.workdir),
+            seed=args.seed,
+            bundles=not args.no_bundles,
         )
     if args.what == "link":
         from orchestration.bench.link import bench_link

@@ -69,10 +69,11 @@ def volumes(cases: pl.DataFrame, size: int | None = None) -> list[Volume]:
         .otherwise(pl.col("field").fill_null("其他"))
     )  # fmt: skip
     year = pl.col("year").cast(pl.String).fill_null("年份不详")
+    sections = ordered.with_columns(_section=section, _year=year).sort(
+        "counter_example", "_section", "year", "case_id", nulls_last=True
+    )  # the refusals' years in order too, whatever their fields
     out: list[Volume] = []
-    for (title, when), group in ordered.with_columns(_section=section, _year=year).group_by(
-        "_section", "_year", maintain_order=True
-    ):
+    for (title, when), group in sections.group_by("_section", "_year", maintain_order=True):
         part = group.drop("_section", "_year")
         chunks = range(0, part.height, size)
         for k, start in enumerate(chunks, start=1):
