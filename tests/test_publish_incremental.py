@@ -103,6 +103,30 @@ def test_sqlite_serving_reloads_only_the_tables_whose_inputs_changed(baseline, t
     assert _sqlite_rows(path) == _sqlite_rows(full.root / "serving.db")
 
 
+def test_a_gold_table_made_again_into_the_same_rows_leaves_its_serving_table(
+    baseline, tmp_path
+) -> None:
+    # A nightly run moves the as-of date: gold's dated tables are computed again, and many come
+    # out the same (the timeline of cadres with no new record), under a new version (its
+    # fingerprint holds the date). Their serving tables follow what they hold, not the version
+    # name: at 1,000,000 cadres every serving table was reloaded each night (62 s CPU).
+    store = _copy(baseline, tmp_path / "incremental")
+    first = publish_serving(store, now=NOW)
+    timeline = store.scan("gold", "cadre_timeline").collect()
+    version = store.table_path("gold", "cadre_timeline").resolve().name
+    store.publish(store.stage("gold", "cadre_timeline", timeline, extra={"inputs": "another day"}))
+    assert store.table_path("gold", "cadre_timeline").resolve().name != version
+    again = publish_serving(store, now=LATER)
+    assert sorted(again.carried) == sorted(first.tables)
+    store.publish(store.stage("gold", "cadre_timeline", timeline.head(-1)))  # one row fewer
+    third = publish_serving(store, now=LATER)
+    assert set(first.tables) - set(third.carried) == {
+        "cadre_timeline",
+        "list_warning",
+        "serving_meta",
+    }
+
+
 def _pg_rows(schema: str) -> dict[str, object]:
     admin = sa.make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin) as conn:

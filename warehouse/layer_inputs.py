@@ -78,19 +78,8 @@ class Inputs(Generic[F]):
 
 
 def versions(store: Warehouse, tables: tuple[tuple[str, str], ...]) -> str:
-    """What ``tables`` hold, in order, as one text: each one's files and their SHA-256 (from its
-    manifest; ``-`` for a table not written yet). Their content, not their version names, which
-    also hold the fingerprint they were computed from: a table computed again into the same
-    bytes (after a code change upstream) leaves what reads it carried over."""
-    parts = []
-    for layer, name in tables:
-        manifest = store.manifest(layer, name)
-        if manifest and manifest.get("files"):
-            parts.append(f"{layer}/{name}={sorted(manifest['files'].items())}")
-        else:  # not written yet, or written before manifests listed their files
-            path = store.table_path(layer, name)
-            parts.append(f"{layer}/{name}={path.resolve().name if path.exists() else '-'}")
-    return ";".join(parts)
+    """What ``tables`` hold, in order, as one text (:meth:`~warehouse.store.Warehouse.content`)."""
+    return ";".join(store.content(layer, name) for layer, name in tables)
 
 
 def _fingerprint(*parts: str) -> str:

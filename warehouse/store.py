@@ -104,6 +104,18 @@ class Warehouse:
             return None
         return _scan(path)
 
+    def content(self, layer: str, name: str) -> str:
+        """What a table holds, as one text: its files and their SHA-256 (from its manifest; the
+        version name for a table written before manifests listed their files, ``-`` for one not
+        written yet). Not its version name alone, which also holds the fingerprint it was
+        computed from: a table computed again into the same bytes (at another date, after a
+        code change upstream) leaves what reads it carried over."""
+        manifest = self.manifest(layer, name)
+        if manifest and manifest.get("files"):
+            return f"{layer}/{name}={sorted(manifest['files'].items())}"
+        path = self.table_path(layer, name)
+        return f"{layer}/{name}={path.resolve().name if path.exists() else '-'}"
+
     def scan_content(self, layer: str, name: str, files: dict[str, str]) -> pl.LazyFrame | None:
         """A version of a table the warehouse keeps whose files are ``files`` (name → SHA-256,
         as its manifest lists them), lazily: the rows an earlier result was computed from,

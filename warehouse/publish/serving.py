@@ -9,8 +9,8 @@
   a reader role (a member of ``<schema>_reader``) sees the rows of the scopes granted to it in
   ``<schema>_acl.role_scope`` — see the README for creating one.
 
-Only what changed is loaded: each table carries the fingerprint of the warehouse table versions
-it is made from and of the code (:func:`~warehouse.publish.serving_tables.with_versions`), kept
+Only what changed is loaded: each table carries the fingerprint of what the warehouse tables it
+is made from hold (their files' digests, not their version names) and of the code (:func:`~warehouse.publish.serving_tables.with_versions`), kept
 in the database's ``_serving_versions``; a table whose fingerprint is unchanged is left as it is.
 On SQLite the changed tables are replaced in a copy of the file renamed over it (readers never
 wait and never see half); on PostgreSQL they are loaded into a staging schema and moved into the

@@ -97,13 +97,19 @@ def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[S
     return [replace(t, batches=cleaned(t)) for t in tables]
 
 
+DATED = ("unit_portrait_scope", META)
+"""The tables computed here with the as-of date (the other tables' rows carry their own)."""
+
+
 def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> list[ServingTable]:
-    """``tables`` with their :attr:`~ServingTable.inputs_version`: the versions of the warehouse
-    tables each reads (content-addressed), the as-of date, its shape and ``code``;
-    ``serving_meta``'s covers every other table's, so it changes exactly when one of them does
-    (not with the clock)."""
-    versions = {
-        table: store.table_path(*table.split("/", 1)).resolve().name
+    """``tables`` with their :attr:`~ServingTable.inputs_version`: what the warehouse tables each
+    reads hold (:meth:`~warehouse.store.Warehouse.content`, not their version names: a gold
+    table computed again at a new date into the same bytes leaves its serving table as it is),
+    its shape, ``code`` and, for the tables computed here with it (:data:`DATED`), the as-of
+    date; ``serving_meta``'s covers every other table's, so it changes exactly when one of them
+    does (not with the clock)."""
+    held = {
+        table: store.content(*table.split("/", 1))
         for table in sorted({i for t in tables for i in t.inputs})
     }
     as_of = store.scan("gold", "cadre_profile").select(pl.col("as_of").max()).collect().item()
@@ -116,14 +122,14 @@ def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> li
                 t.access,
                 t.scope_columns,
                 t.index,
-                as_of,
-                {i: versions[i] for i in t.inputs},
+                as_of if t.name in DATED else None,
+                {i: held[i] for i in t.inputs},
             ),
         )  # fmt: skip
         for t in tables
         if t.name != META
     ]
-    everything = fingerprint(code, [(t.name, t.inputs_version) for t in out])
+    everything = fingerprint(code, as_of, [(t.name, t.inputs_version) for t in out])
     return out + [replace(t, inputs_version=everything) for t in tables if t.name == META]
 
 
