@@ -3,7 +3,7 @@
 Each warning test names the rule row it checks (``warning_rules.csv``) and the basis it cites.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -345,6 +345,44 @@ def test_refusals_stay_as_counter_examples_and_unpublishable_cases_are_left_out(
     assert case["counter_example"] and case["exclusion"] == "谋取私利"
     assert case["elements_failed"] == ["性质程度", "后果影响"] and case["person"] == "张某"
     assert case["facts"] == "张某推进项目"
+
+
+def test_two_dates_with_the_same_cut_give_the_same_timeline() -> None:
+    # The timeline and the composite scores read the as-of date only as a cut of the events
+    # (event_date <= as_of): a nightly run whose date moved past no event keeps them, as
+    # fingerprinted by the latest event date up to the date (cut_dates), not the date. Here one
+    # timeline at every date of a span, beside the cut: equal cuts, equal timelines; an event
+    # between two dates (here of any source, even unlinked) moves the cut.
+    from transforms.gold import CUT, cut_dates
+    from transforms.profile import cadre_timeline
+
+    days = [date(2025, 1, 1), date(2025, 1, 5), date(2025, 1, 5), date(2025, 2, 1), None]
+    events = pl.DataFrame({
+        "person_no": ["A", "A", "B", "B", "A"], "event_date": days,
+        "event_id": ["e1", "e2", "e3", "e4", "e5"],
+        "source": ["petition", "assessment", "audit", "assessment", "audit"],
+        "source_key": ["k1", "k2", "k3", "k4", "k5"], "category": ["x"] * 5, "outcome": ["y"] * 5,
+        "counts_against": [True, False, True, False, True],
+        "link_status": ["linked", "linked", "unlinked", "linked", "linked"],
+    }).lazy()  # fmt: skip
+    seen: dict[object, pl.DataFrame] = {}
+    for offset in range(0, 45):
+        as_of = date(2024, 12, 30) + timedelta(days=offset)
+        cut = cut_dates(events, as_of)
+        assert set(cut) == set(CUT)
+        made = pl.concat([piece.collect() for piece in cadre_timeline(events, as_of)])
+        key = cut["cadre_timeline"]
+        if key in seen:
+            assert made.equals(seen[key]), as_of
+        seen[key] = made
+        if as_of >= date(2025, 1, 5):  # the latest assessment up to the date
+            want = date(2025, 2, 1) if as_of >= date(2025, 2, 1) else date(2025, 1, 5)
+            assert cut["assessment_composite"] == want
+    assert list(seen) == [None, date(2025, 1, 1), date(2025, 1, 5), date(2025, 2, 1)]
+    assert cut_dates(events, date(2024, 12, 31)) == {
+        "cadre_timeline": None,
+        "assessment_composite": None,
+    }
 
 
 def test_a_case_whose_row_did_not_change_is_taken_from_the_earlier_library_as_it_was():

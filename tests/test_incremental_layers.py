@@ -9,6 +9,7 @@ the same files (path and SHA-256) and row counts, table by table, and the same v
 
 import shutil
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -170,23 +171,35 @@ def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_
 ) -> None:
     """The nightly run's as-of date moves on every night: the tables computed without it (the
     容错 review and case library, clearance, inconsistency: ``DATELESS``) keep their versions and
-    are not computed again (the case library's de-identification is gold's costliest step); the
-    others are computed at the new date, and the whole equals a build made at that date."""
+    are not computed again (the case library's de-identification is gold's costliest step), and
+    so do those that read it only as a cut of the events (the timeline, the composite scores:
+    ``CUT``) when no event lies between the two dates; the others are computed at the new date,
+    and the whole equals a build made at that date (a date with events between:
+    ``test_two_dates_with_the_same_cut_give_the_same_timeline`` in test_gold)."""
     from transforms import gold
-    from transforms.gold import DATELESS, TABLES
+    from transforms.gold import CUT, DATELESS, TABLES
 
     sources = tmp_path / "sources"
     shutil.copytree(generated, sources)
     b, c, later = tmp_path / "b", tmp_path / "c", "2026-01-01"
     _run(sources, b)
     first = _tables(b)
+    events = Warehouse(b).scan("silver", "supervision_event").select("source", "event_date")
+    events = events.collect()
+    between = events.filter(pl.col("event_date").is_between(date(2026, 1, 1), date(2026, 1, 1)))
+    assert between.height == 0, "the generated events end before the later date"
     with monkeypatch.context() as patched:
-        patched.setattr(gold, "tolerance_cases", _recomputed)
-        patched.setattr(gold, "inconsistencies", _recomputed)
+        for name in (
+            "tolerance_cases",
+            "inconsistencies",
+            "cadre_timeline",
+            "assessment_composite",
+        ):
+            patched.setattr(gold, name, _recomputed)
         _run(sources, b, later)
     _run(sources, c, later)
     moved, full = _tables(b), _tables(c)
     assert moved == full
     for name in TABLES:
         kept = moved[f"gold/{name}"] == first[f"gold/{name}"]
-        assert kept == (name in DATELESS), name
+        assert kept == (name in DATELESS or name in CUT), name

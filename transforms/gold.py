@@ -64,6 +64,27 @@ DATELESS = ("tolerance_review", "clearance", "tolerance_case", "inconsistency")
 inputs at another date may keep them (:func:`gold_tables`' ``kept``). Every other table is
 computed with it (``cadre_profile`` holds it in every row; days to go, periods running, the
 timeline's cut-off), so a new date computes those again."""
+CUT = {"cadre_timeline": None, "assessment_composite": "assessment"}
+"""The tables computed with the as-of date only as ``event_date <= as_of`` over the events (of
+one source, or of all: None): at two dates with no such event between them they are the same, so
+their content is fixed by the inputs without the date and the latest such event date up to the
+as-of date (:func:`cut_dates`), which they are fingerprinted with instead of the date."""
+
+
+def cut_dates(events: pl.LazyFrame, as_of: date) -> dict[str, date | None]:
+    """Per table of :data:`CUT`, the latest ``event_date`` up to ``as_of`` among the events it
+    reads (of every event, for a table that reads the linked ones: a finer cut, never a coarser
+    one); None when there is none."""
+    up_to = events.filter(pl.col("event_date") <= as_of)
+    found = up_to.select(
+        pl.col("event_date").filter(pl.col("source") == source).max().alias(table)
+        if source
+        else pl.col("event_date").max().alias(table)
+        for table, source in CUT.items()
+    ).collect()
+    return found.row(0, named=True)
+
+
 GOLD_CODE = (sys.modules[__name__], profile, promotion, warning_rules, cases, deid, tolerance_cover,
              inconsistency, decisions_check, practices)  # fmt: skip
 """The modules gold is computed by (its code version)."""
@@ -140,8 +161,9 @@ def gold_tables(
     kept: Mapping[str, pl.LazyFrame] | None = None,
 ) -> Iterator[tuple[str, Table]]:
     """Every gold table as of ``as_of``, in :data:`TABLES` order, but those of ``kept``: tables
-    of :data:`DATELESS` computed from the same inputs (at another date), read where the others
-    need them and not yielded."""
+    of :data:`DATELESS` computed from the same inputs (at another date), and of :data:`CUT`
+    computed from the same inputs at a date with the same cut (:func:`cut_dates`), read where
+    the others need them and not yielded."""
     kept = kept or {}
     periods, bar = rules.influence_periods, rules.promotion_bar
     if "tolerance_review" in kept:
@@ -154,14 +176,17 @@ def gold_tables(
         yield "tolerance_review", review
     covered = covered_measures(review.lazy()).collect().lazy()
     events, cadres = mark_tolerated(silver.events, covered), silver.cadres
-    composite = (
-        pl.DataFrame(schema=COMPOSITE)
-        if silver.assessments is None
-        else assessment_composite(
-            silver.assessments, events, cadres, rules.assessment_weighting, as_of
-        ).collect()
-    )
-    yield "assessment_composite", composite
+    if "assessment_composite" in kept:
+        composite = kept["assessment_composite"].collect()
+    else:
+        composite = (
+            pl.DataFrame(schema=COMPOSITE)
+            if silver.assessments is None
+            else assessment_composite(
+                silver.assessments, events, cadres, rules.assessment_weighting, as_of
+            ).collect()
+        )
+        yield "assessment_composite", composite
     ranks = RankInputs(composite.lazy(), cadres, rules.post_terms)
     bars, quiet = covered.filter("clears_bar"), covered.filter("clears_warning")
     promotion, warning, cleared, followup = pl.collect_all([
@@ -194,10 +219,11 @@ def gold_tables(
     bounds = split_points(roster["person_no"], pieces)
     # In memory, not streaming: the streaming engine's sort took 1.0 s per 2M-event piece, 0.85 s
     # in memory (measured); a piece is in memory as a whole either way.
-    yield (
-        "cadre_timeline",
-        (piece.collect(engine="in-memory") for piece in cadre_timeline(events, as_of, bounds)),
-    )
+    if "cadre_timeline" not in kept:
+        yield (
+            "cadre_timeline",
+            (piece.collect(engine="in-memory") for piece in cadre_timeline(events, as_of, bounds)),
+        )
     if "tolerance_case" not in kept:
         yield (
             "tolerance_case",

@@ -23,7 +23,7 @@ import polars as pl
 from transforms import silver
 from transforms.cases import EarlierCases
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
-from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver
+from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver, cut_dates
 from transforms.specs import EVENT_SOURCES
 from warehouse import rules as rules_module
 from warehouse.decisions import read_decisions
@@ -67,9 +67,16 @@ class Inputs(Generic[F]):
     """What a table's manifest records beside its fingerprint, by table (gold/tolerance_case:
     what its cases were made from, for the next run to take those whose rows are the same)."""
 
+    cut: dict[str, str] = field(default_factory=dict)
+    """Gold: the fingerprint of each table of :data:`~transforms.gold.CUT`: :attr:`dateless`
+    and the table's cut (:func:`~transforms.gold.cut_dates`), not the date."""
+
     def inputs_of(self, table: str) -> str:
         """The fingerprint a table is staged with: :attr:`dateless` for a table computed without
-        the as-of date, else :attr:`fingerprint`."""
+        the as-of date, its :attr:`cut` for one that reads the date as a cut, else
+        :attr:`fingerprint`."""
+        if table in self.cut:
+            return self.cut[table]
         return self.dateless if self.dateless and table in DATELESS else self.fingerprint
 
     def extra_of(self, table: str) -> dict[str, object]:
@@ -220,23 +227,32 @@ def gold_inputs(
     store: Warehouse, rules: Rules, as_of: date, decisions: Path | None = None
 ) -> Inputs[Silver]:
     """:func:`silver_inputs`, fingerprinted with gold's code, ``rules`` and ``as_of`` — and
-    without ``as_of`` for the tables computed without it (:data:`~transforms.gold.DATELESS`):
-    those are kept when only the date moved on. When the case library is made again, the cases
-    of the current one whose rows did not change go with the frames
-    (:attr:`~transforms.gold.Silver.earlier_cases`)."""
+    without ``as_of`` for the tables computed without it (:data:`~transforms.gold.DATELESS`),
+    with their cut instead of it for those that read it as one (:data:`~transforms.gold.CUT`):
+    those are kept when only the date moved on (past no event, for the latter). When the case
+    library is made again, the cases of the current one whose rows did not change go with the
+    frames (:attr:`~transforms.gold.Silver.earlier_cases`)."""
     checked = check_tolerance_decisions(read_tolerance_decisions(decisions))
     frames = _silver(store, checked)
     code = code_fingerprint(rules_module, *GOLD_CODE)
     applied = checked.applied.sort(checked.applied.columns).write_csv()
     read = (code, rules.fingerprint(), versions(store, GOLD_READS), applied)
     fingerprint, dateless = _fingerprint(as_of.isoformat(), *read), _fingerprint(*read)
-    dated = store.carried("gold", [t for t in TABLES if t not in DATELESS], fingerprint)
-    kept = store.carried("gold", DATELESS, dateless)
-    carried = None if dated is None or kept is None else {t: {**dated, **kept}[t] for t in TABLES}
+    cut = {t: _fingerprint(dateless, t, str(d)) for t, d in cut_dates(frames.events, as_of).items()}
+    dated = store.carried(
+        "gold", [t for t in TABLES if t not in DATELESS and t not in cut], fingerprint
+    )
+    kept = store.carried("gold", DATELESS, dateless) or {}
+    for table, print_ in cut.items():
+        kept |= store.carried("gold", [table], print_) or {}
+    everything = {**(dated or {}), **kept}
+    carried = {t: everything[t] for t in TABLES} if set(everything) == set(TABLES) else None
     notes: dict[str, dict[str, object]] = {}
     if carried is None and "tolerance_case" not in (kept or {}):
         context = _case_context(rules, frames.cadres)
         frames = replace(frames, earlier_cases=_earlier_cases(store, context))
         made_from = {s: (store.manifest("bronze", s) or {}).get("files") for s in CASE_SOURCES}
         notes["tolerance_case"] = {"case_context": context, "case_sources": made_from}
-    return Inputs(frames, fingerprint, carried, checked, dateless=dateless, kept=kept, notes=notes)
+    return Inputs(
+        frames, fingerprint, carried, checked, dateless=dateless, kept=kept, notes=notes, cut=cut
+    )
