@@ -75,14 +75,14 @@ class EarlierCases:
     audit: pl.LazyFrame
 
 
-def _tolerance_case(row: dict[str, Any], deid: Deidentifier) -> dict[str, Any]:
+def _tolerance_case(case_id: str, row: dict[str, Any], deid: Deidentifier) -> dict[str, Any]:
     held, failed = _elements(row)
     done = deid.case(
         [row["事项描述"], row["三个区分开来"], row["纠错措施"]], row["姓名"], row["单位"]
     )
     facts, distinction, correction = done.texts
     return {
-        "case_id": public_id("tolerance", row["案例编号"]),
+        "case_id": case_id,
         "origin": "容错纠错认定",
         "year": row["认定日期"].year if row["认定日期"] else None,
         "field": row["领域"],
@@ -101,10 +101,10 @@ def _tolerance_case(row: dict[str, Any], deid: Deidentifier) -> dict[str, Any]:
     }
 
 
-def _audit_case(row: dict[str, Any], deid: Deidentifier) -> dict[str, Any]:
+def _audit_case(case_id: str, row: dict[str, Any], deid: Deidentifier) -> dict[str, Any]:
     done = deid.case([row["问题描述"]], row["被审计领导干部"], row["被审计单位"])
     return {
-        "case_id": public_id("audit", f"{row['审计项目编号']}/{row['问题编号']}"),
+        "case_id": case_id,
         "origin": "审计容错认定（五个看）",
         "year": row["报告日期"].year if row["报告日期"] else None,
         "field": row["问题类型"],
@@ -124,7 +124,7 @@ def _audit_case(row: dict[str, Any], deid: Deidentifier) -> dict[str, Any]:
     }
 
 
-Maker = Callable[[dict[str, Any], Deidentifier], dict[str, Any]]
+Maker = Callable[[str, dict[str, Any], Deidentifier], dict[str, Any]]
 
 
 def _sources(
@@ -191,7 +191,7 @@ def tolerance_cases(
             rows.append(reusable[case_id])
             continue
         deid = deid or Deidentifier(deid_rules, roster_names, roster_units)
-        rows.append(make(row, deid))
+        rows.append(make(case_id, row, deid))
     for case in rows:
         case["exclusion_id"] = _exclusion(case["exclusion"], exclusions)
         case["field_class"] = case["field"] if case["field"] in known_fields else "其他"

@@ -248,7 +248,7 @@ def gold_inputs(
     everything = {**(dated or {}), **kept}
     carried = {t: everything[t] for t in TABLES} if set(everything) == set(TABLES) else None
     notes: dict[str, dict[str, object]] = {}
-    if carried is None and "tolerance_case" not in (kept or {}):
+    if carried is None and "tolerance_case" not in kept:
         context = _case_context(rules, frames.cadres)
         frames = replace(frames, earlier_cases=_earlier_cases(store, context))
         made_from = {s: (store.manifest("bronze", s) or {}).get("files") for s in CASE_SOURCES}

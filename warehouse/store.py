@@ -122,10 +122,10 @@ class Warehouse:
         found by what they hold, not by a version name (which a full rebuild would not share)."""
         for version in sorted((self.root / ".versions" / layer / name).glob("v-*")):
             manifest = version / "_manifest.json"
-            if not files or not manifest.is_file() or damage(version):
+            if not files or not manifest.is_file():
                 continue
             if json.loads(manifest.read_text(encoding="utf-8")).get("files") == files:
-                return _scan(version)
+                return None if damage(version) else _scan(version)
         return None
 
     def manifest(self, layer: str, name: str) -> dict[str, Any] | None:

@@ -61,16 +61,16 @@ def volumes(cases: pl.DataFrame, size: int | None = None) -> list[Volume]:
     earlier year's volume (a case id is a hash, so within a year a new case falls anywhere). A
     library of ``size`` cases or fewer is one volume."""
     size = size or VOLUME_CASES
-    ordered = cases.sort("counter_example", "field", "year", "case_id", nulls_last=True)
-    if ordered.height <= size:
+    if cases.height <= size:
+        ordered = cases.sort("counter_example", "field", "year", "case_id", nulls_last=True)
         return [Volume(PDF_NAME, "", ordered)]
     section = (
         pl.when(pl.col("counter_example")).then(pl.lit("不予容错"))
         .otherwise(pl.col("field").fill_null("其他"))
     )  # fmt: skip
     year = pl.col("year").cast(pl.String).fill_null("年份不详")
-    sections = ordered.with_columns(_section=section, _year=year).sort(
-        "counter_example", "_section", "year", "case_id", nulls_last=True
+    sections = cases.with_columns(_section=section, _year=year).sort(
+        "counter_example", "_section", "year", "case_id", nulls_last=True, maintain_order=True
     )  # the refusals' years in order too, whatever their fields
     out: list[Volume] = []
     for (title, when), group in sections.group_by("_section", "_year", maintain_order=True):

@@ -46,6 +46,8 @@ class ServingTable:
     index: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
     """The warehouse tables (``layer/name``) its rows are made from."""
+    dated: bool = False
+    """Computed here with the as-of date (the gold tables' rows carry their own)."""
     inputs_version: str = ""
     """The fingerprint of everything its rows depend on (:func:`with_versions`): equal to the one
     the database holds, the table is left as it is."""
@@ -97,16 +99,12 @@ def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[S
     return [replace(t, batches=cleaned(t)) for t in tables]
 
 
-DATED = ("unit_portrait_scope", META)
-"""The tables computed here with the as-of date (the other tables' rows carry their own)."""
-
-
 def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> list[ServingTable]:
     """``tables`` with their :attr:`~ServingTable.inputs_version`: what the warehouse tables each
     reads hold (:meth:`~warehouse.store.Warehouse.content`, not their version names: a gold
     table computed again at a new date into the same bytes leaves its serving table as it is),
-    its shape, ``code`` and, for the tables computed here with it (:data:`DATED`), the as-of
-    date; ``serving_meta``'s covers every other table's, so it changes exactly when one of them
+    its shape, ``code`` and, for the tables computed here with it (:attr:`~ServingTable.dated`),
+    the as-of date; ``serving_meta``'s covers every other table's, so it changes exactly when one of them
     does (not with the clock)."""
     held = {
         table: store.content(*table.split("/", 1))
@@ -122,7 +120,7 @@ def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> li
                 t.access,
                 t.scope_columns,
                 t.index,
-                as_of if t.name in DATED else None,
+                as_of if t.dated else None,
                 {i: held[i] for i in t.inputs},
             ),
         )  # fmt: skip
@@ -208,7 +206,7 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         gold_table("clearance", False),
         gold_table("unit_portrait", False, "private", ()),
         ServingTable("unit_portrait_scope", _once(portraits), "scoped",
-                     inputs=(events, cadre, warning)),
+                     inputs=(events, cadre, warning), dated=True),
         gold_table("tolerance_case", False, "public", ()),
         listed("list_warning",
                lambda: warning_list(gold["warning"], cadres, gold["cadre_timeline"]).collect(),
@@ -224,5 +222,5 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         listed("list_inconsistency",
                lambda: inconsistency_list(store.scan("gold", "inconsistency"), cadres).collect(),
                "gold/inconsistency"),
-        ServingTable(META, _once(meta), "public"),
+        ServingTable(META, _once(meta), "public", dated=True),
     ]  # fmt: skip
