@@ -421,6 +421,10 @@ def test_a_case_whose_row_did_not_change_is_taken_from_the_earlier_library_as_it
     fresh = tolerance_cases(after, audit, [], [], deid_rules=DEID)
     unmarked = again.with_columns(facts=pl.col("facts").str.replace("【上次】", "", literal=True))
     assert unmarked.equals(fresh)
+    # Earlier rows of an older bronze schema (a column read since is missing): nothing is taken,
+    # the library is made as from nothing, and the run goes on.
+    older = EarlierCases(marked.lazy(), before.drop("纠错措施").lazy(), audit.lazy())
+    assert tolerance_cases(after, audit, [], [], deid_rules=DEID, earlier=older).equals(fresh)
 
 
 @pytest.mark.slow

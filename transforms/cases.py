@@ -173,8 +173,11 @@ def tolerance_cases(
     known_fields = set(fields)
     sources = _sources(tolerance, audit)
     reusable: dict[str, dict[str, Any]] = {}
-    if earlier is not None:
-        before = _sources(earlier.tolerance.collect(), earlier.audit.collect())
+    try:
+        before = _sources(earlier.tolerance.collect(), earlier.audit.collect()) if earlier else None
+    except pl.exceptions.ColumnNotFoundError:  # rows of an older bronze schema: nothing to compare
+        before = None
+    if earlier is not None and before is not None:
         was = {case_id: digest for case_id, digest, _, _ in before}
         once = _once([s[0] for s in sources]) & _once([b[0] for b in before])
         same = {
