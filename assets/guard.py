@@ -122,16 +122,16 @@ def carried_guards(
     staged: dict[str, StagedTable],
     replay: dict[str, list[Outcome]],
     keys: dict[str, dg.AssetKey],
-    companions: dict[str, str] | None = None,
+    companions: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Guarded]:
     """Tables carried over (:func:`carried_over`): published again as they are, each with what
-    its invariants found when it was published (``companions``: table → the one it carries)."""
+    its invariants found when it was published (``companions``: table → the ones it carries)."""
     with_ = companions or {}
     return [
         Guarded(
             key,
             staged[name],
-            [staged[with_[name]]] if name in with_ else [],
+            [staged[companion] for companion in with_.get(name, ())],
             invariants=replay[name],
         )  # fmt: skip
         for name, key in keys.items()

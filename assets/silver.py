@@ -22,7 +22,7 @@ from transforms import event_links, silver
 from transforms.silver import CADRE_CODE, LINK_CODE
 from transforms.specs import EVENT_SOURCES
 from warehouse.decisions import FILE_NAME
-from warehouse.layer_inputs import Inputs, cadre_inputs, event_inputs
+from warehouse.layer_inputs import CADRE_TABLES, Inputs, cadre_inputs, event_inputs
 from warehouse.store import StagedTable, Warehouse
 
 CADRE = dg.AssetKey(["silver", "cadre"])
@@ -49,9 +49,10 @@ EVENT_INVARIANTS = {
 
 
 def _stage_cadre(store: Warehouse, read: Inputs[silver.RosterFrames], tables: silver.CadreTables):  # type: ignore[no-untyped-def]
-    extra = {"inputs": read.fingerprint}
-    return {name: store.stage("silver", name, getattr(tables, name), extra=extra)
-            for name in ("cadre", "cadre_post", "unit_alias")}  # fmt: skip
+    regions = {"post_keys": {"regions": tables.regions}}
+    return {name: store.stage("silver", name, getattr(tables, name),
+                              extra=read.extra_of(name) | regions.get(name, {}))
+            for name in CADRE_TABLES}  # fmt: skip
 
 
 def _cadre_guards(  # type: ignore[no-untyped-def]
@@ -72,7 +73,7 @@ def _cadre_guards(  # type: ignore[no-untyped-def]
             unique_across_partitions("silver/cadre", validation_frame(staged["cadre"].scan(), suite)),
             row_count_in_band("silver/cadre", frame.height, read.previous_rows, accepted),
         ]),
-        Guarded(POST, staged["cadre_post"], [staged["unit_alias"]], invariants=[
+        Guarded(POST, staged["cadre_post"], [staged["unit_alias"], staged["post_keys"]], invariants=[
             unique_across_partitions("silver/cadre_post", validation_frame(staged["cadre_post"].scan(), post_suite)),
             posts_reference_cadres(staged["cadre_post"].scan(), frame.lazy()),
         ]),
@@ -130,7 +131,7 @@ def cadre(  # type: ignore[no-untyped-def]
         context.log.info(f"silver/cadre: inputs unchanged ({read.fingerprint}): carried over")
         staged, tables = read.carried, None
         gated = carried_guards(staged, replay, {"cadre": CADRE, "cadre_post": POST},
-                                {"cadre_post": "unit_alias"})  # fmt: skip
+                                {"cadre_post": ("unit_alias", "post_keys")})  # fmt: skip
     else:
         tables = silver.cadre_tables(read.frames, rules.linking)
         staged = _stage_cadre(store, read, tables)
@@ -257,7 +258,7 @@ def link_events(  # type: ignore[no-untyped-def]
         )
         staged, linked = read.carried, None
         gated = carried_guards(staged, replay, {"supervision_event": EVENT},
-                                {"supervision_event": "link_review"})  # fmt: skip
+                                {"supervision_event": ("link_review",)})  # fmt: skip
     else:
         linked = silver.link_tables(read.frames, rules)
         _link_log(context, linked)

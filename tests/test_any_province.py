@@ -5,7 +5,7 @@ exists; the property tests render one unit in every form the model claims to rea
 from datetime import date
 
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from transforms import linking as lk
@@ -351,13 +351,13 @@ def test_a_post_transferred_in_the_reform_keeps_its_old_unit_name() -> None:
 
 def test_the_renames_the_linker_follows_are_listed_with_their_evidence() -> None:
     # silver/unit_alias: a person checks each learnt rename (one code, two names; a transfer).
-    from transforms.link_keys import unit_alias_table
+    from transforms.link_keys import key_posts, unit_alias_table
 
     history = pl.DataFrame(
         [r for r in POST_HISTORY if len(r) == 7],
         schema=["person_no", "unit", "post", "start", "end", "unit_code", "document"], orient="row",
     )  # fmt: skip
-    table = unit_alias_table(history.lazy(), RULES).collect()
+    table = unit_alias_table(key_posts(history.lazy(), RULES)).collect()
     c1 = table.filter(pl.col("unit_code") == "C1")
     assert c1["alias"].to_list() == ["城市管理行政执法局", "综合行政执法局"]
     c3 = table.filter((pl.col("unit_code") == "C3") & (pl.col("alias") == "农林局"))
@@ -747,3 +747,89 @@ def test_a_region_whose_name_goes_on_past_another_is_not_its_short_form() -> Non
     shared = [("A", "马丽", "伊宁市财政局", "局长"), ("B", "马丽", "伊宁县教育局", "局长")]
     row = _link_roster(shared, subject_name="马丽", unit_given="伊宁财政局", post_given="局长")
     assert (row["person_no"], row["link_status"]) == ("A", "linked")
+
+
+REACH_ROSTER = [
+    # person_no, name, unit, post, unit code; S8 below moves F between the two 财政局
+    ("A", "张阳", "尼勒克县财政局", "局长", "654028015"),
+    ("B", "张洋", "霍城县财政局", "局长", "654023015"),  # a homophone of A
+    ("C", "张阳", "霍城县财政局", "副局长", "654023015"),  # A's namesake, another county
+    ("D", "陈海", "尼勒克县教育局", "局长", "654028011"),
+    ("E", "阵每", "霍城县教育局", "局长", "654023011"),  # D's look-alike
+    ("F", "李娟", "霍城县财政局", "副局长", "654023015"),
+    ("G", "王芳", "霍城县卫生健康委员会", "主任", "654023020"),
+    ("H", "孙莉", "尼勒克县教育局", "副局长", "654023011"),  # E's unit's code: one code, two units
+]
+REACH_HISTORY = [
+    ("F", "尼勒克县财政局", "副局长", date(2016, 1, 1), date(2020, 12, 31), "654028015", None),
+    ("F", "霍城县财政局", "副局长", date(2021, 1, 1), None, "654023015", None),
+    ("G", "霍城县卫生和计划生育委员会", "主任", date(2015, 1, 1), date(2019, 2, 28), "654023020", None),
+    ("G", "霍城县卫生健康委员会", "主任", date(2019, 3, 1), None, "654023020", "霍机构改革〔2019〕1号"),
+]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["张阳", "张洋", "張陽", "陈海", "阵每", "李娟", "王芳", "赵敏"]),
+            st.sampled_from(["县财政局", "尼勒克县财政局", "霍城财政局", "县卫计委", "霍城县卫健委",
+                             "县教育局", None]),
+            st.sampled_from([None, "654028015", "654023015", "654023020", "654023011"]),
+            st.sampled_from(["局长", "副局长", "主任", None]),
+            st.sampled_from([date(2018, 6, 1), date(2022, 6, 1), None]),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+# A code two units were written with (E's and H's): the region it gives is open, however few of
+# its holders are the record's namesakes.
+@example([("陈海", "县教育局", "654023011", "局长", date(2022, 6, 1))])
+@example([("张洋", "县财政局", "654028015", "局长", date(2022, 6, 1))])
+def test_a_record_linked_over_the_posts_it_can_reach_is_linked_as_over_every_post(
+    said: list[tuple[object, ...]],
+) -> None:
+    # A link of the records new tonight reads only the posts of their namesakes (name, pinyin or
+    # look-alike skeleton) and of the unit codes they give (reachable_posts), not the roster's: the
+    # decision, the score, the note and the review queue must be the ones every post gives.
+    from transforms.link_keys import reachable_posts, with_roster_regions
+
+    cadres = pl.DataFrame(
+        [(*r, date(2015, 1, 1)) for r in REACH_ROSTER],
+        schema={"person_no": pl.String, "name": pl.String, "unit": pl.String, "post": pl.String,
+                "unit_code": pl.String, "post_since": pl.Date}, orient="row",
+    ).with_columns(
+        nz.name_key(pl.col("name")).alias("name_key"),
+        pl.lit(None, dtype=pl.String).alias("id_number"), pl.lit("在职").alias("status"),
+    )  # fmt: skip
+    history = pl.DataFrame(
+        REACH_HISTORY, orient="row",
+        schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String, "任职时间": pl.Date,
+                "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
+    )  # fmt: skip
+    rules = with_roster_regions(RULES, cadres["unit"])
+    prepared = lk.prepare_cadres(cadres.lazy(), rules)
+    posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, rules).collect()
+    columns = ["subject_name", "unit_given", "unit_code_given", "post_given", "event_date"]
+    frame = (
+        pl.DataFrame(said, schema={**{c: pl.String for c in columns[:4]}, "event_date": pl.Date},
+                     orient="row")
+        .with_columns(
+            pl.lit("petition").alias("source"), pl.format("XF{}", pl.int_range(pl.len())).alias("source_key"),
+            pl.lit(0, dtype=pl.Int32).alias("subject_index"),
+            *(pl.lit(None, dtype=pl.String).alias(c) for c in ("person_no_given", "id_given")),
+        )
+        .with_row_index("mention_id")
+    )  # fmt: skip
+    mentions = lk.prepare_mentions(frame.lazy(), rules).collect()
+    reached = reachable_posts(posts.lazy(), mentions, rules).collect()
+    results = [
+        [f.collect().sort(f.collect_schema().names()) for f in lk.link(mentions.lazy(), prepared, held.lazy(), rules)]
+        for held in (posts, reached)
+    ]  # fmt: skip
+    assert results[0][0].equals(results[1][0]) and results[0][1].equals(results[1][1])
+    # Only the namesakes' posts are read: a record naming nobody in the roster reads none.
+    names = {str(s[0]) for s in said}
+    if not names & {"张阳", "张洋", "張陽", "陈海", "阵每", "李娟", "王芳"} and not any(s[2] for s in said):
+        assert reached.is_empty()

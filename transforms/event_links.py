@@ -15,7 +15,7 @@ import polars as pl
 from transforms import events, linking
 from transforms import normalize as nz
 from transforms.decisions_check import DecisionCheck
-from transforms.link_keys import pinyin_key, skeleton_key
+from transforms.link_keys import pinyin_key, reachable_posts, skeleton_key
 from transforms.specs import EVENT_SOURCES
 
 EVIDENCE = [
@@ -82,6 +82,7 @@ def link_events(
     earlier: pl.LazyFrame | None = None,
     earlier_review: pl.LazyFrame | None = None,
     stale: pl.DataFrame | None = None,
+    post_keys: pl.LazyFrame | None = None,
 ) -> LinkedEvents:
     """Link every mention of ``named`` (:func:`mentions`, collected) to ``cadres`` (prepared
     ``silver/cadre``) and the posts they held (``silver/cadre_post``, as it is stored), with
@@ -90,7 +91,10 @@ def link_events(
     ``earlier``/``earlier_review``: the previous ``silver/supervision_event`` and
     ``silver/link_review`` when their decisions may be kept (same rules and decisions), else
     None: everything is linked afresh. ``stale``: the records (:data:`IDENTITY`) among them
-    whose decision may not be kept (:func:`stale_records`): linked afresh too.
+    whose decision may not be kept (:func:`stale_records`): linked afresh too. ``post_keys``:
+    ``posts`` as :func:`~transforms.linking.prepare_posts` gives them with ``rules``, when they
+    were kept so (``silver/post_keys``). Only the posts the fresh records can reach are read
+    (:func:`~transforms.link_keys.reachable_posts`).
     """
     if earlier is not None:
         kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
@@ -101,9 +105,10 @@ def link_events(
     else:
         known, fresh = None, named
     fresh = fresh.with_row_index("mention_id")
-    prepared = linking.prepare_mentions(fresh.lazy(), rules)
-    held = linking.prepare_posts(posts, cadres, rules)
-    linked, review = linking.link(prepared, cadres, held, rules, decisions.lazy())
+    prepared = linking.prepare_mentions(fresh.lazy(), rules).collect()
+    keyed = post_keys if post_keys is not None else linking.prepare_posts(posts, cadres, rules)
+    held = reachable_posts(keyed, prepared, rules).collect().lazy()
+    linked, review = linking.link(prepared.lazy(), cadres, held, rules, decisions.lazy())
     fresh_linked, fresh_review = pl.collect_all([linked, review])
     columns = [c for c in EVENT_OUTPUT if c not in ("event_id", "cadre_id")]
     parts = [fresh_linked.select(columns)] + ([known.select(columns)] if known is not None else [])

@@ -58,7 +58,7 @@ def _mentions(open_mentions: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     )  # fmt: skip
 
 
-def _intervals(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
+def _intervals(posts: pl.LazyFrame) -> pl.LazyFrame:
     """The roster side, one row per post an interval holds (concurrent titles: 党组书记、局长)."""
     held = posts.with_columns(
         pl.when(pl.col("posts").list.len() > 0)
@@ -75,7 +75,7 @@ def _intervals(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
         pl.col("posts").struct.field("post_key").alias("c_post_key"),
         pl.col("posts").struct.field("post_kind").alias("c_post_kind"),
         pl.col("posts").struct.field("post_group").alias("c_post_group"),
-        skeleton_key(pl.col("name_key"), rules.confusables).alias("_skeleton"),
+        pl.col("skeleton").alias("_skeleton"),
     )  # fmt: skip
 
 
@@ -270,7 +270,7 @@ def candidates(
     elsewhere = ((pl.col("unit_prefix") != pl.col("c_prefix")) & ~_region_open()).fill_null(
         False
     ) | (pl.col("unit_level") != pl.col("c_level")).fill_null(False)
-    intervals = _intervals(posts, rules)
+    intervals = _intervals(posts)
     # Collected once: both the scoring and the look at posts held elsewhere read it.
     pairs = (
         _joined(_mentions(open_mentions, rules), intervals, rules)

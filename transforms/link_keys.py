@@ -350,17 +350,65 @@ def prepare_cadres(cadres: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
     return _keyed(with_pinyin, "unit", "post", rules).drop("posts", "unit_level")
 
 
-def prepare_posts(posts: pl.LazyFrame, cadres: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
-    """The intervals records are compared with (``silver/cadre_post``), with each cadre's name
-    keys (from prepared ``silver/cadre``) and the interval's unit and post keys."""
-    names = cadres.select("person_no", "name_key", "pinyin_key")
-    joined = posts.join(names, on="person_no", how="inner")
-    keyed = _keyed(joined, "unit", "post", rules)
-    return keyed.join(unit_aliases(keyed), on="unit_code", how="left").with_columns(
-        pl.concat_list(pl.col("unit_tail"), pl.col("aliases").fill_null([]))
-        .list.unique(maintain_order=True)
-        .alias("aliases")
+def key_posts(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
+    """``silver/cadre_post`` with each interval's unit and post keys (what :func:`prepare_posts`
+    and :func:`unit_alias_table` read; keyed once, read by both)."""
+    return _keyed(posts, "unit", "post", rules)
+
+
+POST_KEYS = [
+    "person_no", "name_key", "pinyin_key", "skeleton", "unit", "unit_code", "post", "start", "end",
+    "unit_prefix", "unit_tail", "unit_level", "posts", "aliases",
+]  # fmt: skip
+"""What the linker reads of an interval (:func:`prepare_posts`)."""
+
+
+def prepare_posts(
+    posts: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    rules: "LinkRules",
+    keyed: pl.LazyFrame | None = None,
+) -> pl.LazyFrame:
+    """The intervals records are compared with (``silver/cadre_post``, or ``keyed``: its
+    :func:`key_posts`), with each cadre's name keys (from prepared ``silver/cadre``), their
+    look-alike skeleton, and the interval's unit and post keys (:data:`POST_KEYS`)."""
+    names = cadres.select(
+        "person_no", "name_key", "pinyin_key",
+        skeleton_key(pl.col("name_key"), rules.confusables).alias("skeleton"),
+    )  # fmt: skip
+    keyed = (keyed if keyed is not None else key_posts(posts, rules)).join(
+        names, on="person_no", how="inner"
     )
+    return (
+        keyed.join(unit_aliases(keyed), on="unit_code", how="left")
+        .with_columns(
+            pl.concat_list(pl.col("unit_tail"), pl.col("aliases").fill_null([]))
+            .list.unique(maintain_order=True)
+            .alias("aliases")
+        )
+        .select(POST_KEYS)
+    )
+
+
+def reachable_posts(posts: pl.LazyFrame, mentions: pl.DataFrame, rules: "LinkRules") -> pl.LazyFrame:
+    """The intervals of :func:`prepare_posts` (``posts``) the linker can reach from prepared
+    ``mentions``: every interval of a cadre sharing a mention's name key, pinyin or look-alike
+    skeleton (how candidates are found, and all of such a cadre's posts: a post held elsewhere
+    on the date counts), and every interval at a unit code a mention gives (how a record's
+    region is read from its code). The link of those mentions over these is their link over
+    all of ``posts``: a record linked afresh costs its namesakes, not the roster."""
+    names = mentions.select(pl.col("name_key").drop_nulls().unique()).with_columns(
+        pinyin_key(pl.col("name_key")).alias("pinyin"),
+        skeleton_key(pl.col("name_key"), rules.confusables).alias("skeleton"),
+    )
+    codes = mentions.get_column("unit_code_given") if "unit_code_given" in mentions.columns else []
+    reached = (
+        pl.col("name_key").is_in(names["name_key"].implode())
+        | pl.col("pinyin_key").is_in(names["pinyin"].implode())
+        | pl.col("skeleton").is_in(names["skeleton"].implode())
+        | pl.col("unit_code").is_in(pl.Series(codes, dtype=pl.String).drop_nulls().unique().implode())
+    )
+    return posts.filter(reached.fill_null(False))
 
 
 TRANSFER = r"机构改革|转隶|更名|改名|撤并|整合组建"
@@ -414,11 +462,12 @@ UNIT_ALIAS = pl.Schema({
 })  # fmt: skip
 
 
-def unit_alias_table(posts: pl.LazyFrame, rules: "LinkRules") -> pl.LazyFrame:
-    """``silver/unit_alias``: the unit codes written with more than one name, each name with how
-    it was written, since when, and the evidence (one code in S8, or the reform's 任免文号), so a
-    person can check the renames the linker follows."""
-    rows = _alias_rows(_keyed(posts, "unit", "post", rules))
+def unit_alias_table(keyed: pl.LazyFrame) -> pl.LazyFrame:
+    """``silver/unit_alias`` from the posts keyed (:func:`key_posts`): the unit codes written
+    with more than one name, each name with how it was written, since when, and the evidence
+    (one code in S8, or the reform's 任免文号), so a person can check the renames the linker
+    follows."""
+    rows = _alias_rows(keyed)
     several = rows.group_by("unit_code").agg(pl.col("alias").n_unique().alias("_n"))
     return (
         rows.join(several.filter(pl.col("_n") > 1), on="unit_code", how="semi")

@@ -6,6 +6,7 @@ names (``silver/supervision_event``, ``silver/link_review``). Polars in, Polars 
 come read and fingerprinted by :mod:`warehouse.layer_inputs`, the caller stages the tables.
 """
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,15 +72,43 @@ class CadreTables:
     """``silver/cadre_post``: every post every cadre held, with its span."""
     unit_alias: pl.DataFrame
     """``silver/unit_alias``: unit codes S8 wrote with several names, and the evidence."""
+    post_keys: pl.DataFrame
+    """``silver/post_keys``: every interval as the linker compares records with it
+    (:func:`~transforms.link_keys.prepare_posts`), so that a link reads it instead of keying
+    every post again."""
+    regions: dict[str, list[str]]
+    """The regions the roster's unit names hold (:data:`ROSTER_REGIONS` of the rules
+    :func:`~transforms.event_links.roster_rules` learns): ``post_keys`` was keyed with them."""
+
+
+ROSTER_REGIONS = ("learned_regions", "roster_regions", "learned_prefectures")
+"""What :func:`~transforms.event_links.roster_rules` learns from the roster."""
 
 
 def cadre_tables(frames: RosterFrames, rules: linking.LinkRules) -> CadreTables:
-    """``silver/cadre``, ``silver/cadre_post`` and ``silver/unit_alias`` from bronze. The aliases
-    are read as the linker reads the posts: with the regions the roster's own names hold."""
+    """``silver/cadre``, ``silver/cadre_post``, ``silver/unit_alias`` and ``silver/post_keys``
+    from bronze. The posts are keyed once, as the linker reads them: with the regions the
+    roster's own names hold."""
     cadre, held = posts.cadre_tables(frames.roster, frames.post_history, rules)
     learnt = event_links.roster_rules(rules, cadre.lazy(), held.lazy())
-    aliases = link_keys.unit_alias_table(held.lazy(), learnt).collect()
-    return CadreTables(cadre, held, aliases)
+    keyed = link_keys.key_posts(held.lazy(), learnt).collect().lazy()
+    aliases = link_keys.unit_alias_table(keyed).collect()
+    post_keys = (
+        link_keys.prepare_posts(held.lazy(), cadre.lazy(), learnt, keyed)
+        .sort("person_no", "start", "unit", "post", nulls_last=True, maintain_order=True)
+        .collect()
+    )
+    regions = {name: list(getattr(learnt, name)) for name in ROSTER_REGIONS}
+    return CadreTables(cadre, held, aliases, post_keys, regions)
+
+
+def learnt_rules(rules: linking.LinkRules, regions: Mapping[str, Sequence[str]]) -> linking.LinkRules:
+    """``rules`` with the roster's regions as :func:`cadre_tables` learnt them (``regions``):
+    what :func:`~transforms.event_links.roster_rules` gives on the same roster."""
+    learnt = {name: tuple(regions[name]) for name in ROSTER_REGIONS}
+    if all(getattr(rules, name) == value for name, value in learnt.items()):
+        return rules
+    return dataclasses.replace(rules, **learnt)
 
 
 @dataclass(frozen=True)
@@ -109,6 +138,11 @@ class EventFrames:
     """The versions of ``silver/cadre`` and ``silver/cadre_post`` it was linked against."""
     earlier_roster_frames: tuple[pl.LazyFrame, pl.LazyFrame] | None = None
     """Those two tables, while the warehouse still keeps them."""
+    post_keys: pl.LazyFrame | None = None
+    """``silver/post_keys`` of the ``silver/cadre_post`` read, when it was keyed with these
+    linking rules; else None: the link keys the posts itself."""
+    regions: Mapping[str, Sequence[str]] | None = None
+    """The roster's regions ``post_keys`` was keyed with (:attr:`CadreTables.regions`)."""
 
 
 def link_context(code_context: str, rules: linking.LinkRules, applied: pl.DataFrame) -> str:
@@ -141,7 +175,11 @@ def link_tables(frames: EventFrames, rules: SilverRules) -> LinkedEvents:
         link_keys.model_of(rules.linking),
     )
     applied = checked.applied.drop("file", "line")
-    roster_rules = event_links.roster_rules(rules.linking, frames.cadres, frames.posts)
+    roster_rules = (
+        learnt_rules(rules.linking, frames.regions)
+        if frames.post_keys is not None and frames.regions is not None
+        else event_links.roster_rules(rules.linking, frames.cadres, frames.posts)
+    )
     context = link_context(frames.code_context, roster_rules, applied)
     earlier = frames.earlier if frames.earlier_context == context else None
     stale = None
@@ -162,6 +200,7 @@ def link_tables(frames: EventFrames, rules: SilverRules) -> LinkedEvents:
         earlier,
         frames.earlier_review if earlier is not None else None,
         stale,
+        frames.post_keys,
     )
     linked.decisions, linked.context = checked, context
     return linked

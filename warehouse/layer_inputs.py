@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import metadata
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from transforms import silver
+from transforms import link_keys, silver
 from transforms.cases import EarlierCases
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
 from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver, cut_dates
@@ -35,7 +35,7 @@ from warehouse.tolerance_decisions import read_tolerance_decisions
 
 F = TypeVar("F")
 
-CADRE_TABLES = ("cadre", "cadre_post", "unit_alias")
+CADRE_TABLES = ("cadre", "cadre_post", "unit_alias", "post_keys")
 EVENT_TABLES = ("supervision_event", "link_review")
 GOLD_READS = (("silver", "supervision_event"), ("silver", "cadre"), ("bronze", "petition"),
               ("bronze", "tolerance"), ("bronze", "audit"), ("bronze", "sanction"),
@@ -106,6 +106,7 @@ def cadre_inputs(store: Warehouse, rules: Rules) -> Inputs[silver.RosterFrames]:
         fingerprint,
         store.carried("silver", CADRE_TABLES, fingerprint),
         previous_rows=int(previous["rows"]) if previous else None,
+        notes={"post_keys": {"linking": _keyed_with(rules)}},
     )
 
 
@@ -135,6 +136,7 @@ def event_inputs(
         earlier_context=manifest.get("extra", {}).get("context"),
         earlier_roster=linked_against,
         earlier_roster_frames=_earlier_roster(store, linked_against),
+        **_post_keys(store, rules),
     )
     read = versions(store, tuple(("bronze", s) for s in EVENT_SOURCES))
     reviewed = lines.sort(lines.columns).write_csv()
@@ -145,6 +147,27 @@ def event_inputs(
         store.carried("silver", EVENT_TABLES, fingerprint),
         previous_rows=int(manifest["rows"]) if manifest else None,
     )
+
+
+def _keyed_with(rules: Rules) -> str:
+    """What ``silver/post_keys`` is keyed with: the code that keys posts and the linking rules."""
+    return _fingerprint(code_fingerprint(link_keys), rules.linking_fingerprint())
+
+
+def _post_keys(store: Warehouse, rules: Rules) -> dict[str, Any]:
+    """``silver/post_keys`` and the regions it was keyed with, when it was made with the same
+    ``silver/cadre_post`` (the same inputs) and the same linking rules as the link's; else
+    nothing: the link keys the posts itself."""
+    keys, posts = store.manifest("silver", "post_keys"), store.manifest("silver", "cadre_post")
+    extra, made_with = (keys or {}).get("extra", {}), (posts or {}).get("extra", {})
+    if (
+        not keys
+        or extra.get("inputs") != made_with.get("inputs")
+        or extra.get("linking") != _keyed_with(rules)
+        or not isinstance(extra.get("regions"), dict)
+    ):
+        return {}
+    return {"post_keys": store.scan("silver", "post_keys"), "regions": extra["regions"]}
 
 
 def _earlier_roster(
