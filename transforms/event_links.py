@@ -187,10 +187,17 @@ def stale_records(
     went from ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those
     that could name a cadre the linker may see otherwise (:func:`changed_cadres`) — the same
     name key, pinyin or look-alike skeleton (how candidates are found), the same ID number or
-    人员编号 — and those linked to such a cadre. Every other record has the same candidates, seen
-    the same way, so its decision stands (``rules``, with the roster's regions, are the same
-    both times)."""
+    人员编号 — those giving a unit code such a cadre held a post at, before or after (the region
+    a record's code gives is read from every post at the code), and those linked to such a
+    cadre. Every other record has the same candidates, seen the same way, so its decision stands
+    (``rules``, with the roster's regions, are the same both times)."""
     changed = changed_cadres(before, after)
+    codes = (
+        pl.concat([before[1].select("person_no", "unit_code"), after[1].select("person_no", "unit_code")])
+        .join(changed, on="person_no", how="semi")
+        .select(pl.col("unit_code").drop_nulls().unique())
+        .collect()["unit_code"]
+    )  # fmt: skip
     people = (
         pl.concat([before[0], after[0]], how="diagonal_relaxed")
         .join(changed, on="person_no", how="semi")
@@ -203,7 +210,9 @@ def stale_records(
         nz.name_key(pl.col("subject_name")).alias("name_key"),
         nz.normalize_id_number(pl.col("id_given")).alias("id_number"),
         nz.blank_to_null(pl.col("person_no_given")).alias("person_no_given"),
-    )
+        pl.col("unit_code_given") if "unit_code_given" in named.columns
+        else pl.lit(None, dtype=pl.String).alias("unit_code_given"),
+    )  # fmt: skip
     keys = record.select("name_key").unique().collect()["name_key"]
     hit = _name_keys(keys, rules)
     matched = hit.filter(
@@ -216,6 +225,7 @@ def stale_records(
         pl.col("name_key").is_in(matched.implode())
         | pl.col("id_number").is_in(ids.implode())
         | pl.col("person_no_given").is_in(persons.implode())
+        | pl.col("unit_code_given").is_in(codes.implode())
     ).select(IDENTITY)
     by_link = earlier.filter(pl.col("person_no").is_in(persons.implode())).select(IDENTITY)
     return pl.concat([by_evidence, by_link]).unique().collect()

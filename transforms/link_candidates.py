@@ -319,7 +319,12 @@ def candidates(
             "score",
             "start",
             "c_post_key",  # of one interval's titles (党组书记、局长), always the same one
-            descending=[False, False, False, False, True, False, False],
+            # Two posts of one cadre alike so far (局长 of two bureaus from one day): the same
+            # one whatever order the posts came in (it was the first read, and its span shows in
+            # the note).
+            "unit", "post", "end", "unit_score", "name_score", "post_score",
+            descending=[False, False, False, False, True, False, False, False, False, False,
+                        False, False, False],
             nulls_last=True,
         )  # fmt: skip
         .unique(["mention_id", "person_no"], keep="first", maintain_order=True)

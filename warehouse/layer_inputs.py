@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from transforms import link_keys, silver
+from transforms import silver
 from transforms.cases import EarlierCases
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
 from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver, cut_dates
@@ -150,19 +150,21 @@ def event_inputs(
 
 
 def _keyed_with(rules: Rules) -> str:
-    """What ``silver/post_keys`` is keyed with: the code that keys posts and the linking rules."""
-    return _fingerprint(code_fingerprint(link_keys), rules.linking_fingerprint())
+    """What ``silver/post_keys`` is keyed with: the code that keys posts and learns the roster's
+    regions (:func:`transforms.silver.cadre_tables` and what it imports) and the linking rules."""
+    return _fingerprint(code_fingerprint(silver), rules.linking_fingerprint())
 
 
 def _post_keys(store: Warehouse, rules: Rules) -> dict[str, Any]:
     """``silver/post_keys`` and the regions it was keyed with, when it was made with the same
-    ``silver/cadre_post`` (the same inputs) and the same linking rules as the link's; else
-    nothing: the link keys the posts itself."""
-    keys, posts = store.manifest("silver", "post_keys"), store.manifest("silver", "cadre_post")
-    extra, made_with = (keys or {}).get("extra", {}), (posts or {}).get("extra", {})
+    ``silver/cadre`` and ``silver/cadre_post`` (the same inputs) and the same code and linking
+    rules as the link's; else nothing: the link keys the posts itself."""
+    keys = store.manifest("silver", "post_keys")
+    extra = (keys or {}).get("extra", {})
+    made_with = [(store.manifest("silver", t) or {}).get("extra", {}) for t in ("cadre", "cadre_post")]
     if (
         not keys
-        or extra.get("inputs") != made_with.get("inputs")
+        or any(extra.get("inputs") != made.get("inputs") for made in made_with)
         or extra.get("linking") != _keyed_with(rules)
         or not isinstance(extra.get("regions"), dict)
     ):
