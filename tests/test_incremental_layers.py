@@ -118,13 +118,13 @@ def test_a_rerun_carries_silver_and_gold_and_a_new_month_equals_a_full_build(
 
 
 def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
-    baseline: Path, sources: Path, tmp_path: Path
+    baseline: Path, sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One S8 row changes: the records that could name its cadre are linked again, the others
     keep their decision, and the result is what linking everything afresh gives."""
     from polars.testing import assert_frame_equal
 
-    from transforms import silver
+    from transforms import event_links, silver
     from transforms.specs import POST_HISTORY
     from warehouse.ingest import ingest
     from warehouse.layer_inputs import cadre_inputs, event_inputs
@@ -164,6 +164,11 @@ def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
     assert full.linked_now == total
     assert_frame_equal(again.events, full.events)
     assert_frame_equal(again.review, full.review)
+    # Linked in chunks of records (what memory holds at a province's scale): the same.
+    monkeypatch.setattr(event_links, "LINK_CHUNK", total // 4)
+    chunked = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
+    assert_frame_equal(chunked.events, full.events)
+    assert_frame_equal(chunked.review, full.review)
 
 
 def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_build(

@@ -7,6 +7,7 @@ its earlier decision and only new or changed records go through the linker: a ne
 petitions costs the new month. Polars in, Polars out; the caller reads the earlier tables.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ EVENT_OUTPUT = [
     "outcome", "amount_wan", "term_months", "counts_against", "unit_given", "post_given", "id_status",
     "_evidence", "_source_file", "_source_row",
 ]  # fmt: skip
+LINK_CHUNK = 500_000
+"""Records linked at once (:func:`_linked_in_chunks`): their candidates are what memory holds."""
 REVIEW_ORDER = ("source", "source_key", "subject_index", "score", "candidate_person_no")
 """The review queue's order: a total one (candidates of equal score by 人员编号), so the same
 rows give the same bytes."""
@@ -83,6 +86,7 @@ def link_events(
     earlier_review: pl.LazyFrame | None = None,
     stale: pl.DataFrame | None = None,
     post_keys: pl.LazyFrame | None = None,
+    chunk: int | None = None,
 ) -> LinkedEvents:
     """Link every mention of ``named`` (:func:`mentions`, collected) to ``cadres`` (prepared
     ``silver/cadre``) and the posts they held (``silver/cadre_post``, as it is stored), with
@@ -94,7 +98,8 @@ def link_events(
     whose decision may not be kept (:func:`stale_records`): linked afresh too. ``post_keys``:
     ``posts`` as :func:`~transforms.linking.prepare_posts` gives them with ``rules``, when they
     were kept so (``silver/post_keys``). Only the posts the fresh records can reach are read
-    (:func:`~transforms.link_keys.reachable_posts`).
+    (:func:`~transforms.link_keys.reachable_posts`), ``chunk`` records (:data:`LINK_CHUNK`) at
+    a time.
     """
     if earlier is not None:
         kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
@@ -107,9 +112,9 @@ def link_events(
     fresh = fresh.with_row_index("mention_id")
     prepared = linking.prepare_mentions(fresh.lazy(), rules).collect()
     keyed = post_keys if post_keys is not None else linking.prepare_posts(posts, cadres, rules)
-    held = reachable_posts(keyed, prepared, rules).collect().lazy()
-    linked, review = linking.link(prepared.lazy(), cadres, held, rules, decisions.lazy())
-    fresh_linked, fresh_review = pl.collect_all([linked, review])
+    fresh_linked, fresh_review = _linked_in_chunks(
+        prepared, cadres, keyed, rules, decisions, chunk or LINK_CHUNK
+    )
     columns = [c for c in EVENT_OUTPUT if c not in ("event_id", "cadre_id")]
     parts = [fresh_linked.select(columns)] + ([known.select(columns)] if known is not None else [])
     frame = (
@@ -125,6 +130,36 @@ def link_events(
     )
     queue = _review(known, fresh_review.drop("mention_id"), earlier_review)
     return LinkedEvents(frame, queue, 0 if known is None else known.height, fresh.height)
+
+
+def _linked_in_chunks(
+    prepared: pl.DataFrame,
+    cadres: pl.LazyFrame,
+    keyed: pl.LazyFrame,
+    rules: linking.LinkRules,
+    decisions: pl.DataFrame,
+    chunk: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`~transforms.linking.link` of ``prepared`` mentions over the posts each chunk of
+    them reaches: the links and the review queue. A mention's link reads only its own evidence
+    and the posts it reaches, so chunks give what one pass gives; records of one name key share
+    a chunk, so a chunk reaches few cadres beyond its namesakes."""
+    pieces = max(1, math.ceil(prepared.height / chunk))
+    keyed = keyed.collect().lazy() if pieces > 1 else keyed
+    parts = (
+        prepared.with_columns(pl.col("name_key").hash(seed=3).mod(pieces).alias("_chunk"))
+        .partition_by("_chunk", include_key=False, maintain_order=True)
+        if pieces > 1
+        else [prepared]
+    )
+    linked, review = [], []
+    for part in parts:
+        held = reachable_posts(keyed, part, rules).collect().lazy()
+        links, queue = linking.link(part.lazy(), cadres, held, rules, decisions.lazy())
+        done = pl.collect_all([links, queue])
+        linked.append(done[0])
+        review.append(done[1])
+    return pl.concat(linked), pl.concat(review)
 
 
 def roster_rules(
