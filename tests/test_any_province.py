@@ -918,3 +918,31 @@ def test_two_posts_of_one_cadre_alike_but_for_their_unit_give_one_candidate_what
         for held in (posts, posts.reverse(), posts.sort("unit"), posts.sort("unit", descending=True))
     }
     assert len(notes) == 1, notes
+
+
+def test_the_cadres_a_roster_change_touches_are_those_changed_and_their_colleagues_at_a_code() -> None:
+    # What decides which earlier link decisions are looked at again (stale_records): a cadre
+    # whose row changed (A), whose post changed (B), who came (C) or went (D), and whoever holds
+    # a post at a unit code one of their posts names (E, B's colleague at u2: the unit's aliases
+    # are learnt from every post at it). F, alone at u9 and unchanged, is not.
+    from transforms.event_links import changed_cadres
+
+    def cadres(rows: list[tuple[str, str]]) -> pl.LazyFrame:
+        return pl.LazyFrame(rows, schema=["person_no", "name"], orient="row")
+
+    def posts(rows: list[tuple[str, str, str]]) -> pl.LazyFrame:
+        return pl.LazyFrame(rows, schema=["person_no", "unit", "unit_code"], orient="row")
+
+    before = (
+        cadres([("A", "张三"), ("B", "李四"), ("D", "赵六"), ("E", "钱七"), ("F", "孙八")]),
+        posts([("A", "财政局", "u1"), ("B", "教育局", "u2"), ("D", "审计局", "u3"),
+               ("E", "教育局", "u2"), ("F", "水利局", "u9")]),
+    )  # fmt: skip
+    after = (
+        cadres([("A", "张叁"), ("B", "李四"), ("C", "王五"), ("E", "钱七"), ("F", "孙八")]),
+        posts([("A", "财政局", "u1"), ("B", "教育局（新）", "u2"), ("C", "统计局", "u4"),
+               ("E", "教育局", "u2"), ("F", "水利局", "u9")]),
+    )  # fmt: skip
+    touched = changed_cadres(before, after).collect()["person_no"].sort().to_list()
+    assert touched == ["A", "B", "C", "D", "E"]
+    assert changed_cadres(before, before).collect().is_empty()

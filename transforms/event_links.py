@@ -170,34 +170,29 @@ def roster_rules(
     return linking.with_roster_regions(rules, units)
 
 
-def _signatures(cadres: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFrame:
-    """Per cadre, their ``silver/cadre`` row and their ``silver/cadre_post`` rows, as hashes
-    (``person_no``, ``_cadre``, ``_posts``)."""
-    row = pl.struct(pl.all()).hash(seed=11)
-    held = posts.select("person_no", row.alias("_h"))
-    return cadres.select("person_no", row.alias("_cadre")).join(
-        held.group_by("person_no").agg(pl.col("_h").sort().alias("_posts")),
-        on="person_no",
-        how="full",
-        coalesce=True,
-    )
+def _rows(table: pl.LazyFrame) -> pl.LazyFrame:
+    """``person_no`` and a hash of each row of a table of cadres or of their posts."""
+    return table.select("person_no", pl.struct(pl.all()).hash(seed=11).alias("_h"))
 
 
 def changed_cadres(
     before: tuple[pl.LazyFrame, pl.LazyFrame], after: tuple[pl.LazyFrame, pl.LazyFrame]
 ) -> pl.LazyFrame:
     """The cadres (``person_no``) the linker may see otherwise now that the roster went from
-    ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those whose row or
-    posts changed, who came or went, and everyone holding a post at a unit code one of their
-    posts names (a unit's aliases are learnt from every post at it, and from the posts that
-    moved to or from it: :func:`~transforms.link_keys.unit_aliases`)."""
-    old, new = _signatures(*before), _signatures(*after)
-    same = [pl.col(c).eq_missing(pl.col(f"{c}_new")) for c in ("_cadre", "_posts")]
-    changed = (
-        old.join(new, on="person_no", how="full", coalesce=True, suffix="_new")
-        .filter(~pl.all_horizontal(same))
-        .select("person_no")
-    )
+    ``before`` to ``after`` (each ``silver/cadre`` and ``silver/cadre_post``): those with a row
+    or a post on one side only (their row or posts changed, or they came or went; a post is one
+    row, ``silver/cadre_post`` holds no two alike), and everyone holding a post at a unit code
+    one of their posts names (a unit's aliases are learnt from every post at it, and from the
+    posts that moved to or from it: :func:`~transforms.link_keys.unit_aliases`)."""
+    one_side = [
+        side.join(other, on=["person_no", "_h"], how="anti").select("person_no")
+        for table in (0, 1)
+        for side, other in (
+            (_rows(before[table]), _rows(after[table])),
+            (_rows(after[table]), _rows(before[table])),
+        )
+    ]
+    changed = pl.concat(one_side).unique()
     codes = (
         pl.concat(
             [before[1].select("person_no", "unit_code"), after[1].select("person_no", "unit_code")]
