@@ -23,7 +23,7 @@ import polars as pl
 
 from transforms import bronze as bronze_transform
 from transforms import cleaning, deid, normalize, recognisers, reporter_mask, specs
-from transforms.bronze import BronzeFrames, BronzeTables, bronze_tables
+from transforms.bronze import BronzeFrames, BronzeTables, EarlierBronze, bronze_tables
 from transforms.cleaning import PARTITION, annotate, bronze_rows
 from transforms.deid import DeidRules
 from transforms.specs import SPECS, SourceSpec
@@ -376,6 +376,26 @@ def _same_full_read(manifest: dict[str, Any] | None, inputs: BronzeInputs, as_of
     return same and _unchanged(manifest, inputs.version, as_of)
 
 
+def _earlier_bronze(
+    spec: SourceSpec, store: Warehouse, manifest: dict[str, Any] | None, cleaning: str
+) -> EarlierBronze | None:
+    """A SQL source's extract and bronze as the last run left them, when they were made by the
+    same cleaning and masking code (``cleaning``); else None."""
+    extra = (manifest or {}).get("extra", {})
+    if extra.get("cleaning") != cleaning or not extra.get("as_of"):
+        return None
+    if not (store.exists("extract", spec.name) and store.exists("bronze", spec.name)):
+        return None
+    bronze = store.scan("bronze", spec.name)
+    key = (manifest or {}).get("partition_key")
+    if key and key in bronze.collect_schema().names():
+        bronze = bronze.rename({key: PARTITION})
+    if PARTITION not in bronze.collect_schema().names():
+        bronze = bronze.with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION))
+    as_of = date.fromisoformat(str(extra["as_of"]))
+    return EarlierBronze(store.scan("extract", spec.name), bronze, as_of)
+
+
 def _read_sql_inputs(
     spec: SourceSpec, config: SourceConfig, store: Warehouse, log: Callable[[str], None],
     deid_rules: DeidRules | None, manifest: dict[str, Any] | None, extra: dict[str, object],
@@ -399,7 +419,8 @@ def _read_sql_inputs(
     sql = {"since": watermark, "full_read_on": full_read_on, "read": batch.files[0].load_id,
            "changed_rows": batch.rows_read if since else None}  # fmt: skip
     as_of = date.fromisoformat(str(extra["as_of"]))
-    frames = BronzeFrames(batch.rows, batch.rejects, as_of, state=state, read_at=now)
+    frames = BronzeFrames(batch.rows, batch.rejects, as_of, state=state, read_at=now,
+                          earlier=_earlier_bronze(spec, store, manifest, str(extra["cleaning"])))  # fmt: skip
     return BronzeInputs(spec, True, str(extra["inputs"]), False, frames, tuple(batch.files), 0,
                         batch.text_counts, batch.skipped_files, extra | {"sql": sql})  # fmt: skip
 
