@@ -97,10 +97,15 @@ def roster_disagreements(cadres: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFr
 
 
 def cadre_tables(
-    roster: pl.LazyFrame, history: pl.LazyFrame, rules: "LinkRules"
+    roster: pl.LazyFrame,
+    history: pl.LazyFrame,
+    rules: "LinkRules",
+    cadres: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``silver/cadre`` (prepared for linking) and ``silver/cadre_post`` from ``bronze/roster``
     and ``bronze/post_history`` (possibly empty). The cadres are collected once: their keys
-    (pinyin, units) are the costly part, and the posts are built from them."""
-    cadres = linking.prepare_cadres(events.cadres_from_roster(roster), rules).collect()
+    (pinyin, units) are the costly part, and the posts are built from them. ``cadres``: the
+    cadres prepared from this roster before, taken as they are."""
+    if cadres is None:
+        cadres = linking.prepare_cadres(events.cadres_from_roster(roster), rules).collect()
     return cadres, cadre_posts(history, cadres.lazy()).collect()

@@ -62,6 +62,9 @@ class RosterFrames:
     """``bronze/roster``."""
     post_history: pl.LazyFrame
     """``bronze/post_history`` (empty, with its columns, where there is no S8 export)."""
+    cadre: pl.DataFrame | None = None
+    """``silver/cadre`` as an earlier run made it from the same roster, rules and code (a night
+    on which only the post history changed): taken as it is."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def cadre_tables(frames: RosterFrames, rules: linking.LinkRules) -> CadreTables:
     """``silver/cadre``, ``silver/cadre_post``, ``silver/unit_alias`` and ``silver/post_keys``
     from bronze. The posts are keyed once, as the linker reads them: with the regions the
     roster's own names hold."""
-    cadre, held = posts.cadre_tables(frames.roster, frames.post_history, rules)
+    cadre, held = posts.cadre_tables(frames.roster, frames.post_history, rules, frames.cadre)
     learnt = event_links.roster_rules(rules, cadre.lazy(), held.lazy())
     keyed = link_keys.key_posts(held.lazy(), learnt).collect().lazy()
     aliases = link_keys.unit_alias_table(keyed).collect()

@@ -94,19 +94,26 @@ def _fingerprint(*parts: str) -> str:
 
 
 def cadre_inputs(store: Warehouse, rules: Rules) -> Inputs[silver.RosterFrames]:
-    """What ``silver/cadre`` (with ``cadre_post`` and ``unit_alias``) reads: bronze roster and
-    post history."""
-    frames = silver.RosterFrames(store.scan("bronze", "roster"), scan_bronze(store, "post_history"))
+    """What ``silver/cadre`` (with ``cadre_post``, ``unit_alias`` and ``post_keys``) reads: bronze
+    roster and post history, and ``silver/cadre`` itself when it was made from the same roster,
+    rules and code (``extra["roster"]``): only the post history changed."""
     code = code_fingerprint(silver, rules_module, *silver.CADRE_CODE)
+    roster = _fingerprint(code, rules.fingerprint(), versions(store, (("bronze", "roster"),)))
+    previous = store.manifest("silver", "cadre")
+    same_roster = (previous or {}).get("extra", {}).get("roster") == roster
+    frames = silver.RosterFrames(
+        store.scan("bronze", "roster"),
+        scan_bronze(store, "post_history"),
+        store.scan("silver", "cadre").collect() if same_roster else None,
+    )
     read = versions(store, (("bronze", "roster"), ("bronze", "post_history")))
     fingerprint = _fingerprint(code, rules.fingerprint(), read)
-    previous = store.manifest("silver", "cadre")
     return Inputs(
         frames,
         fingerprint,
         store.carried("silver", CADRE_TABLES, fingerprint),
         previous_rows=int(previous["rows"]) if previous else None,
-        notes={"post_keys": {"linking": _keyed_with(rules)}},
+        notes={"post_keys": {"linking": _keyed_with(rules)}, "cadre": {"roster": roster}},
     )
 
 
