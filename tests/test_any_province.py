@@ -448,26 +448,38 @@ def _model_of_roster(*units: str):  # type: ignore[no-untyped-def]
     return model_of(with_roster_regions(RULES, pl.Series(units)))
 
 
-def _link_roster(roster: list[tuple[str, ...]], **mention: object) -> dict[str, object]:
-    """A mention linked against a small roster (person_no, name, unit, post and optionally the
-    unit's code; all serving since 2015, no S8), read with the regions that roster names, as
-    silver/supervision_event does."""
-    from transforms.link_keys import with_roster_regions
-
-    cadres = pl.DataFrame(
-        [(*r[:4], r[4] if len(r) > 4 else None, date(2015, 1, 1)) for r in roster],
+def _small_roster(rows: list[tuple[str, ...]]) -> pl.DataFrame:
+    """A small roster (person_no, name, unit, post and optionally the unit's code), every cadre
+    in post since 2015, as silver/cadre holds it before its keys are added."""
+    return pl.DataFrame(
+        [(*r[:4], r[4] if len(r) > 4 else None, date(2015, 1, 1)) for r in rows],
         schema={"person_no": pl.String, "name": pl.String, "unit": pl.String, "post": pl.String,
                 "unit_code": pl.String, "post_since": pl.Date}, orient="row",
     ).with_columns(
         nz.name_key(pl.col("name")).alias("name_key"),
         pl.lit(None, dtype=pl.String).alias("id_number"), pl.lit("在职").alias("status"),
     )  # fmt: skip
-    rules = with_roster_regions(RULES, cadres["unit"])
-    prepared = lk.prepare_cadres(cadres.lazy(), rules)
-    history = pl.DataFrame(
+
+
+def _post_history(rows: list[tuple[object, ...]]) -> pl.DataFrame:
+    """S8 rows: 人员编号, 单位名称, 职务, 任职时间, 免职时间, 单位代码, 任免文号."""
+    return pl.DataFrame(
+        rows, orient="row",
         schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String, "任职时间": pl.Date,
                 "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
     )  # fmt: skip
+
+
+def _link_roster(roster: list[tuple[str, ...]], **mention: object) -> dict[str, object]:
+    """A mention linked against a small roster (person_no, name, unit, post and optionally the
+    unit's code; all serving since 2015, no S8), read with the regions that roster names, as
+    silver/supervision_event does."""
+    from transforms.link_keys import with_roster_regions
+
+    cadres = _small_roster(roster)
+    rules = with_roster_regions(RULES, cadres["unit"])
+    prepared = lk.prepare_cadres(cadres.lazy(), rules)
+    history = _post_history([])
     posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, rules)
     columns = [
         "subject_name", "unit_given", "unit_code_given", "post_given", "person_no_given", "id_given",
@@ -795,19 +807,7 @@ def test_a_record_linked_over_the_posts_it_can_reach_is_linked_as_over_every_pos
     # decision, the score, the note and the review queue must be the ones every post gives.
     from transforms.link_keys import reachable_posts, with_roster_regions
 
-    cadres = pl.DataFrame(
-        [(*r, date(2015, 1, 1)) for r in REACH_ROSTER],
-        schema={"person_no": pl.String, "name": pl.String, "unit": pl.String, "post": pl.String,
-                "unit_code": pl.String, "post_since": pl.Date}, orient="row",
-    ).with_columns(
-        nz.name_key(pl.col("name")).alias("name_key"),
-        pl.lit(None, dtype=pl.String).alias("id_number"), pl.lit("在职").alias("status"),
-    )  # fmt: skip
-    history = pl.DataFrame(
-        REACH_HISTORY, orient="row",
-        schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String, "任职时间": pl.Date,
-                "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
-    )  # fmt: skip
+    cadres, history = _small_roster(REACH_ROSTER), _post_history(REACH_HISTORY)
     rules = with_roster_regions(RULES, cadres["unit"])
     prepared = lk.prepare_cadres(cadres.lazy(), rules)
     posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, rules).collect()
@@ -845,11 +845,7 @@ def test_a_record_whose_unit_code_a_changed_cadre_held_is_linked_again() -> None
     from transforms.link_keys import with_roster_regions
 
     roster = [(p, "周强" if p == "E" else n, *rest) for p, n, *rest in REACH_ROSTER]
-    history = pl.DataFrame(
-        REACH_HISTORY, orient="row",
-        schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String, "任职时间": pl.Date,
-                "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
-    )  # fmt: skip
+    history = _post_history(REACH_HISTORY)
     frame = pl.DataFrame(
         [("陈海", "县教育局", "654023011", "局长", date(2022, 6, 1))], orient="row",
         schema={"subject_name": pl.String, "unit_given": pl.String, "unit_code_given": pl.String,
@@ -861,14 +857,7 @@ def test_a_record_whose_unit_code_a_changed_cadre_held_is_linked_again() -> None
     )  # fmt: skip
     states, linked = [], []
     for rows in ([r for r in roster if r[0] != "H"], roster):
-        cadres = pl.DataFrame(
-            [(*r, date(2015, 1, 1)) for r in rows], orient="row",
-            schema={"person_no": pl.String, "name": pl.String, "unit": pl.String, "post": pl.String,
-                    "unit_code": pl.String, "post_since": pl.Date},
-        ).with_columns(
-            nz.name_key(pl.col("name")).alias("name_key"),
-            pl.lit(None, dtype=pl.String).alias("id_number"), pl.lit("在职").alias("status"),
-        )  # fmt: skip
+        cadres = _small_roster(rows)
         rules = with_roster_regions(RULES, cadres["unit"])
         prepared = lk.prepare_cadres(cadres.lazy(), rules).collect()
         posts = cadre_posts(history.lazy(), prepared.lazy()).collect()
@@ -886,21 +875,12 @@ def test_two_posts_of_one_cadre_alike_but_for_their_unit_give_one_candidate_what
     # 张阳 was 局长 of 财政局 and of 国有资产管理局 from the same day; a record naming no unit finds him
     # through both. Which post stands for him (its span shows in the note) followed the order the
     # posts came in, so the same inputs could give two notes (found by review: 1 run in 12).
-    history = pl.DataFrame(
-        [("X", "霍城县财政局", "局长", date(2015, 1, 1), date(2016, 1, 1), "654023015", None),
-         ("X", "霍城县国有资产管理局", "局长", date(2015, 1, 1), date(2016, 3, 1), "654023099", None),
-         ("X", "霍城县教育局", "科员", date(2016, 9, 1), None, "654023011", None)], orient="row",
-        schema={"人员编号": pl.String, "单位名称": pl.String, "职务": pl.String, "任职时间": pl.Date,
-                "免职时间": pl.Date, "单位代码": pl.String, "任免文号": pl.String},
-    )  # fmt: skip
-    cadres = pl.DataFrame(
-        [("X", "张阳", "霍城县教育局", "科员", "654023011", date(2015, 1, 1))], orient="row",
-        schema={"person_no": pl.String, "name": pl.String, "unit": pl.String, "post": pl.String,
-                "unit_code": pl.String, "post_since": pl.Date},
-    ).with_columns(
-        nz.name_key(pl.col("name")).alias("name_key"),
-        pl.lit(None, dtype=pl.String).alias("id_number"), pl.lit("在职").alias("status"),
-    )  # fmt: skip
+    history = _post_history([
+        ("X", "霍城县财政局", "局长", date(2015, 1, 1), date(2016, 1, 1), "654023015", None),
+        ("X", "霍城县国有资产管理局", "局长", date(2015, 1, 1), date(2016, 3, 1), "654023099", None),
+        ("X", "霍城县教育局", "科员", date(2016, 9, 1), None, "654023011", None),
+    ])  # fmt: skip
+    cadres = _small_roster([("X", "张阳", "霍城县教育局", "科员", "654023011")])
     prepared = lk.prepare_cadres(cadres.lazy(), RULES)
     posts = lk.prepare_posts(cadre_posts(history.lazy(), cadres.lazy()), prepared, RULES).collect()
     frame = pl.DataFrame(
