@@ -165,30 +165,38 @@ def _taken_from(
     """The bronze rows of a SQL source's ``rows`` (its extract after this read) that the last
     run landed as they are, with this read's lineage; and the rows still to type and check.
 
-    A row is taken when the earlier extract held it with the same text, file and version
-    (``_load_id``), once on each side, and the earlier bronze holds it: typing reads only the
+    A row is taken when the earlier extract held it with the same text and file, once on each
+    side, and the earlier bronze holds it (a table without ``更新时间`` names each read by its
+    digest: the version is this read's, as a full read gives it): typing reads only the
     row, and a check of the as-of date only lets more through at a later date. Every row sharing
     a key with a row not taken is checked again with it (rows of one key are checked together:
     two naming different people; copies of one row)."""
-    values = [c for c in rows.columns if c not in ("_source_row",)]
+    values = [c for c in rows.columns if c not in ("_source_row", "_load_id")]
     digest = pl.struct(values).hash(seed=5).alias("_digest")
     once = pl.len().over("_digest") == 1
     now = rows.with_columns(digest).filter(once)
-    before = earlier.extract.select(*values, "_source_row").collect().with_columns(digest)
-    before = before.filter(once).select("_digest", pl.col("_source_row").alias("_was"), *values)
+    before = (
+        earlier.extract.select(*values, "_source_row", "_load_id")
+        .collect()
+        .with_columns(digest)
+        .filter(once)
+        .rename({"_source_row": "_was", "_load_id": "_was_load"})
+    )
     same = now.join(before, on=["_digest", *values], how="inner", nulls_equal=True)
+    was = ["_source_file", "_was_load", "_was"]
     landed = earlier.bronze.join(
-        same.select("_source_file", "_load_id", pl.col("_was").alias("_source_row")).lazy(),
-        on=["_source_file", "_load_id", "_source_row"],
+        same.select(was).lazy(),
+        left_on=["_source_file", "_load_id", "_source_row"],
+        right_on=was,
         how="inner",
     ).collect()
-    taken = same.select("_source_file", "_load_id", "_was", "_source_row").join(
-        landed.rename({"_source_row": "_was"}), on=["_source_file", "_load_id", "_was"]
+    taken = same.select(*was, "_source_row", "_load_id").join(
+        landed.rename({"_load_id": "_was_load", "_source_row": "_was"}), on=was
     )
     key = list(spec.key)
     rest = rows.join(taken.select(LINEAGE), on=list(LINEAGE), how="anti")
     again = rows.join(rest.select(key).unique(), on=key, how="semi", nulls_equal=True)
-    taken = taken.join(again.select(LINEAGE), on=list(LINEAGE), how="anti").drop("_was")
+    taken = taken.join(again.select(LINEAGE), on=list(LINEAGE), how="anti").drop(was[1:])
     return taken, again
 
 
