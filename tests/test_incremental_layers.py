@@ -116,6 +116,10 @@ def test_a_rerun_carries_silver_and_gold_and_a_new_month_equals_a_full_build(
         assert incremental[table] == full[table], table
     assert incremental["silver/supervision_event"] != first["silver/supervision_event"]
     assert incremental["silver/cadre_post"] != first["silver/cadre_post"]
+    # A month that brought no assessment keeps the composite scores (the same version); one
+    # S8 row keeps the cadres.
+    assert incremental["gold/assessment_composite"] == first["gold/assessment_composite"]
+    assert incremental["silver/cadre"][:2] == first["silver/cadre"][:2]
 
 
 def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(

@@ -71,6 +71,12 @@ their content is fixed by the inputs without the date and the latest such event 
 as-of date (:func:`cut_dates`), which they are fingerprinted with instead of the date."""
 
 
+NARROW = {"assessment_composite": (("bronze", "assessment"), ("silver", "cadre"))}
+"""The tables of :data:`CUT` of one source that read, besides that source's events, only these
+tables (and the rules): fingerprinted with what those and that source's events hold, not with
+every table gold reads, they are kept through a month that brought no event of their source."""
+
+
 def cut_dates(events: pl.LazyFrame, as_of: date) -> dict[str, date | None]:
     """Per table of :data:`CUT`, the latest ``event_date`` up to ``as_of`` among the events it
     reads (of every event, for a table that reads the linked ones: a finer cut, never a coarser

@@ -23,7 +23,7 @@ import polars as pl
 from transforms import silver
 from transforms.cases import EarlierCases
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
-from transforms.gold import DATELESS, GOLD_CODE, TABLES, Silver, cut_dates
+from transforms.gold import CUT, DATELESS, GOLD_CODE, NARROW, TABLES, Silver, cut_dates
 from transforms.specs import EVENT_SOURCES
 from warehouse import rules as rules_module
 from warehouse.decisions import read_decisions
@@ -226,6 +226,15 @@ CASE_LIBRARIES = ("jieba", "phonenumbers", "python-stdnum")
 pinned in ``requirements.lock``, and an upgrade may find what the old version did not."""
 
 
+def _narrow(store: Warehouse, table: str, code: str, rules: Rules, applied: str) -> str | None:
+    """The fingerprint of a table of :data:`~transforms.gold.NARROW` without the date: what the
+    tables it reads and its source's events hold, gold's code and the rules; None for another."""
+    if table not in NARROW:
+        return None
+    events = store.content("silver", "supervision_event", f"source={CUT[table]}")
+    return _fingerprint(code, rules.fingerprint(), versions(store, NARROW[table]), events, applied)
+
+
 def _case_context(rules: Rules, cadres: pl.LazyFrame) -> str:
     """What every case's de-identification depends on beside its own row: the code that makes a
     case (:mod:`transforms.cases` and what it imports, the reading of ``deid_rules.csv``), the
@@ -270,7 +279,10 @@ def gold_inputs(
     applied = checked.applied.sort(checked.applied.columns).write_csv()
     read = (code, rules.fingerprint(), versions(store, GOLD_READS), applied)
     fingerprint, dateless = _fingerprint(as_of.isoformat(), *read), _fingerprint(*read)
-    cut = {t: _fingerprint(dateless, t, str(d)) for t, d in cut_dates(frames.events, as_of).items()}
+    cut = {
+        t: _fingerprint(_narrow(store, t, code, rules, applied) or dateless, t, str(d))
+        for t, d in cut_dates(frames.events, as_of).items()
+    }
     dated = store.carried(
         "gold", [t for t in TABLES if t not in DATELESS and t not in cut], fingerprint
     )

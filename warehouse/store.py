@@ -104,15 +104,19 @@ class Warehouse:
             return None
         return _scan(path)
 
-    def content(self, layer: str, name: str) -> str:
+    def content(self, layer: str, name: str, partition: str | None = None) -> str:
         """What a table holds, as one text: its files and their SHA-256 (from its manifest; the
         version name for a table written before manifests listed their files, ``-`` for one not
         written yet). Not its version name alone, which also holds the fingerprint it was
         computed from: a table computed again into the same bytes (at another date, after a
-        code change upstream) leaves what reads it carried over."""
+        code change upstream) leaves what reads it carried over. ``partition``
+        (``source=petition``): what that partition holds."""
         manifest = self.manifest(layer, name)
         if manifest and manifest.get("files"):
-            return f"{layer}/{name}={sorted(manifest['files'].items())}"
+            files = sorted(manifest["files"].items())
+            if partition is not None:
+                return f"{layer}/{name}/{partition}={[f for f in files if f[0].startswith(partition + '/')]}"
+            return f"{layer}/{name}={files}"
         path = self.table_path(layer, name)
         return f"{layer}/{name}={path.resolve().name if path.exists() else '-'}"
 
