@@ -22,6 +22,7 @@ from transforms.cleaning import (
     annotate,
     bronze_rows,
     flag_counts,
+    key_values,
     quarantine_rows,
     reason,
     split_duplicates,
@@ -169,8 +170,9 @@ def _taken_from(
     side, and the earlier bronze holds it (a table without ``更新时间`` names each read by its
     digest: the version is this read's, as a full read gives it): typing reads only the
     row, and a check of the as-of date only lets more through at a later date. Every row sharing
-    a key with a row not taken is checked again with it (rows of one key are checked together:
-    two naming different people; copies of one row)."""
+    a key with a row not taken — the key as the checks read it (:func:`key_values`: ``A1 `` is
+    ``A1``) — is checked again with it (rows of one key are checked together: two naming
+    different people; copies of one row)."""
     values = [c for c in rows.columns if c not in ("_source_row", "_load_id")]
     digest = pl.struct(values).hash(seed=5).alias("_digest")
     once = pl.len().over("_digest") == 1
@@ -193,9 +195,10 @@ def _taken_from(
     taken = same.select(*was, "_source_row", "_load_id").join(
         landed.rename({"_load_id": "_was_load", "_source_row": "_was"}), on=was
     )
-    key = list(spec.key)
-    rest = rows.join(taken.select(LINEAGE), on=list(LINEAGE), how="anti")
-    again = rows.join(rest.select(key).unique(), on=key, how="semi", nulls_equal=True)
+    keyed = rows.with_columns(key_values(spec))
+    key = [f"_key{i}" for i in range(len(spec.key))]
+    rest = keyed.join(taken.select(LINEAGE), on=list(LINEAGE), how="anti")
+    again = keyed.join(rest.select(key).unique(), on=key, how="semi", nulls_equal=True).drop(key)
     taken = taken.join(again.select(LINEAGE), on=list(LINEAGE), how="anti").drop(was[1:])
     return taken, again
 

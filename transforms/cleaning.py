@@ -195,6 +195,13 @@ def annotate(raw: pl.LazyFrame, source: SourceSpec, as_of: date | None = None) -
     return typed.with_columns(pl.concat_list(checks).list.drop_nulls().alias(REASONS))
 
 
+def key_values(source: SourceSpec) -> list[pl.Expr]:
+    """A row's key as the checks read it (typed from its text: ``A1 `` is ``A1``), from the text
+    columns a reader gives, as ``_key0``, ``_key1`` …: the rows :func:`annotate` checks together
+    (two naming different people) and :func:`split_duplicates` compares (copies) share it."""
+    return [_typed(_field(source, k))[0].alias(f"_key{i}") for i, k in enumerate(source.key)]
+
+
 def _key_conflicts(source: SourceSpec) -> list[pl.Expr]:
     """Rows sharing the key but naming different people (``identity`` fields differ, where
     present; an ID number only where valid): each gets a reason, so none of them is merged."""

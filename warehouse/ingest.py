@@ -420,7 +420,8 @@ def _read_sql_inputs(
            "changed_rows": batch.rows_read if since else None}  # fmt: skip
     as_of = date.fromisoformat(str(extra["as_of"]))
     frames = BronzeFrames(batch.rows, batch.rejects, as_of, state=state, read_at=now,
-                          earlier=_earlier_bronze(spec, store, manifest, str(extra["cleaning"])))  # fmt: skip
+                          earlier=None if full_refresh else _earlier_bronze(
+                              spec, store, manifest, str(extra["cleaning"])))  # fmt: skip
     return BronzeInputs(spec, True, str(extra["inputs"]), False, frames, tuple(batch.files), 0,
                         batch.text_counts, batch.skipped_files, extra | {"sql": sql})  # fmt: skip
 
