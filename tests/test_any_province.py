@@ -785,8 +785,17 @@ REACH_HISTORY = [
     st.lists(
         st.tuples(
             st.sampled_from(["张阳", "张洋", "張陽", "陈海", "阵每", "李娟", "王芳", "赵敏"]),
-            st.sampled_from(["县财政局", "尼勒克县财政局", "霍城财政局", "县卫计委", "霍城县卫健委",
-                             "县教育局", None]),
+            st.sampled_from(
+                [
+                    "县财政局",
+                    "尼勒克县财政局",
+                    "霍城财政局",
+                    "县卫计委",
+                    "霍城县卫健委",
+                    "县教育局",
+                    None,
+                ]
+            ),
             st.sampled_from([None, "654028015", "654023015", "654023020", "654023011"]),
             st.sampled_from(["局长", "副局长", "主任", None]),
             st.sampled_from([date(2018, 6, 1), date(2022, 6, 1), None]),
@@ -831,7 +840,9 @@ def test_a_record_linked_over_the_posts_it_can_reach_is_linked_as_over_every_pos
     assert results[0][0].equals(results[1][0]) and results[0][1].equals(results[1][1])
     # Only the namesakes' posts are read: a record naming nobody in the roster reads none.
     names = {str(s[0]) for s in said}
-    if not names & {"张阳", "张洋", "張陽", "陈海", "阵每", "李娟", "王芳"} and not any(s[2] for s in said):
+    if not names & {"张阳", "张洋", "張陽", "陈海", "阵每", "李娟", "王芳"} and not any(
+        s[2] for s in said
+    ):
         assert reached.is_empty()
 
 
@@ -864,14 +875,21 @@ def test_a_record_whose_unit_code_a_changed_cadre_held_is_linked_again() -> None
         states.append((prepared.lazy(), posts.lazy()))
         mentions = lk.prepare_mentions(frame.with_row_index("mention_id").lazy(), rules)
         held = lk.prepare_posts(posts.lazy(), prepared.lazy(), rules)
-        linked.append(lk.link(mentions, prepared.lazy(), held, rules)[0].collect().row(0, named=True))
-    assert [(r["person_no"], r["link_status"]) for r in linked] == [(None, "unlinked"), ("D", "linked")]
+        linked.append(
+            lk.link(mentions, prepared.lazy(), held, rules)[0].collect().row(0, named=True)
+        )
+    assert [(r["person_no"], r["link_status"]) for r in linked] == [
+        (None, "unlinked"),
+        ("D", "linked"),
+    ]
     earlier = frame.with_columns(pl.lit(None, dtype=pl.String).alias("person_no"))
     stale = event_links.stale_records(frame, earlier.lazy(), rules, states[0], states[1])
     assert stale.select("source_key").to_series().to_list() == ["XF0"]
 
 
-def test_two_posts_of_one_cadre_alike_but_for_their_unit_give_one_candidate_whatever_their_order() -> None:
+def test_two_posts_of_one_cadre_alike_but_for_their_unit_give_one_candidate_whatever_their_order() -> (
+    None
+):
     # 张阳 was 局长 of 财政局 and of 国有资产管理局 from the same day; a record naming no unit finds him
     # through both. Which post stands for him (its span shows in the note) followed the order the
     # posts came in, so the same inputs could give two notes (found by review: 1 run in 12).
@@ -895,12 +913,19 @@ def test_two_posts_of_one_cadre_alike_but_for_their_unit_give_one_candidate_what
     mentions = lk.prepare_mentions(frame.lazy(), RULES)
     notes = {
         lk.link(mentions, prepared, held.lazy(), RULES)[0].collect()["link_note"][0]
-        for held in (posts, posts.reverse(), posts.sort("unit"), posts.sort("unit", descending=True))
+        for held in (
+            posts,
+            posts.reverse(),
+            posts.sort("unit"),
+            posts.sort("unit", descending=True),
+        )
     }
     assert len(notes) == 1, notes
 
 
-def test_the_cadres_a_roster_change_touches_are_those_changed_and_their_colleagues_at_a_code() -> None:
+def test_the_cadres_a_roster_change_touches_are_those_changed_and_their_colleagues_at_a_code() -> (
+    None
+):
     # What decides which earlier link decisions are looked at again (stale_records): a cadre
     # whose row changed (A), whose post changed (B), who came (C) or went (D), and whoever holds
     # a post at a unit code one of their posts names (E, B's colleague at u2: the unit's aliases

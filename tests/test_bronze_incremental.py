@@ -349,11 +349,16 @@ def test_a_key_written_twice_keeps_both_rows_when_one_of_them_changes(tmp_path: 
 
 
 _ROW = st.tuples(
-    st.sampled_from(["A1", "A1 ", "B2", "C3", "D4", None]),  # 人员编号: shared (A1 is A1 ), copies, none
-    st.sampled_from(["张伟", "張偉", "李强", "", None]),  # 姓名: a second name under a key conflicts
-    st.sampled_from(["11010519491231002X", "110105194912310021", "12345", None]),  # ID: valid, bad check, malformed
-    st.sampled_from(["市管", "县管", "省管", "乡管", None]),  # 管理权限: one not a known value, one missing
-    st.sampled_from(["2020-01-01", "2020/1/1", "2025-06-20", "2030-01-01", "不详", None]),  # 任现职时间: one day two ways, future, unreadable
+    # 人员编号: shared (A1 is A1 ), copies, none
+    st.sampled_from(["A1", "A1 ", "B2", "C3", "D4", None]),
+    # 姓名: a second name under a key conflicts
+    st.sampled_from(["张伟", "張偉", "李强", "", None]),
+    # ID: valid, bad check, malformed
+    st.sampled_from(["11010519491231002X", "110105194912310021", "12345", None]),
+    # 管理权限: one not a known value, one missing
+    st.sampled_from(["市管", "县管", "省管", "乡管", None]),
+    # 任现职时间: one day two ways, future, unreadable
+    st.sampled_from(["2020-01-01", "2020/1/1", "2025-06-20", "2030-01-01", "不详", None]),
     st.sampled_from(["2025-01-01 08:00:00", "2025-05-01 08:00:00", None]),  # 更新时间
 )
 
@@ -381,18 +386,33 @@ def _rows(drawn: list[tuple[str | None, ...]], load_id: str) -> pl.DataFrame:
     later=st.sampled_from([0, 3, 400]),
 )
 # A row written twice (a copy: the first lands, the second is quarantined showing its text)
-@example(before=[("A1", "张伟", None, "市管", "2020-01-01", "2025-01-01 08:00:00")] * 2 +
-         [("B2", "李强", None, "县管", "2020-01-01", None)], delta=[], full_read=False, later=0)
+@example(
+    before=[("A1", "张伟", None, "市管", "2020-01-01", "2025-01-01 08:00:00")] * 2
+    + [("B2", "李强", None, "县管", "2020-01-01", None)],
+    delta=[],
+    full_read=False,
+    later=0,
+)
 # A key written with a space (A1 is A1 ) naming another person: the two conflict (found by review:
 # the unchanged row was taken and both landed)
-@example(before=[("A1", "张伟", None, "市管", "2020-01-01", "2025-01-01 08:00:00")],
-         delta=[("A1 ", "李强", None, "市管", "2020-01-01", "2025-05-01 08:00:00")],
-         full_read=False, later=0)
+@example(
+    before=[("A1", "张伟", None, "市管", "2020-01-01", "2025-01-01 08:00:00")],
+    delta=[("A1 ", "李强", None, "市管", "2020-01-01", "2025-05-01 08:00:00")],
+    full_read=False,
+    later=0,
+)
 # One day written two ways in two copies of a row: the copy shows its own text in quarantine
-@example(before=[("B2", "李强", None, "县管", "2020/1/1", None)],
-         delta=[("B2", "李强", None, "县管", "2020-01-01", None)], full_read=True, later=0)
+@example(
+    before=[("B2", "李强", None, "县管", "2020/1/1", None)],
+    delta=[("B2", "李强", None, "县管", "2020-01-01", None)],
+    full_read=True,
+    later=0,
+)
 def test_rows_taken_from_the_last_bronze_give_what_checking_every_row_gives(
-    before: list[tuple[str | None, ...]], delta: list[tuple[str | None, ...]], full_read: bool, later: int
+    before: list[tuple[str | None, ...]],
+    delta: list[tuple[str | None, ...]],
+    full_read: bool,
+    later: int,
 ) -> None:
     # A SQL source's rows that did not change are taken from the last bronze instead of being
     # typed and checked again; keys shared by several rows (conflicts, copies), rows held for a

@@ -135,7 +135,7 @@ def _sources(
     five = pl.all_horizontal(pl.col(c).fill_null(False) for c in FIVE_CHECKS)
     public = tolerance.filter(pl.col("可否公开").fill_null(False))
     tolerated = audit.filter((pl.col("容错认定") == "予以容错") & five)
-    out = []
+    out: list[tuple[str, str, Maker, dict[str, Any]]] = []
     for origin, frame, reads, make in (("tolerance", public, TOLERANCE_READS, _tolerance_case),
                                        ("audit", tolerated, AUDIT_READS, _audit_case)):  # fmt: skip
         for row in frame.select(reads).iter_rows(named=True) if frame.height else ():

@@ -16,7 +16,7 @@ import polars as pl
 from transforms import events, linking
 from transforms import normalize as nz
 from transforms.decisions_check import DecisionCheck
-from transforms.link_keys import pinyin_key, reachable_posts, skeleton_key
+from transforms.link_keys import name_keys, reachable_posts
 from transforms.specs import EVENT_SOURCES
 
 EVIDENCE = [
@@ -147,8 +147,9 @@ def _linked_in_chunks(
     pieces = max(1, math.ceil(prepared.height / chunk))
     keyed = keyed.collect().lazy() if pieces > 1 else keyed
     parts = (
-        prepared.with_columns(pl.col("name_key").hash(seed=3).mod(pieces).alias("_chunk"))
-        .partition_by("_chunk", include_key=False, maintain_order=True)
+        prepared.with_columns(
+            pl.col("name_key").hash(seed=3).mod(pieces).alias("_chunk")
+        ).partition_by("_chunk", include_key=False, maintain_order=True)
         if pieces > 1
         else [prepared]
     )
@@ -193,17 +194,19 @@ def changed_cadres(
         )
     ]
     changed = pl.concat(one_side).unique()
-    codes = (
-        pl.concat(
-            [before[1].select("person_no", "unit_code"), after[1].select("person_no", "unit_code")]
-        )
-        .join(changed, on="person_no", how="semi")
-        .select("unit_code")
-        .drop_nulls()
-        .unique()
-    )
+    codes = _codes_held(changed, before[1], after[1])
     colleagues = after[1].join(codes, on="unit_code", how="semi").select("person_no")
     return pl.concat([changed, colleagues]).unique()
+
+
+def _codes_held(cadres: pl.LazyFrame, *posts: pl.LazyFrame) -> pl.LazyFrame:
+    """The unit codes (``unit_code``) at which ``cadres`` (``person_no``) held a post in any of
+    ``posts`` (``silver/cadre_post`` versions)."""
+    return (
+        pl.concat([p.select("person_no", "unit_code") for p in posts])
+        .join(cadres, on="person_no", how="semi")
+        .select(pl.col("unit_code").drop_nulls().unique())
+    )
 
 
 def stale_records(
@@ -222,29 +225,23 @@ def stale_records(
     cadre. Every other record has the same candidates, seen the same way, so its decision stands
     (``rules``, with the roster's regions, are the same both times)."""
     changed = changed_cadres(before, after)
-    codes = (
-        pl.concat([before[1].select("person_no", "unit_code"), after[1].select("person_no", "unit_code")])
-        .join(changed, on="person_no", how="semi")
-        .select(pl.col("unit_code").drop_nulls().unique())
-        .collect()["unit_code"]
-    )  # fmt: skip
+    codes = _codes_held(changed, before[1], after[1]).collect()["unit_code"]
     people = (
         pl.concat([before[0], after[0]], how="diagonal_relaxed")
         .join(changed, on="person_no", how="semi")
         .select("person_no", "name_key", "id_number")
         .collect()
     )
-    names = _name_keys(people["name_key"], rules)
+    names = name_keys(people["name_key"], rules)
     record = named.lazy().select(
         *IDENTITY,
         nz.name_key(pl.col("subject_name")).alias("name_key"),
         nz.normalize_id_number(pl.col("id_given")).alias("id_number"),
         nz.blank_to_null(pl.col("person_no_given")).alias("person_no_given"),
-        pl.col("unit_code_given") if "unit_code_given" in named.columns
-        else pl.lit(None, dtype=pl.String).alias("unit_code_given"),
-    )  # fmt: skip
+        "unit_code_given",
+    )
     keys = record.select("name_key").unique().collect()["name_key"]
-    hit = _name_keys(keys, rules)
+    hit = name_keys(keys, rules)
     matched = hit.filter(
         pl.col("name_key").is_in(names["name_key"].implode())
         | pl.col("pinyin").is_in(names["pinyin"].implode())
@@ -259,19 +256,6 @@ def stale_records(
     ).select(IDENTITY)
     by_link = earlier.filter(pl.col("person_no").is_in(persons.implode())).select(IDENTITY)
     return pl.concat([by_evidence, by_link]).unique().collect()
-
-
-def _name_keys(keys: pl.Series, rules: linking.LinkRules) -> pl.DataFrame:
-    """Name keys with their pinyin and look-alike skeleton (the three ways to a candidate)."""
-    return (
-        keys.drop_nulls()
-        .unique()
-        .to_frame("name_key")
-        .with_columns(
-            pinyin_key(pl.col("name_key")).alias("pinyin"),
-            skeleton_key(pl.col("name_key"), rules.confusables).alias("skeleton"),
-        )
-    )
 
 
 def _review(

@@ -65,9 +65,8 @@ def _intervals(posts: pl.LazyFrame) -> pl.LazyFrame:
         .then(pl.col("posts"))
         .otherwise(pl.lit([None], dtype=POST_PARTS))
     ).explode("posts")
-    if "aliases" in held.collect_schema().names():
-        # One row per name the interval's unit was ever written with (a local rename, a transfer).
-        held = held.with_columns(pl.col("aliases").alias("unit_tail")).explode("unit_tail")
+    # One row per name the interval's unit was ever written with (a local rename, a transfer).
+    held = held.with_columns(pl.col("aliases").alias("unit_tail")).explode("unit_tail")
     return held.select(
         "person_no", pl.col("name_key").alias("c_name_key"), pl.col("pinyin_key").alias("c_pinyin"),
         "unit", "post", "start", "end", pl.col("unit_prefix").alias("c_prefix"),
@@ -322,9 +321,13 @@ def candidates(
             # Two posts of one cadre alike so far (局长 of two bureaus from one day): the same
             # one whatever order the posts came in (it was the first read, and its span shows in
             # the note).
-            "unit", "post", "end", "unit_score", "name_score", "post_score",
-            descending=[False, False, False, False, True, False, False, False, False, False,
-                        False, False, False],
+            "unit",
+            "post",
+            "end",
+            "unit_score",
+            "name_score",
+            "post_score",
+            descending=[False] * 4 + [True] + [False] * 8,
             nulls_last=True,
         )  # fmt: skip
         .unique(["mention_id", "person_no"], keep="first", maintain_order=True)

@@ -390,25 +390,38 @@ def prepare_posts(
     )
 
 
-def reachable_posts(posts: pl.LazyFrame, mentions: pl.DataFrame, rules: "LinkRules") -> pl.LazyFrame:
+def reachable_posts(
+    posts: pl.LazyFrame, mentions: pl.DataFrame, rules: "LinkRules"
+) -> pl.LazyFrame:
     """The intervals of :func:`prepare_posts` (``posts``) the linker can reach from prepared
     ``mentions``: every interval of a cadre sharing a mention's name key, pinyin or look-alike
     skeleton (how candidates are found, and all of such a cadre's posts: a post held elsewhere
     on the date counts), and every interval at a unit code a mention gives (how a record's
     region is read from its code). The link of those mentions over these is their link over
     all of ``posts``: a record linked afresh costs its namesakes, not the roster."""
-    names = mentions.select(pl.col("name_key").drop_nulls().unique()).with_columns(
-        pinyin_key(pl.col("name_key")).alias("pinyin"),
-        skeleton_key(pl.col("name_key"), rules.confusables).alias("skeleton"),
-    )
-    codes = mentions.get_column("unit_code_given") if "unit_code_given" in mentions.columns else []
+    names = name_keys(mentions["name_key"], rules)
+    codes = mentions["unit_code_given"].drop_nulls().unique()
     reached = (
         pl.col("name_key").is_in(names["name_key"].implode())
         | pl.col("pinyin_key").is_in(names["pinyin"].implode())
         | pl.col("skeleton").is_in(names["skeleton"].implode())
-        | pl.col("unit_code").is_in(pl.Series(codes, dtype=pl.String).drop_nulls().unique().implode())
+        | pl.col("unit_code").is_in(codes.implode())
     )
     return posts.filter(reached.fill_null(False))
+
+
+def name_keys(keys: pl.Series, rules: "LinkRules") -> pl.DataFrame:
+    """Distinct name keys with their pinyin and look-alike skeleton (the three ways a record
+    finds a candidate)."""
+    return (
+        keys.drop_nulls()
+        .unique()
+        .to_frame("name_key")
+        .with_columns(
+            pinyin_key(pl.col("name_key")).alias("pinyin"),
+            skeleton_key(pl.col("name_key"), rules.confusables).alias("skeleton"),
+        )
+    )
 
 
 TRANSFER = r"机构改革|转隶|更名|改名|撤并|整合组建"

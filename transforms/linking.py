@@ -157,11 +157,8 @@ def _region_from_code(mentions: pl.LazyFrame, posts: pl.LazyFrame) -> pl.LazyFra
     nothing."""
     if "unit_code_given" not in mentions.collect_schema().names():
         mentions = mentions.with_columns(pl.lit(None, dtype=pl.String).alias("unit_code_given"))
-    if "unit_code" not in posts.collect_schema().names():
-        return mentions.with_columns(pl.lit(False).alias("_code_region"))
-    tails = "aliases" if "aliases" in posts.collect_schema().names() else "unit_tail"
     units = (
-        posts.select("unit_code", "unit_prefix", "unit_level", pl.col(tails).alias("unit_tail"))
+        posts.select("unit_code", "unit_prefix", "unit_level", pl.col("aliases").alias("unit_tail"))
         .explode("unit_tail")
         .drop_nulls(["unit_code", "unit_prefix", "unit_tail"])
         .unique()

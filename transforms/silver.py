@@ -105,13 +105,20 @@ def cadre_tables(frames: RosterFrames, rules: linking.LinkRules) -> CadreTables:
     return CadreTables(cadre, held, aliases, post_keys, regions)
 
 
-def learnt_rules(rules: linking.LinkRules, regions: Mapping[str, Sequence[str]]) -> linking.LinkRules:
+def learnt_rules(
+    rules: linking.LinkRules, regions: Mapping[str, Sequence[str]]
+) -> linking.LinkRules:
     """``rules`` with the roster's regions as :func:`cadre_tables` learnt them (``regions``):
     what :func:`~transforms.event_links.roster_rules` gives on the same roster."""
     learnt = {name: tuple(regions[name]) for name in ROSTER_REGIONS}
     if all(getattr(rules, name) == value for name, value in learnt.items()):
         return rules
-    return dataclasses.replace(rules, **learnt)
+    return dataclasses.replace(
+        rules,
+        learned_regions=learnt["learned_regions"],
+        roster_regions=learnt["roster_regions"],
+        learned_prefectures=learnt["learned_prefectures"],
+    )
 
 
 @dataclass(frozen=True)

@@ -143,13 +143,23 @@ def _previous_rows(
     as ``_partition``; null in quarantine), or None when there are none to carry."""
     if not files:
         return None
-    previous = store.scan(layer, spec.name).filter(pl.col("_source_file").is_in(files))
-    key = (store.manifest(layer, spec.name) or {}).get("partition_key")
-    if key and key in previous.collect_schema().names():
-        previous = previous.rename({key: PARTITION})
-    if PARTITION not in previous.collect_schema().names():
-        previous = previous.with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION))
-    return previous.collect()
+    return (
+        _scan_partitioned(store, layer, spec.name)
+        .filter(pl.col("_source_file").is_in(files))
+        .collect()
+    )
+
+
+def _scan_partitioned(store: Warehouse, layer: str, name: str) -> pl.LazyFrame:
+    """The current version of ``layer/name`` with its partition column as ``_partition`` (the
+    Hive key it is stored under renamed; null where the table has none)."""
+    frame = store.scan(layer, name)
+    key = (store.manifest(layer, name) or {}).get("partition_key")
+    if key and key in frame.collect_schema().names():
+        frame = frame.rename({key: PARTITION})
+    if PARTITION not in frame.collect_schema().names():
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION))
+    return frame
 
 
 @dataclass(frozen=True)
@@ -386,13 +396,8 @@ def _earlier_bronze(
         return None
     if not (store.exists("extract", spec.name) and store.exists("bronze", spec.name)):
         return None
-    bronze = store.scan("bronze", spec.name)
-    key = (manifest or {}).get("partition_key")
-    if key and key in bronze.collect_schema().names():
-        bronze = bronze.rename({key: PARTITION})
-    if PARTITION not in bronze.collect_schema().names():
-        bronze = bronze.with_columns(pl.lit(None, dtype=pl.String).alias(PARTITION))
     as_of = date.fromisoformat(str(extra["as_of"]))
+    bronze = _scan_partitioned(store, "bronze", spec.name)
     return EarlierBronze(store.scan("extract", spec.name), bronze, as_of)
 
 

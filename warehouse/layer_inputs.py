@@ -168,7 +168,9 @@ def _post_keys(store: Warehouse, rules: Rules) -> dict[str, Any]:
     rules as the link's; else nothing: the link keys the posts itself."""
     keys = store.manifest("silver", "post_keys")
     extra = (keys or {}).get("extra", {})
-    made_with = [(store.manifest("silver", t) or {}).get("extra", {}) for t in ("cadre", "cadre_post")]
+    made_with = [
+        (store.manifest("silver", t) or {}).get("extra", {}) for t in ("cadre", "cadre_post")
+    ]
     if (
         not keys
         or any(extra.get("inputs") != made.get("inputs") for made in made_with)
