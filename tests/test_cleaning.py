@@ -124,3 +124,53 @@ def test_a_cadre_who_left_may_have_no_unit() -> None:
     bronze, quarantine = _split(ROSTER, rows)
     assert bronze["人员编号"].to_list() == ["RY1", "RY2"]
     assert quarantine["reason"].to_list() == ["单位名称: empty (required)"] * 2
+
+
+def test_reasons_made_for_failing_rows_only_are_every_reason_of_every_row() -> None:
+    """The reasons are formatted only for rows failing a check (most rows fail none): over an
+    export read in several chunks, as readers give it, every row still gets exactly the reasons,
+    in order, that evaluating every check on every row gives. The export this guards against
+    made Polars 2.1's streaming engine panic when the failing rows were filtered in one plan."""
+    from datetime import date
+
+    from transforms import cleaning
+    from transforms.specs import INSPECTION
+
+    good = {"轮次": "2024年第一轮", "被巡察单位": "甲县财政局", "问题编号": "W1", "类型": "巡察",
+            "问题描述": "未按规定", "整改时限": "2024-08-01", "反馈日期": "2024-06-01"}  # fmt: skip
+    broken = [
+        {"类型": "1000条"},  # not a known value
+        {"类型": " ", "问题编号": None},  # blank, and a required field empty
+        {"整改时限": "2099-01-01", "反馈日期": "1900-01-01"},  # two implausible dates
+        {"轮次": "第一轮"},  # no year: no partition
+    ]
+    rows = [dict(good, 问题编号=f"W{i}") for i in range(3_000)]
+    for at, change in zip((5, 1_200, 2_999, 2_000), broken, strict=True):
+        rows[at] = {**rows[at], **change}
+    parts = [_raw(INSPECTION, rows[i : i + 700]).collect() for i in range(0, len(rows), 700)]
+    raw = pl.concat(parts, rechunk=False)
+    assert raw.n_chunks() > 1
+    as_of = date(2026, 12, 6)
+    made = annotate(raw.lazy(), INSPECTION, as_of).collect()
+
+    # The oracle: every check's reason evaluated for every row (as annotate once did).
+    checks = [c for f in INSPECTION.fields for c in cleaning._reasons(f, as_of)]
+    renamed = raw.select(
+        *cleaning.LINEAGE, *(pl.col(f.name).alias(f"raw:{f.name}") for f in INSPECTION.fields)
+    )
+    typed = renamed.with_columns(
+        *(e for f in INSPECTION.fields for e in cleaning._typed(cleaning._as_raw(f)))
+    ).with_columns(cleaning._partition(INSPECTION).alias(cleaning.PARTITION))
+    where, _ = INSPECTION.partition or ("", "")
+    unplaced = pl.col(cleaning.PARTITION).is_null() & pl.col(where).is_not_null()
+    given = pl.col(f"raw:{where}")
+    message = pl.format(f"{where}: cannot tell the year from '{{}}'", given)
+    checks.append((unplaced, cleaning.reason(f"{where}.has_period", where, given, message)))
+    checks += cleaning._key_conflicts(INSPECTION)
+    expected = typed.select(
+        pl.concat_list(pl.when(c).then(r) for c, r in checks).list.drop_nulls().alias("_reasons")
+    )
+    assert made["_reasons"].to_list() == expected["_reasons"].to_list()
+    failing = made.with_row_index().filter(pl.col("_reasons").list.len() > 0)["index"]
+    assert failing.to_list() == [5, 1_200, 2_000, 2_999]
+    assert made.drop("_reasons").equals(typed)

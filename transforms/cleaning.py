@@ -73,13 +73,17 @@ def _typed(spec: FieldSpec) -> list[pl.Expr]:
     return [nz.blank_to_null(raw).alias(spec.column)]
 
 
-def _reasons(spec: FieldSpec, as_of: date | None) -> list[pl.Expr]:
+Check = tuple[pl.Expr, pl.Expr]
+"""A check of a row: when the first (a condition) holds, the second (a :func:`reason`)."""
+
+
+def _reasons(spec: FieldSpec, as_of: date | None) -> list[Check]:
     raw = nz.blank_to_null(pl.col(f"raw:{spec.name}"))
     typed = pl.col(spec.column)
-    out: list[pl.Expr] = []
+    out: list[Check] = []
 
     def when(condition: pl.Expr, check: str, message: pl.Expr) -> None:
-        out.append(pl.when(condition).then(reason(f"{spec.name}.{check}", spec.name, raw, message)))
+        out.append((condition, reason(f"{spec.name}.{check}", spec.name, raw, message)))
 
     if spec.required:
         empty = raw.is_null()
@@ -122,16 +126,14 @@ def _reasons(spec: FieldSpec, as_of: date | None) -> list[pl.Expr]:
     return out
 
 
-def _implausible(
-    spec: FieldSpec, raw: pl.Expr, typed: pl.Expr, as_of: date | None
-) -> list[pl.Expr]:
+def _implausible(spec: FieldSpec, raw: pl.Expr, typed: pl.Expr, as_of: date | None) -> list[Check]:
     """A date that reads but cannot be true (before 1949-10-01, after the run's as-of date: a
     决定日期 of 2099) quarantines its row, not its whole source."""
     earliest, latest = date_bounds(spec, as_of or date(2000, 1, 1))  # no as-of: only earliest
     day = typed.dt.date() if spec.kind == "datetime" else typed
     rule = f"{spec.name}.plausible_date"
     early = pl.format(f"{spec.name}: '{{}}' is before {earliest.isoformat()}", raw)
-    out: list[pl.Expr] = [pl.when(day < earliest).then(reason(rule, spec.name, raw, early))]
+    out: list[Check] = [(day < earliest, reason(rule, spec.name, raw, early))]
     if as_of is not None:
         after = (
             f"more than 30 years after the run's as-of date {as_of.isoformat()}"
@@ -139,7 +141,7 @@ def _implausible(
             else f"after the run's as-of date {as_of.isoformat()}"
         )
         late = pl.format(f"{spec.name}: '{{}}' is {after}", raw)
-        out.append(pl.when(day > latest).then(reason(rule, spec.name, raw, late)))
+        out.append((day > latest, reason(rule, spec.name, raw, late)))
     return out
 
 
@@ -183,16 +185,55 @@ def annotate(raw: pl.LazyFrame, source: SourceSpec, as_of: date | None = None) -
         names = " and ".join(source.one_of)
         message = pl.lit(f"no person key: {names} are all empty")
         nobody = reason("person_key.present", None, pl.lit(None), message)
-        checks.append(pl.when(nothing).then(nobody))
+        checks.append((nothing, nobody))
     if source.partition is not None:
         # A partition field that was read but names no period (轮次 without a year).
         where, grain = source.partition
         unplaced = pl.col(PARTITION).is_null() & pl.col(_field(source, where).column).is_not_null()
         given = pl.col(f"raw:{where}")
         message = pl.format(f"{where}: cannot tell the {grain} from '{{}}'", given)
-        checks.append(pl.when(unplaced).then(reason(f"{where}.has_period", where, given, message)))
+        checks.append((unplaced, reason(f"{where}.has_period", where, given, message)))
     checks += _key_conflicts(source)
-    return typed.with_columns(pl.concat_list(checks).list.drop_nulls().alias(REASONS))
+    return _with_reasons(typed, checks)
+
+
+def _with_reasons(typed: pl.LazyFrame, checks: list[Check]) -> pl.LazyFrame:
+    """``typed`` with ``_reasons``: the reason of every check whose condition holds, in the
+    order of ``checks``. The conditions are evaluated for every row, the reasons (their
+    sentences formatted) only for the rows failing one: most rows fail none, and formatting
+    every check's sentence for every row was most of the typing's cost (measured: 4.3 s of
+    the roster's at 100,000 rows, now 1.2 s)."""
+    if not checks:
+        return typed.with_columns(pl.lit([], dtype=pl.List(REASON)).alias(REASONS))
+    flags = [f"_check{i}" for i in range(len(checks))]
+    flagged = (
+        typed.with_columns(
+            *(c.fill_null(False).alias(f) for (c, _), f in zip(checks, flags, strict=True))
+        )
+        .with_row_index("_row")
+        .collect()
+    )
+    # The failing rows are filtered and their reasons made eagerly, over one chunk: the
+    # streaming engine of Polars 2.1, filtering a many-chunk text column and then stripping it,
+    # panicked (``i < self.len()``, on an inspection workbook of 17,002 rows).
+    failing = (
+        flagged.filter(pl.any_horizontal(flags))
+        .rechunk()
+        .select(
+            "_row",
+            pl.concat_list(
+                pl.when(pl.col(f)).then(why) for (_, why), f in zip(checks, flags, strict=True)
+            )
+            .list.drop_nulls()
+            .alias(REASONS),
+        )
+    )
+    return (
+        flagged.lazy()
+        .join(failing.lazy(), on="_row", how="left", maintain_order="left")
+        .with_columns(pl.col(REASONS).fill_null(pl.lit([], dtype=pl.List(REASON))))
+        .drop("_row", *flags)
+    )
 
 
 def key_values(source: SourceSpec) -> list[pl.Expr]:
@@ -202,13 +243,13 @@ def key_values(source: SourceSpec) -> list[pl.Expr]:
     return [_typed(_field(source, k))[0].alias(f"_key{i}") for i, k in enumerate(source.key)]
 
 
-def _key_conflicts(source: SourceSpec) -> list[pl.Expr]:
+def _key_conflicts(source: SourceSpec) -> list[Check]:
     """Rows sharing the key but naming different people (``identity`` fields differ, where
     present; an ID number only where valid): each gets a reason, so none of them is merged."""
     if not source.identity:
         return []
     key = [_field(source, k).column for k in source.key]
-    out: list[pl.Expr] = []
+    out: list[Check] = []
     for name in source.identity:
         spec = _field(source, name)
         value = pl.col(spec.column)
@@ -223,7 +264,7 @@ def _key_conflicts(source: SourceSpec) -> list[pl.Expr]:
             pl.col(key[0]),
         )
         conflict = reason(f"{source.key[0]}.one_person", source.key[0], pl.col(key[0]), message)
-        out.append(pl.when(differs & pl.col(key[0]).is_not_null()).then(conflict))
+        out.append((differs & pl.col(key[0]).is_not_null(), conflict))
     return out
 
 
