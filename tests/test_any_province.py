@@ -951,3 +951,49 @@ def test_the_cadres_a_roster_change_touches_are_those_changed_and_their_colleagu
     touched = changed_cadres(before, after).collect()["person_no"].sort().to_list()
     assert touched == ["A", "B", "C", "D", "E"]
     assert changed_cadres(before, before).collect().is_empty()
+
+
+def test_the_records_a_roster_change_opens_again_are_those_that_could_name_a_changed_cadre() -> (
+    None
+):
+    # stale_records keys each distinct written name once: every way a record finds a candidate
+    # still opens it again. A (张伟, ID …123X, post at u1) and B (陈海) changed; each record below
+    # reaches one of them one way, the last reaches nobody who changed.
+    from transforms.event_links import stale_records
+
+    def cadres(rows: list[tuple[str, str, str | None]]) -> pl.LazyFrame:
+        return pl.LazyFrame(rows, schema=["person_no", "name_key", "id_number"], orient="row")
+
+    def posts(rows: list[tuple[str, str]]) -> pl.LazyFrame:
+        return pl.LazyFrame(rows, schema=["person_no", "unit_code"], orient="row")
+
+    before = (
+        cadres([("A", "张伟", "11010119900307123X"), ("B", "陈海", None), ("C", "李娟", None)]),
+        posts([("A", "u1"), ("B", "u2"), ("C", "u9")]),
+    )
+    after = (  # A moved from u1; B's ID number is now known
+        cadres([("A", "张伟", "11010119900307123X"), ("B", "陈海", "110101198001011234"),
+                ("C", "李娟", None)]),
+        posts([("A", "u1-new"), ("B", "u2"), ("C", "u9")]),
+    )  # fmt: skip
+    written = [  # key, name, ID given, 人员编号 given, unit code given, linked to
+        ("exact", "张伟", None, None, None, None),
+        ("pinyin", "章伟", None, None, None, None),
+        ("look-alike", "阵每", None, None, None, None),
+        ("traditional", "張偉", None, None, None, None),
+        ("id", "某人", "11010119900307123x", None, None, None),
+        ("person_no", "某人", None, " A ", None, None),
+        ("code", "某人", None, None, "u1", None),
+        ("linked", "某人", None, None, None, "A"),
+        ("nobody", "李娟", "110101199912310000", "C", "u9", "C"),
+    ]
+    named = pl.DataFrame(
+        [(k, n, i, p, c) for k, n, i, p, c, _ in written], orient="row",
+        schema=["source_key", "subject_name", "id_given", "person_no_given", "unit_code_given"],
+    ).with_columns(
+        pl.lit("petition").alias("source"), pl.lit(0, dtype=pl.Int32).alias("subject_index"),
+        pl.lit(1, dtype=pl.UInt64).alias("_evidence"),
+    )  # fmt: skip
+    earlier = named.with_columns(pl.Series("person_no", [w[5] for w in written]))
+    stale = stale_records(named, earlier.lazy(), RULES, before, after)
+    assert sorted(stale["source_key"]) == sorted(k for k, *_ in written if k != "nobody")

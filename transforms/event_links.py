@@ -105,8 +105,10 @@ def link_events(
         kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
         if stale is not None:
             kept = kept.join(stale, on=IDENTITY, how="anti")
-        known: pl.DataFrame | None = named.join(kept, on=IDENTITY, how="inner")
-        fresh = named.join(kept.select(IDENTITY), on=IDENTITY, how="anti")
+        # One join: a record with an earlier decision is known, the others are fresh.
+        joined = named.join(kept.with_columns(_kept=pl.lit(True)), on=IDENTITY, how="left")
+        known: pl.DataFrame | None = joined.filter(pl.col("_kept").is_not_null()).drop("_kept")
+        fresh = joined.filter(pl.col("_kept").is_null()).drop("_kept", *DECISION)
     else:
         known, fresh = None, named
     fresh = fresh.with_row_index("mention_id")
@@ -224,7 +226,7 @@ def stale_records(
     a record's code gives is read from every post at the code), and those linked to such a
     cadre. Every other record has the same candidates, seen the same way, so its decision stands
     (``rules``, with the roster's regions, are the same both times)."""
-    changed = changed_cadres(before, after)
+    changed = changed_cadres(before, after).collect().lazy()
     codes = _codes_held(changed, before[1], after[1]).collect()["unit_code"]
     people = (
         pl.concat([before[0], after[0]], how="diagonal_relaxed")
@@ -233,27 +235,31 @@ def stale_records(
         .collect()
     )
     names = name_keys(people["name_key"], rules)
-    record = named.lazy().select(
-        *IDENTITY,
-        nz.name_key(pl.col("subject_name")).alias("name_key"),
-        nz.normalize_id_number(pl.col("id_given")).alias("id_number"),
-        nz.blank_to_null(pl.col("person_no_given")).alias("person_no_given"),
-        "unit_code_given",
+    # Each distinct name written in the records is keyed once (a name is written by thousands).
+    written = named.select(pl.col("subject_name").unique()).with_columns(
+        nz.name_key(pl.col("subject_name")).alias("name_key")
     )
-    keys = record.select("name_key").unique().collect()["name_key"]
-    hit = name_keys(keys, rules)
+    hit = name_keys(written["name_key"], rules)
     matched = hit.filter(
         pl.col("name_key").is_in(names["name_key"].implode())
         | pl.col("pinyin").is_in(names["pinyin"].implode())
         | pl.col("skeleton").is_in(names["skeleton"].implode())
-    )["name_key"]
+    ).select("name_key")
+    matched_names = written.join(matched, on="name_key", how="semi")["subject_name"]
     persons, ids = people["person_no"].drop_nulls(), people["id_number"].drop_nulls()
-    by_evidence = record.filter(
-        pl.col("name_key").is_in(matched.implode())
-        | pl.col("id_number").is_in(ids.implode())
-        | pl.col("person_no_given").is_in(persons.implode())
-        | pl.col("unit_code_given").is_in(codes.implode())
-    ).select(IDENTITY)
+    given_ids = named.select(pl.col("id_given").unique()).filter(
+        nz.normalize_id_number(pl.col("id_given")).is_in(ids.implode())
+    )["id_given"]
+    by_evidence = (
+        named.lazy()
+        .filter(
+            pl.col("subject_name").is_in(matched_names.implode())
+            | pl.col("id_given").is_in(given_ids.implode())
+            | nz.blank_to_null(pl.col("person_no_given")).is_in(persons.implode())
+            | pl.col("unit_code_given").is_in(codes.implode())
+        )
+        .select(IDENTITY)
+    )
     by_link = earlier.filter(pl.col("person_no").is_in(persons.implode())).select(IDENTITY)
     return pl.concat([by_evidence, by_link]).unique().collect()
 
