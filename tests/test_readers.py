@@ -231,3 +231,33 @@ def test_a_missing_table_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(SourceError, match="no table 'petitions'"):
         read_source(config, PETITION)
+
+
+def test_a_sqlite_table_is_read_as_its_text_whatever_its_first_rows_hold(tmp_path: Path) -> None:
+    # SQLite is read through ADBC (Arrow), which types a result column by its first rows: a
+    # column empty (NULL) for thousands of rows, then text, failed with a type mismatch, and
+    # one holding numbers must come as the text SQLite gives them. Every value is read as the
+    # database's CAST to text gives it, NULL stays NULL, '' stays '', a value starting with
+    # the mark the read adds ('v') keeps it.
+    from transforms.specs import POST_HISTORY
+
+    db = tmp_path / "r.db"
+    late = ["", None, 5, 1.5, "v开头", "任 2020 1号", "x" * 300]
+    rows = [
+        (f"P{i:05d}", None if i % 3 else "001", "财政局", "局长", "2020-01-01",
+         None if i < 2_400 else "2021-02-03", None if i < 2_300 else late[i % len(late)])
+        for i in range(2_500)
+    ]  # fmt: skip
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE h (人员编号 TEXT, 单位代码, 单位名称 TEXT, 职务 TEXT, 任职时间, 免职时间, 任免文号)"
+        )
+        conn.executemany("INSERT INTO h VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        names = [f.name for f in POST_HISTORY.fields]
+        cast = ", ".join(f'CAST("{n}" AS TEXT)' for n in names)
+        order = ", ".join(f'"{n}"' for n in POST_HISTORY.sql_order)
+        expected = conn.execute(f"SELECT {cast} FROM h ORDER BY {order}").fetchall()  # noqa: S608
+    config = SourceConfig("post_history", "sql", url=f"sqlite:///{db}", table="h")
+    batch = read_source(config, POST_HISTORY)
+    assert batch.rows.select(names).rows() == expected
+    assert {"", "v开头", "5", "1.5", None} <= set(batch.rows["任免文号"].to_list())
