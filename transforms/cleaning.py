@@ -228,12 +228,15 @@ def _with_reasons(typed: pl.LazyFrame, checks: list[Check]) -> pl.LazyFrame:
             .alias(REASONS),
         )
     )
-    return (
-        flagged.lazy()
-        .join(failing.lazy(), on="_row", how="left", maintain_order="left")
-        .with_columns(pl.col(REASONS).fill_null(pl.lit([], dtype=pl.List(REASON))))
-        .drop("_row", *flags)
+    # Joined on the row number alone, then set beside the typed columns: the wide frame is not
+    # copied by a join.
+    reasons = (
+        flagged.select("_row")
+        .join(failing, on="_row", how="left", maintain_order="left")
+        .get_column(REASONS)
+        .fill_null(pl.lit([], dtype=pl.List(REASON)))
     )
+    return flagged.drop("_row", *flags).with_columns(reasons).lazy()
 
 
 def key_values(source: SourceSpec) -> list[pl.Expr]:
