@@ -294,3 +294,18 @@ def test_a_sqlite_table_is_read_in_batches_and_named_by_their_digest(
     for start in range(0, 50, 7):
         digest.update(expected.slice(start, 7).write_csv().encode())
     assert batch.files[0].load_id == digest.hexdigest()[:16]
+
+
+def test_batches_of_any_size_are_cut_again_to_the_read_size_in_order() -> None:
+    # ADBC's batches need not be the read's size; the read's digest is of batches of that size.
+    import polars as pl
+
+    from warehouse.read_sql import _sized
+
+    frames = [
+        pl.DataFrame({"v": list(range(a, b))}) for a, b in ((0, 3), (3, 13), (13, 13), (13, 17))
+    ]
+    cut = list(_sized(iter(frames), 7))
+    assert [f.height for f in cut] == [7, 7, 3]
+    assert pl.concat(cut)["v"].to_list() == list(range(17))
+    assert list(_sized(iter([]), 7)) == []

@@ -180,20 +180,27 @@ def _sqlite_batches(
     ):
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_BATCH)})
         cursor.execute(str(compiled), parameters or None)
-        held: list[pl.DataFrame] = []
-        for batch in cursor.fetch_record_batch():
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            # (an empty result has no value to type its columns by: Arrow calls them numbers)
-            held.append(frame.rename(dict(zip(frame.columns, names, strict=True))).cast(pl.String))
-            if sum(f.height for f in held) >= _BATCH:
-                rows = pl.concat(held)
-                yield rows.head(_BATCH).select(unmarked)
-                held = [rows.slice(_BATCH)] if rows.height > _BATCH else []
-        rest = pl.concat(held) if held else None
-        while rest is not None and rest.height:
-            yield rest.head(_BATCH).select(unmarked)
-            rest = rest.slice(_BATCH)
+        # (an empty result has no value to type its columns by: Arrow calls them numbers)
+        read = (
+            pl.DataFrame(batch)
+            .cast(pl.String)
+            .rename(dict(zip(batch.schema.names, names, strict=True)))
+            for batch in cursor.fetch_record_batch()
+        )
+        for rows in _sized(read, _BATCH):
+            yield rows.select(unmarked)
+
+
+def _sized(frames: Iterator[pl.DataFrame], size: int) -> Iterator[pl.DataFrame]:
+    """``frames`` again, as frames of ``size`` rows (the last one fewer), in order."""
+    held = pl.DataFrame()
+    for frame in frames:
+        held = pl.concat([held, frame]) if held.width else frame
+        while held.height >= size:
+            yield held.head(size)
+            held = held.slice(size)
+    if held.height:
+        yield held
 
 
 def _flag_expr(table: sa.TableClause, protected: list[str]) -> sa.ColumnElement[Any]:
