@@ -309,3 +309,30 @@ def test_batches_of_any_size_are_cut_again_to_the_read_size_in_order() -> None:
     assert [f.height for f in cut] == [7, 7, 3]
     assert pl.concat(cut)["v"].to_list() == list(range(17))
     assert list(_sized(iter([]), 7)) == []
+
+
+def test_text_that_is_not_utf8_in_a_sqlite_table_names_its_column_and_row_not_its_value(
+    tmp_path: Path,
+) -> None:
+    # SQLite keeps whatever bytes it is given: a petition written in GBK (its summary naming the
+    # reporter) reached Polars unchecked through ADBC and failed with a bare UnicodeDecodeError.
+    # It is a SourceError naming the column and row; the value never shows (it may be a
+    # reporter's).
+    db = tmp_path / "p.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            'CREATE TABLE petition ("件号", "收件日期", "举报人姓名", "被反映人姓名", "问题摘要", "办理结果")'
+        )
+        conn.execute(
+            "INSERT INTO petition VALUES ('XF1', '2024-05-06', '李举报', '张伟', '正常', '属实')"
+        )
+        conn.execute(
+            "INSERT INTO petition VALUES ('XF2', '2024-05-07', '李举报', '张伟', CAST(? AS TEXT), '属实')",
+            ("李举报反映张伟".encode("gbk"),),
+        )
+    config = SourceConfig("petition", "sql", url=f"sqlite:///{db}", table="petition")
+    with pytest.raises(SourceError) as raised:
+        read_source(config, PETITION)
+    said = str(raised.value)
+    assert "column 问题摘要, row 2" in said and "not UTF-8 text" in said
+    assert "李举报" not in said and "张伟" not in said and "\ufffd" not in said

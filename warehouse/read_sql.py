@@ -11,6 +11,7 @@ from typing import Any
 
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import polars as pl
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -127,6 +128,8 @@ def read_sql(
                 batches.append(protection.protect_rows(boundary(frame, spec, counts), spec, deid))
     except sa.exc.NoSuchTableError as error:
         raise SourceError(spec.name, where, f"no table '{config.table}' in the database") from error
+    except NotText as error:
+        raise SourceError(spec.name, where, str(error)) from None
     except (sa.exc.SQLAlchemyError, adbc_sqlite.Error) as error:
         problem = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise SourceError(spec.name, where, f"cannot read the database: {problem}") from error
@@ -182,13 +185,39 @@ def _sqlite_batches(
         cursor.execute(str(compiled), parameters or None)
         # (an empty result has no value to type its columns by: Arrow calls them numbers)
         read = (
-            pl.DataFrame(batch)
+            pl.DataFrame(_text(batch, names, i * _BATCH))
             .cast(pl.String)
             .rename(dict(zip(batch.schema.names, names, strict=True)))
-            for batch in cursor.fetch_record_batch()
+            for i, batch in enumerate(cursor.fetch_record_batch())
         )
         for rows in _sized(read, _BATCH):
             yield rows.select(unmarked)
+
+
+class NotText(Exception):
+    """A value of a SQLite table is not UTF-8 text (the message names the column and row, never
+    the value: it may be a reporter's)."""
+
+
+def _text(batch: pa.RecordBatch, names: list[str], before: int) -> pa.RecordBatch:
+    """``batch`` (its rows follow ``before`` others), checked to hold UTF-8 text only: SQLite
+    keeps whatever bytes it is given (an export written in GBK), ADBC passes them on unchecked,
+    and Polars then failed on them with a bare ``UnicodeDecodeError``."""
+    try:
+        batch.validate(full=True)
+    except pa.ArrowInvalid:
+        for name, column in zip(names, batch.columns, strict=True):
+            for row, value in enumerate(column.cast(pa.binary()).to_pylist(), start=before + 1):
+                try:
+                    (value or b"").decode("utf-8")
+                except UnicodeDecodeError:
+                    raise NotText(
+                        f"column {name}, row {row:,} (in the order read): not UTF-8 text (an "
+                        "export written in another encoding, GBK perhaps); write the table as "
+                        "UTF-8 and run again"
+                    ) from None
+        raise
+    return batch
 
 
 def _sized(frames: Iterator[pl.DataFrame], size: int) -> Iterator[pl.DataFrame]:
