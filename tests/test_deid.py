@@ -353,6 +353,58 @@ def test_a_mobile_number_in_any_written_form_is_always_removed(
     assert written not in out and number not in out.replace(sep, "") and removed.get("phone") == 1
 
 
+_PIECES = st.one_of(
+    st.from_regex(r"\A[0-9]{1,9}\Z"),
+    st.sampled_from([" ", "-", ".", "/", "(", ")", "+", "[", " - ", "—", "x", "转", "ext"]),
+    st.sampled_from(["XF", "号", "电话", "件号", "a", "，", "（", "＋", "０", "٣", "“"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_PIECES, min_size=1, max_size=12))
+def test_libphonenumber_is_skipped_only_where_it_could_find_no_number_to_keep(pieces) -> None:  # type: ignore[no-untyped-def]
+    # The phone recogniser skips libphonenumber on a run of digits where no number it keeps can
+    # start (document numbers like XF2000-9000178). For any run of digit groups, separators,
+    # brackets, pluses and letters: where the skip applies, libphonenumber keeps nothing, so the
+    # spans found are the same as without the skip.
+    import phonenumbers
+
+    from transforms import recognisers as r
+
+    window = r.wide("".join(pieces))
+    if r._may_keep(window):
+        return
+    for match in phonenumbers.PhoneNumberMatcher(window, "CN", leniency=r._POSSIBLE):
+        national = str(match.number.national_number)
+        assert not r._keep_number(match.raw_string, national), (window, match.raw_string)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(_PIECES, min_size=1, max_size=16), before=_CJK)
+def test_phones_found_with_the_skip_are_those_found_without_it(pieces, before) -> None:  # type: ignore[no-untyped-def]
+    # The same property through the recogniser itself: every span, in order, with or without it.
+    from transforms import recognisers as r
+
+    text = before + "".join(pieces)
+    norm = r.wide(text)
+    found = list(r.phones(text, norm))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(r, "_may_keep", lambda _window: True)
+        assert list(r.phones(text, norm)) == found
+
+
+def test_document_numbers_skip_libphonenumber_and_phones_do_not() -> None:
+    # The cases the skip exists for and the forms it must still send on (each a kept number's
+    # first character: 0 area code, 1 mobile, 86 country code, 400/800, brackets, plus).
+    from transforms.recognisers import _may_keep
+
+    assert not _may_keep("XF2000-9000178")
+    assert not _may_keep("号2023-56789")
+    for window in ["0771-5551234", "13912345678", "8613912345678", "4008123456", "(771)5551234",
+                   "+86 771 5551234", "号 2345 0771234", "XF2000-8001234", "٣٣٣٣٣٣٣"]:  # fmt: skip
+        assert _may_keep(window), window
+
+
 _WORDS = [
     *RULES.must_keep,
     "县发改局",

@@ -146,6 +146,21 @@ matcher costs about 0.3 ms a text; run on these runs alone, the ingest keeps pac
 _MOBILE_ANY = re.compile(r"(?<![0-9])(?:(?:\+|00)86[ \-]?)?1[3-9]\d(?:[ .\-]?\d){8}(?![0-9])")
 
 
+_MAY_KEEP = re.compile(r"(?<![0-9])[0148]|[(+\[（［＋﹢]|[^\x00-\x7f\u3000-\u9fff]")
+"""Where a number :func:`_keep_number` keeps can start: libphonenumber's match starts at a lead
+bracket or plus, or at the first digit of a run (the text's, or one after a separator it splits
+on). A kept number is written with ``+``/``(``, starts ``0`` (an area or trunk code, ``00``),
+``1`` (a mobile, a carrier code), ``86`` (the country code without ``+``) or ``400``/``800``. Any
+character outside ASCII and CJK (a digit of another script, an unusual plus or bracket) also
+sends the window to libphonenumber."""
+
+
+def _may_keep(window: str) -> bool:
+    """Whether libphonenumber could find a number in ``window`` that :func:`_keep_number` keeps;
+    ``False`` for the document numbers free text is full of (``XF2000-9000178``)."""
+    return _MAY_KEEP.search(window) is not None
+
+
 def _keep_number(raw: str, national: str) -> bool:
     """A mobile, a number written with its area code or country code, or a 400/800 number."""
     if _MOBILE.match(national):
@@ -167,6 +182,8 @@ def phones(text: str, norm: str) -> Iterator[Span]:
             continue
         at = max(0, island.start() - 2)
         window = norm[at : island.end()]
+        if not _may_keep(window):
+            continue
         for match in phonenumbers.PhoneNumberMatcher(window, "CN", leniency=_POSSIBLE):
             national = str(match.number.national_number)
             if _keep_number(match.raw_string, national):
