@@ -192,6 +192,41 @@ def test_bench_link_takes_profiles_and_refuses_an_unknown_one() -> None:
         parser().parse_args(["bench", "link", "--profile", "shanghai"])
 
 
+def test_the_memory_of_each_step_is_its_highest_sample_between_its_start_and_end() -> None:
+    from datetime import datetime
+
+    from orchestration.bench.incremental import Sampler, step_memory
+
+    # Two steps from a run log as Dagster writes it, samples before, during and between them: a
+    # step's peak is the highest sample inside its span (not the process's high-water mark), its
+    # rise that less the last sample before it started; a step no sample fell in is left out.
+    def line(at: str, event: str, step: str) -> str:
+        verb = "Started" if event == "STEP_START" else "Finished"
+        return (f"2026-12-07 {at} - dagster - DEBUG - dajiandu - 1f - 10805 - {step} - {event} - "
+                f'{verb} execution of step "{step}".')  # fmt: skip
+
+    log = "\n".join([
+        line("01:00:00,000", "STEP_START", "ingest_roster"),
+        "2026-12-07 01:00:00,500 - dagster - INFO - roster: 5 rows",
+        line("01:00:01,000", "STEP_SUCCESS", "ingest_roster"),
+        line("01:00:02,000", "STEP_START", "gold"),
+        line("01:00:03,000", "STEP_FAILURE", "gold"),
+        line("01:00:04,000", "STEP_START", "serving_db"),
+        line("01:00:04,010", "STEP_SUCCESS", "serving_db"),
+    ])  # fmt: skip
+    at = lambda t: datetime.strptime(f"2026-12-07 01:00:{t}", "%Y-%m-%d %H:%M:%S.%f").timestamp()  # noqa: E731
+    samples = [(at("00.0"), 90.0), (at("00.2"), 300.0), (at("00.9"), 250.0),
+               (at("01.5"), 280.0), (at("02.4"), 200.0), (at("05.0"), 900.0)]  # fmt: skip
+    assert step_memory(log, samples) == {"ingest_roster": [300.0, 300.0], "gold": [200.0, -80.0]}
+    # The sampler reads this process's resident memory.
+    sampler = Sampler(every=0.01)
+    sampler.start()
+    sampler.done.wait(0.1)
+    sampler.done.set()
+    sampler.join()
+    assert sampler.samples and all(mb > 10 for _, mb in sampler.samples)
+
+
 def test_a_new_month_run_equals_a_full_rebuild_and_the_check_sees_one_byte(
     baseline, sources, tmp_path
 ) -> None:

@@ -20,14 +20,20 @@ process (so each has its own peak memory; CPU is the child's user + system time)
 The outputs (case booklet, serving database, bundles) are timed inside each run, each on its own
 line (CPU seconds of the run's process while it was writing them; the run is one process and
 Dagster's in-process executor runs one step at a time). Every line carries the machine's load.
+Each run also prints the steps where its memory peaked: the process's resident memory, sampled
+every 50 ms, at its highest while the step ran (from the run log's step start and end), and how
+far it rose over what the process held when the step started.
 """
 
 import json
 import os
+import re
 import resource
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +56,8 @@ class Phase:
     outputs: dict[str, float] = field(default_factory=dict)
     bundle_files: dict[str, int] = field(default_factory=dict)
     """The bundles' files this run made, and all their files (the others were carried over)."""
+    steps: dict[str, list[float]] = field(default_factory=dict)
+    """Step → [peak MB while it ran, rise over its start MB] (:func:`step_memory`)."""
 
 
 def _cpu_children() -> float:
@@ -64,8 +72,54 @@ def _measured(phase: str, cadres: int, command: list[str]) -> Phase:
     record = next((r for r in child.records if "outputs" in r), {})
     return Phase(
         phase, cadres, child.seconds, _cpu_children() - before, child.peak_mb, load,
-        record.get("outputs", {}), record.get("bundle_files", {}),
+        record.get("outputs", {}), record.get("bundle_files", {}), record.get("steps", {}),
     )  # fmt: skip
+
+
+class Sampler(threading.Thread):
+    """The process's resident memory (``/proc/self/status``), every ``every`` seconds, with the
+    time: a list of (epoch seconds, MB). Empty where ``/proc`` is not (not Linux)."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.every = every
+        self.samples: list[tuple[float, float]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        status = Path("/proc/self/status")
+        while status.exists() and not self.done.is_set():
+            rss = next(
+                (line for line in status.read_text().splitlines() if line.startswith("VmRSS:")), ""
+            )
+            if rss:
+                self.samples.append((time.time(), int(rss.split()[1]) / 1024))
+            self.done.wait(self.every)
+
+
+_STEP_EVENT = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .* - (STEP_START|STEP_SUCCESS|STEP_FAILURE) - .*step \"([^\"]+)\""
+)
+
+
+def step_memory(log: str, samples: list[tuple[float, float]]) -> dict[str, list[float]]:
+    """Per step of the run ``log`` (Dagster's lines, local time): [the highest sample while it
+    ran, that less the last sample before it started], in MB; a step no sample fell in is left
+    out."""
+    spans: dict[str, list[float]] = {}
+    for line in log.splitlines():
+        m = _STEP_EVENT.match(line)
+        if m:
+            at = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            spans.setdefault(m.group(3), []).append(at)
+    found: dict[str, list[float]] = {}
+    for step, (start, end, *_) in ((k, v) for k, v in spans.items() if len(v) >= 2):
+        during = [mb for at, mb in samples if start <= at <= end]
+        before = [mb for at, mb in samples if at < start]
+        if during:
+            peak = max(during)
+            found[step] = [round(peak, 1), round(peak - (before[-1] if before else 0.0), 1)]
+    return found
 
 
 def run_command(sources_yaml: Path, warehouse: Path, as_of: str = "") -> list[str]:
@@ -104,10 +158,17 @@ def _run(sources_yaml: str, warehouse: str, as_of: str = "") -> None:
     ):
         owner = importlib.import_module(module)
         setattr(owner, attribute, timing(name, getattr(owner, attribute)))
+    logs = Path(warehouse) / "logs"
+    earlier = set(logs.glob("run-*.log"))
+    sampler = Sampler()
+    sampler.start()
     outcome = run_pipeline(Path(sources_yaml), Path(warehouse), as_of=as_of, log_level="WARNING")
+    sampler.done.set()
     if not outcome.success:
         raise SystemExit(f"run failed: {outcome.failure}")
-    harness.emit({"outputs": spent, "bundle_files": files})
+    new = sorted(set(logs.glob("run-*.log")) - earlier)
+    steps = step_memory(new[-1].read_text(encoding="utf-8"), sampler.samples) if new else {}
+    harness.emit({"outputs": spent, "bundle_files": files, "steps": steps})
 
 
 def scopes_yaml(sources_yaml: Path) -> None:
@@ -330,6 +391,10 @@ def _show(phases: list[Phase], p: Phase) -> None:
         made, total = p.bundle_files["made"], p.bundle_files["files"]
         print(TABLE.aside(f"bundles: {made:,} of {total:,} files made; the others hard-linked "
                           "(unchanged since the last run, or the booklet's copy)"))  # fmt: skip
+    if p.steps:
+        top = sorted(p.steps.items(), key=lambda kv: -kv[1][0])[:5]
+        print(TABLE.aside("peak MB by step (rise while it ran): " + ", ".join(
+            f"{step} {peak:,.0f} (+{rise:,.0f})" for step, (peak, rise) in top)))  # fmt: skip
     if p.outputs:
         data, base = p.cpu - sum(p.outputs.values()), full.cpu - sum(full.outputs.values())
         print(TABLE.aside(f"without the outputs: {data:.1f} s CPU = {harness.ratio(data, base):.2f}× "
