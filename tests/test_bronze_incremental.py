@@ -442,3 +442,54 @@ def test_rows_taken_from_the_last_bronze_give_what_checking_every_row_gives(
     assert_frame_equal(made[0].quarantine, made[1].quarantine)
     assert made[0].extract is not None and made[1].extract is not None
     assert_frame_equal(made[0].extract, made[1].extract)
+
+
+def test_a_new_appointment_or_a_closed_post_changes_only_its_years_post_history(
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from transforms.specs import POST_HISTORY
+
+    # The post history has no 更新时间: it is read in full every run. Partitioned by the year of
+    # 任职时间, read in that order, with each row named <table>@-, a month's usual changes (a new
+    # appointment, a post closed) change the bytes of their year's partition only: the gate
+    # validates that year and carries the others' results over by their digest. Dates in the
+    # forms clerks write (2018年3月5日, 2018.05.01) sort by their year as 2021-02-01 does.
+    db = tmp_path / "roster.db"
+    rows = [("P1", "A01", "县财政局", "科员", "2018年3月5日", "2021-01-31", "安组干〔2018〕3号"),
+            ("P2", "A02", "县教育局", "副局长", "2018.05.01", None, None),
+            ("P1", "A01", "县财政局", "副局长", "2021-02-01", None, "安组干〔2021〕9号"),
+            ("P3", "A03", "县卫健局", "局长", "2025.01.05", None, None),
+            ("P4", "A01", "县财政局", "科员", "2023-07-01", None, None)]  # fmt: skip
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE cadre_post_history (人员编号, 单位代码, 单位名称, 职务, 任职时间, 免职时间, 任免文号)"
+        )
+        conn.executemany("INSERT INTO cadre_post_history VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    config = SourceConfig("post_history", "sql", url=f"sqlite:///{db}", table="cadre_post_history")
+    store = Warehouse(tmp_path / "w")
+    as_of = date(2025, 12, 1)
+
+    def files() -> dict[str, str]:
+        return store.manifest("bronze", "post_history")["files"]  # type: ignore[index,no-any-return]
+
+    ingest(POST_HISTORY, config, store, as_of=as_of)
+    before = files()
+    assert {name.split("/")[0] for name in before} == {
+        "year=2018",
+        "year=2021",
+        "year=2023",
+        "year=2025",
+    }
+    with sqlite3.connect(db) as conn:  # P0 appointed on 2025-11-03; P3's post closed
+        conn.execute(
+            "INSERT INTO cadre_post_history VALUES ('P0', 'A03', '县卫健局', '副局长', '2025-11-03', NULL, NULL)"
+        )
+        conn.execute("UPDATE cadre_post_history SET 免职时间 = '2025-11-02' WHERE 人员编号 = 'P3'")
+    ingest(POST_HISTORY, config, store, as_of=as_of)
+    after = files()
+    changed = sorted(name for name in after if after[name] != before.get(name))
+    assert changed == [name for name in after if name.startswith("year=2025")]
+    landed = store.scan("bronze", "post_history").collect()
+    assert landed.height == 6 and set(landed["_load_id"]) == {"cadre_post_history@-"}

@@ -267,8 +267,10 @@ def test_a_sqlite_table_is_read_in_batches_and_named_by_their_digest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The read holds one batch at a time (a whole post history in Arrow took 400 MB more at
-    # 1,000,000 cadres); the read's name (load_id, what a table without 更新时间 lands its rows
-    # under) is the digest of its batches as text, the same whatever way the rows are fetched.
+    # 1,000,000 cadres); the read's name (load_id, what the manifest records of a table without
+    # 更新时间) is the digest of its batches as text, the same whatever way the rows are fetched.
+    # Its rows are each named <table>@- (a row's version is its text), so an unchanged row lands
+    # the same bytes whatever else the table changed, in the spec's order (任职时间 first).
     import hashlib
 
     import polars as pl
@@ -288,8 +290,10 @@ def test_a_sqlite_table_is_read_in_batches_and_named_by_their_digest(
     config = SourceConfig("post_history", "sql", url=f"sqlite:///{db}", table="h")
     batch = read_source(config, POST_HISTORY)
     names = [f.name for f in POST_HISTORY.fields]
-    assert batch.rows["人员编号"].to_list() == [r[0] for r in sorted(rows, key=lambda r: r[0])]
-    expected = pl.DataFrame(sorted(rows), schema=names, orient="row")
+    order = sorted(rows, key=lambda r: (r[4], r[0], r[2], r[3]))
+    assert batch.rows["人员编号"].to_list() == [r[0] for r in order]
+    assert set(batch.rows["_load_id"]) == {"h@-"}
+    expected = pl.DataFrame(order, schema=names, orient="row")
     digest = hashlib.sha256()
     for start in range(0, 50, 7):
         digest.update(expected.slice(start, 7).write_csv().encode())

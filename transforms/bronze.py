@@ -167,8 +167,8 @@ def _taken_from(
     run landed as they are, with this read's lineage; and the rows still to type and check.
 
     A row is taken when the earlier extract held it with the same text and file, once on each
-    side, and the earlier bronze holds it (a table without ``更新时间`` names each read by its
-    digest: the version is this read's, as a full read gives it): typing reads only the
+    side, and the earlier bronze holds it (its version, ``<table>@<更新时间>`` or ``<table>@-``,
+    is this read's, as a full read gives it): typing reads only the
     row, and a check of the as-of date only lets more through at a later date. Every row sharing
     a key with a row not taken — the key as the checks read it (:func:`key_values`: ``A1 `` is
     ``A1``) — is checked again with it (rows of one key are checked together: two naming

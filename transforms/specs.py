@@ -242,10 +242,14 @@ POST_HISTORY = SourceSpec(
         FieldSpec("任免文号"),
     ),
     key=("人员编号", "单位名称", "职务", "任职时间"),
-    sql_order=("人员编号", "任职时间", "单位名称", "职务"),
+    partition=("任职时间", "year"),
+    sql_order=("任职时间", "人员编号", "单位名称", "职务"),
     sheet="任职经历",
 )
-"""S8: one row per post a cadre held (the current one included), the unit as named then."""
+"""S8: one row per post a cadre held (the current one included), the unit as named then. The
+table has no ``更新时间`` and is read in full on every run; read in order of 任职时间 and
+partitioned by its year, a new appointment or a post closed changes its year's partition only, so
+the quality suite runs on that year's rows (the others are carried over by their digest)."""
 
 INSPECTION = SourceSpec(
     name="inspection",

@@ -47,8 +47,9 @@ def read_sql(
     Each row's ``_load_id`` names the version of the row that was read: ``<table>@<更新时间>``
     (``@-`` when the row has none), the same whether a full or an incremental read brought it, so
     an incremental warehouse equals a full rebuild byte for byte. A table without ``更新时间`` is
-    always read in full: its rows carry the digest of what was read. The read itself (a digest,
-    or ``>=<watermark>``) is recorded in the manifest's file list (:class:`FileRead`)."""
+    always read in full; its rows are ``<table>@-`` (a row's version is its text), so a row that
+    did not change lands the same bytes whatever else changed. The read itself (a digest, or
+    ``>=<watermark>``) is recorded in the manifest's file list (:class:`FileRead`)."""
     url, where = str(config.url), config.display
     check_sqlite_file(url, spec.name, where)
     try:
@@ -143,7 +144,7 @@ def read_sql(
     row_version = (
         pl.concat_str(pl.lit(f"{config.table}@"), pl.col(UPDATED).fill_null("-"))
         if UPDATED in fields
-        else pl.lit(load_id, dtype=pl.String)
+        else pl.lit(f"{config.table}@-", dtype=pl.String)
     )
     frame = rows.with_columns(
         pl.lit(lineage, dtype=pl.String).alias("_source_file"),

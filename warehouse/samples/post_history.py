@@ -51,7 +51,7 @@ def write_post_history(
 
         rows = profile_rows(careers, cadres, stream)
     damage_rows(sink, "post_history", 0, rows, POST_HISTORY_COLUMNS)
-    ordered = sql_order(rows, (0, 4, 2, 3))
+    ordered = sql_order(rows, (4, 0, 2, 3))
     path = root / "inbox" / "roster.db"
     add_sqlite_table(path, "cadre_post_history", POST_HISTORY_COLUMNS, ordered)
     sink.place(ordered, f"sqlite:///{path.parent.name}/{path.name}#cadre_post_history", 1)
