@@ -150,6 +150,7 @@ def bronze_tables(frames: BronzeFrames, spec: SourceSpec) -> BronzeTables:
     if carried_quarantine is not None:
         quarantine = pl.concat([quarantine, _shaped(carried_quarantine, quarantine)])
     bronze, copies = split_duplicates(bronze, spec, annotated)
+    del annotated  # (the typed rows with their raw text: let go before the sorts)
     quarantine = pl.concat([quarantine, copies])
     return BronzeTables(
         bronze.sort("_source_file", "_source_row"),
