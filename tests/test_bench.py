@@ -199,7 +199,8 @@ def test_the_memory_of_each_step_is_its_highest_sample_between_its_start_and_end
 
     # Two steps from a run log as Dagster writes it, samples before, during and between them: a
     # step's peak is the highest sample inside its span (not the process's high-water mark), its
-    # rise that less the last sample before it started; a step no sample fell in is left out.
+    # rise that less the last sample before it started (its first, when none came before); a step
+    # no sample fell in is left out.
     def line(at: str, event: str, step: str) -> str:
         verb = "Started" if event == "STEP_START" else "Finished"
         return (f"2026-12-07 {at} - dagster - DEBUG - dajiandu - 1f - 10805 - {step} - {event} - "
@@ -217,7 +218,7 @@ def test_the_memory_of_each_step_is_its_highest_sample_between_its_start_and_end
     at = lambda t: datetime.strptime(f"2026-12-07 01:00:{t}", "%Y-%m-%d %H:%M:%S.%f").timestamp()  # noqa: E731
     samples = [(at("00.0"), 90.0), (at("00.2"), 300.0), (at("00.9"), 250.0),
                (at("01.5"), 280.0), (at("02.4"), 200.0), (at("05.0"), 900.0)]  # fmt: skip
-    assert step_memory(log, samples) == {"ingest_roster": [300.0, 300.0], "gold": [200.0, -80.0]}
+    assert step_memory(log, samples) == {"ingest_roster": [300.0, 210.0], "gold": [200.0, -80.0]}
     # The sampler reads this process's resident memory.
     sampler = Sampler(every=0.01)
     sampler.start()

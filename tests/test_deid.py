@@ -355,7 +355,10 @@ def test_a_mobile_number_in_any_written_form_is_always_removed(
 
 _PIECES = st.one_of(
     st.from_regex(r"\A[0-9]{1,9}\Z"),
-    st.sampled_from([" ", "-", ".", "/", "(", ")", "+", "[", " - ", "—", "x", "转", "ext"]),
+    st.from_regex(r"\A[0-9]{10,22}\Z"),
+    st.sampled_from(
+        [" ", "-", ".", "/", "(", ")", "+", "[", " - ", "—", "x", "转", "ext", "#", "~"]
+    ),
     st.sampled_from(["XF", "号", "电话", "件号", "a", "，", "（", "＋", "０", "٣", "“"]),
 )
 
@@ -401,7 +404,9 @@ def test_document_numbers_skip_libphonenumber_and_phones_do_not() -> None:
     assert not _may_keep("XF2000-9000178")
     assert not _may_keep("号2023-56789")
     for window in ["0771-5551234", "13912345678", "8613912345678", "4008123456", "(771)5551234",
-                   "+86 771 5551234", "号 2345 0771234", "XF2000-8001234", "٣٣٣٣٣٣٣"]:  # fmt: skip
+                   "+86 771 5551234", "号 2345 0771234", "XF2000-8001234", "٣٣٣٣٣٣٣",
+                   # an extension label then more digits than it takes: a match starts mid-run
+                   "2#92345678913812345678", "2ext9234567899234567892313812345678"]:  # fmt: skip
         assert _may_keep(window), window
 
 

@@ -157,8 +157,11 @@ sends the window to libphonenumber."""
 
 def _may_keep(window: str) -> bool:
     """Whether libphonenumber could find a number in ``window`` that :func:`_keep_number` keeps;
-    ``False`` for the document numbers free text is full of (``XF2000-9000178``)."""
-    return _MAY_KEEP.search(window) is not None
+    ``False`` for the document numbers free text is full of (``XF2000-9000178``). A window of
+    more than 14 digits always may: after an extension label (``#``: up to 9 digits, ``ext``: up
+    to 20) libphonenumber starts a new match mid-run (``2#92345678913812345678`` holds the mobile
+    ``13812345678``). :func:`phones` sends no such window (longer runs are ID or card numbers)."""
+    return _MAY_KEEP.search(window) is not None or sum(c.isdigit() for c in window) > 14
 
 
 def _keep_number(raw: str, national: str) -> bool:

@@ -247,9 +247,12 @@ POST_HISTORY = SourceSpec(
     sheet="任职经历",
 )
 """S8: one row per post a cadre held (the current one included), the unit as named then. The
-table has no ``更新时间`` and is read in full on every run; read in order of 任职时间 and
-partitioned by its year, a new appointment or a post closed changes its year's partition only, so
-the quality suite runs on that year's rows (the others are carried over by their digest)."""
+table has no ``更新时间`` and is read in full on every run; read in order of 任职时间 (its text)
+and partitioned by its year, a new appointment or a post closed changes its year's partition only
+(when the dates are written year first, as ``2021-02-01``, ``2021.2.1`` and ``2021年2月1日`` are),
+so the quality suite runs on that year's rows (the others are carried over by their digest). A
+new row whose date sorts before the other years (empty, an Excel serial, full-width digits)
+renumbers the rows after it: their partitions are written and checked again."""
 
 INSPECTION = SourceSpec(
     name="inspection",

@@ -104,8 +104,9 @@ _STEP_EVENT = re.compile(
 
 def step_memory(log: str, samples: list[tuple[float, float]]) -> dict[str, list[float]]:
     """Per step of the run ``log`` (Dagster's lines, local time): [the highest sample while it
-    ran, that less the last sample before it started], in MB; a step no sample fell in is left
-    out."""
+    ran, that less the last sample before it started (or its first, when none came before)], in
+    MB; a step no sample fell in is left out. The samples are of this process: the figures mean
+    nothing for steps run by other workers (``DAJIANDU_EXECUTOR=celery``)."""
     spans: dict[str, list[float]] = {}
     for line in log.splitlines():
         m = _STEP_EVENT.match(line)
@@ -118,7 +119,8 @@ def step_memory(log: str, samples: list[tuple[float, float]]) -> dict[str, list[
         before = [mb for at, mb in samples if at < start]
         if during:
             peak = max(during)
-            found[step] = [round(peak, 1), round(peak - (before[-1] if before else 0.0), 1)]
+            start = before[-1] if before else during[0]
+            found[step] = [round(peak, 1), round(peak - start, 1)]
     return found
 
 
@@ -158,16 +160,14 @@ def _run(sources_yaml: str, warehouse: str, as_of: str = "") -> None:
     ):
         owner = importlib.import_module(module)
         setattr(owner, attribute, timing(name, getattr(owner, attribute)))
-    logs = Path(warehouse) / "logs"
-    earlier = set(logs.glob("run-*.log"))
     sampler = Sampler()
     sampler.start()
     outcome = run_pipeline(Path(sources_yaml), Path(warehouse), as_of=as_of, log_level="WARNING")
     sampler.done.set()
     if not outcome.success:
         raise SystemExit(f"run failed: {outcome.failure}")
-    new = sorted(set(logs.glob("run-*.log")) - earlier)
-    steps = step_memory(new[-1].read_text(encoding="utf-8"), sampler.samples) if new else {}
+    log = outcome.log_file
+    steps = step_memory(log.read_text(encoding="utf-8"), sampler.samples) if log else {}
     harness.emit({"outputs": spent, "bundle_files": files, "steps": steps})
 
 
