@@ -376,7 +376,10 @@ def test_a_post_ending_before_it_began_fails_by_name_without_a_stack(  # type: i
     import sqlite3
 
     with sqlite3.connect(sources / "inbox" / "roster.db") as conn:
-        conn.execute("UPDATE cadre_post_history SET 免职时间 = '2001-01-01' WHERE rowid = 20")
+        conn.execute(  # a post begun after 2001 (the rows are in order of 任职时间)
+            "UPDATE cadre_post_history SET 免职时间 = '2001-01-01' WHERE rowid = (SELECT min(rowid)"
+            " FROM cadre_post_history WHERE 任职时间 LIKE '2010-%' AND 人员编号 <> '')"
+        )
     code, _, err = _run_cli(capsys, sources, tmp_path / "w")
     assert code == 1 and "免职时间.not_before_任职时间" in err and "a post cannot end before" in err
     assert "Stack Trace" not in err and 'File "' not in err and "Traceback" not in err
