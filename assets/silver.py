@@ -260,7 +260,8 @@ def link_events(  # type: ignore[no-untyped-def]
         gated = carried_guards(staged, replay, {"supervision_event": EVENT},
                                 {"supervision_event": ("link_review",)})  # fmt: skip
     else:
-        linked = silver.link_tables(read.frames, rules)
+        with store.spill("link") as hold:  # each chunk's links wait on disk, not in memory
+            linked = silver.link_tables(read.frames, rules, hold)
         _link_log(context, linked)
         staged = _stage_events(store, read, linked)
         gated = [_event_guard(store, staged, linked, read, settings)]

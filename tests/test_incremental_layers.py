@@ -179,6 +179,13 @@ def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
     chunked = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
     assert_frame_equal(chunked.events, full.events)
     assert_frame_equal(chunked.review, full.review)
+    # Each chunk's links held on disk while the others are linked (as the asset does): the same.
+    with store.spill("link") as hold:
+        spilled = silver.link_tables(event_inputs(store, rules, decisions).frames, rules, hold)
+        assert len(list((warehouse / ".spill").glob("link-*/*.arrow"))) >= 2  # one a chunk
+    assert_frame_equal(spilled.events, full.events)
+    assert_frame_equal(spilled.review, full.review)
+    assert not (warehouse / ".spill").exists()
 
 
 def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_build(

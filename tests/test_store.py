@@ -250,3 +250,20 @@ def test_an_earlier_version_is_found_by_what_it_holds_and_never_when_damaged(
     assert store.scan_content("bronze", "audit", {}) is None
     (first.path / "data.parquet").write_bytes(b"damaged")
     assert store.scan_content("bronze", "audit", files) is None
+
+
+def test_a_spill_reads_back_what_it_was_given_and_is_gone_when_the_block_ends(
+    tmp_path: Path,
+) -> None:
+    # A computation's intermediate frames wait on disk (the link's chunks at a province's
+    # scale); the files are removed when the block ends, also when it fails.
+    store = Warehouse(tmp_path)
+    with store.spill("t") as hold:
+        held = [hold(FRAME), hold(FRAME.filter(pl.col("v") > 1))]
+        assert len(list((tmp_path / ".spill").glob("t-*/*.arrow"))) == 2
+        assert pl.concat(held).collect().equals(pl.concat([FRAME, FRAME.filter(pl.col("v") > 1)]))
+    assert not (tmp_path / ".spill").exists()
+    with pytest.raises(RuntimeError), store.spill("t") as hold:
+        hold(FRAME)
+        raise RuntimeError("the computation failed")
+    assert not (tmp_path / ".spill").exists()

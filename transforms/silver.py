@@ -165,7 +165,9 @@ def link_context(code_context: str, rules: linking.LinkRules, applied: pl.DataFr
     return hashlib.sha256((code_context + regions + reviewed).encode()).hexdigest()[:16]
 
 
-def link_tables(frames: EventFrames, rules: SilverRules) -> LinkedEvents:
+def link_tables(
+    frames: EventFrames, rules: SilverRules, hold: event_links.Hold | None = None
+) -> LinkedEvents:
     """Link every person named by every event record; the lines of ``link_decisions.csv`` that
     the check applies are applied, the verdict on every line is ``LinkedEvents.decisions``.
 
@@ -211,6 +213,7 @@ def link_tables(frames: EventFrames, rules: SilverRules) -> LinkedEvents:
         frames.earlier_review if earlier is not None else None,
         stale,
         frames.post_keys,
+        hold=hold,
     )
     linked.decisions, linked.context = checked, context
     return linked

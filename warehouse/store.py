@@ -23,7 +23,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,6 +304,38 @@ class Warehouse:
         if self.view is None:
             self._prune(staged)
         return link
+
+    @contextlib.contextmanager
+    def spill(self, name: str) -> Iterator[Callable[[pl.DataFrame], pl.LazyFrame]]:
+        """A place for a computation's intermediate frames while it runs: each frame given is
+        written to a file under ``<root>/.spill`` (Arrow IPC) and read back lazily; the folder
+        is removed when the block ends, however it ends. Memory then holds one piece at a time
+        (see :data:`transforms.event_links.Hold`)."""
+        folder = self.root / ".spill" / f"{name}-{uuid.uuid4().hex}"
+        try:
+            folder.mkdir(parents=True)
+        except OSError as error:
+            raise WarehouseError(
+                f"cannot write in {self.root}: {error.strerror or error}"
+            ) from error
+        count = iter(range(1 << 30))
+
+        def hold(frame: pl.DataFrame) -> pl.LazyFrame:
+            path = folder / f"{next(count):05d}.arrow"
+            try:
+                frame.write_ipc(path)
+            except OSError as error:
+                raise WarehouseError(
+                    f"cannot write in {self.root}: {error.strerror or error}"
+                ) from error
+            return pl.scan_ipc(path)
+
+        try:
+            yield hold
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):  # (another run's spill may be there)
+                folder.parent.rmdir()
 
     def discard(self, staged: StagedTable) -> None:
         """Forget a staged version that failed its checks (unless it is the current one, or the
