@@ -355,9 +355,11 @@ def split_duplicates(
         pl.col("_source_file").first().over(same).alias("_first_file"),
         pl.col("_source_row").first().over(same).alias("_first_row"),
     ).filter(pl.col("_at") != pl.col("_first_at"))
-    if copies.is_empty():
-        return bronze, _duplicate_rows(copies.drop("_i"), source, values, annotated)
-    kept = numbered.filter(~pl.col("_i").is_in(copies["_i"].implode())).drop("_i")
+    kept = (
+        bronze
+        if copies.is_empty()
+        else numbered.filter(~pl.col("_i").is_in(copies["_i"].implode())).drop("_i")
+    )
     return kept, _duplicate_rows(copies.drop("_i"), source, values, annotated)
 
 

@@ -17,6 +17,7 @@ leaves every table as it was (:meth:`RunSnapshot.abort` drops what it staged).
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -312,21 +313,16 @@ class Warehouse:
         is removed when the block ends, however it ends. Memory then holds one piece at a time
         (see :data:`transforms.event_links.Hold`)."""
         folder = self.root / ".spill" / f"{name}-{uuid.uuid4().hex}"
-        try:
-            folder.mkdir(parents=True)
-        except OSError as error:
-            raise WarehouseError(
-                f"cannot write in {self.root}: {error.strerror or error}"
-            ) from error
-        count = iter(range(1 << 30))
+        count = itertools.count()
 
         def hold(frame: pl.DataFrame) -> pl.LazyFrame:
             path = folder / f"{next(count):05d}.arrow"
             try:
+                folder.mkdir(parents=True, exist_ok=True)
                 frame.write_ipc(path)
             except OSError as error:
                 raise WarehouseError(
-                    f"cannot write in {self.root}: {error.strerror or error}"
+                    f"{name}: cannot write in {self.root}: {error.strerror or error}"
                 ) from error
             return pl.scan_ipc(path)
 
