@@ -24,7 +24,7 @@ import polars as pl
 
 from quality import suites
 from quality.checks import SAMPLE_ROWS, Outcome
-from quality.gx_runner import GXEngine, GXRun
+from quality.gx_runner import GXEngine, GXRun, combined
 from quality.invariants import key_column
 from quality.suites import KEY, PARTITION, Suite
 from warehouse.store import StagedTable, Warehouse
@@ -84,6 +84,27 @@ def _in_partitions(
     return frame
 
 
+PIECE_ROWS = 1_000_000
+"""Rows GX validates at once. Over pandas a row costs about 0.7 KB while GX runs: the 4.8M events
+of 1,000,000 cadres validated at once raised the link step's peak by 3.4 GB (measured)."""
+
+
+def pieces(partitions: list[str], rows: dict[str, int], limit: int) -> list[list[str]]:
+    """``partitions`` in order, gathered into pieces of at most ``limit`` rows; a partition is
+    never split (a key is unique within its partition, and GX checks that on the piece), so one
+    larger than ``limit`` is a piece of its own."""
+    out: list[list[str]] = []
+    size = 0
+    for p in partitions:
+        n = rows.get(p, 0)
+        if not out or size + n > limit:
+            out.append([])
+            size = 0
+        out[-1].append(p)
+        size += n
+    return out
+
+
 def validation_frame(
     staged: pl.LazyFrame, suite: Suite, partitions: list[str] | None = None
 ) -> pl.LazyFrame:
@@ -98,8 +119,12 @@ def validate_staged(
     as_of: date,
     engine: Callable[[], GXEngine],
     invariants: list[Outcome] | None = None,
+    piece_rows: int = PIECE_ROWS,
 ) -> TableValidation:
     """Run the table's suite on its changed partitions, add ``invariants``, say what blocks.
+
+    GX sees the changed partitions in :func:`pieces` of about ``piece_rows`` rows, one after
+    the other, and their results are added up (:func:`~quality.gx_runner.combined`).
 
     ``engine`` gives the GX engine when a partition needs validating: a table whose partitions
     are all carried over never builds GX's context (nor imports GX)."""
@@ -115,14 +140,17 @@ def validate_staged(
     changed = sorted(p for p, d in digests.items() if known.get(p, {}).get("digest") != d)
     carried = sorted(p for p in digests if p not in changed)
 
+    rows = {_partition_value(p): n for p, n in staged.partitions.items()}
     gx_run = None
     if changed and staged.rows and suite.expectations:
-        frame = validation_frame(staged.scan(), suite, changed).collect()
-        gx_run = engine().validate(suite, frame)
+        runs = [
+            engine().validate(suite, validation_frame(staged.scan(), suite, piece).collect())
+            for piece in pieces(changed, rows, piece_rows)
+        ]
+        gx_run = combined(runs, engine().sample_size)
         sample_rows(_in_partitions(staged.scan(), suite, changed), suite, gx_run.outcomes)
     outcomes = _merge(suite, gx_run, {p: known[p] for p in carried})
     outcomes += invariants or []
-    rows = {_partition_value(p): n for p, n in staged.partitions.items()}
     partitions = {
         p: {
             "digest": digests[p],

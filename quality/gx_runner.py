@@ -17,7 +17,7 @@ import os
 import time
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -217,6 +217,83 @@ class GXEngine:
             rows = (r.result or {}).get("unexpected_index_list") or []
             counts = Counter(str(row[PARTITION]) for row in rows if isinstance(row, dict))
             by_id[r.expectation_config.meta["id"]].partitions = dict(sorted(counts.items()))
+
+
+def _sum_results(results: list[dict[str, Any]], sample_size: int) -> dict[str, Any]:
+    """One expectation's SUMMARY result over several pieces: counts added, percentages as GX
+    computes them over the sum, samples in order of the pieces."""
+    out = dict(results[0])
+    for name in ("element_count", "unexpected_count", "missing_count"):
+        if name in out:
+            out[name] = sum(int(r.get(name) or 0) for r in results)
+    rows, bad = out.get("element_count", 0), out.get("unexpected_count", 0)
+    present = rows - out.get("missing_count", 0)
+    percent = bad / present * 100 if present else None
+    out["unexpected_percent"] = percent
+    if "missing_count" in out:
+        out["missing_percent"] = out["missing_count"] / rows * 100 if rows else None
+        out["unexpected_percent_total"] = bad / rows * 100 if rows else None
+        out["unexpected_percent_nonmissing"] = percent
+    if "partial_unexpected_list" in out:
+        sample = [v for r in results for v in r.get("partial_unexpected_list") or []]
+        out["partial_unexpected_list"] = sample[:sample_size]
+    if "partial_unexpected_counts" in out:
+        counts: Counter[Any] = Counter()
+        for r in results:
+            for c in r.get("partial_unexpected_counts") or []:
+                if "value" in c:
+                    counts[c["value"]] += c["count"]
+        common = sorted(counts.most_common(sample_size), key=lambda x: (-x[1], str(x[0])))
+        out["partial_unexpected_counts"] = [{"value": v, "count": n} for v, n in common]
+    return out
+
+
+def combined(runs: list[GXRun], sample_size: int = 10) -> GXRun:
+    """Validations of pieces of one table (whole partitions each) as one: what GX would have
+    said on all the pieces at once, for expectations on single rows or on a key within a
+    partition, which are all the suites hold (a key across partitions is a Polars invariant).
+
+    Outcomes add their counts and partitions; the GX result (for Data Docs) adds the counts of
+    each expectation and says success only where every piece did."""
+    if len(runs) == 1:
+        return runs[0]
+    outcomes = []
+    for first, *rest in zip(*(r.outcomes for r in runs), strict=True):
+        pieces = [first, *rest]
+        failing = [o for o in pieces if not o.passed]
+        partitions: Counter[str] = Counter()
+        for o in pieces:
+            partitions.update(o.partitions)
+        sample = [v for o in pieces for v in o.sample]
+        outcomes.append(
+            replace(
+                first,
+                passed=not failing,
+                checked=sum(o.checked for o in pieces),
+                failed=sum(o.failed for o in pieces),
+                sample=list(dict.fromkeys(sample))[:sample_size],
+                partitions=dict(sorted(partitions.items())),
+                detail=(failing or pieces)[0].detail,
+            )
+        )
+    result = runs[0].result
+    by_id = [{r.expectation_config.meta["id"]: r for r in run.result.results} for run in runs]
+    for r in result.results:
+        each = [pieces[r.expectation_config.meta["id"]] for pieces in by_id]
+        r.success = all(e.success for e in each)
+        r.result = _sum_results([e.result or {} for e in each], sample_size)
+        r.exception_info = next(
+            (e.exception_info for e in each if (e.exception_info or {}).get("raised_exception")),
+            r.exception_info,
+        )
+    passed = sum(1 for r in result.results if r.success)
+    result.success = passed == len(result.results)
+    result.statistics.update(
+        successful_expectations=passed,
+        unsuccessful_expectations=len(result.results) - passed,
+        success_percent=passed / len(result.results) * 100 if result.results else None,
+    )
+    return GXRun(outcomes, result, sum(r.seconds for r in runs))
 
 
 _ENGINE: GXEngine | None = None

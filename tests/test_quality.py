@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from quality import suites
-from quality.gx_runner import engine
+from quality.gate import pieces
+from quality.gx_runner import combined, engine
 from quality.invariants import (
     events_reference_cadres,
     key_column,
@@ -91,6 +92,70 @@ def test_gx_reports_failures_with_sample_and_partition():
     assert by["end.not_before_start"].partitions == {"2024-02": 1}
     assert by["end.not_before_start"].severity == "WARN" and not by["end.not_before_start"].blocking
     assert by["day.plausible"].blocking
+
+
+def test_pieces_keep_partitions_whole_and_in_order():
+    rows = {"2024-01": 3, "2024-02": 3, "2024-03": 9, "2024-04": 1}
+    # 01 and 02 fill a piece of 6; 03 alone is over the limit and is a piece of its own (a key
+    # is unique within its partition: splitting one would hide a repeat); 04 starts the next.
+    assert pieces(list(rows), rows, 6) == [["2024-01", "2024-02"], ["2024-03"], ["2024-04"]]
+    assert pieces(["2024-02"], rows, 6) == [["2024-02"]]
+    assert pieces([], rows, 6) == []
+
+
+def test_gx_in_pieces_says_what_gx_says_on_the_whole():
+    # Faults in several partitions and pieces: a code out of the vocabulary in two pieces, a
+    # key repeated within one partition, a WARN pair, missing dates (counted apart by GX).
+    suite = Suite(
+        "bronze/test",
+        (
+            Expectation("code.in_vocabulary", "ExpectColumnValuesToBeInSet", {"column": "code", "value_set": ["a", "b"]}, "ERROR", "codes"),
+            Expectation("end.not_before_start", "ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "end", "column_B": "day", "or_equal": True, "ignore_row_if": "either_value_is_missing"}, "WARN", "order"),
+            Expectation("day.present", "ExpectColumnValuesToNotBeNull", {"column": "day"}, "WARN", "dates"),
+            Expectation("key.unique_in_partition", "ExpectColumnValuesToBeUnique", {"column": KEY}, "ERROR", "key"),
+        ),
+        key=("id",),
+    )  # fmt: skip
+    day, later = date(2024, 1, 5), date(2024, 2, 1)
+    frame = _frame(
+        id=["1", "2", "3", "3", "5", "6", "7", "8"],
+        code=["a", "x", "b", "a", "y", "a", "x", "b"],
+        day=[day, None, day, later, day, None, day, later],
+        end=[later, later, day, day, later, later, day, day],
+    ).with_columns(
+        key_column(("id",)),
+        pl.Series(PARTITION, ["2024-01", "2024-01", "2024-02", "2024-02", "2024-03", "2024-03", "2024-04", "2024-04"]),
+    )  # fmt: skip
+    whole = engine().validate(suite, frame)
+    split = pieces(["2024-01", "2024-02", "2024-03", "2024-04"], dict.fromkeys(["2024-01", "2024-02", "2024-03", "2024-04"], 2), 4)  # fmt: skip
+    assert len(split) == 2
+    run = combined(
+        [engine().validate(suite, frame.filter(pl.col(PARTITION).is_in(p))) for p in split]
+    )
+    for a, b in zip(whole.outcomes, run.outcomes, strict=True):
+        assert (a.check, a.passed, a.checked, a.failed, a.partitions) == (
+            b.check,
+            b.passed,
+            b.checked,
+            b.failed,
+            b.partitions,
+        )
+        assert set(a.sample) == set(b.sample), a.check
+    assert {o.check: o.failed for o in run.outcomes} == {
+        "code.in_vocabulary": 3, "end.not_before_start": 2, "day.present": 2, "key.unique_in_partition": 2
+    }  # fmt: skip
+    # The GX result the Data Docs page shows: each expectation's counts over every piece.
+    counts = ("element_count", "unexpected_count", "missing_count", "unexpected_percent")
+    gx_whole = {r.expectation_config.meta["id"]: r for r in whole.result.results}
+    for r in run.result.results:
+        w = gx_whole[r.expectation_config.meta["id"]]
+        assert r.success == w.success
+        assert {k: r.result.get(k) for k in counts} == {k: w.result.get(k) for k in counts}
+    assert run.result.success == whole.result.success
+    assert (
+        run.result.statistics["successful_expectations"]
+        == whole.result.statistics["successful_expectations"]
+    )
 
 
 def test_gx_passes_a_clean_frame():
