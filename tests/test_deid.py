@@ -43,6 +43,8 @@ FORMS = [
     ("phone", "座机0771-5551234", "0771-5551234"),
     # landline: the area code in full-width brackets
     ("phone", "电话（0771）5551234", "（0771）5551234"),
+    # landline: the area code in square brackets, an 8-digit local number (not a QQ number)
+    ("phone", "座机[0574]87654321，", "[0574]87654321"),
     # landline: an extension after a second dash (libphonenumber drops the whole number)
     ("phone", "办公室0771-5551234-8021", "0771-5551234-8021"),
     # landline: an extension after 转
@@ -351,6 +353,46 @@ def test_a_mobile_number_in_any_written_form_is_always_removed(
     written = written.translate(FULL) if wide else written
     out, removed = _out(before + "电话" + written + after)
     assert written not in out and number not in out.replace(sep, "") and removed.get("phone") == 1
+
+
+_BRACKETS = [
+    ("", ""),
+    ("(", ")"),
+    ("（", "）"),
+    ("[", "]"),
+    ("［", "］"),
+    ("【", "】"),
+    ("〔", "〕"),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    area=st.sampled_from(["010", "021", "0574", "0771", "0898", "0311", "0991"]),
+    local=st.from_regex(r"\A[2-8][0-9]{7}\Z"),
+    seven=st.booleans(),
+    brackets=st.sampled_from(_BRACKETS),
+    sep=st.sampled_from(["", "-", " ", "—", "－"]),
+    grouped=st.sampled_from(["", "-", " "]),
+    wide=st.booleans(),
+    cue=st.sampled_from(["", "电话", "座机", "联系"]),
+    before=_CJK,
+    after=_CJK,
+)
+def test_a_landline_in_any_written_form_is_always_removed(
+    area, local, seven, brackets, sep, grouped, wide, cue, before, after
+) -> None:  # type: ignore[no-untyped-def]
+    # Any landline with its area code, the code bare or in any bracket clerks type (round,
+    # square, lenticular, tortoise-shell; half or full width), any separator, the local number
+    # of 7 or 8 digits whole or grouped, in half- or full-width digits, after a label or none,
+    # never survives.
+    local = local[:7] if seven and len(area) == 4 else local
+    written = brackets[0] + area + brackets[1] + sep + local[:-4] + grouped + local[-4:]
+    written = written.translate(FULL) if wide else written
+    out, removed = _out(before + cue + written + after)
+    digits = out.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    assert local not in "".join(c for c in digits if c.isdigit()), out
+    assert removed.get("phone") == 1, out
 
 
 _PIECES = st.one_of(

@@ -134,7 +134,11 @@ def credit_codes(text: str, norm: str) -> Iterator[Span]:
 
 
 _EXTENSION = re.compile(r"^\s?(?:-|转|分机|ext\.?|x)\s?\d{1,5}(?![0-9])", re.IGNORECASE)
-_LANDLINE_EXT = re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?\d{3,4}[ \-]?\d{4}(?![0-9])")
+_LANDLINE_EXT = re.compile(
+    r"(?<![0-9])(?:[(\[【〔]0\d{2,3}[)\]】〕]|0\d{2,3})[ \-]?\d{3,4}[ \-]?\d{4}(?![0-9])"
+)
+"""A landline with its area code, bare or in any bracket clerks type: ``(0574)``, ``[0574]``,
+``【0574】``, ``〔0574〕`` (full-width ones arrive ``wide``-normalised)."""
 _LABELLED_LOCAL = re.compile(
     r"(?:电话|手机|座机|热线|号码|联系方式|Tel|TEL|tel)\s?(?:号码|号)?\s?[:：]?\s?(\d(?:[ \-]?\d){6,11})(?![0-9])"
 )
@@ -281,8 +285,10 @@ _NOT_QQ_AFTER = re.compile(
     r"\s?(?:元|万|亿|千|百|多|余|个|人|户|亩|平|米|吨|公斤|千克|件|次|笔|条|号|年|月|日|项|份|张|台|辆|套|间|股|倍|分|秒|小时|天|周)"
 )
 _NOT_QQ_BEFORE = re.compile(
-    r"(?:编号|文号|号码|代码|证号|批号|序号|单号|合同|项目|工号|税号|件号|案号|票号|第|〔|\[)[^0-9]{0,3}$"
+    r"(?:编号|文号|号码|代码|证号|批号|序号|单号|合同|项目|工号|税号|件号|案号|票号|第|〔|\[|(?<![0-9])0\d{2,3}[)\]】〕]?)[^0-9]{0,3}$"
 )
+"""What a number after it is not a QQ number for: a document's label, or an area code (the local
+part of ``(010)20000000`` or ``0574 87654321`` is a landline's, :func:`phones` takes it whole)."""
 
 
 def _handle(word: str) -> bool:
