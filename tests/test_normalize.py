@@ -28,6 +28,11 @@ def _one(expr_fn, value):  # type: ignore[no-untyped-def]
         ("2024-05-06 14:30:00", date(2024, 5, 6)),  # a timestamp where a date is meant
         ("２０２４－０５－０６", date(2024, 5, 6)),  # full-width digits from an IME
         (" 2024-05-06 ", date(2024, 5, 6)),  # stray spaces around a cell
+        ("二〇一九年三月五日", date(2019, 3, 5)),  # written out in numerals, as in a document
+        ("二零二四年十二月三十一日", date(2024, 12, 31)),  # 零 for 〇, 十 in month and day
+        ("贰零壹玖年拾月拾日", date(2019, 10, 10)),  # the financial capitals of a voucher
+        ("二O一九年三月十五日", date(2019, 3, 15)),  # the letter O typed for 〇
+        ("二〇二〇年二月三十日", None),  # written out, still impossible
         ("2024-02-30", None),  # impossible day: must not roll over to March
         ("2023年2月29日", None),  # 2023 is not a leap year
         ("2024-13-01", None),  # impossible month
@@ -47,11 +52,51 @@ def test_parse_date(text: str, expected: date | None) -> None:
         ("1975-3", date(1975, 3, 1)),  # YYYY-M
         ("1975年3月", date(1975, 3, 1)),  # hand-typed
         ("197503", date(1975, 3, 1)),  # compact
+        ("一九七五年十一月", date(1975, 11, 1)),  # written out in numerals
         ("1975.13", None),  # impossible month
     ],
 )
 def test_parse_year_month(text: str, expected: date | None) -> None:
     assert _one(nz.parse_year_month, text) == expected
+
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+def _numerals(n: int) -> str:
+    """A month or day in Chinese numerals: 五, 十, 十五, 二十, 三十一."""
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")) + (
+        _DIGITS[ones] if ones or not tens else ""
+    )
+
+
+def _forms(day: date) -> list[str]:
+    """One date in every form :func:`nz.parse_date` claims to read."""
+    y, m, d = day.year, day.month, day.day
+    wide = str.maketrans("0123456789-", "０１２３４５６７８９－")
+    year = "".join(_DIGITS[int(c)] for c in str(y))
+    return [
+        day.isoformat(), f"{y}/{m}/{d}", f"{y}.{m:02d}.{d:02d}", f"{y}年{m}月{d}日",
+        f"{y}{m:02d}{d:02d}", str((day - date(1899, 12, 30)).days), f"{day.isoformat()} 08:30:00",
+        day.isoformat().translate(wide), f" {day.isoformat()} ", f"{y}-{m}-{d}",
+        f"{year}年{_numerals(m)}月{_numerals(d)}日", f"{year.replace('〇', '零')}年{_numerals(m)}月{_numerals(d)}日",
+    ]  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.dates(date(1955, 1, 1), date(2099, 12, 31)), min_size=1, max_size=8))
+def test_a_date_in_every_form_reads_as_itself(days: list[date]) -> None:
+    # Every form of every date in one column, mixed as a sheet mixes them (most rows are read
+    # by the first pass, the rest by the second): each row reads back as its date.
+    rows = [(form, day) for day in days for form in _forms(day)]
+    frame = pl.DataFrame({"v": [f for f, _ in rows]}, schema={"v": pl.String})
+    assert frame.select(nz.parse_date(pl.col("v"))).to_series().to_list() == [d for _, d in rows]
+    months = [f"{d.year}.{d.month:02d}" for d in days] + [
+        "".join(_DIGITS[int(c)] for c in str(d.year)) + f"年{_numerals(d.month)}月" for d in days
+    ]
+    read = pl.DataFrame({"v": months}).select(nz.parse_year_month(pl.col("v"))).to_series()
+    assert read.to_list() == [d.replace(day=1) for d in days] * 2
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ Nothing here reads files or knows about Dagster.
 """
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 import opencc
@@ -44,14 +44,58 @@ def to_half_width(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_many(list(_FULL_WIDTH), list(_HALF_WIDTH))
 
 
-def parse_date(expr: pl.Expr) -> pl.Expr:
-    """Read a date in any form the sources use.
+_NUMERALS = {
+    "〇": "0", "零": "0", "○": "0", "O": "0", "Ｏ": "0", "一": "1", "壹": "1", "二": "2", "贰": "2",
+    "两": "2", "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6",
+    "陆": "6", "七": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "玖": "9",
+}  # fmt: skip
+"""Chinese numerals (and the letter O typed for 〇) as the digits they stand for."""
 
-    Forms: ``2024-05-06``, ``2024/5/6``, ``2024.05.06``, ``2024年5月6日``, ``20240506``, an Excel
-    serial (``45418`` or ``45418.0``), each optionally followed by a time part. Impossible dates
-    (``2024-02-30``) and anything else give null.
-    """
-    text = to_half_width(blank_to_null(expr))
+
+def arabic_numerals(expr: pl.Expr) -> pl.Expr:
+    """Chinese numerals in a date written out (``二〇一九年三月十五日``) as Arabic digits
+    (``2019年3月15日``): a year digit by digit, a month or day with its ``十`` (``十``, ``十五``,
+    ``二十``, ``三十一``)."""
+    digits = expr.str.replace_many(_NUMERALS)
+    return (
+        digits.str.replace_all(r"(\d)[十拾](\d)", "${1}${2}")
+        .str.replace_all(r"(\d)[十拾]", "${1}0")
+        .str.replace_all(r"[十拾](\d)", "1${1}")
+        .str.replace_all(r"[十拾]", "10")
+    )
+
+
+def _then_for_the_rest(
+    then: Callable[[pl.Expr], pl.Expr], dtype: pl.DataType
+) -> Callable[[pl.Series], pl.Series]:
+    def fill(both: pl.Series) -> pl.Series:
+        text, read = both.struct.field("text"), both.struct.field("read")
+        missed = (read.is_null() & text.is_not_null()).arg_true()
+        if missed.is_empty():
+            return read
+        rows = pl.DataFrame({"t": text.gather(missed)})
+        return read.scatter(missed, rows.select(then(pl.col("t"))).to_series().cast(dtype))
+
+    return fill
+
+
+def _two_passes(
+    expr: pl.Expr,
+    first: Callable[[pl.Expr], pl.Expr],
+    then: Callable[[pl.Expr], pl.Expr],
+    dtype: pl.DataType,
+) -> pl.Expr:
+    """``first(expr)`` over every row; ``then`` over the rows ``first`` left null alone.
+
+    ``first`` reads the form nearly every row is in; ``then`` reads every form. Polars computes
+    every branch of ``when``/``then`` for every row, so the forms a few rows are in are read here
+    on those rows only (four regex passes over 4M dates cost 3 s; one costs 0.3 s)."""
+    both = pl.struct(expr.alias("text"), first(expr).alias("read"))
+    fill = _then_for_the_rest(then, dtype)
+    return both.map_batches(fill, return_dtype=dtype, is_elementwise=True)
+
+
+def _read_date(text: pl.Expr) -> pl.Expr:
     day_part = text.str.replace(r"[ T].*$", "").str.replace(r"日$", "")
     dashed = day_part.str.replace_all(r"[年月/.]", "-")
     compact = dashed.str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
@@ -73,6 +117,28 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def _iso_date(expr: pl.Expr) -> pl.Expr:
+    """``2024-05-06`` exactly (what :func:`_read_date` reads it as); null for any other form."""
+    iso = expr.str.contains(r"^\d{4}-\d{2}-\d{2}$")
+    return pl.when(iso).then(expr.str.to_date("%Y-%m-%d", strict=False))
+
+
+def _any_date(expr: pl.Expr) -> pl.Expr:
+    text = to_half_width(blank_to_null(expr))
+    return pl.coalesce(_read_date(text), _read_date(arabic_numerals(text)))
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """Read a date in any form the sources use.
+
+    Forms: ``2024-05-06``, ``2024/5/6``, ``2024.05.06``, ``2024年5月6日``, ``20240506``, an Excel
+    serial (``45418`` or ``45418.0``), each optionally followed by a time part, and a date written
+    out in Chinese numerals (``二〇二四年五月六日``, ``二零二四年十二月三十一日``). Impossible dates
+    (``2024-02-30``) and anything else give null.
+    """
+    return _two_passes(expr, _iso_date, _any_date, pl.Date())
+
+
 def parse_datetime(expr: pl.Expr) -> pl.Expr:
     """Read a timestamp (``更新时间``); a bare date means its midnight."""
     text = to_half_width(blank_to_null(expr)).str.replace("T", " ", literal=True)
@@ -83,12 +149,25 @@ def parse_datetime(expr: pl.Expr) -> pl.Expr:
     return pl.coalesce(full, parse_date(expr).cast(pl.Datetime("us")))
 
 
-def parse_year_month(expr: pl.Expr) -> pl.Expr:
-    """Read ``出生年月`` (``YYYY.MM``, ``YYYY-MM``, ``YYYY年M月``, ``YYYYMM``) as the month's first day."""
-    text = to_half_width(blank_to_null(expr)).str.replace(r"月$", "")
-    dashed = text.str.replace_all(r"[年/.]", "-").str.replace(r"^(\d{4})(\d{2})$", "${1}-${2}")
+def _read_year_month(text: pl.Expr) -> pl.Expr:
+    dashed = text.str.replace(r"月$", "").str.replace_all(r"[年/.]", "-")
+    dashed = dashed.str.replace(r"^(\d{4})(\d{2})$", "${1}-${2}")
     ok = dashed.str.contains(r"^\d{4}-\d{1,2}$")
     return pl.when(ok).then((dashed + "-01").str.to_date("%Y-%m-%d", strict=False)).otherwise(None)
+
+
+def _usual_year_month(expr: pl.Expr) -> pl.Expr:
+    return _read_year_month(to_half_width(blank_to_null(expr)))
+
+
+def _written_year_month(expr: pl.Expr) -> pl.Expr:
+    return _read_year_month(arabic_numerals(to_half_width(blank_to_null(expr))))
+
+
+def parse_year_month(expr: pl.Expr) -> pl.Expr:
+    """Read ``出生年月`` (``YYYY.MM``, ``YYYY-MM``, ``YYYY年M月``, ``YYYYMM``, ``一九八五年三月``) as
+    the month's first day."""
+    return _two_passes(expr, _usual_year_month, _written_year_month, pl.Date())
 
 
 def compact_id_number(expr: pl.Expr) -> pl.Expr:
