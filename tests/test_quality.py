@@ -158,6 +158,17 @@ def test_gx_in_pieces_says_what_gx_says_on_the_whole():
     )
 
 
+def test_gx_does_not_hash_the_frames_it_validates():
+    # GX hashes a batch only to name it (pandas_data_fingerprint): a third of a validation's
+    # time. The engine turns that off; a GX that hashes again (a renamed threshold) fails here.
+    suite = Suite("bronze/test", (Expectation("code.present", "ExpectColumnValuesToNotBeNull", {"column": "code"}, "ERROR", "codes"),), key=("id",))  # fmt: skip
+    frame = _frame(id=["1"], code=["a"]).with_columns(
+        key_column(("id",)), pl.lit("all").alias(PARTITION)
+    )
+    markers = engine().validate(suite, frame).result.meta["batch_markers"]
+    assert "ge_load_time" in markers and "pandas_data_fingerprint" not in markers
+
+
 def test_gx_passes_a_clean_frame():
     suite = suites.suite_for("silver/cadre", AS_OF)
     frame = _frame(
