@@ -59,8 +59,8 @@ def pandas_frame(frame: pl.DataFrame) -> Any:
     """The frame as pandas in the dtypes GX is fast on.
 
     Dates become ``datetime64[ns]``; codes and other low-cardinality text become categoricals
-    (GX fingerprints every batch by hashing it: a categorical hashes its few categories, not
-    every row); other text stays plain objects. The record key arrives as its dense rank — an
+    (a row holds a small code, not a Python string: a fraction of the memory); other text stays
+    plain objects. The record key arrives as its dense rank — an
     integer that repeats exactly where the key repeats — since GX only tests it for uniqueness
     (:meth:`GXEngine.validate` turns offending ranks back into keys for the report).
     """
