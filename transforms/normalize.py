@@ -123,9 +123,16 @@ def _iso_date(expr: pl.Expr) -> pl.Expr:
     return pl.when(iso).then(expr.str.to_date("%Y-%m-%d", strict=False))
 
 
+def _usual_date(expr: pl.Expr) -> pl.Expr:
+    return _read_date(to_half_width(blank_to_null(expr)))
+
+
+def _written_date(expr: pl.Expr) -> pl.Expr:
+    return _read_date(arabic_numerals(to_half_width(blank_to_null(expr))))
+
+
 def _any_date(expr: pl.Expr) -> pl.Expr:
-    text = to_half_width(blank_to_null(expr))
-    return pl.coalesce(_read_date(text), _read_date(arabic_numerals(text)))
+    return _two_passes(expr, _usual_date, _written_date, pl.Date())
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:
