@@ -159,12 +159,16 @@ def test_jsonl_bad_lines_are_rejected_with_their_line_number(tmp_path: Path) -> 
         '{"人员编号": "RY2", "考核年度": 2024, "考核类型": "年度考核", "考核周期": "2024"',
         "",
         '["not", "an", "object"]',
+        # a key no earlier line has (each line's keys are its own: the file's are their union)
+        '{"人员编号": "RY3", "考核年度": 2024, "单位人数": 30}',
     ]
     (tmp_path / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     batch = read_source(_files(tmp_path, "*.jsonl"), ASSESSMENT)
-    assert batch.rows.select("人员编号", "考核年度", "综合得分").rows() == [("RY1", "2024", "91.5")]
+    assert batch.rows.select("人员编号", "综合得分", "单位人数").rows() == [
+        ("RY1", "91.5", None), ("RY3", None, "30")
+    ]  # fmt: skip
     assert [r[0] for r in batch.rejects.select("_source_row").rows()] == [2, 4]
-    assert batch.rows_read == 3 and batch.files[0].skipped == {"blank": 1}
+    assert batch.rows_read == 4 and batch.files[0].skipped == {"blank": 1}
 
 
 PETITION_COLUMNS = [
