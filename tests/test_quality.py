@@ -292,6 +292,31 @@ def test_the_report_keeps_a_bounded_history(tmp_path, monkeypatch):
     assert json.loads((root / "summary.json").read_text())["run_id"] == "run4"
 
 
+def test_the_report_reads_a_rewritten_entry_and_carrying_forward_leaves_the_earlier_run_as_it_was(
+    tmp_path, monkeypatch
+):
+    # The report parses each run's files once while they are unchanged: an entry written again
+    # (same size, same moment) is read again, and carrying a table forward into the next run
+    # does not change what the earlier run's page says.
+    from quality import report
+    from quality.checks import Outcome
+
+    root = tmp_path / "quality"
+    monkeypatch.setattr(report, "now_cst", lambda: "2026-11-21T08:00:00+08:00")
+    checked = [Outcome("k", "bronze/x", "expectation", "ERROR", True, 10)]
+    report.record(root, "run0", "2026-11-21", report.table_entry("bronze/x", checked, {"rows": 10}))
+    report.record(root, "run0", "2026-11-21", report.table_entry("bronze/x", checked, {"rows": 11}))
+    assert json.loads((root / "summary.json").read_text())["tables"][0]["figures"]["rows"] == 11
+    report.finish_run(root, "run0", "2026-11-21", True, [])
+    monkeypatch.setattr(report, "now_cst", lambda: "2026-11-22T08:00:00+08:00")
+    report.record(root, "run1", "2026-11-22", report.table_entry("bronze/y", [], {"rows": 1}))
+    report.finish_run(root, "run1", "2026-11-22", True, [])
+    runs = {r["run_id"]: r for r in report._runs(root)}
+    (carried,) = [t for t in runs["run1"]["tables"] if t["table"] == "bronze/x"]
+    assert carried["carried_forward"] and carried["outcomes"][0]["checked_earlier"] == 10
+    assert runs["run0"]["tables"][0]["outcomes"][0]["checked_earlier"] == 0
+
+
 def test_gx_and_the_polars_floor_agree_on_a_messy_frame():
     # The bench compares GX with these Polars checks: they must count the same failures.
     from quality.polars_checks import count_failures
