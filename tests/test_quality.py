@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from quality import suites
-from quality.gate import pieces
+from quality.gate import pieces, validation_frames
 from quality.gx_runner import combined, engine
 from quality.invariants import (
     events_reference_cadres,
@@ -101,6 +101,30 @@ def test_pieces_keep_partitions_whole_and_in_order():
     assert pieces(list(rows), rows, 6) == [["2024-01", "2024-02"], ["2024-03"], ["2024-04"]]
     assert pieces(["2024-02"], rows, 6) == [["2024-02"]]
     assert pieces([], rows, 6) == []
+
+
+def test_a_partition_over_the_limit_is_cut_where_its_key_changes(tmp_path):
+    # One partition of 9 rows with a limit of 3: sorted by key and cut after the last row of a
+    # key, so the repeated key K2 (rows far apart in the file) is in one frame and GX finds it
+    # there; every row is in exactly one frame. The small partition is a frame of its own.
+    from warehouse.store import Warehouse
+
+    suite = Suite(
+        "bronze/test",
+        (Expectation("key.unique_in_partition", "ExpectColumnValuesToBeUnique", {"column": KEY}, "ERROR", "key"),),
+        key=("id",), partition="month",
+    )  # fmt: skip
+    ids = ["K5", "K2", "K1", "K3", "K2", "K4", "K6", "K2", "K7", "K9"]
+    frame = pl.DataFrame({"id": ids, "month": ["2024-01"] * 9 + ["2024-02"]})
+    staged = Warehouse(tmp_path).stage("bronze", "test", frame, "month", "month")
+    rows = {"2024-01": 9, "2024-02": 1}
+    frames = list(validation_frames(staged.scan(), suite, ["2024-01", "2024-02"], rows, 3))
+    assert [f[KEY].to_list() for f in frames] == [
+        ["K1", "K2", "K2", "K2"], ["K3", "K4", "K5"], ["K6", "K7"], ["K9"]
+    ]  # fmt: skip
+    run = combined([engine().validate(suite, f) for f in frames])
+    (unique,) = run.outcomes
+    assert (unique.failed, unique.checked, unique.partitions) == (3, 10, {"2024-01": 3})
 
 
 def test_gx_in_pieces_says_what_gx_says_on_the_whole():
