@@ -112,10 +112,14 @@ def link_events(
         kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
         if stale is not None:
             kept = kept.join(stale, on=IDENTITY, how="anti")
-        # One join: a record with an earlier decision is known, the others are fresh.
-        joined = named.join(kept.with_columns(_kept=pl.lit(True)), on=IDENTITY, how="left")
-        known: pl.DataFrame | None = joined.filter(pl.col("_kept").is_not_null()).drop("_kept")
-        fresh = joined.filter(pl.col("_kept").is_null()).drop("_kept", *DECISION)
+        # A record with an earlier decision is known, the others are fresh. Two joins: one left
+        # join split in two held a third copy of every mention while the fresh ones were linked
+        # (+474 MB of a 100,000-cadre new month's +851 MB in this function, measured).
+        known: pl.DataFrame | None = named.join(
+            kept, on=IDENTITY, how="inner", maintain_order="left"
+        )
+        fresh = named.join(kept, on=IDENTITY, how="anti")
+        del kept
     else:
         known, fresh = None, named
     fresh = fresh.with_row_index("mention_id")
