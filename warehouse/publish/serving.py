@@ -16,6 +16,13 @@ On SQLite the changed tables are replaced in a copy of the file renamed over it 
 wait and never see half); on PostgreSQL they are loaded into a staging schema and moved into the
 live one in one transaction. Nothing changed, nothing is written. Publishing twice from the same
 warehouse gives the same tables, whichever were carried over.
+
+On SQLite a changed table of cadre rows (the profile, timeline, warnings, promotion check,
+clearance and the lists) is not loaded whole: the database keeps a digest of each cadre's rows
+(``_serving_digests``), and only the cadres whose rows changed are deleted and loaded again, the
+as-of date set in place (:mod:`~warehouse.publish.serving_delta`). The table then holds the rows
+a whole load would, in another physical order: readers order what they read. PostgreSQL still
+loads a changed table whole.
 """
 
 import functools
@@ -27,7 +34,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -41,10 +48,24 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from transforms.publishing import json_text
 from warehouse.fingerprint import code_fingerprint
+from warehouse.publish import serving_delta as delta_module
 from warehouse.publish import serving_tables as tables_module
+from warehouse.publish.serving_delta import (
+    DIGEST_SCHEMA,
+    DIGESTS,
+    Delta,
+    Digested,
+    Digesting,
+    changed_rows,
+    delta,
+    digested,
+    loaded_with_digests,
+    worth_it,
+)
 from warehouse.publish.serving_tables import (
     ServingResult,
     ServingTable,
+    released,
     serving_tables,
     stripped_tables,
     with_versions,
@@ -95,7 +116,7 @@ def code_version() -> str:
     loader = (Path(__file__).parent / "serving_pg.py").read_bytes()
     extra = hashlib.sha256(loader).hexdigest()
     return code_fingerprint(
-        sys.modules[__name__], tables_module, pages, publishing, scope, extra=extra
+        sys.modules[__name__], tables_module, delta_module, pages, publishing, scope, extra=extra
     )
 
 
@@ -166,17 +187,18 @@ def publish_serving(
     return result
 
 
-def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
-    """What ``target`` was loaded from (table → fingerprint, rows); empty when it is missing or
-    older than the record (then every table is loaded)."""
+def _sqlite_versions(target: Path) -> dict[str, tuple[str, int, str | None]]:
+    """What ``target`` was loaded from (table → fingerprint, rows, shape of its digests: None
+    for a table loaded without); empty when it is missing or older than the record (then every
+    table is loaded)."""
     if not target.is_file():
         return {}
     try:
         with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
-            rows = conn.execute(f'SELECT name, inputs, "rows" FROM "{VERSIONS}"').fetchall()  # noqa: S608
+            rows = conn.execute(f'SELECT name, inputs, "rows", shape FROM "{VERSIONS}"').fetchall()  # noqa: S608
     except sqlite3.Error:
         return {}
-    return {name: (inputs, count) for name, inputs, count in rows}
+    return {name: (inputs, count, shape) for name, inputs, count, shape in rows}
 
 
 def _publish_sqlite(
@@ -187,7 +209,7 @@ def _publish_sqlite(
     target.parent.mkdir(parents=True, exist_ok=True)
     result = ServingResult(f"sqlite:///{target}")
     before = _sqlite_versions(target)
-    changed = changed_tables(tables, before, result)
+    changed = changed_tables(tables, {n: v[:2] for n, v in before.items()}, result)
     gone = sorted(set(before) - {t.name for t in tables})
     if not changed and not gone:
         say("serving: every table unchanged, nothing written")
@@ -196,7 +218,8 @@ def _publish_sqlite(
     if before:
         shutil.copyfile(target, building)
     try:
-        _load_sqlite(building, changed, gone, result, say)
+        shapes = {name: v[2] for name, v in before.items()}
+        _load_sqlite(building, changed, gone, shapes, result, say)
     except BaseException:
         building.unlink(missing_ok=True)
         raise
@@ -208,31 +231,41 @@ def _load_sqlite(
     building: Path,
     changed: list[ServingTable],
     gone: list[str],
+    shapes: dict[str, str | None],
     result: ServingResult,
     say: Callable[[str], None],
 ) -> None:
-    """Drop ``gone`` and the ``changed`` tables from ``building`` and load the changed ones, in one
-    transaction. SQLite's own errors (a full disk among them) are raised as the ``sqlite3``
-    module raises them, with SQLite's words."""
+    """Drop ``gone`` from ``building`` and load the ``changed`` tables, in one transaction: a
+    table of cadre rows whose digests were computed as now (``shapes``) by its cadres whose rows
+    changed (:mod:`~warehouse.publish.serving_delta`), any other whole. SQLite's own errors (a
+    full disk among them) are raised as the ``sqlite3`` module raises them, with SQLite's words."""
     try:
         with closing(adbc_sqlite.connect(str(building), autocommit=False)) as connection:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode = OFF")  # a copy: renamed over the file when done
             cursor.execute(
-                f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
+                f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" '
+                '(name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT, shape TEXT)'
+            )
+            cursor.execute(
+                f'CREATE TABLE IF NOT EXISTS "{DIGESTS}" (name TEXT, key TEXT, digest BIGINT, '
+                '"rows" BIGINT, PRIMARY KEY (name, key)) WITHOUT ROWID'
             )
             for name in [*gone, *(t.name for t in changed)]:
-                cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
                 cursor.execute(f'DELETE FROM "{VERSIONS}" WHERE name = ?', (name,))  # noqa: S608
+            for name in gone:
+                _sqlite_drop(cursor, name)
             for table in changed:
-                rows, seconds = _sqlite_table(cursor, table)
+                rows, seconds, shape, loaded = _sqlite_load(cursor, table, shapes.get(table.name))
+                released(table)
                 cursor.execute(
-                    f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?)',
-                    (table.name, table.inputs_version, rows),
+                    f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?, ?)',
+                    (table.name, table.inputs_version, rows, shape),
                 )  # noqa: S608
                 result.tables[table.name] = rows
                 result.load_seconds += seconds
-                say(f"serving {table.name}: {rows:,} rows")
+                how = "" if loaded == rows else f" ({loaded:,} loaded again, the others kept)"
+                say(f"serving {table.name}: {rows:,} rows{how}")
             cursor.close()
             connection.commit()
     except adbc_sqlite.Error as error:  # "INTERNAL: failed to execute: database or disk is full"
@@ -240,25 +273,101 @@ def _load_sqlite(
         raise sqlite3.OperationalError(said.split(": ", 1)[-1]) from error
 
 
-def _sqlite_table(cursor: Any, table: ServingTable) -> tuple[int, float]:
-    """Create ``table`` and load its batches from Arrow (ADBC's bulk ingest, one statement a
-    batch): dates as ``YYYY-MM-DD`` text and times as ``datetime.isoformat(" ")``, as SQLite's
-    own adapters write them; nested columns as JSON text."""
+def _sqlite_drop(cursor: Any, name: str) -> None:
+    cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
+    cursor.execute(f'DELETE FROM "{DIGESTS}" WHERE name = ?', (name,))  # noqa: S608
+
+
+def _sqlite_load(
+    cursor: Any, table: ServingTable, shape_before: str | None
+) -> tuple[int, float, str | None, int]:
+    """Load ``table``: by delta when it has a key, the database holds its digests computed as
+    now (``shape_before``) and few enough rows changed, else whole (with its digests when it has
+    a key). Returns its rows, the seconds spent loading rows, the shape of its digests and the
+    rows loaded."""
+    if table.key is None:
+        _sqlite_drop(cursor, table.name)
+        rows, seconds = _sqlite_table(cursor, table, table.batches())
+        return rows, seconds, None, rows
+    if shape_before is not None:
+        now = digested(table)
+        if shape_before == now.shape and len(now.dates) <= 1:
+            cursor.execute(
+                f'SELECT key, digest, "rows" FROM "{DIGESTS}" WHERE name = ?',  # noqa: S608
+                (table.name,),
+            )
+            read = pl.from_arrow(cursor.fetch_arrow_table())
+            assert isinstance(read, pl.DataFrame)
+            change = delta(read.cast(DIGEST_SCHEMA), now.digests)  # type: ignore[arg-type]
+            if worth_it(change, now.rows):
+                seconds = _sqlite_delta(cursor, table, change, now)
+                return now.rows, seconds, now.shape, change.inserted
+    _sqlite_drop(cursor, table.name)
+    taking = Digesting(table)
+    rows, seconds = _sqlite_table(cursor, table, loaded_with_digests(table, taking))
+    now = taking.result()
+    _sqlite_digests(cursor, table.name, now.digests)
+    return rows, seconds, now.shape, rows
+
+
+def _sqlite_digests(cursor: Any, name: str, digests: pl.DataFrame) -> None:
+    if digests.height:
+        cursor.adbc_ingest(DIGESTS, digests.select(pl.lit(name).alias("name"), pl.all()).to_arrow(),
+                           mode="append")  # fmt: skip
+
+
+def _sqlite_delta(cursor: Any, table: ServingTable, change: Delta, now: Digested) -> float:
+    """Delete the rows of the changed keys, load theirs again, set the date column where it
+    moved on, and replace the changed keys' digests. Returns the seconds spent loading rows."""
+    name, key = table.name, table.key
+    if change.keys.height:
+        cursor.adbc_ingest(
+            "_serving_changed", change.keys.to_arrow(), mode="replace", temporary=True
+        )
+        changed = 'SELECT key FROM temp."_serving_changed"'
+        cursor.execute(f'DELETE FROM "{name}" WHERE "{key}" IN ({changed})')  # noqa: S608
+        cursor.execute(f'DELETE FROM "{DIGESTS}" WHERE name = ? AND key IN ({changed})', (name,))  # noqa: S608
+        cursor.execute('DROP TABLE temp."_serving_changed"')
+    _, seconds = _sqlite_table(cursor, table, changed_rows(table, change.keys), create=False)
+    if table.date_column and now.dates:
+        value = _sqlite_flat(pl.DataFrame({"d": now.dates[:1]}))["d"][0]
+        column = table.date_column
+        cursor.execute(
+            f'UPDATE "{name}" SET "{column}" = ? WHERE "{column}" IS NOT ?',  # noqa: S608
+            (value, value),
+        )
+    _sqlite_digests(cursor, name, now.digests.join(change.keys, on="key", how="semi"))
+    return seconds
+
+
+def _sqlite_flat(batch: pl.DataFrame) -> pl.DataFrame:
+    """A batch as SQLite stores it: dates as ``YYYY-MM-DD`` text and times as
+    ``datetime.isoformat(" ")``, as SQLite's own adapters write them; nested columns as JSON."""
+    return json_text(batch).with_columns(
+        pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
+        pl.col(pl.Datetime).map_elements(lambda v: v.isoformat(" "), return_dtype=pl.String),
+    )
+
+
+def _sqlite_table(
+    cursor: Any, table: ServingTable, batches: Iterator[pl.DataFrame], create: bool = True
+) -> tuple[int, float]:
+    """Load ``batches`` into ``table`` with ADBC's bulk ingest (one statement a batch), as
+    :func:`_sqlite_flat` writes them; ``create``: create the table and its indexes first (from
+    the first batch's columns), else append to it."""
     meta = sa.MetaData()
-    rows, seconds, created = 0, 0.0, False
-    for batch in table.batches():
+    rows, seconds, created = 0, 0.0, not create
+    for batch in batches:
         if not created:
             ddl = sa.schema.CreateTable(sql_table(meta, table.name, batch))
             cursor.execute(str(ddl.compile(dialect=sqlite_dialect.dialect())))
             created = True
         clock = time.perf_counter()
-        flat = json_text(batch).with_columns(
-            pl.col(pl.Date).dt.to_string("%Y-%m-%d"),
-            pl.col(pl.Datetime).map_elements(lambda v: v.isoformat(" "), return_dtype=pl.String),
-        )
-        cursor.adbc_ingest(table.name, flat.to_arrow(), mode="append")
+        cursor.adbc_ingest(table.name, _sqlite_flat(batch).to_arrow(), mode="append")
         seconds += time.perf_counter() - clock
         rows += batch.height
+    if not create:
+        return rows, seconds
     for column in table.index:
         cursor.execute(f'CREATE INDEX "ix_{table.name}_{column}" ON "{table.name}" ("{column}")')
     if table.access == "scoped":

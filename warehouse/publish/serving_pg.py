@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from transforms.publishing import json_text
-from warehouse.publish.serving_tables import ServingResult, ServingTable
+from warehouse.publish.serving_tables import ServingResult, ServingTable, released
 from warehouse.sources import safe_url
 
 _ACL = """
@@ -197,6 +197,7 @@ def publish_postgres(
                 )
             for table in changed:
                 rows, seconds = _load(conn, engine, stage, reader, acl, table)
+                released(table)
                 result.tables[table.name] = rows
                 result.load_seconds += seconds
                 say(f"serving {table.name}: {rows:,} rows")

@@ -8,6 +8,7 @@ reads them), *public* when every reader may see it (the de-identified cases, the
 ``unit_portrait_scope``).
 """
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -51,6 +52,16 @@ class ServingTable:
     inputs_version: str = ""
     """The fingerprint of everything its rows depend on (:func:`with_versions`): equal to the one
     the database holds, the table is left as it is."""
+    key: str | None = None
+    """The column of the cadre each row belongs to: when the inputs change, only the cadres whose
+    rows changed are loaded again (:mod:`warehouse.publish.serving_delta`); None: loaded whole."""
+    date_column: str | None = None
+    """A column holding the as-of date in every row: set in place when only it moved on."""
+    unstripped: Callable[[], Iterator[pl.DataFrame]] | None = None
+    """The batches before :func:`stripped_tables` (read for the digests: stripping is a function
+    of the row, so equal rows stay equal, and its counts are not taken twice)."""
+    strip: Callable[[Iterator[pl.DataFrame]], Iterator[pl.DataFrame]] | None = None
+    """What :func:`stripped_tables` does to batches (a delta load strips only the rows it loads)."""
 
 
 @dataclass
@@ -82,21 +93,25 @@ class ServingResult:
 
 def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[ServingTable]:
     """``tables`` whose batches have control and bidi characters (NUL among them) removed from
-    every text; ``found`` counts, per ``table.field``, the values that held one."""
+    every text; ``found`` counts, per ``table.field``, the values that held one (in the rows
+    loaded: a delta load strips only the rows it loads, :attr:`ServingTable.strip`)."""
 
-    def cleaned(table: ServingTable) -> Callable[[], Iterator[pl.DataFrame]]:
-        def batches() -> Iterator[pl.DataFrame]:
-            for batch in table.batches():
-                counts = invisible_counts(batch)
-                for name, n in counts.items():
-                    key = f"{table.name}.{name}"
-                    found[key] = found.get(key, 0) + n
-                columns = {name.split("[", 1)[0].split(".", 1)[0] for name in counts}
-                yield strip_frame(batch, columns) if columns else batch
+    def cleaned(table: str, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for batch in batches:
+            counts = invisible_counts(batch)
+            for name, n in counts.items():
+                key = f"{table}.{name}"
+                found[key] = found.get(key, 0) + n
+            columns = {name.split("[", 1)[0].split(".", 1)[0] for name in counts}
+            yield strip_frame(batch, columns) if columns else batch
 
-        return batches
+    def stripped(table: ServingTable) -> ServingTable:
+        return replace(
+            table, batches=lambda: cleaned(table.name, table.batches()),
+            unstripped=table.batches, strip=functools.partial(cleaned, table.name),
+        )  # fmt: skip
 
-    return [replace(t, batches=cleaned(t)) for t in tables]
+    return [stripped(t) for t in tables]
 
 
 def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> list[ServingTable]:
@@ -160,13 +175,34 @@ def _finish(frame: pl.DataFrame, scopes: pl.DataFrame | None) -> pl.DataFrame:
     return frame.join(scopes, on="person_no", how="left", maintain_order="left")
 
 
-def _once(make: Callable[[], pl.DataFrame]) -> Callable[[], Iterator[pl.DataFrame]]:
-    def batches() -> Iterator[pl.DataFrame]:
-        frame = make()
+class _Once:
+    """Batches of the frame ``make`` computes, computed once however often they are read (a
+    delta load reads a table twice), until :meth:`release`."""
+
+    def __init__(self, make: Callable[[], pl.DataFrame]) -> None:
+        self.make = make
+        self.made: pl.DataFrame | None = None
+
+    def __call__(self) -> Iterator[pl.DataFrame]:
+        if self.made is None:
+            self.made = self.make()
+        frame = self.made
         for start in range(0, max(frame.height, 1), BATCH_ROWS):
             yield frame.slice(start, BATCH_ROWS)
 
-    return batches
+    def release(self) -> None:
+        self.made = None
+
+
+def _once(make: Callable[[], pl.DataFrame]) -> Callable[[], Iterator[pl.DataFrame]]:
+    return _Once(make)
+
+
+def released(table: ServingTable) -> None:
+    """Let a loaded table's computed frame go (:class:`_Once`)."""
+    for batches in (table.batches, table.unstripped):
+        if isinstance(batches, _Once):
+            batches.release()
 
 
 def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTable]:
@@ -195,15 +231,16 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         return ServingTable(name, _gold_batches(store, name, scopes if scoped else None), access,
                             index=index, inputs=inputs)  # fmt: skip
 
-    def listed(name: str, make: Callable[[], pl.DataFrame], *inputs: str) -> ServingTable:
-        return ServingTable(name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre))
+    def listed(name: str, make: Callable[[], pl.DataFrame], *inputs: str, dated: str | None = None) -> ServingTable:  # fmt: skip
+        return ServingTable(name, _once(make), "scoped", LIST_SCOPE, inputs=(*inputs, cadre),
+                            key="人员编号", date_column=dated)  # fmt: skip
 
     return [
-        gold_table("cadre_profile", False),
-        gold_table("cadre_timeline", True),
-        gold_table("warning", True),
-        gold_table("promotion_check", True),
-        gold_table("clearance", False),
+        replace(gold_table("cadre_profile", False), key="person_no", date_column="as_of"),
+        replace(gold_table("cadre_timeline", True), key="person_no"),
+        replace(gold_table("warning", True), key="person_no"),
+        replace(gold_table("promotion_check", True), key="person_no", date_column="as_of"),
+        replace(gold_table("clearance", False), key="person_no"),
         gold_table("unit_portrait", False, "private", ()),
         ServingTable("unit_portrait_scope", _once(portraits), "scoped",
                      inputs=(events, cadre, warning), dated=True),
@@ -213,7 +250,7 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
                warning, timeline),
         listed("list_promotion_check",
                lambda: promotion_list(store.scan("gold", "promotion_check"), cadres).collect(),
-               "gold/promotion_check"),
+               "gold/promotion_check", dated="审查基准日"),
         listed("list_clearance", lambda: clearance_list(gold["clearance"], cadres).collect(),
                "gold/clearance"),
         listed("list_tolerance_review",
