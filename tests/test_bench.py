@@ -1,5 +1,6 @@
 """The benchmark harness: child timing and the child protocol, aligned tables (no benchmark runs)."""
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -253,6 +254,11 @@ def test_a_new_month_run_equals_a_full_rebuild_and_the_check_sees_one_byte(
     data.write_bytes(bytes(raw))
     found = differences(incremental, tmp_path / "full")
     assert found == [f"gold/warning: {data.relative_to(version).as_posix()} differs"]
+    # The serving databases: the incremental one loaded by delta, compared row by row.
+    with sqlite3.connect(tmp_path / "full" / "serving.db") as conn:
+        conn.execute("UPDATE cadre_timeline SET outcome = 'x' WHERE rowid = 7")
+    found = differences(incremental, tmp_path / "full")
+    assert found[1:] == ["serving cadre_timeline: rows differ"]
 
 
 def test_a_bronze_table_carried_from_an_earlier_day_equals_one_cleaned_today(tmp_path) -> None:

@@ -289,7 +289,8 @@ def _same_file(left: Path, right: Path) -> bool:
 def differences(one: Path, other: Path) -> list[str]:
     """Where two warehouses differ, table by table: a table only one has, or a file of a table
     (its Parquet files and manifest) whose bytes differ — a SQL source's manifest compared
-    without its read log (:data:`READ_LOG`). Empty when they are equal."""
+    without its read log (:data:`READ_LOG`) — and their serving databases, table by table
+    (:func:`serving_differences`). Empty when they are equal."""
     from warehouse.store import table_links
 
     a, b = table_links(one), table_links(other)
@@ -307,7 +308,39 @@ def differences(one: Path, other: Path) -> list[str]:
                 found.append(f"{table}: {name} only in one")
             elif not _same_file(left, right):
                 found.append(f"{table}: {name} differs")
-    return found
+    return found + serving_differences(one / "serving.db", other / "serving.db")
+
+
+def serving_differences(one: Path, other: Path) -> list[str]:
+    """Where two serving databases differ, table by table: a table only one has, or a table whose
+    rows differ as a multiset (a delta load keeps the rows of a whole one in another physical
+    order; ``serving_meta.published_at`` is the clock's and left out)."""
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import polars as pl
+
+    def tables(path: Path) -> dict[str, tuple[int, int]]:
+        if not path.is_file():
+            return {}
+        held: dict[str, tuple[int, int]] = {}
+        with adbc_sqlite.connect(str(path)) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            names = [row[0] for row in cursor.fetchall() if not row[0].startswith("_")]
+            for name in names:
+                cursor.execute(f'SELECT * FROM "{name}"')  # noqa: S608
+                rows = pl.from_arrow(cursor.fetch_arrow_table())
+                assert isinstance(rows, pl.DataFrame)
+                rows = rows.drop("published_at", strict=False)
+                total = int(rows.hash_rows(seed=0).sum()) if rows.height else 0
+                held[name] = (rows.height, total)
+        return held
+
+    a, b = tables(one), tables(other)
+    found = [
+        f"serving {t}: only in {one if t in a else other}" for t in sorted(a.keys() ^ b.keys())
+    ]
+    return found + [
+        f"serving {t}: rows differ" for t in sorted(a.keys() & b.keys()) if a[t] != b[t]
+    ]
 
 
 REFERENCE_SQL = """
