@@ -17,12 +17,13 @@ wait and never see half); on PostgreSQL they are loaded into a staging schema an
 live one in one transaction. Nothing changed, nothing is written. Publishing twice from the same
 warehouse gives the same tables, whichever were carried over.
 
-On SQLite a changed table of cadre rows (the profile, timeline, warnings, promotion check,
-clearance and the lists) is not loaded whole: the database keeps a digest of each cadre's rows
-(``_serving_digests``), and only the cadres whose rows changed are deleted and loaded again, the
-as-of date set in place (:mod:`~warehouse.publish.serving_delta`). The table then holds the rows
-a whole load would, in another physical order: readers order what they read. PostgreSQL still
-loads a changed table whole.
+A changed table of cadre rows (the profile, timeline, warnings, promotion check, clearance and
+the lists) is not loaded whole: the database keeps a digest of each cadre's rows
+(``_serving_digests``, granted to no reader), and only the cadres whose rows changed are deleted
+and loaded again, the as-of date set in place (:mod:`~warehouse.publish.serving_delta`) — on
+SQLite in the copy, on PostgreSQL in the live table, in the transaction that moves the other
+changed tables in. The table then holds the rows a whole load would, in another physical order:
+readers order what they read.
 """
 
 import functools

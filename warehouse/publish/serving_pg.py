@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from itertools import chain
 from queue import Queue
 
@@ -23,6 +24,18 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from transforms.publishing import json_text
+from warehouse.publish.serving_delta import (
+    DIGEST_SCHEMA,
+    DIGESTS,
+    Delta,
+    Digested,
+    Digesting,
+    changed_rows,
+    delta,
+    digested,
+    loaded_with_digests,
+    worth_it,
+)
 from warehouse.publish.serving_tables import ServingResult, ServingTable, released
 from warehouse.sources import safe_url
 
@@ -108,11 +121,10 @@ def _ahead(batches: Iterator[pl.DataFrame], counted: list[int]) -> Iterator[byte
 
 
 def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, acl: str,
-          table: ServingTable) -> tuple[int, float]:  # fmt: skip
+          table: ServingTable, batches: Iterator[pl.DataFrame]) -> tuple[int, float]:  # fmt: skip
     from warehouse.publish.serving import sql_table
 
     target = sql.Identifier(stage, table.name)
-    batches = table.batches()
     first = next(batches)
     ddl = sa.schema.CreateTable(sql_table(sa.MetaData(schema=stage), table.name, first))
     conn.execute(str(ddl.compile(engine)))
@@ -139,18 +151,96 @@ def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, 
     return rows, seconds
 
 
-def _versions(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, int]]:
-    """What the live ``schema`` was loaded from (table → fingerprint, rows); empty when it does
-    not exist or keeps no record (then every table is loaded and the schemas are swapped)."""
+def _versions(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, int, str | None]]:
+    """What the live ``schema`` was loaded from (table → fingerprint, rows, shape of its digests:
+    None for a table loaded without); empty when it does not exist or keeps no record (then every
+    table is loaded and the schemas are swapped). A record of before the digests gets their
+    column (its tables have none: each is loaded whole once)."""
     from warehouse.publish.serving import VERSIONS
 
     found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{VERSIONS}"',)).fetchone()
     if found is None or found[0] is None:
         return {}
+    record = sql.Identifier(schema, VERSIONS)
+    conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS shape text").format(record))
     rows = conn.execute(
-        sql.SQL('SELECT name, inputs, "rows" FROM {}').format(sql.Identifier(schema, VERSIONS))
+        sql.SQL('SELECT name, inputs, "rows", shape FROM {}').format(record)
     ).fetchall()
-    return {name: (inputs, count) for name, inputs, count in rows}
+    return {name: (inputs, count, shape) for name, inputs, count, shape in rows}
+
+
+def _old_digests(conn: psycopg.Connection, digests: sql.Identifier, name: str) -> pl.DataFrame:
+    statement = sql.SQL('COPY (SELECT key, digest, "rows" FROM {} WHERE name = {}) TO STDOUT '
+                        "(FORMAT csv)").format(digests, sql.Literal(name))  # fmt: skip
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        raw = b"".join(bytes(chunk) for chunk in copy)
+    if not raw:
+        return pl.DataFrame(schema=DIGEST_SCHEMA)
+    return pl.read_csv(raw, has_header=False, new_columns=list(DIGEST_SCHEMA),
+                       schema_overrides=DIGEST_SCHEMA)  # fmt: skip
+
+
+def _planned_delta(
+    conn: psycopg.Connection, digests: sql.Identifier, table: ServingTable, shape: str | None
+) -> tuple[Delta, Digested] | None:
+    """The delta ``table`` is loaded by (:mod:`~warehouse.publish.serving_delta`), when it has a
+    key, the live schema holds its digests computed as now (``shape``) and few rows changed."""
+    if table.key is None or shape is None:
+        return None
+    now = digested(table)
+    if now.shape != shape or len(now.dates) > 1:
+        return None
+    change = delta(_old_digests(conn, digests, table.name), now.digests)
+    return (change, now) if worth_it(change, now.rows) else None
+
+
+def _write_digests(
+    conn: psycopg.Connection, digests: sql.Identifier, name: str, found: pl.DataFrame,
+    keys: pl.DataFrame | None = None,
+) -> None:  # fmt: skip
+    """``found`` as the digests of ``name``: all of them replaced, or those of ``keys``."""
+    if keys is None:
+        conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(digests), (name,))
+    else:
+        conn.execute(
+            sql.SQL("DELETE FROM {} WHERE name = %s AND key = ANY(%s)").format(digests),
+            (name, keys["key"].to_list()),
+        )
+        found = found.join(keys, on="key", how="semi")
+    if found.height:
+        copy_rows(conn, digests, found.select(pl.lit(name).alias("name"), pl.all()))
+
+
+def _apply_delta(
+    conn: psycopg.Connection, schema: str, digests: sql.Identifier, table: ServingTable,
+    change: Delta, now: Digested,
+) -> float:  # fmt: skip
+    """In the live table: delete the changed keys' rows, copy theirs in again, set the date
+    column where it moved on, and replace their digests. Returns the seconds spent copying."""
+    assert table.key is not None
+    target = sql.Identifier(schema, table.name)
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE {}::text = ANY(%s)").format(
+            target, sql.Identifier(table.key)
+        ),
+        (change.keys["key"].to_list(),),
+    )
+    clock = time.perf_counter()
+    batches = changed_rows(table, change.keys)
+    first = next(batches, None)
+    if first is not None:
+        _stream(conn, target, first.columns, _ahead(chain([first], batches), []), freeze=False)
+    seconds = time.perf_counter() - clock
+    if table.date_column and now.dates:
+        column = sql.Identifier(table.date_column)
+        conn.execute(
+            sql.SQL("UPDATE {} SET {} = %s WHERE {} IS DISTINCT FROM %s").format(
+                target, column, column
+            ),
+            (now.dates[0], now.dates[0]),
+        )
+    _write_digests(conn, digests, table.name, now.digests, change.keys)
+    return seconds
 
 
 def publish_postgres(
@@ -158,7 +248,9 @@ def publish_postgres(
 ) -> ServingResult:
     """Load the tables whose fingerprint changed into a staging schema, then put them in
     ``schema`` in one transaction: the whole schema swapped when it is new (or keeps no record of
-    its versions), else each changed table moved in for the old one."""
+    its versions), else each changed table moved in for the old one — or, for a table of cadre
+    rows whose digests the live schema holds, only its changed cadres' rows deleted and copied
+    in again (:mod:`~warehouse.publish.serving_delta`), in that same transaction."""
     from warehouse.publish.serving import VERSIONS, changed_tables
 
     reader, acl = f"{schema}_reader", f"{schema}_acl"
@@ -174,7 +266,7 @@ def publish_postgres(
         conn.execute(sql.SQL(_ACL).format(acl=sql.Identifier(acl), reader=sql.Identifier(reader)))
         conn.commit()
         before = _versions(conn, schema)
-        changed = changed_tables(tables, before, result)
+        changed = changed_tables(tables, {n: v[:2] for n, v in before.items()}, result)
         gone = sorted(set(before) - {t.name for t in tables})
         if not changed and not gone:
             conn.rollback()
@@ -187,30 +279,36 @@ def publish_postgres(
                 sql.Identifier(stage), sql.Identifier(reader)
             )
         )
-        versions = sql.Identifier(stage if not before else schema, VERSIONS)
+        home = stage if not before else schema
+        versions, digests = sql.Identifier(home, VERSIONS), sql.Identifier(home, DIGESTS)
         try:
-            if not before:
-                conn.execute(
-                    sql.SQL(
-                        'CREATE TABLE {} (name text PRIMARY KEY, inputs text, "rows" bigint)'
-                    ).format(versions)
-                )
-            for table in changed:
-                rows, seconds = _load(conn, engine, stage, reader, acl, table)
-                released(table)
-                result.tables[table.name] = rows
-                result.load_seconds += seconds
-                say(f"serving {table.name}: {rows:,} rows")
+            conn.execute(
+                sql.SQL('CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, inputs text, '
+                        '"rows" bigint, shape text)').format(versions)
+            )  # fmt: skip
+            conn.execute(
+                sql.SQL('CREATE TABLE IF NOT EXISTS {} (name text, key text, digest bigint, '
+                        '"rows" bigint, PRIMARY KEY (name, key))').format(digests)
+            )  # fmt: skip
+            loaded = _stage_changed(conn, engine, (stage, reader, acl), digests, changed, before,
+                                    result, say)  # fmt: skip
             conn.commit()
+            for table in changed:
+                if table.name in loaded.deltas:
+                    _delta_in_place(conn, schema, digests, table, loaded, result, say)
             for name in [*gone, *(t.name for t in changed)]:
                 conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(versions), (name,))
+            for name in [*gone, *(t.name for t in changed if t.name not in loaded.deltas)]:
+                _write_digests(conn, digests, name, loaded.taken.get(name, _NO_DIGESTS))
             for table in changed:
                 conn.execute(
-                    sql.SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(versions),
-                    (table.name, table.inputs_version, result.tables[table.name]),
-                )
+                    sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(versions),
+                    (table.name, table.inputs_version, result.tables[table.name],
+                     loaded.shapes.get(table.name)),
+                )  # fmt: skip
             if before:
-                _move(conn, schema, stage, [t.name for t in changed], gone)
+                moved = [t.name for t in changed if t.name not in loaded.deltas]
+                _move(conn, schema, stage, moved, gone)
             else:
                 _swap(conn, schema, stage, old)
         except BaseException:
@@ -220,6 +318,58 @@ def publish_postgres(
             raise
     engine.dispose()
     return result
+
+
+_NO_DIGESTS = pl.DataFrame(schema=DIGEST_SCHEMA)
+
+
+@dataclass
+class _Staged:
+    """What :func:`_stage_changed` did: the tables left for a delta, the digests taken from the
+    tables loaded whole, and the shape of each table's digests."""
+
+    deltas: dict[str, tuple[Delta, Digested]] = field(default_factory=dict)
+    taken: dict[str, pl.DataFrame] = field(default_factory=dict)
+    shapes: dict[str, str | None] = field(default_factory=dict)
+
+
+def _stage_changed(
+    conn: psycopg.Connection, engine: sa.Engine, where: tuple[str, str, str],
+    digests: sql.Identifier, changed: list[ServingTable],
+    before: dict[str, tuple[str, int, str | None]], result: ServingResult,
+    say: Callable[[str], None],
+) -> _Staged:  # fmt: skip
+    """Each changed table planned for a delta (:func:`_planned_delta`), or loaded whole into the
+    staging schema (``where``: it, the reader role and the ACL schema), its digests taken."""
+    staged = _Staged()
+    for table in changed:
+        planned = _planned_delta(conn, digests, table, (before.get(table.name) or ("", 0, None))[2])
+        if planned is not None:
+            staged.deltas[table.name] = planned
+            continue
+        taking = Digesting(table)
+        batches = loaded_with_digests(table, taking) if table.key else table.batches()
+        rows, seconds = _load(conn, engine, *where, table, batches)
+        released(table)
+        if table.key:
+            now = taking.result()
+            staged.taken[table.name], staged.shapes[table.name] = now.digests, now.shape
+        result.tables[table.name] = rows
+        result.load_seconds += seconds
+        say(f"serving {table.name}: {rows:,} rows")
+    return staged
+
+
+def _delta_in_place(
+    conn: psycopg.Connection, schema: str, digests: sql.Identifier, table: ServingTable,
+    staged: _Staged, result: ServingResult, say: Callable[[str], None],
+) -> None:  # fmt: skip
+    change, now = staged.deltas[table.name]
+    result.load_seconds += _apply_delta(conn, schema, digests, table, change, now)
+    released(table)
+    result.tables[table.name], staged.shapes[table.name] = now.rows, now.shape
+    say(f"serving {table.name}: {now.rows:,} rows ({change.inserted:,} loaded again, the "
+        "others kept)")  # fmt: skip
 
 
 def _move(
