@@ -54,13 +54,14 @@ from warehouse.publish import serving_tables as tables_module
 from warehouse.publish.serving_delta import (
     DIGEST_SCHEMA,
     DIGESTS,
+    SHAPES,
     Delta,
     Digested,
     Digesting,
     changed_rows,
     delta,
     digested,
-    loaded_with_digests,
+    whole,
     worth_it,
 )
 from warehouse.publish.serving_tables import (
@@ -188,18 +189,31 @@ def publish_serving(
     return result
 
 
-def _sqlite_versions(target: Path) -> dict[str, tuple[str, int, str | None]]:
-    """What ``target`` was loaded from (table → fingerprint, rows, shape of its digests: None
-    for a table loaded without); empty when it is missing or older than the record (then every
-    table is loaded)."""
+def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
+    """What ``target`` was loaded from (table → fingerprint, rows); empty when it is missing or
+    older than the record (then every table is loaded)."""
     if not target.is_file():
         return {}
     try:
         with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
-            rows = conn.execute(f'SELECT name, inputs, "rows", shape FROM "{VERSIONS}"').fetchall()  # noqa: S608
+            rows = conn.execute(f'SELECT name, inputs, "rows" FROM "{VERSIONS}"').fetchall()  # noqa: S608
     except sqlite3.Error:
         return {}
-    return {name: (inputs, count, shape) for name, inputs, count, shape in rows}
+    return {name: (inputs, count) for name, inputs, count in rows}
+
+
+def _sqlite_shapes(target: Path, before: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """The shape of each table's digests (:data:`~warehouse.publish.serving_delta.SHAPES`), of
+    those whose digests describe the rows ``target`` holds (recorded with the fingerprint
+    ``before`` has for it); none in a file without digests."""
+    if not target.is_file():
+        return {}
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
+            rows = conn.execute(f'SELECT name, shape, inputs FROM "{SHAPES}"').fetchall()  # noqa: S608
+    except sqlite3.Error:
+        return {}
+    return {name: shape for name, shape, inputs in rows if before.get(name, ("",))[0] == inputs}
 
 
 def _publish_sqlite(
@@ -210,16 +224,16 @@ def _publish_sqlite(
     target.parent.mkdir(parents=True, exist_ok=True)
     result = ServingResult(f"sqlite:///{target}")
     before = _sqlite_versions(target)
-    changed = changed_tables(tables, {n: v[:2] for n, v in before.items()}, result)
+    changed = changed_tables(tables, before, result)
     gone = sorted(set(before) - {t.name for t in tables})
     if not changed and not gone:
         say("serving: every table unchanged, nothing written")
         return result
+    shapes = _sqlite_shapes(target, before)
     building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
     if before:
         shutil.copyfile(target, building)
     try:
-        shapes = {name: v[2] for name, v in before.items()}
         _load_sqlite(building, changed, gone, shapes, result, say)
     except BaseException:
         building.unlink(missing_ok=True)
@@ -232,36 +246,41 @@ def _load_sqlite(
     building: Path,
     changed: list[ServingTable],
     gone: list[str],
-    shapes: dict[str, str | None],
+    shapes: dict[str, str],
     result: ServingResult,
     say: Callable[[str], None],
 ) -> None:
     """Drop ``gone`` from ``building`` and load the ``changed`` tables, in one transaction: a
     table of cadre rows whose digests were computed as now (``shapes``) by its cadres whose rows
-    changed (:mod:`~warehouse.publish.serving_delta`), any other whole. SQLite's own errors (a
-    full disk among them) are raised as the ``sqlite3`` module raises them, with SQLite's words."""
+    changed (:mod:`~warehouse.publish.serving_delta`), any other whole. Deleted rows are
+    overwritten (``secure_delete``): the file does not keep what it no longer holds. SQLite's own
+    errors (a full disk among them) are raised as the ``sqlite3`` module raises them, with
+    SQLite's words."""
     try:
         with closing(adbc_sqlite.connect(str(building), autocommit=False)) as connection:
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode = OFF")  # a copy: renamed over the file when done
+            cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(
-                f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" '
-                '(name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT, shape TEXT)'
+                f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
             )
             cursor.execute(
-                f'CREATE TABLE IF NOT EXISTS "{DIGESTS}" (name TEXT, key TEXT, digest BIGINT, '
-                '"rows" BIGINT, PRIMARY KEY (name, key)) WITHOUT ROWID'
+                f'CREATE TABLE IF NOT EXISTS "{SHAPES}" (name TEXT PRIMARY KEY, shape TEXT, inputs TEXT)'
+            )
+            cursor.execute(
+                f'CREATE TABLE IF NOT EXISTS "{DIGESTS}" (name TEXT NOT NULL, key TEXT NOT NULL, '
+                'digest BIGINT, "rows" BIGINT, PRIMARY KEY (name, key)) WITHOUT ROWID'
             )
             for name in [*gone, *(t.name for t in changed)]:
                 cursor.execute(f'DELETE FROM "{VERSIONS}" WHERE name = ?', (name,))  # noqa: S608
             for name in gone:
                 _sqlite_drop(cursor, name)
             for table in changed:
-                rows, seconds, shape, loaded = _sqlite_load(cursor, table, shapes.get(table.name))
+                rows, seconds, loaded = _sqlite_load(cursor, table, shapes.get(table.name))
                 released(table)
                 cursor.execute(
-                    f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?, ?)',
-                    (table.name, table.inputs_version, rows, shape),
+                    f'INSERT INTO "{VERSIONS}" VALUES (?, ?, ?)',
+                    (table.name, table.inputs_version, rows),
                 )  # noqa: S608
                 result.tables[table.name] = rows
                 result.load_seconds += seconds
@@ -277,22 +296,23 @@ def _load_sqlite(
 def _sqlite_drop(cursor: Any, name: str) -> None:
     cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
     cursor.execute(f'DELETE FROM "{DIGESTS}" WHERE name = ?', (name,))  # noqa: S608
+    cursor.execute(f'DELETE FROM "{SHAPES}" WHERE name = ?', (name,))  # noqa: S608
 
 
 def _sqlite_load(
     cursor: Any, table: ServingTable, shape_before: str | None
-) -> tuple[int, float, str | None, int]:
+) -> tuple[int, float, int]:
     """Load ``table``: by delta when it has a key, the database holds its digests computed as
     now (``shape_before``) and few enough rows changed, else whole (with its digests when it has
-    a key). Returns its rows, the seconds spent loading rows, the shape of its digests and the
-    rows loaded."""
+    a key its rows allow). Returns its rows, the seconds spent loading rows and the rows loaded."""
     if table.key is None:
         _sqlite_drop(cursor, table.name)
         rows, seconds = _sqlite_table(cursor, table, table.batches())
-        return rows, seconds, None, rows
+        return rows, seconds, rows
+    now, taking = None, None
     if shape_before is not None:
         now = digested(table)
-        if shape_before == now.shape and len(now.dates) <= 1:
+        if now.usable and shape_before == now.shape and len(now.dates) <= 1:
             cursor.execute(
                 f'SELECT key, digest, "rows" FROM "{DIGESTS}" WHERE name = ?',  # noqa: S608
                 (table.name,),
@@ -302,13 +322,17 @@ def _sqlite_load(
             change = delta(read.cast(DIGEST_SCHEMA), now.digests)  # type: ignore[arg-type]
             if worth_it(change, now.rows):
                 seconds = _sqlite_delta(cursor, table, change, now)
-                return now.rows, seconds, now.shape, change.inserted
+                return now.rows, seconds, change.inserted
+    else:
+        taking = Digesting(table)
     _sqlite_drop(cursor, table.name)
-    taking = Digesting(table)
-    rows, seconds = _sqlite_table(cursor, table, loaded_with_digests(table, taking))
-    now = taking.result()
-    _sqlite_digests(cursor, table.name, now.digests)
-    return rows, seconds, now.shape, rows
+    rows, seconds = _sqlite_table(cursor, table, whole(table, taking))
+    now = now or taking.result()  # type: ignore[union-attr]
+    if now.usable:
+        _sqlite_digests(cursor, table.name, now.digests)
+        cursor.execute(f'INSERT INTO "{SHAPES}" VALUES (?, ?, ?)',  # noqa: S608
+                       (table.name, now.shape, table.inputs_version))  # fmt: skip
+    return rows, seconds, rows
 
 
 def _sqlite_digests(cursor: Any, name: str, digests: pl.DataFrame) -> None:
@@ -338,6 +362,7 @@ def _sqlite_delta(cursor: Any, table: ServingTable, change: Delta, now: Digested
             (value, value),
         )
     _sqlite_digests(cursor, name, now.digests.join(change.keys, on="key", how="semi"))
+    cursor.execute(f'UPDATE "{SHAPES}" SET inputs = ? WHERE name = ?', (table.inputs_version, name))  # noqa: S608
     return seconds
 
 

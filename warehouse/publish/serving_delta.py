@@ -10,10 +10,14 @@ of the digests and sets it in place when it moved on, so a night on which only t
 rewrites one column instead of every row.
 
 The digest of a cadre is the wrapping sum of its rows' hashes (``DataFrame.hash_rows``, seeded:
-the same in every process for one Polars version), so it does not depend on the rows' order or
-on how they were cut into batches. What the digests were computed with — Polars' version, the
-key, the date column and the rows' columns and types — is the table's :func:`shape`; a table
-whose shape changed is loaded whole.
+the same in every process for one Polars version; floats hashed as text, since the hash takes
+``-0.0`` for ``0.0``), so it does not depend on the rows' order or on how they were cut into
+batches. What the digests were computed with — Polars' version, the serving code, the table's
+key, date column, access, indexes and scope columns, and the rows' columns and types — is the
+table's :func:`shape`, recorded in :data:`SHAPES` with the fingerprint of the rows it describes;
+a table whose shape changed, or whose record is not of the rows the database holds (a publish by
+a version that kept no digests), is loaded whole. So is a table with a key that is not text, is
+empty, or holds a character the load strips (the key stored would not be the key compared).
 """
 
 from collections.abc import Iterable, Iterator
@@ -22,11 +26,15 @@ from typing import Any
 
 import polars as pl
 
+from transforms.publishing import STRIPPED_PATTERN
 from warehouse.publish.carry import fingerprint
 from warehouse.publish.serving_tables import ServingTable
 
 DIGESTS = "_serving_digests"
 """The table of digests: ``name`` (the serving table), ``key``, ``digest``, ``rows``."""
+SHAPES = "_serving_shapes"
+"""Per serving table with digests: ``name``, ``shape`` (:func:`shape`) and ``inputs``, the
+fingerprint of the rows they describe (that of ``_serving_versions`` when they are current)."""
 DELTA_SHARE = 0.25
 """A table whose changed cadres hold more than this share of its rows is loaded whole (a bulk
 load and one index build beat deleting and inserting that many rows)."""
@@ -34,20 +42,25 @@ DIGEST_SCHEMA = {"key": pl.String, "digest": pl.Int64, "rows": pl.Int64}
 
 
 def shape(table: ServingTable, schema: pl.Schema) -> str:
-    """What a table's digests are computed with: Polars' version (its row hash), the key, the
-    date column, and the columns and types of the rows (``schema``)."""
+    """What a table's digests are computed with, and its stored form made by: Polars' version
+    (its row hash), the serving code, the key, date column, access, indexes, scope columns, and
+    the columns and types of the rows (``schema``)."""
     columns = [(name, str(dtype)) for name, dtype in schema.items()]
-    return fingerprint(pl.__version__, table.key, table.date_column, columns)
+    return fingerprint(
+        pl.__version__, table.code, table.name, table.key, table.date_column, table.access,
+        table.index, table.scope_columns, columns,
+    )  # fmt: skip
 
 
 def batch_digests(table: ServingTable, batch: pl.DataFrame) -> pl.DataFrame:
-    """Per key of ``batch``: the wrapping sum of its rows' hashes (the date column left out) and
-    the number of its rows, as :data:`DIGEST_SCHEMA` (the sum still unsigned: :func:`combined`
-    adds batches' sums and makes it signed, as SQL stores it)."""
+    """Per key of ``batch``: the wrapping sum of its rows' hashes (the date column left out,
+    floats as text) and the number of its rows, as :data:`DIGEST_SCHEMA` (the sum still
+    unsigned: :func:`combined` adds batches' sums and makes it signed, as SQL stores it)."""
     assert table.key is not None
     hashed = batch.drop(table.date_column) if table.date_column else batch
+    hashed = hashed.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
     return (
-        batch.select(pl.col(table.key).cast(pl.String).alias("key"))
+        batch.select(pl.col(table.key).alias("key"))
         .with_columns(digest=hashed.hash_rows(seed=0))
         .group_by("key")
         .agg(pl.col("digest").sum(), pl.len().cast(pl.Int64).alias("rows"))
@@ -57,7 +70,7 @@ def batch_digests(table: ServingTable, batch: pl.DataFrame) -> pl.DataFrame:
 def combined(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """The digests of a whole table from its batches' (:func:`batch_digests`): a key cut across
     two batches sums its two parts, as one batch would have; sorted by key."""
-    found = [p for p in parts]
+    found = list(parts)
     if not found:
         return pl.DataFrame(schema=DIGEST_SCHEMA)
     return (
@@ -71,53 +84,86 @@ def combined(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
 
 @dataclass
 class Digested:
-    """A table's batches read once for their digests: the digests, the shape, the values its
-    date column holds, and its rows."""
+    """A table's batches read for their digests: the digests, the shape, the values its date
+    column holds, its rows, and whether its keys allow a delta (:func:`usable_keys`)."""
 
     digests: pl.DataFrame
     shape: str
     dates: list[Any]
     rows: int
+    usable: bool
+
+
+def usable_keys(table: ServingTable, batch: pl.DataFrame) -> bool:
+    """The batch's keys are text, none is null and none holds a character the load strips (the
+    key stored would then not be the key compared)."""
+    assert table.key is not None
+    keys = batch.get_column(table.key)
+    return (
+        keys.dtype == pl.String
+        and keys.null_count() == 0
+        and not keys.str.contains(STRIPPED_PATTERN).any()
+    )
 
 
 class Digesting:
-    """Digests taken from a table's batches as they pass (:meth:`through`), for
-    :meth:`result` once they all have."""
+    """Digests taken from a table's unstripped batches as they pass (:meth:`through`), for
+    :meth:`result` once they all have; ``counting``: the control characters are counted on the
+    way (:attr:`~warehouse.publish.serving_tables.ServingTable.count`), for a load that will
+    not count them."""
 
-    def __init__(self, table: ServingTable) -> None:
-        self.table = table
+    def __init__(self, table: ServingTable, counting: bool = False) -> None:
+        self.table, self.counting = table, counting
         self.parts: list[pl.DataFrame] = []
         self.dates: set[Any] = set()
-        self.rows, self.shape = 0, ""
+        self.rows, self.shape, self.usable = 0, "", True
 
     def through(self, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         for batch in batches:
             if not self.shape:
                 self.shape = shape(self.table, batch.schema)
-            self.parts.append(batch_digests(self.table, batch))
+            self.usable = self.usable and usable_keys(self.table, batch)
+            if self.usable:
+                self.parts.append(batch_digests(self.table, batch))
             if self.table.date_column:
                 self.dates.update(batch[self.table.date_column].unique().to_list())
+            if self.counting and self.table.count is not None:
+                self.table.count(batch)
             self.rows += batch.height
             yield batch
 
     def result(self) -> Digested:
-        return Digested(combined(self.parts), self.shape, sorted(self.dates, key=str), self.rows)
+        usable = self.usable and self.rows > 0
+        return Digested(combined(self.parts if usable else []), self.shape,
+                        sorted(self.dates, key=str), self.rows, usable)  # fmt: skip
 
 
 def digested(table: ServingTable) -> Digested:
-    """The table's rows read once for their digests (before they are stripped)."""
-    taking = Digesting(table)
-    for _ in taking.through((table.unstripped or table.batches)()):
+    """The table's rows read once for their digests (before they are stripped), their control
+    characters counted."""
+    taking = Digesting(table, counting=True)
+    for _ in taking.through(raw(table)):
         pass
     return taking.result()
 
 
-def loaded_with_digests(table: ServingTable, taking: Digesting) -> Iterator[pl.DataFrame]:
-    """The table's batches as they are loaded whole, their digests taken by ``taking`` on the way
-    (before they are stripped, as :func:`digested` takes them)."""
-    if table.unstripped is None or table.strip is None:
-        return taking.through(table.batches())
-    return table.strip(taking.through(table.unstripped()))
+def raw(table: ServingTable) -> Iterator[pl.DataFrame]:
+    """The table's batches before they are stripped."""
+    return (table.unstripped or table.batches)()
+
+
+def stripped(table: ServingTable, batches: Iterator[pl.DataFrame], counted: bool) -> Iterator[pl.DataFrame]:  # fmt: skip
+    """``batches`` (unstripped) as they are loaded: stripped, their control characters counted
+    when ``counted``."""
+    return table.strip(batches, counted) if table.unstripped and table.strip else batches
+
+
+def whole(table: ServingTable, taking: Digesting | None = None) -> Iterator[pl.DataFrame]:
+    """The table's batches for a whole load: through ``taking`` (digests and counts taken on the
+    way) when given, else after :func:`digested` read them (counted then)."""
+    if taking is None:
+        return stripped(table, raw(table), counted=False)
+    return stripped(table, taking.through(raw(table)), counted=not taking.counting)
 
 
 @dataclass(frozen=True)
@@ -156,14 +202,14 @@ def worth_it(change: Delta, rows: int) -> bool:
 
 def changed_rows(table: ServingTable, keys: pl.DataFrame) -> Iterator[pl.DataFrame]:
     """The table's batches cut to the rows of ``keys`` (batches left empty are skipped), cut
-    before they are stripped (:attr:`~warehouse.publish.serving_tables.ServingTable.strip`)."""
+    before they are stripped (their control characters were counted by :func:`digested`)."""
     assert table.key is not None
     wanted = keys["key"].implode()
 
     def cut() -> Iterator[pl.DataFrame]:
-        for batch in (table.unstripped or table.batches)():
-            kept = batch.filter(pl.col(table.key).cast(pl.String).is_in(wanted))  # type: ignore[arg-type]
+        for batch in raw(table):
+            kept = batch.filter(pl.col(table.key).is_in(wanted))  # type: ignore[arg-type]
             if kept.height:
                 yield kept
 
-    return table.strip(cut()) if table.unstripped and table.strip else cut()
+    return stripped(table, cut(), counted=False)

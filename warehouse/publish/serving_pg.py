@@ -27,13 +27,14 @@ from transforms.publishing import json_text
 from warehouse.publish.serving_delta import (
     DIGEST_SCHEMA,
     DIGESTS,
+    SHAPES,
     Delta,
     Digested,
     Digesting,
     changed_rows,
     delta,
     digested,
-    loaded_with_digests,
+    whole,
     worth_it,
 )
 from warehouse.publish.serving_tables import ServingResult, ServingTable, released
@@ -151,22 +152,32 @@ def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, 
     return rows, seconds
 
 
-def _versions(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, int, str | None]]:
-    """What the live ``schema`` was loaded from (table → fingerprint, rows, shape of its digests:
-    None for a table loaded without); empty when it does not exist or keeps no record (then every
-    table is loaded and the schemas are swapped). A record of before the digests gets their
-    column (its tables have none: each is loaded whole once)."""
+def _versions(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, int]]:
+    """What the live ``schema`` was loaded from (table → fingerprint, rows); empty when it does
+    not exist or keeps no record (then every table is loaded and the schemas are swapped)."""
     from warehouse.publish.serving import VERSIONS
 
     found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{VERSIONS}"',)).fetchone()
     if found is None or found[0] is None:
         return {}
-    record = sql.Identifier(schema, VERSIONS)
-    conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS shape text").format(record))
     rows = conn.execute(
-        sql.SQL('SELECT name, inputs, "rows", shape FROM {}').format(record)
+        sql.SQL('SELECT name, inputs, "rows" FROM {}').format(sql.Identifier(schema, VERSIONS))
     ).fetchall()
-    return {name: (inputs, count, shape) for name, inputs, count, shape in rows}
+    return {name: (inputs, count) for name, inputs, count in rows}
+
+
+def _shapes(
+    conn: psycopg.Connection, schema: str, before: dict[str, tuple[str, int]]
+) -> dict[str, str]:
+    """The shape of each table's digests, of those whose digests describe the rows the live
+    table holds (recorded with the fingerprint ``before`` has for it); none without digests."""
+    found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{SHAPES}"',)).fetchone()
+    if found is None or found[0] is None:
+        return {}
+    rows = conn.execute(
+        sql.SQL("SELECT name, shape, inputs FROM {}").format(sql.Identifier(schema, SHAPES))
+    ).fetchall()
+    return {name: shape for name, shape, inputs in rows if before.get(name, ("",))[0] == inputs}
 
 
 def _old_digests(conn: psycopg.Connection, digests: sql.Identifier, name: str) -> pl.DataFrame:
@@ -181,24 +192,43 @@ def _old_digests(conn: psycopg.Connection, digests: sql.Identifier, name: str) -
 
 
 def _planned_delta(
-    conn: psycopg.Connection, digests: sql.Identifier, table: ServingTable, shape: str | None
-) -> tuple[Delta, Digested] | None:
+    conn: psycopg.Connection, home: str, table: ServingTable, shape: str | None,
+    held: str | None,
+) -> tuple[Delta | None, Digested | None]:  # fmt: skip
     """The delta ``table`` is loaded by (:mod:`~warehouse.publish.serving_delta`), when it has a
-    key, the live schema holds its digests computed as now (``shape``) and few rows changed."""
+    key its rows allow, the live schema holds its digests computed as now (``shape``), its date
+    column did not move (``held``: the value the live table holds; an UPDATE of every row would
+    leave PostgreSQL a dead copy of each) and few rows changed; with what was read for it."""
     if table.key is None or shape is None:
-        return None
+        return None, None
     now = digested(table)
-    if now.shape != shape or len(now.dates) > 1:
+    dates = [str(d) for d in now.dates]
+    if not now.usable or now.shape != shape or len(dates) > 1 or dates[:1] not in ([], [held]):
+        return None, now
+    change = delta(_old_digests(conn, sql.Identifier(home, DIGESTS), table.name), now.digests)
+    return (change if worth_it(change, now.rows) else None), now
+
+
+def _held_date(conn: psycopg.Connection, schema: str, table: ServingTable) -> str | None:
+    if table.date_column is None:
         return None
-    change = delta(_old_digests(conn, digests, table.name), now.digests)
-    return (change, now) if worth_it(change, now.rows) else None
+    found = conn.execute(
+        sql.SQL("SELECT {}::text FROM {} LIMIT 1").format(
+            sql.Identifier(table.date_column), sql.Identifier(schema, table.name)
+        )
+    ).fetchone()
+    return None if found is None else found[0]
 
 
 def _write_digests(
-    conn: psycopg.Connection, digests: sql.Identifier, name: str, found: pl.DataFrame,
+    conn: psycopg.Connection, home: str, name: str, inputs: str, now: Digested | None,
     keys: pl.DataFrame | None = None,
 ) -> None:  # fmt: skip
-    """``found`` as the digests of ``name``: all of them replaced, or those of ``keys``."""
+    """The digests of table ``name`` as ``now`` has them, and their shape, recorded as of the
+    rows of fingerprint ``inputs``: all of them replaced (none when ``now`` is None or not
+    usable), or only those of ``keys``."""
+    digests, shapes = sql.Identifier(home, DIGESTS), sql.Identifier(home, SHAPES)
+    conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(shapes), (name,))
     if keys is None:
         conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(digests), (name,))
     else:
@@ -206,23 +236,25 @@ def _write_digests(
             sql.SQL("DELETE FROM {} WHERE name = %s AND key = ANY(%s)").format(digests),
             (name, keys["key"].to_list()),
         )
-        found = found.join(keys, on="key", how="semi")
+    if now is None or not now.usable:
+        return
+    found = now.digests if keys is None else now.digests.join(keys, on="key", how="semi")
     if found.height:
         copy_rows(conn, digests, found.select(pl.lit(name).alias("name"), pl.all()))
+    conn.execute(
+        sql.SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(shapes), (name, now.shape, inputs)
+    )
 
 
 def _apply_delta(
-    conn: psycopg.Connection, schema: str, digests: sql.Identifier, table: ServingTable,
-    change: Delta, now: Digested,
-) -> float:  # fmt: skip
-    """In the live table: delete the changed keys' rows, copy theirs in again, set the date
-    column where it moved on, and replace their digests. Returns the seconds spent copying."""
+    conn: psycopg.Connection, schema: str, table: ServingTable, change: Delta, now: Digested
+) -> float:
+    """In the live table: delete the changed keys' rows, copy theirs in again and replace their
+    digests. Returns the seconds spent copying."""
     assert table.key is not None
     target = sql.Identifier(schema, table.name)
     conn.execute(
-        sql.SQL("DELETE FROM {} WHERE {}::text = ANY(%s)").format(
-            target, sql.Identifier(table.key)
-        ),
+        sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(target, sql.Identifier(table.key)),
         (change.keys["key"].to_list(),),
     )
     clock = time.perf_counter()
@@ -231,15 +263,7 @@ def _apply_delta(
     if first is not None:
         _stream(conn, target, first.columns, _ahead(chain([first], batches), []), freeze=False)
     seconds = time.perf_counter() - clock
-    if table.date_column and now.dates:
-        column = sql.Identifier(table.date_column)
-        conn.execute(
-            sql.SQL("UPDATE {} SET {} = %s WHERE {} IS DISTINCT FROM %s").format(
-                target, column, column
-            ),
-            (now.dates[0], now.dates[0]),
-        )
-    _write_digests(conn, digests, table.name, now.digests, change.keys)
+    _write_digests(conn, schema, table.name, table.inputs_version, now, change.keys)
     return seconds
 
 
@@ -250,7 +274,8 @@ def publish_postgres(
     ``schema`` in one transaction: the whole schema swapped when it is new (or keeps no record of
     its versions), else each changed table moved in for the old one — or, for a table of cadre
     rows whose digests the live schema holds, only its changed cadres' rows deleted and copied
-    in again (:mod:`~warehouse.publish.serving_delta`), in that same transaction."""
+    in again (:mod:`~warehouse.publish.serving_delta`), in that same transaction. One publisher
+    at a time per schema (an advisory lock on its name)."""
     from warehouse.publish.serving import VERSIONS, changed_tables
 
     reader, acl = f"{schema}_reader", f"{schema}_acl"
@@ -262,17 +287,20 @@ def publish_postgres(
     engine = sa.create_engine(url, connect_args={"connect_timeout": 10})
     libpq = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(libpq, autocommit=False) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"dajiandu serving {schema}",))
+        conn.commit()
         _ensure_reader(conn, reader)
         conn.execute(sql.SQL(_ACL).format(acl=sql.Identifier(acl), reader=sql.Identifier(reader)))
         conn.commit()
         before = _versions(conn, schema)
-        changed = changed_tables(tables, {n: v[:2] for n, v in before.items()}, result)
+        changed = changed_tables(tables, before, result)
         gone = sorted(set(before) - {t.name for t in tables})
         if not changed and not gone:
             conn.rollback()
             say("serving: every table unchanged, nothing written")
             engine.dispose()
             return result
+        shapes = _shapes(conn, schema, before)
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(stage)))
         conn.execute(
             sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
@@ -280,34 +308,41 @@ def publish_postgres(
             )
         )
         home = stage if not before else schema
-        versions, digests = sql.Identifier(home, VERSIONS), sql.Identifier(home, DIGESTS)
+        versions = sql.Identifier(home, VERSIONS)
         try:
             conn.execute(
-                sql.SQL('CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, inputs text, '
-                        '"rows" bigint, shape text)').format(versions)
+                sql.SQL(
+                    'CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, inputs text, "rows" bigint)'
+                ).format(versions)
+            )
+            conn.execute(
+                sql.SQL("CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, shape text, "
+                        "inputs text)").format(sql.Identifier(home, SHAPES))
             )  # fmt: skip
             conn.execute(
                 sql.SQL('CREATE TABLE IF NOT EXISTS {} (name text, key text, digest bigint, '
-                        '"rows" bigint, PRIMARY KEY (name, key))').format(digests)
+                        '"rows" bigint, PRIMARY KEY (name, key))').format(sql.Identifier(home, DIGESTS))
             )  # fmt: skip
-            loaded = _stage_changed(conn, engine, (stage, reader, acl), digests, changed, before,
-                                    result, say)  # fmt: skip
+            staged = _stage_changed(conn, engine, (stage, reader, acl), schema, home, changed,
+                                    shapes, result, say)  # fmt: skip
             conn.commit()
             for table in changed:
-                if table.name in loaded.deltas:
-                    _delta_in_place(conn, schema, digests, table, loaded, result, say)
+                if table.name in staged.deltas:
+                    _delta_in_place(conn, schema, table, staged, result, say)
+                else:
+                    taken = staged.taken.get(table.name)
+                    _write_digests(conn, home, table.name, table.inputs_version, taken)
             for name in [*gone, *(t.name for t in changed)]:
                 conn.execute(sql.SQL("DELETE FROM {} WHERE name = %s").format(versions), (name,))
-            for name in [*gone, *(t.name for t in changed if t.name not in loaded.deltas)]:
-                _write_digests(conn, digests, name, loaded.taken.get(name, _NO_DIGESTS))
+            for name in gone:
+                _write_digests(conn, home, name, "", None)
             for table in changed:
                 conn.execute(
-                    sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(versions),
-                    (table.name, table.inputs_version, result.tables[table.name],
-                     loaded.shapes.get(table.name)),
-                )  # fmt: skip
+                    sql.SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(versions),
+                    (table.name, table.inputs_version, result.tables[table.name]),
+                )
             if before:
-                moved = [t.name for t in changed if t.name not in loaded.deltas]
+                moved = [t.name for t in changed if t.name not in staged.deltas]
                 _move(conn, schema, stage, moved, gone)
             else:
                 _swap(conn, schema, stage, old)
@@ -320,40 +355,35 @@ def publish_postgres(
     return result
 
 
-_NO_DIGESTS = pl.DataFrame(schema=DIGEST_SCHEMA)
-
-
 @dataclass
 class _Staged:
-    """What :func:`_stage_changed` did: the tables left for a delta, the digests taken from the
-    tables loaded whole, and the shape of each table's digests."""
+    """What :func:`_stage_changed` did: the tables left for a delta (with what was read for
+    them), and the digests taken from each table loaded whole."""
 
     deltas: dict[str, tuple[Delta, Digested]] = field(default_factory=dict)
-    taken: dict[str, pl.DataFrame] = field(default_factory=dict)
-    shapes: dict[str, str | None] = field(default_factory=dict)
+    taken: dict[str, Digested] = field(default_factory=dict)
 
 
 def _stage_changed(
-    conn: psycopg.Connection, engine: sa.Engine, where: tuple[str, str, str],
-    digests: sql.Identifier, changed: list[ServingTable],
-    before: dict[str, tuple[str, int, str | None]], result: ServingResult,
+    conn: psycopg.Connection, engine: sa.Engine, where: tuple[str, str, str], schema: str,
+    home: str, changed: list[ServingTable], shapes: dict[str, str], result: ServingResult,
     say: Callable[[str], None],
 ) -> _Staged:  # fmt: skip
     """Each changed table planned for a delta (:func:`_planned_delta`), or loaded whole into the
     staging schema (``where``: it, the reader role and the ACL schema), its digests taken."""
     staged = _Staged()
     for table in changed:
-        planned = _planned_delta(conn, digests, table, (before.get(table.name) or ("", 0, None))[2])
-        if planned is not None:
-            staged.deltas[table.name] = planned
+        shape = shapes.get(table.name)
+        held = _held_date(conn, schema, table) if shape is not None else None
+        change, now = _planned_delta(conn, home, table, shape, held)
+        if change is not None and now is not None:
+            staged.deltas[table.name] = (change, now)
             continue
-        taking = Digesting(table)
-        batches = loaded_with_digests(table, taking) if table.key else table.batches()
-        rows, seconds = _load(conn, engine, *where, table, batches)
+        taking = Digesting(table) if table.key and now is None else None
+        rows, seconds = _load(conn, engine, *where, table, whole(table, taking))
         released(table)
         if table.key:
-            now = taking.result()
-            staged.taken[table.name], staged.shapes[table.name] = now.digests, now.shape
+            staged.taken[table.name] = now or taking.result()  # type: ignore[union-attr]
         result.tables[table.name] = rows
         result.load_seconds += seconds
         say(f"serving {table.name}: {rows:,} rows")
@@ -361,13 +391,13 @@ def _stage_changed(
 
 
 def _delta_in_place(
-    conn: psycopg.Connection, schema: str, digests: sql.Identifier, table: ServingTable,
-    staged: _Staged, result: ServingResult, say: Callable[[str], None],
+    conn: psycopg.Connection, schema: str, table: ServingTable, staged: _Staged,
+    result: ServingResult, say: Callable[[str], None],
 ) -> None:  # fmt: skip
     change, now = staged.deltas[table.name]
-    result.load_seconds += _apply_delta(conn, schema, digests, table, change, now)
+    result.load_seconds += _apply_delta(conn, schema, table, change, now)
     released(table)
-    result.tables[table.name], staged.shapes[table.name] = now.rows, now.shape
+    result.tables[table.name] = now.rows
     say(f"serving {table.name}: {now.rows:,} rows ({change.inserted:,} loaded again, the "
         "others kept)")  # fmt: skip
 

@@ -60,8 +60,13 @@ class ServingTable:
     unstripped: Callable[[], Iterator[pl.DataFrame]] | None = None
     """The batches before :func:`stripped_tables` (read for the digests: stripping is a function
     of the row, so equal rows stay equal, and its counts are not taken twice)."""
-    strip: Callable[[Iterator[pl.DataFrame]], Iterator[pl.DataFrame]] | None = None
-    """What :func:`stripped_tables` does to batches (a delta load strips only the rows it loads)."""
+    strip: Callable[[Iterator[pl.DataFrame], bool], Iterator[pl.DataFrame]] | None = None
+    """What :func:`stripped_tables` does to unstripped batches, counting what it strips when
+    asked (a delta load strips only the rows it loads, and counts the whole table's)."""
+    count: Callable[[pl.DataFrame], object] | None = None
+    """Count an unstripped batch's control characters (:func:`stripped_tables`)."""
+    code: str = ""
+    """The serving code's fingerprint (:func:`with_versions`): the digests' shape holds it."""
 
 
 @dataclass
@@ -93,22 +98,27 @@ class ServingResult:
 
 def stripped_tables(tables: list[ServingTable], found: dict[str, int]) -> list[ServingTable]:
     """``tables`` whose batches have control and bidi characters (NUL among them) removed from
-    every text; ``found`` counts, per ``table.field``, the values that held one (in the rows
-    loaded: a delta load strips only the rows it loads, :attr:`ServingTable.strip`)."""
+    every text; ``found`` counts, per ``table.field``, the values that held one (a delta load
+    counts them over the whole table as it reads it for its digests, and strips the rows it
+    loads without counting them again: :attr:`ServingTable.strip`, :attr:`ServingTable.count`)."""
 
-    def cleaned(table: str, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    def counted(table: str, batch: pl.DataFrame) -> set[str]:
+        counts = invisible_counts(batch)
+        for name, n in counts.items():
+            key = f"{table}.{name}"
+            found[key] = found.get(key, 0) + n
+        return {name.split("[", 1)[0].split(".", 1)[0] for name in counts}
+
+    def cleaned(table: str, batches: Iterator[pl.DataFrame], counting: bool = True) -> Iterator[pl.DataFrame]:  # fmt: skip
         for batch in batches:
-            counts = invisible_counts(batch)
-            for name, n in counts.items():
-                key = f"{table}.{name}"
-                found[key] = found.get(key, 0) + n
-            columns = {name.split("[", 1)[0].split(".", 1)[0] for name in counts}
-            yield strip_frame(batch, columns) if columns else batch
+            columns = counted(table, batch) if counting else None
+            yield strip_frame(batch, columns) if columns or not counting else batch
 
     def stripped(table: ServingTable) -> ServingTable:
         return replace(
             table, batches=lambda: cleaned(table.name, table.batches()),
             unstripped=table.batches, strip=functools.partial(cleaned, table.name),
+            count=functools.partial(counted, table.name),
         )  # fmt: skip
 
     return [stripped(t) for t in tables]
@@ -129,6 +139,7 @@ def with_versions(store: Warehouse, tables: list[ServingTable], code: str) -> li
     out = [
         replace(
             t,
+            code=code,
             inputs_version=fingerprint(
                 code,
                 t.name,
