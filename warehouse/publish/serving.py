@@ -21,9 +21,10 @@ A changed table of cadre rows (the profile, timeline, warnings, promotion check,
 the lists) is not loaded whole: the database keeps a digest of each cadre's rows
 (``_serving_digests``, granted to no reader), and only the cadres whose rows changed are deleted
 and loaded again, the as-of date set in place (:mod:`~warehouse.publish.serving_delta`) — on
-SQLite in the copy, on PostgreSQL in the live table, in the transaction that moves the other
-changed tables in. The table then holds the rows a whole load would, in another physical order:
-readers order what they read.
+SQLite in the copy (deleted rows overwritten), on PostgreSQL in the live table, in the
+transaction that moves the other changed tables in (a table whose date moved is loaded whole
+there). The table then holds the rows a whole load would, in another physical order: readers
+order what they read.
 """
 
 import functools
