@@ -60,6 +60,7 @@ from warehouse.publish.serving_delta import (
     Digested,
     Digesting,
     changed_rows,
+    current_shapes,
     delta,
     digested,
     whole,
@@ -190,31 +191,23 @@ def publish_serving(
     return result
 
 
+def _sqlite_records(target: Path, table: str, columns: str) -> list[tuple[Any, ...]]:
+    """The rows of a record table of ``target`` (``_serving_versions``, ``_serving_shapes``); none
+    when the file is missing or older than that record."""
+    if not target.is_file():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
+            return conn.execute(f'SELECT {columns} FROM "{table}"').fetchall()  # noqa: S608
+    except sqlite3.Error:
+        return []
+
+
 def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
     """What ``target`` was loaded from (table → fingerprint, rows); empty when it is missing or
     older than the record (then every table is loaded)."""
-    if not target.is_file():
-        return {}
-    try:
-        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
-            rows = conn.execute(f'SELECT name, inputs, "rows" FROM "{VERSIONS}"').fetchall()  # noqa: S608
-    except sqlite3.Error:
-        return {}
+    rows = _sqlite_records(target, VERSIONS, 'name, inputs, "rows"')
     return {name: (inputs, count) for name, inputs, count in rows}
-
-
-def _sqlite_shapes(target: Path, before: dict[str, tuple[str, int]]) -> dict[str, str]:
-    """The shape of each table's digests (:data:`~warehouse.publish.serving_delta.SHAPES`), of
-    those whose digests describe the rows ``target`` holds (recorded with the fingerprint
-    ``before`` has for it); none in a file without digests."""
-    if not target.is_file():
-        return {}
-    try:
-        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
-            rows = conn.execute(f'SELECT name, shape, inputs FROM "{SHAPES}"').fetchall()  # noqa: S608
-    except sqlite3.Error:
-        return {}
-    return {name: shape for name, shape, inputs in rows if before.get(name, ("",))[0] == inputs}
 
 
 def _publish_sqlite(
@@ -230,7 +223,7 @@ def _publish_sqlite(
     if not changed and not gone:
         say("serving: every table unchanged, nothing written")
         return result
-    shapes = _sqlite_shapes(target, before)
+    shapes = current_shapes(_sqlite_records(target, SHAPES, "name, shape, inputs"), before)
     building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
     if before:
         shutil.copyfile(target, building)

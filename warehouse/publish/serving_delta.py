@@ -41,6 +41,15 @@ load and one index build beat deleting and inserting that many rows)."""
 DIGEST_SCHEMA = {"key": pl.String, "digest": pl.Int64, "rows": pl.Int64}
 
 
+def current_shapes(
+    recorded: Iterable[tuple[str, str, str]], before: dict[str, tuple[str, int]]
+) -> dict[str, str]:
+    """Per table, the shape of its digests (``recorded``: the rows of :data:`SHAPES`), of the
+    tables whose digests describe the rows the database holds: recorded with the fingerprint
+    ``before`` (``_serving_versions``) has for it."""
+    return {name: shape for name, shape, inputs in recorded if before.get(name, ("",))[0] == inputs}
+
+
 def shape(table: ServingTable, schema: pl.Schema) -> str:
     """What a table's digests are computed with, and its stored form made by: Polars' version
     (its row hash), the serving code, the key, date column, access, indexes, scope columns, and

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from queue import Queue
+from typing import Any
 
 import polars as pl
 import psycopg
@@ -32,6 +33,7 @@ from warehouse.publish.serving_delta import (
     Digested,
     Digesting,
     changed_rows,
+    current_shapes,
     delta,
     digested,
     whole,
@@ -152,32 +154,25 @@ def _load(conn: psycopg.Connection, engine: sa.Engine, stage: str, reader: str, 
     return rows, seconds
 
 
+def _records(conn: psycopg.Connection, schema: str, table: str, columns: str) -> list[tuple[Any, ...]]:  # fmt: skip
+    """The rows of a record table of the live ``schema`` (``_serving_versions``,
+    ``_serving_shapes``); none when it does not exist."""
+    found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{table}"',)).fetchone()
+    if found is None or found[0] is None:
+        return []
+    listed = sql.SQL(columns)
+    return conn.execute(
+        sql.SQL("SELECT {} FROM {}").format(listed, sql.Identifier(schema, table))
+    ).fetchall()
+
+
 def _versions(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, int]]:
     """What the live ``schema`` was loaded from (table → fingerprint, rows); empty when it does
     not exist or keeps no record (then every table is loaded and the schemas are swapped)."""
     from warehouse.publish.serving import VERSIONS
 
-    found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{VERSIONS}"',)).fetchone()
-    if found is None or found[0] is None:
-        return {}
-    rows = conn.execute(
-        sql.SQL('SELECT name, inputs, "rows" FROM {}').format(sql.Identifier(schema, VERSIONS))
-    ).fetchall()
+    rows = _records(conn, schema, VERSIONS, 'name, inputs, "rows"')
     return {name: (inputs, count) for name, inputs, count in rows}
-
-
-def _shapes(
-    conn: psycopg.Connection, schema: str, before: dict[str, tuple[str, int]]
-) -> dict[str, str]:
-    """The shape of each table's digests, of those whose digests describe the rows the live
-    table holds (recorded with the fingerprint ``before`` has for it); none without digests."""
-    found = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."{SHAPES}"',)).fetchone()
-    if found is None or found[0] is None:
-        return {}
-    rows = conn.execute(
-        sql.SQL("SELECT name, shape, inputs FROM {}").format(sql.Identifier(schema, SHAPES))
-    ).fetchall()
-    return {name: shape for name, shape, inputs in rows if before.get(name, ("",))[0] == inputs}
 
 
 def _old_digests(conn: psycopg.Connection, digests: sql.Identifier, name: str) -> pl.DataFrame:
@@ -300,7 +295,7 @@ def publish_postgres(
             say("serving: every table unchanged, nothing written")
             engine.dispose()
             return result
-        shapes = _shapes(conn, schema, before)
+        shapes = current_shapes(_records(conn, schema, SHAPES, "name, shape, inputs"), before)
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(stage)))
         conn.execute(
             sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
