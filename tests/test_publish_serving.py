@@ -508,3 +508,20 @@ def test_a_delta_night_warns_of_every_stripped_value_of_the_table(tmp_path) -> N
     assert counts == [({"t.note": 10}, "serving t: 40 rows"),
                       ({"t.note": 10}, "serving t: 40 rows (1 loaded again, the others kept)")]  # fmt: skip
     assert all("\u202e" not in r[1] for r in _rows(tmp_path / "a.db"))
+
+
+@pytest.mark.postgres
+def test_postgresql_warns_of_the_stripped_values_of_a_table_without_cadre_rows(pg_schema) -> None:
+    # Why: a table loaded whole on PostgreSQL without a key (the unit portraits, the case
+    # library) lost its count of stripped control characters once the delta came in: its rows
+    # were stripped without being counted, and the WARN line was never said.
+    from warehouse.publish.serving_pg import publish_postgres
+    from warehouse.publish.serving_tables import ServingTable, stripped_tables
+
+    frame = pl.DataFrame(
+        {"case_id": ["C1", "C2", "C3"], "facts": ["事实\u202e甲", "事实", "乙\x00"]}
+    )
+    found: dict[str, int] = {}
+    table = ServingTable("cases", lambda: iter([frame]), "public", inputs_version="v1")
+    publish_postgres(POSTGRES, pg_schema, stripped_tables([table], found), lambda _: None)
+    assert found == {"cases.facts": 2}

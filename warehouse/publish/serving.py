@@ -58,13 +58,10 @@ from warehouse.publish.serving_delta import (
     SHAPES,
     Delta,
     Digested,
-    Digesting,
     changed_rows,
     current_shapes,
-    delta,
-    digested,
+    planned,
     whole,
-    worth_it,
 )
 from warehouse.publish.serving_tables import (
     ServingResult,
@@ -299,34 +296,26 @@ def _sqlite_load(
     """Load ``table``: by delta when it has a key, the database holds its digests computed as
     now (``shape_before``) and few enough rows changed, else whole (with its digests when it has
     a key its rows allow). Returns its rows, the seconds spent loading rows and the rows loaded."""
-    if table.key is None:
-        _sqlite_drop(cursor, table.name)
-        rows, seconds = _sqlite_table(cursor, table, table.batches())
-        return rows, seconds, rows
-    now, taking = None, None
-    if shape_before is not None:
-        now = digested(table)
-        if now.usable and shape_before == now.shape and len(now.dates) <= 1:
-            cursor.execute(
-                f'SELECT key, digest, "rows" FROM "{DIGESTS}" WHERE name = ?',  # noqa: S608
-                (table.name,),
-            )
-            read = pl.from_arrow(cursor.fetch_arrow_table())
-            assert isinstance(read, pl.DataFrame)
-            change = delta(read.cast(DIGEST_SCHEMA), now.digests)  # type: ignore[arg-type]
-            if worth_it(change, now.rows):
-                seconds = _sqlite_delta(cursor, table, change, now)
-                return now.rows, seconds, change.inserted
-    else:
-        taking = Digesting(table)
+    change, now = planned(table, shape_before, lambda: _sqlite_old_digests(cursor, table.name))
+    if change is not None and now is not None:
+        seconds = _sqlite_delta(cursor, table, change, now)
+        return now.rows, seconds, change.inserted
     _sqlite_drop(cursor, table.name)
-    rows, seconds = _sqlite_table(cursor, table, whole(table, taking))
-    now = now or taking.result()  # type: ignore[union-attr]
-    if now.usable:
+    batches, digests_of = whole(table, now)
+    rows, seconds = _sqlite_table(cursor, table, batches)
+    now = digests_of()
+    if now is not None and now.usable:
         _sqlite_digests(cursor, table.name, now.digests)
         cursor.execute(f'INSERT INTO "{SHAPES}" VALUES (?, ?, ?)',  # noqa: S608
                        (table.name, now.shape, table.inputs_version))  # fmt: skip
     return rows, seconds, rows
+
+
+def _sqlite_old_digests(cursor: Any, name: str) -> pl.DataFrame:
+    cursor.execute(f'SELECT key, digest, "rows" FROM "{DIGESTS}" WHERE name = ?', (name,))  # noqa: S608
+    read = pl.from_arrow(cursor.fetch_arrow_table())
+    assert isinstance(read, pl.DataFrame)
+    return read.cast(DIGEST_SCHEMA)  # type: ignore[arg-type]
 
 
 def _sqlite_digests(cursor: Any, name: str, digests: pl.DataFrame) -> None:

@@ -20,7 +20,7 @@ a version that kept no digests), is loaded whole. So is a table with a key that 
 empty, or holds a character the load strips (the key stored would not be the key compared).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,12 +167,41 @@ def stripped(table: ServingTable, batches: Iterator[pl.DataFrame], counted: bool
     return table.strip(batches, counted) if table.unstripped and table.strip else batches
 
 
-def whole(table: ServingTable, taking: Digesting | None = None) -> Iterator[pl.DataFrame]:
-    """The table's batches for a whole load: through ``taking`` (digests and counts taken on the
-    way) when given, else after :func:`digested` read them (counted then)."""
-    if taking is None:
-        return stripped(table, raw(table), counted=False)
-    return stripped(table, taking.through(raw(table)), counted=not taking.counting)
+def whole(
+    table: ServingTable, now: Digested | None
+) -> tuple[Iterator[pl.DataFrame], Callable[[], Digested | None]]:
+    """The table's batches for a whole load, and what gives its digests once they are loaded:
+    ``now`` when :func:`planned` read them already (the control characters counted then), else
+    taken on the way; none for a table without a key."""
+    if table.key is None:
+        return table.batches(), lambda: None
+    if now is not None:
+        return stripped(table, raw(table), counted=False), lambda: now
+    taking = Digesting(table)
+    return stripped(table, taking.through(raw(table)), counted=True), taking.result
+
+
+def planned(
+    table: ServingTable,
+    shape_before: str | None,
+    old_digests: Callable[[], pl.DataFrame],
+    held_date: Callable[[], str | None] | None = None,
+) -> tuple["Delta | None", Digested | None]:
+    """The delta ``table`` is loaded by, and its rows' digests as read for it: no delta when it
+    has no key, the database holds no current digests of it (``shape_before``: then nothing is
+    read), their shape is not the rows' now, its keys do not allow one, its date column holds
+    two dates — or another than ``held_date`` gives, where the date may not move in place — or
+    too many rows changed (:func:`worth_it`). ``old_digests`` reads what the database holds."""
+    if table.key is None or shape_before is None:
+        return None, None
+    now = digested(table)
+    dates = [str(d) for d in now.dates]
+    if not now.usable or now.shape != shape_before or len(dates) > 1:
+        return None, now
+    if held_date is not None and dates and dates != [held_date()]:
+        return None, now
+    change = delta(old_digests(), now.digests)
+    return (change if worth_it(change, now.rows) else None), now
 
 
 @dataclass(frozen=True)

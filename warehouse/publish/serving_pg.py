@@ -10,6 +10,7 @@ Roles and grants (names derive from the schema, ``dajiandu`` by default):
   grants there. This schema is never swapped, so grants survive every publish.
 """
 
+import functools
 import threading
 import time
 import uuid
@@ -31,13 +32,10 @@ from warehouse.publish.serving_delta import (
     SHAPES,
     Delta,
     Digested,
-    Digesting,
     changed_rows,
     current_shapes,
-    delta,
-    digested,
+    planned,
     whole,
-    worth_it,
 )
 from warehouse.publish.serving_tables import ServingResult, ServingTable, released
 from warehouse.sources import safe_url
@@ -184,24 +182,6 @@ def _old_digests(conn: psycopg.Connection, digests: sql.Identifier, name: str) -
         return pl.DataFrame(schema=DIGEST_SCHEMA)
     return pl.read_csv(raw, has_header=False, new_columns=list(DIGEST_SCHEMA),
                        schema_overrides=DIGEST_SCHEMA)  # fmt: skip
-
-
-def _planned_delta(
-    conn: psycopg.Connection, home: str, table: ServingTable, shape: str | None,
-    held: str | None,
-) -> tuple[Delta | None, Digested | None]:  # fmt: skip
-    """The delta ``table`` is loaded by (:mod:`~warehouse.publish.serving_delta`), when it has a
-    key its rows allow, the live schema holds its digests computed as now (``shape``), its date
-    column did not move (``held``: the value the live table holds; an UPDATE of every row would
-    leave PostgreSQL a dead copy of each) and few rows changed; with what was read for it."""
-    if table.key is None or shape is None:
-        return None, None
-    now = digested(table)
-    dates = [str(d) for d in now.dates]
-    if not now.usable or now.shape != shape or len(dates) > 1 or dates[:1] not in ([], [held]):
-        return None, now
-    change = delta(_old_digests(conn, sql.Identifier(home, DIGESTS), table.name), now.digests)
-    return (change if worth_it(change, now.rows) else None), now
 
 
 def _held_date(conn: psycopg.Connection, schema: str, table: ServingTable) -> str | None:
@@ -356,7 +336,7 @@ class _Staged:
     them), and the digests taken from each table loaded whole."""
 
     deltas: dict[str, tuple[Delta, Digested]] = field(default_factory=dict)
-    taken: dict[str, Digested] = field(default_factory=dict)
+    taken: dict[str, Digested | None] = field(default_factory=dict)
 
 
 def _stage_changed(
@@ -364,21 +344,24 @@ def _stage_changed(
     home: str, changed: list[ServingTable], shapes: dict[str, str], result: ServingResult,
     say: Callable[[str], None],
 ) -> _Staged:  # fmt: skip
-    """Each changed table planned for a delta (:func:`_planned_delta`), or loaded whole into the
+    """Each changed table planned for a delta (:func:`~warehouse.publish.serving_delta.planned`:
+    on PostgreSQL only where its date did not move, since an UPDATE of every row would leave a
+    dead copy of each), or loaded whole into the
     staging schema (``where``: it, the reader role and the ACL schema), its digests taken."""
     staged = _Staged()
     for table in changed:
-        shape = shapes.get(table.name)
-        held = _held_date(conn, schema, table) if shape is not None else None
-        change, now = _planned_delta(conn, home, table, shape, held)
+        change, now = planned(
+            table, shapes.get(table.name),
+            functools.partial(_old_digests, conn, sql.Identifier(home, DIGESTS), table.name),
+            functools.partial(_held_date, conn, schema, table),
+        )  # fmt: skip
         if change is not None and now is not None:
             staged.deltas[table.name] = (change, now)
             continue
-        taking = Digesting(table) if table.key and now is None else None
-        rows, seconds = _load(conn, engine, *where, table, whole(table, taking))
+        batches, digests_of = whole(table, now)
+        rows, seconds = _load(conn, engine, *where, table, batches)
         released(table)
-        if table.key:
-            staged.taken[table.name] = now or taking.result()  # type: ignore[union-attr]
+        staged.taken[table.name] = digests_of()
         result.tables[table.name] = rows
         result.load_seconds += seconds
         say(f"serving {table.name}: {rows:,} rows")
