@@ -11,7 +11,6 @@ from typing import Any
 
 import polars as pl
 
-from transforms.events import linked_events
 from transforms.profile import unit_portrait
 from transforms.publishing import (
     CONDITION_LABELS,
@@ -168,31 +167,29 @@ def scope_portraits(
     portrait for one scope counts only that scope's cadres; each row says its ``scope_level`` and
     ``region`` (a unit's region is its cadres'). Pass the cadres of one scope to get its portraits.
     """
-    linked = linked_events(events)
-    parts = []
-    for level in LEVELS:
-        people = cadres.filter(pl.col("scope_level") == level)
-        ids = people.select("person_no")
-        portrait = unit_portrait(
-            linked.join(ids, on="person_no", how="semi"),
-            people,
-            warning.join(ids, on="person_no", how="semi"),
-            as_of,
-            None if composite is None else composite.join(ids, on="person_no", how="semi"),
+    people = cadres.filter(pl.col("scope_level").is_in(LEVELS))
+    composite = (
+        None
+        if composite is None
+        else composite.join(people.select("person_no"), on="person_no", how="semi")
+    )
+    portrait = unit_portrait(events, people, warning, as_of, composite, by=("scope_level",))
+    regions = people.group_by("scope_level", "unit").agg(
+        pl.col("region").min().alias("_unit_region")
+    )
+    return (
+        portrait.join(
+            regions, left_on=["scope_level", "name"], right_on=["scope_level", "unit"], how="left"
         )
-        regions = people.group_by("unit").agg(pl.col("region").min().alias("_unit_region"))
-        parts.append(
-            portrait.join(regions, left_on="name", right_on="unit", how="left")
-            .with_columns(
-                pl.lit(level).alias("scope_level"),
-                pl.when(pl.col("grain") == "region")
-                .then(pl.col("name"))
-                .otherwise(pl.col("_unit_region"))
-                .alias("region"),
-            )
-            .drop("_unit_region")
+        .with_columns(
+            pl.when(pl.col("grain") == "region")
+            .then(pl.col("name"))
+            .otherwise(pl.col("_unit_region"))
+            .alias("region"),
         )
-    return pl.concat(parts, how="diagonal_relaxed").sort("scope_level", "grain", "name")
+        .select(pl.exclude("scope_level", "_unit_region", "region"), "scope_level", "region")
+        .sort("scope_level", "grain", "name")
+    )
 
 
 CHART_FONT_PX = 9

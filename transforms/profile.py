@@ -279,8 +279,13 @@ def unit_portrait(
     warning: pl.LazyFrame,
     as_of: date,
     composite: pl.LazyFrame | None = None,
+    by: tuple[str, ...] = (),
 ) -> pl.LazyFrame:
     """``gold/unit_portrait``: per unit and per region (``grain``), the figures of its cadres.
+
+    ``by``: columns of ``cadres`` the cadres are first split by (``scope_level``: a portrait per
+    管理权限, :func:`transforms.pages.scope_portraits`), each a column of the rows, first; the
+    rows sorted by them, then grain and name.
 
     ``composite`` (``gold/assessment_composite``): last year's mean 督考联动 composite of the
     cadres with one (``composite_mean``, over ``composite_cadres``; ``composite_year``).
@@ -290,16 +295,17 @@ def unit_portrait(
     overdue as the overdue warning rule says: unrectified and its ``due_date`` before ``as_of``.
     """
     linked = linked_events(events).filter(pl.col("event_date") <= as_of)
-    people = cadres.select("person_no", "unit", "region")
+    people = cadres.select("person_no", "unit", "region", *by)
     with_unit = linked.join(people, on="person_no")
     warned = warning.join(people, on="person_no")
     out = []
     for grain, key in (("unit", "unit"), ("region", "region")):
-        size = people.group_by(key).agg(pl.len().cast(pl.Int64).alias("cadres"))
+        keys = [*by, key]
+        size = people.group_by(keys).agg(pl.len().cast(pl.Int64).alias("cadres"))
         petitions = pl.col("source") == "petition"
         inspection = pl.col("source") == "inspection"
         unrectified = inspection & pl.col("outcome").is_in(["未整改", "整改中"])
-        figures = with_unit.group_by(key).agg(
+        figures = with_unit.group_by(keys).agg(
             *((pl.col("source") == s).sum().cast(pl.Int64).alias(f"{s}_events") for s in SOURCES),
             petitions.sum().cast(pl.Int64).alias("reports"),
             (petitions & pl.col("counts_against"))
@@ -320,29 +326,29 @@ def unit_portrait(
             .alias("audit_amount_wan"),
         )
         trend = (
-            with_unit.group_by(key, pl.col("event_date").dt.year().alias("year"))
+            with_unit.group_by(*keys, pl.col("event_date").dt.year().alias("year"))
             .agg(
                 pl.len().cast(pl.Int64).alias("events"),
                 pl.col("counts_against").sum().cast(pl.Int64).alias("against"),
             )
-            .group_by(key)
+            .group_by(keys)
             .agg(pl.struct("year", "events", "against").sort_by("year").alias("trend"))
         )
         by_category = (
-            with_unit.group_by(key, "source", "category")
+            with_unit.group_by(*keys, "source", "category")
             .agg(
                 pl.len().cast(pl.Int64).alias("events"),
                 pl.col("counts_against").sum().cast(pl.Int64).alias("against"),
             )
-            .join(size, on=key)
+            .join(size, on=keys)
             .with_columns((pl.col("events") * 100 / pl.col("cadres")).round(2).alias("per_100"))
-            .sort(key, "source", "category", nulls_last=True)
-            .group_by(key, maintain_order=True)
+            .sort(*keys, "source", "category", nulls_last=True)
+            .group_by(keys, maintain_order=True)
             .agg(
                 pl.struct("source", "category", "events", "against", "per_100").alias("by_category")
             )
         )
-        levels = warned.group_by(key).agg(
+        levels = warned.group_by(keys).agg(
             *(
                 (pl.col("level") == lv).sum().cast(pl.Int64).alias(f"warnings_{lv}")
                 for lv in ("red", "yellow", "blue")
@@ -358,7 +364,7 @@ def unit_portrait(
         )
         mean = (
             scored.join(people, on="person_no")
-            .group_by(key)
+            .group_by(keys)
             .agg(
                 # summed in whole cents: a float mean's last bits follow the order the threads
                 # add in, and a rounding at .xx5 flipped between runs on the same rows
@@ -373,14 +379,14 @@ def unit_portrait(
             for s in SOURCES
         ]
         out.append(
-            size.join(figures, on=key, how="left")
-            .join(levels, on=key, how="left")
-            .join(trend, on=key, how="left")
-            .join(by_category, on=key, how="left")
-            .join(mean, on=key, how="left")
+            size.join(figures, on=keys, how="left")
+            .join(levels, on=keys, how="left")
+            .join(trend, on=keys, how="left")
+            .join(by_category, on=keys, how="left")
+            .join(mean, on=keys, how="left")
             .with_columns(
                 pl.exclude(
-                    key, "cadres", "trend", "by_category", "audit_amount_wan", "composite_mean"
+                    *keys, "cadres", "trend", "by_category", "audit_amount_wan", "composite_mean"
                 ).fill_null(0),
                 pl.lit(last, dtype=pl.Int32).alias("composite_year"),
             )
@@ -397,4 +403,4 @@ def unit_portrait(
             )
             .drop(key)
         )
-    return pl.concat(out, how="diagonal").sort("grain", "name")
+    return pl.concat(out, how="diagonal").sort(*by, "grain", "name")
