@@ -338,6 +338,42 @@ def test_a_cadre_table_whose_columns_changed_is_loaded_whole(tmp_path) -> None:
     assert _rows(db) == sorted(two.rows(), key=repr)
 
 
+def test_a_delta_load_reads_the_table_once_and_twice_only_when_a_cadre_straddles_unseen(
+    tmp_path,
+) -> None:
+    # Why: a delta keeps the changed cadres' rows as the table is read for its digests, so the
+    # table (a scope join over millions of rows) is not read a second time. A cadre whose rows
+    # straddle two batches, the first part equal to all the database held of it, is not kept
+    # in that batch: the kept rows then fall short of the cadre's, and the table must be read
+    # again rather than lose them.
+    from warehouse.publish.serving import _publish_sqlite
+    from warehouse.publish.serving_tables import ServingTable
+
+    reads: list[int] = []
+
+    def table(parts: list[list[tuple[str, int]]], version: str) -> ServingTable:
+        frames = [pl.DataFrame(p, schema={"person_no": pl.String, "n": pl.Int64}, orient="row") for p in parts]  # fmt: skip
+        return ServingTable("t", lambda: (reads.append(1), iter(frames))[1], "scoped",
+                            index=("person_no",), inputs_version=version, key="person_no")  # fmt: skip
+
+    others = [(f"Q{i:02d}", i) for i in range(20)]
+    db, whole = tmp_path / "serving.db", tmp_path / "whole.db"
+    _publish_sqlite(db, [table([[("A", 1), ("A", 2)], others], "v1")], lambda _: None)
+    reads.clear()  # one cadre changed (Q00): read once
+    night = [[("A", 1), ("A", 2)], [("Q00", 7), *others[1:]]]
+    _publish_sqlite(db, [table(night, "v2")], lambda _: None)
+    assert len(reads) == 1
+    _publish_sqlite(whole, [table(night, "v2")], lambda _: None)
+    assert _rows(db) == _rows(whole)
+    reads.clear()  # A gains a row in the next batch: its first part is what was held
+    night = [[("A", 1), ("A", 2)], [("A", 3), ("Q00", 7), *others[1:]]]
+    _publish_sqlite(db, [table(night, "v3")], lambda _: None)
+    assert len(reads) == 2
+    _publish_sqlite(whole, [table(night, "v3")], lambda _: None)
+    assert _rows(db) == _rows(whole)
+    assert [r for r in _rows(db) if r[0] == "A"] == [("A", 1), ("A", 2), ("A", 3)]
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -336,7 +336,7 @@ def _sqlite_delta(cursor: Any, table: ServingTable, change: Delta, now: Digested
         cursor.execute(f'DELETE FROM "{name}" WHERE "{key}" IN ({changed})')  # noqa: S608
         cursor.execute(f'DELETE FROM "{DIGESTS}" WHERE name = ? AND key IN ({changed})', (name,))  # noqa: S608
         cursor.execute('DROP TABLE temp."_serving_changed"')
-    _, seconds = _sqlite_table(cursor, table, changed_rows(table, change.keys), create=False)
+    _, seconds = _sqlite_table(cursor, table, changed_rows(table, change), create=False)
     if table.date_column and now.dates:
         value = _sqlite_flat(pl.DataFrame({"d": now.dates[:1]}))["d"][0]
         column = table.date_column

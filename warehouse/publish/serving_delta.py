@@ -21,7 +21,7 @@ empty, or holds a character the load strips (the key stored would not be the key
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -119,21 +119,68 @@ class Digesting:
     """Digests taken from a table's unstripped batches as they pass (:meth:`through`), for
     :meth:`result` once they all have; ``counting``: the control characters are counted on the
     way (:attr:`~warehouse.publish.serving_tables.ServingTable.count`), for a load that will
-    not count them."""
+    not count them.
 
-    def __init__(self, table: ServingTable, counting: bool = False) -> None:
+    With ``old`` (what the database holds, read once the first batch shows the digests are of
+    the same ``shape_before``), the rows of each key whose digest in its batch differs from the
+    held one are kept as they pass (:meth:`kept`: a delta then loads them without reading the
+    table again), while they are at most :data:`DELTA_SHARE` of the held rows (and a batch)."""
+
+    def __init__(
+        self,
+        table: ServingTable,
+        counting: bool = False,
+        old: Callable[[], pl.DataFrame] | None = None,
+        shape_before: str | None = None,
+    ) -> None:
         self.table, self.counting = table, counting
         self.parts: list[pl.DataFrame] = []
         self.dates: set[Any] = set()
         self.rows, self.shape, self.usable = 0, "", True
+        self.read_old, self.shape_before = old, shape_before
+        self.old: pl.DataFrame | None = None
+        self.keeping: list[pl.DataFrame] | None = None
+        self.room = 0
+
+    def _start(self, batch: pl.DataFrame) -> None:
+        self.shape = shape(self.table, batch.schema)
+        if self.read_old is not None and self.shape == self.shape_before:
+            self.old = self.read_old()
+            self.keeping = []
+            self.room = int(DELTA_SHARE * int(self.old["rows"].sum())) + batch.height
+
+    def _keep(self, batch: pl.DataFrame, digests: pl.DataFrame) -> None:
+        """Keep the rows of ``batch`` whose key's digest in it is not the held one (a key cut
+        across batches is kept in each, unless a part happens to equal what was held:
+        :meth:`kept` then finds the key short and gives nothing)."""
+        assert self.old is not None and self.keeping is not None and self.table.key is not None
+        differs = (
+            digests.with_columns(pl.col("digest").reinterpret(signed=True))
+            .join(self.old, on="key", how="left", suffix="_old")
+            .filter(
+                pl.col("digest_old").is_null()
+                | (pl.col("digest") != pl.col("digest_old"))
+                | (pl.col("rows") != pl.col("rows_old"))
+            )["key"]
+        )
+        if differs.len():
+            rows = batch.filter(pl.col(self.table.key).is_in(differs.implode()))
+            self.room -= rows.height
+            self.keeping.append(rows)
+        if self.room < 0:
+            self.keeping = None
 
     def through(self, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         for batch in batches:
             if not self.shape:
-                self.shape = shape(self.table, batch.schema)
+                self._start(batch)
             self.usable = self.usable and usable_keys(self.table, batch)
             if self.usable:
                 self.parts.append(batch_digests(self.table, batch))
+                if self.keeping is not None:
+                    self._keep(batch, self.parts[-1])
+            else:
+                self.keeping = None
             if self.table.date_column:
                 self.dates.update(batch[self.table.date_column].unique().to_list())
             if self.counting and self.table.count is not None:
@@ -146,14 +193,14 @@ class Digesting:
         return Digested(combined(self.parts if usable else []), self.shape,
                         sorted(self.dates, key=str), self.rows, usable)  # fmt: skip
 
-
-def digested(table: ServingTable) -> Digested:
-    """The table's rows read once for their digests (before they are stripped), their control
-    characters counted."""
-    taking = Digesting(table, counting=True)
-    for _ in taking.through(raw(table)):
-        pass
-    return taking.result()
+    def kept(self, change: "Delta") -> list[pl.DataFrame] | None:
+        """The rows of ``change``'s keys, all of them, as kept on the way; None when they were
+        not kept (too many, or a key's rows are not all among them)."""
+        if self.keeping is None or self.table.key is None:
+            return None
+        wanted = change.keys["key"].implode()
+        rows = [kept for part in self.keeping if (kept := part.filter(pl.col(self.table.key).is_in(wanted))).height]  # fmt: skip
+        return rows if sum(r.height for r in rows) == change.inserted else None
 
 
 def raw(table: ServingTable) -> Iterator[pl.DataFrame]:
@@ -194,14 +241,20 @@ def planned(
     too many rows changed (:func:`worth_it`). ``old_digests`` reads what the database holds."""
     if table.key is None or shape_before is None:
         return None, None
-    now = digested(table)
+    taking = Digesting(table, counting=True, old=old_digests, shape_before=shape_before)
+    for _ in taking.through(raw(table)):
+        pass
+    now = taking.result()
     dates = [str(d) for d in now.dates]
     if not now.usable or now.shape != shape_before or len(dates) > 1:
         return None, now
     if held_date is not None and dates and dates != [held_date()]:
         return None, now
-    change = delta(old_digests(), now.digests)
-    return (change if worth_it(change, now.rows) else None), now
+    assert taking.old is not None
+    change = delta(taking.old, now.digests)
+    if not worth_it(change, now.rows):
+        return None, now
+    return replace(change, rows=taking.kept(change)), now
 
 
 @dataclass(frozen=True)
@@ -213,6 +266,9 @@ class Delta:
     """``key``: every key whose rows are deleted; those still in the table are loaded again."""
     deleted: int
     inserted: int
+    rows: list[pl.DataFrame] | None = None
+    """The rows loaded again (unstripped), when they were kept as the table was read for its
+    digests (:meth:`Digesting.kept`); None: :func:`changed_rows` reads the table again."""
 
 
 def delta(old: pl.DataFrame, new: pl.DataFrame) -> Delta:
@@ -238,13 +294,17 @@ def worth_it(change: Delta, rows: int) -> bool:
     return change.deleted + change.inserted <= DELTA_SHARE * max(rows, 1)
 
 
-def changed_rows(table: ServingTable, keys: pl.DataFrame) -> Iterator[pl.DataFrame]:
-    """The table's batches cut to the rows of ``keys`` (batches left empty are skipped), cut
-    before they are stripped (their control characters were counted by :func:`digested`)."""
+def changed_rows(table: ServingTable, change: Delta) -> Iterator[pl.DataFrame]:
+    """The rows of ``change``'s keys: as kept when the table was read for its digests, else its
+    batches read again and cut to them (batches left empty are skipped); before they are
+    stripped (their control characters were counted by :func:`planned`)."""
     assert table.key is not None
-    wanted = keys["key"].implode()
+    wanted = change.keys["key"].implode()
 
     def cut() -> Iterator[pl.DataFrame]:
+        if change.rows is not None:
+            yield from change.rows
+            return
         for batch in raw(table):
             kept = batch.filter(pl.col(table.key).is_in(wanted))  # type: ignore[arg-type]
             if kept.height:

@@ -233,7 +233,7 @@ def _apply_delta(
         (change.keys["key"].to_list(),),
     )
     clock = time.perf_counter()
-    batches = changed_rows(table, change.keys)
+    batches = changed_rows(table, change)
     first = next(batches, None)
     if first is not None:
         _stream(conn, target, first.columns, _ahead(chain([first], batches), []), freeze=False)
