@@ -447,3 +447,23 @@ def test_the_fast_pinyin_reads_every_name_as_pypinyin_does(names: list[str]) -> 
     from pypinyin import lazy_pinyin
 
     assert toneless_pinyin(names) == ["".join(lazy_pinyin(n)) for n in names]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", None]), st.integers(0, 3), st.integers(0, 2)),
+        max_size=40,
+    )
+)
+def test_the_earlier_decisions_are_one_per_record_as_unique_gives_them(rows) -> None:
+    # Why: the earlier decisions are made unique per record by the hash of its identity first,
+    # comparing the identity itself only among rows whose hashes meet; the records kept, and
+    # each once, must be those unique() keeps, with or without repeats (nulls among the keys).
+    from transforms.event_links import _unique
+
+    frame = pl.DataFrame(rows, schema={"k": pl.String, "j": pl.Int64, "v": pl.Int64}, orient="row")
+    out = _unique(frame, ["k", "j"])
+    assert out.height == frame.unique(["k", "j"]).height
+    assert out.select("k", "j").is_unique().all()
+    assert out.join(frame, on=["k", "j", "v"], how="anti", nulls_equal=True).height == 0

