@@ -163,7 +163,10 @@ def write_booklet(
         staging.mkdir(parents=True)
         try:
             (staging / HTML_NAME).write_text(html, encoding="utf-8")
-            fonts.write_fonts(staging / "assets", [html])
+            # The previous subsets are linked when they hold the same characters.
+            characters = fingerprint(version, fonts.font_characters([html]))
+            same = before.get("font_characters") == characters
+            fonts.write_fonts(staging / "assets", [html], folder / "assets" if same else None)
             counts, rendered, made = ({}, [], {}) if note else _write_pdfs(
                 staging, folder, parts, prints, before, now
             )  # fmt: skip
@@ -171,7 +174,7 @@ def write_booklet(
             write_manifest(staging, {
                 "content": "典型案例汇编（已脱敏）", "as_of": as_of.isoformat(), "cases": cases.height,
                 "generated_at": now.isoformat(timespec="seconds"), "pdf": note or names,
-                "data_versions": versions, "inputs": inputs,
+                "data_versions": versions, "inputs": inputs, "font_characters": characters,
                 "volumes": {v.name: {"inputs": prints[v.name], "cases": v.cases.height,
                                      "pages": counts[v.name], "generated_at": made[v.name]}
                             for v in parts},
