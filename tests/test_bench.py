@@ -3,6 +3,7 @@
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -196,7 +197,7 @@ def test_bench_link_takes_profiles_and_refuses_an_unknown_one() -> None:
 def test_the_memory_of_each_step_is_its_highest_sample_between_its_start_and_end() -> None:
     from datetime import datetime
 
-    from orchestration.bench.incremental import Sampler, step_memory
+    from orchestration.bench.incremental import Sampler, step_cpu, step_memory
 
     # Two steps from a run log as Dagster writes it, samples before, during and between them: a
     # step's peak is the highest sample inside its span (not the process's high-water mark), its
@@ -220,13 +221,24 @@ def test_the_memory_of_each_step_is_its_highest_sample_between_its_start_and_end
     samples = [(at("00.0"), 90.0), (at("00.2"), 300.0), (at("00.9"), 250.0),
                (at("01.5"), 280.0), (at("02.4"), 200.0), (at("05.0"), 900.0)]  # fmt: skip
     assert step_memory(log, samples) == {"ingest_roster": [300.0, 210.0], "gold": [200.0, -80.0]}
-    # The sampler reads this process's resident memory.
+    # A step's CPU: the last sample up to its end less the last one before it started (its first
+    # when none came before).
+    cpu = [(t, mb, c) for (t, mb), c in zip(samples, [1.0, 1.5, 3.0, 3.25, 7.0, 9.0], strict=True)]
+    assert step_cpu(log, cpu) == {"ingest_roster": 2.0, "gold": 3.75}
+    assert step_memory(log, cpu) == step_memory(log, samples)
+    # The sampler reads this process's resident memory and CPU time.
     sampler = Sampler(every=0.01)
     sampler.start()
-    sampler.done.wait(0.1)
+    while not sampler.samples:  # its first sample, then some CPU for it to see
+        time.sleep(0.001)
+    busy = time.process_time() + 0.1
+    while time.process_time() < busy:
+        pass
+    sampler.done.wait(0.05)
     sampler.done.set()
     sampler.join()
-    assert sampler.samples and all(mb > 10 for _, mb in sampler.samples)
+    assert sampler.samples and all(mb > 10 for _, mb, _ in sampler.samples)
+    assert sampler.samples[-1][2] > sampler.samples[0][2]
 
 
 def test_a_new_month_run_equals_a_full_rebuild_and_the_check_sees_one_byte(

@@ -20,9 +20,10 @@ process (so each has its own peak memory; CPU is the child's user + system time)
 The outputs (case booklet, serving database, bundles) are timed inside each run, each on its own
 line (CPU seconds of the run's process while it was writing them; the run is one process and
 Dagster's in-process executor runs one step at a time). Every line carries the machine's load.
-Each run also prints the steps where its memory peaked: the process's resident memory, sampled
-every 50 ms, at its highest while the step ran (from the run log's step start and end), and how
-far it rose over what the process held when the step started.
+Each run also prints the steps that took the most CPU (the process's CPU seconds, sampled beside
+its memory, from each step's start to its end) and the steps where its memory peaked: the
+process's resident memory, sampled every 50 ms, at its highest while the step ran (from the run
+log's step start and end), and how far it rose over what the process held when the step started.
 """
 
 import json
@@ -31,7 +32,7 @@ import re
 import resource
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,8 @@ class Phase:
     """The bundles' files this run made, and all their files (the others were carried over)."""
     steps: dict[str, list[float]] = field(default_factory=dict)
     """Step → [peak MB while it ran, rise over its start MB] (:func:`step_memory`)."""
+    step_cpu: dict[str, float] = field(default_factory=dict)
+    """Step → the process's CPU seconds while it ran (:func:`step_cpu`)."""
 
 
 def _cpu_children() -> float:
@@ -73,17 +76,19 @@ def _measured(phase: str, cadres: int, command: list[str]) -> Phase:
     return Phase(
         phase, cadres, child.seconds, _cpu_children() - before, child.peak_mb, load,
         record.get("outputs", {}), record.get("bundle_files", {}), record.get("steps", {}),
+        record.get("step_cpu", {}),
     )  # fmt: skip
 
 
 class Sampler(threading.Thread):
-    """The process's resident memory (``/proc/self/status``), every ``every`` seconds, with the
-    time: a list of (epoch seconds, MB). Empty where ``/proc`` is not (not Linux)."""
+    """The process's resident memory (``/proc/self/status``) and CPU seconds (user + system, all
+    its threads), every ``every`` seconds, with the time: a list of (epoch seconds, MB, CPU s).
+    Empty where ``/proc`` is not (not Linux)."""
 
     def __init__(self, every: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.every = every
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float, float]] = []
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -93,7 +98,9 @@ class Sampler(threading.Thread):
                 (line for line in status.read_text().splitlines() if line.startswith("VmRSS:")), ""
             )
             if rss:
-                self.samples.append((time.time(), int(rss.split()[1]) / 1024))
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                cpu = usage.ru_utime + usage.ru_stime
+                self.samples.append((time.time(), int(rss.split()[1]) / 1024, cpu))
             self.done.wait(self.every)
 
 
@@ -102,21 +109,41 @@ _STEP_EVENT = re.compile(
 )
 
 
-def step_memory(log: str, samples: list[tuple[float, float]]) -> dict[str, list[float]]:
-    """Per step of the run ``log`` (Dagster's lines, local time): [the highest sample while it
-    ran, that less the last sample before it started (or its first, when none came before)], in
-    MB; a step no sample fell in is left out. The samples are of this process: the figures mean
-    nothing for steps run by other workers (``DAJIANDU_EXECUTOR=celery``)."""
+def _step_spans(log: str) -> dict[str, tuple[float, float]]:
+    """Per step of the run ``log`` (Dagster's lines, local time): when it started and ended."""
     spans: dict[str, list[float]] = {}
     for line in log.splitlines():
         m = _STEP_EVENT.match(line)
         if m:
             at = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
             spans.setdefault(m.group(3), []).append(at)
+    return {step: (v[0], v[1]) for step, v in spans.items() if len(v) >= 2}
+
+
+def step_cpu(log: str, samples: Sequence[tuple[float, ...]]) -> dict[str, float]:
+    """Per step of the run ``log``: the CPU seconds the process spent while it ran — the CPU of
+    the last sample up to its end less that of the last sample before it started (its first,
+    when none came before), so to within a sampling interval; a step no sample fell in is left
+    out. Like :func:`step_memory`, of this process only."""
+    found: dict[str, float] = {}
+    for step, (start, end) in _step_spans(log).items():
+        upto = [cpu for at, _, cpu, *_ in samples if at <= end]
+        before = [cpu for at, _, cpu, *_ in samples if at < start]
+        during = [cpu for at, _, cpu, *_ in samples if start <= at <= end]
+        if during:
+            found[step] = round(upto[-1] - (before[-1] if before else during[0]), 2)
+    return found
+
+
+def step_memory(log: str, samples: Sequence[tuple[float, ...]]) -> dict[str, list[float]]:
+    """Per step of the run ``log`` (Dagster's lines, local time): [the highest sample while it
+    ran, that less the last sample before it started (or its first, when none came before)], in
+    MB; a step no sample fell in is left out. The samples are of this process: the figures mean
+    nothing for steps run by other workers (``DAJIANDU_EXECUTOR=celery``)."""
     found: dict[str, list[float]] = {}
-    for step, (start, end, *_) in ((k, v) for k, v in spans.items() if len(v) >= 2):
-        during = [mb for at, mb in samples if start <= at <= end]
-        before = [mb for at, mb in samples if at < start]
+    for step, (start, end) in _step_spans(log).items():
+        during = [mb for at, mb, *_ in samples if start <= at <= end]
+        before = [mb for at, mb, *_ in samples if at < start]
         if during:
             peak = max(during)
             start = before[-1] if before else during[0]
@@ -167,8 +194,9 @@ def _run(sources_yaml: str, warehouse: str, as_of: str = "") -> None:
     if not outcome.success:
         raise SystemExit(f"run failed: {outcome.failure}")
     log = outcome.log_file
-    steps = step_memory(log.read_text(encoding="utf-8"), sampler.samples) if log else {}
-    harness.emit({"outputs": spent, "bundle_files": files, "steps": steps})
+    text = log.read_text(encoding="utf-8") if log else ""
+    steps, cpu = step_memory(text, sampler.samples), step_cpu(text, sampler.samples)
+    harness.emit({"outputs": spent, "bundle_files": files, "steps": steps, "step_cpu": cpu})
 
 
 def scopes_yaml(sources_yaml: Path) -> None:
@@ -424,6 +452,9 @@ def _show(phases: list[Phase], p: Phase) -> None:
         made, total = p.bundle_files["made"], p.bundle_files["files"]
         print(TABLE.aside(f"bundles: {made:,} of {total:,} files made; the others hard-linked "
                           "(unchanged since the last run, or the booklet's copy)"))  # fmt: skip
+    if p.step_cpu:
+        top_cpu = sorted(p.step_cpu.items(), key=lambda kv: -kv[1])[:8]
+        print(TABLE.aside("CPU s by step: " + ", ".join(f"{step} {cpu:,.1f}" for step, cpu in top_cpu)))  # fmt: skip
     if p.steps:
         top = sorted(p.steps.items(), key=lambda kv: -kv[1][0])[:5]
         print(TABLE.aside("peak MB by step (rise while it ran): " + ", ".join(
