@@ -24,6 +24,7 @@ from warehouse.publish import booklet as booklet_module
 from warehouse.publish import bundle as bundle_module
 from warehouse.publish.booklet import write_booklet
 from warehouse.publish.bundle import PORTRAIT_VOLUMES, PROFILE_VOLUMES, REGION_PDF, write_bundle
+from warehouse.publish.manifest import verify
 from warehouse.publish.serving import publish_serving
 from warehouse.store import Warehouse
 
@@ -439,6 +440,26 @@ def test_a_booklet_volume_is_carried_when_only_the_date_moved_on(baseline, tmp_p
     assert {name: (folder / name).stat().st_ino for name in names} == inodes
     html = (folder / "典型案例汇编.html").read_text(encoding="utf-8")
     assert f"{next_day:%Y-%m-%d}" in html
+
+
+def test_a_damaged_file_of_the_last_booklet_is_made_again_not_carried(baseline, tmp_path) -> None:
+    # Why: a font subset or a PDF volume whose inputs are unchanged is hard-linked from the last
+    # booklet. One whose bytes were damaged since must be made again: linked, it went into the
+    # new manifest with its damaged hash, and verify then found nothing wrong.
+    need_pdf()
+    store = _copy(baseline, tmp_path / "incremental")
+    folder = tmp_path / "out" / "cases"
+    first = write_booklet(store, folder, NOW)
+    font, volume = folder / "assets" / "NotoSansSC-Regular.ttf", folder / first.pdfs[0]
+    good = {path: path.read_bytes() for path in (font, volume)}
+    for path, data in good.items():  # damaged in place of the file (not through its links)
+        path.unlink()
+        path.write_bytes(data[:1000] + b"\0" * 100 + data[1100:])
+    assert len(verify(folder)) == 2
+    _date_moved_on(store)
+    later = write_booklet(store, folder, LATER)
+    assert verify(folder) == [] and later.rendered == [first.pdfs[0]]
+    assert font.read_bytes() == good[font]  # a subset of the same characters: the same bytes
 
 
 def test_a_bundle_whose_date_alone_moved_on_makes_only_its_index_and_lists(

@@ -18,7 +18,7 @@ from transforms.pages import booklet
 from transforms.publishing import BOOKLET_LIMIT, cst_text, file_stem
 from warehouse.publish import fonts, pdf
 from warehouse.publish.carry import carry_file, fingerprint, frame_digest, recorded, render_version
-from warehouse.publish.manifest import swap_in, verify, write_manifest
+from warehouse.publish.manifest import intact, swap_in, verify, write_manifest
 from warehouse.publish.outdir import clean_staging, inside, output_lock
 from warehouse.publish.pages import render
 from warehouse.publish.snapshot import Snapshot, pin
@@ -99,11 +99,12 @@ def _page(cases: pl.DataFrame, as_of: date | None, now: datetime, volume: str) -
 
 def _write_pdfs(
     staging: Path, folder: Path, parts: list[Volume], prints: dict[str, str], before: dict[str, Any],
-    now: datetime,
+    now: datetime, sound: set[str],
 ) -> tuple[dict[str, int], list[str], dict[str, str]]:  # fmt: skip
     """Each volume's PDF into ``staging``: carried over from ``folder`` when its fingerprint is
-    the one recorded there (``before``), else rendered. Returns each volume's pages, the
-    volumes rendered, and when each was (a carried volume's cover shows its own time)."""
+    the one recorded there (``before``) and the file is intact (``sound``: the files of
+    ``folder`` with the bytes its manifest lists), else rendered. Returns each volume's pages,
+    the volumes rendered, and when each was (a carried volume's cover shows its own time)."""
     pages: dict[str, int] = {}
     rendered: list[str] = []
     made: dict[str, str] = {}
@@ -111,7 +112,7 @@ def _write_pdfs(
     with pdf.print_fonts(staging) as base:
         for part in parts:
             previous, was = folder / part.name, old.get(part.name) or {}
-            if was.get("inputs") == prints[part.name] and previous.is_file() and "pages" in was:
+            if was.get("inputs") == prints[part.name] and part.name in sound and "pages" in was:
                 carry_file(previous, inside(staging, part.name))
                 pages[part.name] = int(was["pages"])
                 made[part.name] = str(was.get("generated_at") or before.get("generated_at"))
@@ -163,12 +164,17 @@ def write_booklet(
         staging.mkdir(parents=True)
         try:
             (staging / HTML_NAME).write_text(html, encoding="utf-8")
+            # What is carried from the last booklet must be there with the bytes it listed: a
+            # damaged file is made again, not linked into the new one (and listed as sound).
+            sound = {f["path"] for f in intact(folder)}
             # The previous subsets are linked when they hold the same characters.
             characters = fingerprint(version, fonts.font_characters([html]))
-            same = before.get("font_characters") == characters
+            same = before.get("font_characters") == characters and all(
+                f"assets/NotoSansSC-{weight}.ttf" in sound for weight in fonts.WEIGHTS
+            )
             fonts.write_fonts(staging / "assets", [html], folder / "assets" if same else None)
             counts, rendered, made = ({}, [], {}) if note else _write_pdfs(
-                staging, folder, parts, prints, before, now
+                staging, folder, parts, prints, before, now, sound
             )  # fmt: skip
             names = [v.name for v in parts]
             write_manifest(staging, {
