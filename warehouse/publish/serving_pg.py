@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from queue import Queue
 from typing import Any
@@ -357,6 +357,8 @@ def _stage_changed(
         )  # fmt: skip
         if change is not None and now is not None:
             staged.deltas[table.name] = (change, now)
+            if change.rows is not None:  # its rows are kept: the computed frame may go
+                released(table)
             continue
         batches, digests_of = whole(table, now)
         rows, seconds = _load(conn, engine, *where, table, batches)
@@ -374,6 +376,7 @@ def _delta_in_place(
 ) -> None:  # fmt: skip
     change, now = staged.deltas[table.name]
     result.load_seconds += _apply_delta(conn, schema, table, change, now)
+    staged.deltas[table.name] = (replace(change, rows=None), now)  # the kept rows may go
     released(table)
     result.tables[table.name] = now.rows
     say(f"serving {table.name}: {now.rows:,} rows ({change.inserted:,} loaded again, the "
