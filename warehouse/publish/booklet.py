@@ -170,7 +170,7 @@ def write_booklet(
             # The previous subsets are linked when they hold the same characters.
             characters = fingerprint(version, fonts.font_characters([html]))
             same = before.get("font_characters") == characters and all(
-                f"assets/NotoSansSC-{weight}.ttf" in sound for weight in fonts.WEIGHTS
+                f"assets/{fonts.subset_name(weight)}" in sound for weight in fonts.WEIGHTS
             )
             fonts.write_fonts(staging / "assets", [html], folder / "assets" if same else None)
             counts, rendered, made = ({}, [], {}) if note else _write_pdfs(

@@ -469,7 +469,7 @@ def _pieces(
     any_time = "".join(shown).replace(stamp.token, cst_text(_EPOCH))
     characters = "".join(sorted(set(any_time.replace(stamp.date_token, "0123456789-"))))
     font = _Piece(
-        ("assets/NotoSansSC-Bold.ttf", "assets/NotoSansSC-Regular.ttf", "assets/OFL.txt"),
+        (*sorted(f"assets/{fonts.subset_name(w)}" for w in fonts.WEIGHTS), "assets/OFL.txt"),
         stamp.key("fonts", characters),
         lambda folder, _: fonts.write_fonts(folder / "assets", [characters]),
     )  # fmt: skip

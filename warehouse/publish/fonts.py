@@ -33,11 +33,16 @@ def subset_font(source: Path, text: str) -> bytes:
     options.notdef_outline = True
     font = TTFont(source, recalcTimestamp=False)  # the same text gives the same bytes
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text) | set(_ALWAYS))))
+    subsetter.populate(text=font_characters([text]))
     subsetter.subset(font)
     out = io.BytesIO()
     subset.save_font(font, out, options)
     return out.getvalue()
+
+
+def subset_name(weight: str) -> str:
+    """The file name of a weight's subset (``NotoSansSC-Regular.ttf``), as pages link it."""
+    return f"NotoSansSC-{weight}.ttf"
 
 
 def font_characters(texts: Iterable[str]) -> str:
@@ -54,7 +59,7 @@ def write_fonts(folder: Path, texts: Iterable[str], earlier: Path | None = None)
     text = "".join(set("".join(texts)))
     written = []
     for weight, source in WEIGHTS.items():
-        target = folder / f"NotoSansSC-{weight}.ttf"
+        target = folder / subset_name(weight)
         made = earlier / target.name if earlier is not None else None
         if made is not None and made.is_file():
             carry_file(made, target)

@@ -55,7 +55,7 @@ def print_fonts(folder: Path) -> Iterator[Path]:
     (base / "assets").mkdir(parents=True)
     try:
         for weight, source in fonts.WEIGHTS.items():
-            (base / "assets" / f"NotoSansSC-{weight}.ttf").symlink_to(source.resolve())
+            (base / "assets" / fonts.subset_name(weight)).symlink_to(source.resolve())
         yield base
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -161,9 +161,8 @@ class Digesting:
             .join(self.old, on=["key", "digest", "rows"], how="inner")
             .get_column("key")
         )
-        differs = digests.filter(~pl.col("key").is_in(held.implode()))["key"]
-        if differs.len():
-            rows = batch.filter(pl.col(self.table.key).is_in(differs.implode()))
+        rows = batch.filter(~pl.col(self.table.key).is_in(held.implode()))
+        if rows.height:
             self.room -= rows.height
             self.keeping.append(rows)
         if self.room < 0:
@@ -197,8 +196,9 @@ class Digesting:
         not kept (too many, or a key's rows are not all among them)."""
         if self.keeping is None or self.table.key is None:
             return None
-        wanted = change.keys["key"].implode()
-        rows = [kept for part in self.keeping if (kept := part.filter(pl.col(self.table.key).is_in(wanted))).height]  # fmt: skip
+        wanted = pl.col(self.table.key).is_in(change.keys["key"].implode())
+        rows = [part.filter(wanted) for part in self.keeping]
+        rows = [r for r in rows if r.height]
         return rows if sum(r.height for r in rows) == change.inserted else None
 
 
