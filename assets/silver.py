@@ -144,12 +144,8 @@ def cadre(  # type: ignore[no-untyped-def]
     yield from guarded_publish(context, warehouse, settings, gx, gated, done)
 
 
-def _counts_markdown(linked: pl.DataFrame) -> str:
-    counts = (
-        linked.group_by("source", "link_status", "link_method")
-        .len()
-        .sort("source", "link_status", "link_method", nulls_last=True)
-    )
+def _counts_markdown(counts: pl.DataFrame) -> str:
+    """``counts`` (source, link_status, link_method, len) as a table."""
     lines = ["| source | status | method | events |", "|---|---|---|---:|"]
     lines += [f"| {s} | {st} | {m or '—'} | {n:,} |" for s, st, m, n in counts.iter_rows()]
     return "\n".join(lines)
@@ -162,10 +158,23 @@ def _stage_events(
         "context": linked.context,
         "inputs": read.fingerprint,
         "roster": dict(read.frames.roster),
+        **read.notes["supervision_event"],
     }
-    events = store.stage("silver", "supervision_event", linked.events, "source", "source", extra)
+    kept = store.partition_files("silver", "supervision_event", linked.carried)
+    events = store.stage(
+        "silver", "supervision_event", linked.events, "source", "source", extra, kept
+    )
     review = store.stage("silver", "link_review", linked.review, extra={"inputs": read.fingerprint})
     return {"supervision_event": events, "link_review": review}
+
+
+def _whole(store: Warehouse, staged: StagedTable, linked: event_links.LinkedEvents) -> pl.LazyFrame:
+    """The staged events whole: in memory, or read back when partitions were kept as they were."""
+    if not linked.carried:
+        return linked.events.lazy()
+    whole = store.scan_version(staged.layer, staged.name, staged.path.name)
+    assert whole is not None  # just staged, with its manifest
+    return whole
 
 
 def _event_guard(  # type: ignore[no-untyped-def]
@@ -178,37 +187,51 @@ def _event_guard(  # type: ignore[no-untyped-def]
     checked = linked.decisions
     assert checked is not None  # link_tables always checks the decisions
     suite = suite_for("silver/supervision_event", settings.as_of_date())
+    events = _whole(store, staged["supervision_event"], linked)
     return Guarded(EVENT, staged["supervision_event"], [staged["link_review"]], [
-        unique_across_partitions("silver/supervision_event", validation_frame(linked.events.lazy(), suite)),
-        events_reference_cadres(linked.events.lazy(), store.scan("silver", "cadre")),
-        link_rate_held(linked.events.lazy(), read.frames.earlier),
+        unique_across_partitions("silver/supervision_event", validation_frame(events, suite)),
+        events_reference_cadres(events, store.scan("silver", "cadre")),
+        link_rate_held(events, read.frames.earlier),
         decision_lines("silver/supervision_event", "decisions.link_lines", FILE_NAME, checked),
     ])  # fmt: skip
 
 
-def _link_log(context: dg.AssetExecutionContext, linked: event_links.LinkedEvents) -> None:
+def _link_log(
+    context: dg.AssetExecutionContext, linked: event_links.LinkedEvents, staged: StagedTable
+) -> None:
     checked = linked.decisions
     assert checked is not None  # link_tables always checks the decisions
     for line in checked.listed():
         context.log.warning(f"link decision not applied: {line}")
+    kept = f"; kept as they were: {', '.join(linked.carried)}" if linked.carried else ""
     context.log.info(
-        f"silver/supervision_event: {linked.events.height:,} events; {checked.applied.height} reviewed "
+        f"silver/supervision_event: {staged.rows:,} events; {checked.applied.height} reviewed "
         f"decision(s) applied, {checked.count('rejected')} rejected, {checked.count('stale')} stale; "
-        f"{linked.linked_now:,} linked now, {linked.reused:,} kept their decision"
+        f"{linked.linked_now:,} linked now, {linked.reused:,} kept their decision{kept}"
     )
 
 
-def _event_metadata(staged: dict[str, StagedTable], linked: event_links.LinkedEvents | None):  # type: ignore[no-untyped-def]
+def _event_metadata(
+    store: Warehouse, staged: dict[str, StagedTable], linked: event_links.LinkedEvents | None
+):  # type: ignore[no-untyped-def]
     events, review = staged["supervision_event"], staged["link_review"]
     events_meta = {**schema_metadata(events), "dagster/row_count": events.rows,
                    "carried_over": linked is None}  # fmt: skip
     review_meta = {**schema_metadata(review), "dagster/row_count": review.rows}
     if linked is not None:
-        by_status = dict(linked.events.group_by("link_status").len().iter_rows())
+        counts = (
+            _whole(store, events, linked)
+            .group_by("source", "link_status", "link_method")
+            .len()
+            .sort("source", "link_status", "link_method", nulls_last=True)
+            .collect()
+        )
+        by_status = dict(counts.group_by("link_status").agg(pl.col("len").sum()).iter_rows())
         checked = linked.decisions
         events_meta |= {
             **{s: by_status.get(s, 0) for s in ("linked", "review", "unlinked")},
-            "links": dg.MetadataValue.md(_counts_markdown(linked.events)),
+            "links": dg.MetadataValue.md(_counts_markdown(counts)),
+            "partitions_kept": list(linked.carried),
             "reviewed_decisions": checked.applied.height if checked else 0,
             "decisions_rejected": checked.count("rejected") if checked else 0,
             "decisions_stale": checked.count("stale") if checked else 0,
@@ -262,10 +285,10 @@ def link_events(  # type: ignore[no-untyped-def]
     else:
         with store.spill("link") as hold:  # each chunk's links wait on disk, not in memory
             linked = silver.link_tables(read.frames, rules, hold)
-        _link_log(context, linked)
         staged = _stage_events(store, read, linked)
+        _link_log(context, linked, staged["supervision_event"])
         gated = [_event_guard(store, staged, linked, read, settings)]
-    done = lambda: _event_metadata(staged, linked)  # noqa: E731
+    done = lambda: _event_metadata(store, staged, linked)  # noqa: E731
     yield from guarded_publish(context, warehouse, settings, gx, gated, done)
 
 

@@ -12,7 +12,9 @@ import polars as pl
 import pytest
 
 from orchestration.runner import RunOutcome, run_pipeline
+from transforms.event_links import LinkedEvents
 from warehouse.samples import generate
+from warehouse.store import Warehouse
 
 SMALL = 300  # cadres: enough for every kind of mess the generator injects, fast to run
 
@@ -61,6 +63,17 @@ def baseline(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     outcome = run(generated, warehouse)
     assert outcome.success, outcome.failure
     return warehouse
+
+
+def linked_whole(linked: LinkedEvents, store: Warehouse) -> pl.DataFrame:
+    """What a linking pass stages as ``silver/supervision_event``: its events and the partitions
+    of the sources it kept as they were, from the table it kept them from (``store``'s current)."""
+    from transforms.event_links import EVENT_OUTPUT
+
+    kept = store.scan("silver", "supervision_event").filter(pl.col("source").is_in(linked.carried))
+    return pl.concat([linked.events, kept.select(EVENT_OUTPUT).collect()]).sort(
+        "source", "_source_file", "_source_row", "subject_index"
+    )
 
 
 def readable_text(file: Path) -> str:

@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from orchestration.runner import run_pipeline
+from tests.conftest import linked_whole
 from warehouse.store import Warehouse, table_links
 
 pytestmark = pytest.mark.slow
@@ -107,10 +108,16 @@ def test_a_rerun_carries_silver_and_gold_and_a_new_month_equals_a_full_build(
     assert _tables(b) == first
     assert _versions(b) == written
 
+    events = b / "silver" / "supervision_event"
+    files = {f.parent.name: f.stat().st_ino for f in events.resolve().glob("*/data.parquet")}
     _new_month(sources)
     _run(sources, b)  # brought up to date
     _run(sources, c)  # built in one run from the same inputs
     incremental, full = _tables(b), _tables(c)
+    # The partitions of sources that brought nothing, none of whose records could name the
+    # cadre whose post changed, are the earlier files themselves (linked, not written again).
+    now = {f.parent.name: f.stat().st_ino for f in events.resolve().glob("*/data.parquet")}
+    assert {p for p, inode in now.items() if files.get(p) == inode} == {"source=tolerance"}
     assert incremental.keys() == full.keys()
     for table in sorted(full):
         assert incremental[table] == full[table], table
@@ -166,13 +173,16 @@ def test_a_changed_post_relinks_only_the_records_that_could_name_that_cadre(
         store.publish(store.stage("silver", name, getattr(tables, name)))
     decisions = sources / "link_decisions.csv"
     again = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
-    total = again.events.height
+    whole = linked_whole(again, store)
+    total = whole.height
     assert 0 < again.linked_now < total / 10 and again.reused + again.linked_now == total
+    # A source none of whose records could name that cadre keeps its partition as it is.
+    assert again.carried and again.events.height < total
 
     (warehouse / "silver" / "supervision_event").unlink()  # no earlier decisions
     full = silver.link_tables(event_inputs(store, rules, decisions).frames, rules)
-    assert full.linked_now == total
-    assert_frame_equal(again.events, full.events)
+    assert full.linked_now == total and not full.carried
+    assert_frame_equal(whole, full.events)
     assert_frame_equal(again.review, full.review)
     # Linked in chunks of records (what memory holds at a province's scale): the same.
     monkeypatch.setattr(event_links, "LINK_CHUNK", total // 4)

@@ -118,8 +118,9 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
 
     from polars.testing import assert_frame_equal
 
+    from tests.conftest import linked_whole
     from transforms.silver import link_tables
-    from transforms.specs import PETITION
+    from transforms.specs import EVENT_SOURCES, PETITION
     from warehouse.layer_inputs import event_inputs
     from warehouse.rules import load_rules
 
@@ -140,10 +141,13 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
     before = store.scan("silver", "supervision_event").select(pl.len()).collect().item()
     report = link_tables(event_inputs(store, rules, decisions).frames, rules)
     assert report.linked_now == 3 and report.reused == before  # the new month only
+    # The other sources' partitions stand as they are: not joined, sorted or written again.
+    assert set(report.carried) == set(EVENT_SOURCES) - {"petition"}
+    whole = linked_whole(report, store)
     full_copy = tmp_path / "full"
     shutil.copytree(warehouse, full_copy, symlinks=True)
     (full_copy / "silver" / "supervision_event").unlink()  # no earlier decisions: link everything
     full = link_tables(event_inputs(Warehouse(full_copy), rules, decisions).frames, rules)
     assert full.linked_now == before + 3
-    assert_frame_equal(report.events, full.events)
+    assert_frame_equal(whole, full.events)
     assert_frame_equal(report.review, full.review)

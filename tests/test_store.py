@@ -35,6 +35,37 @@ def test_same_rows_give_the_same_version_and_bytes(tmp_path: Path) -> None:
         assert file.read_bytes() == (second.path / file.relative_to(first.path)).read_bytes()
 
 
+def test_a_kept_partition_is_the_earlier_file_and_gives_the_version_writing_it_would(
+    tmp_path: Path,
+) -> None:
+    # Why: the link keeps the partition of a source whose records all kept their decision (4M
+    # of 4.8M events at 1,000,000 cadres): linked, not written again, yet the same version as
+    # a full write, so a full rebuild and an incremental run agree; a kept file that rotted
+    # since its manifest was written must not be published under a digest of its rot.
+    store, whole = Warehouse(tmp_path / "a"), Warehouse(tmp_path / "b")
+    store.publish(store.stage("silver", "t", FRAME, "month", "month"))
+    changed = FRAME.with_columns(v=pl.col("v") * 10)
+    kept = store.partition_files("silver", "t", ["2024-02", "2099-01"])
+    assert list(kept) == ["2024-02"]  # no partition, nothing to keep
+    newer = changed.filter(pl.col("month") != "2024-02")
+    staged = store.stage("silver", "t", newer, "month", "month", keep=kept)
+    full = whole.stage("silver", "t", changed.with_columns(
+        v=pl.when(pl.col("month") == "2024-02").then(pl.col("v") // 10).otherwise("v")),
+        "month", "month")  # fmt: skip
+    assert staged.path.name == full.path.name and staged.partitions == full.partitions
+    file = staged.path / "month=2024-02" / "data.parquet"
+    assert file.stat().st_ino == kept["2024-02"][0].stat().st_ino
+    # Only kept partitions (every record as it was), and a kept file that rotted since.
+    only = store.stage("silver", "t", newer.head(0), "month", "month", keep=kept)
+    assert only.partitions == {"month=2024-02": 1}
+    os.chmod(kept["2024-02"][0], 0o644)
+    with kept["2024-02"][0].open("r+b") as rotten:
+        rotten.write(b"XXXX")
+    with pytest.raises(WarehouseError, match="damaged"):
+        store.stage("silver", "t", newer, "month", "month", keep=kept)
+    assert not list((tmp_path / "a" / ".versions" / "silver" / "t").glob(".staging-*"))
+
+
 def test_an_unpublished_stage_leaves_the_current_table(tmp_path: Path) -> None:
     store = Warehouse(tmp_path)
     store.publish(store.stage("bronze", "t", FRAME))

@@ -153,6 +153,9 @@ class EventFrames:
     linking rules; else None: the link keys the posts itself."""
     regions: Mapping[str, Sequence[str]] | None = None
     """The roster's regions ``post_keys`` was keyed with (:attr:`CadreTables.regions`)."""
+    settled: frozenset[str] = frozenset()
+    """The sources whose bronze table, code and rules are those ``earlier`` was made from: a
+    partition of ``earlier`` none of whose records is linked again stands as it is."""
 
 
 def link_context(code_context: str, rules: linking.LinkRules, applied: pl.DataFrame) -> str:
@@ -214,6 +217,7 @@ def link_tables(
         stale,
         frames.post_keys,
         hold=hold,
+        settled=frames.settled,
     )
     linked.decisions, linked.context = checked, context
     return linked

@@ -129,6 +129,13 @@ def event_inputs(
     earlier = store.exists("silver", "supervision_event")
     manifest = store.manifest("silver", "supervision_event") or {}
     linked_against = manifest.get("extra", {}).get("roster")
+    # What each source's mentions are made from (its bronze table, the code and every rule):
+    # a source whose mentions are those the earlier events were made from is settled.
+    mentioned = {
+        s: _fingerprint(code, rules.fingerprint(), store.content("bronze", s))
+        for s in EVENT_SOURCES
+    }
+    before = manifest.get("extra", {}).get("sources") or {}
     frames = silver.EventFrames(
         bronze={s: store.scan("bronze", s) for s in EVENT_SOURCES},
         cadres=store.scan("silver", "cadre"),
@@ -144,6 +151,7 @@ def event_inputs(
         earlier_roster=linked_against,
         earlier_roster_frames=_earlier_roster(store, linked_against),
         **_post_keys(store, rules),
+        settled=frozenset(s for s, made in mentioned.items() if earlier and before.get(s) == made),
     )
     read = versions(store, tuple(("bronze", s) for s in EVENT_SOURCES))
     reviewed = lines.sort(lines.columns).write_csv()
@@ -153,6 +161,7 @@ def event_inputs(
         fingerprint,
         store.carried("silver", EVENT_TABLES, fingerprint),
         previous_rows=int(manifest["rows"]) if manifest else None,
+        notes={"supervision_event": {"sources": mentioned}},
     )
 
 

@@ -133,6 +133,21 @@ class Warehouse:
                 return None if damage(version) else _scan(version)
         return None
 
+    def partition_files(
+        self, layer: str, name: str, values: Iterable[str]
+    ) -> dict[str, tuple[Path, str]]:
+        """The Parquet file of each partition ``values`` of the current version of a partitioned
+        table and its SHA-256 (as its manifest lists it), for :meth:`stage` to keep; a value the
+        version has no partition of (no rows) is left out."""
+        manifest = self.manifest(layer, name) or {}
+        key, files = manifest.get("partition_key"), manifest.get("files") or {}
+        version = self.table_path(layer, name).resolve()
+        return {
+            v: (version / _file_name(f"{key}={v}"), files[_file_name(f"{key}={v}")])
+            for v in values
+            if key and _file_name(f"{key}={v}") in files
+        }
+
     def manifest(self, layer: str, name: str) -> dict[str, Any] | None:
         """The manifest of the current version of a table, or None if it was never written."""
         path = self.table_path(layer, name) / "_manifest.json"
@@ -177,12 +192,18 @@ class Warehouse:
         partition_by: str | None = None,
         partition_key: str = "part",
         extra: dict[str, object] | None = None,
+        keep: dict[str, tuple[Path, str]] | None = None,
     ) -> StagedTable:
         """Write ``frame`` as a new, unpublished version of ``layer/name``.
 
         Each distinct value of ``partition_by`` becomes a directory ``<partition_key>=<value>``; the
         column itself is not stored in the files (Hive layout carries it). Rows keep their order.
         ``extra`` is kept in the version's manifest (and counts towards its identity).
+
+        ``keep``: partitions (value → a Parquet file of an earlier version and its SHA-256,
+        :meth:`partition_files`) that ``frame`` does not hold and that stand as they are: the file
+        is linked, not written again, and the version is what writing its rows would give. A file
+        whose bytes are not its SHA-256 any more stops the write.
 
         ``frame`` may also be an iterable of pieces of one unpartitioned table (a generator that
         computes each when asked): they are appended to one file in order, so a table larger than
@@ -203,27 +224,41 @@ class Warehouse:
         digests: dict[str, str] = {}
         try:
             partitioned = isinstance(frame, pl.DataFrame) and partition_by is not None
-            if not isinstance(frame, pl.DataFrame):
-                parts: list[tuple[str, pl.DataFrame | Iterable[pl.DataFrame]]] = [("", frame)]
-            elif partition_by is None:
+            parts: list[tuple[str, pl.DataFrame | Iterable[pl.DataFrame] | tuple[Path, str]]]
+            if not isinstance(frame, pl.DataFrame) or partition_by is None:
                 parts = [("", frame)]
-            elif frame.height == 0:
+            elif frame.height == 0 and not keep:
                 # No rows, no partition directories: the file keeps the partition column (named
                 # as its key), so the empty table has the same columns as a full one.
                 parts = [("", frame.rename({partition_by: partition_key}))]
             else:
                 keys = frame.get_column(partition_by).fill_null("unknown")
+                values, kept = set(keys.unique().to_list()), keep or {}
+                if values & set(kept):
+                    raise ValueError(
+                        f"{layer}/{name}: partitions both kept and given: {values & set(kept)}"
+                    )
                 parts = [
-                    (f"{partition_key}={value}", frame.filter(keys == value).drop(partition_by))
-                    for value in sorted(keys.unique().to_list())
-                ]
+                    (f"{partition_key}={value}",
+                     kept[value] if value in kept else frame.filter(keys == value).drop(partition_by))
+                    for value in sorted(values | set(kept))
+                ]  # fmt: skip
             for part_dir, part in parts:
                 target = staging / part_dir if part_dir else staging
                 target.mkdir(parents=True, exist_ok=True)
                 file = target / "data.parquet"
-                rows = _write_parquet(part, file)
+                rows = (
+                    _link_parquet(part[0], file)
+                    if isinstance(part, tuple)
+                    else _write_parquet(part, file)
+                )
                 digest.update(part_dir.encode() + b"\0")
                 digests[part_dir or "all"] = _hash_file(file, digest)
+                if isinstance(part, tuple) and digests[part_dir] != part[1]:
+                    raise WarehouseError(
+                        f"table {layer}/{name}: the earlier {part[0]} is damaged "
+                        "(SHA-256 differs from its manifest); run again to rebuild it"
+                    )
                 counts[part_dir or "all"] = rows
             manifest = {
                 "table": f"{layer}/{name}",
@@ -663,6 +698,16 @@ def _write_parquet(frame: pl.DataFrame | Iterable[pl.DataFrame], file: Path) -> 
     if writer is None:
         raise ValueError(f"{file}: nothing to write (no pieces)")
     return rows
+
+
+def _link_parquet(earlier: Path, file: Path) -> int:
+    """An earlier version's Parquet file as ``file`` (hard-linked: versions are never written
+    in place; copied where a link cannot be made); the rows it holds."""
+    try:
+        os.link(earlier, file)
+    except OSError:
+        shutil.copyfile(earlier, file)
+    return int(pq.read_metadata(file).num_rows)
 
 
 def _arrow(frame: pl.DataFrame) -> pa.Table:
