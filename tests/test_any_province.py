@@ -953,6 +953,29 @@ def test_the_cadres_a_roster_change_touches_are_those_changed_and_their_colleagu
     assert changed_cadres(before, before).collect().is_empty()
 
 
+def test_a_post_s_document_number_touches_its_cadre_only_when_it_names_a_reform() -> None:
+    # Why: a post's 任免文号 reaches the linker only as whether it names a reform (the post
+    # then moved with its unit: its earlier unit name becomes an alias). Correcting a number
+    # (G) opens no decision, which at 1,000,000 cadres kept the 4M assessment events of a
+    # month as they were; a document now naming 机构改革 (H) changes what the linker learns.
+    from transforms.event_links import changed_cadres
+
+    cadres = pl.LazyFrame({"person_no": ["G", "H", "I"], "name": ["周九", "吴十", "郑一"]})
+
+    def posts(g: str | None, h: str) -> pl.LazyFrame:
+        return pl.LazyFrame(
+            [("G", "财政局", "u1", g), ("H", "教育局", "u2", h), ("I", "水利局", "u3", None)],
+            schema=["person_no", "unit", "unit_code", "document"], orient="row",
+        )  # fmt: skip
+
+    before = (cadres, posts("安组干〔2020〕1号", "安组干〔2020〕2号"))
+    corrected = (cadres, posts("安组干〔2026〕99号", "安组干〔2020〕2号"))
+    assert changed_cadres(before, corrected).collect().is_empty()
+    assert changed_cadres(before, (cadres, posts(None, "安组干〔2020〕2号"))).collect().is_empty()
+    reform = (cadres, posts("安组干〔2020〕1号", "安组干〔2020〕2号（机构改革转隶）"))
+    assert changed_cadres(before, reform).collect()["person_no"].to_list() == ["H"]
+
+
 def test_the_records_a_roster_change_opens_again_are_those_that_could_name_a_changed_cadre() -> (
     None
 ):

@@ -16,7 +16,7 @@ import polars as pl
 from transforms import events, linking
 from transforms import normalize as nz
 from transforms.decisions_check import DecisionCheck
-from transforms.link_keys import name_keys, reachable_posts
+from transforms.link_keys import TRANSFER, name_keys, reachable_posts
 from transforms.specs import EVENT_SOURCES
 
 EVIDENCE = [
@@ -218,8 +218,15 @@ def roster_rules(
 
 
 def _rows(table: pl.LazyFrame) -> pl.LazyFrame:
-    """``person_no`` and a hash of each row of a table of cadres or of their posts."""
-    return table.select("person_no", pl.struct(pl.all()).hash(seed=11).alias("_h"))
+    """``person_no`` and a hash of each row of a table of cadres or of their posts, as the
+    linker reads it: a post's 任免文号 (``document``) only as whether it names a reform
+    (:data:`~transforms.link_keys.TRANSFER`, what :func:`~transforms.link_keys.unit_aliases`
+    reads), so a corrected document number opens no decision again."""
+    read = [
+        pl.col(c).str.contains(TRANSFER).fill_null(False).alias(c) if c == "document" else pl.col(c)
+        for c in table.collect_schema().names()
+    ]
+    return table.select("person_no", pl.struct(read).hash(seed=11).alias("_h"))
 
 
 def changed_cadres(
