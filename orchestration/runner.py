@@ -144,6 +144,8 @@ def explain(step: str, error: Any) -> str:
     text = re.sub(r"^(?:\w+\.)*\w*(?:Error|Failure|Exception): ", "", error.message.strip())
     if error.cls_name in EXPLAINED:
         return f"{step}: {text}"
+    if error.cls_name == "DagsterExecutionInterruptedError":  # SIGTERM, SIGINT (Ctrl-C)
+        return f"{step}: the run was interrupted (stopped by a signal); the last good warehouse is as it was"
     if step in WITHHELD_STEPS:
         return (
             f"{step}: unexpected {error.cls_name} (its text is withheld: this step reads "

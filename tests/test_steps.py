@@ -142,3 +142,18 @@ def test_a_blocked_table_in_a_real_run_is_not_retried(
     failed = [r.step_key for r in logs if r.dagster_event_type == dg.DagsterEventType.STEP_FAILURE]
     restarted = [r for r in logs if r.dagster_event_type == dg.DagsterEventType.STEP_RESTARTED]
     assert failed == ["ingest_sanction"] and restarted == []
+
+
+def test_a_run_stopped_by_a_signal_says_so_not_that_it_is_a_bug() -> None:
+    # Why: a run stopped by SIGTERM (systemd, a kill) or Ctrl-C failed with "unexpected
+    # DagsterExecutionInterruptedError — a bug; please report it", which it is not.
+    from dagster._utils.error import SerializableErrorInfo
+
+    stopped = SerializableErrorInfo(
+        "DagsterExecutionInterruptedError\n", [], "DagsterExecutionInterruptedError"
+    )
+    wrapped = SerializableErrorInfo(
+        "step failed", [], "DagsterExecutionStepExecutionError", stopped
+    )
+    message = explain("cadre", wrapped)
+    assert message.startswith("cadre: the run was interrupted") and "bug" not in message
