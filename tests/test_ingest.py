@@ -143,6 +143,8 @@ def test_a_new_month_of_petitions_links_only_the_new_month(
     assert report.linked_now == 3 and report.reused == before  # the new month only
     # The other sources' partitions stand as they are: not joined, sorted or written again.
     assert set(report.carried) == set(EVENT_SOURCES) - {"petition"}
+    # ...and their records in review keep their candidates in the queue (compared below).
+    assert report.review.filter(pl.col("source").is_in(report.carried)).height > 0
     whole = linked_whole(report, store)
     full_copy = tmp_path / "full"
     shutil.copytree(warehouse, full_copy, symlinks=True)

@@ -23,6 +23,8 @@ EVIDENCE = [
     "subject_name", "unit_given", "unit_code_given", "post_given", "person_no_given", "id_given",
 ]  # fmt: skip
 IDENTITY = ["source", "source_key", "subject_index", "_evidence"]
+KEY = ["source", "source_key", "subject_index"]
+"""A record's subject: what the review queue's rows are of."""
 DECISION = ["person_no", "link_method", "link_score", "link_status", "link_note", "id_status"]
 EVENT_OUTPUT = [
     "event_id", "source", "source_key", "subject_name", "subject_index", "cadre_id", "person_no",
@@ -118,6 +120,19 @@ def link_events(
     named in :attr:`LinkedEvents.carried` (the assessment partition is 4M of the 4.8M events of
     1,000,000 cadres, and a month brings none).
     """
+    carried: tuple[str, ...] = ()
+    still: list[pl.LazyFrame] = []  # the keys of carried records in review (their candidates stay)
+    n_carried = 0
+    if earlier is not None and settled:
+        # Every record of a settled source has its earlier decision (the earlier table was made
+        # from these very mentions), so the source is carried unless a record of it is stale;
+        # its rows are neither read from the earlier table nor joined.
+        opened = set() if stale is None else set(stale.get_column("source").to_list())
+        carried = tuple(sorted(set(settled) - opened))
+        out = pl.col("source").is_in(carried)
+        n_carried = named.filter(out).height
+        still.append(earlier.filter(out & (pl.col("link_status") == linking.REVIEW)).select(KEY))
+        named, earlier = named.filter(~out), earlier.filter(~out)
     if earlier is not None:
         kept = _unique(earlier.select(*IDENTITY, *DECISION).collect(), IDENTITY)
         if stale is not None:
@@ -132,10 +147,6 @@ def link_events(
         del kept
     else:
         known, fresh = None, named
-    carried: tuple[str, ...] = ()
-    if known is not None and settled:
-        relinked = fresh.get_column("source").unique()
-        carried = tuple(sorted(s for s in settled if s not in relinked))
     fresh = fresh.with_row_index("mention_id")
     prepared = linking.prepare_mentions(fresh.lazy(), rules).collect()
     keyed = post_keys if post_keys is not None else linking.prepare_posts(posts, cadres, rules)
@@ -146,8 +157,7 @@ def link_events(
     del prepared, fresh
     columns = [c for c in EVENT_OUTPUT if c not in ("event_id", "cadre_id")]
     parts = [fresh_linked.select(columns)]
-    if known is not None:
-        parts.append(known.lazy().filter(~pl.col("source").is_in(carried)).select(columns))
+    parts += [known.lazy().select(columns)] if known is not None else []
     del fresh_linked
     # Sorted lazily from the pieces as they are (no concatenated copy first), with the mentions
     # let go: at 1,000,000 cadres the link's peak fell from 8.4 GB to 7.0 GB with the chunks
@@ -164,8 +174,10 @@ def link_events(
         .sort("source", "_source_file", "_source_row", "subject_index")
         .collect()
     )
-    queue = _review(known, fresh_review.drop("mention_id"), earlier_review)
-    reused = 0 if known is None else known.height
+    if known is not None:
+        still.append(known.lazy().filter(pl.col("link_status") == linking.REVIEW).select(KEY))
+    queue = _review(still, fresh_review.drop("mention_id"), earlier_review)
+    reused = n_carried + (0 if known is None else known.height)
     return LinkedEvents(frame, queue, reused, n_fresh, carried=carried)
 
 
@@ -278,6 +290,8 @@ def stale_records(
     cadre. Every other record has the same candidates, seen the same way, so its decision stands
     (``rules``, with the roster's regions, are the same both times)."""
     changed = changed_cadres(before, after).collect().lazy()
+    if changed.select(pl.len()).collect().item() == 0:  # (a corrected 任免文号, a cadre's 备注)
+        return named.select(IDENTITY).clear()
     codes = _codes_held(changed, before[1], after[1]).collect()["unit_code"]
     people = (
         pl.concat([before[0], after[0]], how="diagonal_relaxed")
@@ -316,15 +330,14 @@ def stale_records(
 
 
 def _review(
-    known: pl.DataFrame | None, fresh: pl.DataFrame, earlier: pl.LazyFrame | None
+    still: list[pl.LazyFrame], fresh: pl.DataFrame, earlier: pl.LazyFrame | None
 ) -> pl.DataFrame:
-    """The review queue: fresh candidates, plus the earlier candidates of records still in review."""
+    """The review queue: fresh candidates, plus the earlier candidates of the records still in
+    review that kept their decision (``still``: their :data:`KEY`)."""
     parts = [fresh]
-    if known is not None and earlier is not None:
-        still = known.filter(pl.col("link_status") == linking.REVIEW).select(
-            "source", "source_key", "subject_index"
-        )
-        kept = earlier.collect().join(still, on=["source", "source_key", "subject_index"])
+    if still and earlier is not None:
+        keys = pl.concat(still, how="vertical_relaxed").collect()
+        kept = earlier.collect().join(keys, on=KEY)
         parts = [kept.select(fresh.columns), fresh]
     return pl.concat(parts, how="vertical_relaxed").sort(
         *REVIEW_ORDER, descending=[False, False, False, True, False]
