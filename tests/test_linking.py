@@ -467,3 +467,27 @@ def test_the_earlier_decisions_are_one_per_record_as_unique_gives_them(rows) -> 
     assert out.height == frame.unique(["k", "j"]).height
     assert out.select("k", "j").is_unique().all()
     assert out.join(frame, on=["k", "j", "v"], how="anti", nulls_equal=True).height == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="张王李欧阳修伟局长党组书记、，,;；/ \u3000\x1c\xa0·A", max_size=12),
+            st.text(max_size=8),
+        ),
+        max_size=30,
+    )
+)
+def test_names_and_posts_split_once_per_distinct_cell_as_the_splitters_split_each(
+    cells: list[str | None],
+) -> None:
+    # Why: a cell of Han characters only is taken as a list of itself without calling the
+    # splitter (most of the 4.8M cells at 1,000,000 cadres); every other cell — separators,
+    # spaces of any kind (a one-character piece joins the rest), nulls — goes through it.
+    from transforms.events import _map_unique_to_lists, split_names, split_posts
+
+    values = pl.Series(cells, dtype=pl.String)
+    for split in (split_names, split_posts):
+        assert _map_unique_to_lists(values, split).to_list() == [split(v) for v in cells]
