@@ -491,3 +491,22 @@ def test_names_and_posts_split_once_per_distinct_cell_as_the_splitters_split_eac
     values = pl.Series(cells, dtype=pl.String)
     for split in (split_names, split_posts):
         assert _map_unique_to_lists(values, split).to_list() == [split(v) for v in cells]
+
+
+def test_a_post_written_twice_in_s8_keeps_its_last_row() -> None:
+    # Why: S8 may hold a post twice (the same cadre, unit, post and start), a later row correcting
+    # an earlier (免职时间 filled in). The later row wins; the join before the dedup gave its rows
+    # in any order, and at 150,000 such posts every first row was kept.
+    n = 40_000
+    people = [f"P{i:06d}" for i in range(n)]
+    history = pl.LazyFrame({
+        "人员编号": people * 2, "单位代码": ["u1"] * 2 * n, "单位名称": ["财政局"] * 2 * n,
+        "职务": ["局长"] * 2 * n, "任职时间": [date(2020, 1, 1)] * 2 * n,
+        "免职时间": [date(2021, 1, 1)] * n + [date(2022, 2, 2)] * n, "任免文号": [None] * 2 * n,
+    }, schema_overrides={"任免文号": pl.String})  # fmt: skip
+    cadres = pl.LazyFrame({
+        "person_no": people, "unit_code": ["u1"] * n, "unit": ["财政局"] * n, "post": ["局长"] * n,
+        "post_since": [date(2020, 1, 1)] * n, "status": [None] * n,
+    }, schema_overrides={"status": pl.String})  # fmt: skip
+    held = cadre_posts(history, cadres).collect()
+    assert held.height == n and held["end"].unique().to_list() == [date(2022, 2, 2)]
