@@ -23,7 +23,7 @@ from transforms.silver import CADRE_CODE, LINK_CODE
 from transforms.specs import EVENT_SOURCES
 from warehouse.decisions import FILE_NAME
 from warehouse.layer_inputs import CADRE_TABLES, Inputs, cadre_inputs, event_inputs
-from warehouse.store import StagedTable, Warehouse
+from warehouse.store import StagedTable, Warehouse, WarehouseError
 
 CADRE = dg.AssetKey(["silver", "cadre"])
 POST = dg.AssetKey(["silver", "cadre_post"])
@@ -161,6 +161,9 @@ def _stage_events(
         **read.notes["supervision_event"],
     }
     kept = store.partition_files("silver", "supervision_event", linked.carried)
+    if sum(k.rows for k in kept.values()) != linked.carried_rows:
+        raise WarehouseError(f"silver/supervision_event: the partitions of {', '.join(linked.carried)} "
+                             f"to keep do not hold their {linked.carried_rows:,} records; run again")  # fmt: skip
     events = store.stage(
         "silver", "supervision_event", linked.events, "source", "source", extra, kept
     )

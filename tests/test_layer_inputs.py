@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from warehouse.ingest import empty_bronze
 from warehouse.layer_inputs import cadre_inputs
@@ -68,3 +69,26 @@ def test_a_code_version_covers_every_pure_module_the_computation_imports() -> No
     assert booklet[0] == "warehouse.publish.booklet" and "transforms.pages" in booklet
     assert not any(n.startswith("warehouse.") for n in booklet[1:])
     assert code_fingerprint("transforms.gold") == code_fingerprint(*got)
+
+
+def test_a_source_is_settled_while_its_bronze_code_rules_and_name_libraries_stay(
+    baseline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why: a settled source keeps its partition of linked events as it is. An upgrade of a
+    # library the link reads names with (OpenCC, pypinyin), or of the Parquet writer, may give
+    # other rows or other bytes than the kept file holds: nothing is settled through one.
+    from importlib import metadata
+
+    from transforms.specs import EVENT_SOURCES
+    from warehouse import layer_inputs
+
+    store, rules = Warehouse(baseline), load_rules()
+    assert layer_inputs.event_inputs(store, rules, None).frames.settled == set(EVENT_SOURCES)
+    real = metadata.version
+    monkeypatch.setattr(
+        layer_inputs.metadata, "version", lambda n: "9.9" if n == "opencc" else real(n)
+    )
+    assert layer_inputs.event_inputs(store, rules, None).frames.settled == frozenset()
+    monkeypatch.setattr(layer_inputs.metadata, "version", real)
+    monkeypatch.setattr(layer_inputs, "WRITTEN_WITH", "pyarrow==99")
+    assert layer_inputs.event_inputs(store, rules, None).frames.settled == frozenset()

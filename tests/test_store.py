@@ -53,15 +53,24 @@ def test_a_kept_partition_is_the_earlier_file_and_gives_the_version_writing_it_w
         v=pl.when(pl.col("month") == "2024-02").then(pl.col("v") // 10).otherwise("v")),
         "month", "month")  # fmt: skip
     assert staged.path.name == full.path.name and staged.partitions == full.partitions
+    earlier = kept["2024-02"].file
     file = staged.path / "month=2024-02" / "data.parquet"
-    assert file.stat().st_ino == kept["2024-02"][0].stat().st_ino
-    # Only kept partitions (every record as it was), and a kept file that rotted since.
+    assert file.stat().st_ino == earlier.stat().st_ino and kept["2024-02"].rows == 1
+    # Only kept partitions (every record as it was), and a kept file that rotted since: written
+    # over, cut short (checked before anything reads it) or gone.
     only = store.stage("silver", "t", newer.head(0), "month", "month", keep=kept)
     assert only.partitions == {"month=2024-02": 1}
-    os.chmod(kept["2024-02"][0], 0o644)
-    with kept["2024-02"][0].open("r+b") as rotten:
+    os.chmod(earlier, 0o644)
+    with earlier.open("r+b") as rotten:
         rotten.write(b"XXXX")
     with pytest.raises(WarehouseError, match="damaged"):
+        store.stage("silver", "t", newer, "month", "month", keep=kept)
+    os.truncate(earlier, 10)
+    with pytest.raises(WarehouseError, match="damaged"):
+        store.stage("silver", "t", newer, "month", "month", keep=kept)
+    for linked in (earlier, file, only.path / "month=2024-02" / "data.parquet"):
+        linked.unlink()
+    with pytest.raises(WarehouseError, match="is gone"):
         store.stage("silver", "t", newer, "month", "month", keep=kept)
     assert not list((tmp_path / "a" / ".versions" / "silver" / "t").glob(".staging-*"))
 

@@ -61,6 +61,8 @@ class LinkedEvents:
     carried: tuple[str, ...] = ()
     """The sources whose rows are the earlier table's partition as it is (each record's mention
     and decision unchanged): not in :attr:`events`, kept by the caller."""
+    carried_rows: int = 0
+    """The mentions of those sources: the rows the kept partitions must hold."""
 
 
 def mentions(
@@ -126,7 +128,8 @@ def link_events(
     if earlier is not None and settled:
         # Every record of a settled source has its earlier decision (the earlier table was made
         # from these very mentions), so the source is carried unless a record of it is stale;
-        # its rows are neither read from the earlier table nor joined.
+        # its decisions are not read nor its mentions joined (only the keys of its records in
+        # review are read, for their candidates).
         opened = set() if stale is None else set(stale.get_column("source").to_list())
         carried = tuple(sorted(set(settled) - opened))
         out = pl.col("source").is_in(carried)
@@ -178,7 +181,7 @@ def link_events(
         still.append(known.lazy().filter(pl.col("link_status") == linking.REVIEW).select(KEY))
     queue = _review(still, fresh_review.drop("mention_id"), earlier_review)
     reused = n_carried + (0 if known is None else known.height)
-    return LinkedEvents(frame, queue, reused, n_fresh, carried=carried)
+    return LinkedEvents(frame, queue, reused, n_fresh, carried=carried, carried_rows=n_carried)
 
 
 def _unique(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:

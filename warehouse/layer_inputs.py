@@ -30,7 +30,7 @@ from warehouse.decisions import read_decisions
 from warehouse.fingerprint import code_fingerprint
 from warehouse.ingest import scan_bronze
 from warehouse.rules import Rules
-from warehouse.store import StagedTable, Warehouse
+from warehouse.store import WRITTEN_WITH, StagedTable, Warehouse
 from warehouse.tolerance_decisions import read_tolerance_decisions
 
 F = TypeVar("F")
@@ -124,7 +124,9 @@ def event_inputs(
     ``silver/cadre`` and ``silver/cadre_post``, the lines of ``link_decisions.csv`` at
     ``decisions`` and the earlier linked events (whose decisions may be kept)."""
     lines = read_decisions(decisions)
-    code = code_fingerprint(silver, rules_module, *silver.LINK_CODE)
+    code = code_fingerprint(
+        silver, rules_module, *silver.LINK_CODE, extra=_libraries(LINK_LIBRARIES)
+    )
     roster = versions(store, (("silver", "cadre"), ("silver", "cadre_post")))
     earlier = store.exists("silver", "supervision_event")
     manifest = store.manifest("silver", "supervision_event") or {}
@@ -226,6 +228,17 @@ def _silver(store: Warehouse, checked: DecisionCheck) -> Silver:
             store.scan("bronze", "assessment") if store.exists("bronze", "assessment") else None
         ),
     )
+
+
+LINK_LIBRARIES = ("opencc", "pypinyin")
+"""The libraries the link reads names with (traditional to simplified, pinyin): an upgrade may
+read a name otherwise, so no earlier decision or partition is kept through one."""
+
+
+def _libraries(names: tuple[str, ...]) -> str:
+    """The installed versions of ``names``, and what a stored file's bytes depend on beside its
+    rows (:data:`~warehouse.store.WRITTEN_WITH`): a kept partition is one a write gives now."""
+    return ";".join([*(f"{n}=={metadata.version(n)}" for n in names), WRITTEN_WITH])
 
 
 CASE_SOURCES = ("tolerance", "audit")

@@ -46,10 +46,22 @@ SPACE_MARGIN = 8 * MB
 """Free space kept beyond the estimate of what a run writes (Dagster's event log, the quality
 report's pages and the ledger are written too)."""
 _PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3, "write_statistics": True}
+WRITTEN_WITH = f"pyarrow=={pa.__version__};{json.dumps(_PARQUET_OPTIONS, sort_keys=True)}"
+"""What a table file's bytes depend on beside its rows: the writer and its options."""
 
 
 class WarehouseError(Exception):
     """A table cannot be written or read; the message names the table."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A partition file of an earlier version that a new version keeps as it is."""
+
+    file: Path
+    sha256: str
+    """As the earlier version's manifest lists it."""
+    rows: int
 
 
 @dataclass
@@ -133,20 +145,20 @@ class Warehouse:
                 return None if damage(version) else _scan(version)
         return None
 
-    def partition_files(
-        self, layer: str, name: str, values: Iterable[str]
-    ) -> dict[str, tuple[Path, str]]:
+    def partition_files(self, layer: str, name: str, values: Iterable[str]) -> dict[str, Kept]:
         """The Parquet file of each partition ``values`` of the current version of a partitioned
-        table and its SHA-256 (as its manifest lists it), for :meth:`stage` to keep; a value the
-        version has no partition of (no rows) is left out."""
+        table, with its SHA-256 and rows as its manifest lists them, for :meth:`stage` to keep; a
+        value the version has no partition of (no rows) is left out."""
         manifest = self.manifest(layer, name) or {}
         key, files = manifest.get("partition_key"), manifest.get("files") or {}
+        rows = manifest.get("partitions") or {}
         version = self.table_path(layer, name).resolve()
         return {
-            v: (version / _file_name(f"{key}={v}"), files[_file_name(f"{key}={v}")])
+            v: Kept(version / _file_name(f"{key}={v}"), files[_file_name(f"{key}={v}")],
+                    int(rows.get(f"{key}={v}", 0)))
             for v in values
             if key and _file_name(f"{key}={v}") in files
-        }
+        }  # fmt: skip
 
     def manifest(self, layer: str, name: str) -> dict[str, Any] | None:
         """The manifest of the current version of a table, or None if it was never written."""
@@ -192,7 +204,7 @@ class Warehouse:
         partition_by: str | None = None,
         partition_key: str = "part",
         extra: dict[str, object] | None = None,
-        keep: dict[str, tuple[Path, str]] | None = None,
+        keep: dict[str, Kept] | None = None,
     ) -> StagedTable:
         """Write ``frame`` as a new, unpublished version of ``layer/name``.
 
@@ -200,10 +212,10 @@ class Warehouse:
         column itself is not stored in the files (Hive layout carries it). Rows keep their order.
         ``extra`` is kept in the version's manifest (and counts towards its identity).
 
-        ``keep``: partitions (value → a Parquet file of an earlier version and its SHA-256,
-        :meth:`partition_files`) that ``frame`` does not hold and that stand as they are: the file
-        is linked, not written again, and the version is what writing its rows would give. A file
-        whose bytes are not its SHA-256 any more stops the write.
+        ``keep``: partitions (value → :class:`Kept`, :meth:`partition_files`) that ``frame`` does
+        not hold and that stand as they are: the file is linked, not written again, and the
+        version is what writing its rows would give. A kept file that is gone, or whose bytes are
+        not its SHA-256 any more, stops the write (the next run's check rebuilds it).
 
         ``frame`` may also be an iterable of pieces of one unpartitioned table (a generator that
         computes each when asked): they are appended to one file in order, so a table larger than
@@ -224,7 +236,7 @@ class Warehouse:
         digests: dict[str, str] = {}
         try:
             partitioned = isinstance(frame, pl.DataFrame) and partition_by is not None
-            parts: list[tuple[str, pl.DataFrame | Iterable[pl.DataFrame] | tuple[Path, str]]]
+            parts: list[tuple[str, pl.DataFrame | Iterable[pl.DataFrame] | Kept]]
             if not isinstance(frame, pl.DataFrame) or partition_by is None:
                 parts = [("", frame)]
             elif frame.height == 0 and not keep:
@@ -247,18 +259,13 @@ class Warehouse:
                 target = staging / part_dir if part_dir else staging
                 target.mkdir(parents=True, exist_ok=True)
                 file = target / "data.parquet"
-                rows = (
-                    _link_parquet(part[0], file)
-                    if isinstance(part, tuple)
-                    else _write_parquet(part, file)
-                )
                 digest.update(part_dir.encode() + b"\0")
-                digests[part_dir or "all"] = _hash_file(file, digest)
-                if isinstance(part, tuple) and digests[part_dir] != part[1]:
-                    raise WarehouseError(
-                        f"table {layer}/{name}: the earlier {part[0]} is damaged "
-                        "(SHA-256 differs from its manifest); run again to rebuild it"
-                    )
+                if isinstance(part, Kept):
+                    digests[part_dir] = _keep_parquet(part, file, digest, f"{layer}/{name}")
+                    rows = part.rows
+                else:
+                    rows = _write_parquet(part, file)
+                    digests[part_dir or "all"] = _hash_file(file, digest)
                 counts[part_dir or "all"] = rows
             manifest = {
                 "table": f"{layer}/{name}",
@@ -700,14 +707,23 @@ def _write_parquet(frame: pl.DataFrame | Iterable[pl.DataFrame], file: Path) -> 
     return rows
 
 
-def _link_parquet(earlier: Path, file: Path) -> int:
-    """An earlier version's Parquet file as ``file`` (hard-linked: versions are never written
-    in place; copied where a link cannot be made); the rows it holds."""
+def _keep_parquet(kept: Kept, file: Path, table_digest: "hashlib._Hash", table: str) -> str:
+    """``kept`` as ``file`` (hard-linked: versions are never written in place; copied where a
+    link cannot be made), its bytes fed to ``table_digest``; its SHA-256, checked against the
+    manifest's before anything reads it."""
+    if not kept.file.is_file():
+        raise WarehouseError(
+            f"table {table}: the earlier {kept.file} is gone; run again to rebuild it"
+        )
     try:
-        os.link(earlier, file)
+        os.link(kept.file, file)
     except OSError:
-        shutil.copyfile(earlier, file)
-    return int(pq.read_metadata(file).num_rows)
+        shutil.copyfile(kept.file, file)
+    found = _hash_file(file, table_digest)
+    if found != kept.sha256:
+        raise WarehouseError(f"table {table}: the earlier {kept.file} is damaged (SHA-256 differs "
+                             "from its manifest); run again to rebuild it")  # fmt: skip
+    return found
 
 
 def _arrow(frame: pl.DataFrame) -> pa.Table:
