@@ -16,7 +16,7 @@ import polars as pl
 from transforms import events, linking
 from transforms import normalize as nz
 from transforms.decisions_check import DecisionCheck
-from transforms.link_keys import TRANSFER, name_keys, reachable_posts
+from transforms.link_keys import name_keys, names_reform, reachable_posts
 from transforms.specs import EVENT_SOURCES
 
 EVIDENCE = [
@@ -235,10 +235,10 @@ def roster_rules(
 def _rows(table: pl.LazyFrame) -> pl.LazyFrame:
     """``person_no`` and a hash of each row of a table of cadres or of their posts, as the
     linker reads it: a post's 任免文号 (``document``) only as whether it names a reform
-    (:data:`~transforms.link_keys.TRANSFER`, what :func:`~transforms.link_keys.unit_aliases`
-    reads), so a corrected document number opens no decision again."""
+    (:func:`~transforms.link_keys.names_reform`), so a corrected document number opens no
+    decision again."""
     read = [
-        pl.col(c).str.contains(TRANSFER).fill_null(False).alias(c) if c == "document" else pl.col(c)
+        names_reform(pl.col(c)).alias(c) if c == "document" else pl.col(c)
         for c in table.collect_schema().names()
     ]
     return table.select("person_no", pl.struct(read).hash(seed=11).alias("_h"))
@@ -296,9 +296,10 @@ def stale_records(
     a record's code gives is read from every post at the code), and those linked to such a
     cadre. Every other record has the same candidates, seen the same way, so its decision stands
     (``rules``, with the roster's regions, are the same both times)."""
-    changed = changed_cadres(before, after).collect().lazy()
-    if changed.select(pl.len()).collect().item() == 0:  # (a corrected 任免文号, a cadre's 备注)
+    found = changed_cadres(before, after).collect()
+    if found.is_empty():  # (a corrected 任免文号, a cadre's 备注)
         return named.select(IDENTITY).clear()
+    changed = found.lazy()
     codes = _codes_held(changed, before[1], after[1]).collect()["unit_code"]
     people = (
         pl.concat([before[0], after[0]], how="diagonal_relaxed")

@@ -428,6 +428,12 @@ TRANSFER = r"机构改革|转隶|更名|改名|撤并|整合组建"
 """What a 任免文号 (or reason) says when a post moved with its unit in a reform."""
 
 
+def names_reform(document: pl.Expr) -> pl.Expr:
+    """Whether a post's 任免文号 says it moved with its unit in a reform (:data:`TRANSFER`): the
+    one way the linker reads the document."""
+    return document.str.contains(TRANSFER).fill_null(False)
+
+
 def _alias_rows(posts: pl.LazyFrame) -> pl.LazyFrame:
     """One row per (unit code, a name it was written with): the names of its own posts, and the
     names of the units posts moved from or to in a reform (``document`` says which 任免文号)."""
@@ -445,7 +451,7 @@ def _alias_rows(posts: pl.LazyFrame) -> pl.LazyFrame:
         for c, name in (("unit_code", "code"), ("unit_tail", "tail"), ("unit", "unit"))
     )
     moved = ordered.filter(
-        pl.col("document").str.contains(TRANSFER).fill_null(False)
+        names_reform(pl.col("document"))
         & pl.col("_before_code").is_not_null()
         & (pl.col("_before_code") != pl.col("unit_code"))
     )
