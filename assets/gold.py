@@ -123,7 +123,8 @@ def _compute(
     kept = read.kept or {}
     if kept:
         context.log.info(f"gold: {', '.join(kept)} kept (inputs unchanged but the date)")
-    tables = gold_tables(read.frames, rules, as_of, {n: t.scan() for n, t in kept.items()})
+    kept_scans = {n: t.scan() for n, t in kept.items()}
+    tables = gold_tables(read.frames, rules, as_of, kept_scans, context.log.info)
     computed = store.stage_many("gold", tables, context.log.info, read.extra_of)
     return {name: kept[name] if name in kept else computed[name] for name in TABLES}
 

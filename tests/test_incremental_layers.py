@@ -8,6 +8,7 @@ the same files (path and SHA-256) and row counts, table by table, and the same v
 """
 
 import dataclasses
+import re
 import shutil
 import sqlite3
 from datetime import date
@@ -26,9 +27,12 @@ AS_OF = "2025-12-31"
 LAYERS_HERE = ("silver", "gold")
 
 
-def _run(sources: Path, warehouse: Path, as_of: str = AS_OF) -> None:
+def _run(sources: Path, warehouse: Path, as_of: str = AS_OF) -> str:
+    """The run's log (Dagster's lines at INFO)."""
     outcome = run_pipeline(sources / "sources.yaml", warehouse, as_of=as_of, log_level="WARNING")
     assert outcome.success, outcome.failure
+    assert outcome.log_file is not None
+    return outcome.log_file.read_text(encoding="utf-8")
 
 
 def _tables(warehouse: Path) -> dict[str, tuple[int, dict[str, str], str]]:
@@ -111,7 +115,10 @@ def test_a_rerun_carries_silver_and_gold_and_a_new_month_equals_a_full_build(
     events = b / "silver" / "supervision_event"
     files = {f.parent.name: f.stat().st_ino for f in events.resolve().glob("*/data.parquet")}
     _new_month(sources)
-    _run(sources, b)  # brought up to date
+    log = _run(sources, b)  # brought up to date
+    # At the same date, gold's per-cadre tables are computed for the cadres the month touched.
+    spliced = re.search(r"computed for the ([\d,]+) cadre\(s\) whose inputs changed", log)
+    assert spliced is not None and 0 < int(spliced.group(1).replace(",", "")) < 100
     _run(sources, c)  # built in one run from the same inputs
     incremental, full = _tables(b), _tables(c)
     # The partitions of sources that brought nothing, none of whose records could name the

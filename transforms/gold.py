@@ -11,7 +11,7 @@ events: 2.2 GB). Polars in, Polars out: the caller reads the inputs and writes t
 
 import math
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -43,7 +43,14 @@ from transforms.practices import (
     latest_composite,
     sanction_followup,
 )
-from transforms.profile import cadre_profile, cadre_timeline, clearance, split_points, unit_portrait
+from transforms.profile import (
+    cadre_profile,
+    cadre_timeline,
+    clearance,
+    in_ranges,
+    split_points,
+    unit_portrait,
+)
 from transforms.promotion import BarRule, promotion_check
 from transforms.tolerance_cover import (
     TolerancePolicy,
@@ -69,6 +76,99 @@ CUT = {"cadre_timeline": None, "assessment_composite": "assessment"}
 one source, or of all: None): at two dates with no such event between them they are the same, so
 their content is fixed by the inputs without the date and the latest such event date up to the
 as-of date (:func:`cut_dates`), which they are fingerprinted with instead of the date."""
+
+
+PER_CADRE = {
+    "promotion_check": ("person_no",),
+    "warning": ("person_no", "rule_id"),
+    "sanction_followup": ("person_no", "decided", "event_id"),
+    "cadre_profile": ("person_no",),
+    "cadre_timeline": ("person_no", "date", "event_id"),
+}
+"""The tables each of whose rows belongs to one cadre and is computed from that cadre's inputs
+alone (:func:`cadre_inputs`) with the date, rules and code, by the order they are sorted in:
+when an earlier run made them at the same date with the same rules and code
+(:class:`EarlierGold`), only the cadres whose inputs changed are computed again and spliced in."""
+SPLICE_SHARE = 0.25
+"""Computed for the changed cadres only while they are at most this share of the roster; with
+more, the tables are computed whole (a splice reads, filters and sorts every earlier row)."""
+UNREAD = ("_evidence", "_source_file", "_source_row", "link_score", "link_note", "link_method")
+"""Columns of ``silver/supervision_event`` none of the :data:`PER_CADRE` tables reads: a record
+whose row changed only there (read again at another row of its file) changes no cadre's rows."""
+
+
+@dataclass
+class EarlierGold:
+    """What the :data:`PER_CADRE` tables of an earlier run at the same date, rules and code were
+    computed from, and those tables: its ``silver/supervision_event`` and ``silver/cadre``, and
+    its 容错 review, 督考联动 composite and clearance list."""
+
+    events: pl.LazyFrame
+    cadres: pl.LazyFrame
+    review: pl.LazyFrame
+    composite: pl.LazyFrame
+    clearance: pl.LazyFrame
+    tables: Mapping[str, pl.LazyFrame]
+
+
+def cadre_inputs(
+    events: pl.LazyFrame,
+    review: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    composite: pl.LazyFrame,
+    cleared: pl.LazyFrame,
+) -> pl.LazyFrame:
+    """Per cadre (``person_no``, ``digest``, ``rows``): the wrapping sum of the hashes of every
+    row its :data:`PER_CADRE` rows are computed from — its events (but :data:`UNREAD`), with what
+    the 容错 ``review`` says of each, its roster row, composite rows and clearance rows — each
+    kind hashed with its own seed, floats as text (the hash takes ``-0.0`` for ``0.0``), so it
+    does not depend on the rows' order. Two runs' digests differ for a cadre whose inputs did."""
+    covered = covered_measures(review)
+    parts = [
+        events.drop(UNREAD, strict=False).join(covered, on="event_id", how="left"),
+        cadres,
+        composite,
+        cleared,
+    ]
+    hashed = [
+        part.filter(pl.col("person_no").is_not_null()).select(
+            "person_no", pl.struct(pl.all()).hash(seed).alias("digest")
+        )
+        for seed, part in enumerate(_floats_as_text(p) for p in parts)
+    ]
+    return (
+        pl.concat(hashed)
+        .group_by("person_no")
+        .agg(pl.col("digest").sum(), pl.len().cast(pl.Int64).alias("rows"))
+    )
+
+
+def _floats_as_text(frame: pl.LazyFrame) -> pl.LazyFrame:
+    return frame.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
+
+
+def changed_cadres(earlier: EarlierGold, now: pl.LazyFrame, roster: int) -> pl.Series | None:
+    """The cadres whose inputs differ between ``earlier`` and ``now`` (:func:`cadre_inputs`),
+    or came or went; None when they are more than :data:`SPLICE_SHARE` of ``roster`` cadres."""
+    before = cadre_inputs(
+        earlier.events, earlier.review, earlier.cadres, earlier.composite, earlier.clearance
+    )
+    both = before.join(now, on="person_no", how="full", coalesce=True, suffix="_now")
+    differ = pl.col("digest").ne_missing(pl.col("digest_now")) | pl.col("rows").ne_missing(
+        pl.col("rows_now")
+    )
+    changed = both.filter(differ).select("person_no").collect()["person_no"].sort()
+    return None if changed.len() > SPLICE_SHARE * max(roster, 1) else changed
+
+
+def spliced(
+    earlier: pl.LazyFrame, fresh: pl.LazyFrame, changed: pl.Series, order: Sequence[str]
+) -> pl.LazyFrame:
+    """``earlier``'s rows of the cadres not ``changed`` and ``fresh``'s of those changed, in the
+    table's ``order``: what computing it whole gives, when a cadre's rows depend on its inputs
+    alone."""
+    mine = pl.col("person_no").is_in(changed.implode())
+    return pl.concat([earlier.filter(~mine), fresh.filter(mine)]).sort(*order)
 
 
 NARROW = {"assessment_composite": (("bronze", "assessment"), ("silver", "cadre"))}
@@ -158,6 +258,25 @@ class Silver:
     earlier_cases: EarlierCases | None = None
     """The case library an earlier run made from the same roster names, rules and code, with the
     bronze rows it was made from: its cases whose rows did not change are taken as they are."""
+    earlier_gold: EarlierGold | None = None
+    """The :data:`PER_CADRE` tables an earlier run made at the same date with the same rules and
+    code, and what they were made from: only the cadres whose inputs changed are computed."""
+
+
+def _changed(
+    silver: Silver,
+    review: pl.DataFrame,
+    cadres: pl.LazyFrame,
+    composite: pl.DataFrame,
+    cleared: pl.DataFrame,
+) -> pl.Series | None:
+    """The cadres whose :data:`PER_CADRE` rows are computed again (:func:`changed_cadres`), or
+    None: every cadre's, when no earlier run made them at the same date, rules and code."""
+    if silver.earlier_gold is None:
+        return None
+    now = cadre_inputs(silver.events, review.lazy(), cadres, composite.lazy(), cleared.lazy())
+    roster = cadres.select(pl.len()).collect().item()
+    return changed_cadres(silver.earlier_gold, now, roster)
 
 
 def gold_tables(
@@ -165,11 +284,12 @@ def gold_tables(
     rules: GoldRules,
     as_of: date,
     kept: Mapping[str, pl.LazyFrame] | None = None,
+    say: Callable[[str], None] = lambda _: None,
 ) -> Iterator[tuple[str, Table]]:
     """Every gold table as of ``as_of``, in :data:`TABLES` order, but those of ``kept``: tables
     of :data:`DATELESS` computed from the same inputs (at another date), and of :data:`CUT`
     computed from the same inputs at a date with the same cut (:func:`cut_dates`), read where
-    the others need them and not yielded."""
+    the others need them and not yielded. ``say``: what was computed for whom (a log line)."""
     kept = kept or {}
     periods, bar = rules.influence_periods, rules.promotion_bar
     if "tolerance_review" in kept:
@@ -193,43 +313,64 @@ def gold_tables(
             ).collect()
         )
         yield "assessment_composite", composite
-    ranks = RankInputs(composite.lazy(), cadres, rules.post_terms)
+    cleared = (
+        kept["clearance"] if "clearance" in kept else clearance(events, silver.petitions, cadres)
+    ).collect()
+    changed = _changed(silver, review, cadres, composite, cleared)
+    # The per-cadre tables: of the changed cadres only, when there are earlier ones to splice
+    # them into; every cadre's otherwise.
+    their_events, their_cadres = events, cadres
+    if changed is not None:
+        mine = pl.col("person_no").is_in(changed.implode())
+        their_events, their_cadres = events.filter(mine), cadres.filter(mine)
+        say(f"gold: {', '.join(PER_CADRE)} computed for the {changed.len():,} cadre(s) whose "
+            "inputs changed since the last run at this date; every other cadre's rows kept")  # fmt: skip
+
+    def whole(name: str, table: pl.DataFrame) -> pl.DataFrame:
+        if changed is None or silver.earlier_gold is None:
+            return table
+        earlier = silver.earlier_gold.tables[name]
+        return spliced(earlier, table.lazy(), changed, PER_CADRE[name]).collect()
+
+    ranks = RankInputs(composite.lazy(), their_cadres, rules.post_terms)
     bars, quiet = covered.filter("clears_bar"), covered.filter("clears_warning")
-    promotion, warning, cleared, followup = pl.collect_all([
-        promotion_check(events, cadres, periods, bar, as_of, bars),
-        warnings(events, rules.warnings, periods, bar, as_of, quiet, ranks),
-        kept.get("clearance", clearance(events, silver.petitions, cadres)),
-        sanction_followup(events, periods, rules.reuse, as_of, bars),
+    promotion, warning, followup = pl.collect_all([
+        promotion_check(their_events, their_cadres, periods, bar, as_of, bars),
+        warnings(their_events, rules.warnings, periods, bar, as_of, quiet, ranks),
+        sanction_followup(their_events, periods, rules.reuse, as_of, bars),
     ])  # fmt: skip
-    yield "promotion_check", promotion
-    yield "warning", warning
+    yield "promotion_check", whole("promotion_check", promotion)
+    all_warnings = whole("warning", warning)
+    yield "warning", all_warnings
     if "clearance" not in kept:
         yield "clearance", cleared
-    yield "sanction_followup", followup
+    yield "sanction_followup", whole("sanction_followup", followup)
     del followup
     levels = warning_level(warning.lazy())
     practice = latest_composite(composite.lazy()).join(
-        commendations(events, rules.commendation, as_of), on="person_no", how="full",
+        commendations(their_events, rules.commendation, as_of), on="person_no", how="full",
         coalesce=True,
     )  # fmt: skip
     profile = cadre_profile(
-        events, cadres, promotion.lazy(), levels, cleared.lazy(), as_of, practice
+        their_events, their_cadres, promotion.lazy(), levels, cleared.lazy(), as_of, practice
     )
-    yield "cadre_profile", profile.collect()
-    del promotion, cleared
-    portrait = unit_portrait(events, cadres, warning.lazy(), as_of, composite.lazy())
+    yield "cadre_profile", whole("cadre_profile", profile.collect())
+    del promotion, warning
+    portrait = unit_portrait(events, cadres, all_warnings.lazy(), as_of, composite.lazy())
     yield "unit_portrait", portrait.collect()
-    del warning, composite
+    del all_warnings, composite
     roster = cadres.select("person_no", "name", "unit").collect()
     pieces = max(1, math.ceil(silver.event_count / TIMELINE_PIECE_EVENTS))
     bounds = split_points(roster["person_no"], pieces)
     # In memory, not streaming: the streaming engine's sort took 1.0 s per 2M-event piece, 0.85 s
     # in memory (measured); a piece is in memory as a whole either way.
     if "cadre_timeline" not in kept:
-        yield (
-            "cadre_timeline",
-            (piece.collect(engine="in-memory") for piece in cadre_timeline(events, as_of, bounds)),
-        )
+        timeline = cadre_timeline(their_events, as_of, bounds)
+        if changed is not None and silver.earlier_gold is not None:
+            earlier = in_ranges(silver.earlier_gold.tables["cadre_timeline"], bounds)
+            timeline = [spliced(e, t, changed, PER_CADRE["cadre_timeline"])
+                        for e, t in zip(earlier, timeline, strict=True)]  # fmt: skip
+        yield "cadre_timeline", (piece.collect(engine="in-memory") for piece in timeline)
     if "tolerance_case" not in kept:
         yield (
             "tolerance_case",

@@ -145,21 +145,26 @@ def cadre_timeline(
     in order, and a writer holds one piece in memory at a time.
     """
     linked = _with_tolerance(linked_events(events).filter(pl.col("event_date") <= as_of))
+    rows = linked.select(
+        "person_no", pl.col("event_date").alias("date"), "event_id", "source",
+        nz.mask_id_numbers(pl.col("source_key")).alias("source_key"), "category",
+        "outcome", "counts_against", "tolerance",
+    )  # fmt: skip
+    return [piece.sort("person_no", "date", "event_id") for piece in in_ranges(rows, bounds)]
+
+
+def in_ranges(frame: pl.LazyFrame, bounds: Sequence[str] = ()) -> list[pl.LazyFrame]:
+    """``frame`` cut into one piece per range of ``person_no`` cut at ``bounds``: the first
+    below the lowest bound, the last from the highest on."""
     edges: list[str | None] = [None, *sorted(bounds), None]
     pieces = []
     for low, high in pairwise(edges):
-        piece = linked
+        piece = frame
         if low is not None:
             piece = piece.filter(pl.col("person_no") >= low)
         if high is not None:
             piece = piece.filter(pl.col("person_no") < high)
-        pieces.append(
-            piece.select(
-                "person_no", pl.col("event_date").alias("date"), "event_id", "source",
-                nz.mask_id_numbers(pl.col("source_key")).alias("source_key"), "category",
-                "outcome", "counts_against", "tolerance",
-            ).sort("person_no", "date", "event_id")
-        )  # fmt: skip
+        pieces.append(piece)
     return pieces
 
 

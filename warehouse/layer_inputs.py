@@ -23,7 +23,17 @@ import polars as pl
 from transforms import silver
 from transforms.cases import EarlierCases
 from transforms.decisions_check import DecisionCheck, check_tolerance_decisions
-from transforms.gold import CUT, DATELESS, GOLD_CODE, NARROW, TABLES, Silver, cut_dates
+from transforms.gold import (
+    CUT,
+    DATELESS,
+    GOLD_CODE,
+    NARROW,
+    PER_CADRE,
+    TABLES,
+    EarlierGold,
+    Silver,
+    cut_dates,
+)
 from transforms.specs import EVENT_SOURCES
 from warehouse import rules as rules_module
 from warehouse.decisions import read_decisions
@@ -288,6 +298,31 @@ def _earlier_cases(store: Warehouse, context: str) -> EarlierCases | None:
     return EarlierCases(store.scan("gold", "tolerance_case"), rows["tolerance"], rows["audit"])
 
 
+CADRE_SOURCES = (("silver", "supervision_event"), ("silver", "cadre"))
+"""The tables the :data:`~transforms.gold.PER_CADRE` tables' cadre digests are read from, beside
+gold's own review, composite and clearance (:class:`~transforms.gold.EarlierGold`)."""
+
+
+def _earlier_gold(store: Warehouse, frame: str) -> EarlierGold | None:
+    """The current gold tables and the silver versions they were made from, when they were made
+    at the same date with the same rules and code (``frame``) and the warehouse still keeps
+    those versions."""
+    extra = (store.manifest("gold", "cadre_profile") or {}).get("extra", {})
+    if extra.get("gold_frame") != frame:
+        return None
+    made_from = extra.get("cadre_sources") or {}
+    rows = {n: store.scan_content(layer, n, made_from.get(n) or {}) for layer, n in CADRE_SOURCES}
+    needed = (*PER_CADRE, "tolerance_review", "assessment_composite", "clearance")
+    if any(r is None for r in rows.values()) or not all(store.exists("gold", t) for t in needed):
+        return None
+    tables = {t: store.scan("gold", t) for t in needed}
+    return EarlierGold(
+        rows["supervision_event"], rows["cadre"], tables["tolerance_review"],  # type: ignore[arg-type]
+        tables["assessment_composite"], tables["clearance"],
+        {t: tables[t] for t in PER_CADRE},
+    )  # fmt: skip
+
+
 def gold_inputs(
     store: Warehouse, rules: Rules, as_of: date, decisions: Path | None = None
 ) -> Inputs[Silver]:
@@ -321,6 +356,11 @@ def gold_inputs(
         frames = replace(frames, earlier_cases=_earlier_cases(store, context))
         made_from = {s: (store.manifest("bronze", s) or {}).get("files") for s in CASE_SOURCES}
         notes["tolerance_case"] = {"case_context": context, "case_sources": made_from}
+    if carried is None:
+        frame = _fingerprint(as_of.isoformat(), code, rules.fingerprint())
+        frames = replace(frames, earlier_gold=_earlier_gold(store, frame))
+        sources = {n: (store.manifest(layer, n) or {}).get("files") for layer, n in CADRE_SOURCES}
+        notes["cadre_profile"] = {"gold_frame": frame, "cadre_sources": sources}
     return Inputs(
         frames, fingerprint, carried, checked, dateless=dateless, kept=kept, notes=notes, cut=cut
     )
