@@ -54,10 +54,20 @@ def earlier(baseline) -> tuple[Silver, dict[str, pl.DataFrame]]:  # type: ignore
 
 
 def _with_earlier(silver: Silver, before: Silver, tables: dict[str, pl.DataFrame]) -> Silver:
+    """``silver`` with ``before``'s gold as the earlier run's; the sources whose events are the
+    same rows, and the roster when it is, marked the same (as the warehouse marks a partition
+    or table whose file is the same: the same rows give the same bytes)."""
+    old, new = before.events.collect(), silver.events.collect()
+    same = {
+        source
+        for source in old["source"].unique()
+        if old.filter(pl.col("source") == source).equals(new.filter(pl.col("source") == source))
+    }
     earlier = EarlierGold(
         before.events, before.cadres, tables["tolerance_review"].lazy(),
         tables["assessment_composite"].lazy(), tables["clearance"].lazy(),
-        {t: tables[t].lazy() for t in PER_CADRE},
+        {t: tables[t].lazy() for t in PER_CADRE}, frozenset(same),
+        before.cadres.collect().equals(silver.cadres.collect()),
     )  # fmt: skip
     return dataclasses.replace(silver, earlier_gold=earlier)
 
@@ -141,10 +151,11 @@ def test_a_month_that_changed_most_cadres_is_computed_whole(earlier) -> None:  #
     events = before.events.collect().with_columns(pl.col("event_date") - timedelta(days=1))
     after = _with_earlier(_changed(before, events, before.cadres.collect()), before, tables)
     assert after.earlier_gold is not None
-    from transforms.gold import cadre_inputs
+    from transforms.gold import cadre_inputs, cadre_parts
 
-    now = cadre_inputs(after.events, tables["tolerance_review"].lazy(), after.cadres,
-                       tables["assessment_composite"].lazy(), tables["clearance"].lazy())  # fmt: skip
+    now = cadre_inputs(cadre_parts(after.events, tables["tolerance_review"].lazy(), after.cadres,
+                       tables["assessment_composite"].lazy(), tables["clearance"].lazy(),
+                       after.earlier_gold))  # fmt: skip
     roster = before.cadres.select(pl.len()).collect().item()
     moved = (
         before.events.collect().filter(pl.col("person_no").is_not_null())["person_no"].n_unique()
@@ -157,10 +168,11 @@ def test_nothing_changed_changes_no_cadre(earlier) -> None:  # type: ignore[no-u
     # The same inputs give the same digests: no cadre is computed again.
     before, tables = earlier
     after = _with_earlier(before, before, tables)
-    from transforms.gold import cadre_inputs
+    from transforms.gold import cadre_inputs, cadre_parts
 
     assert after.earlier_gold is not None
-    now = cadre_inputs(before.events, tables["tolerance_review"].lazy(), before.cadres,
-                       tables["assessment_composite"].lazy(), tables["clearance"].lazy())  # fmt: skip
+    now = cadre_inputs(cadre_parts(before.events, tables["tolerance_review"].lazy(), before.cadres,
+                       tables["assessment_composite"].lazy(), tables["clearance"].lazy(),
+                       after.earlier_gold))  # fmt: skip
     changed = changed_cadres(after.earlier_gold, now, 1)
     assert changed is not None and changed.len() == 0

@@ -12,7 +12,7 @@ events: 2.2 GB). Polars in, Polars out: the caller reads the inputs and writes t
 import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
@@ -109,32 +109,27 @@ class EarlierGold:
     composite: pl.LazyFrame
     clearance: pl.LazyFrame
     tables: Mapping[str, pl.LazyFrame]
+    same_sources: frozenset[str] = frozenset()
+    """The sources whose partition of ``events`` holds the same file now: their rows add the
+    same to both runs' digests, so neither side reads them."""
+    same_cadres: bool = False
+    """``silver/cadre`` holds the same file now: neither side's roster rows are read."""
+    same_composite: bool = False
+    """``gold/assessment_composite`` is kept as it was: neither side's composite rows are read."""
 
 
-def cadre_inputs(
-    events: pl.LazyFrame,
-    review: pl.LazyFrame,
-    cadres: pl.LazyFrame,
-    composite: pl.LazyFrame,
-    cleared: pl.LazyFrame,
-) -> pl.LazyFrame:
-    """Per cadre (``person_no``, ``digest``, ``rows``): the wrapping sum of the hashes of every
-    row its :data:`PER_CADRE` rows are computed from — its events (but :data:`UNREAD`), with what
-    the 容错 ``review`` says of each, its roster row, composite rows and clearance rows — each
-    kind hashed with its own seed, floats as text (the hash takes ``-0.0`` for ``0.0``), so it
-    does not depend on the rows' order. Two runs' digests differ for a cadre whose inputs did."""
-    covered = covered_measures(review)
-    parts = [
-        events.drop(UNREAD, strict=False).join(covered, on="event_id", how="left"),
-        cadres,
-        composite,
-        cleared,
-    ]
+def cadre_inputs(parts: Sequence[pl.LazyFrame | None]) -> pl.LazyFrame:
+    """Per cadre (``person_no``, ``digest``, ``rows``): the wrapping sum of the hashes of its rows
+    in each of ``parts`` (the frames its :data:`PER_CADRE` rows are computed from, in a fixed
+    order; None: a part both runs hold the same, left out of both), each part hashed with its own
+    seed, floats as text (the hash takes ``-0.0`` for ``0.0``), so it does not depend on the rows'
+    order. Two runs' digests differ for a cadre whose inputs did."""
     hashed = [
-        part.filter(pl.col("person_no").is_not_null()).select(
-            "person_no", pl.struct(pl.all()).hash(seed).alias("digest")
-        )
-        for seed, part in enumerate(_floats_as_text(p) for p in parts)
+        _floats_as_text(part)
+        .filter(pl.col("person_no").is_not_null())
+        .select("person_no", pl.struct(pl.all()).hash(seed).alias("digest"))
+        for seed, part in enumerate(parts)
+        if part is not None
     ]
     return (
         pl.concat(hashed)
@@ -147,11 +142,47 @@ def _floats_as_text(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
 
 
+def cadre_parts(
+    events: pl.LazyFrame,
+    review: pl.LazyFrame,
+    cadres: pl.LazyFrame,
+    composite: pl.LazyFrame,
+    cleared: pl.LazyFrame,
+    earlier: EarlierGold,
+) -> list[pl.LazyFrame | None]:
+    """What a cadre's :data:`PER_CADRE` rows are computed from, for :func:`cadre_inputs`: its
+    events (but :data:`UNREAD`; those of ``earlier.same_sources`` left out), the measures a 容错
+    decision covers among all its events (from the ``review``), its roster row and composite rows
+    (unless both runs hold the same: ``earlier.same_cadres``, ``same_composite``) and its
+    clearance rows."""
+    covered = covered_measures(review).join(
+        events.select("event_id", "person_no"), on="event_id", how="inner"
+    )
+    read = events.drop(UNREAD, strict=False)
+    if earlier.same_sources:
+        read = read.filter(~pl.col("source").is_in(sorted(earlier.same_sources)))
+    return [
+        read,
+        covered,
+        None if earlier.same_cadres else cadres,
+        None if earlier.same_composite else composite,
+        cleared,
+    ]
+
+
 def changed_cadres(earlier: EarlierGold, now: pl.LazyFrame, roster: int) -> pl.Series | None:
-    """The cadres whose inputs differ between ``earlier`` and ``now`` (:func:`cadre_inputs`),
-    or came or went; None when they are more than :data:`SPLICE_SHARE` of ``roster`` cadres."""
+    """The cadres whose inputs differ between ``earlier`` and ``now`` (:func:`cadre_inputs` of
+    :func:`cadre_parts`), or came or went; None when they are more than :data:`SPLICE_SHARE` of
+    ``roster`` cadres."""
     before = cadre_inputs(
-        earlier.events, earlier.review, earlier.cadres, earlier.composite, earlier.clearance
+        cadre_parts(
+            earlier.events,
+            earlier.review,
+            earlier.cadres,
+            earlier.composite,
+            earlier.clearance,
+            earlier,
+        )  # fmt: skip
     )
     both = before.join(now, on="person_no", how="full", coalesce=True, suffix="_now")
     differ = pl.col("digest").ne_missing(pl.col("digest_now")) | pl.col("rows").ne_missing(
@@ -161,14 +192,13 @@ def changed_cadres(earlier: EarlierGold, now: pl.LazyFrame, roster: int) -> pl.S
     return None if changed.len() > SPLICE_SHARE * max(roster, 1) else changed
 
 
-def spliced(
-    earlier: pl.LazyFrame, fresh: pl.LazyFrame, changed: pl.Series, order: Sequence[str]
-) -> pl.LazyFrame:
-    """``earlier``'s rows of the cadres not ``changed`` and ``fresh``'s of those changed, in the
-    table's ``order``: what computing it whole gives, when a cadre's rows depend on its inputs
-    alone."""
+def spliced(earlier: pl.LazyFrame, fresh: pl.LazyFrame, changed: pl.Series) -> pl.LazyFrame:
+    """``earlier``'s rows of the cadres not ``changed`` merged with ``fresh``'s of those changed:
+    what computing the table whole gives, when a cadre's rows depend on its inputs alone. Both
+    are in the table's order (:data:`PER_CADRE`, ``person_no`` first) and no cadre has rows in
+    both, so a merge on ``person_no`` keeps that order without sorting again."""
     mine = pl.col("person_no").is_in(changed.implode())
-    return pl.concat([earlier.filter(~mine), fresh.filter(mine)]).sort(*order)
+    return earlier.filter(~mine).merge_sorted(fresh.filter(mine), key="person_no")
 
 
 NARROW = {"assessment_composite": (("bronze", "assessment"), ("silver", "cadre"))}
@@ -269,14 +299,18 @@ def _changed(
     cadres: pl.LazyFrame,
     composite: pl.DataFrame,
     cleared: pl.DataFrame,
+    composite_kept: bool,
 ) -> pl.Series | None:
     """The cadres whose :data:`PER_CADRE` rows are computed again (:func:`changed_cadres`), or
-    None: every cadre's, when no earlier run made them at the same date, rules and code."""
+    None: every cadre's, when no earlier run made them at the same date, rules and code.
+    ``composite_kept``: the composite is the earlier one (its rows are not digested)."""
     if silver.earlier_gold is None:
         return None
-    now = cadre_inputs(silver.events, review.lazy(), cadres, composite.lazy(), cleared.lazy())
+    earlier = replace(silver.earlier_gold, same_composite=composite_kept)
+    parts = cadre_parts(silver.events, review.lazy(), cadres, composite.lazy(), cleared.lazy(),
+                        earlier)  # fmt: skip
     roster = cadres.select(pl.len()).collect().item()
-    return changed_cadres(silver.earlier_gold, now, roster)
+    return changed_cadres(earlier, cadre_inputs(parts), roster)
 
 
 def gold_tables(
@@ -316,7 +350,7 @@ def gold_tables(
     cleared = (
         kept["clearance"] if "clearance" in kept else clearance(events, silver.petitions, cadres)
     ).collect()
-    changed = _changed(silver, review, cadres, composite, cleared)
+    changed = _changed(silver, review, cadres, composite, cleared, "assessment_composite" in kept)
     # The per-cadre tables: of the changed cadres only, when there are earlier ones to splice
     # them into; every cadre's otherwise.
     their_events, their_cadres = events, cadres
@@ -330,7 +364,7 @@ def gold_tables(
         if changed is None or silver.earlier_gold is None:
             return table
         earlier = silver.earlier_gold.tables[name]
-        return spliced(earlier, table.lazy(), changed, PER_CADRE[name]).collect()
+        return spliced(earlier, table.lazy(), changed).collect()
 
     ranks = RankInputs(composite.lazy(), their_cadres, rules.post_terms)
     bars, quiet = covered.filter("clears_bar"), covered.filter("clears_warning")
@@ -368,8 +402,7 @@ def gold_tables(
         timeline = cadre_timeline(their_events, as_of, bounds)
         if changed is not None and silver.earlier_gold is not None:
             earlier = in_ranges(silver.earlier_gold.tables["cadre_timeline"], bounds)
-            timeline = [spliced(e, t, changed, PER_CADRE["cadre_timeline"])
-                        for e, t in zip(earlier, timeline, strict=True)]  # fmt: skip
+            timeline = [spliced(e, t, changed) for e, t in zip(earlier, timeline, strict=True)]
         yield "cadre_timeline", (piece.collect(engine="in-memory") for piece in timeline)
     if "tolerance_case" not in kept:
         yield (

@@ -316,10 +316,18 @@ def _earlier_gold(store: Warehouse, frame: str) -> EarlierGold | None:
     if any(r is None for r in rows.values()) or not all(store.exists("gold", t) for t in needed):
         return None
     tables = {t: store.scan("gold", t) for t in needed}
+    now = {n: (store.manifest(layer, n) or {}).get("files") or {} for layer, n in CADRE_SOURCES}
+    before, after = made_from["supervision_event"], now["supervision_event"]
+    same = {
+        f.split("/")[0].removeprefix("source=")
+        for f, sha in after.items()
+        if f.startswith("source=") and before.get(f) == sha
+    }
     return EarlierGold(
         rows["supervision_event"], rows["cadre"], tables["tolerance_review"],  # type: ignore[arg-type]
         tables["assessment_composite"], tables["clearance"],
-        {t: tables[t] for t in PER_CADRE},
+        {t: tables[t] for t in PER_CADRE}, frozenset(same),
+        made_from["cadre"] == now["cadre"],
     )  # fmt: skip
 
 
