@@ -95,7 +95,7 @@ def _linked(events: pl.DataFrame) -> pl.DataFrame:
 EDITS = st.lists(
     st.tuples(
         st.sampled_from(["drop", "redate", "recategorise", "move", "unlink", "repost", "retire",
-                         "reread", "new"]),
+                         "reread", "new", "decide"]),
         st.integers(min_value=0, max_value=10_000),
         st.integers(min_value=-400, max_value=400),
     ),
@@ -103,15 +103,17 @@ EDITS = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(edits=EDITS)
 def test_gold_spliced_for_the_changed_cadres_equals_gold_computed_whole(earlier, edits) -> None:  # type: ignore[no-untyped-def]
     # Each edit is one thing a month (or an upstream correction) does to silver: a record gone,
     # re-dated, re-categorised, moved to another cadre, sent back to review, a post changed, a
     # cadre gone from the roster, a record read again at another row of its file (a column no
-    # per-cadre table reads), a new record for a cadre.
+    # per-cadre table reads), a new record for a cadre, a reviewer's decision on a 容错 pair
+    # (it covers a record whose own row, and partition, stay the same).
     before, tables = earlier
     events, cadres = before.events.collect(), before.cadres.collect()
+    decisions, review = before.tolerance_decisions, tables["tolerance_review"]
     for kind, pick, days in edits:
         linked = _linked(events)
         row = linked.row(pick % linked.height, named=True)
@@ -137,12 +139,22 @@ def test_gold_spliced_for_the_changed_cadres_equals_gold_computed_whole(earlier,
             cadres = cadres.filter(pl.col("person_no") != person)
         elif kind == "reread":
             events = events.with_columns(pl.when(one).then(pl.col("_source_row") + 1000).otherwise("_source_row").alias("_source_row"))  # fmt: skip
-        else:
+        elif kind == "decide" and review.height:
+            pair = review.row(pick % review.height, named=True)
+            verdict = "reject" if pair["status"] in ("exact", "confirmed") else "confirm"
+            line = dict.fromkeys(decisions.columns) | {
+                "file": "tolerance_decisions.csv", "line": decisions.height + 2,
+                "case_no": pair["case_no"], "measure_source": pair["measure_source"],
+                "measure_key": pair["measure_key"], "decision": verdict, "decided_by": "李明",
+            }  # fmt: skip
+            decisions = pl.concat([decisions, pl.DataFrame([line], schema=decisions.schema)])
+        elif kind == "new":
             fresh = events.filter(one).with_columns(
                 (pl.col("event_id") + "-new").alias("event_id"), pl.lit(person).alias("person_no")
             )
             events = pl.concat([events, fresh])
-    _assert_spliced_equals_whole(before, tables, _changed(before, events, cadres))
+    after = dataclasses.replace(_changed(before, events, cadres), tolerance_decisions=decisions)
+    _assert_spliced_equals_whole(before, tables, after)
 
 
 def test_a_month_that_changed_most_cadres_is_computed_whole(earlier) -> None:  # type: ignore[no-untyped-def]
