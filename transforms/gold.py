@@ -353,10 +353,12 @@ def gold_tables(
     changed = _changed(silver, review, cadres, composite, cleared, "assessment_composite" in kept)
     # The per-cadre tables: of the changed cadres only, when there are earlier ones to splice
     # them into; every cadre's otherwise.
-    their_events, their_cadres = events, cadres
-    if changed is not None:
+    their_events, their_cadres, their_composite = events, cadres, composite.lazy()
+    if changed is not None:  # a few cadres' rows: held in memory, not read again per table
         mine = pl.col("person_no").is_in(changed.implode())
-        their_events, their_cadres = events.filter(mine), cadres.filter(mine)
+        their_events, their_cadres, their_composite = (
+            f.filter(mine).collect().lazy() for f in (events, cadres, composite.lazy())
+        )
         say(f"gold: {', '.join(PER_CADRE)} computed for the {changed.len():,} cadre(s) whose "
             "inputs changed since the last run at this date; every other cadre's rows kept")  # fmt: skip
 
@@ -366,7 +368,7 @@ def gold_tables(
         earlier = silver.earlier_gold.tables[name]
         return spliced(earlier, table.lazy(), changed).collect()
 
-    ranks = RankInputs(composite.lazy(), their_cadres, rules.post_terms)
+    ranks = RankInputs(their_composite, their_cadres, rules.post_terms)
     bars, quiet = covered.filter("clears_bar"), covered.filter("clears_warning")
     promotion, warning, followup = pl.collect_all([
         promotion_check(their_events, their_cadres, periods, bar, as_of, bars),
@@ -381,7 +383,7 @@ def gold_tables(
     yield "sanction_followup", whole("sanction_followup", followup)
     del followup
     levels = warning_level(warning.lazy())
-    practice = latest_composite(composite.lazy()).join(
+    practice = latest_composite(their_composite).join(
         commendations(their_events, rules.commendation, as_of), on="person_no", how="full",
         coalesce=True,
     )  # fmt: skip
