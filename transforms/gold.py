@@ -78,20 +78,15 @@ their content is fixed by the inputs without the date and the latest such event 
 as-of date (:func:`cut_dates`), which they are fingerprinted with instead of the date."""
 
 
-PER_CADRE = {
-    "promotion_check": ("person_no",),
-    "warning": ("person_no", "rule_id"),
-    "sanction_followup": ("person_no", "decided", "event_id"),
-    "cadre_profile": ("person_no",),
-    "cadre_timeline": ("person_no", "date", "event_id"),
-}
+PER_CADRE = ("promotion_check", "warning", "sanction_followup", "cadre_profile", "cadre_timeline")
 """The tables each of whose rows belongs to one cadre and is computed from that cadre's inputs
-alone (:func:`cadre_inputs`) with the date, rules and code, by the order they are sorted in:
-when an earlier run made them at the same date with the same rules and code
-(:class:`EarlierGold`), only the cadres whose inputs changed are computed again and spliced in."""
+alone (:func:`cadre_parts`) with the date, rules and code, sorted by ``person_no`` first: when an
+earlier run made them at the same date with the same rules and code (:class:`EarlierGold`), only
+the cadres whose inputs changed are computed again and merged in (:func:`spliced`)."""
 SPLICE_SHARE = 0.25
 """Computed for the changed cadres only while they are at most this share of the roster; with
-more, the tables are computed whole (a splice reads, filters and sorts every earlier row)."""
+more, the tables are computed whole (a splice also reads, filters and merges every earlier row,
+and digests both runs' inputs)."""
 UNREAD = ("_evidence", "_source_file", "_source_row", "link_score", "link_note", "link_method")
 """Columns of ``silver/supervision_event`` none of the :data:`PER_CADRE` tables reads: a record
 whose row changed only there (read again at another row of its file) changes no cadre's rows."""
@@ -195,7 +190,7 @@ def changed_cadres(earlier: EarlierGold, now: pl.LazyFrame, roster: int) -> pl.S
 def spliced(earlier: pl.LazyFrame, fresh: pl.LazyFrame, changed: pl.Series) -> pl.LazyFrame:
     """``earlier``'s rows of the cadres not ``changed`` merged with ``fresh``'s of those changed:
     what computing the table whole gives, when a cadre's rows depend on its inputs alone. Both
-    are in the table's order (:data:`PER_CADRE`, ``person_no`` first) and no cadre has rows in
+    are in the table's order (``person_no`` first: :data:`PER_CADRE`) and no cadre has rows in
     both, so a merge on ``person_no`` keeps that order without sorting again."""
     mine = pl.col("person_no").is_in(changed.implode())
     return earlier.filter(~mine).merge_sorted(fresh.filter(mine), key="person_no")
