@@ -303,20 +303,24 @@ CADRE_SOURCES = (("silver", "supervision_event"), ("silver", "cadre"))
 gold's own review, composite and clearance (:class:`~transforms.gold.EarlierGold`)."""
 
 
-def _earlier_gold(store: Warehouse, frame: str) -> EarlierGold | None:
+def _earlier_gold(
+    store: Warehouse, frame: str, now: dict[str, dict[str, str]]
+) -> EarlierGold | None:
     """The current gold tables and the silver versions they were made from, when they were made
     at the same date with the same rules and code (``frame``) and the warehouse still keeps
-    those versions."""
+    those versions; ``now``: the files :data:`CADRE_SOURCES` hold now (an event partition and
+    a roster whose file is the same are marked so, and not digested)."""
     extra = (store.manifest("gold", "cadre_profile") or {}).get("extra", {})
     if extra.get("gold_frame") != frame:
         return None
     made_from = extra.get("cadre_sources") or {}
-    rows = {n: store.scan_content(layer, n, made_from.get(n) or {}) for layer, n in CADRE_SOURCES}
+    events, cadres = (
+        store.scan_content(layer, n, made_from.get(n) or {}) for layer, n in CADRE_SOURCES
+    )
     needed = (*PER_CADRE, "tolerance_review", "assessment_composite", "clearance")
-    if any(r is None for r in rows.values()) or not all(store.exists("gold", t) for t in needed):
+    if events is None or cadres is None or not all(store.exists("gold", t) for t in needed):
         return None
     tables = {t: store.scan("gold", t) for t in needed}
-    now = {n: (store.manifest(layer, n) or {}).get("files") or {} for layer, n in CADRE_SOURCES}
     before, after = made_from["supervision_event"], now["supervision_event"]
     same = {
         f.split("/")[0].removeprefix("source=")
@@ -324,9 +328,8 @@ def _earlier_gold(store: Warehouse, frame: str) -> EarlierGold | None:
         if f.startswith("source=") and before.get(f) == sha
     }
     return EarlierGold(
-        rows["supervision_event"], rows["cadre"], tables["tolerance_review"],  # type: ignore[arg-type]
-        tables["assessment_composite"], tables["clearance"],
-        {t: tables[t] for t in PER_CADRE}, frozenset(same),
+        events, cadres, tables["tolerance_review"], tables["assessment_composite"],
+        tables["clearance"], {t: tables[t] for t in PER_CADRE}, frozenset(same),
         made_from["cadre"] == now["cadre"],
     )  # fmt: skip
 
@@ -366,9 +369,9 @@ def gold_inputs(
         notes["tolerance_case"] = {"case_context": context, "case_sources": made_from}
     if carried is None:
         frame = _fingerprint(as_of.isoformat(), code, rules.fingerprint())
-        frames = replace(frames, earlier_gold=_earlier_gold(store, frame))
-        sources = {n: (store.manifest(layer, n) or {}).get("files") for layer, n in CADRE_SOURCES}
-        notes["cadre_profile"] = {"gold_frame": frame, "cadre_sources": sources}
+        now = {n: (store.manifest(layer, n) or {}).get("files") or {} for layer, n in CADRE_SOURCES}
+        frames = replace(frames, earlier_gold=_earlier_gold(store, frame, now))
+        notes["cadre_profile"] = {"gold_frame": frame, "cadre_sources": now}
     return Inputs(
         frames, fingerprint, carried, checked, dateless=dateless, kept=kept, notes=notes, cut=cut
     )
