@@ -4,8 +4,11 @@ DuckDB catalog, published from a copy of the baseline warehouse."""
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,13 +47,13 @@ def test_sqlite_serving_holds_every_gold_row_and_republishes_the_same(warehouse)
     for name in ("cadre_profile", "cadre_timeline", "warning", "promotion_check", "tolerance_case"):
         assert first.tables[name] == _gold_rows(warehouse, name), name
     path = warehouse.root / "serving.db"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         # A reader holding the old file keeps reading it while the new one is swapped in.
         old = conn.execute("SELECT count(*) FROM cadre_profile").fetchone()[0]
         second = publish_serving(warehouse)
         assert conn.execute("SELECT count(*) FROM cadre_profile").fetchone()[0] == old
     assert second.tables == first.tables  # idempotent: the same tables again
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         scoped = conn.execute(
             'SELECT count(*) FROM list_promotion_check WHERE "管理权限" = ? AND "行政区划代码" = ?',
             ("市管", "450101"),
@@ -228,10 +231,10 @@ def test_sqlite_serving_stores_each_type_as_sqlites_own_adapters_would(tmp_path)
     table = ServingTable("t", lambda: iter(batches), "public", inputs_version="v1")
     result = _publish_sqlite(tmp_path / "serving.db", [table], lambda _: None)
     assert result.tables == {"t": 3}
-    with sqlite3.connect(tmp_path / "serving.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "serving.db")) as conn, conn:
         got = conn.execute("SELECT * FROM t ORDER BY rowid").fetchall()
     # The reference: the sqlite3 module binding the same rows with its default adapters.
-    with sqlite3.connect(tmp_path / "reference.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "reference.db")) as conn, conn:
         created = sa.schema.CreateTable(sql_table(sa.MetaData(), "t", frame))
         conn.execute(str(created.compile(dialect=sa.dialects.sqlite.dialect())))
         flat = json_text(frame).with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
@@ -267,6 +270,57 @@ def test_a_serving_load_that_fills_the_disk_says_so_and_leaves_the_old_file(tmp_
         )
 
 
+def test_a_load_in_place_that_fills_the_disk_leaves_the_last_commit_and_readers_never_wait(
+    tmp_path,
+) -> None:
+    # Why: a database that holds its versions is loaded in place, through its write-ahead log
+    # (copying a 2.7 GB file to change 40,000 cadres' rows was a quarter of a month's serving
+    # step at 1,000,000 cadres). A reader in another process, in the middle of reading, must
+    # keep the rows it began with and not wait; a load that fills the disk must leave the last
+    # commit whole, readable, and no log behind.
+    from tests.conftest import small_tmpfs
+    from warehouse.publish.serving import _publish_sqlite
+    from warehouse.publish.serving_tables import ServingTable
+
+    def table(rows: int, version: str) -> ServingTable:
+        frame = pl.DataFrame({"a": list(range(rows)), "b": [f"监督{version}" * 30] * rows})
+        return ServingTable("t", lambda: iter([frame]), "public", inputs_version=version)
+
+    reader = (
+        "import sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)\n"
+        "conn.execute('BEGIN')\n"
+        "print(conn.execute('SELECT count(*), min(b) FROM t').fetchone(), flush=True)\n"
+        "sys.stdin.readline()\n"
+        "print(conn.execute('SELECT count(*), min(b) FROM t').fetchone(), flush=True)\n"
+        "conn.execute('COMMIT')\n"
+        "print(conn.execute('SELECT count(*), min(b) FROM t').fetchone(), flush=True)\n"
+    )
+    with small_tmpfs(tmp_path / "disk", "8m") as disk:
+        target = disk / "serving.db"
+        _publish_sqlite(target, [table(1_000, "v1")], lambda _: None)
+        process = subprocess.Popen([sys.executable, "-c", reader, str(target)], text=True,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+        assert process.stdout is not None and process.stdin is not None
+        first = process.stdout.readline()
+        _publish_sqlite(target, [table(2_000, "v2")], lambda _: None)  # while it reads
+        process.stdin.write("\n")
+        process.stdin.flush()
+        rest = process.stdout.read()
+        assert process.wait() == 0
+        v1, v2 = f"(1000, '{'监督v1' * 30}')", f"(2000, '{'监督v2' * 30}')"
+        assert [first.strip(), *rest.splitlines()] == [v1, v1, v2]  # the old rows until it ends
+        with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
+            _publish_sqlite(target, [table(60_000, "v3")], lambda _: None)  # ~11 MB
+        assert not list(disk.glob(".serving.db.*"))
+        with closing(sqlite3.connect(target)) as conn:
+            assert conn.execute("SELECT count(*), min(b) FROM t").fetchone() == (
+                2000,
+                "监督v2" * 30,
+            )
+            assert conn.execute("SELECT inputs FROM _serving_versions").fetchall() == [("v2",)]
+
+
 def _cadre_table(frame: pl.DataFrame, version: str, date_column: str | None = "as_of"):  # type: ignore[no-untyped-def]
     """A serving table of cadre rows in two batches (a cadre's rows may straddle them)."""
     from warehouse.publish.serving_tables import ServingTable
@@ -279,7 +333,7 @@ def _cadre_table(frame: pl.DataFrame, version: str, date_column: str | None = "a
 
 
 def _rows(path: Path) -> list[tuple]:  # type: ignore[type-arg]
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         return sorted(conn.execute("SELECT * FROM t").fetchall(), key=repr)
 
 
@@ -493,7 +547,7 @@ def test_a_delta_load_keeps_the_table_as_a_whole_load_would_in_every_awkward_cas
     assert night(base, "v5") == "serving t: 40 rows"
     assert night(base[:-1], "v6").endswith("(0 loaded again, the others kept)")
     assert night(base[:-1], "v7", index=("region",)) == "serving t: 39 rows"  # its indexes changed
-    with sqlite3.connect(tmp_path / "a.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "a.db")) as conn, conn:
         indexes = {
             r[0]
             for r in conn.execute(
@@ -514,7 +568,7 @@ def test_a_delta_load_keeps_the_table_as_a_whole_load_would_in_every_awkward_cas
     )
     # A version that kept no digests loads a table (it rewrites the table and its fingerprint in
     # _serving_versions, not the digests): the next publish must not trust the digests.
-    with sqlite3.connect(tmp_path / "a.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "a.db")) as conn, conn:
         conn.execute("UPDATE t SET note = '旧版' WHERE person_no = 'P06'")
         conn.execute("UPDATE _serving_versions SET inputs = 'old' WHERE name = 't'")
     assert night(negative, "v12", index=("region",), access="public") == "serving t: 39 rows"

@@ -331,3 +331,41 @@ def test_the_inconsistency_list_shows_both_values_and_masks_an_id_in_a_key() -> 
         "张伟", "处分与组织处理", "2026-05-20", "2025-05-20",
     )  # fmt: skip
     assert row["记录"] == "450321********1234/记过/2024-05-20"
+
+
+def test_invisible_characters_are_counted_per_field_inside_lists_and_structs() -> None:
+    # Why: the serving step's WARN lines count, per field, the values whose control or bidi
+    # characters it strips; the count runs over every row of every changed table (1,000,000
+    # profiles a night), so it is one query over all fields. It must count what opening each
+    # field as a series counts: a value per list element, nested fields by their path, nulls
+    # and empty lists as nothing.
+    from transforms.publishing import _string_leaves, invisible_counts
+
+    frame = pl.DataFrame(
+        {
+            "name": ["张\u202e三", "李四", None, "王\x00五"],
+            "notes": [["正常", "含\u200e标记"], [], None, ["\ufeff开头"]],
+            "by": [
+                [{"category": "信访\x1b", "n": 1}],
+                [{"category": "审计", "n": 2}, {"category": None, "n": 0}],
+                None,
+                [],
+            ],
+            "plain": [1, 2, 3, 4],
+            "clean": ["甲", "乙", "丙", "丁"],
+        }
+    )
+    expected = {"name": 2, "notes[]": 2, "by[].category": 1}
+    assert invisible_counts(frame) == expected
+    oracle = {}
+    for column in frame.columns:
+        for field, values in _string_leaves(frame.get_column(column), column):
+            found = int(
+                values.str.contains(
+                    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u202e\ufeff]"
+                ).sum()
+            )
+            if found:
+                oracle[field] = found
+    assert oracle == expected
+    assert invisible_counts(frame.select("plain", "clean")) == {}

@@ -53,8 +53,9 @@ class ServingTable:
     """The fingerprint of everything its rows depend on (:func:`with_versions`): equal to the one
     the database holds, the table is left as it is."""
     key: str | None = None
-    """The column of the cadre each row belongs to: when the inputs change, only the cadres whose
-    rows changed are loaded again (:mod:`warehouse.publish.serving_delta`); None: loaded whole."""
+    """The column of the cadre each row belongs to (of the case, in the case library): when the
+    inputs change, only the cadres (cases) whose rows changed are loaded again
+    (:mod:`warehouse.publish.serving_delta`); None: loaded whole."""
     date_column: str | None = None
     """A column holding the as-of date in every row: set in place when only it moved on."""
     unstripped: Callable[[], Iterator[pl.DataFrame]] | None = None
@@ -255,7 +256,7 @@ def serving_tables(store: Warehouse, published_at: datetime) -> list[ServingTabl
         gold_table("unit_portrait", False, "private", ()),
         ServingTable("unit_portrait_scope", _once(portraits), "scoped",
                      inputs=(events, cadre, warning), dated=True),
-        gold_table("tolerance_case", False, "public", ()),
+        replace(gold_table("tolerance_case", False, "public", ()), key="case_id"),
         listed("list_warning",
                lambda: warning_list(gold["warning"], cadres, gold["cadre_timeline"]).collect(),
                warning, timeline),
