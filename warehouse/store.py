@@ -234,6 +234,8 @@ class Warehouse:
         digest = hashlib.sha256()
         counts: dict[str, int] = {}
         digests: dict[str, str] = {}
+        row_digests: dict[str, str] = {}
+        current = self.manifest(layer, name) or {}
         try:
             partitioned = isinstance(frame, pl.DataFrame) and partition_by is not None
             parts: list[tuple[str, pl.DataFrame | Iterable[pl.DataFrame] | Kept]]
@@ -260,8 +262,12 @@ class Warehouse:
                 target.mkdir(parents=True, exist_ok=True)
                 file = target / "data.parquet"
                 digest.update(part_dir.encode() + b"\0")
+                if isinstance(part, pl.DataFrame):
+                    part = self._same_rows(layer, name, part, part_dir or "all", current, row_digests)  # fmt: skip
                 if isinstance(part, Kept):
-                    digests[part_dir] = _keep_parquet(part, file, digest, f"{layer}/{name}")
+                    digests[part_dir or "all"] = _keep_parquet(
+                        part, file, digest, f"{layer}/{name}"
+                    )
                     rows = part.rows
                 else:
                     rows = _write_parquet(part, file)
@@ -275,6 +281,8 @@ class Warehouse:
                 "files": {_file_name(part): digest for part, digest in digests.items()},
                 "extra": extra or {},
             }
+            if row_digests:
+                manifest["row_digests"] = row_digests
             digest.update(json.dumps(extra or {}, sort_keys=True, ensure_ascii=False).encode())
             (staging / "_manifest.json").write_text(
                 json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True)
@@ -301,6 +309,27 @@ class Warehouse:
             counts,
             digests,
         )
+
+    def _same_rows(
+        self, layer: str, name: str, part: pl.DataFrame, key: str, current: dict[str, Any],
+        found: dict[str, str],
+    ) -> pl.DataFrame | Kept:  # fmt: skip
+        """``part`` (the rows of partition ``key``), or the file of the current version
+        (``current``: its manifest) that holds the same rows written the same way, to link
+        instead of writing them again (the bytes would be the same: the version is too). Its
+        :func:`rows_digest` goes into ``found`` for the manifest."""
+        rows = rows_digest(part)
+        if rows is None:
+            return part
+        found[key] = rows
+        file = _file_name(key)
+        sha = (current.get("files") or {}).get(file)
+        if (current.get("row_digests") or {}).get(key) != rows or not isinstance(sha, str):
+            return part
+        earlier = self.table_path(layer, name).resolve() / file
+        if not earlier.is_file() or _hash_file(earlier) != sha:  # gone or damaged: write
+            return part
+        return Kept(earlier, sha, part.height)
 
     def stage_many(
         self,
@@ -725,6 +754,32 @@ def _keep_parquet(kept: Kept, file: Path, table_digest: "hashlib._Hash", table: 
         raise WarehouseError(f"table {table}: the earlier {kept.file} is damaged (SHA-256 differs "
                              "from its manifest); run again to rebuild it")  # fmt: skip
     return found
+
+
+def _float_inside(dtype: "pl.DataType | type[pl.DataType]") -> bool:
+    if isinstance(dtype, pl.List | pl.Array):
+        return dtype.inner is not None and (dtype.inner.is_float() or _float_inside(dtype.inner))
+    if isinstance(dtype, pl.Struct):
+        return any(f.dtype.is_float() or _float_inside(f.dtype) for f in dtype.fields)
+    return False
+
+
+def rows_digest(frame: pl.DataFrame) -> str | None:
+    """What a Parquet file of ``frame`` is written from: its columns and types, the writer
+    (:data:`WRITTEN_WITH`, and Polars' version: its row hash is not promised across versions) and
+    each row's hash in order (floats as text: the hash takes -0.0 for 0.0, the file does not).
+    Two frames with the same digest write the same bytes (unless two rows' 64-bit hashes collide:
+    about 2^-64 a changed row). None for a frame with floats inside lists or structs, which are
+    not hashed as text: always written."""
+    if any(_float_inside(dtype) for dtype in frame.schema.values()):
+        return None
+    hashed = frame.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
+    digest = hashlib.sha256(
+        f"{WRITTEN_WITH};polars=={pl.__version__};{frame.schema!r};{frame.height}".encode()
+    )
+    if frame.width and frame.height:
+        digest.update(hashed.hash_rows(seed=0).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _arrow(frame: pl.DataFrame) -> pa.Table:
