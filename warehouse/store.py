@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+from polars.datatypes import DataTypeClass
 
 KEEP_VERSIONS = 3
 LAYERS = ("extract", "bronze", "quarantine", "silver", "gold")
@@ -756,7 +757,7 @@ def _keep_parquet(kept: Kept, file: Path, table_digest: "hashlib._Hash", table: 
     return found
 
 
-def _float_inside(dtype: "pl.DataType | type[pl.DataType]") -> bool:
+def _float_inside(dtype: "pl.DataType | DataTypeClass") -> bool:
     if isinstance(dtype, pl.List | pl.Array):
         return dtype.inner is not None and (dtype.inner.is_float() or _float_inside(dtype.inner))
     if isinstance(dtype, pl.Struct):
