@@ -4,6 +4,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import polars as pl
@@ -267,7 +268,7 @@ def test_a_new_month_run_equals_a_full_rebuild_and_the_check_sees_one_byte(
     found = differences(incremental, tmp_path / "full")
     assert found == [f"gold/warning: {data.relative_to(version).as_posix()} differs"]
     # The serving databases: the incremental one loaded by delta, compared row by row.
-    with sqlite3.connect(tmp_path / "full" / "serving.db") as conn:
+    with closing(sqlite3.connect(tmp_path / "full" / "serving.db")) as conn, conn:
         conn.execute("UPDATE cadre_timeline SET outcome = 'x' WHERE rowid = 7")
     found = differences(incremental, tmp_path / "full")
     assert found[1:] == ["serving cadre_timeline: rows differ"]

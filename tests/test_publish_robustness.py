@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -169,7 +170,7 @@ def test_the_serving_database_gets_no_nul_or_control_character(base, tmp_path) -
     store = write_warehouse(tmp_path / "warehouse", frames)
     said: list[str] = []
     publish_serving(store, say=said.append)
-    with sqlite3.connect(store.root / "serving.db") as db:
+    with closing(sqlite3.connect(store.root / "serving.db")) as db:
         names = [n for (n,) in db.execute("SELECT name FROM cadre_profile")]
     assert "王五" in names and not any("\x00" in n or "\u202e" in n for n in names if n)
     assert any(w.startswith("WARN serving cadre_profile.name") for w in said), said

@@ -53,6 +53,8 @@ def test_a_kept_partition_is_the_earlier_file_and_gives_the_version_writing_it_w
         v=pl.when(pl.col("month") == "2024-02").then(pl.col("v") // 10).otherwise("v")),
         "month", "month")  # fmt: skip
     assert staged.path.name == full.path.name and staged.partitions == full.partitions
+    manifest = (staged.path / "_manifest.json").read_text()
+    assert manifest == (full.path / "_manifest.json").read_text()  # the kept rows' digest too
     earlier = kept["2024-02"].file
     file = staged.path / "month=2024-02" / "data.parquet"
     assert file.stat().st_ino == earlier.stat().st_ino and kept["2024-02"].rows == 1
@@ -109,6 +111,13 @@ def test_the_same_rows_staged_again_link_the_current_file_and_any_change_writes(
             staged.path.name
             == whole.stage("silver", "t", changed, extra={"inputs": "two"}).path.name
         )
+    nan = frame.with_columns(x=pl.Series([0.0, float("nan"), None]))  # NaNs differ in bits
+    store.publish(store.stage("silver", "t", nan, extra={"inputs": "one"}))
+    before = store.table_path("silver", "t").resolve() / "data.parquet"
+    after = store.stage("silver", "t", nan, extra={"inputs": "two"}).path / "data.parquet"
+    assert after.stat().st_ino != before.stat().st_ino
+    store.publish(store.stage("silver", "t", frame, extra={"inputs": "one"}))
+    earlier = store.table_path("silver", "t").resolve() / "data.parquet"
     os.chmod(earlier, 0o644)
     with earlier.open("r+b") as rotten:
         rotten.write(b"XXXX")

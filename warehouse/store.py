@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import polars.selectors as cs
 import pyarrow as pa
 import pyarrow.parquet as pq
 from polars.datatypes import DataTypeClass
@@ -265,6 +266,8 @@ class Warehouse:
                 digest.update(part_dir.encode() + b"\0")
                 if isinstance(part, pl.DataFrame):
                     part = self._same_rows(layer, name, part, part_dir or "all", current, row_digests)  # fmt: skip
+                else:
+                    _kept_rows_digest(part, part_dir or "all", current, row_digests)
                 if isinstance(part, Kept):
                     digests[part_dir or "all"] = _keep_parquet(
                         part, file, digest, f"{layer}/{name}"
@@ -757,6 +760,21 @@ def _keep_parquet(kept: Kept, file: Path, table_digest: "hashlib._Hash", table: 
     return found
 
 
+def _kept_rows_digest(
+    part: "Kept | pl.DataFrame | Iterable[pl.DataFrame]", key: str, current: dict[str, Any],
+    found: dict[str, str],
+) -> None:  # fmt: skip
+    """The rows' digest of a partition a caller keeps (:meth:`Warehouse.stage`'s ``keep``) into
+    ``found``: the current manifest's, when it lists the kept file's bytes for that partition
+    (so the manifest is the one a full write gives; a version written before digests were
+    recorded has none to give, and its kept partitions get none until they are written)."""
+    if not isinstance(part, Kept):
+        return
+    rows = (current.get("row_digests") or {}).get(key)
+    if isinstance(rows, str) and (current.get("files") or {}).get(_file_name(key)) == part.sha256:
+        found[key] = rows
+
+
 def _float_inside(dtype: "pl.DataType | DataTypeClass") -> bool:
     if isinstance(dtype, pl.List | pl.Array):
         return dtype.inner is not None and (dtype.inner.is_float() or _float_inside(dtype.inner))
@@ -770,11 +788,15 @@ def rows_digest(frame: pl.DataFrame) -> str | None:
     (:data:`WRITTEN_WITH`, and Polars' version: its row hash is not promised across versions) and
     each row's hash in order (floats as text: the hash takes -0.0 for 0.0, the file does not).
     Two frames with the same digest write the same bytes (unless two rows' 64-bit hashes collide:
-    about 2^-64 a changed row). None for a frame with floats inside lists or structs, which are
-    not hashed as text: always written."""
+    about 2^-64 a changed row). None for a frame with floats inside lists or structs (not hashed
+    as text) or with a NaN (text does not tell NaNs apart): always written."""
     if any(_float_inside(dtype) for dtype in frame.schema.values()):
         return None
-    hashed = frame.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
+    floats = cs.float()
+    nan = frame.select(floats.is_nan().any())
+    if nan.width and any(nan.row(0)):
+        return None  # every NaN is "NaN" as text, but not in the file (sign, payload)
+    hashed = frame.with_columns(floats.cast(pl.String))
     digest = hashlib.sha256(
         f"{WRITTEN_WITH};polars=={pl.__version__};{frame.schema!r};{frame.height}".encode()
     )

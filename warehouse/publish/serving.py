@@ -1,9 +1,9 @@
 """The serving database: gold and the lists, published through SQLAlchemy for downstream systems.
 
-- **SQLite** (default): ``serving.db`` in the warehouse, in write-ahead-log mode. The changed
-  tables are loaded into it in one transaction: a reader sees the last commit or this one,
-  never half of either, and never waits. The first database (or one this code did not write)
-  is built in a file beside it and renamed over it.
+- **SQLite** (default): ``serving.db`` in the warehouse. The changed tables are loaded into it
+  in one transaction through a write-ahead log: a reader sees the last commit or this one,
+  never half of either; the file is in SQLite's ordinary journal mode between loads. The first
+  database (or one this code did not write) is built in a file beside it and renamed over it.
 - **PostgreSQL** (``serving_url``): the tables are built in a staging schema, bulk-loaded with
   ``COPY`` (psycopg 3), indexed, given their row-level-security policies and grants, then swapped
   in with two ``ALTER SCHEMA … RENAME`` in one transaction. Scope is enforced by the database:
@@ -77,7 +77,8 @@ from warehouse.store import Warehouse
 
 SERVING_FILE = "serving.db"
 BUSY_MS = 30_000
-"""How long a load in place waits for a reader of a file in the old journal mode to finish."""
+"""How long a load in place waits for the readers in the file to finish before it changes its
+journal mode (to write-ahead log before the load, back to rollback journal after)."""
 VERSIONS = "_serving_versions"
 """The table recording, per serving table, the fingerprint it was loaded from and its rows."""
 DEFAULT_SCHEMA = "dajiandu"
@@ -193,14 +194,19 @@ def publish_serving(
 
 def _sqlite_records(target: Path, table: str, columns: str) -> list[tuple[Any, ...]]:
     """The rows of a record table of ``target`` (``_serving_versions``, ``_serving_shapes``); none
-    when the file is missing or older than that record."""
+    when the file is missing, older than that record or not a database (then it is built anew
+    beside and renamed over). Any other error (locked, unreadable) is raised: the file is not
+    replaced for a moment's trouble. Read by the ``sqlite3`` module, closed before the load opens
+    the file with ADBC's SQLite (:func:`_sqlite_pragma`)."""
     if not target.is_file():
         return []
     try:
         with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
             return conn.execute(f'SELECT {columns} FROM "{table}"').fetchall()  # noqa: S608
-    except sqlite3.Error:
-        return []
+    except sqlite3.DatabaseError as error:
+        if "no such table" in str(error) or "not a database" in str(error):
+            return []
+        raise
 
 
 def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
@@ -214,10 +220,11 @@ def _publish_sqlite(
     target: Path, tables: list[ServingTable], say: Callable[[str], None]
 ) -> ServingResult:
     """Load the changed tables into ``target`` in one transaction, in write-ahead-log mode
-    (readers keep reading what was committed before, and never wait). A file that is missing,
-    or holds no record of its versions (not one this code wrote), is built anew beside it and
-    renamed over it, a write-ahead log left beside it removed first (SQLite would replay it
-    into the new file)."""
+    (readers keep reading what was committed before, and never wait), then back in SQLite's
+    ordinary rollback-journal mode (readers with read access alone, or on a network file system,
+    read it as before). A file that is missing, or holds no record of its versions (not one this
+    code wrote), is built anew beside it and renamed over it, a write-ahead log left beside it
+    removed first (SQLite would replay it into the new file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     result = ServingResult(f"sqlite:///{target}")
     before = _sqlite_versions(target)
@@ -236,7 +243,6 @@ def _publish_sqlite(
     except BaseException:
         building.unlink(missing_ok=True)
         raise
-    _sqlite_pragma(building, "journal_mode = WAL")  # the mode its loads in place need
     for log in ("-wal", "-shm"):
         target.with_name(target.name + log).unlink(missing_ok=True)
     os.replace(building, target)
@@ -260,11 +266,33 @@ def _load_sqlite(
     SQLite's words, the transaction rolled back.
 
     ``in_place``: ``building`` is the live file, written through its write-ahead log (readers
-    see the last commit until this one), checkpointed and the log emptied when committed (the
-    pages it held, deleted rows' among them, do not stay in it). Else a new file no one reads
-    yet, written without a journal."""
+    see the last commit until this one), which goes when committed: its pages are checkpointed
+    into the file and the file is back in rollback-journal mode (both wait, up to
+    :data:`BUSY_MS`, for a reader to finish; if one stays, the file stays in WAL mode until the
+    next load). Else a new file no one reads yet, written without a journal."""
     if in_place:
         _sqlite_pragma(building, "journal_mode = WAL")
+    try:
+        _sqlite_transaction(building, changed, gone, shapes, result, say, in_place)
+    finally:
+        if in_place:  # the log's pages into the file, the log gone, the ordinary mode back
+            try:
+                _sqlite_pragma(building, "journal_mode = DELETE")
+            except adbc_sqlite.Error:
+                say("serving: serving.db stays in write-ahead-log mode until the next load "
+                    "(a reader was in it)")  # fmt: skip
+
+
+def _sqlite_transaction(
+    building: Path,
+    changed: list[ServingTable],
+    gone: list[str],
+    shapes: dict[str, str],
+    result: ServingResult,
+    say: Callable[[str], None],
+    in_place: bool,
+) -> None:
+    """:func:`_load_sqlite`'s transaction."""
     try:
         with closing(adbc_sqlite.connect(str(building), autocommit=False)) as connection:
             cursor = connection.cursor()
@@ -301,21 +329,18 @@ def _load_sqlite(
     except adbc_sqlite.Error as error:  # "INTERNAL: failed to execute: database or disk is full"
         said = (str(error).strip() or type(error).__name__).splitlines()[0]
         raise sqlite3.OperationalError(said.split(": ", 1)[-1]) from error
-    if in_place:  # the log's pages into the file and the log emptied, unless a reader is in it
-        _sqlite_pragma(building, "wal_checkpoint(TRUNCATE)", wait_ms=0)
 
 
-def _sqlite_pragma(path: Path, pragma: str, wait_ms: int = BUSY_MS) -> None:
+def _sqlite_pragma(path: Path, pragma: str) -> None:
     """Run ``PRAGMA <pragma>`` on ``path`` outside a transaction (a journal mode cannot change in
     one, and the connection that loads is always in one), by the SQLite that loads: a second
     copy of SQLite in the process (the ``sqlite3`` module's) must not hold the write-ahead log
     the loading one writes (their locks are the process's: SQLite reports a disk I/O error)."""
     with closing(adbc_sqlite.connect(str(path), autocommit=True)) as connection:
         cursor = connection.cursor()
-        # A file written before these were kept in WAL mode changes mode once, when no reader
-        # is in it: a reader's read is waited for (it takes seconds), a reader that stays is not.
-        # The checkpoint waits for none (a reader's snapshot keeps the log; the next one empties it).
-        cursor.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        # The journal mode changes when no reader is in the file: a reader's read is waited for
+        # (it takes seconds), a reader that stays is not.
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
         cursor.execute(f"PRAGMA {pragma}")
         cursor.fetchall()
         cursor.close()
