@@ -216,9 +216,7 @@ PRODUCT_FILES = {("publish", "serving_db"): "serving.db", ("publish", "catalog")
 
 
 def _files(warehouse: Path) -> dict[tuple[str, ...], tuple[int, int] | None]:
-    """The serving database and catalog files as they are (the catalog is renamed over the old
-    one, the serving database written in place: a new inode or modification time says which
-    changed)."""
+    """The serving database and catalog files as they are (each is renamed over the old one)."""
     out: dict[tuple[str, ...], tuple[int, int] | None] = {}
     for key, name in PRODUCT_FILES.items():
         try:

@@ -4,8 +4,6 @@ DuckDB catalog, published from a copy of the baseline warehouse."""
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -266,62 +264,6 @@ def test_a_serving_load_that_fills_the_disk_says_so_and_leaves_the_old_file(tmp_
         assert storage_problem(raised.value, disk).startswith(
             f"the disk holding {disk.resolve()} is full"
         )
-
-
-def test_a_load_in_place_waits_for_a_reader_and_a_full_disk_leaves_the_last_commit(
-    tmp_path,
-) -> None:
-    # Why: a database that holds its versions is loaded in place, in one transaction through a
-    # write-ahead log (copying a 2.7 GB file to change a month's rows was a quarter of the
-    # serving step at 1,000,000 cadres), then put back in the ordinary journal mode (readers
-    # with read access alone, or over a network file system, read it as before). A reader in
-    # another process, in the middle of reading, keeps the rows it began with (the load waits
-    # for it); a load that fills the disk leaves the last commit whole and readable.
-    from tests.conftest import small_tmpfs
-    from warehouse.publish.serving import _publish_sqlite
-    from warehouse.publish.serving_tables import ServingTable
-
-    def table(rows: int, version: str) -> ServingTable:
-        frame = pl.DataFrame({"a": list(range(rows)), "b": [f"监督{version}" * 30] * rows})
-        return ServingTable("t", lambda: iter([frame]), "public", inputs_version=version)
-
-    reader = (
-        "import sqlite3, sys, time\n"
-        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-        "conn.execute('BEGIN')\n"
-        "print(conn.execute('SELECT count(*), min(b) FROM t').fetchone(), flush=True)\n"
-        "time.sleep(1.5)\n"
-        "print(conn.execute('SELECT count(*), min(b) FROM t').fetchone(), flush=True)\n"
-        "conn.execute('COMMIT')\n"
-    )
-    with small_tmpfs(tmp_path / "disk", "8m") as disk:
-        target = disk / "serving.db"
-        _publish_sqlite(target, [table(1_000, "v1")], lambda _: None)
-        process = subprocess.Popen([sys.executable, "-c", reader, str(target)], text=True,
-                                   stdout=subprocess.PIPE)  # fmt: skip
-        assert process.stdout is not None
-        first = process.stdout.readline()  # it is reading
-        _publish_sqlite(target, [table(2_000, "v2")], lambda _: None)
-        rest = process.stdout.read()
-        assert process.wait() == 0
-        v1 = f"(1000, '{'监督v1' * 30}')"
-        assert [first.strip(), *rest.splitlines()] == [v1, v1]  # the rows it began with
-        with closing(sqlite3.connect(target)) as conn:
-            assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-            assert conn.execute("SELECT count(*), min(b) FROM t").fetchone() == (
-                2000,
-                "监督v2" * 30,
-            )
-        assert sorted(p.name for p in disk.iterdir()) == ["serving.db"]  # no log left beside it
-        with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
-            _publish_sqlite(target, [table(60_000, "v3")], lambda _: None)  # ~11 MB
-        assert not list(disk.glob(".serving.db.*"))
-        with closing(sqlite3.connect(target)) as conn:
-            assert conn.execute("SELECT count(*), min(b) FROM t").fetchone() == (
-                2000,
-                "监督v2" * 30,
-            )
-            assert conn.execute("SELECT inputs FROM _serving_versions").fetchall() == [("v2",)]
 
 
 def _cadre_table(frame: pl.DataFrame, version: str, date_column: str | None = "as_of"):  # type: ignore[no-untyped-def]

@@ -650,8 +650,7 @@ def _mb(size: int) -> str:
 
 
 PRODUCTS = ("serving.db", "catalog.duckdb", "reports/bundles", "reports/cases")
-"""What a run writes after its tables are current: each built beside the old one and renamed, but
-``serving.db``, loaded in place (a run that loads it whole writes it twice, through its log)."""
+"""What a run writes after its tables are current, each built beside the old one and renamed."""
 
 
 def products_bytes(root: Path) -> int:

@@ -1,9 +1,8 @@
 """The serving database: gold and the lists, published through SQLAlchemy for downstream systems.
 
-- **SQLite** (default): ``serving.db`` in the warehouse. The changed tables are loaded into it
-  in one transaction through a write-ahead log: a reader sees the last commit or this one,
-  never half of either; the file is in SQLite's ordinary journal mode between loads. The first
-  database (or one this code did not write) is built in a file beside it and renamed over it.
+- **SQLite** (default): ``serving.db`` in the warehouse. The new database is built in a file
+  beside it (rows in one transaction, ``executemany``) and renamed over the old one: a reader
+  opens the old file or the new, never half of either.
 - **PostgreSQL** (``serving_url``): the tables are built in a staging schema, bulk-loaded with
   ``COPY`` (psycopg 3), indexed, given their row-level-security policies and grants, then swapped
   in with two ``ALTER SCHEMA … RENAME`` in one transaction. Scope is enforced by the database:
@@ -13,9 +12,8 @@
 Only what changed is loaded: each table carries the fingerprint of what the warehouse tables it
 is made from hold (their files' digests, not their version names) and of the code (:func:`~warehouse.publish.serving_tables.with_versions`), kept
 in the database's ``_serving_versions``; a table whose fingerprint is unchanged is left as it is.
-On SQLite the changed tables are replaced in the file, in one transaction (before, in a copy of
-the file renamed over it: copying 2.7 GB to change a month's rows was a quarter of the step at
-1,000,000 cadres); on PostgreSQL they are loaded into a staging schema and moved into the
+On SQLite the changed tables are replaced in a copy of the file renamed over it (readers never
+wait and never see half); on PostgreSQL they are loaded into a staging schema and moved into the
 live one in one transaction. Nothing changed, nothing is written. Publishing twice from the same
 warehouse gives the same tables, whichever were carried over.
 
@@ -23,7 +21,7 @@ A changed table of cadre rows (the profile, timeline, warnings, promotion check,
 the lists) is not loaded whole: the database keeps a digest of each cadre's rows
 (``_serving_digests``, granted to no reader), and only the cadres whose rows changed are deleted
 and loaded again, the as-of date set in place (:mod:`~warehouse.publish.serving_delta`) — on
-SQLite in the file (deleted rows overwritten), on PostgreSQL in the live table, in the
+SQLite in the copy (deleted rows overwritten), on PostgreSQL in the live table, in the
 transaction that moves the other changed tables in (a table whose date moved is loaded whole
 there). The table then holds the rows a whole load would, in another physical order: readers
 order what they read.
@@ -33,6 +31,7 @@ import functools
 import hashlib
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import time
@@ -76,9 +75,6 @@ from warehouse.sources import ConfigError, _expand, safe_url
 from warehouse.store import Warehouse
 
 SERVING_FILE = "serving.db"
-BUSY_MS = 30_000
-"""How long a load in place waits for the readers in the file to finish before it changes its
-journal mode (to write-ahead log before the load, back to rollback journal after)."""
 VERSIONS = "_serving_versions"
 """The table recording, per serving table, the fingerprint it was loaded from and its rows."""
 DEFAULT_SCHEMA = "dajiandu"
@@ -194,19 +190,14 @@ def publish_serving(
 
 def _sqlite_records(target: Path, table: str, columns: str) -> list[tuple[Any, ...]]:
     """The rows of a record table of ``target`` (``_serving_versions``, ``_serving_shapes``); none
-    when the file is missing, older than that record or not a database (then it is built anew
-    beside and renamed over). Any other error (locked, unreadable) is raised: the file is not
-    replaced for a moment's trouble. Read by the ``sqlite3`` module, closed before the load opens
-    the file with ADBC's SQLite (:func:`_sqlite_pragma`)."""
+    when the file is missing or older than that record."""
     if not target.is_file():
         return []
     try:
         with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as conn:
             return conn.execute(f'SELECT {columns} FROM "{table}"').fetchall()  # noqa: S608
-    except sqlite3.DatabaseError as error:
-        if "no such table" in str(error) or "not a database" in str(error):
-            return []
-        raise
+    except sqlite3.Error:
+        return []
 
 
 def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
@@ -219,12 +210,8 @@ def _sqlite_versions(target: Path) -> dict[str, tuple[str, int]]:
 def _publish_sqlite(
     target: Path, tables: list[ServingTable], say: Callable[[str], None]
 ) -> ServingResult:
-    """Load the changed tables into ``target`` in one transaction, in write-ahead-log mode
-    (readers keep reading what was committed before, and never wait), then back in SQLite's
-    ordinary rollback-journal mode (readers with read access alone, or on a network file system,
-    read it as before). A file that is missing, or holds no record of its versions (not one this
-    code wrote), is built anew beside it and renamed over it, a write-ahead log left beside it
-    removed first (SQLite would replay it into the new file)."""
+    """Load the changed tables into a copy of ``target`` (a new file when there is none, or it
+    holds no record of its versions), then rename the copy over ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     result = ServingResult(f"sqlite:///{target}")
     before = _sqlite_versions(target)
@@ -234,17 +221,14 @@ def _publish_sqlite(
         say("serving: every table unchanged, nothing written")
         return result
     shapes = current_shapes(_sqlite_records(target, SHAPES, "name, shape, inputs"), before)
-    if before:
-        _load_sqlite(target, changed, gone, shapes, result, say, in_place=True)
-        return result
     building = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+    if before:
+        shutil.copyfile(target, building)
     try:
         _load_sqlite(building, changed, gone, shapes, result, say)
     except BaseException:
         building.unlink(missing_ok=True)
         raise
-    for log in ("-wal", "-shm"):
-        target.with_name(target.name + log).unlink(missing_ok=True)
     os.replace(building, target)
     return result
 
@@ -256,48 +240,17 @@ def _load_sqlite(
     shapes: dict[str, str],
     result: ServingResult,
     say: Callable[[str], None],
-    in_place: bool = False,
 ) -> None:
     """Drop ``gone`` from ``building`` and load the ``changed`` tables, in one transaction: a
     table of cadre rows whose digests were computed as now (``shapes``) by its cadres whose rows
     changed (:mod:`~warehouse.publish.serving_delta`), any other whole. Deleted rows are
     overwritten (``secure_delete``): the file does not keep what it no longer holds. SQLite's own
     errors (a full disk among them) are raised as the ``sqlite3`` module raises them, with
-    SQLite's words, the transaction rolled back.
-
-    ``in_place``: ``building`` is the live file, written through its write-ahead log (readers
-    see the last commit until this one), which goes when committed: its pages are checkpointed
-    into the file and the file is back in rollback-journal mode (both wait, up to
-    :data:`BUSY_MS`, for a reader to finish; if one stays, the file stays in WAL mode until the
-    next load). Else a new file no one reads yet, written without a journal."""
-    if in_place:
-        _sqlite_pragma(building, "journal_mode = WAL")
-    try:
-        _sqlite_transaction(building, changed, gone, shapes, result, say, in_place)
-    finally:
-        if in_place:  # the log's pages into the file, the log gone, the ordinary mode back
-            try:
-                _sqlite_pragma(building, "journal_mode = DELETE")
-            except adbc_sqlite.Error:
-                say("serving: serving.db stays in write-ahead-log mode until the next load "
-                    "(a reader was in it)")  # fmt: skip
-
-
-def _sqlite_transaction(
-    building: Path,
-    changed: list[ServingTable],
-    gone: list[str],
-    shapes: dict[str, str],
-    result: ServingResult,
-    say: Callable[[str], None],
-    in_place: bool,
-) -> None:
-    """:func:`_load_sqlite`'s transaction."""
+    SQLite's words."""
     try:
         with closing(adbc_sqlite.connect(str(building), autocommit=False)) as connection:
             cursor = connection.cursor()
-            if not in_place:  # a new file no one reads yet: no journal
-                cursor.execute("PRAGMA journal_mode = OFF")
+            cursor.execute("PRAGMA journal_mode = OFF")  # a copy: renamed over the file when done
             cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(
                 f'CREATE TABLE IF NOT EXISTS "{VERSIONS}" (name TEXT PRIMARY KEY, inputs TEXT, "rows" BIGINT)'
@@ -329,21 +282,6 @@ def _sqlite_transaction(
     except adbc_sqlite.Error as error:  # "INTERNAL: failed to execute: database or disk is full"
         said = (str(error).strip() or type(error).__name__).splitlines()[0]
         raise sqlite3.OperationalError(said.split(": ", 1)[-1]) from error
-
-
-def _sqlite_pragma(path: Path, pragma: str) -> None:
-    """Run ``PRAGMA <pragma>`` on ``path`` outside a transaction (a journal mode cannot change in
-    one, and the connection that loads is always in one), by the SQLite that loads: a second
-    copy of SQLite in the process (the ``sqlite3`` module's) must not hold the write-ahead log
-    the loading one writes (their locks are the process's: SQLite reports a disk I/O error)."""
-    with closing(adbc_sqlite.connect(str(path), autocommit=True)) as connection:
-        cursor = connection.cursor()
-        # The journal mode changes when no reader is in the file: a reader's read is waited for
-        # (it takes seconds), a reader that stays is not.
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-        cursor.execute(f"PRAGMA {pragma}")
-        cursor.fetchall()
-        cursor.close()
 
 
 def _sqlite_drop(cursor: Any, name: str) -> None:
