@@ -339,7 +339,17 @@ def test_invisible_characters_are_counted_per_field_inside_lists_and_structs() -
     # profiles a night), so it is one query over all fields. It must count what opening each
     # field as a series counts: a value per list element, nested fields by their path, nulls
     # and empty lists as nothing.
-    from transforms.publishing import _string_leaves, invisible_counts
+    from transforms.publishing import invisible_counts
+
+    def _string_leaves(series: pl.Series, path: str):  # type: ignore[no-untyped-def]
+        # The count's oracle: each field opened as a series, one after the other.
+        if series.dtype == pl.String:
+            yield path, series
+        elif isinstance(series.dtype, pl.List):
+            yield from _string_leaves(series.explode(), f"{path}[]")
+        elif isinstance(series.dtype, pl.Struct):
+            for field in series.dtype.fields:
+                yield from _string_leaves(series.struct.field(field.name), f"{path}.{field.name}")
 
     frame = pl.DataFrame(
         {

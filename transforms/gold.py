@@ -52,6 +52,7 @@ from transforms.profile import (
     unit_portrait,
 )
 from transforms.promotion import BarRule, promotion_check
+from transforms.publishing import floats_as_text
 from transforms.tolerance_cover import (
     TolerancePolicy,
     covered_measures,
@@ -120,7 +121,7 @@ def cadre_inputs(parts: Sequence[pl.LazyFrame | None]) -> pl.LazyFrame:
     seed, floats as text (the hash takes ``-0.0`` for ``0.0``), so it does not depend on the rows'
     order. Two runs' digests differ for a cadre whose inputs did."""
     hashed = [
-        _floats_as_text(part)
+        floats_as_text(part)
         .filter(pl.col("person_no").is_not_null())
         .select("person_no", pl.struct(pl.all()).hash(seed).alias("digest"))
         for seed, part in enumerate(parts)
@@ -131,10 +132,6 @@ def cadre_inputs(parts: Sequence[pl.LazyFrame | None]) -> pl.LazyFrame:
         .group_by("person_no")
         .agg(pl.col("digest").sum(), pl.len().cast(pl.Int64).alias("rows"))
     )
-
-
-def _floats_as_text(frame: pl.LazyFrame) -> pl.LazyFrame:
-    return frame.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
 
 
 def cadre_parts(

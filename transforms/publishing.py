@@ -10,11 +10,15 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterator
 from datetime import datetime
+from typing import TypeVar
 
 import polars as pl
+import polars.selectors as cs
 from polars.datatypes import DataTypeClass
 
 from transforms.normalize import mask_id_numbers
+
+F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
 SOURCE_LABELS = {
     "inspection": "巡视巡察",
@@ -111,16 +115,22 @@ def file_stem(key: str | None) -> str:
     return "_h" + hashlib.sha256(raw).hexdigest()[:16]
 
 
-def _string_leaves(series: pl.Series, path: str) -> Iterator[tuple[str, pl.Series]]:
-    """Every text inside ``series`` as (field path, values): lists and structs are opened."""
-    dtype = series.dtype
+def floats_as_text(frame: F) -> F:
+    """``frame`` with its float columns as text, for a row hash (``hash_rows``, ``struct.hash``),
+    which takes ``-0.0`` for ``0.0``: equal hashes then mean equal values."""
+    return frame.with_columns(cs.float().cast(pl.String))
+
+
+def _text_leaves(expr: pl.Expr, dtype: "pl.DataType | DataTypeClass", path: str) -> Iterator[tuple[str, pl.Expr]]:  # fmt: skip
+    """Every text inside ``expr`` as (field path, the expression of its values): lists exploded
+    (``column[]``), structs' fields taken (``column.field``)."""
     if dtype == pl.String:
-        yield path, series
+        yield path, expr
     elif isinstance(dtype, pl.List | pl.Array):
-        yield from _string_leaves(series.explode(), f"{path}[]")
+        yield from _text_leaves(expr.explode(), dtype.inner, f"{path}[]")
     elif isinstance(dtype, pl.Struct):
         for field in dtype.fields:
-            yield from _string_leaves(series.struct.field(field.name), f"{path}.{field.name}")
+            yield from _text_leaves(expr.struct.field(field.name), field.dtype, f"{path}.{field.name}")  # fmt: skip
 
 
 def text_findings(frames: dict[str, pl.DataFrame], limit: int = DISPLAY_LIMIT) -> list[str]:
@@ -129,9 +139,9 @@ def text_findings(frames: dict[str, pl.DataFrame], limit: int = DISPLAY_LIMIT) -
     names the field, how many values and which code points — never a value."""
     out = []
     for table, frame in frames.items():
-        for column in frame.columns:
-            for field, values in _string_leaves(frame.get_column(column), f"{table}.{column}"):
-                values = values.drop_nulls()
+        for column, dtype in frame.schema.items():
+            for field, expr in _text_leaves(pl.col(column), dtype, f"{table}.{column}"):
+                values = frame.select(expr).to_series().drop_nulls()
                 if values.len() == 0:
                     continue
                 long = int((values.str.len_chars() > limit).sum())
@@ -169,18 +179,6 @@ def _cleaned(expr: pl.Expr, dtype: "pl.DataType | DataTypeClass") -> pl.Expr | N
         rebuilt = pl.struct((expr.struct.field(n) if e is None else e).alias(n) for n, e in fields)
         return pl.when(expr.is_not_null()).then(rebuilt)
     return None
-
-
-def _text_leaves(expr: pl.Expr, dtype: "pl.DataType | DataTypeClass", path: str) -> Iterator[tuple[str, pl.Expr]]:  # fmt: skip
-    """Every text inside ``expr`` as (field path, the expression of its values), as
-    :func:`_string_leaves` opens a series: lists exploded, structs' fields taken."""
-    if dtype == pl.String:
-        yield path, expr
-    elif isinstance(dtype, pl.List | pl.Array):
-        yield from _text_leaves(expr.explode(), dtype.inner, f"{path}[]")
-    elif isinstance(dtype, pl.Struct):
-        for field in dtype.fields:
-            yield from _text_leaves(expr.struct.field(field.name), field.dtype, f"{path}.{field.name}")  # fmt: skip
 
 
 def invisible_counts(frame: pl.DataFrame) -> dict[str, int]:

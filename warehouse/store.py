@@ -266,8 +266,10 @@ class Warehouse:
                 digest.update(part_dir.encode() + b"\0")
                 if isinstance(part, pl.DataFrame):
                     part = self._same_rows(layer, name, part, part_dir or "all", current, row_digests)  # fmt: skip
-                else:
-                    _kept_rows_digest(part, part_dir or "all", current, row_digests)
+                elif isinstance(part, Kept):  # the caller's: its digest as the manifest has it
+                    was, sha = _recorded(current, part_dir or "all")
+                    if was is not None and sha == part.sha256:
+                        row_digests[part_dir or "all"] = was
                 if isinstance(part, Kept):
                     digests[part_dir or "all"] = _keep_parquet(
                         part, file, digest, f"{layer}/{name}"
@@ -326,11 +328,10 @@ class Warehouse:
         if rows is None:
             return part
         found[key] = rows
-        file = _file_name(key)
-        sha = (current.get("files") or {}).get(file)
-        if (current.get("row_digests") or {}).get(key) != rows or not isinstance(sha, str):
+        was, sha = _recorded(current, key)
+        if was != rows or sha is None:
             return part
-        earlier = self.table_path(layer, name).resolve() / file
+        earlier = self.table_path(layer, name).resolve() / _file_name(key)
         if not earlier.is_file() or _hash_file(earlier) != sha:  # gone or damaged: write
             return part
         return Kept(earlier, sha, part.height)
@@ -759,19 +760,13 @@ def _keep_parquet(kept: Kept, file: Path, table_digest: "hashlib._Hash", table: 
     return found
 
 
-def _kept_rows_digest(
-    part: "Kept | pl.DataFrame | Iterable[pl.DataFrame]", key: str, current: dict[str, Any],
-    found: dict[str, str],
-) -> None:  # fmt: skip
-    """The rows' digest of a partition a caller keeps (:meth:`Warehouse.stage`'s ``keep``) into
-    ``found``: the current manifest's, when it lists the kept file's bytes for that partition
-    (so the manifest is the one a full write gives; a version written before digests were
-    recorded has none to give, and its kept partitions get none until they are written)."""
-    if not isinstance(part, Kept):
-        return
-    rows = (current.get("row_digests") or {}).get(key)
-    if isinstance(rows, str) and (current.get("files") or {}).get(_file_name(key)) == part.sha256:
-        found[key] = rows
+def _recorded(manifest: dict[str, Any], key: str) -> tuple[str | None, str | None]:
+    """What ``manifest`` records of partition ``key`` (``all`` for an unpartitioned table): its
+    rows' digest (:func:`rows_digest`; none in a version written before they were recorded, whose
+    parts get none until written) and its file's SHA-256."""
+    rows = (manifest.get("row_digests") or {}).get(key)
+    sha = (manifest.get("files") or {}).get(_file_name(key))
+    return (rows if isinstance(rows, str) else None, sha if isinstance(sha, str) else None)
 
 
 def _float_inside(dtype: "pl.DataType | DataTypeClass") -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms.publishing import STRIPPED_PATTERN
+from transforms.publishing import STRIPPED_PATTERN, floats_as_text
 from warehouse.publish.carry import fingerprint
 from warehouse.publish.serving_tables import ServingTable
 
@@ -66,8 +66,7 @@ def batch_digests(table: ServingTable, batch: pl.DataFrame) -> pl.DataFrame:
     floats as text) and the number of its rows, as :data:`DIGEST_SCHEMA` (the sum still
     unsigned: :func:`combined` adds batches' sums and makes it signed, as SQL stores it)."""
     assert table.key is not None
-    hashed = batch.drop(table.date_column) if table.date_column else batch
-    hashed = hashed.with_columns(pl.col(pl.Float32, pl.Float64).cast(pl.String))
+    hashed = floats_as_text(batch.drop(table.date_column) if table.date_column else batch)
     return (
         batch.select(pl.col(table.key).alias("key"))
         .with_columns(digest=hashed.hash_rows(seed=0))
