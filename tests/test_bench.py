@@ -293,3 +293,27 @@ def test_a_bronze_table_carried_from_an_earlier_day_equals_one_cleaned_today(tmp
     assert not _same_file(old, manifest("c", "bronze/roster", as_of="2026-12-06", inputs="y"))
     gold = manifest("d", "gold/warning", as_of="2026-12-05")
     assert not _same_file(gold, manifest("e", "gold/warning", as_of="2026-12-06"))
+
+
+def test_serving_databases_compare_a_column_empty_in_its_first_thousand_rows(tmp_path) -> None:
+    # Why: ADBC types a column by its first 1,024 rows; a profile's bar_until NULL in all of them
+    # (the autonomous profile's sample) was typed as a number and the comparison crashed on its
+    # first date. Equal databases compare equal; one date changed after the NULLs is found.
+    from orchestration.bench.incremental import serving_differences
+
+    def database(name: str, last: str, published: str) -> Path:
+        path = tmp_path / name
+        with closing(sqlite3.connect(path)) as conn, conn:
+            conn.execute("CREATE TABLE cadre_profile (person_no TEXT, bar_until DATE, "
+                         "events INTEGER, published_at TEXT)")  # fmt: skip
+            rows = [(f"RY{i:05d}", None, i, published) for i in range(1_500)]
+            conn.executemany("INSERT INTO cadre_profile VALUES (?, ?, ?, ?)", rows)
+            conn.execute(
+                "INSERT INTO cadre_profile VALUES ('RY99999', ?, NULL, ?)", (last, published)
+            )
+        return path
+
+    one = database("one.db", "2027-01-01", "2026-12-06T10:00:00")
+    assert serving_differences(one, database("same.db", "2027-01-01", "2026-12-07T10:00:00")) == []
+    other = database("other.db", "2027-01-02", "2026-12-06T10:00:00")
+    assert serving_differences(one, other) == ["serving cadre_profile: rows differ"]

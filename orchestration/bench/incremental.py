@@ -354,10 +354,18 @@ def serving_differences(one: Path, other: Path) -> list[str]:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             names = [row[0] for row in cursor.fetchall() if not row[0].startswith("_")]
             for name in names:
-                cursor.execute(f'SELECT * FROM "{name}"')  # noqa: S608
+                # Each value as text, marked so that none is NULL: ADBC types a column by its
+                # first 1,024 rows, and one empty there (NULL) was taken for a number and
+                # failed on its first text (a profile's bar_until, autonomous profile).
+                cursor.execute(f'SELECT * FROM "{name}" LIMIT 0')  # noqa: S608
+                columns = [c[0] for c in cursor.description or ()]
+                texts = ", ".join(
+                    "coalesce('v' || CAST(\"" + c + "\" AS TEXT), '') AS \"" + c + "\""
+                    for c in columns if c != "published_at"
+                )  # fmt: skip
+                cursor.execute(f'SELECT {texts} FROM "{name}"')  # noqa: S608
                 rows = pl.from_arrow(cursor.fetch_arrow_table())
                 assert isinstance(rows, pl.DataFrame)
-                rows = rows.drop("published_at", strict=False)
                 total = int(rows.hash_rows(seed=0).sum()) if rows.height else 0
                 held[name] = (rows.height, total)
         return held
