@@ -11,6 +11,7 @@ A partition is carried over when its Parquet bytes are unchanged, the suite's ex
 same, and its date bound has not shrunk; its earlier ``WARN`` counts are carried with it.
 """
 
+import functools
 import json
 import os
 import time
@@ -27,6 +28,7 @@ from quality.checks import SAMPLE_ROWS, Outcome
 from quality.gx_runner import GXEngine, GXRun, combined
 from quality.invariants import key_column
 from quality.suites import KEY, PARTITION, Suite
+from warehouse.fingerprint import code_fingerprint
 from warehouse.store import StagedTable, Warehouse
 
 
@@ -182,20 +184,34 @@ def validate_staged(
         for p in digests
     }
     ledger = {"structure": structure, "bound": bound, "partitions": partitions,
-              "invariants": [asdict(o) for o in invariants or []]}  # fmt: skip
+              "invariants": [asdict(o) for o in invariants or []], "checks": checks_version()}  # fmt: skip
     return TableValidation(
         table, suite, outcomes, changed, carried, gx_run, time.perf_counter() - start, ledger
     )
 
 
+CHECKS_CODE = ("quality.checks", "quality.invariants", "quality.gold_checks")
+"""The modules the invariants are computed by: what they found is shown again only while these
+are the code that found it (a layer's code version does not cover them)."""
+
+
+@functools.cache
+def checks_version() -> str:
+    """The fingerprint of :data:`CHECKS_CODE` (and the pure modules they import)."""
+    return code_fingerprint(*CHECKS_CODE)
+
+
 def carried_invariants(store: Warehouse, staged: StagedTable) -> list[Outcome] | None:
     """What the invariants found on a version carried over unchanged (its inputs' fingerprint is
     the one it was computed from), as the ledger recorded when that version was published; None
-    when the ledger is of another version or predates this record."""
+    when the ledger is of another version, predates this record, or was made by other check
+    code (:data:`CHECKS_CODE`)."""
     earlier = _read_ledger(store, f"{staged.layer}/{staged.name}")
     digests = {_partition_value(p): d for p, d in staged.digests.items()}
     recorded = {p: r.get("digest") for p, r in earlier.get("partitions", {}).items()}
     if recorded != digests or "invariants" not in earlier:
+        return None
+    if earlier.get("checks") != checks_version():
         return None
     return [Outcome(**o) for o in earlier["invariants"]]
 

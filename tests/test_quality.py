@@ -393,12 +393,13 @@ def test_every_expectation_reason_reads_in_chinese() -> None:
 
 def test_a_cited_event_must_be_linked_to_the_cadre_that_cites_it() -> None:
     # Why: the five citing checks share one read of the linked events (linked_events); each
-    # still finds an id of no event, of an unlinked event and of another cadre's event.
+    # still finds an id of no event, of an unlinked event (its own cadre's: only the link
+    # status tells) and of another cadre's event.
     from quality.gold_checks import cited_events_exist, linked_events
 
     events = pl.LazyFrame({
         "event_id": ["e1", "e2", "e3"],
-        "person_no": ["P1", "P2", None],
+        "person_no": ["P1", "P2", "P9"],
         "link_status": ["linked", "linked", "unlinked"],
     })  # fmt: skip
     ids = pl.LazyFrame(
