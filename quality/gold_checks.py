@@ -51,7 +51,7 @@ def counts_match_timeline(profile: pl.LazyFrame, timeline: pl.LazyFrame) -> Outc
                     "Polars: timeline rows per person_no against events / events_against")  # fmt: skip
 
 
-def linked_events(events: pl.LazyFrame) -> pl.LazyFrame:
+def linked_keys(events: pl.LazyFrame) -> pl.LazyFrame:
     """``event_id`` and ``person_no`` of the linked events of ``events`` (``silver/
     supervision_event``), read once for every :func:`cited_events_exist` (read by each, the
     five checks read 4.8M events five times at 1,000,000 cadres: every gold invariant took 8.1 s,
@@ -66,7 +66,7 @@ def linked_events(events: pl.LazyFrame) -> pl.LazyFrame:
 
 def cited_events_exist(table: str, ids: pl.LazyFrame, linked: pl.LazyFrame, check: str) -> Outcome:
     """Every event id ``ids`` cites (``person_no``, ``event_id``) is one of the ``linked``
-    events of silver (:func:`linked_events`)."""
+    events of silver (:func:`linked_keys`)."""
     bad, total = pl.collect_all([
         ids.join(linked, on=["event_id", "person_no"], how="anti").sort("person_no", "event_id"),
         ids.select(pl.len()),
@@ -182,7 +182,7 @@ def gold_invariants(
     """The invariants of each gold table, by table name (``cadre_profile`` …); the overdue
     warnings' basis is checked when ``rules`` and ``as_of`` are given. ``names``: the tables
     checked (every one when None; the caller replays what a table kept as it was showed)."""
-    linked = functools.cache(lambda: linked_events(events))
+    linked = functools.cache(lambda: linked_keys(events))
 
     def cited(table: str, ids: pl.LazyFrame, check: str = "events.exist") -> Outcome:
         return cited_events_exist(table, ids, linked(), check)

@@ -392,10 +392,10 @@ def test_every_expectation_reason_reads_in_chinese() -> None:
 
 
 def test_a_cited_event_must_be_linked_to_the_cadre_that_cites_it() -> None:
-    # Why: the five citing checks share one read of the linked events (linked_events); each
+    # Why: the five citing checks share one read of the linked events (linked_keys); each
     # still finds an id of no event, of an unlinked event (its own cadre's: only the link
     # status tells) and of another cadre's event.
-    from quality.gold_checks import cited_events_exist, linked_events
+    from quality.gold_checks import cited_events_exist, linked_keys
 
     events = pl.LazyFrame({
         "event_id": ["e1", "e2", "e3"],
@@ -405,7 +405,7 @@ def test_a_cited_event_must_be_linked_to_the_cadre_that_cites_it() -> None:
     ids = pl.LazyFrame(
         {"person_no": ["P1", "P1", "P9", "P1"], "event_id": ["e1", "e2", "e3", "e4"]}
     )
-    found = cited_events_exist("gold/warning", ids, linked_events(events), "events.exist")
+    found = cited_events_exist("gold/warning", ids, linked_keys(events), "events.exist")
     assert (found.checked, found.failed, found.passed) == (4, 3, False)
     assert found.sample == ["P1 / e2", "P1 / e4", "P9 / e3"]
 
