@@ -117,7 +117,7 @@ def read_sql(
                 query = query.where(changed)
             schema = {n: pl.String for n in [*fields, *extra]}
             if conn.dialect.name == "sqlite":
-                read = _sqlite_batches(str(conn.engine.url.database), query, list(schema))
+                read = sqlite_batches(str(conn.engine.url.database), query, list(schema))
             else:
                 result = conn.execution_options(stream_results=True).execute(query)
                 read = (
@@ -159,7 +159,7 @@ def read_sql(
     )
 
 
-def _sqlite_batches(
+def sqlite_batches(
     database: str, query: sa.Select[Any], names: list[str]
 ) -> Iterator[pl.DataFrame]:
     """The rows of ``query`` on the SQLite file ``database`` as Arrow (ADBC), in batches of

@@ -343,31 +343,35 @@ def serving_differences(one: Path, other: Path) -> list[str]:
     """Where two serving databases differ, table by table: a table only one has, or a table whose
     rows differ as a multiset (a delta load keeps the rows of a whole one in another physical
     order; ``serving_meta.published_at`` is the clock's and left out)."""
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import sqlite3
+    from contextlib import closing
+
     import polars as pl
+    import sqlalchemy as sa
+
+    from warehouse.read_sql import sqlite_batches
 
     def tables(path: Path) -> dict[str, tuple[int, int]]:
         if not path.is_file():
             return {}
+        with closing(sqlite3.connect(path)) as conn:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                     if not r[0].startswith("_")]  # fmt: skip
+            columns = {
+                name: [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")') if r[1] != "published_at"]
+                for name in names
+            }  # fmt: skip
         held: dict[str, tuple[int, int]] = {}
-        with adbc_sqlite.connect(str(path)) as connection, connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            names = [row[0] for row in cursor.fetchall() if not row[0].startswith("_")]
-            for name in names:
-                # Each value as text, marked so that none is NULL: ADBC types a column by its
-                # first 1,024 rows, and one empty there (NULL) was taken for a number and
-                # failed on its first text (a profile's bar_until, autonomous profile).
-                cursor.execute(f'SELECT * FROM "{name}" LIMIT 0')  # noqa: S608
-                columns = [c[0] for c in cursor.description or ()]
-                texts = ", ".join(
-                    "coalesce('v' || CAST(\"" + c + "\" AS TEXT), '') AS \"" + c + "\""
-                    for c in columns if c != "published_at"
-                )  # fmt: skip
-                cursor.execute(f'SELECT {texts} FROM "{name}"')  # noqa: S608
-                rows = pl.from_arrow(cursor.fetch_arrow_table())
-                assert isinstance(rows, pl.DataFrame)
-                total = int(rows.hash_rows(seed=0).sum()) if rows.height else 0
-                held[name] = (rows.height, total)
+        for name, read in columns.items():
+            # As the SQL sources are read: every value as text (ADBC types a column by its first
+            # 1,024 rows; one empty there, a profile's bar_until, failed on its first date).
+            query: sa.Select[Any] = sa.select(*(sa.column(c) for c in read)).select_from(
+                sa.table(name)
+            )
+            rows = pl.concat([pl.DataFrame(schema=dict.fromkeys(read, pl.String)),
+                              *sqlite_batches(str(path), query, read)])  # fmt: skip
+            total = int(rows.hash_rows(seed=0).sum()) if rows.height else 0
+            held[name] = (rows.height, total)
         return held
 
     a, b = tables(one), tables(other)
