@@ -64,11 +64,15 @@ def _ledger_path(store: Warehouse, table: str) -> Path:
 
 
 def _read_ledger(store: Warehouse, table: str) -> dict[str, Any]:
+    """The table's ledger; empty when there is none or it cannot be read (damaged on disk, edited
+    by hand): its partitions are then validated and its invariants checked again, and the
+    ledger written anew when the table is published."""
     path = _ledger_path(store, table)
-    if not path.exists():
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return {}
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _partition_value(part_dir: str) -> str:

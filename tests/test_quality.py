@@ -428,3 +428,26 @@ def test_gold_invariants_check_only_the_tables_named() -> None:
     assert [(o.check, o.failed) for o in found["tolerance_case"]] == [("case_id.unique", 1)]
     with pytest.raises(pl.exceptions.ColumnNotFoundError):
         gold_invariants(tables, unreadable, unreadable, names=["tolerance_case", "warning"])
+
+
+def test_invariants_are_shown_again_only_from_a_ledger_that_reads(tmp_path) -> None:
+    # Why: a kept table shows what its ledger recorded; a ledger damaged on disk or edited into
+    # something else is not an error that stops the run: the table is checked again.
+    from dataclasses import asdict
+
+    from quality.checks import Outcome
+    from quality.gate import carried_invariants, checks_version
+    from warehouse.store import Warehouse
+
+    store = Warehouse(tmp_path)
+    staged = store.stage("gold", "test", pl.DataFrame({"id": ["a", "b"]}))
+    found = Outcome("id.unique", "gold/test", "invariant", "ERROR", True, 2)
+    ledger = tmp_path / ".quality" / "ledger" / "gold.test.json"
+    ledger.parent.mkdir(parents=True)
+    partitions = {p: {"digest": d} for p, d in staged.digests.items()}
+    entry = {"partitions": partitions, "invariants": [asdict(found)], "checks": checks_version()}
+    ledger.write_text(json.dumps(entry), encoding="utf-8")
+    assert carried_invariants(store, staged) == [found]
+    for damaged in (b'{"partitions": {', b"[]", b"\xff\xfe"):  # cut short, not an object, not UTF-8
+        ledger.write_bytes(damaged)
+        assert carried_invariants(store, staged) is None
