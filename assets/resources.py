@@ -10,6 +10,7 @@ from pydantic import PrivateAttr
 from quality import gx_runner
 from quality.gx_runner import GXEngine
 from warehouse import integrity
+from warehouse.clock import ClockError, today
 from warehouse.lock import LockedError, RunLease, WarehouseLock
 from warehouse.rules import DEFAULT_RULES, Rules, load_rules
 from warehouse.sources import SourceConfig, load_sources
@@ -257,16 +258,20 @@ class RunSettings(dg.ConfigurableResource):
         """The as-of date; one after today is refused (nothing after today is known yet).
 
         Raises:
-            dg.Failure: ``as_of`` is not a date, or lies in the future.
+            dg.Failure: ``as_of`` or ``DAJIANDU_TODAY`` is not a date, or ``as_of`` lies after today.
         """
+        try:
+            now = today()
+        except ClockError as error:
+            raise dg.Failure(str(error)) from None
         if not self.as_of:
-            return date.today()
+            return now
         try:
             day = date.fromisoformat(self.as_of)
         except ValueError:
             raise dg.Failure(f"as_of wants a date like 2025-12-31, got {self.as_of!r}") from None
-        if day > date.today():
-            raise dg.Failure(f"as_of {day} is in the future (today is {date.today()})")
+        if day > now:
+            raise dg.Failure(f"as_of {day} is in the future (today is {now})")
         return day
 
     def refresh(self, source: str) -> bool:

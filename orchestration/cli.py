@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from orchestration.bench.cli import add_parsers as add_bench_parsers
 from orchestration.inspect_cli import add_parsers as add_inspect_parsers
 from orchestration.publish_cli import add_parsers as add_publish_parsers
+from warehouse.clock import ClockError, today
 from warehouse.decisions import FILE_NAME as DECISIONS_FILE
 from warehouse.decisions import read_decisions
 from warehouse.publish.config import load_scopes, scopes_file
@@ -40,10 +41,10 @@ def _as_of(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"--as-of wants a date like 2025-12-31, got {text!r}"
         ) from error
-    if day > date.today():
+    if day > today():
         raise argparse.ArgumentTypeError(
             f"--as-of {day} is in the future: rules are evaluated on what is known, up to today "
-            f"({date.today()})"
+            f"({today()})"
         )
     return day.isoformat()
 
@@ -303,7 +304,7 @@ def cmd_decisions_import(args: argparse.Namespace) -> int:
         print(f"dajiandu: {sheet}: no such file", file=sys.stderr)
         return 2
     try:
-        done = import_decisions(sheet, sources.parent, date.today())
+        done = import_decisions(sheet, sources.parent, today())
     except ImportError_ as error:
         for problem in error.problems:
             print(f"dajiandu: {problem}", file=sys.stderr)
@@ -483,6 +484,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        today()
+    except ClockError as error:
+        print(f"dajiandu: {error}", file=sys.stderr)
+        return 2
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from transforms import specs as source_specs
 from transforms.specs import EVENT_SOURCES, SPECS, FieldSpec, SourceSpec, date_bounds
+from warehouse.clock import today
 
 Severity = Literal["ERROR", "WARN"]
 
@@ -418,7 +419,7 @@ def suite_for(table: str, as_of: date) -> Suite:
     Records after a historical ``--as-of`` are legitimate (they simply do not count yet), but no
     record can be dated after the day it was exported: the bound is whichever is later.
     """
-    return BUILDERS[table](max(as_of, date.today()))
+    return BUILDERS[table](max(as_of, today()))
 
 
 def structure(table: str) -> str:

@@ -13,8 +13,14 @@ import pytest
 
 from orchestration.runner import RunOutcome, run_pipeline
 from transforms.event_links import LinkedEvents
+from warehouse import clock
 from warehouse.samples import generate
 from warehouse.store import Warehouse
+
+# One date for the whole session, passed on to xdist's workers and to every child process: a
+# session that crossed midnight built its baseline on one day and reran it on the next, and every
+# dated gold table differed (CI, test_a_rotten_file_is_found_named_and_rebuilt).
+os.environ.setdefault(clock.ENV, clock.today().isoformat())
 
 SMALL = 300  # cadres: enough for every kind of mess the generator injects, fast to run
 

@@ -18,6 +18,7 @@ from quality.row_rules import quarantine_outcomes, reader_outcomes
 from transforms import normalize as nz
 from transforms.cleaning import annotate, bronze_rows, quarantine_rows
 from transforms.specs import AUDIT, ROSTER, SANCTION
+from warehouse.clock import today
 from warehouse.ingest import ingest
 from warehouse.readers import read_source
 from warehouse.samples import ROSTER_COLUMNS, SANCTION_COLUMNS
@@ -394,7 +395,7 @@ def test_a_run_lands_what_one_bad_row_or_file_used_to_hold(  # type: ignore[no-u
         (len(lines) + 1, f"exact duplicate of line {first}"),
         (
             len(lines) + 2,
-            f"决定日期: '2099-05-20' is after the run's as-of date {date.today().isoformat()}",
+            f"决定日期: '2099-05-20' is after the run's as-of date {today().isoformat()}",
         ),
     ]
     now = store.scan("silver", "cadre").filter(pl.col("person_no") == person).collect()

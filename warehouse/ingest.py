@@ -27,6 +27,7 @@ from transforms.bronze import BronzeFrames, BronzeTables, EarlierBronze, bronze_
 from transforms.cleaning import PARTITION, annotate, bronze_rows
 from transforms.deid import DeidRules
 from transforms.specs import SPECS, SourceSpec
+from warehouse.clock import today
 from warehouse.fingerprint import code_fingerprint
 from warehouse.readers import FileRead, empty_rows, file_load_id, read_source
 from warehouse.source_version import source_version
@@ -281,7 +282,7 @@ def _sql_due(config: SourceConfig, manifest: dict[str, Any] | None, store: Wareh
     stamp then hides a change to another row). Rows with an empty ``更新时间`` are read by every
     run that reads the source, and by the full reads."""
     extra = (manifest or {}).get("extra", {})
-    plan = _sql_plan(config, manifest, store, str(extra.get("cleaning")), False, date.today())
+    plan = _sql_plan(config, manifest, store, str(extra.get("cleaning")), False, today())
     return plan is None or bool((extra.get("sql") or {}).get("future", True))
 
 
@@ -320,7 +321,7 @@ def read_bronze_inputs(
     Raises:
         SourceError: the source cannot be read (names the source, file or table, and problem).
     """
-    as_of = as_of or date.today()
+    as_of = as_of or today()
     fingerprint = _masking_fingerprint(spec, deid_rules)
     manifest = store.manifest("bronze", spec.name)
     data_version = _data_version(config)

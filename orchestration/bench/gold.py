@@ -24,6 +24,7 @@ import polars as pl
 
 from orchestration.bench import harness
 from transforms.profile import SOURCES
+from warehouse.clock import today
 
 MEASURES = ("gold", "polars", "duckdb")
 """The three children timed per warehouse: all of gold, the profile aggregation in Polars, in
@@ -173,7 +174,7 @@ def _measure(what: str, warehouse: str) -> None:
     from warehouse.rules import load_rules
     from warehouse.store import Warehouse
 
-    as_of = date.today()
+    as_of = today()
     store = Warehouse(warehouse)
     steps: list[str] = []
     start = time.perf_counter()

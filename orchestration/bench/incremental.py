@@ -34,11 +34,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from orchestration.bench import harness
+from warehouse.clock import today
 
 OUTPUTS = ("booklet", "serving", "bundles")
 
@@ -521,7 +522,7 @@ def measure(
         "incremental", "reference", sources, root / "reference.parquet"
     )
     show(_measured("duckdb reference", cadres, reference))
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (today() - timedelta(days=1)).isoformat()
     show(_measured("full", cadres, run_command(sources, root / "warehouse", yesterday)))
     show(_measured("no change", cadres, run_command(sources, root / "warehouse", yesterday)))
     show(_measured("next day", cadres, run_command(sources, root / "warehouse")))

@@ -10,12 +10,12 @@ run against the transforms it guards.
 
 import json
 import time
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration.bench import harness
 from quality import suites
+from warehouse.clock import today
 
 if TYPE_CHECKING:
     from quality.gx_runner import GXEngine
@@ -114,7 +114,7 @@ def _validate(gx: "GXEngine", store: "Warehouse", table: str) -> dict[str, Any]:
     from quality.polars_checks import count_failures
 
     layer, name = table.split("/")
-    suite = suites.suite_for(table, date.today())
+    suite = suites.suite_for(table, today())
     frame = validation_frame(store.scan(layer, name), suite)
     start = time.perf_counter()
     floor = count_failures(suite, frame)

@@ -16,6 +16,7 @@ import polars as pl
 
 from transforms.pages import booklet
 from transforms.publishing import BOOKLET_LIMIT, cst_text, file_stem
+from warehouse.clock import today
 from warehouse.publish import fonts, pdf
 from warehouse.publish.carry import carry_file, fingerprint, frame_digest, recorded, render_version
 from warehouse.publish.manifest import intact, swap_in, verify, write_manifest
@@ -142,7 +143,7 @@ def write_booklet(
         store = pin(store, [("gold", "tolerance_case"), ("gold", "cadre_profile")])
     cases = store.scan("gold", "tolerance_case").collect()
     profile = store.scan("gold", "cadre_profile").select("as_of").drop_nulls().head(1).collect()
-    as_of = profile["as_of"][0] if profile.height else date.today()
+    as_of = profile["as_of"][0] if profile.height else today()
     note = pdf.unavailable() if pdfs else "PDFs not requested (--no-pdf)"
     parts = [] if note else volumes(cases)
     version = render_version()

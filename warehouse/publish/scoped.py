@@ -12,6 +12,7 @@ from transforms.pages import reviewed_links, roster_posts, scope_portraits
 from transforms.practices import FOLLOWUP
 from transforms.publishing import link_review_list
 from transforms.scope import Scope, scopes_in
+from warehouse.clock import today
 from warehouse.publish.snapshot import Snapshot, SnapshotError, pin
 from warehouse.store import Warehouse
 
@@ -191,7 +192,7 @@ def _read(store: Snapshot, scope: Scope) -> ScopeRows:
     )  # fmt: skip
     as_of = profile["as_of"].max() if profile.height else None
     if not isinstance(as_of, date):
-        as_of = date.today()
+        as_of = today()
     composite, followup = (
         cut(name).collect() if store.has("gold", name) else None for name in PRACTICE_USED
     )
