@@ -6,11 +6,15 @@ longer each time. Nothing else is retried: a validation failure, a malformed sou
 configuration or a bug fails the step at once, since running it again gives the same answer.
 :func:`step_guard` makes that so (Dagster's retry policy retries any exception, except a
 ``dagster.Failure`` that says ``allow_retries=False``), and stops a step that runs over its time
-limit (``settings.step_time_limit_seconds``), saying so.
+limit (``settings.step_time_limit_seconds``), saying so. As a step ends, the memory its
+objects held is handed back to the system (:func:`give_back_memory`).
 """
 
+import ctypes
+import ctypes.util
 import errno
 import functools
+import gc
 import inspect
 import signal
 import threading
@@ -35,6 +39,30 @@ TRANSIENT_ERRNOS = frozenset(
     }
 )  # fmt: skip
 """An I/O error worth a second attempt: the network or the server, not the data."""
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``; None on a C library without it (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+def give_back_memory() -> None:
+    """Collect the step's garbage and hand the C heap's free pages back to the system.
+
+    The steps run one after another in one process (the in-process run, a Celery worker), and
+    glibc keeps what a step freed (pandas' frames under GX, the readers' buffers) for the next:
+    at 1,000,000 cadres the link step started 2.6 GB high and peaked at 5,749 MB; with this at
+    each step's end, 2.0 GB and 5,402 MB (gold: 5,039 → 4,637 MB), measured on one machine.
+    Polars' own allocator (jemalloc) is not touched: it returns its pages by itself."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class StepTimeout(Exception):
@@ -107,6 +135,7 @@ def step_guard(context: dg.AssetExecutionContext, limit_seconds: float) -> Itera
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        give_back_memory()
 
 
 def over_limit(step: str, limit_seconds: float) -> str:
