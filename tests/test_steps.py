@@ -164,7 +164,10 @@ def test_a_step_hands_back_the_memory_it_freed() -> None:
         for block in pinned:
             libc.free(block)
     assert seen["freed"] > seen["full"] - 50, seen  # glibc kept the freed blocks ...
-    assert after < seen["freed"] - 150, (seen, after)  # ... until the step ended
+    assert after < seen["freed"] - 100, (
+        seen,
+        after,
+    )  # ... until the step ended (half of it, at least)
 
 
 @pytest.mark.slow

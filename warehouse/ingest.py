@@ -407,16 +407,15 @@ def _read_sql_inputs(
     deid_rules: DeidRules | None, manifest: dict[str, Any] | None, extra: dict[str, object],
     full_refresh: bool,
 ) -> BronzeInputs:  # fmt: skip
-    now = datetime.now()
-    today = now.date()
-    watermark = _sql_plan(config, manifest, store, str(extra["cleaning"]), full_refresh, today)
+    now, day = datetime.now(), today()  # an instant (the 更新时间 watermark); the clock's day
+    watermark = _sql_plan(config, manifest, store, str(extra["cleaning"]), full_refresh, day)
     since_text = now.strftime("%Y-%m-%d %H:%M:%S")
     since = (watermark, since_text) if watermark else None
     batch = read_source(config, spec, deid=deid_rules, since=since)
     previous = (manifest or {}).get("extra", {}).get("sql") or {}
     if since is None:
         log(f"{spec.name}: full read, {batch.rows_read:,} rows of {config.display}")
-        state, full_read_on = batch.rows.clear(), today.isoformat()
+        state, full_read_on = batch.rows.clear(), day.isoformat()
     else:
         state = store.scan("extract", spec.name).collect()
         log(f"{spec.name}: {batch.rows_read:,} row(s) changed since {watermark} read from "
