@@ -41,10 +41,11 @@ def _as_of(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"--as-of wants a date like 2025-12-31, got {text!r}"
         ) from error
-    if day > today():
+    now = today()
+    if day > now:
         raise argparse.ArgumentTypeError(
             f"--as-of {day} is in the future: rules are evaluated on what is known, up to today "
-            f"({today()})"
+            f"({now})"
         )
     return day.isoformat()
 
